@@ -1,0 +1,164 @@
+// One backend session: a real Postgres connection opened for one client session. node-postgres
+// does the startup and authentication (SSL, SCRAM...), then the emulator takes its socket over and
+// exchanges raw frames: relayed to the client, or consumed by statements the emulator runs itself.
+import pg from 'pg';
+import type { Socket } from 'node:net';
+import { once } from 'node:events';
+import {
+  FrameReader, parseDataRow, parseNotice, parseRowDescription, queryMessage, copyData, copyDone, copyFail,
+  type FieldDesc, type Frame, type NoticeFields, type TxStatus,
+} from './wire.js';
+
+export interface InternalResult {
+  fields: FieldDesc[];
+  rows: Array<Array<string | null>>;
+  tag: string | undefined;
+  error: NoticeFields | undefined;
+}
+
+type Consumer = (f: Frame) => void;
+
+export class Backend {
+  txStatus: TxStatus = 'I';
+  /** ReadyForQuery messages still owed for frames relayed from the client. */
+  outstanding = 0;
+  closed = false;
+  private reader = new FrameReader();
+  private internal: Consumer | undefined;
+  private idleWaiters: Array<() => void> = [];
+
+  private constructor(
+    readonly client: pg.Client,
+    readonly socket: Socket,
+    readonly params: Record<string, string>,
+    readonly pid: number,
+    private relay: Consumer,
+  ) {}
+
+  static async open(url: string, isolation: string, relay: Consumer, onClose: () => void): Promise<Backend> {
+    const client = new pg.Client({ connectionString: url, options: `-c default_transaction_isolation=${isolation}` });
+    const params: Record<string, string> = {};
+    const conn = (client as unknown as { connection: { on(e: string, f: (m: { parameterName: string; parameterValue: string }) => void): void; stream: Socket } }).connection;
+    conn.on('parameterStatus', (m) => { params[m.parameterName] = m.parameterValue; });
+    client.on('error', () => {});
+    await client.connect();
+    const socket = conn.stream;
+    socket.removeAllListeners('data');
+    const pid = (client as unknown as { processID: number }).processID;
+    const backend = new Backend(client, socket, params, pid, relay);
+    socket.on('data', (chunk: Buffer) => backend.onData(chunk));
+    socket.on('close', () => { backend.closed = true; backend.wakeIdle(); onClose(); });
+    return backend;
+  }
+
+  setRelay(relay: Consumer): void { this.relay = relay; }
+
+  private onData(chunk: Buffer): void {
+    for (const f of this.reader.push(chunk)) {
+      if (this.internal) { this.internal(f); continue; }
+      if (f.type === 'Z') this.txStatus = f.frame.toString('latin1', 5, 6) as TxStatus;
+      this.relay(f);
+      if (f.type === 'Z') {
+        this.outstanding = Math.max(0, this.outstanding - 1);
+        if (this.outstanding === 0) this.wakeIdle();
+      }
+    }
+  }
+
+  private wakeIdle(): void {
+    const w = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const f of w) f();
+  }
+
+  /** Forwards a client frame; `expectsReady` when it is a Query or Sync (a ReadyForQuery will follow). */
+  forward(frame: Buffer, expectsReady: boolean): void {
+    if (expectsReady) this.outstanding++;
+    this.socket.write(frame);
+  }
+
+  async write(buf: Buffer): Promise<void> {
+    if (!this.socket.write(buf)) await once(this.socket, 'drain');
+  }
+
+  /** Resolves once every relayed Query/Sync has been answered with ReadyForQuery. */
+  whenIdle(): Promise<void> {
+    if (this.outstanding === 0 || this.closed) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** Runs one simple query on the session, not relayed to the client. Call only when idle. */
+  query(sql: string, onRow?: (row: Array<string | null>, fields: FieldDesc[]) => void | Promise<void>): Promise<InternalResult> {
+    const result: InternalResult = { fields: [], rows: [], tag: undefined, error: undefined };
+    return new Promise((resolve, reject) => {
+      if (this.closed) { reject(new Error('backend session closed')); return; }
+      let pending: Promise<void> = Promise.resolve();
+      this.internal = (f) => {
+        switch (f.type) {
+          case 'T': result.fields = parseRowDescription(f.frame); break;
+          case 'D': {
+            const row = parseDataRow(f.frame);
+            if (onRow) {
+              const r = onRow(row, result.fields);
+              if (r) {
+                this.socket.pause();
+                pending = pending.then(() => r).finally(() => this.socket.resume());
+              }
+            } else result.rows.push(row);
+            break;
+          }
+          case 'C': result.tag = f.frame.toString('utf8', 5, f.frame.length - 1); break;
+          case 'E': result.error = parseNotice(f.frame); break;
+          case 'Z':
+            this.txStatus = f.frame.toString('latin1', 5, 6) as TxStatus;
+            this.internal = undefined;
+            pending.then(() => resolve(result), reject);
+            break;
+          default: break;
+        }
+      };
+      this.socket.write(queryMessage(sql));
+    });
+  }
+
+  /** COPY ... FROM STDIN fed from `chunks`; a thrown error from the source aborts with CopyFail. */
+  copyIn(sql: string, chunks: AsyncIterable<Buffer>): Promise<InternalResult & { sourceError?: unknown }> {
+    const result: InternalResult & { sourceError?: unknown } = { fields: [], rows: [], tag: undefined, error: undefined };
+    return new Promise((resolve, reject) => {
+      if (this.closed) { reject(new Error('backend session closed')); return; }
+      let feeding: Promise<void> | undefined;
+      const feed = async (): Promise<void> => {
+        try {
+          for await (const chunk of chunks) {
+            if (result.error) break;
+            await this.write(copyData(chunk));
+          }
+          this.socket.write(copyDone());
+        } catch (err) {
+          result.sourceError = err;
+          this.socket.write(copyFail(err instanceof Error ? err.message : String(err)));
+        }
+      };
+      this.internal = (f) => {
+        switch (f.type) {
+          case 'G': feeding = feed(); break;
+          case 'C': result.tag = f.frame.toString('utf8', 5, f.frame.length - 1); break;
+          case 'E': result.error = parseNotice(f.frame); break;
+          case 'Z':
+            this.txStatus = f.frame.toString('latin1', 5, 6) as TxStatus;
+            this.internal = undefined;
+            (feeding ?? Promise.resolve()).then(() => resolve(result), reject);
+            break;
+          default: break;
+        }
+      };
+      this.socket.write(queryMessage(sql));
+    });
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.socket.end(Buffer.from([0x58, 0, 0, 0, 4]));
+  }
+}

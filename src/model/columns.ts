@@ -1,0 +1,218 @@
+// Column builders: `t.bigint().notNull()` and friends. A builder is immutable; every modifier
+// returns a new builder whose type parameters record what the row types need to know
+// (the kind, NOT NULL, whether the warehouse fills a value when the row has none).
+import { ModelDefinitionError } from './errors.js';
+
+export type IntegerKind = 'smallint' | 'integer' | 'bigint';
+export type ColumnKind =
+  | IntegerKind
+  | 'decimal'
+  | 'real'
+  | 'double'
+  | 'boolean'
+  | 'char'
+  | 'varchar'
+  | 'date'
+  | 'time'
+  | 'timetz'
+  | 'timestamp'
+  | 'timestamptz'
+  | 'super'
+  | 'varbyte'
+  | 'geometry'
+  | 'geography'
+  | 'hllsketch'
+  | 'interval_ym'
+  | 'interval_ds';
+
+/** Redshift column compression encodings. */
+export type Encoding =
+  | 'auto'
+  | 'raw'
+  | 'az64'
+  | 'bytedict'
+  | 'delta'
+  | 'delta32k'
+  | 'lzo'
+  | 'mostly8'
+  | 'mostly16'
+  | 'mostly32'
+  | 'runlength'
+  | 'text255'
+  | 'text32k'
+  | 'zstd';
+
+/** Raw SQL for a DEFAULT expression, e.g. `t.timestamptz().default(sql('getdate()'))`. */
+export interface RawSql {
+  readonly kind: 'upshift.rawSql';
+  readonly sql: string;
+}
+export const sql = (text: string): RawSql => ({ kind: 'upshift.rawSql', sql: text });
+export const isRawSql = (v: unknown): v is RawSql =>
+  typeof v === 'object' && v !== null && (v as RawSql).kind === 'upshift.rawSql';
+
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+
+/** What a column reads back as (Row). */
+export interface SelectTypes {
+  smallint: number;
+  integer: number;
+  bigint: bigint;
+  decimal: string;
+  real: number;
+  double: number;
+  boolean: boolean;
+  char: string;
+  varchar: string;
+  date: Date;
+  time: string;
+  timetz: string;
+  timestamp: Date;
+  timestamptz: Date;
+  super: JsonValue;
+  varbyte: Uint8Array;
+  geometry: string;
+  geography: string;
+  hllsketch: string;
+  interval_ym: string;
+  interval_ds: string;
+}
+
+/** What a column accepts on insert (InsertRow): the select type plus convenient inputs. */
+export interface InsertTypes extends Omit<SelectTypes, 'bigint' | 'decimal' | 'date' | 'timestamp' | 'timestamptz'> {
+  bigint: bigint | number;
+  decimal: string | number;
+  date: Date | string;
+  timestamp: Date | string;
+  timestamptz: Date | string;
+}
+
+export type ColumnDefault = { kind: 'value'; value: unknown } | { kind: 'sql'; sql: string };
+
+/** The runtime description of a column; everything DDL, validation and encoding need. */
+export interface ColumnSpec {
+  readonly kind: ColumnKind;
+  /** char / varchar / varbyte length in bytes; 'max' for VARCHAR(MAX). */
+  readonly length?: number | 'max';
+  readonly precision?: number;
+  readonly scale?: number;
+  readonly notNull: boolean;
+  readonly default?: ColumnDefault;
+  readonly identity?: { seed: number; step: number };
+  readonly encode?: Encoding;
+  readonly comment?: string;
+}
+
+export class Column<K extends ColumnKind = ColumnKind, NotNull extends boolean = boolean, Generated extends boolean = boolean> {
+  /** Type-level only: carries the parameters so row types can read them. */
+  declare readonly _type: { kind: K; notNull: NotNull; generated: Generated };
+
+  constructor(readonly spec: ColumnSpec) {}
+
+  /** NOT NULL: the column is required on insert unless it has a default or identity. */
+  notNull(): Column<K, true, Generated> {
+    return new Column({ ...this.spec, notNull: true });
+  }
+
+  /** DEFAULT: a value of the column's type, or raw SQL via `sql('getdate()')`. */
+  default(value: InsertTypes[K] | RawSql): Column<K, NotNull, true> {
+    if (this.spec.identity) throw new ModelDefinitionError('a column cannot have both DEFAULT and IDENTITY: drop one');
+    const def: ColumnDefault = isRawSql(value) ? { kind: 'sql', sql: value.sql } : { kind: 'value', value };
+    return new Column({ ...this.spec, default: def });
+  }
+
+  /** IDENTITY(seed, step): the warehouse generates the value; loads never write it. */
+  identity(this: Column<IntegerKind, NotNull, Generated>, seed = 1, step = 1): Column<K, NotNull, true> {
+    if (!['smallint', 'integer', 'bigint'].includes(this.spec.kind)) {
+      throw new ModelDefinitionError(`IDENTITY is only allowed on SMALLINT, INTEGER or BIGINT columns, not ${this.spec.kind}: use t.bigint().identity()`);
+    }
+    if (this.spec.default) throw new ModelDefinitionError('a column cannot have both DEFAULT and IDENTITY: drop one');
+    if (!Number.isSafeInteger(seed) || !Number.isSafeInteger(step) || step === 0) {
+      throw new ModelDefinitionError(`IDENTITY(seed, step) needs integers and a non-zero step, got (${seed}, ${step})`);
+    }
+    return new Column({ ...this.spec, identity: { seed, step } }) as unknown as Column<K, NotNull, true>;
+  }
+
+  /** ENCODE: Redshift column compression (ignored on Postgres). */
+  encode(encoding: Encoding): Column<K, NotNull, Generated> {
+    return new Column({ ...this.spec, encode: encoding });
+  }
+
+  /** COMMENT ON COLUMN. */
+  comment(text: string): Column<K, NotNull, Generated> {
+    return new Column({ ...this.spec, comment: text });
+  }
+}
+
+export type AnyColumn = Column<ColumnKind, boolean, boolean>;
+
+const make = <K extends ColumnKind>(kind: K, extra: Partial<ColumnSpec> = {}): Column<K, false, false> =>
+  new Column<K, false, false>({ kind, notNull: false, ...extra });
+
+export const REDSHIFT_LIMITS = {
+  varcharBytes: 65535,
+  charBytes: 4096,
+  decimalPrecision: 38,
+  varbyteBytes: 1_024_000,
+  varbyteDefault: 64_000,
+  varcharDefault: 256,
+  superBytes: 16 * 1024 * 1024,
+} as const;
+
+function checkLength(type: string, n: number, max: number, hint: string): number {
+  if (!Number.isInteger(n) || n < 1 || n > max) {
+    throw new ModelDefinitionError(`${type}(${n}) is out of range: Redshift allows 1 to ${max} bytes. ${hint}`);
+  }
+  return n;
+}
+
+function decimal(precision = 18, scale = 0): Column<'decimal', false, false> {
+  const max = REDSHIFT_LIMITS.decimalPrecision;
+  if (!Number.isInteger(precision) || precision < 1 || precision > max) {
+    throw new ModelDefinitionError(`DECIMAL(${precision}, ${scale}): precision must be 1 to ${max}. For larger numbers use t.double() or t.varchar()`);
+  }
+  if (!Number.isInteger(scale) || scale < 0 || scale > precision) {
+    throw new ModelDefinitionError(`DECIMAL(${precision}, ${scale}): scale must be 0 to the precision (${precision})`);
+  }
+  return make('decimal', { precision, scale });
+}
+
+/** The column type builders, one per Redshift type. */
+export const t = {
+  smallint: () => make('smallint'),
+  integer: () => make('integer'),
+  bigint: () => make('bigint'),
+  decimal,
+  numeric: decimal,
+  real: () => make('real'),
+  double: () => make('double'),
+  doublePrecision: () => make('double'),
+  boolean: () => make('boolean'),
+  char: (n = 1) =>
+    make('char', { length: checkLength('CHAR', n, REDSHIFT_LIMITS.charBytes, 'For longer or multi-byte text use t.varchar(n)') }),
+  varchar: (n: number | 'max' = REDSHIFT_LIMITS.varcharDefault) =>
+    make('varchar', {
+      length: n === 'max' ? 'max' : checkLength('VARCHAR', n, REDSHIFT_LIMITS.varcharBytes, "For the largest size use t.varchar('max'); for documents use t.super()"),
+    }),
+  date: () => make('date'),
+  time: () => make('time'),
+  timetz: () => make('timetz'),
+  timestamp: () => make('timestamp'),
+  timestamptz: () => make('timestamptz'),
+  super: () => make('super'),
+  varbyte: (n: number = REDSHIFT_LIMITS.varbyteDefault) =>
+    make('varbyte', { length: checkLength('VARBYTE', n, REDSHIFT_LIMITS.varbyteBytes, 'For larger binary values store a reference (an S3 key) instead') }),
+  geometry: () => make('geometry'),
+  geography: () => make('geography'),
+  hllsketch: () => make('hllsketch'),
+  intervalYearToMonth: () => make('interval_ym'),
+  intervalDayToSecond: () => make('interval_ds'),
+};
+
+/** Length in bytes a char/varchar column allows. */
+export function byteLimit(spec: ColumnSpec): number {
+  if (spec.kind === 'varchar') return spec.length === 'max' || spec.length === undefined ? REDSHIFT_LIMITS.varcharBytes : spec.length;
+  if (spec.kind === 'char') return typeof spec.length === 'number' ? spec.length : 1;
+  if (spec.kind === 'varbyte') return typeof spec.length === 'number' ? spec.length : REDSHIFT_LIMITS.varbyteDefault;
+  throw new Error(`no byte limit for ${spec.kind}`);
+}

@@ -1,0 +1,1 @@
+export type { Stage, StageTarget, StagedLoad, StagedFile, Manifest, WriteRowsOptions, WriteFilesOptions, Progress, Compression, BinaryDialect } from './types.js';

@@ -1,0 +1,81 @@
+// The contract between the engine and a stage. The engine validates rows (model), hands the
+// normalized rows to a Stage, and gets back a StagedLoad: the part files and the manifest that
+// the warehouse then COPYs (Redshift from S3; Postgres/PGlite by streaming the parts back).
+import type { Readable } from 'node:stream';
+import type { ColumnSpec } from '../model/columns.js';
+import type { NormalizedValue } from '../model/validate.js';
+
+export interface StageTarget {
+  readonly schema: string;
+  readonly name: string;
+}
+
+/** How VARBYTE values are written: Redshift reads bare hex, Postgres bytea reads \x-prefixed hex. */
+export type BinaryDialect = 'redshift' | 'postgres';
+
+export type Compression = 'gzip' | 'none';
+
+export interface Progress {
+  rows: number;
+  bytes: number;
+}
+
+export interface WriteRowsOptions {
+  target: StageTarget;
+  /** The column specs in the order of each row's values (the model's loadColumns). */
+  columns: readonly ColumnSpec[];
+  /** Append a load-order column (1-based ordinal) as the last field, so the merge keeps the last row per key. */
+  ordinal: boolean;
+  binary: BinaryDialect;
+  /** Defaults to a fresh time-sortable id. */
+  loadId?: string;
+  compression?: Compression;
+  onProgress?: (p: Progress) => void;
+}
+
+export interface WriteFilesOptions {
+  target: StageTarget;
+  loadId?: string;
+  /** File name suffix, e.g. '.csv.gz', '.jsonl', '.parquet'; used for the part names. */
+  extension: string;
+  onProgress?: (p: Progress) => void;
+}
+
+export interface StagedFile {
+  /** s3://bucket/key for S3; file:///abs/path for a local stage. */
+  uri: string;
+  bytes: number;
+  /** Rows in the file, where known (files written from rows). */
+  rows?: number;
+}
+
+export interface StagedLoad {
+  loadId: string;
+  target: StageTarget;
+  files: StagedFile[];
+  /** The manifest (Redshift format) naming exactly these files. */
+  manifestUri: string;
+  rows?: number;
+  bytes: number;
+  compression: Compression;
+}
+
+/** Redshift's manifest format. */
+export interface Manifest {
+  entries: Array<{ url: string; mandatory: boolean; meta?: { content_length?: number } }>;
+}
+
+export interface Stage {
+  readonly kind: 'local' | 's3';
+  /** Encodes normalized rows as CSV parts (+ manifest) for COPY, at constant memory. */
+  writeRows(rows: Iterable<NormalizedValue[]> | AsyncIterable<NormalizedValue[]>, options: WriteRowsOptions): Promise<StagedLoad>;
+  /** Stages already-encoded files as they are (e.g. a trusted CSV), as parts + manifest. */
+  writeFiles(files: AsyncIterable<Readable> | Iterable<Readable>, options: WriteFilesOptions): Promise<StagedLoad>;
+  /** Reads one staged object back as raw bytes (still compressed if it was). */
+  read(uri: string): Promise<Readable>;
+  readManifest(uri: string): Promise<Manifest>;
+  /** The staged files of a load (by load id), e.g. for replay or audit. */
+  list(target: StageTarget, loadId: string): Promise<StagedFile[]>;
+  /** Deletes a load's files and manifest. Retention is the caller's choice: loads keep them by default. */
+  delete(load: Pick<StagedLoad, 'target' | 'loadId'>): Promise<void>;
+}
