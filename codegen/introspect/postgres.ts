@@ -1,0 +1,115 @@
+// Postgres introspection: information_schema for columns and keys (portable, typed facts),
+// pg_catalog for what information_schema lacks (comments).
+import type { ColumnSpec } from '../../src/model/index.js';
+import { mapCatalogType, parseDefault } from './map-type.js';
+import { tableMatcher, type LiveColumn, type LiveTable, type Queryable, type TableSelection } from './types.js';
+
+const COLUMNS_SQL = `
+select c.table_schema, c.table_name, c.column_name, c.ordinal_position::int as ordinal_position,
+       c.data_type, c.character_maximum_length::int as character_maximum_length,
+       c.numeric_precision::int as numeric_precision, c.numeric_scale::int as numeric_scale,
+       c.interval_type, c.is_nullable, c.column_default, c.is_identity,
+       c.identity_start, c.identity_increment,
+       format_type(a.atttypid, a.atttypmod) as native_type,
+       col_description(a.attrelid, a.attnum) as column_comment,
+       obj_description(a.attrelid, 'pg_class') as table_comment
+from information_schema.columns c
+join information_schema.tables tb
+  on tb.table_schema = c.table_schema and tb.table_name = c.table_name and tb.table_type = 'BASE TABLE'
+join pg_catalog.pg_namespace n on n.nspname = c.table_schema
+join pg_catalog.pg_class r on r.relnamespace = n.oid and r.relname = c.table_name
+join pg_catalog.pg_attribute a on a.attrelid = r.oid and a.attname = c.column_name
+where c.table_schema = any($1::text[])
+order by c.table_schema, c.table_name, c.ordinal_position`;
+
+const PRIMARY_KEYS_SQL = `
+select k.table_schema, k.table_name, k.column_name, k.ordinal_position::int as ordinal_position
+from information_schema.table_constraints tc
+join information_schema.key_column_usage k
+  on k.constraint_schema = tc.constraint_schema and k.constraint_name = tc.constraint_name
+ and k.table_schema = tc.table_schema and k.table_name = tc.table_name
+where tc.constraint_type = 'PRIMARY KEY' and tc.table_schema = any($1::text[])
+order by k.table_schema, k.table_name, k.ordinal_position`;
+
+interface PgColumnRow {
+  table_schema: string;
+  table_name: string;
+  column_name: string;
+  ordinal_position: number;
+  data_type: string;
+  character_maximum_length: number | null;
+  numeric_precision: number | null;
+  numeric_scale: number | null;
+  interval_type: string | null;
+  is_nullable: 'YES' | 'NO';
+  column_default: string | null;
+  is_identity: 'YES' | 'NO';
+  identity_start: string | null;
+  identity_increment: string | null;
+  native_type: string;
+  column_comment: string | null;
+  table_comment: string | null;
+}
+
+export async function introspectPostgres(db: Queryable, selection: TableSelection): Promise<{ tables: LiveTable[]; warnings: string[] }> {
+  const schemas = [...selection.schemas];
+  const matches = tableMatcher(selection.tables);
+  const [cols, keys] = await Promise.all([db.query(COLUMNS_SQL, [schemas]), db.query(PRIMARY_KEYS_SQL, [schemas])]);
+  const warnings: string[] = [];
+  const byTable = new Map<string, PgColumnRow[]>();
+  for (const row of cols.rows as PgColumnRow[]) {
+    if (!matches(row.table_name)) continue;
+    const key = `${row.table_schema}.${row.table_name}`;
+    let list = byTable.get(key);
+    if (!list) byTable.set(key, (list = []));
+    list.push(row);
+  }
+  const pks = new Map<string, string[]>();
+  for (const k of keys.rows as { table_schema: string; table_name: string; column_name: string }[]) {
+    const key = `${k.table_schema}.${k.table_name}`;
+    pks.set(key, [...(pks.get(key) ?? []), k.column_name]);
+  }
+  const tables: LiveTable[] = [];
+  for (const [key, rows] of byTable) {
+    const first = rows[0]!;
+    const columns = rows.map((r): LiveColumn => {
+      const mapped = mapCatalogType({
+        dataType: r.data_type === 'USER-DEFINED' || r.data_type === 'ARRAY' ? r.native_type : r.data_type,
+        charLength: r.character_maximum_length,
+        numericPrecision: r.numeric_precision,
+        numericScale: r.numeric_scale,
+        intervalType: r.interval_type,
+        nativeType: r.native_type,
+      });
+      let spec: ColumnSpec = { ...mapped.spec, notNull: r.is_nullable === 'NO' };
+      if (r.is_identity === 'YES') {
+        spec = { ...spec, identity: { seed: Number(r.identity_start ?? 1), step: Number(r.identity_increment ?? 1) } };
+      } else {
+        const parsed = parseDefault(r.column_default, spec.kind);
+        if (parsed && 'identity' in parsed) spec = { ...spec, identity: parsed.identity };
+        else if (parsed) spec = { ...spec, default: parsed.default };
+      }
+      if (r.column_comment != null) spec = { ...spec, comment: r.column_comment };
+      const where = `${key}.${r.column_name}`;
+      if (mapped.fallback) warnings.push(`${where}: ${mapped.fallback}`);
+      if (spec.default?.kind === 'sql' && /\bnextval\(/i.test(spec.default.sql)) {
+        warnings.push(`${where}: default ${spec.default.sql} uses a sequence, which Redshift does not have; consider .identity()`);
+      }
+      return { name: r.column_name, spec, nativeType: r.native_type, ...(mapped.fallback ? { fallback: mapped.fallback } : {}) };
+    });
+    tables.push({
+      schema: first.table_schema,
+      name: first.table_name,
+      dialect: 'postgres',
+      columns,
+      options: {
+        primaryKey: pks.get(key) ?? [],
+        ...(first.table_comment != null ? { comment: first.table_comment } : {}),
+      },
+    });
+  }
+  tables.sort((a, b) => (a.schema === b.schema ? cmp(a.name, b.name) : cmp(a.schema, b.schema)));
+  return { tables, warnings };
+}
+
+export const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);

@@ -1,0 +1,196 @@
+// Redshift introspection. Redshift's catalog is split: svv_columns / svv_table_info run on the
+// compute nodes, pg_class / pg_attribute on the leader, and a query that mixes the two can fail
+// ("... is only supported on the leader node"). So each source is its own query and the rows
+// are joined here, in buildRedshiftTables, which tests feed with recorded catalog rows.
+import { quoteLiteral, type ColumnSpec } from '../../src/model/index.js';
+import { mapCatalogType, mapEncoding, parseDefault } from './map-type.js';
+import { cmp } from './postgres.js';
+import { tableMatcher, type LiveColumn, type LiveTable, type LiveTableOptions, type Queryable, type TableSelection } from './types.js';
+
+/** A row of svv_columns (the columns upshift reads). */
+export interface RsColumnRow {
+  table_schema: string;
+  table_name: string;
+  column_name: string;
+  ordinal_position: number;
+  data_type: string;
+  character_maximum_length: number | null;
+  numeric_precision: number | null;
+  numeric_scale: number | null;
+  is_nullable: 'YES' | 'NO';
+  column_default: string | null;
+  remarks: string | null;
+}
+/** A row of svv_table_info. It has no rows for empty tables, hence pg_class below. */
+export interface RsTableInfoRow {
+  schema: string;
+  table: string;
+  /** 'EVEN' | 'ALL' | 'KEY(col)' | 'AUTO(ALL)' | 'AUTO(EVEN)' | 'AUTO(KEY(col))' */
+  diststyle: string | null;
+  /** First sort key column, 'INTERLEAVED', or 'AUTO(SORTKEY)' / 'AUTO(SORTKEY(col))'. */
+  sortkey1: string | null;
+  /** 'Y' | 'N' | 'Y, AUTO(ENCODE)' | 'N, AUTO(ENCODE)' */
+  encoded: string | null;
+}
+/** pg_class (leader): reldiststyle 0 EVEN, 1 KEY, 8 ALL, 10 AUTO(ALL), 11 AUTO(EVEN), 12 AUTO(KEY). */
+export interface RsClassRow {
+  schema: string;
+  table: string;
+  reldiststyle: number;
+  table_comment: string | null;
+}
+/** pg_attribute (leader) with format_encoding(attencodingtype). */
+export interface RsAttributeRow {
+  schema: string;
+  table: string;
+  attname: string;
+  attisdistkey: boolean;
+  /** 0: not in the sort key; n: position n; negative values: interleaved. */
+  attsortkeyord: number;
+  encoding: string | null;
+}
+export interface RsKeyRow {
+  table_schema: string;
+  table_name: string;
+  column_name: string;
+  ordinal_position: number;
+}
+export interface RedshiftCatalog {
+  columns: RsColumnRow[];
+  tableInfo: RsTableInfoRow[];
+  classes: RsClassRow[];
+  attributes: RsAttributeRow[];
+  primaryKeys: RsKeyRow[];
+}
+
+const inList = (schemas: readonly string[]) => schemas.map(quoteLiteral).join(', ');
+
+/** The catalog queries (Redshift has no array parameters, so schemas are inlined as literals). */
+export function redshiftCatalogQueries(schemas: readonly string[]): Record<keyof RedshiftCatalog, string> {
+  const list = inList(schemas);
+  return {
+    columns: `select c.table_schema, c.table_name, c.column_name, c.ordinal_position, c.data_type,
+        c.character_maximum_length, c.numeric_precision, c.numeric_scale, c.is_nullable, c.column_default, c.remarks
+      from svv_columns c join svv_tables t on t.table_schema = c.table_schema and t.table_name = c.table_name
+      where t.table_type = 'BASE TABLE' and c.table_schema in (${list})
+      order by c.table_schema, c.table_name, c.ordinal_position`,
+    tableInfo: `select "schema", "table", diststyle, sortkey1, encoded from svv_table_info where "schema" in (${list})`,
+    classes: `select n.nspname as schema, c.relname as "table", c.reldiststyle, obj_description(c.oid, 'pg_class') as table_comment
+      from pg_class c join pg_namespace n on n.oid = c.relnamespace where c.relkind = 'r' and n.nspname in (${list})`,
+    attributes: `select n.nspname as schema, c.relname as "table", a.attname, a.attisdistkey, a.attsortkeyord,
+        format_encoding(a.attencodingtype::integer) as encoding
+      from pg_attribute a join pg_class c on c.oid = a.attrelid join pg_namespace n on n.oid = c.relnamespace
+      where c.relkind = 'r' and a.attnum > 0 and not a.attisdropped and n.nspname in (${list})`,
+    primaryKeys: `select k.table_schema, k.table_name, k.column_name, k.ordinal_position
+      from information_schema.table_constraints tc
+      join information_schema.key_column_usage k on k.constraint_schema = tc.constraint_schema
+       and k.constraint_name = tc.constraint_name and k.table_name = tc.table_name
+      where tc.constraint_type = 'PRIMARY KEY' and tc.table_schema in (${list})
+      order by k.table_schema, k.table_name, k.ordinal_position`,
+  };
+}
+
+export async function readRedshiftCatalog(db: Queryable, schemas: readonly string[]): Promise<RedshiftCatalog> {
+  const q = redshiftCatalogQueries(schemas);
+  // One at a time: Redshift queues concurrent queries of one session anyway.
+  const out = {} as RedshiftCatalog;
+  for (const key of Object.keys(q) as (keyof RedshiftCatalog)[]) {
+    out[key] = (await db.query(q[key])).rows as never;
+  }
+  return out;
+}
+
+function nativeType(r: RsColumnRow): string {
+  if (r.data_type === 'numeric' && r.numeric_precision != null) return `numeric(${r.numeric_precision},${r.numeric_scale ?? 0})`;
+  if (r.character_maximum_length != null && /char|varying|varbyte/.test(r.data_type)) return `${r.data_type}(${r.character_maximum_length})`;
+  return r.data_type;
+}
+
+const RELDISTSTYLE: Record<number, string> = { 0: 'EVEN', 1: 'KEY', 8: 'ALL', 10: 'AUTO(ALL)', 11: 'AUTO(EVEN)', 12: 'AUTO(KEY)' };
+
+function distribution(info: RsTableInfoRow | undefined, cls: RsClassRow | undefined, attrs: RsAttributeRow[]): Pick<LiveTableOptions, 'distStyle' | 'distKey'> {
+  const style = (info?.diststyle ?? (cls ? RELDISTSTYLE[Number(cls.reldiststyle)] : undefined) ?? '').toUpperCase();
+  if (!style) return {};
+  if (style.startsWith('AUTO')) return { distStyle: 'auto' };
+  if (style.startsWith('KEY')) {
+    const key = attrs.find((a) => a.attisdistkey)?.attname;
+    return key ? { distStyle: 'key', distKey: key } : {};
+  }
+  if (style === 'ALL') return { distStyle: 'all' };
+  if (style === 'EVEN') return { distStyle: 'even' };
+  return {};
+}
+
+function sortKey(info: RsTableInfoRow | undefined, attrs: RsAttributeRow[]): LiveTableOptions['sortKey'] {
+  if (info?.sortkey1 && /^AUTO\(SORTKEY/i.test(info.sortkey1.trim())) return 'auto';
+  const keyed = attrs.filter((a) => Number(a.attsortkeyord) !== 0);
+  if (keyed.length === 0) return undefined;
+  const interleaved = keyed.some((a) => Number(a.attsortkeyord) < 0) || info?.sortkey1?.trim().toUpperCase() === 'INTERLEAVED';
+  const columns = keyed.sort((a, b) => Math.abs(Number(a.attsortkeyord)) - Math.abs(Number(b.attsortkeyord))).map((a) => a.attname);
+  return { style: interleaved ? 'interleaved' : 'compound', columns };
+}
+
+/** Joins the catalog rows into LiveTables. Pure, so recorded catalog rows test it. */
+export function buildRedshiftTables(cat: RedshiftCatalog, selection: TableSelection): { tables: LiveTable[]; warnings: string[] } {
+  const matches = tableMatcher(selection.tables);
+  const schemas = new Set(selection.schemas);
+  const key = (s: string, t: string) => `${s}.${t}`;
+  const group = <T>(rows: T[], k: (r: T) => string) => {
+    const m = new Map<string, T[]>();
+    for (const r of rows) m.set(k(r), [...(m.get(k(r)) ?? []), r]);
+    return m;
+  };
+  const cols = group(cat.columns.filter((c) => schemas.has(c.table_schema) && matches(c.table_name)), (c) => key(c.table_schema, c.table_name));
+  const infos = new Map(cat.tableInfo.map((i) => [key(i.schema, i.table), i]));
+  const classes = new Map(cat.classes.map((c) => [key(c.schema, c.table), c]));
+  const attrs = group(cat.attributes, (a) => key(a.schema, a.table));
+  const pks = group([...cat.primaryKeys].sort((a, b) => a.ordinal_position - b.ordinal_position), (k) => key(k.table_schema, k.table_name));
+  const warnings: string[] = [];
+  const tables: LiveTable[] = [];
+  for (const [k, rows] of cols) {
+    rows.sort((a, b) => a.ordinal_position - b.ordinal_position);
+    const info = infos.get(k);
+    const tableAttrs = attrs.get(k) ?? [];
+    const autoEncoding = /AUTO\(ENCODE\)/i.test(info?.encoded ?? '');
+    const columns = rows.map((r): LiveColumn => {
+      const native = nativeType(r);
+      const mapped = mapCatalogType({
+        dataType: r.data_type,
+        charLength: r.character_maximum_length,
+        numericPrecision: r.numeric_precision,
+        numericScale: r.numeric_scale,
+        nativeType: native,
+      });
+      let spec: ColumnSpec = { ...mapped.spec, notNull: r.is_nullable === 'NO' };
+      const parsed = parseDefault(r.column_default, spec.kind);
+      if (parsed && 'identity' in parsed) spec = { ...spec, identity: parsed.identity };
+      else if (parsed) spec = { ...spec, default: parsed.default };
+      const encode = autoEncoding ? undefined : mapEncoding(tableAttrs.find((a) => a.attname === r.column_name)?.encoding);
+      if (encode) spec = { ...spec, encode };
+      if (r.remarks != null && r.remarks !== '') spec = { ...spec, comment: r.remarks };
+      if (mapped.fallback) warnings.push(`${k}.${r.column_name}: ${mapped.fallback}`);
+      return { name: r.column_name, spec, nativeType: native, ...(mapped.fallback ? { fallback: mapped.fallback } : {}) };
+    });
+    const cls = classes.get(k);
+    const sk = sortKey(info, tableAttrs);
+    tables.push({
+      schema: rows[0]!.table_schema,
+      name: rows[0]!.table_name,
+      dialect: 'redshift',
+      columns,
+      options: {
+        primaryKey: (pks.get(k) ?? []).map((p) => p.column_name),
+        ...distribution(info, cls, tableAttrs),
+        ...(sk ? { sortKey: sk } : {}),
+        ...(cls?.table_comment != null ? { comment: cls.table_comment } : {}),
+        ...(autoEncoding ? { autoEncoding } : {}),
+      },
+    });
+  }
+  tables.sort((a, b) => (a.schema === b.schema ? cmp(a.name, b.name) : cmp(a.schema, b.schema)));
+  return { tables, warnings };
+}
+
+export async function introspectRedshift(db: Queryable, selection: TableSelection) {
+  return buildRedshiftTables(await readRedshiftCatalog(db, selection.schemas), selection);
+}

@@ -1,0 +1,62 @@
+// What introspection reads from a live database: one LiveTable per table, in the model's own
+// terms (ColumnSpec and table options), plus what the model can't say (the native type, a
+// fallback warning). Codegen renders it, the drift check and migrations compare against it.
+import type { ColumnSpec, Dialect } from '../../src/model/index.js';
+
+export interface LiveColumn {
+  readonly name: string;
+  /** The column as a model would declare it (after any fallback). */
+  readonly spec: ColumnSpec;
+  /** The type as the database names it, e.g. 'character varying(64)'. */
+  readonly nativeType: string;
+  /** Set when the native type has no exact model type and `spec` is a fallback. */
+  readonly fallback?: string;
+}
+
+export interface LiveTableOptions {
+  readonly primaryKey: readonly string[];
+  readonly distStyle?: 'auto' | 'even' | 'key' | 'all';
+  readonly distKey?: string;
+  readonly sortKey?: { style: 'compound' | 'interleaved'; columns: readonly string[] } | 'auto';
+  readonly comment?: string;
+  /** Redshift manages encodings itself (ENCODE AUTO): column encodings are not part of the model. */
+  readonly autoEncoding?: boolean;
+}
+
+export interface LiveTable {
+  readonly schema: string;
+  readonly name: string;
+  readonly dialect: Dialect;
+  /** In ordinal order. */
+  readonly columns: readonly LiveColumn[];
+  readonly options: LiveTableOptions;
+}
+
+/** Which tables to read: schemas, and an optional table-name pattern (`*` and `?` globs, or a RegExp). */
+export interface TableSelection {
+  readonly schemas: readonly string[];
+  readonly tables?: string | RegExp;
+}
+
+/** Anything that runs a query: pg.Pool, pg.Client, or a warehouse's query method. */
+export interface Queryable {
+  query(text: string, params?: unknown[]): Promise<{ rows: any[] }>;
+}
+
+export interface Introspection {
+  readonly dialect: Dialect;
+  readonly tables: readonly LiveTable[];
+  /** Human-readable warnings: fallbacks, skipped tables. */
+  readonly warnings: readonly string[];
+}
+
+/** Turns `orders_*` (glob) or a RegExp into a matcher of table names. */
+export function tableMatcher(pattern: string | RegExp | undefined): (name: string) => boolean {
+  if (pattern === undefined) return () => true;
+  if (pattern instanceof RegExp) return (name) => pattern.test(name);
+  const parts = pattern.split(',').map((p) => p.trim()).filter(Boolean);
+  const regexes = parts.map(
+    (p) => new RegExp(`^${p.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`),
+  );
+  return (name) => regexes.some((r) => r.test(name));
+}
