@@ -31,6 +31,8 @@ export interface WriteRowsOptions {
   loadId?: string;
   compression?: Compression;
   onProgress?: (p: Progress) => void;
+  /** Column names (same order as `columns`), so an encoding error can name the column. */
+  columnNames?: readonly string[];
 }
 
 export interface WriteFilesOptions {

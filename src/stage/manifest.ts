@@ -1,0 +1,27 @@
+// Redshift's manifest format: {"entries":[{"url":"s3://b/k","mandatory":true,"meta":{"content_length":N}}]}.
+// `mandatory: true` makes COPY fail if a file is missing instead of loading a partial set;
+// content_length is required for columnar formats and harmless for CSV.
+import type { Manifest, StagedFile } from './types.js';
+
+export function buildManifest(files: readonly StagedFile[]): Manifest {
+  return { entries: files.map((f) => ({ url: f.uri, mandatory: true, meta: { content_length: f.bytes } })) };
+}
+
+/** Parses and checks a manifest's shape; `where` names it in errors. */
+export function parseManifest(text: string, where: string): Manifest {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (e) {
+    throw new Error(`manifest ${where} is not JSON: ${(e as Error).message}`);
+  }
+  const entries = (doc as Manifest | null)?.entries;
+  if (!Array.isArray(entries)) throw new Error(`manifest ${where} has no "entries" list: expected Redshift's manifest format {"entries":[{"url":...,"mandatory":true}]}`);
+  entries.forEach((e, i) => {
+    if (typeof e?.url !== 'string' || e.url === '') throw new Error(`manifest ${where}: entry ${i} has no "url"`);
+    if (e.mandatory !== undefined && typeof e.mandatory !== 'boolean') throw new Error(`manifest ${where}: entry ${i} has a non-boolean "mandatory"`);
+    const len = e.meta?.content_length;
+    if (len !== undefined && !(Number.isSafeInteger(len) && len >= 0)) throw new Error(`manifest ${where}: entry ${i} has an invalid meta.content_length`);
+  });
+  return { entries: entries.map((e) => ({ url: e.url, mandatory: e.mandatory ?? false, ...(e.meta ? { meta: e.meta } : {}) })) };
+}

@@ -1,0 +1,183 @@
+// Rows -> CSV lines -> gzip -> parts, at constant memory.
+//
+// Parallel loads: Redshift loads one file per slice at a time, so the number of parts should be a
+// multiple of the slice count. Rows go round-robin to a group of `slices` parts written at once;
+// when the group has staged `partBytes` per part, it is closed and the next group opened. A
+// group is only opened once `slices` more rows exist (held back until then; at the end of the
+// input they join the last group), so every group has exactly `slices` non-empty parts. Small
+// loads: fewer rows than slices give one part per row; no rows give one empty part, so the
+// manifest is never empty and COPY loads zero rows.
+import { once } from 'node:events';
+import { PassThrough, Transform, type Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGzip } from 'node:zlib';
+import type { NormalizedValue } from '../model/validate.js';
+import type { PartSink, StageBackend } from './backend.js';
+import { CSV_CHUNK_CHARS, isSyncIterable, type CsvLineEncoder } from './csv.js';
+import { partName } from './layout.js';
+import type { Compression, Progress, StagedFile } from './types.js';
+
+export interface PartWriterOptions {
+  dir: string;
+  extension: string;
+  compression: Compression;
+  gzipLevel: number;
+  partBytes: number;
+  slices: number;
+  encode: CsvLineEncoder;
+  onProgress?: ((p: Progress) => void) | undefined;
+}
+
+interface Totals {
+  bytes: number;
+}
+
+/** Counts the bytes that reach the sink (the staged, compressed size). */
+function byteCounter(part: { bytes: number }, totals: Totals): Transform {
+  return new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      part.bytes += chunk.length;
+      totals.bytes += chunk.length;
+      cb(null, chunk);
+    },
+  });
+}
+
+/** One part being written: its own pending text, its compressor, its sink. */
+class OpenPart {
+  rows = 0;
+  bytes = 0;
+  pending = '';
+  readonly input: Transform;
+  readonly settled: Promise<StagedFile>;
+
+  constructor(
+    readonly sink: PartSink,
+    compression: Compression,
+    gzipLevel: number,
+    totals: Totals,
+  ) {
+    const counter = byteCounter(this, totals);
+    this.input = compression === 'gzip' ? createGzip({ level: gzipLevel }) : new PassThrough();
+    this.settled = pipeline(this.input, counter, sink.stream)
+      .then(() => sink.commit())
+      .then(() => ({ uri: sink.uri, bytes: this.bytes, rows: this.rows }));
+    this.settled.catch(() => {}); // observed through the writer's failure promise
+  }
+}
+
+/** Writes rows as parts; returns the parts in order. On any failure discards every part and rethrows. */
+export async function writeRowParts(
+  backend: StageBackend,
+  rows: Iterable<readonly NormalizedValue[]> | AsyncIterable<readonly NormalizedValue[]>,
+  o: PartWriterOptions,
+): Promise<{ files: StagedFile[]; rows: number }> {
+  const totals: Totals = { bytes: 0 };
+  const all: OpenPart[] = [];
+  let failWith!: (e: unknown) => void;
+  const failure = new Promise<never>((_, reject) => (failWith = reject));
+  failure.catch(() => {});
+
+  let group: OpenPart[] = [];
+  let groupBase = 0; // part index of the group's first part
+  let rowInGroup = 0;
+  let groupStart = 0; // totals.bytes when the group opened
+  let rolling = false;
+  let held: string[] = [];
+  let rowCount = 0;
+  let previousClose: Promise<unknown> = Promise.resolve();
+
+  const open = (slot: number): OpenPart => {
+    const sink = backend.openPart(`${o.dir}/${partName(groupBase + slot, o.extension)}`);
+    const part = new OpenPart(sink, o.compression, o.gzipLevel, totals);
+    part.settled.catch(failWith);
+    all.push(part);
+    group[slot] = part;
+    return part;
+  };
+
+  const write = async (part: OpenPart, text: string): Promise<void> => {
+    if (!part.input.write(Buffer.from(text))) await Promise.race([once(part.input, 'drain'), failure]);
+  };
+
+  const flush = async (part: OpenPart): Promise<void> => {
+    const text = part.pending;
+    part.pending = '';
+    await write(part, text);
+    o.onProgress?.({ rows: rowCount, bytes: totals.bytes });
+    if (totals.bytes - groupStart >= o.partBytes * o.slices) rolling = true;
+  };
+
+  // route/accept return a promise only when they must wait (a chunk went out), so a sync
+  // iterable of rows is read without a microtask per row.
+  const route = (line: string): Promise<void> | undefined => {
+    const slot = rowInGroup % o.slices;
+    const part = group[slot] ?? open(slot);
+    rowInGroup++;
+    part.rows++;
+    part.pending += line;
+    return part.pending.length >= CSV_CHUNK_CHARS ? flush(part) : undefined;
+  };
+
+  const closeGroup = async (): Promise<void> => {
+    const closing = group;
+    if (closing.length === 0) return;
+    for (const part of closing) if (part.pending) await write(part, part.pending), (part.pending = '');
+    for (const part of closing) part.input.end();
+    // At most two groups in flight: wait for the one before before moving on.
+    await Promise.race([previousClose, failure]);
+    previousClose = Promise.all(closing.map((p) => p.settled));
+    groupBase += closing.length;
+    group = [];
+    rowInGroup = 0;
+    groupStart = totals.bytes;
+  };
+
+  const startNextGroup = async (): Promise<void> => {
+    await closeGroup();
+    rolling = false;
+    const lines = held;
+    held = [];
+    for (const l of lines) await route(l);
+  };
+
+  const accept = (row: readonly NormalizedValue[]): Promise<void> | undefined => {
+    const line = o.encode(row, rowCount++);
+    if (!rolling) return route(line);
+    held.push(line);
+    return held.length < o.slices ? undefined : startNextGroup();
+  };
+
+  try {
+    if (isSyncIterable(rows)) {
+      for (const row of rows) {
+        const wait = accept(row);
+        if (wait) await wait;
+      }
+    } else {
+      for await (const row of rows) {
+        const wait = accept(row);
+        if (wait) await wait;
+      }
+    }
+    for (const l of held) await route(l);
+    if (all.length === 0) open(0);
+    await closeGroup();
+    const files = await Promise.race([Promise.all(all.map((p) => p.settled)), failure]);
+    o.onProgress?.({ rows: rowCount, bytes: totals.bytes });
+    return { files, rows: rowCount };
+  } catch (err) {
+    await discardAll(all.map((p) => ({ sink: p.sink, input: p.input, settled: p.settled })));
+    throw err;
+  }
+}
+
+/** Stops every part still being written and removes whatever was written. Never throws. */
+export async function discardAll(parts: Array<{ sink: PartSink; input: { destroy(): void }; settled: Promise<unknown> }>): Promise<void> {
+  for (const p of parts) {
+    p.input.destroy();
+    p.sink.stream.destroy();
+  }
+  await Promise.allSettled(parts.map((p) => p.settled));
+  await Promise.allSettled(parts.map((p) => p.sink.discard()));
+}

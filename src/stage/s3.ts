@@ -1,0 +1,225 @@
+// S3Stage: parts streamed to S3 with multipart uploads (@aws-sdk/lib-storage Upload), the
+// manifest PUT last. An upload failure aborts its multipart upload, writes no manifest, removes
+// the load's finished parts, and surfaces as an UpshiftStageError naming the key.
+import {
+  AbortMultipartUploadCommand,
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+  type S3ClientConfig,
+  type _Object,
+} from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import { PassThrough, Readable } from 'node:stream';
+import { parseS3Uri, resolveS3BasePath, type S3Location, type UpshiftConfig } from '../config.js';
+import type { PartSink, StageBackend, StoredObject } from './backend.js';
+import { describeError, UpshiftStageError, type StageOperation } from './errors.js';
+import { StageBase, type PartOptions } from './stage-base.js';
+
+export interface S3StageOptions extends PartOptions {
+  /** `s3://bucket/prefix`; else `config.s3BasePath`, else env UPSHIFT_S3_BASE_PATH. */
+  basePath?: string;
+  config?: UpshiftConfig;
+  /** A configured client. Without one, region, endpoint and credentials come from the AWS SDK's usual chain. */
+  client?: S3Client;
+  region?: string;
+  endpoint?: string;
+  forcePathStyle?: boolean;
+  /** Extra S3Client settings when upshift creates the client. */
+  clientConfig?: S3ClientConfig;
+  /** Multipart upload part size in bytes (S3's minimum 5 MiB; default 8 MiB). */
+  uploadPartBytes?: number;
+  /**
+   * Upload parts in flight per staged file (default 1). Files of a group upload at once
+   * (`slices` of them), which already gives parallelism; 1 also makes a failed part stop the
+   * stream at once instead of after the rest of the file.
+   */
+  uploadQueueSize?: number;
+}
+
+const MIN_UPLOAD_PART = 5 * 1024 * 1024;
+
+class S3Backend implements StageBackend {
+  constructor(
+    readonly client: S3Client,
+    readonly base: S3Location,
+    readonly uploadPartBytes: number,
+    readonly queueSize: number,
+  ) {}
+
+  private keyOf(relPath: string): string {
+    return this.base.prefix ? `${this.base.prefix}/${relPath}` : relPath;
+  }
+
+  uriOf(relPath: string): string {
+    return `s3://${this.base.bucket}/${this.keyOf(relPath)}`;
+  }
+
+  private fail(op: StageOperation, bucket: string, key: string, err: unknown, what: string = op): UpshiftStageError {
+    if (err instanceof UpshiftStageError) return err;
+    const uri = `s3://${bucket}/${key}`;
+    return new UpshiftStageError(op, key, uri, `S3 ${what} of ${uri} failed: ${describeError(err)}`, { cause: err });
+  }
+
+  openPart(relPath: string): PartSink {
+    const { bucket } = this.base;
+    const key = this.keyOf(relPath);
+    const body = new PassThrough({ highWaterMark: 64 * 1024 });
+    const upload = new Upload({
+      client: this.client,
+      params: { Bucket: bucket, Key: key, Body: body },
+      partSize: this.uploadPartBytes,
+      queueSize: this.queueSize,
+      // We abort ourselves: lib-storage's own abort replaces the upload's error with the abort's
+      // error when the abort fails too, and the key and original cause matter more.
+      leavePartsOnError: true,
+    });
+    let failure: UpshiftStageError | undefined;
+    const abortUpload = async (): Promise<void> => {
+      if (!upload.uploadId) return;
+      const UploadId = upload.uploadId;
+      upload.uploadId = undefined;
+      try {
+        await this.client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId }));
+      } catch (abortErr) {
+        if (failure) failure.cleanupError = abortErr;
+      }
+    };
+    const done = upload.done().then(
+      () => undefined,
+      async (err: unknown) => {
+        failure = this.fail('upload', bucket, key, err);
+        body.destroy(failure); // stops the writer's pipeline at once
+        await abortUpload();
+        throw failure;
+      },
+    );
+    done.catch(() => {});
+    let completed = false;
+    return {
+      uri: `s3://${bucket}/${key}`,
+      key,
+      stream: body,
+      commit: async () => {
+        await done;
+        completed = true;
+      },
+      discard: async () => {
+        if (!completed) {
+          await upload.abort().catch(() => {});
+          body.destroy();
+          await done.catch(() => {});
+          await abortUpload();
+        }
+        // A finished part of a failed load: remove it (best effort, never referenced anyway).
+        await this.removeKeys([key]).catch(() => {});
+      },
+    };
+  }
+
+  async putSmall(relPath: string, body: string, contentType: string): Promise<string> {
+    const key = this.keyOf(relPath);
+    try {
+      await this.client.send(new PutObjectCommand({ Bucket: this.base.bucket, Key: key, Body: body, ContentType: contentType }));
+    } catch (err) {
+      throw this.fail('manifest', this.base.bucket, key, err, 'manifest upload');
+    }
+    return `s3://${this.base.bucket}/${key}`;
+  }
+
+  async read(uri: string): Promise<Readable> {
+    const loc = parseS3Uri(uri);
+    if (!loc || loc.key === '') throw new UpshiftStageError('read', uri, uri, `S3 stage can only read s3://bucket/key URIs, got ${uri}`);
+    try {
+      const res = await this.client.send(new GetObjectCommand({ Bucket: loc.bucket, Key: loc.key }));
+      const body = res.Body;
+      if (body instanceof Readable) return body;
+      if (body && 'transformToWebStream' in body) return Readable.fromWeb(body.transformToWebStream() as import('node:stream/web').ReadableStream);
+      throw new Error('the response has no body stream');
+    } catch (err) {
+      throw this.fail('read', loc.bucket, loc.key, err);
+    }
+  }
+
+  async list(relDir: string): Promise<StoredObject[]> {
+    const prefix = `${this.keyOf(relDir)}/`;
+    const out: StoredObject[] = [];
+    let token: string | undefined;
+    try {
+      do {
+        const res = await this.client.send(new ListObjectsV2Command({ Bucket: this.base.bucket, Prefix: prefix, Delimiter: '/', ContinuationToken: token }));
+        for (const o of res.Contents ?? ([] as _Object[])) {
+          if (!o.Key) continue;
+          out.push({ name: o.Key.slice(prefix.length), uri: `s3://${this.base.bucket}/${o.Key}`, bytes: o.Size ?? 0 });
+        }
+        token = res.IsTruncated ? res.NextContinuationToken : undefined;
+      } while (token);
+    } catch (err) {
+      throw this.fail('list', this.base.bucket, prefix, err);
+    }
+    return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  async remove(relPaths: string[]): Promise<void> {
+    await this.removeKeys(relPaths.map((p) => this.keyOf(p)));
+  }
+
+  private async removeKeys(keys: string[]): Promise<void> {
+    for (let i = 0; i < keys.length; i += 1000) {
+      const batch = keys.slice(i, i + 1000);
+      try {
+        const res = await this.client.send(
+          new DeleteObjectsCommand({ Bucket: this.base.bucket, Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true } }),
+        );
+        const e = res.Errors?.[0];
+        if (e) throw Object.assign(new Error(e.Message ?? 'delete failed'), { name: e.Code ?? 'DeleteError', key: e.Key });
+      } catch (err) {
+        const key = (err as { key?: string }).key ?? batch[0]!;
+        throw this.fail('delete', this.base.bucket, key, err);
+      }
+    }
+  }
+
+  async removeDir(): Promise<void> {
+    // S3 has no folders.
+  }
+}
+
+/** Stages loads in S3: `<basePath>/<schema>.<table>/<yyyy>/<mm>/<dd>/<loadId>/part-00000.csv.gz` + manifest.json. */
+export class S3Stage extends StageBase {
+  readonly kind = 's3' as const;
+  protected readonly backend: S3Backend;
+  readonly bucket: string;
+  /** Key prefix under the bucket ('' for the bucket root). */
+  readonly prefix: string;
+  readonly client: S3Client;
+
+  constructor(options: S3StageOptions = {}) {
+    super(options, 4);
+    const base = resolveS3BasePath(options.basePath, options.config);
+    this.bucket = base.bucket;
+    this.prefix = base.prefix;
+    this.client =
+      options.client ??
+      new S3Client({
+        ...options.clientConfig,
+        ...(options.region ? { region: options.region } : {}),
+        ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+        ...(options.forcePathStyle !== undefined ? { forcePathStyle: options.forcePathStyle } : {}),
+      });
+    const partSize = options.uploadPartBytes ?? 8 * 1024 * 1024;
+    if (!Number.isInteger(partSize) || partSize < MIN_UPLOAD_PART) {
+      throw new RangeError(`uploadPartBytes must be an integer of at least 5 MiB (${MIN_UPLOAD_PART}), S3's minimum part size; got ${partSize}`);
+    }
+    const queue = options.uploadQueueSize ?? 1;
+    if (!Number.isInteger(queue) || queue < 1 || queue > 64) throw new RangeError(`uploadQueueSize must be an integer from 1 to 64, got ${queue}`);
+    this.backend = new S3Backend(this.client, base, partSize, queue);
+  }
+
+  /** The base path as s3://bucket/prefix. */
+  get basePath(): string {
+    return `s3://${this.bucket}${this.prefix ? `/${this.prefix}` : ''}`;
+  }
+}
