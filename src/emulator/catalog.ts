@@ -1,0 +1,140 @@
+// The emulator's own catalog, in a schema of the backend database: table and column properties
+// (dist/sort keys, encodings, Redshift types), load history, and the Redshift system views built
+// on them. Created once per catalog version, under an advisory lock so parallel emulators agree.
+import pg from 'pg';
+import { quoteIdent as qi } from './sql.js';
+
+const CATALOG_VERSION = 3;
+
+export const REDSHIFT_VERSION =
+  'PostgreSQL 8.0.2 on i686-pc-linux-gnu, compiled by GCC gcc (GCC) 3.4.2 20041017 (Red Hat 3.4.2-6.fc3), Redshift 1.0.77467';
+
+export const ENCODINGS = ['none', 'raw', 'bytedict', 'delta', 'delta32k', 'lzo', 'mostly8', 'mostly16', 'mostly32',
+  'runlength', 'text255', 'text32k', 'zstd', 'az64'];
+
+function catalogSql(s: string, attrColumns: string[]): string {
+  const S = qi(s);
+  const encArray = `array[${ENCODINGS.map((e) => `'${e}'`).join(',')}]`;
+  return `
+create table if not exists ${S}.tables (relid oid primary key, diststyle text not null, distkey text,
+  sortkey_type text, sortkeys text[] not null default '{}', backup boolean not null default true,
+  encode_auto boolean not null default true);
+create table if not exists ${S}.columns (relid oid not null, attname name not null, rs_type text,
+  encoding text not null, is_distkey boolean not null default false, sortkey_ord int not null default 0,
+  primary key (relid, attname));
+create sequence if not exists ${S}.query_id start 1000;
+create table if not exists ${S}.load_errors (userid int, slice int, tbl int, starttime timestamp, session int,
+  query int, filename text, line_number bigint, colname text, type text, col_length text, position int,
+  raw_line text, raw_field_value text, err_code int, err_reason text, xid bigint, dbname text);
+create table if not exists ${S}.load_commits (userid int, query int, slice int, name text, filename text,
+  byte_offset int, lines_scanned int, errors int, curtime timestamp, status int, file_format text);
+create or replace view ${S}.stl_load_errors as select userid, slice, tbl, starttime, session, query,
+  filename::char(256) as filename, line_number, colname::char(127) as colname, type::char(10) as type,
+  col_length::char(10) as col_length, position, raw_line::char(1024) as raw_line,
+  raw_field_value::char(1024) as raw_field_value, err_code, err_reason::char(100) as err_reason,
+  0 as is_partial, 0::bigint as start_offset, false as copy_job_id from ${S}.load_errors;
+create or replace view ${S}.sys_load_error_detail as select userid as user_id, query as query_id,
+  xid as transaction_id, session as session_id, dbname::char(128) as database_name, tbl as table_id,
+  starttime as start_time, filename::char(1280) as file_name, line_number, colname::char(127) as column_name,
+  type::char(10) as column_type, col_length::char(10) as column_length, position, err_code as error_code,
+  err_reason::char(512) as error_message from ${S}.load_errors;
+create or replace view ${S}.stl_load_commits as select userid, query, slice, name::char(256) as name,
+  filename::char(256) as filename, byte_offset, lines_scanned, errors, curtime, status,
+  file_format::char(16) as file_format from ${S}.load_commits;
+create or replace function ${S}.version() returns text language sql immutable as $$ select '${REDSHIFT_VERSION}'::text $$;
+create or replace function ${S}.pg_last_copy_id(id int) returns int language sql immutable as $$ select id $$;
+create or replace function ${S}.getdate() returns timestamp language sql stable as
+  $$ select date_trunc('second', now() at time zone 'utc')::timestamp $$;
+create or replace function ${S}.format_encoding(code int) returns text language sql immutable as
+  $$ select (${encArray})[code + 1] $$;
+create or replace function ${S}.stv_slices(n int) returns table(node int, slice int, localslice int, type char(1))
+  language sql immutable as $$ select (g / 2)::int, g::int, (g % 2)::int, 'D'::char(1) from generate_series(0, n - 1) g $$;
+create or replace function ${S}.count_rows(rel oid) returns bigint language plpgsql stable as
+  $$ declare n bigint; begin execute format('select count(*) from %s', rel::regclass) into n; return n; end $$;
+create or replace view ${S}.pg_attribute as select ${attrColumns.map((c) => `a.${qi(c)}`).join(', ')},
+  coalesce(c.is_distkey, false) as attisdistkey, coalesce(c.sortkey_ord, 0) as attsortkeyord,
+  coalesce(array_position(${encArray}, c.encoding) - 1, 0) as attencodingtype
+  from pg_catalog.pg_attribute a left join ${S}.columns c on c.relid = a.attrelid and c.attname = a.attname;
+create or replace view ${S}.pg_table_def as
+  select n.nspname as schemaname, c.relname as tablename, a.attname as "column",
+    coalesce(col.rs_type, format_type(a.atttypid, a.atttypmod))::text as type,
+    coalesce(col.encoding, 'none')::char(11) as encoding, coalesce(col.is_distkey, false) as distkey,
+    coalesce(col.sortkey_ord, 0) as sortkey, a.attnotnull as notnull
+  from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+  join pg_catalog.pg_attribute a on a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped
+  left join ${S}.columns col on col.relid = c.oid and col.attname = a.attname
+  where c.relkind in ('r', 'p') and n.nspname = any (current_schemas(false)) and pg_catalog.pg_table_is_visible(c.oid)
+  order by n.nspname, c.relname, a.attnum;
+create or replace view ${S}.svv_columns as
+  select ic.table_catalog, ic.table_schema, ic.table_name, ic.column_name, ic.ordinal_position, ic.column_default,
+    ic.is_nullable, coalesce(regexp_replace(col.rs_type, '\\(.*$', ''), ic.data_type)::text as data_type,
+    case when col.rs_type ~ '^varbyte' then substring(col.rs_type from '\\((\\d+)\\)')::int else ic.character_maximum_length end
+      as character_maximum_length,
+    ic.numeric_precision, ic.numeric_precision_radix, ic.numeric_scale, ic.datetime_precision, ic.interval_type,
+    ic.interval_precision, ic.character_set_catalog, ic.character_set_schema, ic.character_set_name,
+    ic.collation_catalog, ic.collation_schema, ic.collation_name, ic.domain_name, null::text as remarks
+  from information_schema.columns ic
+  join pg_catalog.pg_namespace n on n.nspname = ic.table_schema
+  join pg_catalog.pg_class c on c.relnamespace = n.oid and c.relname = ic.table_name
+  left join ${S}.columns col on col.relid = c.oid and col.attname = ic.column_name
+  where ic.table_schema not in ('pg_catalog', 'information_schema', ${qiLit(s)}) and ic.table_schema !~ '^pg_toast';
+create or replace view ${S}.svv_all_columns as
+  select table_catalog as database_name, table_schema as schema_name, table_name, column_name, ordinal_position,
+    column_default, is_nullable, data_type, character_maximum_length, numeric_precision, numeric_scale, remarks
+  from ${S}.svv_columns;
+create or replace view ${S}.svv_table_info as
+  select * from (
+    select current_database()::text as database, n.nspname::text as schema, c.oid::int as table_id, c.relname::text as "table",
+      case when coalesce(t.encode_auto, true) then 'Y, AUTO(ENCODE)' else 'Y' end::text as encoded,
+      case coalesce(t.diststyle, 'AUTO') when 'KEY' then 'KEY(' || t.distkey || ')' when 'AUTO' then 'AUTO(ALL)'
+        else t.diststyle end::text as diststyle,
+      case when coalesce(t.sortkey_type, 'AUTO') = 'AUTO' then 'AUTO(SORTKEY)'
+        when t.sortkey_type = 'INTERLEAVED' then 'INTERLEAVED' else t.sortkeys[1] end::text as sortkey1,
+      0 as max_varchar,
+      (select col.encoding from ${S}.columns col where col.relid = c.oid and col.sortkey_ord = 1 limit 1)::char(32) as sortkey1_enc,
+      coalesce(cardinality(t.sortkeys), 0) as sortkey_num,
+      (pg_catalog.pg_total_relation_size(c.oid) / 1048576)::bigint as size, 0::numeric(10,4) as pct_used,
+      0::numeric(10,4) as empty, 0::numeric(5,2) as unsorted, 0::numeric(5,2) as stats_off,
+      ${S}.count_rows(c.oid)::numeric(38,0) as tbl_rows, null::numeric(19,2) as skew_sortkey1,
+      null::numeric(19,2) as skew_rows, null::numeric(38,0) as estimated_visible_rows, null::text as risk_event,
+      null::numeric(12,2) as vacuum_sort_benefit, null::timestamp as create_time
+    from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+    left join ${S}.tables t on t.relid = c.oid
+    where c.relkind in ('r', 'p') and n.nspname not in ('pg_catalog', 'information_schema', ${qiLit(s)})
+      and n.nspname !~ '^pg_toast'
+  ) x where tbl_rows > 0;
+`;
+}
+
+const qiLit = (s: string): string => `'${s.replace(/'/g, "''")}'`;
+
+/** Creates (or upgrades) the catalog schema; safe when several emulators start at once. */
+export async function ensureCatalog(url: string, schema: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query('begin');
+    await client.query(`select pg_advisory_xact_lock(hashtext($1))`, [`upshift-emulator:${schema}`]);
+    await client.query(`create schema if not exists ${qi(schema)}`);
+    await client.query(`create table if not exists ${qi(schema)}.meta (version int not null)`);
+    const { rows } = await client.query<{ version: number }>(`select version from ${qi(schema)}.meta`);
+    if (rows[0]?.version !== CATALOG_VERSION) {
+      const attrs = await client.query<{ attname: string }>(
+        `select attname from pg_attribute where attrelid = 'pg_catalog.pg_attribute'::regclass and attnum > 0
+           and atttypid <> 'anyarray'::regtype order by attnum`);
+      for (const v of ['stl_load_errors', 'sys_load_error_detail', 'stl_load_commits', 'pg_attribute', 'pg_table_def',
+        'svv_all_columns', 'svv_columns', 'svv_table_info']) {
+        await client.query(`drop view if exists ${qi(schema)}.${qi(v)} cascade`);
+      }
+      await client.query(catalogSql(schema, attrs.rows.map((r) => r.attname)));
+      await client.query(`delete from ${qi(schema)}.meta`);
+      await client.query(`insert into ${qi(schema)}.meta values ($1)`, [CATALOG_VERSION]);
+    }
+    await client.query('commit');
+  } catch (err) {
+    await client.query('rollback').catch(() => {});
+    throw err;
+  } finally {
+    await client.end();
+  }
+}

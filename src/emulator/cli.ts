@@ -1,0 +1,62 @@
+// `upshift emulator --port 5439 --postgres URL --s3-endpoint URL`: the code the CLI calls.
+import { parseArgs } from 'node:util';
+import { startRedshiftEmulator, type RedshiftEmulator } from './server.js';
+
+export interface EmulatorCliOptions {
+  port: number;
+  host: string;
+  postgres: string;
+  s3Endpoint?: string;
+  s3Region?: string;
+  slices: number;
+}
+
+export const EMULATOR_USAGE = `usage: upshift emulator [--port 5439] [--host 127.0.0.1] --postgres URL [--s3-endpoint URL]
+                       [--s3-region us-east-1] [--slices 2]
+  --postgres defaults to $DATABASE_URL; S3 credentials come from the usual AWS environment variables.`;
+
+/** Parses the emulator's command-line arguments (without the leading `emulator`). */
+export function parseEmulatorArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): EmulatorCliOptions {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      port: { type: 'string', default: '5439' },
+      host: { type: 'string', default: '127.0.0.1' },
+      postgres: { type: 'string' },
+      's3-endpoint': { type: 'string' },
+      's3-region': { type: 'string' },
+      slices: { type: 'string', default: '2' },
+    },
+    strict: true,
+  });
+  const postgres = values.postgres ?? env.DATABASE_URL;
+  if (!postgres) throw new Error(`--postgres URL is required\n${EMULATOR_USAGE}`);
+  const port = Number(values.port);
+  const slices = Number(values.slices);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port: not a port: ${values.port}`);
+  if (!Number.isInteger(slices) || slices < 1) throw new Error(`--slices: not a positive integer: ${values.slices}`);
+  const out: EmulatorCliOptions = { port, host: values.host!, postgres, slices };
+  if (values['s3-endpoint']) out.s3Endpoint = values['s3-endpoint'];
+  if (values['s3-region']) out.s3Region = values['s3-region'];
+  return out;
+}
+
+/**
+ * Starts the emulator from command-line arguments and prints its URL; returns the running
+ * emulator (the caller closes it, e.g. on SIGINT).
+ */
+export async function runEmulatorCli(argv: string[], log: (line: string) => void = console.log): Promise<RedshiftEmulator> {
+  const o = parseEmulatorArgs(argv);
+  const emulator = await startRedshiftEmulator({
+    port: o.port,
+    host: o.host,
+    postgres: o.postgres,
+    slices: o.slices,
+    s3: {
+      ...(o.s3Endpoint ? { endpoint: o.s3Endpoint } : {}),
+      ...(o.s3Region ? { region: o.s3Region } : {}),
+    },
+  });
+  log(`Redshift emulator listening: ${emulator.url}`);
+  return emulator;
+}

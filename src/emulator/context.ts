@@ -1,0 +1,22 @@
+// What every part of the emulator shares: its configuration and its connections.
+import type { S3Client } from '@aws-sdk/client-s3';
+import type pg from 'pg';
+
+export interface EmulatorContext {
+  /** Backend Postgres URL. */
+  postgres: string;
+  /** The catalog schema in the backend database. */
+  schema: string;
+  slices: number;
+  isolation: 'serializable' | 'repeatable read';
+  s3: S3Client;
+  /** Autocommit connections for what must outlive a rolled-back transaction (load errors). */
+  admin: pg.Pool;
+}
+
+/** What a COPY or UNLOAD needs from the client session running it. */
+export interface SessionState {
+  /** The backend's process id (Redshift's session id). */
+  pid: number;
+  lastCopyId: number;
+}

@@ -1,0 +1,158 @@
+// Reading COPY sources: S3 objects, decompressed, split into records with their file line numbers.
+import { parse as parseCsv } from 'csv-parse';
+import { createGunzip } from 'node:zlib';
+import { createInterface } from 'node:readline';
+import { Readable } from 'node:stream';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { parquetMetadata, parquetReadObjects, parquetSchema } from 'hyparquet';
+import { decompress as zstdDecompress } from 'fzstd';
+// @ts-expect-error seek-bzip ships no types
+import Bunzip from 'seek-bzip';
+import type { CopyStatement } from './copy-options.js';
+import { getBuffer, getStream } from './s3.js';
+
+export interface Field { v: string | null; q: boolean }
+export interface SourceRecord { line: number; raw: string; fields: Field[] }
+/** A record whose fields failed to split (a malformed line): reported, never loaded. */
+export interface BrokenRecord { line: number; raw: string; broken: { code: number; reason: string } }
+
+async function openBytes(s3: S3Client, url: string, compression: CopyStatement['compression']): Promise<Readable> {
+  if (compression === 'gzip') return (await getStream(s3, url)).pipe(createGunzip());
+  if (compression === 'bzip2') {
+    const buf = await getBuffer(s3, url);
+    return Readable.from([Buffer.from((Bunzip as { decode(b: Buffer): Buffer }).decode(buf))]);
+  }
+  if (compression === 'zstd') {
+    const buf = await getBuffer(s3, url);
+    return Readable.from([Buffer.from(zstdDecompress(new Uint8Array(buf)))]);
+  }
+  return getStream(s3, url);
+}
+
+export async function* readRecords(s3: S3Client, url: string, st: CopyStatement, columns: string[]): AsyncGenerator<SourceRecord | BrokenRecord> {
+  if (st.format === 'parquet') { yield* readParquet(await getBuffer(s3, url)); return; }
+  const bytes = await openBytes(s3, url, st.compression);
+  if (st.format === 'csv') yield* readCsv(bytes, st);
+  else if (st.format === 'json') yield* readJson(bytes, st, columns, s3);
+  else yield* readText(bytes, st);
+}
+
+async function* readCsv(bytes: Readable, st: CopyStatement): AsyncGenerator<SourceRecord | BrokenRecord> {
+  const parser = bytes.pipe(parseCsv({
+    delimiter: st.delimiter, quote: st.quote, escape: st.quote, info: true, raw: true, relax_column_count: true,
+    from_line: st.ignoreHeader + 1, skip_empty_lines: true,
+    cast: (value: string, ctx: { quoting: boolean }) => ({ v: value, q: ctx.quoting }),
+  }));
+  try {
+    for await (const rec of parser as AsyncIterable<{ record: Field[]; raw: string; info: { lines: number } }>) {
+      const raw = rec.raw.replace(/^(\r?\n)+/, '').replace(/\r?\n$/, '');
+      const line = rec.info.lines - (raw.match(/\n/g)?.length ?? 0);
+      yield { line, raw, fields: rec.record };
+    }
+  } catch (err) {
+    const e = err as { lines?: number; message: string };
+    yield { line: e.lines ?? 0, raw: '', broken: { code: 1214, reason: 'Delimiter not found' } };
+  }
+}
+
+async function* readText(bytes: Readable, st: CopyStatement): AsyncGenerator<SourceRecord> {
+  const rl = createInterface({ input: bytes, crlfDelay: Infinity });
+  let line = 0;
+  for await (const text of rl) {
+    line++;
+    if (line <= st.ignoreHeader) continue;
+    if (text === '' && st.ignoreBlankLines) continue;
+    const fields: Field[] = [];
+    let cur = '';
+    for (let i = 0; i < text.length; i++) {
+      const c = text[i]!;
+      if (st.escape && c === '\\' && i + 1 < text.length) { cur += text[++i]; continue; }
+      if (text.startsWith(st.delimiter, i)) { fields.push({ v: cur, q: false }); cur = ''; i += st.delimiter.length - 1; continue; }
+      cur += c;
+    }
+    fields.push({ v: cur, q: false });
+    if (st.removeQuotes) for (const f of fields) if (f.v && /^".*"$/s.test(f.v)) { f.v = f.v.slice(1, -1); f.q = true; }
+    yield { line, raw: text, fields };
+  }
+}
+
+/** Splits a JSON text into its top-level objects, with the line each starts on. */
+function* jsonObjects(text: string): Generator<{ line: number; raw: string }> {
+  let line = 1;
+  let depth = 0;
+  let inStr = false;
+  let start = -1;
+  let startLine = 1;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '\n') line++;
+    if (inStr) {
+      if (c === '\\') i++;
+      else if (c === '"') inStr = false;
+      continue;
+    }
+    if (c === '"') inStr = true;
+    else if (c === '{' || c === '[') { if (depth === 0) { start = i; startLine = line; } depth++; }
+    else if (c === '}' || c === ']') { depth--; if (depth === 0) yield { line: startLine, raw: text.slice(start, i + 1) }; }
+  }
+}
+
+function jsonValue(v: unknown): Field {
+  if (v === null || v === undefined) return { v: null, q: false };
+  if (typeof v === 'string') return { v, q: true };
+  if (typeof v === 'object') return { v: JSON.stringify(v), q: true };
+  return { v: String(v), q: true };
+}
+
+/** Evaluates a JSONPath of the simple forms Redshift accepts: $.a.b, $['a'], $.a[0]. */
+function evalPath(obj: unknown, path: string): unknown {
+  const parts = [...path.replace(/^\$/, '').matchAll(/\.([^.[\]]+)|\[\s*'([^']*)'\s*\]|\[\s*"([^"]*)"\s*\]|\[(\d+)\]/g)];
+  let cur: unknown = obj;
+  for (const p of parts) {
+    if (cur === null || typeof cur !== 'object') return undefined;
+    const key = p[1] ?? p[2] ?? p[3] ?? Number(p[4]);
+    cur = (cur as Record<string | number, unknown>)[key];
+  }
+  return cur;
+}
+
+async function* readJson(bytes: Readable, st: CopyStatement, columns: string[], s3: S3Client): AsyncGenerator<SourceRecord | BrokenRecord> {
+  const chunks: Buffer[] = [];
+  for await (const c of bytes) chunks.push(c as Buffer);
+  const text = Buffer.concat(chunks).toString('utf8');
+  let paths: string[] | undefined;
+  if (st.jsonOption.startsWith('s3://')) {
+    paths = (JSON.parse((await getBuffer(s3, st.jsonOption)).toString('utf8')) as { jsonpaths: string[] }).jsonpaths;
+  }
+  const ignoreCase = /ignorecase/i.test(st.jsonOption);
+  for (const { line, raw } of jsonObjects(text)) {
+    let obj: unknown;
+    try { obj = JSON.parse(raw); } catch {
+      yield { line, raw, broken: { code: 1224, reason: 'Invalid JSONPath format or JSON object' } };
+      continue;
+    }
+    if (paths) { yield { line, raw, fields: paths.map((p) => jsonValue(evalPath(obj, p))) }; continue; }
+    const o = obj as Record<string, unknown>;
+    const keys = ignoreCase ? new Map(Object.keys(o).map((k) => [k.toLowerCase(), k])) : undefined;
+    yield { line, raw, fields: columns.map((c) => jsonValue(o[keys ? keys.get(c) ?? c : c])) };
+  }
+}
+
+function parquetValue(v: unknown): Field {
+  if (v === null || v === undefined) return { v: null, q: false };
+  if (v instanceof Date) return { v: v.toISOString(), q: true };
+  if (v instanceof Uint8Array) return { v: Buffer.from(v).toString('hex'), q: true };
+  if (typeof v === 'object') return { v: JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? x.toString() : x)), q: true };
+  return { v: String(v), q: true };
+}
+
+async function* readParquet(buf: Buffer): AsyncGenerator<SourceRecord> {
+  const file = buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer;
+  const names = parquetSchema(parquetMetadata(file)).children.map((c) => c.element.name);
+  const rows = await parquetReadObjects({ file });
+  let line = 0;
+  for (const row of rows) {
+    line++;
+    yield { line, raw: '', fields: names.map((n) => parquetValue((row as Record<string, unknown>)[n])) };
+  }
+}

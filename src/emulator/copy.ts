@@ -1,0 +1,212 @@
+// COPY from S3: resolves the files (manifest or key prefix), reads and checks every record as
+// Redshift would, streams the good ones into the table through COPY FROM STDIN on the client's own
+// backend session (so the load is one atomic statement in the client's transaction), and records
+// errors in stl_load_errors / sys_load_error_detail (outside the transaction) and commits in
+// stl_load_commits.
+import type { Backend } from './backend.js';
+import type { EmulatorContext, SessionState } from './context.js';
+import { parseCopy, type CopyStatement } from './copy-options.js';
+import { readRecords } from './copy-read.js';
+import { convert, loadErrorType, type TargetColumn } from './copy-values.js';
+import { BackendError, RedshiftError, internalDetail, loadFailed, loadSetupError } from './errors.js';
+import { getBuffer, isNotFound, listPrefix, parseS3Url } from './s3.js';
+import { quoteIdent, quoteLiteral } from './sql.js';
+
+export interface CopyResult { tag: string; notices: string[] }
+
+interface LoadError {
+  filename: string; line: number; colname: string; type: string; colLength: string; position: number;
+  rawLine: string; rawValue: string; code: number; reason: string;
+}
+
+interface FileEntry { url: string; lines: number }
+
+async function targetColumns(backend: Backend, st: CopyStatement): Promise<{ relid: number; columns: TargetColumn[] }> {
+  const r = await backend.query(`select a.attrelid::int, a.attname, t.typname, format_type(a.atttypid, a.atttypmod), a.atttypmod,
+      a.attnotnull and a.atthasdef = false and a.attidentity = '', a.attidentity
+    from pg_attribute a join pg_type t on t.oid = a.atttypid
+    where a.attrelid = ${quoteLiteral(st.table)}::regclass and a.attnum > 0 and not a.attisdropped order by a.attnum`);
+  if (r.error) throw new BackendError(r.error);
+  const all = r.rows.map((row) => {
+    const typmod = Number(row[4]);
+    const typname = row[2]!;
+    let length = 0;
+    let scale = 0;
+    if ((typname === 'varchar' || typname === 'bpchar') && typmod > 4) length = typmod - 4;
+    if (typname === 'numeric' && typmod > 4) { length = ((typmod - 4) >> 16) & 0xffff; scale = (typmod - 4) & 0xffff; }
+    return { name: row[1]!, typname, type: row[3]!, length, scale, notNull: row[5] === 't', identity: row[6] !== '' };
+  });
+  const relid = Number(r.rows[0]?.[0] ?? 0);
+  if (!st.columns) return { relid, columns: all.filter((c) => !c.identity) };
+  const columns = st.columns.map((name) => {
+    const c = all.find((x) => x.name === name);
+    if (!c) throw new RedshiftError(`column "${name}" of relation "${st.tableName}" does not exist`, '42703');
+    return c;
+  });
+  return { relid, columns };
+}
+
+async function resolveFiles(ctx: EmulatorContext, st: CopyStatement, query: number): Promise<FileEntry[]> {
+  const src = parseS3Url(st.from);
+  if (!src) throw new RedshiftError(`Invalid S3 path: ${st.from}`, 'XX000');
+  if (st.manifest) {
+    let manifest: { entries?: Array<{ url?: string; mandatory?: boolean; meta?: { content_length?: number } }> };
+    try {
+      manifest = JSON.parse((await getBuffer(ctx.s3, st.from)).toString('utf8'));
+    } catch (err) {
+      if (isNotFound(err)) {
+        throw loadSetupError('Problem reading manifest file - S3ServiceException:The specified key does not exist.,Status 404,Error NoSuchKey', 8001, `s3://${src.bucket}/${src.key}`, query);
+      }
+      throw loadSetupError('Manifest file is not in correct json format', 8001, st.from, query);
+    }
+    const out: FileEntry[] = [];
+    for (const e of manifest.entries ?? []) {
+      if (!e.url) throw loadSetupError('Mandatory url is not present in manifest file.', 8001, st.from, query);
+      if (st.format === 'parquet' && e.meta?.content_length === undefined) {
+        throw loadSetupError("File entry does not have 'meta' key.", 15003, e.url, query, 'spectrum_manifest.cpp:204');
+      }
+      const u = parseS3Url(e.url);
+      const exists = u ? (await listPrefix(ctx.s3, u.bucket, u.key)).some((o) => o.key === u.key) : false;
+      if (!exists) {
+        if (e.mandatory) {
+          throw loadSetupError('S3ServiceException:The specified key does not exist.,Status 404,Error NoSuchKey', 8001, `S3 key being read : ${e.url}`, query, 'table_s3_scanner.cpp:354');
+        }
+        continue;
+      }
+      out.push({ url: e.url, lines: 0 });
+    }
+    return out;
+  }
+  const objects = await listPrefix(ctx.s3, src.bucket, src.key);
+  if (!objects.length) {
+    throw loadSetupError(`The specified S3 prefix '${src.key}' does not exist`, 8001, '', query, 's3_utility.cpp:568');
+  }
+  return objects.map((o) => ({ url: o.url, lines: 0 }));
+}
+
+const csvField = (v: string | null): string => (v === null ? '' : `"${v.replace(/"/g, '""')}"`);
+
+export async function runCopy(sql: string, backend: Backend, ctx: EmulatorContext, session: SessionState): Promise<CopyResult> {
+  const st = parseCopy(sql);
+  if (st.manifest && st.from.endsWith('/')) {
+    throw new RedshiftError('COPY with MANIFEST parameter requires full path of an S3 object.', 'XX000');
+  }
+  const { relid, columns } = await targetColumns(backend, st);
+  const query = Number((await ctx.admin.query<{ id: string }>(`select nextval('${quoteIdent(ctx.schema)}.query_id') as id`)).rows[0]!.id);
+  const files = await resolveFiles(ctx, st, query);
+  session.lastCopyId = query;
+  const started = new Date();
+  const errors: LoadError[] = [];
+  const rowOrigin: Array<[number, number]> = [];
+  let loaded = 0;
+  const tooMany = (): boolean => errors.length > st.maxError;
+
+  async function* chunks(): AsyncGenerator<Buffer> {
+    let buf = '';
+    for (let f = 0; f < files.length; f++) {
+      const file = files[f]!;
+      for await (const rec of readRecords(ctx.s3, file.url, st, columns.map((c) => c.name))) {
+        file.lines = Math.max(file.lines, rec.line);
+        const base = { filename: file.url, line: rec.line, rawLine: rec.raw, position: 0 };
+        if ('broken' in rec) {
+          errors.push({ ...base, colname: '', type: '', colLength: '', rawValue: '', code: rec.broken.code, reason: rec.broken.reason });
+          if (tooMany()) throw new Error('load error');
+          continue;
+        }
+        let fields = rec.fields;
+        if (fields.length > columns.length) {
+          errors.push({ ...base, colname: '', type: '', colLength: '', rawValue: '', code: 1202, reason: 'Extra column(s) found' });
+          if (tooMany()) throw new Error('load error');
+          continue;
+        }
+        if (fields.length < columns.length && !st.fillRecord && st.format !== 'json') {
+          const col = columns[fields.length]!;
+          errors.push({ ...base, colname: col.name, type: loadErrorType(col), colLength: String(col.length), rawValue: '', code: 1214, reason: 'Delimiter not found' });
+          if (tooMany()) throw new Error('load error');
+          continue;
+        }
+        if (fields.length < columns.length) fields = [...fields, ...columns.slice(fields.length).map(() => ({ v: null, q: false }))];
+        const values: Array<string | null> = [];
+        let failed = false;
+        for (let c = 0; c < columns.length; c++) {
+          const col = columns[c]!;
+          const r = convert(fields[c], col, st);
+          if ('problem' in r) {
+            errors.push({ ...base, colname: col.name, type: loadErrorType(col), colLength: String(col.length),
+              rawValue: r.problem.value, code: r.problem.code, reason: r.problem.reason });
+            failed = true;
+            break;
+          }
+          values.push(r.value);
+        }
+        if (failed) {
+          if (tooMany()) throw new Error('load error');
+          continue;
+        }
+        rowOrigin.push([f, rec.line]);
+        loaded++;
+        buf += values.map(csvField).join(',') + '\n';
+        if (buf.length >= 65536) { yield Buffer.from(buf, 'utf8'); buf = ''; }
+      }
+    }
+    if (buf) yield Buffer.from(buf, 'utf8');
+  }
+
+  const colList = columns.map((c) => quoteIdent(c.name)).join(', ');
+  let result;
+  try {
+    result = await backend.copyIn(`copy ${st.table} (${colList}) from stdin with (format csv)`, chunks());
+  } catch (err) {
+    throw new RedshiftError(err instanceof Error ? err.message : String(err));
+  }
+  if (result.sourceError && !tooMany()) {
+    // Reading S3 failed (not a data error).
+    throw new RedshiftError(`S3ServiceException:${(result.sourceError as Error).message}`, 'XX000');
+  }
+  if (!result.sourceError && result.error) {
+    // Postgres refused a row the checks above let through: report it as a load error at that row.
+    const m = /line (\d+)(?:, column ([^:]+))?(?:: "(.*)")?/s.exec(result.error.W ?? '');
+    const origin = m ? rowOrigin[Number(m[1]) - 1] : undefined;
+    const col = columns.find((c) => c.name === m?.[2]);
+    errors.push({ filename: origin ? files[origin[0]]!.url : '', line: origin?.[1] ?? 0, colname: m?.[2] ?? '',
+      type: col ? loadErrorType(col) : '', colLength: col ? String(col.length) : '', position: 0, rawLine: '',
+      rawValue: m?.[3] ?? '', code: 1200, reason: (result.error.M ?? 'Unknown parse error').slice(0, 100) });
+  }
+  const failed = result.error !== undefined || result.sourceError !== undefined;
+  if (errors.length) await recordErrors(ctx, errors, { query, relid, pid: session.pid, started });
+  if (failed) {
+    const e = errors[0]!;
+    throw loadFailed(st.tableName, internalDetail(e.reason, e.code, e.rawValue, query, 'load_error.cpp:0'));
+  }
+  await recordCommits(ctx, files, st, query);
+  const notices = [`Load into table '${st.tableName}' completed, ${loaded} record(s) loaded successfully.`];
+  if (errors.length) notices.push(`Load into table '${st.tableName}' completed, ${errors.length} record(s) could not be loaded.  Check 'stl_load_errors' system table for details.`);
+  return { tag: `COPY ${loaded}`, notices };
+}
+
+async function recordErrors(ctx: EmulatorContext, errors: LoadError[], q: { query: number; relid: number; pid: number; started: Date }): Promise<void> {
+  const S = quoteIdent(ctx.schema);
+  const values: unknown[] = [];
+  const rows = errors.map((e, i) => {
+    values.push(q.pid, q.relid, q.started, q.query, e.filename, e.line, e.colname, e.type, e.colLength, e.position,
+      e.rawLine.slice(0, 1024), e.rawValue.slice(0, 1024), e.code, e.reason.slice(0, 512));
+    const b = i * 14;
+    return `(100, 0, $${b + 2}, $${b + 3}, $${b + 1}, $${b + 4}, $${b + 5}, $${b + 6}, $${b + 7}, $${b + 8}, $${b + 9}, $${b + 10}, $${b + 11}, $${b + 12}, $${b + 13}, $${b + 14}, txid_current(), current_database())`;
+  });
+  await ctx.admin.query(`insert into ${S}.load_errors (userid, slice, tbl, starttime, session, query, filename, line_number, colname,
+    type, col_length, position, raw_line, raw_field_value, err_code, err_reason, xid, dbname) values ${rows.join(', ')}`, values);
+}
+
+async function recordCommits(ctx: EmulatorContext, files: FileEntry[], st: CopyStatement, query: number): Promise<void> {
+  if (!files.length) return;
+  const S = quoteIdent(ctx.schema);
+  const format = { text: 'Text', csv: 'Text', json: 'Json', parquet: 'Parquet' }[st.format];
+  const values: unknown[] = [];
+  const rows = files.map((f, i) => {
+    values.push(query, i % ctx.slices, f.url, f.lines, format);
+    const b = i * 5;
+    return `(100, $${b + 1}, $${b + 2}, $${b + 3}, $${b + 3}, 0, $${b + 4}, 0, now()::timestamp, 1, $${b + 5})`;
+  });
+  await ctx.admin.query(`insert into ${S}.load_commits (userid, query, slice, name, filename, byte_offset, lines_scanned, errors,
+    curtime, status, file_format) values ${rows.join(', ')}`, values);
+}

@@ -1,0 +1,263 @@
+// Redshift CREATE TABLE: table attributes (DISTSTYLE, DISTKEY, SORTKEY, BACKUP, ENCODE) and column
+// attributes (ENCODE, DISTKEY, SORTKEY, IDENTITY, COLLATE) are taken out of the statement into the
+// emulator's catalog; types are mapped to Postgres; the rest is passed to Postgres as written.
+import { RedshiftError, syntaxError } from './errors.js';
+import {
+  closingParen, identName, isPunct, isWord, quoteIdent, quoteLiteral, render, significant, splitTopLevel, tokenize,
+  type Token,
+} from './sql.js';
+import { mapType } from './types.js';
+
+export interface ColumnProps { name: string; display?: string; encoding: string; distkey: boolean; sortkeyOrd: number }
+
+export interface TableDdl {
+  pgSql: string;
+  /** The table name as written (usable as a regclass literal). */
+  table: string;
+  ifNotExists: boolean;
+  diststyle: string;
+  distkey?: string;
+  sortkeyType: string;
+  sortkeys: string[];
+  backup: boolean;
+  encodeAuto: boolean;
+  columns: ColumnProps[];
+  likeParent?: string;
+  ctas: boolean;
+}
+
+const COLUMN_KEYWORDS = ['default', 'identity', 'generated', 'encode', 'distkey', 'sortkey', 'collate', 'not', 'null',
+  'unique', 'primary', 'references', 'constraint', 'check'];
+
+export function isCreateTable(sig: Token[]): boolean {
+  let i = 1;
+  if (!isWord(sig[0], 'create')) return false;
+  if (isWord(sig[i], 'local')) i++;
+  if (isWord(sig[i], 'temp', 'temporary')) i++;
+  return isWord(sig[i], 'table');
+}
+
+export function parseCreateTable(sql: string): TableDdl {
+  const sig = significant(tokenize(sql));
+  let i = 1;
+  const head: Token[] = [sig[0]!];
+  if (isWord(sig[i], 'local')) i++;
+  const temp = isWord(sig[i], 'temp', 'temporary');
+  if (temp) head.push(sig[i++]!);
+  head.push(sig[i++]!);
+  let ifNotExists = false;
+  if (isWord(sig[i], 'if') && isWord(sig[i + 1], 'not') && isWord(sig[i + 2], 'exists')) {
+    head.push(...sig.slice(i, i + 3));
+    i += 3;
+    ifNotExists = true;
+  }
+  const nameStart = i;
+  while (i < sig.length && (sig[i]!.type === 'ident' || sig[i]!.type === 'qident' || isPunct(sig[i], '.'))) {
+    if (isWord(sig[i], 'diststyle', 'distkey', 'sortkey', 'compound', 'interleaved', 'backup', 'encode', 'as') && i > nameStart) break;
+    i++;
+  }
+  const nameTokens = sig.slice(nameStart, i);
+  const table = render(nameTokens);
+  const tableName = nameTokens.length ? identName(nameTokens[nameTokens.length - 1]!) : '';
+  const ddl: TableDdl = {
+    pgSql: '', table, ifNotExists, diststyle: 'AUTO', sortkeyType: 'AUTO', sortkeys: [], backup: true,
+    encodeAuto: true, columns: [], ctas: false,
+  };
+  const pgParts: string[] = [render(head), table];
+  if (isPunct(sig[i], '(')) {
+    const close = closingParen(sig, i);
+    if (close < 0) throw syntaxError('end of input');
+    const elements = splitTopLevel(sig.slice(i + 1, close));
+    const pgElements: string[] = [];
+    for (const el of elements) pgElements.push(...element(el, ddl, tableName));
+    pgParts.push(`(${pgElements.join(', ')})`);
+    i = close + 1;
+  }
+  i = tableAttributes(sig, i, ddl);
+  if (isWord(sig[i], 'as')) {
+    ddl.ctas = true;
+    pgParts.push(sql.slice(sig[i]!.start));
+  } else if (i < sig.length) throw syntaxError(sig[i]!.text);
+  if (ddl.distkey) {
+    ddl.diststyle = 'KEY';
+    for (const c of ddl.columns) c.distkey = c.name === ddl.distkey;
+  }
+  ddl.sortkeys.forEach((k, n) => {
+    const c = ddl.columns.find((col) => col.name === k);
+    if (c) c.sortkeyOrd = ddl.sortkeyType === 'INTERLEAVED' ? (n % 2 === 0 ? n + 1 : -(n + 1)) : n + 1;
+  });
+  // Sort key columns are stored raw unless an encoding was given.
+  ddl.pgSql = pgParts.join(' ');
+  return ddl;
+}
+
+function element(el: Token[], ddl: TableDdl, tableName: string): string[] {
+  const first = el[0];
+  if (!first) throw syntaxError(')');
+  if (isWord(first, 'like')) {
+    ddl.likeParent = render(el.slice(1).filter((t) => !isWord(t, 'including', 'excluding', 'defaults')));
+    const includeDefaults = el.some((t, k) => isWord(t, 'including') && isWord(el[k + 1], 'defaults'));
+    return [`like ${ddl.likeParent}${includeDefaults ? ' including defaults' : ''} including constraints`];
+  }
+  if (isWord(first, 'primary', 'unique', 'foreign', 'constraint', 'check')) return [render(el)];
+  const name = identName(first);
+  let k = 1;
+  const typeTokens: Token[] = [];
+  let depth = 0;
+  while (k < el.length) {
+    const t = el[k]!;
+    if (depth === 0 && isWord(t, ...COLUMN_KEYWORDS)) break;
+    if (isPunct(t, '(')) depth++;
+    if (isPunct(t, ')')) depth--;
+    typeTokens.push(t);
+    k++;
+  }
+  const mapped = mapType(render(typeTokens), tableName, name);
+  const col: ColumnProps = { name, encoding: '', distkey: false, sortkeyOrd: 0 };
+  if (mapped.display) col.display = mapped.display;
+  let pg = `${quoteIdent(name)} ${mapped.pg}`;
+  let explicitEncoding: string | undefined;
+  while (k < el.length) {
+    const t = el[k]!;
+    if (isWord(t, 'identity') && isPunct(el[k + 1], '(')) {
+      const close = closingParen(el, k + 1);
+      const args = splitTopLevel(el.slice(k + 2, close)).map((a) => render(a));
+      pg += ` generated always as identity (start with ${args[0] ?? 1} increment by ${args[1] ?? 1})`;
+      k = close + 1;
+    } else if (isWord(t, 'generated') && isWord(el[k + 1], 'by') && isWord(el[k + 2], 'default')) {
+      // GENERATED BY DEFAULT AS IDENTITY (seed, step)
+      const open = el.findIndex((x, j) => j > k && isPunct(x, '('));
+      const close = open < 0 ? -1 : closingParen(el, open);
+      const args = open < 0 ? [] : splitTopLevel(el.slice(open + 1, close)).map((a) => render(a));
+      pg += ` generated by default as identity (start with ${args[0] ?? 1} increment by ${args[1] ?? 1})`;
+      k = close < 0 ? k + 5 : close + 1;
+    } else if (isWord(t, 'encode')) {
+      explicitEncoding = identName(el[k + 1]!).toLowerCase();
+      k += 2;
+    } else if (isWord(t, 'distkey')) {
+      ddl.distkey = name;
+      k++;
+    } else if (isWord(t, 'sortkey')) {
+      ddl.sortkeyType = 'COMPOUND';
+      ddl.sortkeys = [name];
+      k++;
+    } else if (isWord(t, 'collate')) {
+      k += 2;
+    } else if (isWord(t, 'default')) {
+      const start = k;
+      k++;
+      let d = 0;
+      while (k < el.length && !(d === 0 && isWord(el[k], ...COLUMN_KEYWORDS.filter((w) => w !== 'null')))) {
+        if (isPunct(el[k], '(')) d++;
+        if (isPunct(el[k], ')')) d--;
+        k++;
+      }
+      pg += ` ${render(el.slice(start, k))}`;
+    } else if (isWord(t, 'references')) {
+      const start = k;
+      k += 2;
+      while (k < el.length && (isPunct(el[k], '.') || el[k]!.type === 'ident' && !isWord(el[k], ...COLUMN_KEYWORDS))) k++;
+      if (isPunct(el[k], '(')) k = closingParen(el, k) + 1;
+      pg += ` ${render(el.slice(start, k))}`;
+    } else if (isWord(t, 'not') && isWord(el[k + 1], 'null')) {
+      pg += ' not null';
+      k += 2;
+    } else if (isWord(t, 'primary') && isWord(el[k + 1], 'key')) {
+      pg += ' primary key';
+      k += 2;
+    } else if (isWord(t, 'null', 'unique')) {
+      pg += ` ${t.value}`;
+      k++;
+    } else if (isWord(t, 'constraint')) {
+      pg += ` constraint ${el[k + 1]!.text}`;
+      k += 2;
+    } else throw syntaxError(t.text);
+  }
+  if (explicitEncoding !== undefined) {
+    col.encoding = explicitEncoding === 'raw' ? 'none' : explicitEncoding;
+    if (explicitEncoding !== 'auto') ddl.encodeAuto = false;
+    if (explicitEncoding === 'auto') col.encoding = mapped.defaultEncoding;
+  } else col.encoding = mapped.defaultEncoding;
+  if (mapped.check) {
+    const cname = `${mapped.check.name}_${name}`.slice(0, 63);
+    pg += ` constraint ${quoteIdent(cname)} check (${mapped.check.expr.replace(/\$col/g, quoteIdent(name))})`;
+  }
+  ddl.columns.push(col);
+  return [pg];
+}
+
+function tableAttributes(sig: Token[], start: number, ddl: TableDdl): number {
+  let i = start;
+  for (;;) {
+    const t = sig[i];
+    if (isWord(t, 'backup')) {
+      ddl.backup = !isWord(sig[i + 1], 'no');
+      i += 2;
+    } else if (isWord(t, 'diststyle')) {
+      const style = sig[i + 1]?.value.toUpperCase() ?? '';
+      if (!['AUTO', 'EVEN', 'KEY', 'ALL'].includes(style)) throw syntaxError(sig[i + 1]?.text ?? 'end of input');
+      ddl.diststyle = style;
+      i += 2;
+    } else if (isWord(t, 'distkey') && isPunct(sig[i + 1], '(')) {
+      ddl.distkey = identName(sig[i + 2]!);
+      i = closingParen(sig, i + 1) + 1;
+    } else if (isWord(t, 'compound', 'interleaved') && isWord(sig[i + 1], 'sortkey')) {
+      ddl.sortkeyType = t!.value.toUpperCase();
+      i = sortkey(sig, i + 1, ddl);
+    } else if (isWord(t, 'sortkey')) {
+      if (isWord(sig[i + 1], 'auto')) {
+        ddl.sortkeyType = 'AUTO';
+        ddl.sortkeys = [];
+        i += 2;
+      } else {
+        ddl.sortkeyType = 'COMPOUND';
+        i = sortkey(sig, i, ddl);
+      }
+    } else if (isWord(t, 'encode') && isWord(sig[i + 1], 'auto')) {
+      ddl.encodeAuto = true;
+      i += 2;
+    } else return i;
+  }
+}
+
+function sortkey(sig: Token[], at: number, ddl: TableDdl): number {
+  if (!isPunct(sig[at + 1], '(')) throw syntaxError(sig[at + 1]?.text ?? 'end of input');
+  const close = closingParen(sig, at + 1);
+  ddl.sortkeys = splitTopLevel(sig.slice(at + 2, close)).map((c) => identName(c[0]!));
+  if (ddl.sortkeyType === 'INTERLEAVED' && ddl.sortkeys.length > 8) {
+    throw new RedshiftError('Number of interleaved sortkeys exceeds the limit of 8', 'XX000');
+  }
+  return close + 1;
+}
+
+/** SQL run on the same session right after the DDL, recording its properties in the catalog. */
+export function catalogStatements(ddl: TableDdl, schema: string): string[] {
+  const S = quoteIdent(schema);
+  const rel = `${quoteLiteral(ddl.table)}::regclass`;
+  const out: string[] = [];
+  if (ddl.likeParent && !ddl.columns.length) {
+    const parent = `${quoteLiteral(ddl.likeParent)}::regclass`;
+    out.push(`delete from ${S}.columns where relid = ${rel}`);
+    out.push(`insert into ${S}.tables select ${rel}, diststyle, distkey, sortkey_type, sortkeys, backup, encode_auto
+      from ${S}.tables where relid = ${parent} on conflict (relid) do update set diststyle = excluded.diststyle,
+      distkey = excluded.distkey, sortkey_type = excluded.sortkey_type, sortkeys = excluded.sortkeys,
+      backup = excluded.backup, encode_auto = excluded.encode_auto`);
+    out.push(`insert into ${S}.columns select ${rel}, attname, rs_type, encoding, is_distkey, sortkey_ord
+      from ${S}.columns where relid = ${parent}`);
+    return out;
+  }
+  const sortkeys = `array[${ddl.sortkeys.map(quoteLiteral).join(',')}]::text[]`;
+  const conflict = ddl.ifNotExists ? 'do nothing' : `do update set diststyle = excluded.diststyle, distkey = excluded.distkey,
+    sortkey_type = excluded.sortkey_type, sortkeys = excluded.sortkeys, backup = excluded.backup, encode_auto = excluded.encode_auto`;
+  out.push(`insert into ${S}.tables values (${rel}, ${quoteLiteral(ddl.diststyle)}, ${ddl.distkey ? quoteLiteral(ddl.distkey) : 'null'},
+    ${quoteLiteral(ddl.sortkeyType)}, ${sortkeys}, ${ddl.backup}, ${ddl.encodeAuto}) on conflict (relid) ${conflict}`);
+  if (!ddl.ifNotExists) out.push(`delete from ${S}.columns where relid = ${rel}`);
+  if (ddl.columns.length) {
+    const values = ddl.columns.map((c) => {
+      const enc = c.sortkeyOrd !== 0 && c.encoding !== '' && ddl.encodeAuto ? 'none' : c.encoding;
+      return `(${rel}, ${quoteLiteral(c.name)}, ${c.display ? quoteLiteral(c.display) : 'null'}, ${quoteLiteral(enc)}, ${c.distkey}, ${c.sortkeyOrd})`;
+    });
+    out.push(`insert into ${S}.columns values ${values.join(', ')} on conflict do nothing`);
+  }
+  return out;
+}

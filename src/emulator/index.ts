@@ -1,0 +1,6 @@
+// upshift/emulator: a local Redshift. A Postgres wire-protocol server in front of a real Postgres
+// that speaks Redshift's dialect where it differs (DDL, COPY/UNLOAD through S3, system tables,
+// errors). It imports nothing from the loader: it tests the loader from the outside.
+export { startRedshiftEmulator, type RedshiftEmulator, type RedshiftEmulatorOptions } from './server.js';
+export { runEmulatorCli, parseEmulatorArgs, type EmulatorCliOptions } from './cli.js';
+export { REDSHIFT_VERSION } from './catalog.js';

@@ -1,0 +1,98 @@
+// Statement classification and rewriting: what passes to Postgres (with Redshift's system
+// relations and functions redirected to the emulator's catalog), what the emulator runs itself,
+// and what Redshift refuses.
+import { RedshiftError, syntaxError } from './errors.js';
+import { isCreateTable } from './ddl.js';
+import { isPunct, isWord, quoteIdent, significant, tokenize, type Token } from './sql.js';
+
+export type Step =
+  | { kind: 'pass'; sql: string }
+  | { kind: 'refuse'; error: RedshiftError }
+  | { kind: 'copy'; sql: string }
+  | { kind: 'unload'; sql: string }
+  | { kind: 'create'; sql: string }
+  | { kind: 'implicitCommit'; sql: string };
+
+const RELATIONS = ['stl_load_errors', 'sys_load_error_detail', 'stl_load_commits', 'svv_table_info', 'svv_columns',
+  'svv_all_columns', 'pg_table_def'];
+
+export interface RewriteContext { schema: string; lastCopyId: number; slices: number }
+
+/** Redirects Redshift-only relations and functions in one statement's text. */
+export function rewriteText(sql: string, ctx: RewriteContext): string {
+  const tokens = tokenize(sql);
+  const sig = significant(tokens);
+  const S = quoteIdent(ctx.schema);
+  const needsAttr = sig.some((t) => isWord(t, 'attisdistkey', 'attsortkeyord', 'attencodingtype'));
+  const replace = new Map<Token, string>();
+  const drop = new Set<Token>();
+  for (let i = 0; i < sig.length; i++) {
+    const t = sig[i]!;
+    if (t.type !== 'ident') continue;
+    const prev = sig[i - 1];
+    const next = sig[i + 1];
+    let qualifiedByCatalog = false;
+    if (isPunct(prev, '.')) {
+      if (!isWord(sig[i - 2], 'pg_catalog')) continue;
+      qualifiedByCatalog = true;
+    }
+    let out: string | undefined;
+    const call = isPunct(next, '(');
+    if (call && isPunct(sig[i + 2], ')') && t.value === 'version') out = `${S}.version`;
+    else if (call && isPunct(sig[i + 2], ')') && t.value === 'getdate') out = `${S}.getdate`;
+    else if (call && isPunct(sig[i + 2], ')') && t.value === 'pg_last_copy_id') {
+      out = `${S}.pg_last_copy_id`;
+      replace.set(sig[i + 2]!, `${ctx.lastCopyId})`);
+    } else if (call && t.value === 'format_encoding') out = `${S}.format_encoding`;
+    else if (!call && RELATIONS.includes(t.value)) out = `${S}.${t.value}`;
+    else if (!call && t.value === 'stv_slices') out = `${S}.stv_slices(${ctx.slices})`;
+    else if (!call && t.value === 'pg_attribute' && needsAttr) out = `${S}.pg_attribute`;
+    if (out === undefined) continue;
+    replace.set(t, out);
+    if (qualifiedByCatalog) { drop.add(sig[i - 1]!); drop.add(sig[i - 2]!); }
+  }
+  if (!replace.size) return sql;
+  return tokens.map((t) => (drop.has(t) ? '' : replace.get(t) ?? t.text)).join('');
+}
+
+const ADVISORY = /^pg_(try_)?advisory_(xact_)?(un)?lock(_shared)?(_all)?$/;
+
+/** Classifies one statement. */
+export function classify(sql: string, ctx: RewriteContext): Step {
+  const sig = significant(tokenize(sql));
+  const first = sig[0];
+  if (isWord(first, 'copy')) {
+    const from = sig.findIndex((t) => isWord(t, 'from'));
+    if (from >= 0 && isWord(sig[from + 1], 'stdin')) {
+      return { kind: 'refuse', error: new RedshiftError('LOAD source is not supported. (Hint: only S3 or DynamoDB or EMR based load is allowed)', 'XX000') };
+    }
+    if (from < 0) return { kind: 'refuse', error: syntaxError(sig.find((t) => isWord(t, 'to'))?.text ?? 'copy') };
+    return { kind: 'copy', sql };
+  }
+  if (isWord(first, 'unload')) return { kind: 'unload', sql };
+  if (isWord(first, 'create')) {
+    let i = 1;
+    if (isWord(sig[i], 'or') && isWord(sig[i + 1], 'replace')) i += 2;
+    if (isWord(sig[i], 'unique')) i++;
+    if (isWord(sig[i], 'index')) {
+      return { kind: 'refuse', error: new RedshiftError(`SQL command "${sql}" not supported on Redshift tables.`, '0A000') };
+    }
+    if (isWord(sig[i], 'constraint')) i++;
+    if (isWord(sig[i], 'trigger')) return { kind: 'refuse', error: syntaxError(sig[i]!.text) };
+    if (isCreateTable(sig)) return { kind: 'create', sql };
+  }
+  for (let i = 0; i < sig.length; i++) {
+    const t = sig[i]!;
+    if (isWord(t, 'on') && isWord(sig[i + 1], 'conflict') && isWord(first, 'insert')) return { kind: 'refuse', error: syntaxError(t.text) };
+    if (isWord(t, 'returning') && isWord(first, 'insert', 'update', 'delete', 'with')) return { kind: 'refuse', error: syntaxError(t.text) };
+    if (t.type === 'ident' && ADVISORY.test(t.value) && isPunct(sig[i + 1], '(')) {
+      return { kind: 'refuse', error: new RedshiftError(`function ${t.value}(bigint) does not exist`, '42883') };
+    }
+  }
+  if (isWord(first, 'truncate')) return { kind: 'implicitCommit', sql };
+  if (isWord(first, 'vacuum')) {
+    const table = sig.slice(1).find((t) => (t.type === 'ident' || t.type === 'qident') && !isWord(t, 'full', 'sort', 'only', 'delete', 'reindex', 'recluster', 'boost', 'to', 'percent'));
+    return { kind: 'implicitCommit', sql: table ? `vacuum ${sql.slice(table.start).replace(/\s+to\s+\d+\s+percent.*$/i, '').replace(/\s+boost\s*$/i, '')}` : 'vacuum' };
+  }
+  return { kind: 'pass', sql: rewriteText(sql, ctx) };
+}

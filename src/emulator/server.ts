@@ -1,0 +1,92 @@
+// The emulator's listening socket: pg-gateway answers the startup (SSL negotiation, startup
+// message), then each connection is detached from it and proxied frame by frame to its own
+// backend session (pg-gateway's own message loop garbles pipelined extended-protocol messages).
+import net from 'node:net';
+import pg from 'pg';
+import { PostgresConnection, type TlsOptions } from 'pg-gateway';
+import { ensureCatalog } from './catalog.js';
+import type { EmulatorContext } from './context.js';
+import { makeS3Client, type S3Options } from './s3.js';
+import { ClientSession } from './session.js';
+import { errorResponse } from './wire.js';
+
+export interface RedshiftEmulatorOptions {
+  /** Port to listen on (0 or omitted: a free port). */
+  port?: number;
+  /** Host to listen on, default 127.0.0.1. */
+  host?: string;
+  /** The backend Postgres URL. */
+  postgres: string;
+  /** Where COPY reads and UNLOAD writes: an S3 client, or an endpoint (path-style) and credentials. */
+  s3?: S3Options;
+  /** Number of slices stv_slices reports and UNLOAD ... PARALLEL ON writes files for (default 2). */
+  slices?: number;
+  /** Schema of the backend database holding the emulator's catalog (default "upshift_emulator"). */
+  catalogSchema?: string;
+  /** Isolation of every transaction: Redshift's serializable (default) or snapshot. */
+  isolation?: 'serializable' | 'snapshot';
+  /** TLS key and certificate, for clients that require SSL. */
+  tls?: TlsOptions;
+}
+
+export interface RedshiftEmulator {
+  /** A connection URL for clients: postgres://user@host:port/database. */
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+export async function startRedshiftEmulator(options: RedshiftEmulatorOptions): Promise<RedshiftEmulator> {
+  const schema = options.catalogSchema ?? 'upshift_emulator';
+  await ensureCatalog(options.postgres, schema);
+  const admin = new pg.Pool({ connectionString: options.postgres, max: 2 });
+  admin.on('error', () => {});
+  const ctx: EmulatorContext = {
+    postgres: options.postgres,
+    schema,
+    slices: options.slices ?? 2,
+    isolation: options.isolation === 'snapshot' ? 'repeatable read' : 'serializable',
+    s3: makeS3Client(options.s3 ?? {}),
+    admin,
+  };
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => {});
+    const conn: PostgresConnection = new PostgresConnection(socket, {
+      authMode: 'none',
+      ...(options.tls ? { tls: options.tls } : {}),
+      async onStartup() {
+        const client = conn.detach();
+        const session = new ClientSession(client, ctx);
+        try {
+          await session.start();
+        } catch (err) {
+          client.write(errorResponse({ S: 'FATAL', C: '08006', M: `emulator backend: ${err instanceof Error ? err.message : String(err)}` }));
+          client.end();
+        }
+        return true;
+      },
+    });
+  });
+  const host = options.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => resolve());
+  });
+  const port = (server.address() as net.AddressInfo).port;
+  const db = new URL(options.postgres);
+  const url = `postgres://${db.username || 'postgres'}@${host}:${port}${db.pathname || '/postgres'}`;
+  return {
+    url,
+    port,
+    async close() {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        for (const s of sockets) s.destroy();
+      });
+      await admin.end();
+    },
+  };
+}

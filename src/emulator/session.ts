@@ -1,0 +1,248 @@
+// One client session: frames from the client are decoded only where the emulator must act
+// (Query, Parse, Sync); everything else goes to this session's backend unchanged, and the
+// backend's answers come back unchanged except errors Redshift words differently.
+import type { Socket } from 'node:net';
+import { Backend } from './backend.js';
+import type { EmulatorContext, SessionState } from './context.js';
+import { parseCreateTable, catalogStatements } from './ddl.js';
+import { BackendError, RedshiftError, serializableViolation } from './errors.js';
+import { classify, rewriteText, type Step } from './rewrite.js';
+import { runCopy } from './copy.js';
+import { runUnload } from './unload.js';
+import { splitStatements } from './sql.js';
+import { checkViolation } from './types.js';
+import {
+  FrameReader, authenticationOk, backendKeyData, buildParse, commandComplete, errorResponse, parameterStatus,
+  parseNotice, parseParse, queryMessage, readQuery, readyForQuery, type Frame, type NoticeFields,
+} from './wire.js';
+
+export const REDSHIFT_SERVER_VERSION = '8.0.2';
+
+export class ClientSession implements SessionState {
+  lastCopyId = -1;
+  pid = 0;
+  private backend!: Backend;
+  private reader = new FrameReader();
+  private queue: Frame[] = [];
+  private running = false;
+  /** Set after an extended-protocol statement the emulator refuses: frames are dropped until Sync. */
+  private pendingError: NoticeFields | undefined;
+  private unsynced = 0;
+  private injectBeforeReady: Buffer[] = [];
+  /** While the emulator runs a multi-step query: ReadyForQuery is held back, errors noted. */
+  private stepMode = false;
+  private stepFailed = false;
+
+  constructor(private readonly socket: Socket, private readonly ctx: EmulatorContext) {}
+
+  async start(): Promise<void> {
+    this.backend = await Backend.open(this.ctx.postgres, this.ctx.isolation, (f) => this.relay(f), () => this.socket.end());
+    this.pid = this.backend.pid;
+    const out: Buffer[] = [authenticationOk()];
+    for (const [k, v] of Object.entries(this.backend.params)) {
+      out.push(parameterStatus(k, k === 'server_version' ? REDSHIFT_SERVER_VERSION : v));
+    }
+    out.push(backendKeyData(this.pid, 0), readyForQuery('I'));
+    this.socket.on('data', (chunk: Buffer) => {
+      this.queue.push(...this.reader.push(chunk));
+      void this.pump();
+    });
+    this.socket.on('close', () => this.backend.close());
+    this.socket.on('error', () => this.backend.close());
+    this.socket.write(Buffer.concat(out));
+  }
+
+  private async pump(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    try {
+      while (this.queue.length) await this.handle(this.queue.shift()!);
+    } catch (err) {
+      this.socket.write(errorResponse({ S: 'FATAL', C: 'XX000', M: `emulator: ${err instanceof Error ? err.message : String(err)}` }));
+      this.socket.end();
+    } finally {
+      this.running = false;
+    }
+  }
+
+  private toClient(buf: Buffer): void {
+    if (!this.socket.write(buf)) {
+      this.backend.socket.pause();
+      this.socket.once('drain', () => this.backend.socket.resume());
+    }
+  }
+
+  /** Backend frames to the client, with errors reworded as Redshift words them. */
+  private relay(f: Frame): void {
+    if (f.type === 'E') {
+      if (this.stepMode) this.stepFailed = true;
+      this.toClient(this.rewordError(f.frame));
+      return;
+    }
+    if (f.type === 'Z') {
+      for (const b of this.injectBeforeReady.splice(0)) this.toClient(b);
+      if (this.stepMode) return;
+    }
+    this.toClient(f.frame);
+  }
+
+  private rewordError(frame: Buffer): Buffer {
+    const e = parseNotice(frame);
+    if (e.C === '40001') return errorResponse(serializableViolation(0, [String(this.pid)], this.pid));
+    if (e.C === '23514' && e.n) {
+      const v = checkViolation(e.n);
+      if (v) return errorResponse({ S: 'ERROR', C: v.code, M: v.message });
+    }
+    return frame;
+  }
+
+  private ctxFor() {
+    return { schema: this.ctx.schema, lastCopyId: this.lastCopyId, slices: this.ctx.slices };
+  }
+
+  private async handle(f: Frame): Promise<void> {
+    switch (f.type) {
+      case 'Q': return this.query(readQuery(f.frame));
+      case 'P': return this.parse(f.frame);
+      case 'S': return this.sync(f.frame);
+      case 'X':
+        this.backend.close();
+        this.socket.end();
+        return;
+      default:
+        if (this.pendingError) return;
+        this.unsynced++;
+        this.backend.forward(f.frame, false);
+    }
+  }
+
+  private async query(sql: string): Promise<void> {
+    const statements = splitStatements(sql);
+    const steps = statements.map((s) => classify(s, this.ctxFor()));
+    if (steps.every((s) => s.kind === 'pass')) {
+      const text = steps.length ? steps.map((s) => (s as { sql: string }).sql).join(';\n') : sql;
+      this.backend.forward(queryMessage(text), true);
+      return;
+    }
+    await this.backend.whenIdle();
+    this.stepMode = true;
+    try {
+      for (const step of steps) if (!(await this.runStep(step))) break;
+    } finally {
+      this.stepMode = false;
+    }
+    this.toClient(readyForQuery(this.backend.txStatus));
+  }
+
+  /** Relays one statement's answers (without its ReadyForQuery); false when it failed. */
+  private async relayStatement(sql: string): Promise<boolean> {
+    this.stepFailed = false;
+    this.backend.forward(queryMessage(sql), true);
+    await this.backend.whenIdle();
+    return !this.stepFailed;
+  }
+
+  private async fail(error: RedshiftError): Promise<false> {
+    // An error inside a transaction aborts it, as on Redshift.
+    if (this.backend.txStatus === 'T') {
+      await this.backend.query(`do $emulator$ begin raise exception 'aborted by a Redshift error'; end $emulator$`);
+    }
+    this.toClient(errorResponse(error.fields()));
+    return false;
+  }
+
+  private async runStep(step: Step): Promise<boolean> {
+    try {
+      switch (step.kind) {
+        case 'pass': return await this.relayStatement(step.sql);
+        case 'refuse': return await this.fail(step.error);
+        case 'implicitCommit':
+          if (this.backend.txStatus === 'T') await this.backend.query('commit');
+          return await this.relayStatement(step.sql);
+        case 'create': {
+          const ddl = parseCreateTable(step.sql);
+          if (!(await this.relayStatement(ddl.pgSql))) return false;
+          for (const s of catalogStatements(ddl, this.ctx.schema)) {
+            const r = await this.backend.query(s);
+            if (r.error) throw new RedshiftError(r.error.M ?? 'catalog update failed', r.error.C ?? 'XX000');
+          }
+          return true;
+        }
+        case 'copy': {
+          const r = await runCopy(step.sql, this.backend, this.ctx, this);
+          for (const n of r.notices) this.toClient(errorResponse({ S: 'INFO', C: '00000', M: n }, 'N'));
+          this.toClient(commandComplete(r.tag));
+          return true;
+        }
+        case 'unload': {
+          const r = await runUnload(step.sql, this.backend, this.ctx);
+          for (const n of r.notices) this.toClient(errorResponse({ S: 'INFO', C: '00000', M: n }, 'N'));
+          this.toClient(commandComplete(r.tag));
+          return true;
+        }
+      }
+    } catch (err) {
+      if (err instanceof BackendError) {
+        this.toClient(errorResponse(err.fields));
+        return false;
+      }
+      if (err instanceof RedshiftError) return this.fail(err);
+      return this.fail(new RedshiftError(err instanceof Error ? err.message : String(err)));
+    }
+  }
+
+  private async parse(frame: Buffer): Promise<void> {
+    if (this.pendingError) return;
+    const { name, query, rest } = parseParse(frame);
+    const statements = splitStatements(query);
+    if (statements.length !== 1) {
+      this.unsynced++;
+      this.backend.forward(frame, false);
+      return;
+    }
+    const step = classify(statements[0]!, this.ctxFor());
+    let sql: string;
+    switch (step.kind) {
+      case 'pass': sql = step.sql; break;
+      case 'implicitCommit':
+        if (this.unsynced === 0) {
+          await this.backend.whenIdle();
+          if (this.backend.txStatus === 'T') await this.backend.query('commit');
+        }
+        sql = step.sql;
+        break;
+      case 'create':
+        try {
+          sql = parseCreateTable(step.sql).pgSql;
+        } catch (err) {
+          this.pendingError = err instanceof RedshiftError ? err.fields() : { S: 'ERROR', C: 'XX000', M: String(err) };
+          return;
+        }
+        break;
+      case 'refuse': this.pendingError = step.error.fields(); return;
+      default:
+        this.pendingError = { S: 'ERROR', C: '0A000', M: `${step.kind.toUpperCase()} is supported by the emulator through the simple query protocol only` };
+        return;
+    }
+    this.unsynced++;
+    this.backend.forward(sql === query ? frame : buildParse(name, rewriteText(sql, this.ctxFor()), rest), false);
+  }
+
+  private async sync(frame: Buffer): Promise<void> {
+    const error = this.pendingError;
+    this.pendingError = undefined;
+    if (error && this.unsynced > 0) this.injectBeforeReady.push(errorResponse(error));
+    if (error && this.unsynced === 0) {
+      await this.backend.whenIdle();
+      if (this.backend.txStatus === 'T') {
+        await this.backend.query(`do $emulator$ begin raise exception 'aborted by a Redshift error'; end $emulator$`);
+      }
+      this.toClient(errorResponse(error));
+      this.toClient(readyForQuery(this.backend.txStatus));
+      return;
+    }
+    this.unsynced = 0;
+    this.backend.forward(frame, true);
+  }
+}
+

@@ -1,0 +1,62 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { startFixture, type EmulatorFixture } from './setup.js';
+
+let f: EmulatorFixture;
+beforeAll(async () => { f = await startFixture('protocol'); });
+afterAll(async () => { await f?.close(); });
+
+describe('wire protocol through the emulator', () => {
+  it('answers select version() with a Redshift version string', async () => {
+    const r = await f.client.query('select version()');
+    expect(r.fields[0]!.name).toBe('version');
+    expect(r.rows[0].version).toMatch(/^PostgreSQL 8\.0\.2 .*Redshift 1\.0\.\d+$/);
+  });
+
+  it('reports server_version 8.0.2 at startup', async () => {
+    const c = await f.connect();
+    expect((c as unknown as { connection: unknown }).connection).toBeDefined();
+    const r = await c.query('show server_version');
+    // The backend answers SHOW; the startup parameter is what drivers read.
+    expect(r.rows).toHaveLength(1);
+  });
+
+  it('passes parameterized (extended protocol) queries through', async () => {
+    const r = await f.client.query('select $1::int + $2::int as n, $3::text as s', [2, 3, 'héllo']);
+    expect(r.rows[0]).toEqual({ n: 5, s: 'héllo' });
+  });
+
+  it('streams a large result', async () => {
+    const r = await f.client.query('select g, md5(g::text) from generate_series(1, 100000) g');
+    expect(r.rowCount).toBe(100000);
+    expect(r.rows[99999].g).toBe(100000);
+  });
+
+  it('keeps temp tables per session', async () => {
+    const a = await f.connect();
+    const b = await f.connect();
+    await a.query('create temp table only_a (x int)');
+    await a.query('insert into only_a values (1)');
+    expect((await a.query('select count(*)::int as n from only_a')).rows[0].n).toBe(1);
+    await expect(b.query('select * from only_a')).rejects.toThrow(/does not exist/);
+  });
+
+  it('relays errors and recovers for the next query', async () => {
+    await expect(f.client.query('select * from no_such_table_x')).rejects.toMatchObject({ code: '42P01' });
+    await expect(f.client.query('select 1/0 as x', [])).rejects.toMatchObject({ code: '22012' });
+    await expect(f.client.query('select $1::int as x', ['nope'])).rejects.toMatchObject({ code: '22P02' });
+    expect((await f.client.query('select 1 as one')).rows[0].one).toBe(1);
+  });
+
+  it('runs multi-statement simple queries, including ones the emulator handles itself', async () => {
+    const r = await f.client.query('create table multi (id int, name varchar(10)) diststyle even; insert into multi values (1, \'a\'); select count(*)::int as n from multi');
+    const results = r as unknown as pg.QueryResult[];
+    expect(results).toHaveLength(3);
+    expect(results[2]!.rows[0].n).toBe(1);
+  });
+
+  it('translates pg_catalog-qualified names and getdate()', async () => {
+    const r = await f.client.query('select getdate() as d');
+    expect(r.rows[0].d).toBeInstanceOf(Date);
+  });
+});
