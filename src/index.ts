@@ -1,3 +1,6 @@
 // The public API of 'upshift': re-exports only. Each concern's folder owns its index.ts.
 export * from './model/index.js';
 export * from './stage/index.js';
+export * from './warehouse/index.js';
+export * from './engine/index.js';
+export * from './sources/index.js';

@@ -1,7 +1,8 @@
 // defineTable: the typed model of one Redshift table, and the row types derived from it.
 import type { AnyColumn, Column, ColumnKind, InsertTypes, SelectTypes } from './columns.js';
-import { ModelDefinitionError } from './errors.js';
+import { ModelDefinitionError, showValue } from './errors.js';
 import { checkIdentifier, parseQualifiedName } from './identifiers.js';
+import { columnChecker } from './validate.js';
 
 export type Columns = Record<string, AnyColumn>;
 
@@ -37,6 +38,16 @@ export interface ResolvedTableOptions {
   backup: boolean;
 }
 
+/** Column names of a column map. A conditional type (not `keyof C`) keeps TableModel covariant in C. */
+export type ColumnNameOf<C> = C extends Record<infer K, AnyColumn> ? K & string : never;
+
+/**
+ * The column names of a model. Written as a conditional type on purpose: a plain
+ * `keyof C & string` makes TypeScript measure TableModel as invariant in C (keyof is
+ * contravariant), so no concrete model was assignable to `TableModel`.
+ */
+export type ColumnName<C> = [C] extends [infer X] ? keyof X & string : never;
+
 export interface TableModel<C extends Columns = Columns> {
   readonly kind: 'upshift.table';
   readonly schema: string;
@@ -45,13 +56,14 @@ export interface TableModel<C extends Columns = Columns> {
   readonly qualifiedName: string;
   readonly columns: C;
   /** Column names in declaration order: the order of COPY column lists and CSV fields. */
-  readonly columnNames: readonly (keyof C & string)[];
+  readonly columnNames: readonly ColumnNameOf<C>[];
   readonly options: ResolvedTableOptions;
 }
 
-type KindOf<Col> = Col extends Column<infer K, boolean, boolean> ? K : never;
-type IsNotNull<Col> = Col extends Column<ColumnKind, infer N, boolean> ? N : never;
-type IsGenerated<Col> = Col extends Column<ColumnKind, boolean, infer G> ? G : never;
+type KindOf<Col> = Col extends Column<infer K, boolean, boolean, boolean> ? K : never;
+type IsNotNull<Col> = Col extends Column<ColumnKind, infer N, boolean, boolean> ? N : never;
+type IsGenerated<Col> = Col extends Column<ColumnKind, boolean, infer G, boolean> ? G : never;
+type IsIdentity<Col> = Col extends Column<ColumnKind, boolean, boolean, infer I> ? I : never;
 
 type Simplify<T> = { [K in keyof T]: T[K] } & {};
 
@@ -62,19 +74,22 @@ export type Row<T extends TableModel> = Simplify<{
     : SelectTypes[KindOf<T['columns'][K]>] | null;
 }>;
 
+/** Identity columns are filled by the warehouse: loads never write them. */
+type WritableKeys<C extends Columns> = { [K in keyof C]: IsIdentity<C[K]> extends true ? never : K }[keyof C];
 type RequiredInsertKeys<C extends Columns> = {
-  [K in keyof C]: IsNotNull<C[K]> extends true ? (IsGenerated<C[K]> extends true ? never : K) : never;
-}[keyof C];
+  [K in WritableKeys<C>]: IsNotNull<C[K]> extends true ? (IsGenerated<C[K]> extends true ? never : K) : never;
+}[WritableKeys<C>];
 type NotNullGeneratedKeys<C extends Columns> = {
-  [K in keyof C]: IsNotNull<C[K]> extends true ? (IsGenerated<C[K]> extends true ? K : never) : never;
-}[keyof C];
+  [K in WritableKeys<C>]: IsNotNull<C[K]> extends true ? (IsGenerated<C[K]> extends true ? K : never) : never;
+}[WritableKeys<C>];
 type NullableKeys<C extends Columns> = {
-  [K in keyof C]: IsNotNull<C[K]> extends true ? never : K;
-}[keyof C];
+  [K in WritableKeys<C>]: IsNotNull<C[K]> extends true ? never : K;
+}[WritableKeys<C>];
 
 /**
- * A row accepted by loads: NOT NULL columns without default or identity are required;
- * NOT NULL columns with one are optional; nullable columns are optional and take null.
+ * A row accepted by loads: NOT NULL columns without default are required; NOT NULL columns
+ * with a default are optional; nullable columns are optional and take null; IDENTITY columns
+ * are absent (the warehouse generates them).
  */
 export type InsertRow<T extends TableModel> = Simplify<
   { [K in RequiredInsertKeys<T['columns']>]: InsertTypes[KindOf<T['columns'][K]>] } & {
@@ -119,6 +134,10 @@ function resolveOptions(columns: Columns, options: TableOptions<string>): Resolv
   if (sortKey && sortKey !== 'auto' && sortKey.style === 'compound' && sortKey.columns.length > 400) {
     throw new ModelDefinitionError('a compound sort key allows at most 400 columns');
   }
+  const keyColumns = [...(options.distKey !== undefined ? [options.distKey] : []), ...(sortKey && sortKey !== 'auto' ? sortKey.columns : [])];
+  for (const col of keyColumns) {
+    if (columns[col]!.spec.kind === 'super') throw new ModelDefinitionError(`column "${col}" is SUPER, which Redshift can't use as a distribution or sort key: pick another column`);
+  }
   const primaryKey = options.primaryKey ? keyList('primaryKey', options.primaryKey, columns) : [];
   for (const col of upsertKey) {
     const spec = columns[col]!.spec;
@@ -154,8 +173,15 @@ export function defineTable<const C extends Columns>(
   if (names.length > 1600) throw new ModelDefinitionError(`table ${qualifiedName} has ${names.length} columns: Redshift allows 1600`);
   for (const col of names) {
     checkIdentifier(col, `column`);
-    if (!(columns[col] && typeof columns[col] === 'object' && 'spec' in columns[col])) {
+    const column = columns[col];
+    if (!(column && typeof column === 'object' && 'spec' in column)) {
       throw new ModelDefinitionError(`column "${col}" is not a column builder: use t.varchar(64), t.bigint(), ...`);
+    }
+    // A DEFAULT value must be a valid value of its column: refuse it now, not at the first load.
+    const def = column.spec.default;
+    if (def?.kind === 'value') {
+      const r = columnChecker(column.spec)(def.value);
+      if (!r.ok) throw new ModelDefinitionError(`column "${col}": DEFAULT ${showValue(def.value)} ${r.detail} (rule: ${r.rule})`);
     }
   }
   return Object.freeze({
@@ -164,7 +190,7 @@ export function defineTable<const C extends Columns>(
     name,
     qualifiedName: `${schema}.${name}`,
     columns,
-    columnNames: Object.freeze(names) as readonly (keyof C & string)[],
+    columnNames: Object.freeze(names) as readonly ColumnNameOf<C>[],
     options: resolveOptions(columns, options as TableOptions<string>),
   });
 }

@@ -1,0 +1,101 @@
+// The audit log: one row per load in <auditSchema>.load_audit, defined with upshift's own
+// model so it is created the same way on every warehouse.
+import { t } from '../model/columns.js';
+import { createTableStatements } from '../model/ddl.js';
+import { quoteIdent } from '../model/identifiers.js';
+import { defineTable, type TableModel } from '../model/table.js';
+import type { Warehouse } from '../warehouse/warehouse.js';
+
+export const auditModel = (schema: string) =>
+  defineTable(`${schema}.load_audit`, {
+    load_id: t.varchar(64).notNull(),
+    target_table: t.varchar(300).notNull(),
+    mode: t.varchar(16).notNull(),
+    source: t.varchar(65535),
+    stage_uris: t.varchar(65535),
+    rows_staged: t.bigint(),
+    rows_inserted: t.bigint(),
+    rows_updated: t.bigint(),
+    rows_deleted: t.bigint(),
+    attempts: t.integer(),
+    started_at: t.timestamptz().notNull(),
+    finished_at: t.timestamptz(),
+    duration_ms: t.bigint(),
+    status: t.varchar(16).notNull(),
+    error: t.varchar(65535),
+  }, { sortKey: ['started_at'], comment: 'One row per upshift load: what, from where, how many rows, and why it failed' });
+
+export type AuditStatus = 'succeeded' | 'failed';
+
+/** What the audit row records, and what hooks receive. */
+export interface AuditRecord {
+  loadId: string;
+  table: string;
+  mode: string;
+  source: string;
+  stageUris: string[];
+  rowsStaged: number | null;
+  inserted: number | null;
+  updated: number | null;
+  deleted: number | null;
+  attempts: number;
+  startedAt: Date;
+  finishedAt: Date;
+  durationMs: number;
+  status: AuditStatus;
+  error: string | null;
+}
+
+/** Cuts text to a byte budget so a huge error never breaks the audit insert. */
+export function truncateBytes(text: string, max: number): string {
+  if (Buffer.byteLength(text) <= max) return text;
+  let cut = text.slice(0, max);
+  while (Buffer.byteLength(cut) > max - 3) cut = cut.slice(0, -Math.max(1, Math.ceil((Buffer.byteLength(cut) - max + 3) / 4)));
+  return `${cut}...`;
+}
+
+const COLUMNS = ['load_id', 'target_table', 'mode', 'source', 'stage_uris', 'rows_staged', 'rows_inserted', 'rows_updated', 'rows_deleted', 'attempts', 'started_at', 'finished_at', 'duration_ms', 'status', 'error'];
+
+export function auditInsertSql(warehouse: Warehouse): string {
+  const table = `${quoteIdent(warehouse.auditSchema)}.${quoteIdent('load_audit')}`;
+  return `INSERT INTO ${table} (${COLUMNS.map(quoteIdent).join(', ')}) VALUES (${COLUMNS.map((_, i) => `$${i + 1}`).join(', ')})`;
+}
+
+export function auditParams(r: AuditRecord): unknown[] {
+  return [
+    r.loadId, r.table, r.mode, truncateBytes(r.source, 65535), truncateBytes(JSON.stringify(r.stageUris), 65535),
+    r.rowsStaged, r.inserted, r.updated, r.deleted, r.attempts,
+    r.startedAt.toISOString(), r.finishedAt.toISOString(), r.durationMs, r.status,
+    r.error === null ? null : truncateBytes(r.error, 65535),
+  ];
+}
+
+const ensured = new WeakMap<Warehouse, Promise<void>>();
+
+/** Creates the audit schema and table on first use (once per warehouse object). */
+export function ensureAuditTable(warehouse: Warehouse): Promise<void> {
+  let done = ensured.get(warehouse);
+  if (!done) {
+    done = (async () => {
+      const model: TableModel = auditModel(warehouse.auditSchema);
+      await ignoreAlreadyExists(() => warehouse.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(warehouse.auditSchema)}`));
+      for (const sql of createTableStatements(model, warehouse.dialect)) {
+        if (sql.startsWith('COMMENT')) continue;
+        await ignoreAlreadyExists(() => warehouse.query(sql));
+      }
+    })();
+    done.catch(() => ensured.delete(warehouse));
+    ensured.set(warehouse, done);
+  }
+  return done;
+}
+
+/** Two processes creating the same object at once race in the catalog: the loser's error is harmless. */
+async function ignoreAlreadyExists(fn: () => Promise<unknown>): Promise<void> {
+  try {
+    await fn();
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    if (code !== '23505' && code !== '42P06' && code !== '42P07') throw err;
+  }
+}

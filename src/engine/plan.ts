@@ -1,0 +1,110 @@
+// Builds the load plan: the statements of one transaction, from SQL fragments the warehouse
+// provides. The engine never asks which warehouse it has.
+//   LOCK target; CREATE TEMP stage; COPY stage; dedupe; [DELETE target USING stage |
+//   DELETE target]; INSERT target SELECT stage; audit row; DROP stage.
+import { defaultSql } from '../model/ddl.js';
+import { quoteIdent } from '../model/identifiers.js';
+import type { TableModel } from '../model/table.js';
+import { loadColumns } from '../model/validate.js';
+import { DuplicateKeyError } from '../warehouse/errors.js';
+import type { LoadPlan, PlanStep } from '../warehouse/plan.js';
+import { ORDINAL_COLUMN, type Warehouse } from '../warehouse/warehouse.js';
+import type { PreparedSource } from '../sources/types.js';
+
+export type LoadMode = 'upsert' | 'append' | 'replace';
+
+export interface PlanInput {
+  warehouse: Warehouse;
+  model: TableModel;
+  mode: LoadMode;
+  loadId: string;
+  prepared: PreparedSource;
+  /** For files without load order: the column whose greatest value wins among duplicates. */
+  orderBy?: string;
+  /** The success audit row, computed from the step counts once they are known. */
+  auditRow?: { sql: string; params: (counts: Record<string, number>) => unknown[] };
+}
+
+const q = quoteIdent;
+
+/** `a.k = b.k AND ...`, or the null-safe form when the model asks for it. */
+function keyMatch(model: TableModel, a: string, b: string): string {
+  return model.options.upsertKey
+    .map((k) => {
+      const eq = `${a}.${q(k)} = ${b}.${q(k)}`;
+      return model.options.nullSafeUpsertKey ? `(${eq} OR (${a}.${q(k)} IS NULL AND ${b}.${q(k)} IS NULL))` : eq;
+    })
+    .join(' AND ');
+}
+
+/** Steps that leave one row per upsert key in the stage table: the last by load order or orderBy. */
+function dedupeSteps(input: PlanInput, stage: string): PlanStep[] {
+  const { model, prepared, orderBy } = input;
+  const key = model.options.upsertKey;
+  const s = q(stage);
+  const later = (col: string) => `d.${q(col)} > ${s}.${q(col)}`;
+  const steps: PlanStep[] = [];
+  if (prepared.ordered || orderBy) {
+    // A row loses when another row with its key comes later (greater orderBy, then load order).
+    let wins: string;
+    if (orderBy && prepared.ordered) wins = `(${later(orderBy)} OR (d.${q(orderBy)} = ${s}.${q(orderBy)} AND ${later(ORDINAL_COLUMN)}))`;
+    else if (orderBy) wins = later(orderBy);
+    else wins = later(ORDINAL_COLUMN);
+    steps.push({
+      kind: 'sql',
+      sql: `DELETE FROM ${s} WHERE EXISTS (SELECT 1 FROM ${s} AS d WHERE ${keyMatch(model, 'd', s)} AND ${wins})`,
+      label: 'duplicates',
+    });
+  }
+  if (!prepared.ordered) {
+    // Without load order, remaining duplicates (ties, or no orderBy) can't be resolved: fail and name them.
+    const cols = key.map(q).join(', ');
+    steps.push({
+      kind: 'check',
+      sql: `SELECT ${cols}, COUNT(*) AS copies FROM ${s} GROUP BY ${cols} HAVING COUNT(*) > 1 LIMIT 5`,
+      fail: (rows) => new DuplicateKeyError(model.qualifiedName, key, rows),
+    });
+  }
+  return steps;
+}
+
+export function buildLoadPlan(input: PlanInput): LoadPlan {
+  const { warehouse: w, model, mode, prepared } = input;
+  if (mode === 'upsert' && model.options.upsertKey.length === 0) {
+    throw new Error(`upsert into ${model.qualifiedName} needs an upsertKey in its model (defineTable(..., { upsertKey: ['id'] })); use append or replace otherwise`);
+  }
+  if (input.orderBy !== undefined && !(input.orderBy in model.columns)) {
+    throw new Error(`orderBy names "${input.orderBy}", which is not a column of ${model.qualifiedName}`);
+  }
+  const target = w.tableName(model);
+  const stage = `upshift_stage_${input.loadId.replace(/[^a-zA-Z0-9_]/g, '_').toLowerCase()}`;
+  const fileColumns = prepared.columns ?? loadColumns(model);
+  const copyColumns = prepared.ordered ? [...fileColumns, ORDINAL_COLUMN] : fileColumns;
+  // Columns with a SQL DEFAULT that the files don't carry, or carry as NULL, get the default in the INSERT.
+  const insertColumns = loadColumns(model);
+  const selectList = insertColumns.map((c) => {
+    const spec = model.columns[c]!.spec;
+    if (!fileColumns.includes(c)) return spec.default ? defaultSql(spec, w.dialect)! : 'NULL';
+    return spec.default?.kind === 'sql' ? `COALESCE(${q(c)}, ${spec.default.sql})` : q(c);
+  });
+  const steps: PlanStep[] = [
+    { kind: 'sql', sql: w.lockTableSql(model) },
+    { kind: 'sql', sql: w.createTempTableSql(stage, model, fileColumns, prepared.ordered) },
+    { kind: 'copy', table: { name: stage }, columns: copyColumns, load: prepared.staged, format: prepared.format, label: 'staged', ...(prepared.read ? { read: prepared.read } : {}) },
+  ];
+  if (mode === 'upsert') {
+    steps.push(...dedupeSteps(input, stage));
+    steps.push({ kind: 'sql', sql: `DELETE FROM ${target} USING ${q(stage)} WHERE ${keyMatch(model, target, q(stage))}`, label: 'updated' });
+  } else if (mode === 'replace') {
+    // Never TRUNCATE: on Redshift it commits the transaction, and a failed load would leave the table empty.
+    steps.push({ kind: 'sql', sql: `DELETE FROM ${target}`, label: 'deleted' });
+  }
+  steps.push({
+    kind: 'sql',
+    sql: `INSERT INTO ${target} (${insertColumns.map(q).join(', ')}) SELECT ${selectList.join(', ')} FROM ${q(stage)}`,
+    label: 'inserted',
+  });
+  if (input.auditRow) steps.push({ kind: 'sql', sql: input.auditRow.sql, params: input.auditRow.params });
+  steps.push({ kind: 'sql', sql: `DROP TABLE ${q(stage)}` });
+  return { target: model.qualifiedName, steps };
+}

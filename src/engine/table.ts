@@ -1,0 +1,41 @@
+// The bound model: `db.table(candyNames)` gives typed upsert / append / replace / loadFrom.
+import { createTableStatements } from '../model/ddl.js';
+import { quoteIdent } from '../model/identifiers.js';
+import type { TableModel } from '../model/table.js';
+import { fromInMemory, type RowInput } from '../sources/in-memory.js';
+import type { Source } from '../sources/types.js';
+import type { Warehouse } from '../warehouse/warehouse.js';
+import { runLoad, type LoadOptions, type LoadResult } from './load.js';
+
+export class BoundTable<T extends TableModel> {
+  constructor(
+    readonly warehouse: Warehouse,
+    readonly model: T,
+  ) {}
+
+  /** Last write wins on the model's upsertKey; duplicates in the batch keep the last row. */
+  upsert(rows: RowInput<T>, options: Omit<LoadOptions, 'mode'> = {}): Promise<LoadResult> {
+    return this.loadFrom(fromInMemory(rows), { ...options, mode: 'upsert' });
+  }
+
+  /** INSERT only: no dedupe, no matching. */
+  append(rows: RowInput<T>, options: Omit<LoadOptions, 'mode'> = {}): Promise<LoadResult> {
+    return this.loadFrom(fromInMemory(rows), { ...options, mode: 'append' });
+  }
+
+  /** Replaces the whole table's contents in one transaction (DELETE + INSERT, never TRUNCATE). */
+  replace(rows: RowInput<T>, options: Omit<LoadOptions, 'mode'> = {}): Promise<LoadResult> {
+    return this.loadFrom(fromInMemory(rows), { ...options, mode: 'replace' });
+  }
+
+  /** Loads any source (mode defaults to upsert). */
+  loadFrom(source: Source, options: LoadOptions = {}): Promise<LoadResult> {
+    return runLoad(this.warehouse, this.model, source, options);
+  }
+
+  /** CREATE SCHEMA / TABLE IF NOT EXISTS from the model (with comments). */
+  async create(): Promise<void> {
+    await this.warehouse.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(this.model.schema)}`);
+    for (const sql of createTableStatements(this.model, this.warehouse.dialect)) await this.warehouse.query(sql);
+  }
+}

@@ -1,0 +1,34 @@
+// A Source turns some input (rows, files, S3 objects, a query) into a staged load the
+// warehouse can COPY. The engine owns the transaction; a source only prepares the files.
+import type { Readable } from 'node:stream';
+import type { TableModel } from '../model/table.js';
+import type { BinaryDialect, Progress, Stage, StagedLoad } from '../stage/types.js';
+import type { CopyFormat } from '../warehouse/plan.js';
+
+export interface SourceContext {
+  model: TableModel;
+  stage: Stage;
+  /** How the target warehouse reads binary values (VARBYTE hex form). */
+  binary: BinaryDialect;
+  /** Which warehouse dialect will COPY (Redshift can read some files in place). */
+  dialect: 'redshift' | 'postgres';
+  loadId: string;
+  onProgress?: (p: Progress) => void;
+}
+
+export interface PreparedSource {
+  staged: StagedLoad;
+  format: CopyFormat;
+  /** True when the files carry upshift's load-order column as their last field. */
+  ordered: boolean;
+  /** Model columns in file order (defaults to the model's load columns). */
+  columns?: string[];
+  /** Reads a staged object when it is not in the warehouse's own stage (e.g. a user's S3 file). */
+  read?: (uri: string) => Promise<Readable>;
+}
+
+export interface Source {
+  /** What the audit row records as the source: a file path, a URI, query text. */
+  describe(): string;
+  prepare(ctx: SourceContext): Promise<PreparedSource>;
+}

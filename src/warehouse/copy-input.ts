@@ -1,0 +1,30 @@
+// Reading staged files back for warehouses that COPY from a stream (Postgres, PGlite).
+import { createGunzip } from 'node:zlib';
+import type { Readable } from 'node:stream';
+import { quoteIdent } from '../model/identifiers.js';
+import type { Stage } from '../stage/types.js';
+import type { CopyFormat } from './plan.js';
+import type { CopyStep } from './warehouse.js';
+
+/** Opens one staged file as a stream of uncompressed bytes. */
+export async function openStaged(stage: Stage, step: CopyStep, uri: string): Promise<Readable> {
+  const raw = await (step.read ? step.read(uri) : stage.read(uri));
+  return step.format.gzip ? raw.pipe(createGunzip()) : raw;
+}
+
+/** Postgres COPY options for a CSV format (standard_conforming_strings: \N is two characters). */
+export function postgresCopyOptions(format: CopyFormat): string {
+  const opts = [
+    'FORMAT csv',
+    `DELIMITER '${(format.delimiter ?? ',').replace(/'/g, "''")}'`,
+    `QUOTE '${(format.quote ?? '"').replace(/'/g, "''")}'`,
+    `NULL '${(format.nullAs ?? '\\N').replace(/'/g, "''")}'`,
+  ];
+  if (format.skipHeader) opts.push('HEADER true');
+  return opts.join(', ');
+}
+
+export function copyTarget(step: CopyStep): string {
+  const name = step.table.schema ? `${quoteIdent(step.table.schema)}.${quoteIdent(step.table.name)}` : quoteIdent(step.table.name);
+  return `${name} (${step.columns.map(quoteIdent).join(', ')})`;
+}

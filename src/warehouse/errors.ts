@@ -1,0 +1,89 @@
+// Load errors decoded into what a data engineer needs: which file, which line, which column,
+// which value, and why.
+
+export interface LoadErrorDetail {
+  file?: string;
+  line?: number;
+  column?: string;
+  type?: string;
+  value?: string;
+  rawLine?: string;
+  code?: number | string;
+  reason: string;
+}
+
+function describe(table: string, details: LoadErrorDetail[], cause: unknown): string {
+  const first = details[0];
+  const shown = (v: string) => JSON.stringify(v.length > 80 ? `${v.slice(0, 80)}…` : v);
+  const where = first
+    ? [first.file && `file ${first.file}`, first.line !== undefined && `line ${first.line}`, first.column && `column "${first.column}"`, first.value !== undefined && `value ${shown(first.value)}`]
+        .filter(Boolean)
+        .join(', ')
+    : '';
+  const reason = first?.reason ?? (cause instanceof Error ? cause.message : String(cause));
+  return `Load into ${table} failed${where ? ` at ${where}` : ''}: ${reason}${details.length > 1 ? ` (+${details.length - 1} more errors)` : ''}`;
+}
+
+export class LoadError extends Error {
+  override name = 'LoadError';
+  constructor(
+    readonly table: string,
+    readonly details: LoadErrorDetail[],
+    cause?: unknown,
+  ) {
+    super(describe(table, details, cause), { cause });
+  }
+  get file() { return this.details[0]?.file; }
+  get line() { return this.details[0]?.line; }
+  get column() { return this.details[0]?.column; }
+  get value() { return this.details[0]?.value; }
+  get reason() { return this.details[0]?.reason; }
+}
+
+/** Duplicate upsert keys in files that carry no load order (and no orderBy column was given). */
+export class DuplicateKeyError extends Error {
+  override name = 'DuplicateKeyError';
+  constructor(readonly table: string, readonly key: readonly string[], readonly samples: Record<string, unknown>[]) {
+    super(
+      `Load into ${table} failed: the staged files have several rows for the same upsert key (${key.join(', ')}) and no load order, so no row can be picked as the last write. ` +
+        `Sample keys: ${samples.map((s) => JSON.stringify(s, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))).join('; ')}. ` +
+        'Pass { orderBy: "<column>" } to keep the row with the greatest value, or dedupe the files.',
+    );
+  }
+}
+
+interface PgLikeError {
+  code?: string;
+  message?: string;
+  detail?: string;
+  where?: string;
+}
+
+/** Serialization conflicts: Postgres SQLSTATE 40001, Redshift error 1023 (reported as XX000). */
+export function isSerializationConflict(err: unknown): boolean {
+  const e = err as PgLikeError;
+  if (!e || typeof e !== 'object') return false;
+  if (e.code === '40001') return true;
+  return /\b1023\b/.test(e.message ?? '') || /Serializable isolation violation/i.test(`${e.message} ${e.detail}`);
+}
+
+/** Postgres reports COPY errors with a `where` like: COPY t, line 3, column name: "x". */
+export function decodePostgresCopyError(table: string, file: string | undefined, err: unknown): LoadError {
+  const e = err as PgLikeError;
+  const where = e.where ?? '';
+  const m = /COPY [^,]+, line (\d+)(?:, column ([^:]+))?(?:: "(.*)")?/s.exec(where);
+  return new LoadError(
+    table,
+    [
+      {
+        ...(file ? { file } : {}),
+        ...(m?.[1] ? { line: Number(m[1]) } : {}),
+        ...(m?.[2] ? { column: m[2] } : {}),
+        ...(m?.[3] !== undefined ? { value: m[3] } : {}),
+        ...(e.code ? { code: e.code } : {}),
+        reason: e.message ?? String(err),
+      },
+    ],
+    err,
+  );
+}

@@ -1,0 +1,12 @@
+export { Warehouse, ORDINAL_COLUMN } from './warehouse.js';
+export type { Session, QueryResult, CopyStep, RetryOptions, WarehouseOptions } from './warehouse.js';
+export { PostgresWarehouse, PgSession } from './postgres.js';
+export type { PostgresOptions } from './postgres.js';
+export { PgliteWarehouse } from './pglite.js';
+export type { PgliteOptions } from './pglite.js';
+export { RedshiftWarehouse, redshiftLiteral, decodeLoadErrorRow } from './redshift.js';
+export type { RedshiftOptions, RedshiftCredentials } from './redshift.js';
+export { LoadError, DuplicateKeyError, isSerializationConflict, decodePostgresCopyError } from './errors.js';
+export type { LoadErrorDetail } from './errors.js';
+export { UPSHIFT_CSV } from './plan.js';
+export type { LoadPlan, PlanStep, PlanResult, CopyFormat } from './plan.js';

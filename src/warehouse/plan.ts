@@ -1,0 +1,40 @@
+// A load plan: the ordered steps of one transaction. The engine builds it; a warehouse runs it
+// atomically (BEGIN ... COMMIT over a connection today; a Redshift Data API batch could run the
+// same list). Keeping plans as data makes the exact SQL testable without a database.
+import type { StagedLoad } from '../stage/types.js';
+
+/** How the staged files are encoded, so each warehouse can COPY them. */
+export interface CopyFormat {
+  kind: 'csv';
+  /** Files are gzip-compressed. */
+  gzip: boolean;
+  delimiter?: string;
+  quote?: string;
+  /** Header lines to skip. */
+  skipHeader?: number;
+  /** The NULL sentinel; upshift's own files write \N. */
+  nullAs?: string;
+}
+
+export const UPSHIFT_CSV: CopyFormat = { kind: 'csv', gzip: true, delimiter: ',', quote: '"', nullAs: '\\N' };
+
+export type PlanStep =
+  /** One SQL statement; its row count is recorded under `label` when given. */
+  | { kind: 'sql'; sql: string; params?: unknown[] | ((counts: Record<string, number>) => unknown[]); label?: string }
+  /** COPY the staged files into a (temp) table. Each warehouse does this its own way. */
+  | { kind: 'copy'; table: { schema?: string; name: string }; columns: string[]; load: StagedLoad; format: CopyFormat; label?: string }
+  /** A query that must return no rows; when it does, `fail` builds the error that aborts the load. */
+  | { kind: 'check'; sql: string; fail: (rows: Record<string, unknown>[]) => Error };
+
+export interface LoadPlan {
+  /** The target, for error messages and the audit row. */
+  target: string;
+  steps: PlanStep[];
+}
+
+export interface PlanResult {
+  /** Row counts of the labelled steps. */
+  counts: Record<string, number>;
+  /** How many times the transaction was attempted (1 = no retry). */
+  attempts: number;
+}

@@ -1,0 +1,108 @@
+// Postgres: the same plan as Redshift; COPY FROM STDIN streams the staged parts (pg-copy-streams),
+// so Postgres runs exactly the files Redshift would read from S3.
+import pg from 'pg';
+import { pipeline } from 'node:stream/promises';
+import { from as copyFrom } from 'pg-copy-streams';
+import type { TableModel } from '../model/table.js';
+import type { Dialect } from '../model/ddl.js';
+import type { BinaryDialect } from '../stage/types.js';
+import { copyTarget, openStaged, postgresCopyOptions } from './copy-input.js';
+import { decodePostgresCopyError } from './errors.js';
+import { upshiftPgTypes } from './pg-types.js';
+import { Warehouse, type CopyStep, type QueryResult, type Session, type WarehouseOptions } from './warehouse.js';
+
+export interface PostgresOptions extends WarehouseOptions {
+  /** A connection string; or pass your own `pool`. */
+  connectionString?: string;
+  pool?: pg.Pool;
+  /** Pool size when upshift creates the pool. Default 4. */
+  maxConnections?: number;
+}
+
+/** A pg.PoolClient as a Session. */
+export class PgSession implements Session {
+  constructor(readonly client: pg.PoolClient) {}
+  async query<R = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<QueryResult<R>> {
+    const r = await this.client.query(sql, params as unknown[]);
+    return { rows: r.rows as R[], rowCount: r.rowCount ?? 0 };
+  }
+}
+
+export class PostgresWarehouse extends Warehouse {
+  readonly dialect: Dialect = 'postgres';
+  readonly binary: BinaryDialect = 'postgres';
+  readonly pool: pg.Pool;
+  private readonly ownsPool: boolean;
+
+  constructor(options: PostgresOptions) {
+    super(options);
+    if (options.pool) {
+      this.pool = options.pool;
+      this.ownsPool = false;
+    } else {
+      const connectionString = options.connectionString ?? process.env.UPSHIFT_DATABASE_URL ?? process.env.DATABASE_URL;
+      if (!connectionString) throw new Error('PostgresDatabase needs { connectionString } or { pool } (or UPSHIFT_DATABASE_URL / DATABASE_URL in the environment)');
+      this.pool = new pg.Pool({ connectionString, max: options.maxConnections ?? 4, types: upshiftPgTypes });
+      this.ownsPool = true;
+    }
+    // An idle client that dies (server restart, killed backend) must not crash the process.
+    this.pool.on('error', () => undefined);
+  }
+
+  override beginStatements(): string[] {
+    // Staged timestamps are UTC wall times: read them as UTC whatever the server's TimeZone.
+    return ['BEGIN', "SET LOCAL TIME ZONE 'UTC'"];
+  }
+
+  override lockTableSql(table: TableModel): string {
+    // Serializes writers but lets readers go on (plain LOCK would block SELECTs too).
+    return `LOCK TABLE ${this.tableName(table)} IN SHARE ROW EXCLUSIVE MODE`;
+  }
+
+  protected async withSession<T>(fn: (session: Session) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    let broken: Error | undefined;
+    const onError = (e: Error) => { broken = e; };
+    client.on('error', onError);
+    try {
+      return await fn(new PgSession(client));
+    } catch (err) {
+      broken ??= isConnectionError(err) ? (err as Error) : undefined;
+      throw err;
+    } finally {
+      client.off('error', onError);
+      client.release(broken);
+    }
+  }
+
+  protected async copy(session: Session, step: CopyStep): Promise<number> {
+    const { client } = session as PgSession;
+    let total = 0;
+    // One COPY per file: an error then names the file and its own line number.
+    for (const file of step.load.files) {
+      const sql = `COPY ${copyTarget(step)} FROM STDIN WITH (${postgresCopyOptions(step.format)})`;
+      const sink = client.query(copyFrom(sql));
+      try {
+        await pipeline(await openStaged(this.stage, step, file.uri), sink);
+      } catch (err) {
+        throw decodePostgresCopyError(step.table.name, file.uri, err);
+      }
+      total += sink.rowCount;
+    }
+    return total;
+  }
+
+  async query<R = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<R[]> {
+    const r = await this.pool.query(sql, params as unknown[]);
+    return r.rows as R[];
+  }
+
+  async close(): Promise<void> {
+    if (this.ownsPool) await this.pool.end();
+  }
+}
+
+function isConnectionError(err: unknown): boolean {
+  const code = (err as { code?: string })?.code ?? '';
+  return /^(57P0[1-3]|08\d\d\d)$/.test(code) || /ECONNRESET|EPIPE|Connection terminated/i.test(String((err as Error)?.message));
+}

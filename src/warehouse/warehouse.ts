@@ -1,0 +1,149 @@
+// The Warehouse: everything that differs between Redshift, Postgres and PGlite lives behind
+// this class (SQL fragments, how COPY reads staged files, how errors decode). The engine only
+// builds plans from these fragments and hands them to runPlan.
+import type { Readable } from 'node:stream';
+import type { Dialect } from '../model/ddl.js';
+import { sqlType } from '../model/ddl.js';
+import { quoteIdent, quoteLiteral } from '../model/identifiers.js';
+import type { TableModel } from '../model/table.js';
+import type { BinaryDialect, Stage } from '../stage/types.js';
+import { isSerializationConflict } from './errors.js';
+import type { LoadPlan, PlanResult, PlanStep } from './plan.js';
+
+export interface QueryResult<R = Record<string, unknown>> {
+  rows: R[];
+  rowCount: number;
+}
+
+/** One connection-like session: statements run in order on it. */
+export interface Session {
+  query<R = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<QueryResult<R>>;
+}
+
+export type CopyStep = Extract<PlanStep, { kind: 'copy' }> & {
+  /** Reads a staged object; defaults to the warehouse's stage. Sources reading elsewhere pass their own. */
+  read?: (uri: string) => Promise<Readable>;
+};
+
+export interface RetryOptions {
+  /** Attempts in all, including the first. Default 5. */
+  attempts?: number;
+  /** First backoff; doubles each retry, with jitter. Default 200 ms. */
+  baseDelayMs?: number;
+}
+
+export interface WarehouseOptions {
+  stage: Stage;
+  /** Schema of upshift's own tables (load_audit). Default 'upshift'. */
+  auditSchema?: string;
+  retry?: RetryOptions;
+}
+
+export const ORDINAL_COLUMN = '__upshift_ord';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export abstract class Warehouse {
+  abstract readonly dialect: Dialect;
+  abstract readonly binary: BinaryDialect;
+  readonly stage: Stage;
+  readonly auditSchema: string;
+  protected readonly retry: Required<RetryOptions>;
+
+  constructor(options: WarehouseOptions) {
+    this.stage = options.stage;
+    this.auditSchema = options.auditSchema ?? 'upshift';
+    this.retry = { attempts: options.retry?.attempts ?? 5, baseDelayMs: options.retry?.baseDelayMs ?? 200 };
+  }
+
+  /** Runs fn on one session (a pooled connection, the PGlite instance, ...). */
+  protected abstract withSession<T>(fn: (session: Session) => Promise<T>): Promise<T>;
+  /** The COPY step: load the staged files into the table. Returns rows loaded. */
+  protected abstract copy(session: Session, step: CopyStep): Promise<number>;
+  /** Raw SQL escape hatch: runs one statement, returns its rows. */
+  abstract query<R = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<R[]>;
+  abstract close(): Promise<void>;
+
+  // ---- SQL fragments (overridable) ----------------------------------------------------------
+
+  /** Statements that open the load transaction. */
+  beginStatements(): string[] {
+    return ['BEGIN'];
+  }
+
+  /** Serializes concurrent loads into one table (taken first in the transaction). */
+  lockTableSql(table: TableModel): string {
+    return `LOCK TABLE ${this.tableName(table)}`;
+  }
+
+  /** The temp stage table, built from the model (not LIKE) so loads and migrations agree. */
+  createTempTableSql(name: string, table: TableModel, columns: readonly string[], withOrdinal: boolean): string {
+    const cols = columns.map((c) => {
+      const spec = table.columns[c]!.spec;
+      return `${quoteIdent(c)} ${sqlType(spec, this.dialect)}`;
+    });
+    if (withOrdinal) cols.push(`${quoteIdent(ORDINAL_COLUMN)} BIGINT`);
+    return `CREATE TEMP TABLE ${quoteIdent(name)} (${cols.join(', ')})`;
+  }
+
+  /** A string literal in this dialect. */
+  literal(text: string): string {
+    return quoteLiteral(text);
+  }
+
+  tableName(table: Pick<TableModel, 'schema' | 'name'>): string {
+    return `${quoteIdent(table.schema)}.${quoteIdent(table.name)}`;
+  }
+
+  // ---- running plans -------------------------------------------------------------------------
+
+  /**
+   * Runs a plan as one transaction. Serialization conflicts (SQLSTATE 40001, Redshift 1023)
+   * roll back and retry the whole transaction with backoff; any other error rolls back and is
+   * decoded (e.g. COPY errors into a LoadError) and thrown.
+   */
+  async runPlan(plan: LoadPlan): Promise<PlanResult> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const counts = await this.withSession((session) => this.runOnce(session, plan));
+        return { counts, attempts: attempt };
+      } catch (err) {
+        if (!isSerializationConflict(err) || attempt >= this.retry.attempts) throw err;
+        const delay = this.retry.baseDelayMs * 2 ** (attempt - 1);
+        await sleep(delay / 2 + Math.random() * delay);
+      }
+    }
+  }
+
+  private async runOnce(session: Session, plan: LoadPlan): Promise<Record<string, number>> {
+    const counts: Record<string, number> = {};
+    for (const sql of this.beginStatements()) await session.query(sql);
+    try {
+      for (const step of plan.steps) await this.runStep(session, step, counts);
+      await session.query('COMMIT');
+      return counts;
+    } catch (err) {
+      await session.query('ROLLBACK').catch(() => undefined);
+      throw await this.decodeError(session, plan, err);
+    }
+  }
+
+  protected async runStep(session: Session, step: PlanStep, counts: Record<string, number>): Promise<void> {
+    if (step.kind === 'copy') {
+      const n = await this.copy(session, step);
+      if (step.label) counts[step.label] = n;
+    } else if (step.kind === 'check') {
+      const { rows } = await session.query(step.sql);
+      if (rows.length > 0) throw step.fail(rows);
+    } else {
+      const params = typeof step.params === 'function' ? step.params(counts) : step.params;
+      const r = await session.query(step.sql, params);
+      if (step.label) counts[step.label] = r.rowCount;
+    }
+  }
+
+  /** Turns a failure inside the load transaction into the error users see. Runs after ROLLBACK, on the same session. */
+  protected async decodeError(_session: Session, _plan: LoadPlan, err: unknown): Promise<unknown> {
+    return err;
+  }
+}

@@ -1,0 +1,114 @@
+// The engine's behaviour, asserted the same way on every warehouse with a connection here.
+import { expect, it } from 'vitest';
+import { LoadError, RowValidationError, defineTable, t, type BoundTable } from '../../src/index.js';
+import type { Warehouse } from '../../src/warehouse/index.js';
+import { candies, candyModel } from './fixtures.js';
+
+export interface EngineHarness {
+  db: Warehouse & { table: <T extends ReturnType<typeof candyModel>>(m: T) => BoundTable<T> };
+  schema: string;
+}
+
+type Row = Record<string, unknown>;
+
+export function engineBehaviour(get: () => EngineHarness) {
+  const fresh = async (suffix: string) => {
+    const { db, schema } = get();
+    const model = defineTable(`${schema}.candy_${suffix}`, candyModel(schema).columns, { upsertKey: ['id'] });
+    const table = db.table(model);
+    await table.create();
+    return { db, table, name: `"${schema}"."candy_${suffix}"` };
+  };
+  const audit = async (db: Warehouse, loadId: string) =>
+    (await db.query<Row>(`select * from "${db.auditSchema}".load_audit where load_id = $1`, [loadId]))[0];
+
+  it('upsert dedupes within one batch: the last row per key wins', async () => {
+    const { db, table, name } = await fresh('dedupe');
+    const r = await table.upsert([
+      { id: 1n, name: 'first', updated_at: '2026-11-24T00:00:00Z' },
+      { id: 2n, name: 'only', updated_at: '2026-11-24T00:00:00Z' },
+      { id: 1, name: 'second', updated_at: '2026-11-24T00:00:01Z' },
+      { id: 1n, name: 'last', updated_at: '2026-11-24T00:00:00Z' },
+    ]);
+    expect(r).toMatchObject({ staged: 4, inserted: 2, updated: 0, deleted: 0, duplicates: 2 });
+    const rows = await db.query<Row>(`select id, name from ${name} order by id`);
+    expect(rows).toEqual([{ id: 1n, name: 'last' }, { id: 2n, name: 'only' }]);
+  });
+
+  it('upsert across batches updates existing keys and inserts new ones, with an audit row each', async () => {
+    const { db, table, name } = await fresh('batches');
+    const first = await table.upsert(candies(100, 0, 'v1'));
+    expect(first).toMatchObject({ staged: 100, inserted: 100, updated: 0 });
+    const second = await table.upsert(candies(100, 50, 'v2'));
+    expect(second).toMatchObject({ staged: 100, inserted: 50, updated: 50 });
+    const counts = await db.query<Row>(`select count(*)::int as n, count(*) filter (where name like '%v2')::int as v2 from ${name}`);
+    expect(counts[0]).toEqual({ n: 150, v2: 100 });
+    const a = await audit(db, second.loadId);
+    expect(a).toMatchObject({ status: 'succeeded', mode: 'upsert', rows_staged: 100n, rows_inserted: 50n, rows_updated: 50n, error: null });
+    expect(JSON.parse(String(a!.stage_uris))).toEqual(second.stageUris);
+  });
+
+  it('append inserts every row; replace swaps the contents in one transaction', async () => {
+    const { db, table, name } = await fresh('modes');
+    await table.append(candies(10));
+    const again = await table.append(candies(10));
+    expect(again).toMatchObject({ inserted: 10, updated: 0 });
+    expect((await db.query<Row>(`select count(*)::int as n from ${name}`))[0]!.n).toBe(20);
+    const rep = await table.replace(candies(3, 1000));
+    expect(rep).toMatchObject({ deleted: 20, inserted: 3 });
+    expect((await db.query<Row>(`select min(id) as lo, count(*)::int as n from ${name}`))[0]).toEqual({ lo: 1000n, n: 3 });
+  });
+
+  it('keeps NULL and empty string apart, and the nasty values exact', async () => {
+    const { db, table, name } = await fresh('nasty');
+    const nasty = ['', '\\N', 'NULL', 'a,b', 'say "hi"', 'line\nbreak', 'crlf\r\nend', ' padded ', 'emoji 😀 é', '\\'];
+    await table.upsert([
+      { id: 0n, name: null, updated_at: new Date(0) },
+      ...nasty.map((s, i) => ({ id: BigInt(i + 1), name: s, price: '-12345678.99', tags: { s, n: [1, null] }, updated_at: '2026-11-24T10:00:00.123456+02:00' })),
+      { id: 9007199254740993n, name: 'big', updated_at: new Date(0) },
+    ]);
+    const rows = await db.query<Row>(`select id, name, price, tags, to_char(updated_at at time zone 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') as ts from ${name} order by id`);
+    expect(rows[0]).toMatchObject({ id: 0n, name: null });
+    nasty.forEach((s, i) => expect(rows[i + 1]).toEqual({ id: BigInt(i + 1), name: s, price: '-12345678.99', tags: { s, n: [1, null] }, ts: '2026-11-24 08:00:00.123456' }));
+    expect(rows.at(-1)).toMatchObject({ id: 9007199254740993n, name: 'big' });
+  });
+
+  it('a bad row fails the load before anything is staged: target unchanged, failed audit row', async () => {
+    const { db, table, name } = await fresh('badrow');
+    await table.upsert(candies(5));
+    const before = await db.query<Row>(`select * from ${name} order by id`);
+    const rows = [...candies(3, 100), { id: 7n, name: 'x'.repeat(65), updated_at: new Date() }];
+    const err = await table.upsert(rows).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RowValidationError);
+    expect(err).toMatchObject({ rowIndex: 3, column: 'name', rule: 'varchar length' });
+    expect(await db.query<Row>(`select * from ${name} order by id`)).toEqual(before);
+    const failed = await db.query<Row>(`select status, error from "${db.auditSchema}".load_audit where target_table = $1 and status = 'failed'`, [table.model.qualifiedName]);
+    expect(failed).toHaveLength(1);
+    expect(String(failed[0]!.error)).toMatch(/row 3, column "name"/);
+  });
+
+  it('upsert without an upsertKey is a clear error', async () => {
+    const { db, schema } = get();
+    const keyless = defineTable(`${schema}.keyless`, { id: t.integer() });
+    const table = (db as unknown as { table: (m: typeof keyless) => BoundTable<typeof keyless> }).table(keyless);
+    await table.create();
+    await expect(table.upsert([{ id: 1 }])).rejects.toThrow(/needs an upsertKey/);
+    await table.append([{ id: 1 }]);
+    expect(await db.query<Row>(`select id from "${schema}".keyless`)).toEqual([{ id: 1 }]);
+  });
+
+  it('two concurrent upserts into one table both land', async () => {
+    const { db, table, name } = await fresh('concurrent');
+    const [a, b] = await Promise.all([table.upsert(candies(500, 0, 'a')), table.upsert(candies(500, 250, 'b'))]);
+    expect(a.staged + b.staged).toBe(1000);
+    const rows = await db.query<Row>(`select count(*)::int as n from ${name}`);
+    expect(rows[0]!.n).toBe(750);
+    // Whichever committed second owns the overlap 250..499.
+    const overlap = await db.query<Row>(`select count(distinct right(name, 1))::int as owners from ${name} where id between 250 and 499`);
+    expect(overlap[0]!.owners).toBe(1);
+  });
+
+  it('exports LoadError for COPY failures', () => {
+    expect(new LoadError('s.t', [{ file: 'f', line: 2, column: 'c', value: 'v', reason: 'bad' }]).message).toBe('Load into s.t failed at file f, line 2, column "c", value "v": bad');
+  });
+}
