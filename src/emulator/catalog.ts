@@ -4,7 +4,7 @@
 import pg from 'pg';
 import { quoteIdent as qi } from './sql.js';
 
-const CATALOG_VERSION = 3;
+const CATALOG_VERSION = 4;
 
 export const REDSHIFT_VERSION =
   'PostgreSQL 8.0.2 on i686-pc-linux-gnu, compiled by GCC gcc (GCC) 3.4.2 20041017 (Red Hat 3.4.2-6.fc3), Redshift 1.0.77467';
@@ -63,7 +63,7 @@ create or replace view ${S}.pg_table_def as
   from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace
   join pg_catalog.pg_attribute a on a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped
   left join ${S}.columns col on col.relid = c.oid and col.attname = a.attname
-  where c.relkind in ('r', 'p') and n.nspname = any (current_schemas(false)) and pg_catalog.pg_table_is_visible(c.oid)
+  where c.relkind in ('r', 'p') and n.nspname = any (current_schemas(true)) and n.nspname <> ${qiLit(s)}
   order by n.nspname, c.relname, a.attnum;
 create or replace view ${S}.svv_columns as
   select ic.table_catalog, ic.table_schema, ic.table_name, ic.column_name, ic.ordinal_position, ic.column_default,

@@ -8,7 +8,7 @@ import {
 } from './sql.js';
 import { mapType } from './types.js';
 
-export interface ColumnProps { name: string; display?: string; encoding: string; distkey: boolean; sortkeyOrd: number }
+export interface ColumnProps { name: string; display?: string; encoding: string; explicitEncoding: boolean; distkey: boolean; sortkeyOrd: number }
 
 export interface TableDdl {
   pgSql: string;
@@ -113,7 +113,7 @@ function element(el: Token[], ddl: TableDdl, tableName: string): string[] {
     k++;
   }
   const mapped = mapType(render(typeTokens), tableName, name);
-  const col: ColumnProps = { name, encoding: '', distkey: false, sortkeyOrd: 0 };
+  const col: ColumnProps = { name, encoding: '', explicitEncoding: false, distkey: false, sortkeyOrd: 0 };
   if (mapped.display) col.display = mapped.display;
   let pg = `${quoteIdent(name)} ${mapped.pg}`;
   let explicitEncoding: string | undefined;
@@ -174,6 +174,7 @@ function element(el: Token[], ddl: TableDdl, tableName: string): string[] {
     } else throw syntaxError(t.text);
   }
   if (explicitEncoding !== undefined) {
+    col.explicitEncoding = explicitEncoding !== 'auto';
     col.encoding = explicitEncoding === 'raw' ? 'none' : explicitEncoding;
     if (explicitEncoding !== 'auto') ddl.encodeAuto = false;
     if (explicitEncoding === 'auto') col.encoding = mapped.defaultEncoding;
@@ -254,7 +255,7 @@ export function catalogStatements(ddl: TableDdl, schema: string): string[] {
   if (!ddl.ifNotExists) out.push(`delete from ${S}.columns where relid = ${rel}`);
   if (ddl.columns.length) {
     const values = ddl.columns.map((c) => {
-      const enc = c.sortkeyOrd !== 0 && c.encoding !== '' && ddl.encodeAuto ? 'none' : c.encoding;
+      const enc = c.sortkeyOrd !== 0 && !c.explicitEncoding ? 'none' : c.encoding;
       return `(${rel}, ${quoteLiteral(c.name)}, ${c.display ? quoteLiteral(c.display) : 'null'}, ${quoteLiteral(enc)}, ${c.distkey}, ${c.sortkeyOrd})`;
     });
     out.push(`insert into ${S}.columns values ${values.join(', ')} on conflict do nothing`);

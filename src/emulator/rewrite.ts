@@ -24,6 +24,8 @@ export function rewriteText(sql: string, ctx: RewriteContext): string {
   const sig = significant(tokens);
   const S = quoteIdent(ctx.schema);
   const needsAttr = sig.some((t) => isWord(t, 'attisdistkey', 'attsortkeyord', 'attencodingtype'));
+  // pg_table_def has a column named notnull, a keyword in Postgres: quote it there.
+  const tableDef = sig.some((t) => isWord(t, 'pg_table_def'));
   const replace = new Map<Token, string>();
   const drop = new Set<Token>();
   for (let i = 0; i < sig.length; i++) {
@@ -37,6 +39,7 @@ export function rewriteText(sql: string, ctx: RewriteContext): string {
       qualifiedByCatalog = true;
     }
     let out: string | undefined;
+    if (tableDef && t.value === 'notnull') { replace.set(t, '"notnull"'); continue; }
     const call = isPunct(next, '(');
     if (call && isPunct(sig[i + 2], ')') && t.value === 'version') out = `${S}.version`;
     else if (call && isPunct(sig[i + 2], ')') && t.value === 'getdate') out = `${S}.getdate`;

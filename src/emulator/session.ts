@@ -161,7 +161,7 @@ export class ClientSession implements SessionState {
           return await this.relayStatement(step.sql);
         case 'create': {
           const ddl = parseCreateTable(step.sql);
-          if (!(await this.relayStatement(ddl.pgSql))) return false;
+          if (!(await this.relayStatement(rewriteText(ddl.pgSql, this.ctxFor())))) return false;
           for (const s of catalogStatements(ddl, this.ctx.schema)) {
             const r = await this.backend.query(s);
             if (r.error) throw new RedshiftError(r.error.M ?? 'catalog update failed', r.error.C ?? 'XX000');

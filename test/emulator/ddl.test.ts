@@ -1,0 +1,160 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { failure, startFixture, type EmulatorFixture } from './setup.js';
+
+let f: EmulatorFixture;
+beforeAll(async () => { f = await startFixture('ddl', 4); });
+afterAll(async () => { await f?.close(); });
+
+describe('Redshift CREATE TABLE and the catalog views', () => {
+  it('accepts table and column attributes and shows them in pg_table_def', async () => {
+    await f.client.query(`create table events (
+      id bigint identity(1, 1) encode az64,
+      account_id integer not null distkey,
+      kind varchar(max) encode zstd,
+      code char(3),
+      payload super,
+      blob varbyte(16),
+      shape geometry,
+      at_time timetz,
+      created_at timestamp not null default getdate() sortkey,
+      span interval day to second,
+      ym interval year to month,
+      amount decimal(12, 2),
+      label text collate case_insensitive
+    ) backup no diststyle key`);
+    const r = await f.client.query(`select "column", type, encoding, distkey, sortkey, notnull from pg_table_def
+      where tablename = 'events' order by "column"`);
+    const byName = Object.fromEntries(r.rows.map((x) => [x.column, { ...x, encoding: x.encoding.trim() }]));
+    expect(byName.account_id).toMatchObject({ type: 'integer', distkey: true, notnull: true });
+    expect(byName.kind).toMatchObject({ type: 'character varying(65535)', encoding: 'zstd' });
+    expect(byName.id.encoding).toBe('az64');
+    expect(byName.created_at).toMatchObject({ sortkey: 1, type: 'timestamp without time zone' });
+    expect(byName.payload.type).toBe('super');
+    expect(byName.blob.type).toBe('varbyte(16)');
+    expect(byName.shape.type).toBe('geometry');
+    expect(byName.at_time.type).toBe('time with time zone');
+    expect(byName.span.type).toBe('interval day to second');
+    expect(byName.amount.type).toBe('numeric(12,2)');
+    expect(byName.label.type).toBe('character varying(256)');
+    expect(byName.code.type).toBe('character(3)');
+    // ENCODE AUTO defaults: lzo for character types, az64 for numbers and times, none (raw) for the sort key
+    expect(byName.code.encoding).toBe('lzo');
+    expect(byName.amount.encoding).toBe('az64');
+    expect(byName.created_at.encoding).toBe('none');
+    // char columns come back blank-padded, as on Redshift
+    expect(r.rows.find((x) => x.column === 'kind')!.encoding).toBe('zstd'.padEnd(11));
+  });
+
+  it('shows dist style and sort keys in svv_table_info (non-empty tables only, as documented)', async () => {
+    await f.client.query(`create table keyed (a int, b varchar(5), c date) diststyle key distkey (a) compound sortkey (c, b)`);
+    await f.client.query(`create table evenly (a int) diststyle even`);
+    await f.client.query(`create table everywhere (a int) diststyle all sortkey auto`);
+    await f.client.query(`create table interleaved_t (a int, b int) interleaved sortkey (a, b)`);
+    let r = await f.client.query(`select "table" from svv_table_info where schema = $1`, [f.schema.schema]);
+    expect(r.rows.map((x) => x.table)).not.toContain('keyed');
+    await f.client.query(`insert into keyed values (1, 'x', '2024-01-01'); insert into evenly values (1);
+      insert into everywhere values (1); insert into interleaved_t values (1, 2)`);
+    r = await f.client.query(`select "table", diststyle, sortkey1, sortkey_num, tbl_rows, encoded from svv_table_info
+      where schema = $1 order by 1`, [f.schema.schema]);
+    const t = Object.fromEntries(r.rows.map((x) => [x.table, x]));
+    expect(t.keyed).toMatchObject({ diststyle: 'KEY(a)', sortkey1: 'c', sortkey_num: 2, tbl_rows: '1' });
+    expect(t.evenly).toMatchObject({ diststyle: 'EVEN', sortkey1: 'AUTO(SORTKEY)' });
+    expect(t.everywhere).toMatchObject({ diststyle: 'ALL', sortkey1: 'AUTO(SORTKEY)' });
+    expect(t.interleaved_t).toMatchObject({ sortkey1: 'INTERLEAVED', sortkey_num: 2 });
+    expect(t.evenly.encoded).toBe('Y, AUTO(ENCODE)');
+  });
+
+  it('exposes pg_attribute.attisdistkey / attsortkeyord and format_encoding', async () => {
+    const r = await f.client.query(`select attname, attisdistkey, attsortkeyord, format_encoding(attencodingtype::int) as enc
+      from pg_attribute where attrelid = 'keyed'::regclass and attnum > 0 order by attnum`);
+    expect(r.rows).toEqual([
+      { attname: 'a', attisdistkey: true, attsortkeyord: 0, enc: 'az64' },
+      { attname: 'b', attisdistkey: false, attsortkeyord: 2, enc: 'none' },
+      { attname: 'c', attisdistkey: false, attsortkeyord: 1, enc: 'none' },
+    ]);
+  });
+
+  it('lists columns with Redshift types in svv_columns and svv_all_columns', async () => {
+    const r = await f.client.query(`select column_name, data_type, character_maximum_length, numeric_precision, numeric_scale, is_nullable
+      from svv_columns where table_schema = $1 and table_name = 'events' order by ordinal_position`, [f.schema.schema]);
+    const c = Object.fromEntries(r.rows.map((x) => [x.column_name, x]));
+    expect(c.kind).toMatchObject({ data_type: 'character varying', character_maximum_length: 65535 });
+    expect(c.payload.data_type).toBe('super');
+    expect(c.blob).toMatchObject({ data_type: 'varbyte', character_maximum_length: 16 });
+    expect(c.amount).toMatchObject({ data_type: 'numeric', numeric_precision: 12, numeric_scale: 2 });
+    expect(c.account_id.is_nullable).toBe('NO');
+    const all = await f.client.query(`select count(*)::int as n from svv_all_columns where schema_name = $1 and table_name = 'events'`, [f.schema.schema]);
+    expect(all.rows[0].n).toBe(13);
+  });
+
+  it('reports the configured number of slices in stv_slices', async () => {
+    const r = await f.client.query('select count(*)::int as n from stv_slices');
+    expect(r.rows[0].n).toBe(4);
+    const s = await f.client.query('select s.slice from stv_slices s order by 1');
+    expect(s.rows.map((x) => x.slice)).toEqual([0, 1, 2, 3]);
+  });
+
+  it('pg_table_def shows only schemas on the search_path', async () => {
+    const c = await f.connect();
+    await c.query('set search_path to public');
+    const r = await c.query(`select count(*)::int as n from pg_table_def where schemaname = $1`, [f.schema.schema]);
+    expect(r.rows[0].n).toBe(0);
+  });
+
+  it('CREATE TEMP TABLE (LIKE ...) inherits columns, NOT NULL, dist style, sort keys and encodings but not defaults', async () => {
+    await f.client.query(`create table parent (id int not null encode raw, name varchar(20) default 'x' encode zstd, at date)
+      diststyle key distkey (id) sortkey (at)`);
+    await f.client.query(`create temp table child (like parent)`);
+    const r = await f.client.query(`select "column", type, encoding, distkey, sortkey, notnull from pg_table_def where tablename = 'child' order by "column"`);
+    expect(r.rows.map((x) => ({ ...x, encoding: x.encoding.trim() }))).toEqual([
+      { column: 'at', type: 'date', encoding: 'none', distkey: false, sortkey: 1, notnull: false },
+      { column: 'id', type: 'integer', encoding: 'none', distkey: true, sortkey: 0, notnull: true },
+      { column: 'name', type: 'character varying(20)', encoding: 'zstd', distkey: false, sortkey: 0, notnull: false },
+    ]);
+    await f.client.query(`insert into child (id) values (1)`);
+    expect((await f.client.query('select name from child')).rows[0].name).toBeNull();
+    await f.client.query(`create temp table child2 (like parent including defaults)`);
+    await f.client.query(`insert into child2 (id) values (1)`);
+    expect((await f.client.query('select name from child2')).rows[0].name).toBe('x');
+    await expect(f.client.query('insert into child (id) values (null)')).rejects.toMatchObject({ code: '23502' });
+  });
+
+  it('counts VARCHAR and CHAR lengths in UTF-8 bytes', async () => {
+    await f.client.query('create table bytes_t (v varchar(4), c char(2))');
+    await f.client.query(`insert into bytes_t (v) values ('abcd')`);
+    await f.client.query(`insert into bytes_t (v) values ('éa')`); // 3 bytes
+    const e = await failure(f.client, `insert into bytes_t (v) values ('ééa')`); // 3 characters, 5 bytes
+    expect(e.code).toBe('22001');
+    expect(e.message).toBe('value too long for type character varying(4)');
+    const c = await failure(f.client, `insert into bytes_t (c) values ('é')`);
+    expect(c.message).toMatch(/Multibyte character not supported for CHAR/);
+  });
+
+  it('IDENTITY(seed, step) generates values', async () => {
+    await f.client.query('create table ident (id bigint identity(100, 5), v int)');
+    await f.client.query('insert into ident (v) values (1), (2)');
+    expect((await f.client.query('select id from ident order by v')).rows.map((x) => x.id)).toEqual(['100', '105']);
+  });
+
+  it('refuses SERIAL and types Redshift does not have, in its words', async () => {
+    const e = await failure(f.client, 'create table s (id serial, v int)');
+    expect(e.message).toBe('Column "s.id" has unsupported type "serial".');
+    expect(e.code).toBe('0A000');
+    const j = await failure(f.client, 'create table j (doc jsonb)');
+    expect(j.message).toBe('Column "j.doc" has unsupported type "jsonb".');
+  });
+
+  it('refuses CREATE INDEX and triggers', async () => {
+    const e = await failure(f.client, 'create index ix on keyed (a)');
+    expect(e.message).toBe('SQL command "create index ix on keyed (a)" not supported on Redshift tables.');
+    const t = await failure(f.client, 'create trigger trg after insert on keyed for each row execute function f()');
+    expect(t.message).toBe('syntax error at or near "trigger"');
+  });
+
+  it('works through Kysely-style quoted identifiers and IF NOT EXISTS', async () => {
+    await f.client.query(`create table if not exists "Quoted" ("Id" integer, "name" varchar(10)) sortkey ("Id")`);
+    await f.client.query(`create table if not exists "Quoted" ("Id" integer)`);
+    const r = await f.client.query(`select "column", sortkey from pg_table_def where tablename = 'Quoted' order by 1`);
+    expect(r.rows).toEqual([{ column: 'Id', sortkey: 1 }, { column: 'name', sortkey: 0 }]);
+  });
+});
