@@ -2,6 +2,7 @@
 import { IndentationText, Project, QuoteKind, VariableDeclarationKind, type CodeBlockWriter, type SourceFile } from 'ts-morph';
 import type { ColumnSpec } from '../../src/model/index.js';
 import type { LiveColumn, LiveTable } from '../introspect/types.js';
+import { upsertKeyFor } from '../live-model.js';
 import { propertyKey, stringLiteral } from './names.js';
 
 export interface RenderOptions {
@@ -98,13 +99,13 @@ function writeOptions(w: CodeBlockWriter, table: LiveTable): void {
   const o = table.options;
   w.write('{').newLine();
   w.indent(() => {
-    if (o.primaryKey.length) {
-      w.writeLine(`upsertKey: ${list(o.primaryKey)},`);
-      w.writeLine(`primaryKey: ${list(o.primaryKey)},`);
-    } else {
-      w.writeLine('// upshift: this table declares no primary key, so upsert has no key: name the columns that');
-      w.writeLine("// identify a row, e.g. upsertKey: ['id'], (append and replace loads work without one).");
+    const up = upsertKeyFor(table);
+    if ('key' in up) w.writeLine(`upsertKey: ${list(up.key)},`);
+    else {
+      w.writeLine(`// upshift: ${up.reason}, so upserts have no key: name the columns that identify a row,`);
+      w.writeLine("// e.g. upsertKey: ['id'], (append and replace loads work without one).");
     }
+    if (o.primaryKey.length) w.writeLine(`primaryKey: ${list(o.primaryKey)},`);
     if (o.distStyle && !(o.distStyle === 'key' && o.distKey)) w.writeLine(`distStyle: '${o.distStyle}',`);
     if (o.distKey) w.writeLine(`distKey: ${stringLiteral(o.distKey)},`);
     if (o.sortKey === 'auto') w.writeLine("sortKey: 'auto',");

@@ -1,0 +1,67 @@
+// Imports model files (TypeScript, via tsx's tsImport, so users need no build step) and
+// collects the TableModels they export.
+import { readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { tsImport } from 'tsx/esm/api';
+import { isTableModel, type TableModel } from '../src/model/index.js';
+
+export interface LoadedModel {
+  model: TableModel;
+  exportName: string;
+  /** Absolute path of the file that exports it. */
+  file: string;
+}
+
+const SOURCE = /\.(ts|mts|js|mjs)$/;
+
+async function walk(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true }).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') throw new Error(`models directory ${dir} does not exist: run \`upshift codegen\` first or set models in upshift.config.ts`);
+    throw err;
+  });
+  const out: string[] = [];
+  for (const e of entries) {
+    if (e.name.startsWith('.') || e.name === 'node_modules') continue;
+    const full = path.join(dir, e.name);
+    if (e.isDirectory()) out.push(...(await walk(full)));
+    else if (SOURCE.test(e.name) && !/\.d\.m?ts$/.test(e.name) && !/\.test\.m?ts$/.test(e.name)) out.push(full);
+  }
+  return out;
+}
+
+/** Imports a TS or JS module at runtime (fresh on every call, so edited files are re-read). */
+export async function importModule(file: string): Promise<Record<string, unknown>> {
+  return (await tsImport(pathToFileURL(path.resolve(file)).href, { parentURL: import.meta.url })) as Record<string, unknown>;
+}
+
+/**
+ * Every TableModel exported under `dir`. index files are read last, so a model is attributed to
+ * the file that defines it, not to a file that re-exports it.
+ */
+export async function loadModels(dir: string): Promise<LoadedModel[]> {
+  const files = (await walk(path.resolve(dir))).sort((a, b) => {
+    const ia = /^index\./.test(path.basename(a)) ? 1 : 0;
+    const ib = /^index\./.test(path.basename(b)) ? 1 : 0;
+    return ia - ib || (a < b ? -1 : a > b ? 1 : 0);
+  });
+  const byName = new Map<string, LoadedModel>();
+  for (const file of files) {
+    const mod = await importModule(file);
+    for (const [exportName, value] of Object.entries(mod)) {
+      if (!isTableModel(value)) continue;
+      const seen = byName.get(value.qualifiedName);
+      if (!seen) byName.set(value.qualifiedName, { model: value, exportName, file });
+      else if (seen.model !== value && !sameDefinition(seen.model, value)) {
+        throw new Error(`table ${value.qualifiedName} is defined twice, differently: ${exportName} in ${file} and ${seen.exportName} in ${seen.file}`);
+      }
+    }
+  }
+  return [...byName.values()].sort((a, b) => (a.model.qualifiedName < b.model.qualifiedName ? -1 : 1));
+}
+
+// A re-export through an index file imported in a separate tsImport scope is another object.
+const sameDefinition = (a: TableModel, b: TableModel) =>
+  JSON.stringify({ c: a.columnNames.map((n) => a.columns[n]!.spec), o: a.options }, big) ===
+  JSON.stringify({ c: b.columnNames.map((n) => b.columns[n]!.spec), o: b.options }, big);
+const big = (_: string, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v);
