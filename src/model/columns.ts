@@ -4,6 +4,8 @@
 import { ModelDefinitionError } from './errors.js';
 
 export type IntegerKind = 'smallint' | 'integer' | 'bigint';
+/** The kinds Redshift allows IDENTITY on. */
+export type IdentityKind = 'integer' | 'bigint';
 export type ColumnKind =
   | IntegerKind
   | 'decimal'
@@ -41,6 +43,8 @@ export type Encoding =
   | 'text255'
   | 'text32k'
   | 'zstd';
+
+const ENCODINGS: readonly string[] = ['auto', 'raw', 'az64', 'bytedict', 'delta', 'delta32k', 'lzo', 'mostly8', 'mostly16', 'mostly32', 'runlength', 'text255', 'text32k', 'zstd'];
 
 /** Raw SQL for a DEFAULT expression, e.g. `t.timestamptz().default(sql('getdate()'))`. */
 export interface RawSql {
@@ -103,48 +107,68 @@ export interface ColumnSpec {
   readonly comment?: string;
 }
 
-export class Column<K extends ColumnKind = ColumnKind, NotNull extends boolean = boolean, Generated extends boolean = boolean> {
+export class Column<
+  K extends ColumnKind = ColumnKind,
+  NotNull extends boolean = boolean,
+  Generated extends boolean = boolean,
+  Identity extends boolean = false,
+> {
   /** Type-level only: carries the parameters so row types can read them. */
-  declare readonly _type: { kind: K; notNull: NotNull; generated: Generated };
+  declare readonly _type: { kind: K; notNull: NotNull; generated: Generated; identity: Identity };
 
   constructor(readonly spec: ColumnSpec) {}
 
   /** NOT NULL: the column is required on insert unless it has a default or identity. */
-  notNull(): Column<K, true, Generated> {
+  notNull(): Column<K, true, Generated, Identity> {
     return new Column({ ...this.spec, notNull: true });
   }
 
   /** DEFAULT: a value of the column's type, or raw SQL via `sql('getdate()')`. */
-  default(value: InsertTypes[K] | RawSql): Column<K, NotNull, true> {
+  default(value: InsertTypes[K] | RawSql): Column<K, NotNull, true, Identity> {
     if (this.spec.identity) throw new ModelDefinitionError('a column cannot have both DEFAULT and IDENTITY: drop one');
+    if (value === undefined || value === null) {
+      throw new ModelDefinitionError('DEFAULT needs a value: a nullable column already defaults to NULL, so drop .default()');
+    }
+    if (isRawSql(value) && value.sql.trim() === '') throw new ModelDefinitionError('DEFAULT sql(...) is empty: give an expression like sql(\'getdate()\')');
     const def: ColumnDefault = isRawSql(value) ? { kind: 'sql', sql: value.sql } : { kind: 'value', value };
     return new Column({ ...this.spec, default: def });
   }
 
-  /** IDENTITY(seed, step): the warehouse generates the value; loads never write it. */
-  identity(this: Column<IntegerKind, NotNull, Generated>, seed = 1, step = 1): Column<K, NotNull, true> {
-    if (!['smallint', 'integer', 'bigint'].includes(this.spec.kind)) {
-      throw new ModelDefinitionError(`IDENTITY is only allowed on SMALLINT, INTEGER or BIGINT columns, not ${this.spec.kind}: use t.bigint().identity()`);
+  /**
+   * IDENTITY(seed, step): the warehouse generates the value; loads never write it, so the
+   * column is left out of InsertRow and is NOT NULL (as on Postgres, where identity implies it).
+   * Redshift allows IDENTITY on INTEGER and BIGINT only.
+   */
+  identity(this: Column<IdentityKind, NotNull, Generated, Identity>, seed = 1, step = 1): Column<K, true, true, true> {
+    const kind = this.spec.kind;
+    if (kind !== 'integer' && kind !== 'bigint') {
+      throw new ModelDefinitionError(`IDENTITY is only allowed on INTEGER or BIGINT columns, not ${kind.toUpperCase()}: use t.bigint().identity()`);
     }
     if (this.spec.default) throw new ModelDefinitionError('a column cannot have both DEFAULT and IDENTITY: drop one');
     if (!Number.isSafeInteger(seed) || !Number.isSafeInteger(step) || step === 0) {
-      throw new ModelDefinitionError(`IDENTITY(seed, step) needs integers and a non-zero step, got (${seed}, ${step})`);
+      throw new ModelDefinitionError(`IDENTITY(seed, step) needs whole numbers and a non-zero step, got (${seed}, ${step})`);
     }
-    return new Column({ ...this.spec, identity: { seed, step } }) as unknown as Column<K, NotNull, true>;
+    if (kind === 'integer' && (Math.abs(seed) > 2147483647 || Math.abs(step) > 2147483647)) {
+      throw new ModelDefinitionError(`IDENTITY(${seed}, ${step}) does not fit an INTEGER column: use t.bigint().identity(...)`);
+    }
+    return new Column({ ...this.spec, notNull: true, identity: { seed, step } }) as unknown as Column<K, true, true, true>;
   }
 
   /** ENCODE: Redshift column compression (ignored on Postgres). */
-  encode(encoding: Encoding): Column<K, NotNull, Generated> {
+  encode(encoding: Encoding): Column<K, NotNull, Generated, Identity> {
+    if (!ENCODINGS.includes(encoding)) {
+      throw new ModelDefinitionError(`ENCODE ${String(encoding)} is not a Redshift encoding: use one of ${ENCODINGS.join(', ')}`);
+    }
     return new Column({ ...this.spec, encode: encoding });
   }
 
   /** COMMENT ON COLUMN. */
-  comment(text: string): Column<K, NotNull, Generated> {
+  comment(text: string): Column<K, NotNull, Generated, Identity> {
     return new Column({ ...this.spec, comment: text });
   }
 }
 
-export type AnyColumn = Column<ColumnKind, boolean, boolean>;
+export type AnyColumn = Column<ColumnKind, boolean, boolean, boolean>;
 
 const make = <K extends ColumnKind>(kind: K, extra: Partial<ColumnSpec> = {}): Column<K, false, false> =>
   new Column<K, false, false>({ kind, notNull: false, ...extra });

@@ -10,7 +10,10 @@ export function showValue(value: unknown): string {
   let text: string;
   if (typeof value === 'bigint') text = `${value}n`;
   else if (value instanceof Date) text = Number.isNaN(value.getTime()) ? 'Invalid Date' : value.toISOString();
-  else if (value instanceof Uint8Array) text = `<${value.length} bytes>`;
+  else if (value instanceof Uint8Array) {
+    const hex = Buffer.from(value.buffer, value.byteOffset, Math.min(value.length, 16)).toString('hex');
+    text = `<${value.length} bytes: ${hex}${value.length > 16 ? '…' : ''}>`;
+  }
   else if (value === undefined) text = 'undefined';
   else {
     try {
@@ -19,7 +22,10 @@ export function showValue(value: unknown): string {
       text = String(value);
     }
   }
-  return text.length > MAX_VALUE_CHARS ? `${text.slice(0, MAX_VALUE_CHARS)}… (${text.length} chars)` : text;
+  if (text.length <= MAX_VALUE_CHARS) return text;
+  // Don't cut a surrogate pair in half: the message would carry a lone surrogate.
+  const cut = /[\uD800-\uDBFF]/.test(text[MAX_VALUE_CHARS - 1]!) ? MAX_VALUE_CHARS - 1 : MAX_VALUE_CHARS;
+  return `${text.slice(0, cut)}… (${text.length} chars)`;
 }
 
 /** A row that breaks a column's rule. Names the row, the column, the value and the rule. */

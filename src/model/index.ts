@@ -1,9 +1,9 @@
 export { t, sql, Column, REDSHIFT_LIMITS, byteLimit, isRawSql } from './columns.js';
-export type { ColumnKind, IntegerKind, ColumnSpec, ColumnDefault, Encoding, RawSql, JsonValue, SelectTypes, InsertTypes, AnyColumn } from './columns.js';
+export type { ColumnKind, IntegerKind, IdentityKind, ColumnSpec, ColumnDefault, Encoding, RawSql, JsonValue, SelectTypes, InsertTypes, AnyColumn } from './columns.js';
 export { defineTable, isTableModel } from './table.js';
-export type { TableModel, TableOptions, ResolvedTableOptions, SortKey, Columns, Row, InsertRow } from './table.js';
-export { createRowValidator, validateRow, columnSchema, loadColumns } from './validate.js';
-export type { NormalizedValue, RowValidator } from './validate.js';
+export type { TableModel, ColumnName, TableOptions, ResolvedTableOptions, SortKey, Columns, Row, InsertRow } from './table.js';
+export { createRowValidator, validateRow, columnSchema, columnChecker, loadColumns } from './validate.js';
+export type { NormalizedValue, RowValidator, ValueCheck } from './validate.js';
 export { createTableSql, createTableStatements, sqlType, defaultSql, qualifiedTable } from './ddl.js';
 export type { Dialect } from './ddl.js';
 export { quoteIdent, quoteLiteral, checkIdentifier, parseQualifiedName } from './identifiers.js';
