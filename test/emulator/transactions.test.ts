@@ -1,0 +1,104 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { failure, startFixture, type EmulatorFixture } from './setup.js';
+
+let f: EmulatorFixture;
+beforeAll(async () => { f = await startFixture('tx', 2); });
+afterAll(async () => { await f?.close(); });
+
+describe('transactions as on Redshift', () => {
+  it('runs every transaction serializable', async () => {
+    const c = await f.connect();
+    await c.query('begin');
+    expect((await c.query('show transaction_isolation')).rows[0].transaction_isolation).toBe('serializable');
+    await c.query('rollback');
+  });
+
+  it('reports a serialization conflict as error 1023 (SQLSTATE XX000)', async () => {
+    await f.client.query('create table acct (id int, v int)');
+    await f.client.query('insert into acct values (1, 0), (2, 0)');
+    const a = await f.connect();
+    const b = await f.connect();
+    await a.query('begin');
+    await b.query('begin');
+    await a.query('select sum(v) from acct');
+    await b.query('select sum(v) from acct');
+    await a.query('update acct set v = 1 where id = 1');
+    await b.query('update acct set v = 1 where id = 2');
+    await a.query('commit');
+    const e = await failure(b, 'commit');
+    expect(e.code).toBe('XX000');
+    expect(e.message).toBe('1023');
+    expect(e.detail).toMatch(/^Serializable isolation violation on table - \d+, transactions forming the cycle are: [\d, ]+ \(pid:\d+\)$/);
+  });
+
+  it('LOCK serializes two writers so both land', async () => {
+    await f.client.query('create table locked (id int)');
+    const a = await f.connect();
+    const b = await f.connect();
+    const run = async (c: typeof a, id: number): Promise<void> => {
+      await c.query('begin');
+      await c.query('lock locked');
+      const n = (await c.query('select count(*)::int as n from locked')).rows[0].n;
+      await c.query('insert into locked values ($1)', [id + n * 0]);
+      await c.query('commit');
+    };
+    await Promise.all([run(a, 1), run(b, 2)]);
+    expect((await f.client.query('select id from locked order by id')).rows.map((r) => r.id)).toEqual([1, 2]);
+  });
+
+  it('TRUNCATE commits the open transaction first', async () => {
+    await f.client.query('create table trunc_a (id int); create table trunc_b (id int)');
+    await f.client.query('insert into trunc_b values (1)');
+    const c = await f.connect();
+    await c.query('begin');
+    await c.query('insert into trunc_a values (1)');
+    await c.query('truncate trunc_b');
+    await c.query('rollback');
+    // the insert before TRUNCATE was committed, and the truncate stays
+    expect((await f.client.query('select count(*)::int as n from trunc_a')).rows[0].n).toBe(1);
+    expect((await f.client.query('select count(*)::int as n from trunc_b')).rows[0].n).toBe(0);
+  });
+
+  it('TRUNCATE in one multi-statement query behaves the same', async () => {
+    await f.client.query('insert into trunc_b values (2)');
+    const c = await f.connect();
+    await c.query('begin; insert into trunc_a values (2); truncate trunc_b; rollback');
+    expect((await f.client.query('select count(*)::int as n from trunc_a')).rows[0].n).toBe(2);
+    expect((await f.client.query('select count(*)::int as n from trunc_b')).rows[0].n).toBe(0);
+  });
+});
+
+describe('statements Redshift refuses', () => {
+  it('INSERT ... ON CONFLICT', async () => {
+    await f.client.query('create table r (id int primary key)');
+    const e = await failure(f.client, 'insert into r values (1) on conflict do nothing');
+    expect(e.message).toBe('syntax error at or near "on"');
+    expect(e.code).toBe('42601');
+  });
+
+  it('RETURNING', async () => {
+    const e = await failure(f.client, 'insert into r values (1) returning id');
+    expect(e.message).toBe('syntax error at or near "returning"');
+    expect((await f.client.query('select count(*)::int as n from r')).rows[0].n).toBe(0);
+  });
+
+  it('RETURNING in a parameterized statement (extended protocol)', async () => {
+    const e = await f.client.query('delete from r where id = $1 returning id', [1]).catch((err: unknown) => err as { message: string });
+    expect((e as { message: string }).message).toBe('syntax error at or near "returning"');
+    expect((await f.client.query('select $1::int as n', [5])).rows[0].n).toBe(5);
+  });
+
+  it('advisory locks', async () => {
+    const e = await failure(f.client, 'select pg_advisory_lock(42)');
+    expect(e.message).toBe('function pg_advisory_lock(bigint) does not exist');
+    expect(e.code).toBe('42883');
+  });
+
+  it('a refused statement inside a transaction aborts it', async () => {
+    const c = await f.connect();
+    await c.query('begin');
+    await failure(c, 'insert into r values (1) returning id');
+    await expect(c.query('select 1')).rejects.toMatchObject({ code: '25P02' });
+    await c.query('rollback');
+  });
+});
