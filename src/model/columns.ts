@@ -46,12 +46,22 @@ export type Encoding =
 
 const ENCODINGS: readonly string[] = ['auto', 'raw', 'az64', 'bytedict', 'delta', 'delta32k', 'lzo', 'mostly8', 'mostly16', 'mostly32', 'runlength', 'text255', 'text32k', 'zstd'];
 
-/** Raw SQL for a DEFAULT expression, e.g. `t.timestamptz().default(sql('getdate()'))`. */
+/**
+ * Raw SQL for a DEFAULT expression, e.g. `t.timestamptz().default(sql('getdate()'))`. Raw SQL
+ * is dialect text: give `postgres` where Postgres spells it differently, e.g.
+ * `sql('getdate()', { postgres: 'now()' })`, so the model still creates its table there.
+ */
 export interface RawSql {
   readonly kind: 'upshift.rawSql';
   readonly sql: string;
+  /** The Postgres / PGlite spelling, when it differs from `sql` (Redshift's). */
+  readonly postgres?: string;
 }
-export const sql = (text: string): RawSql => ({ kind: 'upshift.rawSql', sql: text });
+export const sql = (text: string, dialects: { postgres?: string } = {}): RawSql => ({
+  kind: 'upshift.rawSql',
+  sql: text,
+  ...(dialects.postgres !== undefined ? { postgres: dialects.postgres } : {}),
+});
 export const isRawSql = (v: unknown): v is RawSql =>
   typeof v === 'object' && v !== null && (v as RawSql).kind === 'upshift.rawSql';
 
@@ -91,7 +101,7 @@ export interface InsertTypes extends Omit<SelectTypes, 'bigint' | 'decimal' | 'd
   timestamptz: Date | string;
 }
 
-export type ColumnDefault = { kind: 'value'; value: unknown } | { kind: 'sql'; sql: string };
+export type ColumnDefault = { kind: 'value'; value: unknown } | { kind: 'sql'; sql: string; postgres?: string };
 
 /** The runtime description of a column; everything DDL, validation and encoding need. */
 export interface ColumnSpec {
@@ -130,7 +140,9 @@ export class Column<
       throw new ModelDefinitionError('DEFAULT needs a value: a nullable column already defaults to NULL, so drop .default()');
     }
     if (isRawSql(value) && value.sql.trim() === '') throw new ModelDefinitionError('DEFAULT sql(...) is empty: give an expression like sql(\'getdate()\')');
-    const def: ColumnDefault = isRawSql(value) ? { kind: 'sql', sql: value.sql } : { kind: 'value', value };
+    const def: ColumnDefault = isRawSql(value)
+      ? { kind: 'sql', sql: value.sql, ...(value.postgres !== undefined ? { postgres: value.postgres } : {}) }
+      : { kind: 'value', value };
     return new Column({ ...this.spec, default: def });
   }
 

@@ -1,7 +1,9 @@
 // CREATE TABLE for one model, in Redshift's dialect or Postgres's nearest equivalent, so one
 // model creates its table on all three warehouses.
 import { byteLimit, type ColumnSpec } from './columns.js';
+import { ModelDefinitionError, showValue } from './errors.js';
 import { quoteIdent, quoteLiteral } from './identifiers.js';
+import { columnChecker } from './validate.js';
 import type { TableModel } from './table.js';
 
 export type Dialect = 'redshift' | 'postgres';
@@ -34,18 +36,28 @@ export function sqlType(spec: ColumnSpec, dialect: Dialect): string {
   }
 }
 
-/** A literal DEFAULT value as SQL. */
+/**
+ * A DEFAULT as SQL. A value default is rendered from its normalized form, the same text a load
+ * writes, so DEFAULT and loaded values agree (a timestamptz gets an explicit +00: it is UTC).
+ */
 export function defaultSql(spec: ColumnSpec, dialect: Dialect): string | undefined {
   const d = spec.default;
   if (!d) return undefined;
-  if (d.kind === 'sql') return d.sql;
-  const v = d.value;
+  if (d.kind === 'sql') return dialect === 'postgres' ? (d.postgres ?? d.sql) : d.sql;
+  const r = columnChecker(spec)(d.value);
+  if (!r.ok) throw new ModelDefinitionError(`DEFAULT ${showValue(d.value)} ${r.detail} (rule: ${r.rule})`);
+  const v = r.value;
   if (typeof v === 'number' || typeof v === 'bigint') return String(v);
   if (typeof v === 'boolean') return v ? 'TRUE' : 'FALSE';
-  if (v instanceof Date) return quoteLiteral(v.toISOString());
-  if (v instanceof Uint8Array) return dialect === 'redshift' ? `FROM_HEX(${quoteLiteral(Buffer.from(v).toString('hex'))})` : quoteLiteral(`\\x${Buffer.from(v).toString('hex')}`);
-  if (spec.kind === 'super') return dialect === 'redshift' ? `JSON_PARSE(${quoteLiteral(JSON.stringify(v))})` : `${quoteLiteral(JSON.stringify(v))}::jsonb`;
-  return quoteLiteral(String(v));
+  if (v instanceof Uint8Array) {
+    const hex = Buffer.from(v.buffer, v.byteOffset, v.length).toString('hex');
+    return dialect === 'redshift' ? `FROM_HEX(${quoteLiteral(hex)})` : `${quoteLiteral(`\\x${hex}`)}::bytea`;
+  }
+  if (v === null) return 'NULL';
+  if (spec.kind === 'decimal') return v; // canonical digits: a plain numeric literal
+  if (spec.kind === 'super') return dialect === 'redshift' ? `JSON_PARSE(${quoteLiteral(v)})` : `${quoteLiteral(v)}::jsonb`;
+  if (spec.kind === 'timestamptz') return quoteLiteral(`${v}+00`);
+  return quoteLiteral(v);
 }
 
 function columnSql(name: string, spec: ColumnSpec, dialect: Dialect): string {
@@ -66,6 +78,7 @@ export const qualifiedTable = (table: Pick<TableModel, 'schema' | 'name'>): stri
 
 /** The statements that create the table (IF NOT EXISTS) and its comments. */
 export function createTableStatements(table: TableModel, dialect: Dialect, opts: { ifNotExists?: boolean } = {}): string[] {
+  if (dialect === 'postgres') checkPostgresNames(table);
   const o = table.options;
   const lines = table.columnNames.map((name) => `  ${columnSql(name, table.columns[name]!.spec, dialect)}`);
   if (o.primaryKey.length) lines.push(`  PRIMARY KEY (${o.primaryKey.map(quoteIdent).join(', ')})`);
@@ -84,6 +97,20 @@ export function createTableStatements(table: TableModel, dialect: Dialect, opts:
     if (c !== undefined) statements.push(`COMMENT ON COLUMN ${qualifiedTable(table)}.${quoteIdent(name)} IS ${quoteLiteral(c)}`);
   }
   return statements;
+}
+
+// Postgres keeps 63 bytes of an identifier (NAMEDATALEN - 1) and silently truncates the rest,
+// where Redshift keeps 127: refuse rather than create columns under other names.
+const POSTGRES_NAME_BYTES = 63;
+function checkPostgresNames(table: TableModel): void {
+  for (const [what, name] of [['schema', table.schema], ['table', table.name], ...table.columnNames.map((c) => ['column', c])] as const) {
+    const bytes = Buffer.byteLength(name, 'utf8');
+    if (bytes > POSTGRES_NAME_BYTES) {
+      throw new ModelDefinitionError(
+        `${what} name "${name}" is ${bytes} bytes: Redshift allows 127 but Postgres keeps only ${POSTGRES_NAME_BYTES} and would truncate it. Shorten it to run this model on Postgres or PGlite`,
+      );
+    }
+  }
 }
 
 /** CREATE TABLE IF NOT EXISTS (+ comments) as one script. */

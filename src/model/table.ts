@@ -69,7 +69,7 @@ type Simplify<T> = { [K in keyof T]: T[K] } & {};
 
 /** A row as read back from the table. */
 export type Row<T extends TableModel> = Simplify<{
-  [K in keyof T['columns']]: IsNotNull<T['columns'][K]> extends true
+  -readonly [K in keyof T['columns']]: IsNotNull<T['columns'][K]> extends true
     ? SelectTypes[KindOf<T['columns'][K]>]
     : SelectTypes[KindOf<T['columns'][K]>] | null;
 }>;
