@@ -14,6 +14,8 @@ export async function openStaged(stage: Stage, step: CopyStep, uri: string): Pro
 
 /** Postgres COPY options for a CSV format (standard_conforming_strings: \N is two characters). */
 export function postgresCopyOptions(format: CopyFormat): string {
+  // Postgres COPY reads CSV only: sources re-stage JSON and Parquet as CSV for it.
+  if (format.kind !== 'csv') throw new Error(`Postgres COPY cannot read ${format.kind} files: the source must re-stage them as CSV`);
   const opts = [
     'FORMAT csv',
     `DELIMITER '${(format.delimiter ?? ',').replace(/'/g, "''")}'`,

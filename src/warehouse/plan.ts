@@ -5,9 +5,12 @@ import type { StagedLoad } from '../stage/types.js';
 
 /** How the staged files are encoded, so each warehouse can COPY them. */
 export interface CopyFormat {
-  kind: 'csv';
+  /** csv: upshift's own parts and users' CSV; json (lines, keys matched to columns) and parquet: users' files read in place by Redshift. */
+  kind: 'csv' | 'json' | 'parquet';
   /** Files are gzip-compressed. */
   gzip: boolean;
+  /** Other compressions Redshift reads in place (gzip stays the `gzip` flag). Postgres/PGlite sources decompress before COPY. */
+  compression?: 'bzip2' | 'zstd';
   delimiter?: string;
   quote?: string;
   /** Header lines to skip. */

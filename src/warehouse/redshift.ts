@@ -90,13 +90,20 @@ export class RedshiftWarehouse extends PostgresWarehouse {
     return 'IAM_ROLE default';
   }
 
-  /** Format options of COPY for a CSV staged load. */
+  /** Format options of COPY for a staged load: CSV, JSON lines ('auto': keys matched to column names) or Parquet. */
   formatSql(format: CopyFormat): string {
-    const parts = [
-      `FORMAT AS CSV QUOTE AS ${this.literal(format.quote ?? '"')} DELIMITER ${this.literal(format.delimiter ?? ',')}`,
-      `NULL AS ${this.literal(format.nullAs ?? '\\N')}`,
-    ];
+    // Columnar COPY takes only a few parameters (no compression, TIMEFORMAT, COMPUPDATE or REGION).
+    if (format.kind === 'parquet') return 'FORMAT AS PARQUET\nSTATUPDATE OFF';
+    const parts =
+      format.kind === 'json'
+        ? ["FORMAT AS JSON 'auto'"]
+        : [
+            `FORMAT AS CSV QUOTE AS ${this.literal(format.quote ?? '"')} DELIMITER ${this.literal(format.delimiter ?? ',')}`,
+            `NULL AS ${this.literal(format.nullAs ?? '\\N')}`,
+          ];
     if (format.gzip) parts.push('GZIP');
+    else if (format.compression === 'bzip2') parts.push('BZIP2');
+    else if (format.compression === 'zstd') parts.push('ZSTD');
     if (format.skipHeader) parts.push(`IGNOREHEADER ${format.skipHeader}`);
     parts.push("TIMEFORMAT 'auto' DATEFORMAT 'auto'", 'COMPUPDATE OFF STATUPDATE OFF');
     if (this.redshift.region) parts.push(`REGION ${this.literal(this.redshift.region)}`);
