@@ -18,8 +18,10 @@ export async function* encodeCsvChunksWithCsvStringify(
   const stringifier = stringify({
     record_delimiter: 'unix',
     quoted_empty: true,
-    // Quote what csv-stringify would not: a literal \N (and any backslash), edge whitespace.
-    quoted_match: [/\\/, /^\s/, /\s$/],
+    // Quote what csv-stringify would not: a literal \N (and any backslash), edge whitespace,
+    // and a lone CR: csv-stringify 6.9.0 leaves "a\rb" unquoted with record_delimiter 'unix',
+    // and Postgres reads that CR as the end of the row (found by the round-trip property).
+    quoted_match: [/\\/, /^\s/, /\s$/, /\r/],
     cast: {
       boolean: (v) => (v ? 't' : 'f'),
       number: (v) => (Object.is(v, -0) ? '-0' : String(v)),
