@@ -56,7 +56,9 @@ class LocalBackend implements StageBackend {
         }
       },
       discard: async () => {
-        stream.destroy();
+        // Wait for the close: a destroy before the lazy open finished would otherwise create
+        // the temp file after we removed it.
+        if (!stream.closed) await new Promise((done) => stream.destroy().once('close', done));
         await rm(temp, { force: true });
         await rm(path, { force: true });
       },
