@@ -4,7 +4,7 @@
 import pg from 'pg';
 import { quoteIdent as qi } from './sql.js';
 
-const CATALOG_VERSION = 4;
+const CATALOG_VERSION = 5;
 
 export const REDSHIFT_VERSION =
   'PostgreSQL 8.0.2 on i686-pc-linux-gnu, compiled by GCC gcc (GCC) 3.4.2 20041017 (Red Hat 3.4.2-6.fc3), Redshift 1.0.77467';
@@ -44,7 +44,7 @@ create or replace view ${S}.stl_load_commits as select userid, query, slice, nam
 create or replace function ${S}.version() returns text language sql immutable as $$ select '${REDSHIFT_VERSION}'::text $$;
 create or replace function ${S}.pg_last_copy_id(id int) returns int language sql immutable as $$ select id $$;
 create or replace function ${S}.getdate() returns timestamp language sql stable as
-  $$ select date_trunc('second', now() at time zone 'utc')::timestamp $$;
+  $$ select date_trunc('second', statement_timestamp() at time zone 'utc')::timestamp $$;
 create or replace function ${S}.format_encoding(code int) returns text language sql immutable as
   $$ select (${encArray})[code + 1] $$;
 create or replace function ${S}.stv_slices(n int) returns table(node int, slice int, localslice int, type char(1))

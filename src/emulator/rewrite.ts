@@ -6,7 +6,7 @@ import { isCreateTable } from './ddl.js';
 import { isPunct, isWord, quoteIdent, significant, tokenize, type Token } from './sql.js';
 
 export type Step =
-  | { kind: 'pass'; sql: string }
+  | { kind: 'pass'; sql: string; caseSensitive?: boolean }
   | { kind: 'refuse'; error: RedshiftError }
   | { kind: 'copy'; sql: string }
   | { kind: 'unload'; sql: string }
@@ -16,7 +16,38 @@ export type Step =
 const RELATIONS = ['stl_load_errors', 'sys_load_error_detail', 'stl_load_commits', 'svv_table_info', 'svv_columns',
   'svv_all_columns', 'pg_table_def'];
 
-export interface RewriteContext { schema: string; lastCopyId: number; slices: number }
+export interface RewriteContext { schema: string; lastCopyId: number; slices: number; caseSensitive: boolean }
+
+/** Redshift folds even quoted identifiers to lower case (unless enable_case_sensitive_identifier). */
+export function foldIdentifiers(sql: string): string {
+  const tokens = tokenize(sql);
+  if (!tokens.some((t) => t.type === 'qident' && t.value !== t.value.toLowerCase())) return sql;
+  return tokens.map((t) => (t.type === 'qident' ? quoteIdent(t.value.toLowerCase()) : t.text)).join('');
+}
+
+/** Session parameters only Redshift has: kept as placeholders so SET / SHOW / RESET work. */
+const REDSHIFT_PARAMS = new Set(['query_group', 'enable_case_sensitive_identifier', 'enable_result_cache_for_session',
+  'wlm_query_slot_count', 'analyze_threshold_percent', 'json_parse_truncate_strings', 'describe_field_name_in_uppercase',
+  'downcase_delimited_identifier', 'auto_analyze', 'mv_enable_aqmv_for_session', 'spectrum_query_maxerror',
+  'enable_numeric_rounding', 'enable_spectrum_oid', 'use_fips_ssl', 'default_geometry_encoding']);
+
+function setting(sig: Token[], sql: string, ctx: RewriteContext): Step | undefined {
+  let i = 1;
+  if (isWord(sig[0], 'set') && isWord(sig[1], 'session', 'local')) i++;
+  if (!isWord(sig[0], 'set', 'reset', 'show')) return undefined;
+  const p = sig[i];
+  if (!p || p.type !== 'ident' || !REDSHIFT_PARAMS.has(p.value) || isPunct(sig[i + 1], '.')) return undefined;
+  const text = isWord(sig[0], 'show')
+    ? `select current_setting('${ctx.schema}.${p.value}') as ${p.value}`
+    : `${sql.slice(0, p.start)}${ctx.schema}.${p.value}${sql.slice(p.start + p.text.length)}`;
+  if (p.value === 'enable_case_sensitive_identifier' || p.value === 'downcase_delimited_identifier') {
+    const v = sig[i + 2] ?? sig[i + 1];
+    const on = isWord(sig[0], 'set') && v !== undefined && /^'?(on|true|1)'?$/i.test(v.text);
+    const caseSensitive = p.value === 'downcase_delimited_identifier' ? !on : on;
+    return { kind: 'pass', sql: text, caseSensitive: isWord(sig[0], 'reset') ? false : isWord(sig[0], 'show') ? ctx.caseSensitive : caseSensitive };
+  }
+  return { kind: 'pass', sql: text };
+}
 
 /** Redirects Redshift-only relations and functions in one statement's text. */
 export function rewriteText(sql: string, ctx: RewriteContext): string {
@@ -42,6 +73,9 @@ export function rewriteText(sql: string, ctx: RewriteContext): string {
     if (tableDef && t.value === 'notnull') { replace.set(t, '"notnull"'); continue; }
     const call = isPunct(next, '(');
     if (call && isPunct(sig[i + 2], ')') && t.value === 'version') out = `${S}.version`;
+    else if (call && t.value === 'nvl') out = 'coalesce';
+    else if (call && t.value === 'len') out = 'length';
+    else if (!call && t.value === 'sysdate') out = 'localtimestamp';
     else if (call && isPunct(sig[i + 2], ')') && t.value === 'getdate') out = `${S}.getdate`;
     else if (call && isPunct(sig[i + 2], ')') && t.value === 'pg_last_copy_id') {
       out = `${S}.pg_last_copy_id`;
@@ -61,8 +95,11 @@ export function rewriteText(sql: string, ctx: RewriteContext): string {
 const ADVISORY = /^pg_(try_)?advisory_(xact_)?(un)?lock(_shared)?(_all)?$/;
 
 /** Classifies one statement. */
-export function classify(sql: string, ctx: RewriteContext): Step {
+export function classify(statement: string, ctx: RewriteContext): Step {
+  const sql = ctx.caseSensitive ? statement : foldIdentifiers(statement);
   const sig = significant(tokenize(sql));
+  const set = setting(sig, sql, ctx);
+  if (set) return set;
   const first = sig[0];
   if (isWord(first, 'copy')) {
     const from = sig.findIndex((t) => isWord(t, 'from'));

@@ -6,7 +6,7 @@ import { Backend } from './backend.js';
 import type { EmulatorContext, SessionState } from './context.js';
 import { parseCreateTable, catalogStatements } from './ddl.js';
 import { BackendError, RedshiftError, serializableViolation } from './errors.js';
-import { classify, rewriteText, type Step } from './rewrite.js';
+import { classify, foldIdentifiers, rewriteText, type Step } from './rewrite.js';
 import { runCopy } from './copy.js';
 import { runUnload } from './unload.js';
 import { splitStatements } from './sql.js';
@@ -20,6 +20,7 @@ export const REDSHIFT_SERVER_VERSION = '8.0.2';
 
 export class ClientSession implements SessionState {
   lastCopyId = -1;
+  caseSensitive = false;
   pid = 0;
   private backend!: Backend;
   private reader = new FrameReader();
@@ -97,7 +98,7 @@ export class ClientSession implements SessionState {
   }
 
   private ctxFor() {
-    return { schema: this.ctx.schema, lastCopyId: this.lastCopyId, slices: this.ctx.slices };
+    return { schema: this.ctx.schema, lastCopyId: this.lastCopyId, slices: this.ctx.slices, caseSensitive: this.caseSensitive };
   }
 
   private async handle(f: Frame): Promise<void> {
@@ -118,7 +119,11 @@ export class ClientSession implements SessionState {
 
   private async query(sql: string): Promise<void> {
     const statements = splitStatements(sql);
-    const steps = statements.map((s) => classify(s, this.ctxFor()));
+    const steps = statements.map((s) => {
+      const step = classify(s, this.ctxFor());
+      if (step.kind === 'pass' && step.caseSensitive !== undefined) this.caseSensitive = step.caseSensitive;
+      return step;
+    });
     if (steps.every((s) => s.kind === 'pass')) {
       const text = steps.length ? steps.map((s) => (s as { sql: string }).sql).join(';\n') : sql;
       this.backend.forward(queryMessage(text), true);
@@ -175,7 +180,7 @@ export class ClientSession implements SessionState {
           return true;
         }
         case 'unload': {
-          const r = await runUnload(step.sql, this.backend, this.ctx);
+          const r = await runUnload(step.sql, this.backend, this.ctx, (q) => rewriteText(this.caseSensitive ? q : foldIdentifiers(q), this.ctxFor()));
           for (const n of r.notices) this.toClient(errorResponse({ S: 'INFO', C: '00000', M: n }, 'N'));
           this.toClient(commandComplete(r.tag));
           return true;
@@ -201,6 +206,7 @@ export class ClientSession implements SessionState {
       return;
     }
     const step = classify(statements[0]!, this.ctxFor());
+    if (step.kind === 'pass' && step.caseSensitive !== undefined) this.caseSensitive = step.caseSensitive;
     let sql: string;
     switch (step.kind) {
       case 'pass': sql = step.sql; break;

@@ -121,8 +121,9 @@ function parquetFile(fields: FieldDesc[], rows: Array<Array<string | null>>): Bu
   return Buffer.from(parquetWriteBuffer({ columnData }));
 }
 
-export async function runUnload(sql: string, backend: Backend, ctx: EmulatorContext): Promise<{ tag: string; notices: string[] }> {
+export async function runUnload(sql: string, backend: Backend, ctx: EmulatorContext, rewrite: (query: string) => string): Promise<{ tag: string; notices: string[] }> {
   const st = parseUnload(sql);
+  st.query = rewrite(st.query);
   const dest = parseS3Url(st.to);
   if (!dest) throw new RedshiftError(`Invalid S3 path: ${st.to}`, 'XX000');
   if (!st.allowOverwrite && (await listPrefix(ctx.s3, dest.bucket, dest.key)).length) {

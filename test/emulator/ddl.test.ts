@@ -151,10 +151,32 @@ describe('Redshift CREATE TABLE and the catalog views', () => {
     expect(t.message).toBe('syntax error at or near "trigger"');
   });
 
-  it('works through Kysely-style quoted identifiers and IF NOT EXISTS', async () => {
+  it('folds quoted identifiers to lower case, unless enable_case_sensitive_identifier is on', async () => {
     await f.client.query(`create table if not exists "Quoted" ("Id" integer, "name" varchar(10)) sortkey ("Id")`);
     await f.client.query(`create table if not exists "Quoted" ("Id" integer)`);
-    const r = await f.client.query(`select "column", sortkey from pg_table_def where tablename = 'Quoted' order by 1`);
-    expect(r.rows).toEqual([{ column: 'Id', sortkey: 1 }, { column: 'name', sortkey: 0 }]);
+    const r = await f.client.query(`select "column", sortkey from pg_table_def where tablename = 'quoted' order by 1`);
+    expect(r.rows).toEqual([{ column: 'id', sortkey: 1 }, { column: 'name', sortkey: 0 }]);
+    const alias = await f.client.query(`select "Id" as "MixedCase" from "QUOTED"`);
+    expect(alias.fields[0]!.name).toBe('mixedcase');
+    const c = await f.connect();
+    await c.query('set enable_case_sensitive_identifier to true');
+    await c.query(`create table "CaseKept" ("Id" int)`);
+    const k = await c.query(`select "Id" as "MixedCase" from "CaseKept"`);
+    expect(k.fields[0]!.name).toBe('MixedCase');
+    await c.query('reset enable_case_sensitive_identifier');
+    await expect(c.query(`select * from "CaseKept"`)).rejects.toMatchObject({ code: '42P01' });
+  });
+
+  it('accepts Redshift-only session parameters and functions', async () => {
+    await f.client.query(`set query_group to 'etl'`);
+    expect((await f.client.query('show query_group')).rows[0]).toEqual({ query_group: 'etl' });
+    const r = await f.client.query(`select nvl(null, 'x') as a, len('abc') as b, sysdate is not null as c, current_setting('TimeZone') as tz`);
+    expect(r.rows[0]).toEqual({ a: 'x', b: 3, c: true, tz: 'UTC' });
+  });
+
+  it('CREATE TABLE AS with Redshift table attributes', async () => {
+    await f.client.query(`create table ctas_t diststyle key distkey (a) sortkey (a) as select 1 as a, 'x'::varchar(5) as b`);
+    const r = await f.client.query(`select diststyle, sortkey1 from svv_table_info where "table" = 'ctas_t'`);
+    expect(r.rows).toEqual([{ diststyle: 'KEY(a)', sortkey1: 'a' }]);
   });
 });
