@@ -91,7 +91,7 @@ export function parseCreateTable(sql: string): TableDdl {
   return ddl;
 }
 
-function element(el: Token[], ddl: TableDdl, tableName: string): string[] {
+export function element(el: Token[], ddl: TableDdl, tableName: string): string[] {
   const first = el[0];
   if (!first) throw syntaxError(')');
   if (isWord(first, 'like')) {

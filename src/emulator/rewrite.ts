@@ -11,6 +11,7 @@ export type Step =
   | { kind: 'copy'; sql: string }
   | { kind: 'unload'; sql: string }
   | { kind: 'create'; sql: string }
+  | { kind: 'alter'; sql: string }
   | { kind: 'implicitCommit'; sql: string };
 
 const RELATIONS = ['stl_load_errors', 'sys_load_error_detail', 'stl_load_commits', 'svv_table_info', 'svv_columns',
@@ -130,6 +131,7 @@ export function classify(statement: string, ctx: RewriteContext): Step {
     }
   }
   if (isWord(first, 'truncate')) return { kind: 'implicitCommit', sql };
+  if (isWord(first, 'alter') && isWord(sig[1], 'table')) return { kind: 'alter', sql };
   if (isWord(first, 'vacuum')) {
     const table = sig.slice(1).find((t) => (t.type === 'ident' || t.type === 'qident') && !isWord(t, 'full', 'sort', 'only', 'delete', 'reindex', 'recluster', 'boost', 'to', 'percent'));
     return { kind: 'implicitCommit', sql: table ? `vacuum ${sql.slice(table.start).replace(/\s+to\s+\d+\s+percent.*$/i, '').replace(/\s+boost\s*$/i, '')}` : 'vacuum' };

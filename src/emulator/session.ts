@@ -8,6 +8,7 @@ import { parseCreateTable, catalogStatements } from './ddl.js';
 import { BackendError, RedshiftError, serializableViolation } from './errors.js';
 import { classify, foldIdentifiers, rewriteText, type Step } from './rewrite.js';
 import { runCopy } from './copy.js';
+import { alterTarget, dropChecksSql, planAlter } from './alter.js';
 import { runUnload } from './unload.js';
 import { splitStatements } from './sql.js';
 import { checkViolation } from './types.js';
@@ -173,6 +174,21 @@ export class ClientSession implements SessionState {
           }
           return true;
         }
+        case 'alter': {
+          const plan = planAlter(step.sql, this.ctx.schema);
+          if (!plan) return await this.relayStatement(rewriteText(step.sql, this.ctxFor()));
+          if (plan.retypeColumn !== undefined) {
+            const r = await this.backend.query(dropChecksSql(alterTarget(step.sql), plan.retypeColumn));
+            if (r.error) throw new BackendError(r.error);
+          }
+          if (plan.pgSql !== undefined && !(await this.relayStatement(plan.pgSql))) return false;
+          for (const s of plan.catalog) {
+            const r = await this.backend.query(s);
+            if (r.error) throw new BackendError(r.error);
+          }
+          if (plan.pgSql === undefined) this.toClient(commandComplete('ALTER TABLE'));
+          return true;
+        }
         case 'copy': {
           const r = await runCopy(step.sql, this.backend, this.ctx, this);
           for (const n of r.notices) this.toClient(errorResponse({ S: 'INFO', C: '00000', M: n }, 'N'));
@@ -225,6 +241,15 @@ export class ClientSession implements SessionState {
           return;
         }
         break;
+      case 'alter': {
+        const plan = planAlter(step.sql, this.ctx.schema);
+        if (plan && (plan.pgSql === undefined || plan.retypeColumn !== undefined)) {
+          this.pendingError = { S: 'ERROR', C: '0A000', M: 'this ALTER TABLE is supported by the emulator through the simple query protocol only' };
+          return;
+        }
+        sql = plan?.pgSql ?? step.sql;
+        break;
+      }
       case 'refuse': this.pendingError = step.error.fields(); return;
       default:
         this.pendingError = { S: 'ERROR', C: '0A000', M: `${step.kind.toUpperCase()} is supported by the emulator through the simple query protocol only` };

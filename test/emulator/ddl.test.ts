@@ -179,4 +179,29 @@ describe('Redshift CREATE TABLE and the catalog views', () => {
     const r = await f.client.query(`select diststyle, sortkey1 from svv_table_info where "table" = 'ctas_t'`);
     expect(r.rows).toEqual([{ diststyle: 'KEY(a)', sortkey1: 'a' }]);
   });
+
+  it('ALTER TABLE: ADD COLUMN with Redshift types, DISTSTYLE / DISTKEY / SORTKEY / ENCODE, VARCHAR widening', async () => {
+    await f.client.query('create table alt (id int, v varchar(3))');
+    await f.client.query('alter table alt add column doc super');
+    await f.client.query('alter table alt add column big varchar(max) encode zstd not null default \'\'');
+    await f.client.query('alter table alt alter diststyle key distkey id');
+    await f.client.query('alter table alt alter compound sortkey (v, id)');
+    await f.client.query('alter table alt alter column v encode bytedict');
+    await f.client.query('insert into alt (id, v) values (1, \'abc\')');
+    const r = await f.client.query(`select "column", type, trim(encoding) as encoding, distkey, sortkey from pg_table_def where tablename = 'alt' order by "column"`);
+    expect(r.rows).toEqual([
+      { column: 'big', type: 'character varying(65535)', encoding: 'zstd', distkey: false, sortkey: 0 },
+      { column: 'doc', type: 'super', encoding: 'zstd', distkey: false, sortkey: 0 },
+      { column: 'id', type: 'integer', encoding: 'az64', distkey: true, sortkey: 2 },
+      { column: 'v', type: 'character varying(3)', encoding: 'bytedict', distkey: false, sortkey: 1 },
+    ]);
+    const info = await f.client.query(`select diststyle, sortkey1 from svv_table_info where "table" = 'alt'`);
+    expect(info.rows).toEqual([{ diststyle: 'KEY(id)', sortkey1: 'v' }]);
+    await expect(f.client.query(`insert into alt (id, v) values (2, 'éé')`)).rejects.toMatchObject({ code: '22001' });
+    await f.client.query('alter table alt alter column v type varchar(4)');
+    await f.client.query(`insert into alt (id, v) values (2, 'éé')`);
+    await expect(f.client.query(`insert into alt (id, v) values (3, 'ééé')`)).rejects.toThrow('value too long for type character varying(4)');
+    await f.client.query('alter table alt alter diststyle even');
+    expect((await f.client.query(`select diststyle from svv_table_info where "table" = 'alt'`)).rows[0].diststyle).toBe('EVEN');
+  });
 });
