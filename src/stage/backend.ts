@@ -10,6 +10,8 @@ export interface PartSink {
   readonly key: string;
   /** Where the object's bytes go. A storage failure destroys it with an UpshiftStageError. */
   readonly stream: Writable;
+  /** The storage error that broke this object's stream, if any (an UpshiftStageError with the key). */
+  failure(): Error | undefined;
   /** After `stream` finished: resolves once the object is complete under its final name. */
   commit(): Promise<void>;
   /** Best effort: abort an unfinished object (multipart upload, temp file) or remove a finished one. */

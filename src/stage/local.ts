@@ -44,10 +44,13 @@ class LocalBackend implements StageBackend {
       throw fail(err);
     }
     const stream = createWriteStream(temp, { flags: 'wx', highWaterMark: 64 * 1024 });
+    let failure: UpshiftStageError | undefined;
+    stream.on('error', (err) => (failure ??= fail(err)));
     return {
       uri: pathToFileURL(path).href,
       key: path,
       stream,
+      failure: () => failure,
       commit: async () => {
         try {
           await rename(temp, path);
@@ -58,7 +61,7 @@ class LocalBackend implements StageBackend {
       discard: async () => {
         // Wait for the close: a destroy before the lazy open finished would otherwise create
         // the temp file after we removed it.
-        if (!stream.closed) await new Promise((done) => stream.destroy().once('close', done));
+        if (!stream.closed) await new Promise((done) => stream.destroy().once('close', () => done(undefined)));
         await rm(temp, { force: true });
         await rm(path, { force: true });
       },

@@ -60,6 +60,10 @@ class OpenPart {
     const counter = byteCounter(this, totals);
     this.input = compression === 'gzip' ? createGzip({ level: gzipLevel }) : new PassThrough();
     this.settled = pipeline(this.input, counter, sink.stream)
+      // The storage's own error (with its key) explains a broken pipe better than the pipe does.
+      .catch((err: unknown) => {
+        throw sink.failure() ?? err;
+      })
       .then(() => sink.commit())
       .then(() => ({ uri: sink.uri, bytes: this.bytes, rows: this.rows }));
     this.settled.catch(() => {}); // observed through the writer's failure promise
@@ -127,6 +131,7 @@ export async function writeRowParts(
     // At most two groups in flight: wait for the one before before moving on.
     await Promise.race([previousClose, failure]);
     previousClose = Promise.all(closing.map((p) => p.settled));
+    previousClose.catch(() => {}); // a failure is reported through `failure`
     groupBase += closing.length;
     group = [];
     rowInGroup = 0;

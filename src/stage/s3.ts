@@ -102,6 +102,7 @@ class S3Backend implements StageBackend {
       uri: `s3://${bucket}/${key}`,
       key,
       stream: body,
+      failure: () => failure,
       commit: async () => {
         await done;
         completed = true;
