@@ -92,6 +92,8 @@ export function buildLoadPlan(input: PlanInput): LoadPlan {
     { kind: 'sql', sql: w.createTempTableSql(stage, model, fileColumns, prepared.ordered) },
     { kind: 'copy', table: { name: stage }, columns: copyColumns, load: prepared.staged, format: prepared.format, label: 'staged', ...(prepared.read ? { read: prepared.read } : {}) },
   ];
+  const analyze = w.analyzeTempSql(stage);
+  if (analyze) steps.push({ kind: 'sql', sql: analyze });
   if (mode === 'upsert') {
     steps.push(...dedupeSteps(input, stage));
     steps.push({ kind: 'sql', sql: `DELETE FROM ${target} USING ${q(stage)} WHERE ${keyMatch(model, target, q(stage))}`, label: 'updated' });

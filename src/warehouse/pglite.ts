@@ -5,6 +5,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { buffer } from 'node:stream/consumers';
 import type { Dialect } from '../model/ddl.js';
 import type { TableModel } from '../model/table.js';
+import { quoteIdent } from '../model/identifiers.js';
 import type { BinaryDialect } from '../stage/types.js';
 import { copyTarget, openStaged, postgresCopyOptions } from './copy-input.js';
 import { decodePostgresCopyError } from './errors.js';
@@ -43,6 +44,10 @@ export class PgliteWarehouse extends Warehouse {
 
   override lockTableSql(table: TableModel): string {
     return `LOCK TABLE ${this.tableName(table)} IN SHARE ROW EXCLUSIVE MODE`;
+  }
+
+  override analyzeTempSql(name: string): string {
+    return `ANALYZE ${quoteIdent(name)}`;
   }
 
   /** One session: each caller waits its turn, so two loads never interleave in one transaction. */

@@ -4,6 +4,7 @@ import pg from 'pg';
 import { pipeline } from 'node:stream/promises';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { TableModel } from '../model/table.js';
+import { quoteIdent } from '../model/identifiers.js';
 import type { Dialect } from '../model/ddl.js';
 import type { BinaryDialect } from '../stage/types.js';
 import { copyTarget, openStaged, postgresCopyOptions } from './copy-input.js';
@@ -57,6 +58,11 @@ export class PostgresWarehouse extends Warehouse {
   override lockTableSql(table: TableModel): string {
     // Serializes writers but lets readers go on (plain LOCK would block SELECTs too).
     return `LOCK TABLE ${this.tableName(table)} IN SHARE ROW EXCLUSIVE MODE`;
+  }
+
+  /** A temp table has no statistics; without them Postgres may nest-loop a 1M-row dedupe. */
+  override analyzeTempSql(name: string): string {
+    return `ANALYZE ${quoteIdent(name)}`;
   }
 
   protected async withSession<T>(fn: (session: Session) => Promise<T>): Promise<T> {

@@ -64,6 +64,11 @@ export class RedshiftWarehouse extends PostgresWarehouse {
     return `LOCK ${this.tableName(table)}`;
   }
 
+  /** Redshift plans temp tables from the COPY's row count; a full ANALYZE would cost more than it saves. */
+  override analyzeTempSql(_name: string): string | undefined {
+    return undefined;
+  }
+
   override literal(text: string): string {
     return redshiftLiteral(text);
   }

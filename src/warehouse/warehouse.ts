@@ -9,6 +9,10 @@ import type { TableModel } from '../model/table.js';
 import type { BinaryDialect, Stage } from '../stage/types.js';
 import { isSerializationConflict } from './errors.js';
 import type { LoadPlan, PlanResult, PlanStep } from './plan.js';
+import { compileUnloadQuery, type UnloadQuery } from '../toolbox/query.js';
+import { resolveUnloadTarget } from '../toolbox/output.js';
+import { unloadViaExport, type UnloadOptions, type UnloadResult } from '../toolbox/unload.js';
+import type { ExportField } from '../toolbox/parquet.js';
 
 export interface QueryResult<R = Record<string, unknown>> {
   rows: R[];
@@ -40,6 +44,9 @@ export interface WarehouseOptions {
 }
 
 export const ORDINAL_COLUMN = '__upshift_ord';
+
+/** Redshift's VACUUM kinds; on Postgres 'delete only' is a plain VACUUM and 'full' VACUUM FULL. */
+export type VacuumMode = 'delete only' | 'sort only' | 'full';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -86,6 +93,11 @@ export abstract class Warehouse {
     return `CREATE TEMP TABLE ${quoteIdent(name)} (${cols.join(', ')})`;
   }
 
+  /** Statistics for the freshly loaded stage table, so the planner hash-joins it (none by default). */
+  analyzeTempSql(_name: string): string | undefined {
+    return undefined;
+  }
+
   /** A string literal in this dialect. */
   literal(text: string): string {
     return quoteLiteral(text);
@@ -95,7 +107,45 @@ export abstract class Warehouse {
     return `${quoteIdent(table.schema)}.${quoteIdent(table.name)}`;
   }
 
-  // ---- running plans -------------------------------------------------------------------------
+  // ---- unload and maintenance (overridable) --------------------------------------------------
+
+  /**
+   * Writes a query's result to files under `target` (an s3:// prefix, or a path relative to the
+   * stage's base path) plus a manifest in Redshift's format. Redshift runs UNLOAD; Postgres and
+   * PGlite stream the result (describeQuery + exportCsv) into the same layout.
+   */
+  async unload(query: UnloadQuery, target: string, options: UnloadOptions = {}): Promise<UnloadResult> {
+    const sql = compileUnloadQuery(query, options.params, (t) => this.literal(t));
+    return unloadViaExport(this, this.stage, sql, resolveUnloadTarget(this.stage, target), options);
+  }
+
+  /** The columns a query returns (names, Postgres type oids), for headers and Parquet schemas. */
+  describeQuery(_sql: string): Promise<ExportField[]> {
+    return Promise.reject(new Error(`${this.constructor.name} cannot describe queries for unload`));
+  }
+
+  /** Streams a query's result as CSV (quote '"', NULL as unquoted \N, non-NULL values quoted, UTC). */
+  exportCsv(_sql: string, _delimiter: string, _onChunk: (chunk: Buffer) => Promise<void>): Promise<void> {
+    return Promise.reject(new Error(`${this.constructor.name} cannot export query results for unload`));
+  }
+
+  /** ANALYZE after a load (outside its transaction); null skips it on this warehouse. */
+  analyzeSql(table: Pick<TableModel, 'schema' | 'name'>): string | null {
+    return `ANALYZE ${this.tableName(table)}`;
+  }
+
+  /** VACUUM after a load; null when the mode means nothing here (Postgres has no 'sort only'). */
+  vacuumSql(table: Pick<TableModel, 'schema' | 'name'>, mode: VacuumMode): string | null {
+    if (mode === 'full') return `VACUUM FULL ${this.tableName(table)}`;
+    if (mode === 'delete only') return `VACUUM ${this.tableName(table)}`;
+    return null;
+  }
+
+  /** A query run right after COPY in the load transaction that lists per-file load commits (Redshift: stl_load_commits); null where there are none. */
+  loadCommitsSql(): string | null {
+    return null;
+  }
+
 
   /**
    * Runs a plan as one transaction. Serialization conflicts (SQLSTATE 40001, Redshift 1023)
@@ -139,6 +189,7 @@ export abstract class Warehouse {
       const params = typeof step.params === 'function' ? step.params(counts) : step.params;
       const r = await session.query(step.sql, params);
       if (step.label) counts[step.label] = r.rowCount;
+      step.onRows?.(r.rows);
     }
   }
 
