@@ -1,6 +1,6 @@
 // The engine's behaviour, asserted the same way on every warehouse with a connection here.
 import { expect, it } from 'vitest';
-import { LoadError, RowValidationError, defineTable, t, type BoundTable } from '../../src/index.js';
+import { LoadError, RowValidationError, defineTable, sql, t, type BoundTable } from '../../src/index.js';
 import type { Warehouse } from '../../src/warehouse/index.js';
 import { candies, candyModel } from './fixtures.js';
 
@@ -106,6 +106,26 @@ export function engineBehaviour(get: () => EngineHarness) {
     // Whichever committed second owns the overlap 250..499.
     const overlap = await db.query<Row>(`select count(distinct right(name, 1))::int as owners from ${name} where id between 250 and 499`);
     expect(overlap[0]!.owners).toBe(1);
+  });
+
+  it('reports progress, applies SQL defaults to missing columns, and matches NULL keys when asked', async () => {
+    const { db, schema } = get();
+    const model = defineTable(`${schema}.defaults`, {
+      k1: t.integer().notNull(),
+      k2: t.varchar(8),
+      v: t.integer(),
+      at: t.timestamptz().notNull().default(sql('current_timestamp')),
+      tag: t.varchar(8).notNull().default('new'),
+    }, { upsertKey: ['k1', 'k2'], nullSafeUpsertKey: true });
+    const table = (db as unknown as { table: (m: typeof model) => BoundTable<typeof model> }).table(model);
+    await table.create();
+    const seen: number[] = [];
+    await table.upsert([{ k1: 1, k2: null, v: 1 }, { k1: 1, k2: 'a', v: 1 }], { onProgress: (p) => seen.push(p.rows) });
+    expect(seen.at(-1)).toBe(2);
+    const r = await table.upsert([{ k1: 1, k2: null, v: 2, tag: 'upd' }]);
+    expect(r).toMatchObject({ inserted: 0, updated: 1 });
+    const rows = await db.query<Row>(`select k1, k2, v, tag, at is not null as has_at from "${schema}".defaults order by k2 nulls first`);
+    expect(rows).toEqual([{ k1: 1, k2: null, v: 2, tag: 'upd', has_at: true }, { k1: 1, k2: 'a', v: 1, tag: 'new', has_at: true }]);
   });
 
   it('exports LoadError for COPY failures', () => {
