@@ -1,3 +1,13 @@
 export { fromInMemory } from './in-memory.js';
 export type { RowInput, TupleRow } from './in-memory.js';
+export { fromLocalFile, formatFromName } from './local-file.js';
+export type { LocalFileOptions, TextFormat } from './local-file.js';
+export { fromS3File, fromS3Path, fromManifest } from './s3.js';
+export type { S3SourceOptions, S3Format } from './s3.js';
+export { fromDataFrame } from './data-frame.js';
+export { fromPostgresQuery, inlineParams, paramLiteral } from './postgres-query.js';
+export type { PostgresQueryOptions, QueryParam } from './postgres-query.js';
+export type { CsvOptions } from './records.js';
+export { detectCompression, UnreadableFileError } from './decompress.js';
+export type { FileCompression } from './decompress.js';
 export type { Source, SourceContext, PreparedSource } from './types.js';

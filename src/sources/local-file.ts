@@ -1,0 +1,80 @@
+// fromLocalFile: a CSV or JSON-lines file on this machine, gzip/zstd/bzip2 detected from its
+// first bytes. Parsed (csv-parse), matched to the model's columns by header name or a given
+// column list, validated row by row and re-staged, at constant memory. `trusted: true` skips
+// all that for a file already in the stage's CSV dialect and uploads it as it is.
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { UPSHIFT_CSV } from '../warehouse/plan.js';
+import { openDecompressed } from './decompress.js';
+import { fileError, matchColumns, readCsvHeader, validatedCsvRows, validatedJsonRows, type CsvOptions } from './records.js';
+import { stageRows } from './restage.js';
+import type { PreparedSource, Source, SourceContext } from './types.js';
+
+export type TextFormat = 'csv' | 'jsonl';
+
+export interface LocalFileOptions extends CsvOptions {
+  /** 'csv' or 'jsonl' (one JSON object per line). Default: 'jsonl' for .jsonl/.ndjson/.json names (before any .gz/.zst/.bz2), else 'csv'. */
+  format?: TextFormat;
+  /**
+   * The file is already in the stage's CSV dialect (comma, '"' quotes, NULL as unquoted \N,
+   * UTF-8, plain or gzip): upload it as it is, unvalidated and without load order. The
+   * warehouse's COPY is then the only check. Header defaults to false here.
+   */
+  trusted?: boolean;
+}
+
+/** 'jsonl' for .jsonl / .ndjson / .json (optionally compressed), else 'csv'. */
+export function formatFromName(name: string): TextFormat {
+  return /\.(jsonl|ndjson|json)(\.(gz|gzip|zst|zstd|bz2))?$/i.test(name) ? 'jsonl' : 'csv';
+}
+
+export function fromLocalFile(path: string, options: LocalFileOptions = {}): Source {
+  const file = resolve(path);
+  const format = options.format ?? formatFromName(file);
+  return {
+    describe: () => `local file${options.trusted ? ' (trusted)' : ''}: ${file} (${format})`,
+    async prepare(ctx: SourceContext): Promise<PreparedSource> {
+      const table = ctx.model.qualifiedName;
+      const info = await stat(file).catch((err: NodeJS.ErrnoException) => {
+        throw fileError(table, { file, reason: err.code === 'ENOENT' ? 'no such file' : `cannot be read: ${err.message}` }, err);
+      });
+      if (!info.isFile()) throw fileError(table, { file, reason: 'is not a file' });
+      if (options.trusted) return prepareTrusted(ctx, file, format, options);
+      const { stream } = await openDecompressed(createReadStream(file), file);
+      const rows = format === 'jsonl' ? validatedJsonRows(ctx.model, stream, file) : validatedCsvRows(ctx.model, stream, options, file);
+      // Lines have an order: a later line wins over an earlier one with the same key.
+      return stageRows(ctx, rows, true);
+    },
+  };
+}
+
+async function prepareTrusted(ctx: SourceContext, file: string, format: TextFormat, options: LocalFileOptions): Promise<PreparedSource> {
+  const table = ctx.model.qualifiedName;
+  if (format !== 'csv') throw fileError(table, { file, reason: 'trusted files must be CSV in the stage dialect; JSON lines are parsed and validated (drop trusted)' });
+  const opened = await openDecompressed(createReadStream(file), file);
+  if (opened.compression !== 'none' && opened.compression !== 'gzip') {
+    opened.stream.destroy();
+    throw fileError(table, { file, reason: `is ${opened.compression}-compressed; trusted files must be plain or gzip CSV (drop trusted to have it decompressed and re-staged)` });
+  }
+  const gzip = opened.compression === 'gzip';
+  let columns = options.columns ? matchColumns(ctx.model, options.columns, file) : undefined;
+  if (options.header) {
+    const names = await readCsvHeader(opened.stream, { ...UPSHIFT_CSV, nullAs: '\\N' }, file, table);
+    columns ??= matchColumns(ctx.model, names, file);
+  } else {
+    opened.stream.destroy();
+  }
+  const staged = await ctx.stage.writeFiles([createReadStream(file)], {
+    target: ctx.model,
+    loadId: ctx.loadId,
+    extension: gzip ? '.csv.gz' : '.csv',
+    ...(ctx.onProgress ? { onProgress: ctx.onProgress } : {}),
+  });
+  return {
+    staged,
+    format: { ...UPSHIFT_CSV, gzip, ...(options.header ? { skipHeader: 1 } : {}) },
+    ordered: false,
+    ...(columns ? { columns } : {}),
+  };
+}

@@ -1,0 +1,221 @@
+// Text records (CSV, JSON lines, COPY TO output) into validated rows, one at a time. Every
+// error names the file (or query), the line, the column and the value: a data engineer fixes
+// the file from the message alone.
+import { StringDecoder } from 'node:string_decoder';
+import type { Readable } from 'node:stream';
+import { parse as parseCsv, CsvError } from 'csv-parse';
+import { RowValidationError } from '../model/errors.js';
+import type { TableModel } from '../model/table.js';
+import { createRowValidator, loadColumns, type NormalizedValue } from '../model/validate.js';
+import { LoadError } from '../warehouse/errors.js';
+
+export interface CsvOptions {
+  /** The first line names the columns (default true). */
+  header?: boolean;
+  /** The file's columns in order, when it has no header (or to override it). */
+  columns?: readonly string[];
+  /** Field delimiter, default ','. */
+  delimiter?: string;
+  /** Quote character, default '"' (doubled inside a quoted field). */
+  quote?: string;
+  /** The unquoted text that means NULL. Default '' (an empty unquoted field); a quoted "" stays the empty string. */
+  nullAs?: string;
+}
+
+/** One record of a text file: its (first) line number and its fields, NULL already decided. */
+export interface TextRecord {
+  line: number;
+  fields: (string | null)[];
+}
+
+/** A LoadError about one place in a file. */
+export function fileError(table: string, detail: { file: string; line?: number; column?: string; value?: string; reason: string }, cause?: unknown): LoadError {
+  return new LoadError(table, [detail], cause);
+}
+
+/** CSV records with NULL decided by quoting: unquoted `nullAs` is NULL, quoted text never is. */
+export async function* csvRecords(stream: Readable, options: CsvOptions, file: string, table: string): AsyncGenerator<TextRecord> {
+  const nullAs = options.nullAs ?? '';
+  const quote = options.quote ?? '"';
+  const parser = parseCsv({
+    delimiter: options.delimiter ?? ',',
+    quote,
+    escape: quote,
+    bom: true,
+    info: true,
+    relax_column_count: true,
+    cast: (value: string, ctx: { quoting: boolean }) => (!ctx.quoting && value === nullAs ? null : value),
+  });
+  stream.on('error', (err) => parser.destroy(err));
+  stream.pipe(parser);
+  try {
+    for await (const r of parser as AsyncIterable<{ record: (string | null)[]; info: { lines: number } }>) {
+      yield { line: r.info.lines, fields: r.record };
+    }
+  } catch (err) {
+    if (err instanceof LoadError) throw err;
+    if (err instanceof CsvError) {
+      const line = (err as CsvError & { lines?: number }).lines;
+      throw fileError(table, { file, ...(line !== undefined ? { line } : {}), reason: `malformed CSV: ${err.message}` }, err);
+    }
+    throw fileError(table, { file, reason: (err as Error)?.message ?? String(err) }, err);
+  } finally {
+    stream.destroy();
+  }
+}
+
+/** The header record of a CSV stream (then closes the stream). */
+export async function readCsvHeader(stream: Readable, options: CsvOptions, file: string, table: string): Promise<string[]> {
+  for await (const r of csvRecords(stream, options, file, table)) return r.fields.map((f) => (f ?? '').trim());
+  throw fileError(table, { file, reason: 'the file is empty: expected a header line naming the columns' });
+}
+
+/**
+ * Matches a file's column names to the model's columns: exactly, else case-insensitively
+ * (warehouses fold identifiers to lower case). Unknown, duplicate or IDENTITY columns fail;
+ * so does a file that lacks a column every row needs (NOT NULL without a default, or an upsert key).
+ */
+export function matchColumns(model: TableModel, names: readonly string[], file: string): string[] {
+  const load = loadColumns(model);
+  const lower = new Map<string, string[]>();
+  for (const c of model.columnNames) lower.set(c.toLowerCase(), [...(lower.get(c.toLowerCase()) ?? []), c]);
+  const seen = new Set<string>();
+  const out = names.map((raw) => {
+    const name = raw.trim();
+    const col = name in model.columns ? name : lower.get(name.toLowerCase())?.length === 1 ? lower.get(name.toLowerCase())![0]! : undefined;
+    if (!col) throw fileError(model.qualifiedName, { file, column: name, reason: `is not a column of ${model.qualifiedName} (columns: ${load.join(', ')})` });
+    if (!load.includes(col)) throw fileError(model.qualifiedName, { file, column: col, reason: 'is an IDENTITY column: the warehouse generates its values, loads never write them' });
+    if (seen.has(col)) throw fileError(model.qualifiedName, { file, column: col, reason: 'appears twice in the file' });
+    seen.add(col);
+    return col;
+  });
+  const missing = requiredColumns(model).filter((c) => !seen.has(c));
+  if (missing.length > 0) {
+    throw fileError(model.qualifiedName, {
+      file,
+      column: missing[0]!,
+      reason: `is missing from the file, but every row needs it (missing: ${missing.join(', ')}; NOT NULL without a default, or upsert key); the file has ${names.join(', ') || 'no columns'}`,
+    });
+  }
+  return out;
+}
+
+/** Columns a file must carry: NOT NULL without a default, and upsert keys (NULL keys never match). */
+export function requiredColumns(model: TableModel): string[] {
+  return loadColumns(model).filter((c) => {
+    const spec = model.columns[c]!.spec;
+    const key = model.options.upsertKey.includes(c) && !model.options.nullSafeUpsertKey;
+    return (spec.notNull && !spec.default) || key;
+  });
+}
+
+/** How a text field becomes the value the validator checks: JSON text for SUPER, hex for VARBYTE. */
+function textConverter(model: TableModel, column: string): ((text: string) => unknown) | undefined {
+  const kind = model.columns[column]!.spec.kind;
+  if (kind === 'super') {
+    return (text) => {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        throw new RowValidationError(0, column, text, 'JSON', 'is not valid JSON text (a SUPER column reads JSON)', model.qualifiedName);
+      }
+    };
+  }
+  if (kind === 'varbyte') return (text) => (text.startsWith('\\x') ? text.slice(2) : text);
+  return undefined;
+}
+
+const DETAIL = /^.*?column "[^"]*": (.*) \(value .*; rule: ([^)]*)\)$/s;
+
+/** A RowValidationError re-said with the file and line it came from. */
+export function rowError(table: string, file: string, line: number, err: unknown, fallbackColumn?: string): unknown {
+  if (!(err instanceof RowValidationError)) return err;
+  const m = DETAIL.exec(err.message);
+  const reason = m ? `${m[1]} (rule: ${m[2]})` : err.message;
+  const value = err.value === null || err.value === undefined ? undefined : typeof err.value === 'string' ? err.value : JSON.stringify(err.value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+  const column = err.column === '(row)' ? fallbackColumn : err.column;
+  return fileError(table, { file, line, ...(column ? { column } : {}), ...(value !== undefined ? { value } : {}), reason }, err);
+}
+
+/** Validated rows (load-column order) from text records whose fields are in `fileColumns` order. */
+export async function* validateTextRecords(model: TableModel, fileColumns: readonly string[], records: AsyncIterable<TextRecord>, file: string): AsyncGenerator<NormalizedValue[]> {
+  const validate = createRowValidator(model);
+  const convert = fileColumns.map((c) => textConverter(model, c));
+  const n = fileColumns.length;
+  for await (const { line, fields } of records) {
+    if (fields.length !== n) {
+      if (fields.length === 1 && fields[0] === null) continue; // a blank line
+      throw fileError(model.qualifiedName, { file, line, reason: `has ${fields.length} fields; expected ${n} (${fileColumns.join(', ')})` });
+    }
+    const row: Record<string, unknown> = {};
+    try {
+      for (let c = 0; c < n; c++) {
+        const text = fields[c]!;
+        const f = convert[c];
+        row[fileColumns[c]!] = text === null ? null : f ? f(text) : text;
+      }
+      yield validate(row, line);
+    } catch (err) {
+      throw rowError(model.qualifiedName, file, line, err);
+    }
+  }
+}
+
+/** Validated rows from a CSV stream: header (or given columns) matched to the model first. */
+export async function* validatedCsvRows(model: TableModel, stream: Readable, options: CsvOptions, file: string): AsyncGenerator<NormalizedValue[]> {
+  const records = csvRecords(stream, options, file, model.qualifiedName);
+  let columns = options.columns;
+  if (options.header ?? true) {
+    const first = await records.next();
+    if (first.done) throw fileError(model.qualifiedName, { file, reason: 'the file is empty: expected a header line naming the columns' });
+    columns ??= first.value.fields.map((f) => f ?? '');
+  }
+  if (!columns) columns = loadColumns(model);
+  const fileColumns = matchColumns(model, columns, file);
+  yield* validateTextRecords(model, fileColumns, records, file);
+}
+
+/** Lines of a stream (UTF-8), with stream errors (a failed decompression, a lost socket) thrown here. */
+async function* textLines(stream: Readable): AsyncGenerator<string> {
+  const decoder = new StringDecoder('utf8');
+  let rest = '';
+  for await (const chunk of stream) {
+    const text = rest + (typeof chunk === 'string' ? chunk : decoder.write(chunk as Buffer));
+    const parts = text.split('\n');
+    rest = parts.pop()!;
+    for (const p of parts) yield p.endsWith('\r') ? p.slice(0, -1) : p;
+  }
+  rest += decoder.end();
+  if (rest !== '') yield rest;
+}
+
+/** Validated rows from JSON lines: one object per line, keys are column names. */
+export async function* validatedJsonRows(model: TableModel, stream: Readable, file: string): AsyncGenerator<NormalizedValue[]> {
+  const validate = createRowValidator(model);
+  let line = 0;
+  try {
+    for await (const text of textLines(stream)) {
+      line++;
+      if (text.trim() === '') continue;
+      let obj: unknown;
+      try {
+        obj = JSON.parse(text);
+      } catch (err) {
+        throw fileError(model.qualifiedName, { file, line, value: text.length > 200 ? `${text.slice(0, 200)}…` : text, reason: `is not a JSON object: ${(err as Error).message}` });
+      }
+      if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) {
+        throw fileError(model.qualifiedName, { file, line, value: text.slice(0, 200), reason: 'is not a JSON object keyed by column name' });
+      }
+      try {
+        yield validate(obj, line);
+      } catch (err) {
+        throw rowError(model.qualifiedName, file, line, err);
+      }
+    }
+  } catch (err) {
+    if (err instanceof LoadError) throw err;
+    throw fileError(model.qualifiedName, { file, ...(line > 0 ? { line } : {}), reason: (err as Error)?.message ?? String(err) }, err);
+  } finally {
+    stream.destroy();
+  }
+}

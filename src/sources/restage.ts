@@ -1,0 +1,25 @@
+// Validated rows into the stage as upshift's own CSV parts: the path every source takes whose
+// data COPY can't read as it is (a user's CSV to validate, JSON lines or Parquet on Postgres,
+// an Arrow table, a query's output).
+import { loadColumns, type NormalizedValue } from '../model/validate.js';
+import { UPSHIFT_CSV } from '../warehouse/plan.js';
+import type { PreparedSource, SourceContext } from './types.js';
+
+/**
+ * Stages rows in load-column order. `ordered` rows carry their load order (last write wins);
+ * rows from files without an order (S3 objects) don't, so they follow the same rule on every
+ * warehouse as Redshift reading those files in place: orderBy decides, or duplicates fail.
+ */
+export async function stageRows(ctx: SourceContext, rows: AsyncIterable<NormalizedValue[]> | Iterable<NormalizedValue[]>, ordered: boolean): Promise<PreparedSource> {
+  const columns = loadColumns(ctx.model);
+  const staged = await ctx.stage.writeRows(rows, {
+    target: ctx.model,
+    columns: columns.map((c) => ctx.model.columns[c]!.spec),
+    columnNames: columns,
+    ordinal: ordered,
+    binary: ctx.binary,
+    loadId: ctx.loadId,
+    ...(ctx.onProgress ? { onProgress: ctx.onProgress } : {}),
+  });
+  return { staged, format: { ...UPSHIFT_CSV, gzip: staged.compression === 'gzip' }, ordered };
+}
