@@ -10,6 +10,7 @@ import type { BinaryDialect } from '../stage/types.js';
 import { copyTarget, openStaged, postgresCopyOptions } from './copy-input.js';
 import { decodePostgresCopyError } from './errors.js';
 import { PGLITE_PARSERS } from './pg-types.js';
+import type { ExportField } from '../toolbox/parquet.js';
 import { Warehouse, type CopyStep, type QueryResult, type Session, type WarehouseOptions } from './warehouse.js';
 
 export interface PgliteOptions extends WarehouseOptions {
@@ -46,7 +47,7 @@ export class PgliteWarehouse extends Warehouse {
     return `LOCK TABLE ${this.tableName(table)} IN SHARE ROW EXCLUSIVE MODE`;
   }
 
-  override analyzeTempSql(name: string): string {
+  override analyzeTempSql(name: string): string | undefined {
     return `ANALYZE ${quoteIdent(name)}`;
   }
 
@@ -70,6 +71,44 @@ export class PgliteWarehouse extends Warehouse {
       }
     }
     return total;
+  }
+
+  override describeQuery(sql: string): Promise<ExportField[]> {
+    return this.withSession(async (session) => {
+      const r = await (session as PgliteSession).db.query(`SELECT * FROM (${sql}) AS upshift_unload LIMIT 0`);
+      return r.fields.map((f) => ({ name: f.name, typeId: f.dataTypeID }));
+    });
+  }
+
+  /**
+   * PGlite's COPY TO '/dev/blob' builds the whole result in memory, so the result is read with a
+   * cursor instead, a batch of rows at a time, every value kept as the text Postgres prints
+   * (identity parsers), and written as the same CSV that COPY TO STDOUT gives on Postgres.
+   */
+  override exportCsv(sql: string, delimiter: string, onChunk: (chunk: Buffer) => Promise<void>): Promise<void> {
+    return this.withSession(async (session) => {
+      const { db } = session as PgliteSession;
+      await db.query('BEGIN READ ONLY');
+      try {
+        await db.query("SET LOCAL TIME ZONE 'UTC'");
+        const { fields } = await db.query(`SELECT * FROM (${sql}) AS upshift_unload LIMIT 0`);
+        const asText = Object.fromEntries(fields.map((f) => [f.dataTypeID, (text: string) => text]));
+        await db.query(`DECLARE upshift_unload NO SCROLL CURSOR FOR ${sql}`);
+        const quote = (v: string) => `"${v.replace(/"/g, '""')}"`;
+        for (;;) {
+          const r = await db.query<unknown[]>('FETCH FORWARD 5000 FROM upshift_unload', [], { rowMode: 'array', parsers: asText });
+          if (r.rows.length === 0) break;
+          let text = '';
+          for (const row of r.rows) text += `${row.map((v) => (v === null ? '\\N' : quote(String(v)))).join(delimiter)}\n`;
+          await onChunk(Buffer.from(text));
+        }
+        await db.query('CLOSE upshift_unload');
+        await db.query('COMMIT');
+      } catch (err) {
+        await db.query('ROLLBACK').catch(() => undefined);
+        throw err;
+      }
+    });
   }
 
   async query<R = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<R[]> {

@@ -1,8 +1,9 @@
 // Postgres: the same plan as Redshift; COPY FROM STDIN streams the staged parts (pg-copy-streams),
 // so Postgres runs exactly the files Redshift would read from S3.
 import pg from 'pg';
+import { Kysely, PostgresDialect } from 'kysely';
 import { pipeline } from 'node:stream/promises';
-import { from as copyFrom } from 'pg-copy-streams';
+import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import type { TableModel } from '../model/table.js';
 import { quoteIdent } from '../model/identifiers.js';
 import type { Dialect } from '../model/ddl.js';
@@ -10,6 +11,7 @@ import type { BinaryDialect } from '../stage/types.js';
 import { copyTarget, openStaged, postgresCopyOptions } from './copy-input.js';
 import { decodePostgresCopyError } from './errors.js';
 import { upshiftPgTypes } from './pg-types.js';
+import type { ExportField } from '../toolbox/parquet.js';
 import { Warehouse, type CopyStep, type QueryResult, type Session, type WarehouseOptions } from './warehouse.js';
 
 export interface PostgresOptions extends WarehouseOptions {
@@ -61,7 +63,7 @@ export class PostgresWarehouse extends Warehouse {
   }
 
   /** A temp table has no statistics; without them Postgres may nest-loop a 1M-row dedupe. */
-  override analyzeTempSql(name: string): string {
+  override analyzeTempSql(name: string): string | undefined {
     return `ANALYZE ${quoteIdent(name)}`;
   }
 
@@ -96,6 +98,44 @@ export class PostgresWarehouse extends Warehouse {
       total += sink.rowCount;
     }
     return total;
+  }
+
+  override describeQuery(sql: string): Promise<ExportField[]> {
+    return this.withSession(async (session) => {
+      const r = await (session as PgSession).client.query(`SELECT * FROM (${sql}) AS upshift_unload LIMIT 0`);
+      return r.fields.map((f) => ({ name: f.name, typeId: f.dataTypeID, typeModifier: f.dataTypeModifier }));
+    });
+  }
+
+  /** COPY (query) TO STDOUT, read as it streams: the reader's pace (storage uploads) sets the server's. */
+  override exportCsv(sql: string, delimiter: string, onChunk: (chunk: Buffer) => Promise<void>): Promise<void> {
+    return this.withSession(async (session) => {
+      const { client } = session as PgSession;
+      await client.query('BEGIN READ ONLY');
+      await client.query("SET LOCAL TIME ZONE 'UTC'");
+      const pid = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
+      const copy = client.query(copyTo(
+        `COPY (${sql}) TO STDOUT WITH (FORMAT csv, DELIMITER '${delimiter.replace(/'/g, "''")}', QUOTE '"', NULL '\\N', FORCE_QUOTE *)`,
+      ));
+      try {
+        for await (const chunk of copy) await onChunk(chunk as Buffer);
+        await client.query('COMMIT');
+      } catch (err) {
+        // The COPY may still be sending: cancel it so the connection comes back usable.
+        if (!copy.readableEnded) await this.pool.query('SELECT pg_cancel_backend($1)', [pid]).catch(() => undefined);
+        copy.destroy();
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw err;
+      }
+    });
+  }
+
+  /**
+   * A typed Kysely handle over the same pool (pair it with codegen's `DB` interface).
+   * Close the database with db.close(), not kysely.destroy().
+   */
+  kysely<DB>(): Kysely<DB> {
+    return new Kysely<DB>({ dialect: new PostgresDialect({ pool: this.pool }) });
   }
 
   async query<R = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<R[]> {
