@@ -34,7 +34,7 @@ export function fileError(table: string, detail: { file: string; line?: number; 
 }
 
 /** CSV records with NULL decided by quoting: unquoted `nullAs` is NULL, quoted text never is. */
-export async function* csvRecords(stream: Readable, options: CsvOptions, file: string, table: string): AsyncGenerator<TextRecord> {
+export async function* csvRecords(stream: Readable, options: CsvOptions, file: string, table: string, limit?: number): AsyncGenerator<TextRecord> {
   const nullAs = options.nullAs ?? '';
   const quote = options.quote ?? '"';
   const parser = parseCsv({
@@ -44,6 +44,7 @@ export async function* csvRecords(stream: Readable, options: CsvOptions, file: s
     bom: true,
     info: true,
     relax_column_count: true,
+    ...(limit !== undefined ? { to: limit } : {}),
     cast: (value: string, ctx: { quoting: boolean }) => (!ctx.quoting && value === nullAs ? null : value),
   });
   stream.on('error', (err) => parser.destroy(err));
@@ -66,7 +67,8 @@ export async function* csvRecords(stream: Readable, options: CsvOptions, file: s
 
 /** The header record of a CSV stream (then closes the stream). */
 export async function readCsvHeader(stream: Readable, options: CsvOptions, file: string, table: string): Promise<string[]> {
-  for await (const r of csvRecords(stream, options, file, table)) return r.fields.map((f) => (f ?? '').trim());
+  // Only the first record: a malformed line further down is COPY's (or the validator's) to report, with its line.
+  for await (const r of csvRecords(stream, options, file, table, 1)) return r.fields.map((f) => (f ?? '').trim());
   throw fileError(table, { file, reason: 'the file is empty: expected a header line naming the columns' });
 }
 
