@@ -1,0 +1,122 @@
+// Where unloaded files go: an S3 prefix (any s3:// URI, or a path under an S3Stage's base path)
+// or, with a LocalStage, a folder under the stage's directory. Both write streams, so an unload
+// never holds a file in memory.
+import { S3Client } from '@aws-sdk/client-s3';
+import { createWriteStream } from 'node:fs';
+import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { isAbsolute, join, relative, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { PassThrough, type Writable } from 'node:stream';
+import { S3Files } from '../s3/files.js';
+import { LocalStage } from '../stage/local.js';
+import { S3Stage } from '../stage/s3.js';
+import type { Stage } from '../stage/types.js';
+
+export interface OutputFile {
+  uri: string;
+  stream: Writable;
+  /** After `stream` ended: resolves when the object is complete. */
+  done(): Promise<void>;
+  abort(): Promise<void>;
+}
+
+export interface OutputLocation {
+  /** The folder/prefix URI, ending with '/'. */
+  readonly uri: string;
+  open(name: string): OutputFile;
+  putText(name: string, text: string): Promise<string>;
+  /** URIs of objects already under the prefix (S3 prefix semantics) or in the folder. */
+  existing(): Promise<string[]>;
+}
+
+/** An unload target as a URI: s3:// stays; a relative path resolves under the stage's base. */
+export function resolveUnloadTarget(stage: Stage, target: string): string {
+  if (target.startsWith('s3://')) return withSlash(new S3Files().resolve(target));
+  if (target.startsWith('file://')) throw new Error(`unload target ${target}: give an s3:// URI or a path relative to the stage's base path`);
+  const rel = target.replace(/^\/+/, '').replace(/\/+$/, '');
+  if (rel === '' || rel.split('/').some((s) => s === '' || s === '.' || s === '..')) {
+    throw new Error(`unload target ${JSON.stringify(target)} must be an s3:// URI or a relative path like 'exports/candy' (no empty, '.' or '..' segments)`);
+  }
+  if (stage instanceof S3Stage) return withSlash(S3Files.forStage(stage).resolve(rel));
+  if (stage instanceof LocalStage) return withSlash(pathToFileURL(join(stage.dir, ...rel.split('/'))).href);
+  throw new Error(`unload to a relative path needs an S3Stage or a LocalStage; give an s3:// URI instead`);
+}
+
+const withSlash = (uri: string): string => (uri.endsWith('/') ? uri : `${uri}/`);
+
+export function openOutput(stage: Stage, targetUri: string, s3Client?: S3Client): OutputLocation {
+  if (targetUri.startsWith('s3://')) {
+    const client = s3Client ?? (stage instanceof S3Stage ? stage.client : new S3Client({}));
+    return s3Output(new S3Files({ client }), targetUri);
+  }
+  const dir = new URL(targetUri).pathname;
+  if (!(stage instanceof LocalStage)) throw new Error(`unload target ${targetUri} is a local folder, but the stage is not a LocalStage`);
+  const rel = relative(stage.dir, dir);
+  if (rel.startsWith('..') || isAbsolute(rel)) throw new Error(`unload target ${targetUri} is outside the stage folder ${stage.dir}`);
+  return localOutput(resolve(dir));
+}
+
+function s3Output(files: S3Files, prefix: string): OutputLocation {
+  return {
+    uri: prefix,
+    open: (name) => {
+      const sink = files.openUpload(prefix + name);
+      return { uri: sink.uri, stream: sink.stream, done: () => sink.done(), abort: () => sink.abort() };
+    },
+    putText: (name, text) => files.upload(text, prefix + name, { contentType: 'application/json' }),
+    existing: async () => {
+      // One object is enough to know the prefix is not empty.
+      for await (const o of files.iterate(prefix, { pageSize: 10 })) return [o.uri];
+      return [];
+    },
+  };
+}
+
+function localOutput(dir: string): OutputLocation {
+  return {
+    uri: pathToFileURL(dir).href + '/',
+    open: (name) => {
+      const path = join(dir, name);
+      const temp = join(dir, `.${name}.tmp`);
+      let stream: Writable | undefined;
+      const ready = mkdir(dir, { recursive: true });
+      // Created lazily after mkdir: a write stream opens its file at once.
+      const pass = new PassThrough({ highWaterMark: 64 * 1024 });
+      const written = ready.then(
+        () =>
+          new Promise<void>((ok, bad) => {
+            stream = createWriteStream(temp);
+            pass.pipe(stream);
+            stream.once('finish', () => ok());
+            stream.once('error', bad);
+            pass.once('error', bad);
+          }),
+      );
+      written.catch(() => {});
+      return {
+        uri: pathToFileURL(path).href,
+        stream: pass,
+        done: async () => {
+          await written;
+          await rename(temp, path);
+        },
+        abort: async () => {
+          pass.destroy();
+          stream?.destroy();
+          await rm(temp, { force: true });
+        },
+      };
+    },
+    putText: async (name, text) => {
+      await mkdir(dir, { recursive: true });
+      const path = join(dir, name);
+      await writeFile(`${path}.tmp`, text);
+      await rename(`${path}.tmp`, path);
+      return pathToFileURL(path).href;
+    },
+    existing: async () => {
+      const names = await readdir(dir).catch(() => [] as string[]);
+      return names.filter((n) => !n.startsWith('.')).map((n) => pathToFileURL(join(dir, n)).href);
+    },
+  };
+}
