@@ -69,6 +69,8 @@ export function engineBehaviour(get: () => EngineHarness) {
     ]);
     const rows = await db.query<Row>(`select id, name, price, tags, to_char(updated_at at time zone 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') as ts from ${name} order by id`);
     expect(rows[0]).toMatchObject({ id: 0n, name: null });
+    // SUPER reads back as JSON text over Redshift's wire protocol, as parsed jsonb on Postgres.
+    for (const r of rows) if (typeof r.tags === 'string') r.tags = JSON.parse(r.tags);
     nasty.forEach((s, i) => expect(rows[i + 1]).toEqual({ id: BigInt(i + 1), name: s, price: '-12345678.99', tags: { s, n: [1, null] }, ts: '2026-11-24 08:00:00.123456' }));
     expect(rows.at(-1)).toMatchObject({ id: 9007199254740993n, name: 'big' });
   });
