@@ -9,7 +9,13 @@ import type { BinaryDialect } from '../stage/types.js';
 import { LoadError, type LoadErrorDetail } from './errors.js';
 import type { CopyFormat, LoadPlan } from './plan.js';
 import { PostgresWarehouse, type PostgresOptions } from './postgres.js';
-import { ORDINAL_COLUMN, type CopyStep, type Session } from './warehouse.js';
+import { ORDINAL_COLUMN, type CopyStep, type Session, type VacuumMode } from './warehouse.js';
+import { S3Files } from '../s3/files.js';
+import { S3Stage } from '../stage/s3.js';
+import { parseManifest } from '../stage/manifest.js';
+import { compileUnloadQuery, type UnloadQuery } from '../toolbox/query.js';
+import { resolveUnloadTarget } from '../toolbox/output.js';
+import { checkUnloadOptions, unloadCopyFormat, type UnloadOptions, type UnloadResult } from '../toolbox/unload.js';
 
 export interface RedshiftCredentials {
   accessKeyId: string;
@@ -154,6 +160,72 @@ FROM stl_load_errors WHERE query = pg_last_copy_id() ORDER BY line_number LIMIT 
       return new LoadError(plan.target, [], err);
     }
     return new LoadError(plan.target, rows.map(decodeLoadErrorRow), err);
+  }
+
+  // ---- UNLOAD and maintenance ----------------------------------------------------------------
+
+  /**
+   * The UNLOAD statement. The query goes inside UNLOAD ('...') as a Redshift literal: quotes
+   * doubled and backslashes doubled (Redshift literals read backslash escapes), so a query with
+   * its own literals survives intact. MANIFEST VERBOSE always: the manifest is how unload()
+   * reports exactly which files (with sizes and row counts) were written. `redact` hides secrets.
+   */
+  unloadSql(query: string, targetUri: string, options: UnloadOptions = {}, redact = false): string {
+    const { format, parallel, delimiter } = checkUnloadOptions(options);
+    const parts = [`UNLOAD (${this.literal(query)})`, `TO ${this.literal(targetUri)}`, this.credentialsSql(redact)];
+    if (format === 'parquet') parts.push('FORMAT AS PARQUET');
+    else {
+      parts.push('FORMAT AS CSV', `DELIMITER AS ${this.literal(delimiter)}`, `NULL AS ${this.literal('\\N')}`);
+      if (options.header) parts.push('HEADER');
+      if (options.gzip) parts.push('GZIP');
+    }
+    parts.push('MANIFEST VERBOSE');
+    if (options.allowOverwrite) parts.push('ALLOWOVERWRITE');
+    parts.push(parallel ? 'PARALLEL ON' : 'PARALLEL OFF');
+    if (options.maxFileSize !== undefined) {
+      const mb = options.maxFileSize / 1024 ** 2;
+      if (mb < 5 || mb > 6.2 * 1024) throw new Error(`unload maxFileSize on Redshift must be 5 MB to 6.2 GB, got ${options.maxFileSize} bytes`);
+      parts.push(`MAXFILESIZE ${Number(mb.toFixed(3))} MB`);
+    }
+    if (this.redshift.region) parts.push(`REGION ${this.literal(this.redshift.region)}`);
+    return parts.join('\n');
+  }
+
+  /** UNLOAD to S3 (Redshift names the files itself: <prefix>0000_part_00...), then reads the manifest it wrote. */
+  override async unload(query: UnloadQuery, target: string, options: UnloadOptions = {}): Promise<UnloadResult> {
+    const { format } = checkUnloadOptions(options);
+    const sql = compileUnloadQuery(query, options.params, (t) => this.literal(t));
+    const targetUri = resolveUnloadTarget(this.stage, target);
+    if (!targetUri.startsWith('s3://')) throw new Error(`Redshift unloads to S3 only; ${target} resolved to ${targetUri}`);
+    await this.query(this.unloadSql(sql, targetUri, options));
+    const manifestUri = `${targetUri}manifest`;
+    const s3 = this.stage instanceof S3Stage ? S3Files.forStage(this.stage) : new S3Files(options.s3Client ? { client: options.s3Client } : {});
+    const manifest = parseManifest(await s3.readText(manifestUri), manifestUri);
+    const files = manifest.entries.map((e) => {
+      const meta = (e.meta ?? {}) as { content_length?: number; record_count?: number };
+      return { uri: e.url, bytes: meta.content_length ?? 0, rows: meta.record_count ?? 0 };
+    });
+    return {
+      target: targetUri, files, manifestUri, format,
+      rows: files.reduce((n, f) => n + f.rows, 0),
+      bytes: files.reduce((n, f) => n + f.bytes, 0),
+      ...(format === 'csv' ? { copyFormat: unloadCopyFormat(options) } : {}),
+    };
+  }
+
+  override vacuumSql(table: Pick<TableModel, 'schema' | 'name'>, mode: VacuumMode): string {
+    const kind = mode === 'delete only' ? 'DELETE ONLY' : mode === 'sort only' ? 'SORT ONLY' : 'FULL';
+    return `VACUUM ${kind} ${this.tableName(table)}`;
+  }
+
+  /** Per file of the load's COPY (same session, same transaction): file name and lines scanned. */
+  override loadCommitsSql(): string {
+    if (this.redshift.serverless) {
+      return `SELECT TRIM(file_name) AS filename, SUM(lines_scanned) AS lines_scanned
+FROM sys_load_detail WHERE query_id = pg_last_copy_id() GROUP BY TRIM(file_name) ORDER BY 1`;
+    }
+    return `SELECT TRIM(filename) AS filename, SUM(lines_scanned) AS lines_scanned, SUM(errors) AS errors
+FROM stl_load_commits WHERE query = pg_last_copy_id() GROUP BY TRIM(filename) ORDER BY 1`;
   }
 }
 
