@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { Dialect } from '../src/model/index.js';
 import { describeDifference, diffTable, type Difference } from './diff.js';
 import { introspect } from './introspect/index.js';
-import { tableMatcher, type LiveTable, type Queryable } from './introspect/types.js';
+import { tableMatcher, type LiveTable, type Queryable, type TablePattern } from './introspect/types.js';
 import { loadModels, type LoadedModel } from './load-models.js';
 
 export interface TableDrift {
@@ -26,7 +26,7 @@ export interface DriftReport {
 export interface CheckOptions {
   /** Schemas to compare; default: the schemas the models name. */
   schemas?: readonly string[];
-  tables?: string | RegExp;
+  tables?: TablePattern;
   dialect?: Dialect;
 }
 

@@ -3,7 +3,7 @@
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { tsImport } from 'tsx/esm/api';
+import { register } from 'tsx/esm/api';
 import { isTableModel, type TableModel } from '../src/model/index.js';
 
 export interface LoadedModel {
@@ -30,9 +30,26 @@ async function walk(dir: string): Promise<string[]> {
   return out;
 }
 
-/** Imports a TS or JS module at runtime (fresh on every call, so edited files are re-read). */
+let batch = 0;
+
+/**
+ * Imports TS or JS modules at runtime through one tsx namespace: the files of one call share
+ * module instances (the models and 'upshift' are evaluated once, not once per file), and every
+ * call gets a fresh namespace, so files edited since the last call are read again.
+ */
+export async function importModules(files: readonly string[]): Promise<Record<string, unknown>[]> {
+  const api = register({ namespace: `upshift-${process.pid}-${++batch}` });
+  try {
+    const out: Record<string, unknown>[] = [];
+    for (const file of files) out.push((await api.import(pathToFileURL(path.resolve(file)).href, import.meta.url)) as Record<string, unknown>);
+    return out;
+  } finally {
+    await api.unregister();
+  }
+}
+
 export async function importModule(file: string): Promise<Record<string, unknown>> {
-  return (await tsImport(pathToFileURL(path.resolve(file)).href, { parentURL: import.meta.url })) as Record<string, unknown>;
+  return (await importModules([file]))[0]!;
 }
 
 /**
@@ -46,8 +63,9 @@ export async function loadModels(dir: string): Promise<LoadedModel[]> {
     return ia - ib || (a < b ? -1 : a > b ? 1 : 0);
   });
   const byName = new Map<string, LoadedModel>();
-  for (const file of files) {
-    const mod = await importModule(file);
+  const modules = await importModules(files);
+  for (const [i, file] of files.entries()) {
+    const mod = modules[i]!;
     for (const [exportName, value] of Object.entries(mod)) {
       if (!isTableModel(value)) continue;
       const seen = byName.get(value.qualifiedName);

@@ -35,8 +35,10 @@ export interface LiveTable {
 /** Which tables to read: schemas, and an optional table-name pattern (`*` and `?` globs, or a RegExp). */
 export interface TableSelection {
   readonly schemas: readonly string[];
-  readonly tables?: string | RegExp;
+  readonly tables?: TablePattern;
 }
+
+export type TablePattern = string | RegExp | ((name: string) => boolean);
 
 /** Anything that runs a query: pg.Pool, pg.Client, or a warehouse's query method. */
 export interface Queryable {
@@ -51,8 +53,9 @@ export interface Introspection {
 }
 
 /** Turns `orders_*` (glob) or a RegExp into a matcher of table names. */
-export function tableMatcher(pattern: string | RegExp | undefined): (name: string) => boolean {
+export function tableMatcher(pattern: TablePattern | undefined): (name: string) => boolean {
   if (pattern === undefined) return () => true;
+  if (typeof pattern === 'function') return pattern;
   if (pattern instanceof RegExp) return (name) => pattern.test(name);
   const parts = pattern.split(',').map((p) => p.trim()).filter(Boolean);
   const regexes = parts.map(

@@ -1,6 +1,8 @@
 // A throwaway user project: a temp dir whose node_modules/upshift is this repo's source (a
 // package.json with exports to the .ts files, symlinked folders), so generated model files
-// importing 'upshift' resolve under tsx and tsc as they would in a user's project.
+// importing 'upshift' resolve under tsx and tsc as they would in a user's project. Its '.'
+// export is the model layer only (what models and migrations import): loading and
+// type-checking the whole library (AWS SDK included) per test step would cost seconds each.
 import { mkdtemp, mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { execFile } from 'node:child_process';
 import os from 'node:os';
@@ -27,7 +29,7 @@ export async function createProject(): Promise<TempProject> {
     JSON.stringify({
       name: 'upshift',
       type: 'module',
-      exports: { '.': './src/index.ts', './codegen': './codegen/index.ts', './cli': './src/cli/config.ts' },
+      exports: { '.': './src/model/index.ts', './codegen': './codegen/index.ts', './cli': './src/cli/config.ts' },
     }),
   );
   await symlink(path.join(REPO, 'src'), path.join(pkg, 'src'));

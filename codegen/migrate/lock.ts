@@ -1,0 +1,84 @@
+// A migration lock that works on Redshift, which has no advisory locks: a row in Kysely's lock
+// table. Acquiring is one autocommit UPDATE ... WHERE is_locked = 0; the database serializes
+// concurrent updates of the row, so exactly one run sees its update take effect and the others
+// poll until it sets the row back. is_locked holds the epoch second it was taken, so a waiting
+// run can say since when, and `upshift migrate unlock` can clear a lock a crashed run left.
+import { PostgresAdapter, PostgresDialect, sql, type DialectAdapter, type Kysely, type MigrationLockOptions, type PostgresDialectConfig } from 'kysely';
+
+export interface LockOptions {
+  /** Give up after this long (default 10 minutes). */
+  timeoutMs?: number;
+  /** Poll interval while another run holds the lock (default 500 ms). */
+  pollMs?: number;
+  /** Called once when the lock is taken by another run. */
+  onWait?: (heldSince: Date | undefined) => void;
+}
+
+export class MigrationLockTimeoutError extends Error {
+  override name = 'MigrationLockTimeoutError';
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+// Redshift reports a serialization conflict as error 1023 (SQLSTATE XX000); Postgres as 40001.
+const isConflict = (err: unknown) => {
+  const e = err as { code?: string; message?: string; detail?: string };
+  return e.code === '40001' || /\b1023\b/.test(`${e.message ?? ''} ${e.detail ?? ''}`);
+};
+
+export const lockTableRef = (opt: MigrationLockOptions) => sql.table(opt.lockTableSchema ? `${opt.lockTableSchema}.${opt.lockTable}` : opt.lockTable);
+
+export class LockRowAdapter extends PostgresAdapter {
+  #held = false;
+  constructor(private readonly lock: LockOptions = {}) {
+    super();
+  }
+
+  override async acquireMigrationLock(db: Kysely<any>, opt: MigrationLockOptions): Promise<void> {
+    const table = lockTableRef(opt);
+    const started = Date.now();
+    const timeout = this.lock.timeoutMs ?? 600_000;
+    let told = false;
+    for (;;) {
+      try {
+        const token = Math.max(1, Math.floor(Date.now() / 1000));
+        const r = await sql`update ${table} set is_locked = ${token} where id = ${opt.lockRowId} and is_locked = 0`.execute(db);
+        if (Number(r.numAffectedRows ?? 0n) === 1) {
+          this.#held = true;
+          return;
+        }
+      } catch (err) {
+        if (!isConflict(err)) throw err;
+      }
+      const { rows } = await sql<{ is_locked: number }>`select is_locked from ${table} where id = ${opt.lockRowId}`.execute(db);
+      const since = rows[0]?.is_locked ? new Date(Number(rows[0].is_locked) * 1000) : undefined;
+      if (!told) {
+        told = true;
+        this.lock.onWait?.(since);
+      }
+      if (Date.now() - started > timeout) {
+        throw new MigrationLockTimeoutError(
+          `another migration run holds the migration lock${since ? ` (since ${since.toISOString()})` : ''}; gave up after ${Math.round(timeout / 1000)} s. ` +
+            'If no migration is running (a crashed run), clear it with `upshift migrate unlock`',
+        );
+      }
+      await sleep(this.lock.pollMs ?? 500);
+    }
+  }
+
+  override async releaseMigrationLock(db: Kysely<any>, opt: MigrationLockOptions): Promise<void> {
+    if (!this.#held) return; // never release a lock another run holds (acquire may have timed out)
+    this.#held = false;
+    await sql`update ${lockTableRef(opt)} set is_locked = 0 where id = ${opt.lockRowId}`.execute(db);
+  }
+}
+
+/** Kysely's Postgres dialect (node-postgres also speaks to Redshift) with the lock-row adapter. */
+export class MigrationDialect extends PostgresDialect {
+  constructor(config: PostgresDialectConfig, private readonly lock: LockOptions = {}) {
+    super(config);
+  }
+  override createAdapter(): DialectAdapter {
+    return new LockRowAdapter(this.lock);
+  }
+}
