@@ -1,0 +1,242 @@
+// Stage benchmark (issue 4): rows/s for encode, encode+gzip and encode+gzip+upload on 1M rows
+// (bigint, text, numeric(12,2), timestamptz, bool), each as a ratio against a raw baseline
+// measured in the same run (a loop that only joins pre-made CSV lines into 64 KiB chunks);
+// then peak RSS for 1M and 5M rows, each size in its own child process.
+// Usage: npm run bench -- stage   (UPSHIFT_BENCH_ROWS=200000 for a quick run)
+import { S3Client } from '@aws-sdk/client-s3';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { Readable, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGzip } from 'node:zlib';
+import { t, type NormalizedValue } from '../src/model/index.js';
+import type { PartSink, StageBackend } from '../src/stage/backend.js';
+import { encodeCsvChunksWithCsvStringify } from '../src/stage/csv-stringify.js';
+import { createCsvLineEncoder, encodeCsvChunks, LocalStage, S3Stage, type WriteRowsOptions } from '../src/stage/index.js';
+import { writeRowParts } from '../src/stage/parts.js';
+
+const N = Number(process.env.UPSHIFT_BENCH_ROWS ?? 1_000_000);
+const BUCKET = 'upshift-test';
+const columns = [t.bigint().spec, t.varchar(64).spec, t.decimal(12, 2).spec, t.timestamptz().spec, t.boolean().spec];
+const target = { schema: 'bench', name: 'candy' };
+const writeOpts: WriteRowsOptions = { target, columns, ordinal: true, binary: 'redshift' };
+
+// Timestamps are made once: the row source should cost little next to what is measured.
+const STAMPS = Array.from({ length: 4096 }, (_, i) => new Date(1_700_000_000_000 + i * 1_000_003).toISOString().replace('T', ' ').replace('Z', '000'));
+function* rows(n: number): Generator<NormalizedValue[]> {
+  for (let i = 0; i < n; i++) yield [BigInt(i), `candy ${i}`, `${i % 100000}.${String(i % 100).padStart(2, '0')}`, STAMPS[i & 4095]!, i % 3 === 0];
+}
+
+const mb = (bytes: number) => bytes / 1024 / 1024;
+
+async function s3rver(): Promise<{ endpoint: string; stop(): Promise<void> }> {
+  const dir = mkdtempSync(join(tmpdir(), 'upshift-bench-s3-'));
+  const child = spawn(process.execPath, ['--openssl-legacy-provider', join(import.meta.dirname, '../test/helpers/s3rver-child.cjs'), dir], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const line = await new Promise<string>((ok) => createInterface({ input: child.stdout! }).once('line', ok));
+  const { port } = JSON.parse(line) as { port: number };
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    async stop() {
+      const exited = new Promise((ok) => child.once('exit', ok));
+      child.kill('SIGTERM');
+      await exited;
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+const s3Client = (endpoint: string) =>
+  new S3Client({
+    endpoint,
+    region: 'us-east-1',
+    forcePathStyle: true,
+    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
+
+/** A backend that only counts: measures the stage's own work (encode, parts, gzip) without I/O. */
+class CountingBackend implements StageBackend {
+  bytes = 0;
+  openPart(relPath: string): PartSink {
+    const stream = new Writable({
+      write: (chunk: Buffer, _e, cb) => {
+        this.bytes += chunk.length;
+        cb();
+      },
+    });
+    return { uri: relPath, key: relPath, stream, failure: () => undefined, commit: async () => {}, discard: async () => {} };
+  }
+  putSmall = async (p: string) => p;
+  read = async (): Promise<Readable> => Readable.from([]);
+  list = async () => [];
+  remove = async () => {};
+  removeDir = async () => {};
+  uriOf = (p: string) => p;
+}
+
+async function drain(chunks: AsyncIterable<Buffer>): Promise<number> {
+  let n = 0;
+  for await (const c of chunks) n += c.length;
+  return n;
+}
+
+async function gzipped(chunks: AsyncIterable<Buffer>, level: number): Promise<{ csv: number; staged: number }> {
+  let csv = 0;
+  let staged = 0;
+  const counted = (async function* () {
+    for await (const c of chunks) {
+      csv += c.length;
+      yield c;
+    }
+  })();
+  await pipeline(Readable.from(counted), createGzip({ level }), new Writable({ write: (c: Buffer, _e, cb) => ((staged += c.length), cb()) }));
+  return { csv, staged };
+}
+
+interface Result {
+  path: string;
+  rows: number;
+  /** Best wall time of the repetitions (this machine is shared: the best run is the least disturbed). */
+  seconds: number;
+  /** CPU seconds of this process (all threads, so gzip's thread pool counts) in that run. */
+  cpuSeconds: number;
+  csvBytes?: number;
+  stagedBytes?: number;
+}
+
+type Run = () => Promise<{ csv?: number; staged?: number } | void>;
+
+async function time(path: string, run: Run, reps = 3, rows = N): Promise<Result> {
+  let best: Result | undefined;
+  for (let i = 0; i < reps; i++) {
+    (globalThis as { gc?: () => void }).gc?.();
+    const c0 = process.cpuUsage();
+    const t0 = process.hrtime.bigint();
+    const r = (await run()) ?? {};
+    const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+    const c = process.cpuUsage(c0);
+    const result: Result = { path, rows, seconds, cpuSeconds: (c.user + c.system) / 1e6, ...(r.csv !== undefined ? { csvBytes: r.csv } : {}), ...(r.staged !== undefined ? { stagedBytes: r.staged } : {}) };
+    if (!best || result.seconds < best.seconds) best = result;
+  }
+  return best!;
+}
+
+async function throughput(): Promise<void> {
+  const lines = [...rows(4096)].map((r, i) => createCsvLineEncoder({ columns, ordinal: true, binary: 'redshift' })(r, i));
+  const baseline = async () => {
+    let buf = '';
+    let bytes = 0;
+    for (let i = 0; i < N; i++) {
+      buf += lines[i & 4095];
+      if (buf.length >= 65536) {
+        bytes += Buffer.from(buf).length;
+        buf = '';
+      }
+    }
+    bytes += Buffer.from(buf).length;
+    return { csv: bytes };
+  };
+  // Warm up the JIT on every path once.
+  await drain(encodeCsvChunks(rows(100_000), writeOpts));
+  await drain(encodeCsvChunksWithCsvStringify(rows(20_000), writeOpts));
+  await baseline();
+
+  const tmp = mkdtempSync(join(tmpdir(), 'upshift-bench-local-'));
+  const server = await s3rver();
+  const results: Result[] = [];
+  const small = Math.max(1, Math.floor(N / 5));
+  try {
+    results.push(await time('baseline: join pre-made lines into 64 KiB chunks', baseline));
+    results.push(await time('row source only (generate the rows)', async () => { let n = 0; for (const r of rows(N)) n += r.length; }));
+    results.push(await time('encode, hand-written (used)', async () => ({ csv: await drain(encodeCsvChunks(rows(N), writeOpts)) })));
+    results.push(await time(`encode, csv-stringify + rechunk (${small.toLocaleString('en')} rows)`, async () => ({ csv: await drain(encodeCsvChunksWithCsvStringify(rows(small), writeOpts)) }), 1, small));
+    for (const level of [1, 6]) results.push(await time(`encode+gzip level ${level}, one stream`, async () => gzipped(encodeCsvChunks(rows(N), writeOpts), level)));
+    for (const slices of [1, 4]) {
+      results.push(await time(`stage parts: encode+gzip 1, slices ${slices}, no I/O`, async () => {
+        const backend = new CountingBackend();
+        const encode = createCsvLineEncoder(writeOpts);
+        await writeRowParts(backend, rows(N), { dir: 'd', extension: '.csv.gz', compression: 'gzip', gzipLevel: 1, partBytes: 64 * 1024 * 1024, slices, encode });
+        return { staged: backend.bytes };
+      }));
+    }
+    results.push(await time('LocalStage: encode+gzip+files, slices 4', async () => {
+      const load = await new LocalStage({ dir: tmp, slices: 4 }).writeRows(rows(N), writeOpts);
+      return { staged: load.bytes };
+    }));
+    for (const slices of [1, 4]) {
+      results.push(await time(`S3Stage: encode+gzip+upload (s3rver), slices ${slices}`, async () => {
+        const load = await new S3Stage({ basePath: `s3://${BUCKET}/bench`, client: s3Client(server.endpoint), slices }).writeRows(rows(N), writeOpts);
+        return { staged: load.bytes };
+      }, 2));
+    }
+  } finally {
+    await server.stop();
+    rmSync(tmp, { recursive: true, force: true });
+  }
+
+  const base = results[0]!;
+  const rate = (r: Result) => r.rows / r.seconds;
+  const cpuRate = (r: Result) => r.rows / r.cpuSeconds;
+  console.log(`\nThroughput, ${N.toLocaleString('en')} rows (bigint, text, numeric(12,2), timestamptz, bool + ordinal), best of 3 (S3: 2)`);
+  console.log(`ratio = rows/s ÷ the baseline's rows/s in this run; rows/CPU-s counts this process's CPU time on all threads (load average now ${loadavg()[0]!.toFixed(1)} on ${availableParallelism()} CPUs)`);
+  console.log(table(['path', 's', 'rows/s', 'x baseline', 'rows/CPU-s', 'x baseline (CPU)', 'CSV MB', 'staged MB'], results.map((r) => [
+    r.path,
+    r.seconds.toFixed(2),
+    Math.round(rate(r)).toLocaleString('en'),
+    (rate(r) / rate(base)).toFixed(2),
+    Math.round(cpuRate(r)).toLocaleString('en'),
+    (cpuRate(r) / cpuRate(base)).toFixed(2),
+    r.csvBytes !== undefined ? mb(r.csvBytes).toFixed(1) : '',
+    r.stagedBytes !== undefined ? mb(r.stagedBytes).toFixed(1) : '',
+  ])));
+  const encGzip = results.find((r) => r.path.startsWith('stage parts: encode+gzip 1, slices 4'))!;
+  console.log(`encode+gzip (stage parts, slices 4): ${Math.round(rate(encGzip)).toLocaleString('en')} rows/s wall, ${Math.round(cpuRate(encGzip)).toLocaleString('en')} rows/CPU-s; target >= 300,000 rows/s: ${rate(encGzip) >= 300_000 ? 'met' : 'not met in wall time on this run'}`);
+}
+
+function table(head: string[], body: string[][]): string {
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ')} |`;
+  return [line(head), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...body.map(line)].join('\n');
+}
+
+/** Child mode: stage `n` rows to `where` and print this process's own peak RSS. */
+async function rssChild(where: string, n: number, endpoint: string, dir: string): Promise<void> {
+  const stage = where === 's3' ? new S3Stage({ basePath: `s3://${BUCKET}/rss`, client: s3Client(endpoint), slices: 4 }) : new LocalStage({ dir, slices: 4 });
+  const t0 = Date.now();
+  const load = await stage.writeRows(rows(n), writeOpts);
+  process.stdout.write(JSON.stringify({ rows: load.rows, seconds: (Date.now() - t0) / 1000, maxRssMB: process.resourceUsage().maxRSS / 1024, files: load.files.length }) + '\n');
+}
+
+async function peakRss(): Promise<void> {
+  const server = await s3rver();
+  const dir = mkdtempSync(join(tmpdir(), 'upshift-bench-rss-'));
+  const out: string[][] = [];
+  try {
+    for (const where of (process.env.UPSHIFT_BENCH_RSS_STAGES ?? 'local,s3').split(',')) {
+      for (const n of (process.env.UPSHIFT_BENCH_RSS_ROWS ?? '1000000,5000000').split(',').map(Number)) {
+        const r = spawnSync(process.execPath, ['--import', 'tsx', import.meta.filename, '--rss', where, String(n), server.endpoint, dir], { encoding: 'utf8', maxBuffer: 1 << 20 });
+        if (r.status !== 0) throw new Error(`child failed: ${r.stderr}`);
+        const m = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { rows: number; seconds: number; maxRssMB: number; files: number };
+        out.push([where === 's3' ? 'S3Stage (s3rver)' : 'LocalStage', m.rows.toLocaleString('en'), m.seconds.toFixed(1), Math.round(m.rows / m.seconds).toLocaleString('en'), String(m.files), m.maxRssMB.toFixed(0)]);
+      }
+    }
+  } finally {
+    await server.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  console.log('\nPeak RSS, each size in its own process (slices 4, gzip 1); it must not grow with rows');
+  console.log(table(['stage', 'rows', 's', 'rows/s', 'parts', 'peak RSS MB'], out));
+}
+
+if (process.argv[2] === '--rss') {
+  await rssChild(process.argv[3]!, Number(process.argv[4]), process.argv[5]!, process.argv[6]!);
+} else if (process.env.UPSHIFT_BENCH_RSS_ONLY) {
+  await peakRss();
+} else {
+  await throughput();
+  if (!process.env.UPSHIFT_BENCH_SKIP_RSS) await peakRss();
+}
