@@ -4,6 +4,7 @@ import { syntaxError } from './errors.js';
 import { element, type TableDdl } from './ddl.js';
 import { closingParen, identName, isPunct, isWord, quoteIdent, quoteLiteral, render, significant, splitTopLevel, tokenize } from './sql.js';
 import { mapType } from './types.js';
+import { CATALOG_ATTS, CATALOG_REL } from './catalog.js';
 
 export interface AlterPlan {
   /** Statement relayed to Postgres (its answer goes to the client), if any. */
@@ -29,9 +30,9 @@ export function planAlter(sql: string, schema: string): AlterPlan | undefined {
   const table = render(sig.slice(nameStart, i));
   const tableName = identName(sig[i - 1]!);
   const S = quoteIdent(schema);
-  const rel = `${quoteLiteral(table)}::regclass`;
-  const ensureColumns = `insert into ${S}.columns (relid, attname, encoding) select attrelid, attname, 'none' from pg_attribute
-    where attrelid = ${rel} and attnum > 0 and not attisdropped on conflict do nothing`;
+  const rel = CATALOG_REL;
+  const ensureColumns = `insert into ${S}.columns (relid, attname, encoding) select ${rel}, a, 'none'
+    from unnest(${CATALOG_ATTS}::name[]) a on conflict do nothing`;
   const ensureTable = `insert into ${S}.tables (relid, diststyle) values (${rel}, 'AUTO') on conflict do nothing`;
   if (isWord(sig[i], 'add')) {
     i++;

@@ -4,6 +4,11 @@
 import pg from 'pg';
 import { quoteIdent as qi } from './sql.js';
 
+/** Placeholders in catalog statements, filled in by the session: the table's oid, its column names. */
+export const CATALOG_REL = '__upshift_rel__';
+export const CATALOG_ATTS = '__upshift_atts__';
+export const CATALOG_PARENT = '__upshift_parent__';
+
 const CATALOG_VERSION = 5;
 
 export const REDSHIFT_VERSION =

@@ -110,12 +110,14 @@ export function convert(field: Field | undefined, col: TargetColumn, st: CopySta
     case 'int2': case 'int4': case 'int8': {
       const t = v.trim();
       const [lo, hi, name] = INT_RANGE[col.typname]!;
+      if (t.length > 0 && t.length < 5 && /^[+-]?\d+$/.test(t)) return { value: t };
       const m = /^[+-]?\d+$/.exec(t);
       if (!m) {
         const pos = [...t].findIndex((ch, i) => !/\d/.test(ch) && !(i === 0 && /[+-]/.test(ch)));
         return bad(1207, `Invalid digit, Value '${t[pos] ?? t}', Pos ${pos}, Type: ${name}`);
       }
-      const n = BigInt(t);
+      const digits = t.replace(/^[+-]?0*/, '').length;
+      const n = digits < String(hi).length ? 0n : BigInt(t);
       if (n < lo || n > hi) return bad(1216, `Overflow, Value '${t}', Type: ${name}`);
       return { value: t };
     }

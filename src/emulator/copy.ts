@@ -84,7 +84,7 @@ async function resolveFiles(ctx: EmulatorContext, st: CopyStatement, query: numb
   return objects.map((o) => ({ url: o.url, lines: 0 }));
 }
 
-const csvField = (v: string | null): string => (v === null ? '' : `"${v.replace(/"/g, '""')}"`);
+const csvField = (v: string | null): string => (v === null ? '' : v.includes('"') ? `"${v.replace(/"/g, '""')}"` : `"${v}"`);
 
 export async function runCopy(sql: string, backend: Backend, ctx: EmulatorContext, session: SessionState): Promise<CopyResult> {
   const st = parseCopy(sql);

@@ -7,6 +7,7 @@ import {
   type Token,
 } from './sql.js';
 import { mapType } from './types.js';
+import { CATALOG_PARENT, CATALOG_REL } from './catalog.js';
 
 export interface ColumnProps { name: string; display?: string; encoding: string; explicitEncoding: boolean; distkey: boolean; sortkeyOrd: number }
 
@@ -234,10 +235,10 @@ function sortkey(sig: Token[], at: number, ddl: TableDdl): number {
 /** SQL run on the same session right after the DDL, recording its properties in the catalog. */
 export function catalogStatements(ddl: TableDdl, schema: string): string[] {
   const S = quoteIdent(schema);
-  const rel = `${quoteLiteral(ddl.table)}::regclass`;
+  const rel = CATALOG_REL;
   const out: string[] = [];
   if (ddl.likeParent && !ddl.columns.length) {
-    const parent = `${quoteLiteral(ddl.likeParent)}::regclass`;
+    const parent = CATALOG_PARENT;
     out.push(`delete from ${S}.columns where relid = ${rel}`);
     out.push(`insert into ${S}.tables select ${rel}, diststyle, distkey, sortkey_type, sortkeys, backup, encode_auto
       from ${S}.tables where relid = ${parent} on conflict (relid) do update set diststyle = excluded.diststyle,

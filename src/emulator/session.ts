@@ -9,8 +9,9 @@ import { BackendError, RedshiftError, serializableViolation } from './errors.js'
 import { classify, foldIdentifiers, rewriteText, type Step } from './rewrite.js';
 import { runCopy } from './copy.js';
 import { alterTarget, dropChecksSql, planAlter } from './alter.js';
+import { CATALOG_ATTS, CATALOG_PARENT, CATALOG_REL } from './catalog.js';
 import { runUnload } from './unload.js';
-import { splitStatements } from './sql.js';
+import { quoteLiteral, splitStatements } from './sql.js';
 import { checkViolation } from './types.js';
 import {
   FrameReader, authenticationOk, backendKeyData, buildParse, commandComplete, errorResponse, parameterStatus,
@@ -90,12 +91,18 @@ export class ClientSession implements SessionState {
 
   private rewordError(frame: Buffer): Buffer {
     const e = parseNotice(frame);
-    if (e.C === '40001') return errorResponse(serializableViolation(0, [String(this.pid)], this.pid));
+    const r = this.reword(e);
+    return r === e ? frame : errorResponse(r);
+  }
+
+  /** Postgres errors Redshift words differently: serialization failures (1023), byte-length checks. */
+  private reword(e: NoticeFields): NoticeFields {
+    if (e.C === '40001') return serializableViolation(0, [String(this.pid)], this.pid);
     if (e.C === '23514' && e.n) {
       const v = checkViolation(e.n);
-      if (v) return errorResponse({ S: 'ERROR', C: v.code, M: v.message });
+      if (v) return { S: 'ERROR', C: v.code, M: v.message };
     }
-    return frame;
+    return e;
   }
 
   private ctxFor() {
@@ -157,6 +164,33 @@ export class ClientSession implements SessionState {
     return false;
   }
 
+  /**
+   * Records table properties in the catalog. The table's oid and columns are read in this session
+   * (the DDL may be uncommitted); the catalog is written on an autocommit connection, so catalog
+   * rows never make unrelated sessions' serializable transactions conflict.
+   */
+  private async writeCatalog(statements: string[], table: string, parent?: string): Promise<void> {
+    if (!statements.length) return;
+    const t = quoteLiteral(table);
+    const r = await this.backend.query(`select ${t}::regclass::oid, (select coalesce(string_agg(quote_literal(attname), ',' order by attnum), '')
+      from pg_attribute where attrelid = ${t}::regclass and attnum > 0 and not attisdropped)${parent ? `, ${quoteLiteral(parent)}::regclass::oid` : ''}`);
+    if (r.error) throw new BackendError(r.error);
+    const [oid, atts, parentOid] = r.rows[0]!;
+    const sql = statements.map((s) => s.split(CATALOG_REL).join(`${oid}::oid`).split(CATALOG_ATTS).join(`array[${atts}]`)
+      .split(CATALOG_PARENT).join(`${parentOid ?? 0}::oid`));
+    const client = await this.ctx.admin.connect();
+    try {
+      await client.query('begin');
+      for (const s of sql) await client.query(s);
+      await client.query('commit');
+    } catch (err) {
+      await client.query('rollback').catch(() => {});
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+
   private async runStep(step: Step): Promise<boolean> {
     try {
       switch (step.kind) {
@@ -168,10 +202,7 @@ export class ClientSession implements SessionState {
         case 'create': {
           const ddl = parseCreateTable(step.sql);
           if (!(await this.relayStatement(rewriteText(ddl.pgSql, this.ctxFor())))) return false;
-          for (const s of catalogStatements(ddl, this.ctx.schema)) {
-            const r = await this.backend.query(s);
-            if (r.error) throw new RedshiftError(r.error.M ?? 'catalog update failed', r.error.C ?? 'XX000');
-          }
+          await this.writeCatalog(catalogStatements(ddl, this.ctx.schema), ddl.table, ddl.likeParent);
           return true;
         }
         case 'alter': {
@@ -182,10 +213,7 @@ export class ClientSession implements SessionState {
             if (r.error) throw new BackendError(r.error);
           }
           if (plan.pgSql !== undefined && !(await this.relayStatement(plan.pgSql))) return false;
-          for (const s of plan.catalog) {
-            const r = await this.backend.query(s);
-            if (r.error) throw new BackendError(r.error);
-          }
+          await this.writeCatalog(plan.catalog, alterTarget(step.sql));
           if (plan.pgSql === undefined) this.toClient(commandComplete('ALTER TABLE'));
           return true;
         }
@@ -204,7 +232,7 @@ export class ClientSession implements SessionState {
       }
     } catch (err) {
       if (err instanceof BackendError) {
-        this.toClient(errorResponse(err.fields));
+        this.toClient(errorResponse(this.reword(err.fields)));
         return false;
       }
       if (err instanceof RedshiftError) return this.fail(err);

@@ -106,7 +106,7 @@ describe('the loader\'s Redshift path through the emulator', () => {
     const t0 = Date.now();
     const r = await f.client.query(`copy big_stage (id, name, price, tags, updated_at, __upshift_ord) from '${m}' ${ROLE} ${OPTIONS}`);
     expect(r.rowCount).toBe(200_000);
-    expect(Date.now() - t0).toBeLessThan(12_000);
+    expect(Date.now() - t0).toBeLessThan(30_000); // ~4 s on an idle 2-core machine
     expect((await f.client.query('select sum(__upshift_ord)::text as s from big_stage')).rows[0].s).toBe(String((199_999 * 200_000) / 2));
   });
 });
