@@ -23,6 +23,7 @@ export const auditModel = (schema: string) =>
     duration_ms: t.bigint(),
     status: t.varchar(16).notNull(),
     error: t.varchar(65535),
+    load_commits: t.varchar(65535),
   }, { sortKey: ['started_at'], comment: 'One row per upshift load: what, from where, how many rows, and why it failed' });
 
 export type AuditStatus = 'succeeded' | 'failed';
@@ -44,6 +45,30 @@ export interface AuditRecord {
   durationMs: number;
   status: AuditStatus;
   error: string | null;
+  /** The staged load's manifest, once staged. */
+  manifestUri: string | null;
+  /** Redshift: per file of the COPY, what stl_load_commits recorded (null on other warehouses). */
+  loadCommits: LoadCommit[] | null;
+  /** Where the time went: validation + staging, then the load transaction (null when not reached). */
+  timings: { stageMs: number | null; loadMs: number | null };
+  /** The error itself when the load failed (a LoadError names file, line, column, value); null on success. */
+  cause: unknown;
+}
+
+/** One file of a Redshift COPY as stl_load_commits records it. */
+export interface LoadCommit {
+  file: string;
+  linesScanned: number;
+  errors?: number;
+}
+
+/** Rows of the warehouse's loadCommitsSql() as LoadCommits (char columns trimmed). */
+export function decodeLoadCommits(rows: Record<string, unknown>[]): LoadCommit[] {
+  return rows.map((r) => ({
+    file: String(r.filename ?? '').trim(),
+    linesScanned: Number(r.lines_scanned ?? 0),
+    ...(r.errors !== undefined && r.errors !== null ? { errors: Number(r.errors) } : {}),
+  }));
 }
 
 /** Cuts text to a byte budget so a huge error never breaks the audit insert. */
@@ -54,7 +79,7 @@ export function truncateBytes(text: string, max: number): string {
   return `${cut}...`;
 }
 
-const COLUMNS = ['load_id', 'target_table', 'mode', 'source', 'stage_uris', 'rows_staged', 'rows_inserted', 'rows_updated', 'rows_deleted', 'attempts', 'started_at', 'finished_at', 'duration_ms', 'status', 'error'];
+const COLUMNS = ['load_id', 'target_table', 'mode', 'source', 'stage_uris', 'rows_staged', 'rows_inserted', 'rows_updated', 'rows_deleted', 'attempts', 'started_at', 'finished_at', 'duration_ms', 'status', 'error', 'load_commits'];
 
 export function auditInsertSql(warehouse: Warehouse): string {
   const table = `${quoteIdent(warehouse.auditSchema)}.${quoteIdent('load_audit')}`;
@@ -67,6 +92,7 @@ export function auditParams(r: AuditRecord): unknown[] {
     r.rowsStaged, r.inserted, r.updated, r.deleted, r.attempts,
     r.startedAt.toISOString(), r.finishedAt.toISOString(), r.durationMs, r.status,
     r.error === null ? null : truncateBytes(r.error, 65535),
+    r.loadCommits === null ? null : truncateBytes(JSON.stringify(r.loadCommits), 65535),
   ];
 }
 
@@ -83,11 +109,24 @@ export function ensureAuditTable(warehouse: Warehouse): Promise<void> {
         if (sql.startsWith('COMMENT')) continue;
         await ignoreAlreadyExists(() => warehouse.query(sql));
       }
+      await addMissingColumns(warehouse);
     })();
     done.catch(() => ensured.delete(warehouse));
     ensured.set(warehouse, done);
   }
   return done;
+}
+
+/** Audit tables made by an older upshift lack newer columns: add them (nullable, so old rows stay valid). */
+async function addMissingColumns(warehouse: Warehouse): Promise<void> {
+  const rows = await warehouse.query<{ column_name: string }>(
+    `SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = 'load_audit'`, [warehouse.auditSchema]);
+  const have = new Set(rows.map((r) => String(r.column_name).trim()));
+  if (have.size === 0) return;
+  const table = `${quoteIdent(warehouse.auditSchema)}.${quoteIdent('load_audit')}`;
+  for (const column of ['load_commits']) {
+    if (!have.has(column)) await ignoreAlreadyExists(() => warehouse.query(`ALTER TABLE ${table} ADD COLUMN ${quoteIdent(column)} VARCHAR(65535)`));
+  }
 }
 
 /** Two processes creating the same object at once race in the catalog: the loser's error is harmless. */
@@ -96,6 +135,6 @@ async function ignoreAlreadyExists(fn: () => Promise<unknown>): Promise<void> {
     await fn();
   } catch (err) {
     const code = (err as { code?: string }).code;
-    if (code !== '23505' && code !== '42P06' && code !== '42P07') throw err;
+    if (code !== '23505' && code !== '42P06' && code !== '42P07' && code !== '42701') throw err;
   }
 }

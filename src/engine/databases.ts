@@ -1,5 +1,6 @@
 // The databases users construct. Each is its warehouse plus `table(model)`; subclass them to
-// override warehouse steps (copySql, credentialsSql, decodeError, lockTableSql, ...).
+// override warehouse steps (copySql, credentialsSql, decodeError, lockTableSql, ...). Options
+// may carry load behaviour (hooks, analyze, vacuum) that every load through the database gets.
 import type { TableModel } from '../model/table.js';
 import { LocalStage } from '../stage/index.js';
 import { PgliteWarehouse, type PgliteOptions } from '../warehouse/pglite.js';
@@ -8,29 +9,46 @@ import { RedshiftWarehouse, type RedshiftOptions } from '../warehouse/redshift.j
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BoundTable } from './table.js';
+import { pickBehaviour, type LoadBehaviour } from './hooks.js';
+import { BoundTable, type TableOptions } from './table.js';
+
+export type PostgresDatabaseOptions = PostgresOptions & LoadBehaviour;
+export type RedshiftDatabaseOptions = RedshiftOptions & LoadBehaviour;
 
 export class PostgresDatabase extends PostgresWarehouse {
-  table<T extends TableModel>(model: T): BoundTable<T> {
-    return new BoundTable(this, model);
+  /** Hooks and maintenance applied to every load through this database. */
+  readonly behaviour: LoadBehaviour;
+  constructor(options: PostgresDatabaseOptions) {
+    super(options);
+    this.behaviour = pickBehaviour(options);
+  }
+  table<T extends TableModel>(model: T, options?: TableOptions): BoundTable<T> {
+    return new BoundTable(this, model, this.behaviour, options);
   }
 }
 
 export class RedshiftDatabase extends RedshiftWarehouse {
-  table<T extends TableModel>(model: T): BoundTable<T> {
-    return new BoundTable(this, model);
+  readonly behaviour: LoadBehaviour;
+  constructor(options: RedshiftDatabaseOptions) {
+    super(options);
+    this.behaviour = pickBehaviour(options);
+  }
+  table<T extends TableModel>(model: T, options?: TableOptions): BoundTable<T> {
+    return new BoundTable(this, model, this.behaviour, options);
   }
 }
 
-export type PgliteDatabaseOptions = Omit<PgliteOptions, 'stage'> & { stage?: PgliteOptions['stage'] };
+export type PgliteDatabaseOptions = Omit<PgliteOptions, 'stage'> & { stage?: PgliteOptions['stage'] } & LoadBehaviour;
 
 export class PgliteDatabase extends PgliteWarehouse {
+  readonly behaviour: LoadBehaviour;
   /** Zero setup: without a stage, files are staged in a fresh temp folder. */
   constructor(options: PgliteDatabaseOptions = {}) {
     super({ ...options, stage: options.stage ?? new LocalStage({ dir: mkdtempSync(join(tmpdir(), 'upshift-stage-')) }) });
+    this.behaviour = pickBehaviour(options);
   }
-  table<T extends TableModel>(model: T): BoundTable<T> {
-    return new BoundTable(this, model);
+  table<T extends TableModel>(model: T, options?: TableOptions): BoundTable<T> {
+    return new BoundTable(this, model, this.behaviour, options);
   }
 }
 

@@ -1,9 +1,12 @@
 export { PostgresDatabase, RedshiftDatabase, PgliteDatabase } from './databases.js';
-export type { PgliteDatabaseOptions } from './databases.js';
+export type { PgliteDatabaseOptions, PostgresDatabaseOptions, RedshiftDatabaseOptions } from './databases.js';
 export { BoundTable } from './table.js';
+export type { TableOptions } from './table.js';
 export { runLoad } from './load.js';
-export type { LoadOptions, LoadResult } from './load.js';
+export type { LoadOptions, LoadResult, FailedLoadError } from './load.js';
 export { buildLoadPlan } from './plan.js';
 export type { LoadMode, PlanInput } from './plan.js';
-export { auditModel, ensureAuditTable } from './audit.js';
-export type { AuditRecord, AuditStatus } from './audit.js';
+export { auditModel, ensureAuditTable, decodeLoadCommits } from './audit.js';
+export type { AuditRecord, AuditStatus, LoadCommit } from './audit.js';
+export { LoadVetoedError, mergeBehaviour } from './hooks.js';
+export type { LoadHooks, LoadBehaviour, BeforeLoadContext, HookFailure, MaintenanceOutcome } from './hooks.js';

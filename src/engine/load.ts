@@ -1,14 +1,17 @@
-// One load, end to end: prepare the source (validate + stage), run the plan as one transaction,
-// and record the audit row — in the same transaction on success, on its own after a failure.
+// One load, end to end: beforeLoad hooks (may veto), prepare the source (validate + stage), run
+// the plan as one transaction, and record the audit row — in the same transaction on success, on
+// its own after a failure. Then, outside the transaction: maintenance (VACUUM / ANALYZE) after a
+// success, and afterLoad hooks either way.
 import { newLoadId } from '../stage/index.js';
 import type { Progress } from '../stage/types.js';
 import type { TableModel } from '../model/table.js';
 import type { Source } from '../sources/types.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
-import { auditInsertSql, auditParams, ensureAuditTable, type AuditRecord } from './audit.js';
+import { auditInsertSql, auditParams, decodeLoadCommits, ensureAuditTable, type AuditRecord, type LoadCommit } from './audit.js';
+import { hookList, runAfterLoad, runBeforeLoad, runMaintenance, type HookFailure, type LoadBehaviour, type MaintenanceOutcome } from './hooks.js';
 import { buildLoadPlan, type LoadMode } from './plan.js';
 
-export interface LoadOptions {
+export interface LoadOptions extends LoadBehaviour {
   mode?: LoadMode;
   /** Files without load order: duplicates on the upsert key keep the row with the greatest value here. */
   orderBy?: string;
@@ -33,7 +36,16 @@ export interface LoadResult {
   manifestUri: string;
   attempts: number;
   durationMs: number;
+  /** Redshift: per file, what stl_load_commits recorded. */
+  loadCommits: LoadCommit[] | null;
+  /** VACUUM / ANALYZE after the load, when asked for. */
+  maintenance: MaintenanceOutcome[];
+  /** afterLoad hooks that threw (the load stands; each was also reported to onHookError or console.warn). */
+  hookErrors: HookFailure[];
 }
+
+/** The error a failed load throws carries the afterLoad hooks' failures too. */
+export type FailedLoadError = Error & { auditError?: unknown; hookErrors?: HookFailure[] };
 
 export async function runLoad(warehouse: Warehouse, model: TableModel, source: Source, options: LoadOptions = {}): Promise<LoadResult> {
   const mode = options.mode ?? 'upsert';
@@ -43,6 +55,7 @@ export async function runLoad(warehouse: Warehouse, model: TableModel, source: S
     loadId, table: model.qualifiedName, mode, source: safeDescribe(source), stageUris: [],
     rowsStaged: null, inserted: null, updated: null, deleted: null, attempts: 0,
     startedAt, finishedAt: startedAt, durationMs: 0, status: 'succeeded', error: null,
+    manifestUri: null, loadCommits: null, timings: { stageMs: null, loadMs: null }, cause: null,
   };
   const finish = (counts: Record<string, number>) => {
     record.finishedAt = new Date();
@@ -53,45 +66,63 @@ export async function runLoad(warehouse: Warehouse, model: TableModel, source: S
     record.inserted = total - record.updated;
     record.deleted = counts.deleted ?? 0;
   };
+  let result: LoadResult;
+  let loadStarted = 0;
   try {
     if (mode === 'upsert' && model.options.upsertKey.length === 0) {
       throw new Error(`upsert into ${model.qualifiedName} needs an upsertKey in its model (defineTable(..., { upsertKey: ['id'] })); use mode 'append' or 'replace' otherwise`);
     }
+    await runBeforeLoad(hookList(options.hooks), { loadId, table: model.qualifiedName, model, mode, source: record.source });
     await ensureAuditTable(warehouse);
     const prepared = await source.prepare({
       model, stage: warehouse.stage, binary: warehouse.binary, dialect: warehouse.dialect, loadId,
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     });
     record.stageUris = prepared.staged.files.map((f) => f.uri);
+    record.manifestUri = prepared.staged.manifestUri;
+    loadStarted = Date.now();
+    record.timings.stageMs = loadStarted - startedAt.getTime();
     const plan = buildLoadPlan({
       warehouse, model, mode, loadId, prepared,
       ...(options.orderBy !== undefined ? { orderBy: options.orderBy } : {}),
-      auditRow: { sql: auditInsertSql(warehouse), params: (counts) => { finish(counts); return auditParams(record); } },
+      auditRow: { sql: auditInsertSql(warehouse), params: (counts) => { finish(counts); record.timings.loadMs = Date.now() - loadStarted; return auditParams(record); } },
+      onLoadCommits: (rows) => { record.loadCommits = decodeLoadCommits(rows); },
     });
-    const result = await warehouse.runPlan(plan);
-    record.attempts = result.attempts;
-    return {
+    const planResult = await warehouse.runPlan(plan);
+    record.attempts = planResult.attempts;
+    record.timings.loadMs = Date.now() - loadStarted;
+    result = {
       loadId, table: model.qualifiedName, mode,
       staged: record.rowsStaged ?? 0, inserted: record.inserted ?? 0, updated: record.updated ?? 0, deleted: record.deleted ?? 0,
-      duplicates: result.counts.duplicates ?? 0,
+      duplicates: planResult.counts.duplicates ?? 0,
       stageUris: record.stageUris, manifestUri: prepared.staged.manifestUri,
-      attempts: result.attempts, durationMs: record.durationMs,
+      attempts: planResult.attempts, durationMs: record.durationMs,
+      loadCommits: record.loadCommits, maintenance: [], hookErrors: [],
     };
   } catch (err) {
     record.status = 'failed';
     record.error = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+    record.cause = err;
     record.rowsStaged = record.inserted = record.updated = record.deleted = null;
+    record.loadCommits = null;
     record.finishedAt = new Date();
     record.durationMs = record.finishedAt.getTime() - startedAt.getTime();
+    if (loadStarted) record.timings.loadMs = Date.now() - loadStarted;
     // Outside the rolled-back transaction. If even this fails (the database is gone), the load error still wins.
     try {
       await ensureAuditTable(warehouse);
       await warehouse.query(auditInsertSql(warehouse), auditParams(record));
     } catch (auditErr) {
-      if (err instanceof Error) (err as Error & { auditError?: unknown }).auditError = auditErr;
+      if (err instanceof Error) (err as FailedLoadError).auditError = auditErr;
     }
+    const hookErrors = await runAfterLoad(options, record);
+    if (hookErrors.length && err instanceof Error) (err as FailedLoadError).hookErrors = hookErrors;
     throw err;
   }
+  // Committed: nothing from here on fails the load.
+  result.maintenance = await runMaintenance(warehouse, model, options);
+  result.hookErrors = await runAfterLoad(options, record);
+  return result;
 }
 
 function safeDescribe(source: Source): string {

@@ -23,6 +23,8 @@ export interface PlanInput {
   orderBy?: string;
   /** The success audit row, computed from the step counts once they are known. */
   auditRow?: { sql: string; params: (counts: Record<string, number>) => unknown[] };
+  /** Receives the rows of the warehouse's loadCommitsSql() (Redshift), read right after COPY. */
+  onLoadCommits?: (rows: Record<string, unknown>[]) => void;
 }
 
 const q = quoteIdent;
@@ -92,6 +94,9 @@ export function buildLoadPlan(input: PlanInput): LoadPlan {
     { kind: 'sql', sql: w.createTempTableSql(stage, model, fileColumns, prepared.ordered) },
     { kind: 'copy', table: { name: stage }, columns: copyColumns, load: prepared.staged, format: prepared.format, label: 'staged', ...(prepared.read ? { read: prepared.read } : {}) },
   ];
+  // Right after COPY, in its session: pg_last_copy_id() still names it (Redshift's stl_load_commits).
+  const commits = w.loadCommitsSql();
+  if (commits && input.onLoadCommits) steps.push({ kind: 'sql', sql: commits, onRows: input.onLoadCommits });
   const analyze = w.analyzeTempSql(stage);
   if (analyze) steps.push({ kind: 'sql', sql: analyze });
   if (mode === 'upsert') {

@@ -5,13 +5,23 @@ import type { TableModel } from '../model/table.js';
 import { fromInMemory, type RowInput } from '../sources/in-memory.js';
 import type { Source } from '../sources/types.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
+import { mergeBehaviour, type LoadBehaviour } from './hooks.js';
 import { runLoad, type LoadOptions, type LoadResult } from './load.js';
 
+/** What `db.table(model, options)` takes: hooks and maintenance for every load through this binding. */
+export type TableOptions = LoadBehaviour;
+
 export class BoundTable<T extends TableModel> {
+  /** The database's and this binding's behaviour, merged (hooks: the database's first). */
+  readonly behaviour: LoadBehaviour;
+
   constructor(
     readonly warehouse: Warehouse,
     readonly model: T,
-  ) {}
+    ...behaviours: Array<LoadBehaviour | undefined>
+  ) {
+    this.behaviour = mergeBehaviour(...behaviours);
+  }
 
   /** Last write wins on the model's upsertKey; duplicates in the batch keep the last row. */
   upsert(rows: RowInput<T>, options: Omit<LoadOptions, 'mode'> = {}): Promise<LoadResult> {
@@ -30,7 +40,8 @@ export class BoundTable<T extends TableModel> {
 
   /** Loads any source (mode defaults to upsert). */
   loadFrom(source: Source, options: LoadOptions = {}): Promise<LoadResult> {
-    return runLoad(this.warehouse, this.model, source, options);
+    const { hooks: _h, onHookError: _e, analyze: _a, vacuum: _v, log: _l, ...rest } = options;
+    return runLoad(this.warehouse, this.model, source, { ...rest, ...mergeBehaviour(this.behaviour, options) });
   }
 
   /** CREATE SCHEMA / TABLE IF NOT EXISTS from the model (with comments). */

@@ -1,5 +1,7 @@
 export { Warehouse, ORDINAL_COLUMN } from './warehouse.js';
-export type { Session, QueryResult, CopyStep, RetryOptions, WarehouseOptions } from './warehouse.js';
+export type { Session, QueryResult, CopyStep, RetryOptions, WarehouseOptions, VacuumMode } from './warehouse.js';
+export { compileUnloadQuery, inlineParameters, unloadCopyFormat } from '../toolbox/index.js';
+export type { UnloadQuery, CompilableQuery, SqlWithParams, UnloadOptions, UnloadResult, UnloadFormat, UnloadedFile, ExportField, QueryExporter } from '../toolbox/index.js';
 export { PostgresWarehouse, PgSession } from './postgres.js';
 export type { PostgresOptions } from './postgres.js';
 export { PgliteWarehouse } from './pglite.js';
