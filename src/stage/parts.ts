@@ -78,9 +78,15 @@ export async function writeRowParts(
 ): Promise<{ files: StagedFile[]; rows: number }> {
   const totals: Totals = { bytes: 0 };
   const all: OpenPart[] = [];
-  let failWith!: (e: unknown) => void;
-  const failure = new Promise<never>((_, reject) => (failWith = reject));
+  let rejectFailure!: (e: unknown) => void;
+  const failure = new Promise<never>((_, reject) => (rejectFailure = reject));
   failure.catch(() => {});
+  // Also kept as a value, so the row loop stops at its next chunk even when no write waits.
+  let failed: { error: unknown } | undefined;
+  const failWith = (error: unknown) => {
+    failed ??= { error };
+    rejectFailure(error);
+  };
 
   let group: OpenPart[] = [];
   let groupBase = 0; // part index of the group's first part
@@ -101,6 +107,7 @@ export async function writeRowParts(
   };
 
   const write = async (part: OpenPart, text: string): Promise<void> => {
+    if (failed) throw failed.error;
     if (!part.input.write(Buffer.from(text))) await Promise.race([once(part.input, 'drain'), failure]);
   };
 

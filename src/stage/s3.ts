@@ -29,7 +29,10 @@ export interface S3StageOptions extends PartOptions {
   forcePathStyle?: boolean;
   /** Extra S3Client settings when upshift creates the client. */
   clientConfig?: S3ClientConfig;
-  /** Multipart upload part size in bytes (S3's minimum 5 MiB; default 8 MiB). */
+  /**
+   * Multipart upload part size in bytes (default and minimum 5 MiB, S3's minimum). Memory: each
+   * file being written holds up to about two of these, and `slices` files are written at once.
+   */
   uploadPartBytes?: number;
   /**
    * Upload parts in flight per staged file (default 1). Files of a group upload at once
@@ -210,7 +213,7 @@ export class S3Stage extends StageBase {
         ...(options.endpoint ? { endpoint: options.endpoint } : {}),
         ...(options.forcePathStyle !== undefined ? { forcePathStyle: options.forcePathStyle } : {}),
       });
-    const partSize = options.uploadPartBytes ?? 8 * 1024 * 1024;
+    const partSize = options.uploadPartBytes ?? MIN_UPLOAD_PART;
     if (!Number.isInteger(partSize) || partSize < MIN_UPLOAD_PART) {
       throw new RangeError(`uploadPartBytes must be an integer of at least 5 MiB (${MIN_UPLOAD_PART}), S3's minimum part size; got ${partSize}`);
     }

@@ -98,6 +98,7 @@ export abstract class StageBase implements Stage {
       await discardAll(written.map((w) => ({ sink: w.sink, input: w.input, settled: w.settled })));
       throw err;
     }
+    if (staged.length === 0) throw new Error('writeFiles got no files: a load needs at least one (Redshift refuses an empty manifest)');
     const manifestUri = await this.commitManifest(dir, staged);
     const compression: Compression = /\.gz$/i.test(options.extension) ? 'gzip' : 'none';
     return { loadId, target: options.target, files: staged, manifestUri, bytes: sum(staged), compression };

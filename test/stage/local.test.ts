@@ -1,6 +1,6 @@
 // LocalStage against real files: layout, manifest, part groups, small loads, failures that
 // leave nothing behind, list/read/delete, writeFiles.
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
@@ -163,6 +163,18 @@ describe('LocalStage', () => {
     expect(load.files[1]!.uri.endsWith('/part-00001.csv')).toBe(true);
     expect((await stage.readManifest(load.manifestUri)).entries.map((e) => e.meta?.content_length)).toEqual([a.length, b.length]);
     await expect(stage.writeFiles([], { target, extension: 'csv' })).rejects.toThrow(/must start with a dot/);
+    await expect(stage.writeFiles([], { target, extension: '.csv' })).rejects.toThrow(/got no files/);
+  });
+
+  it('a storage failure names the file it was writing', async () => {
+    const blocker = join(tmp.dir, 'not-a-folder');
+    writeFileSync(blocker, 'x');
+    const stage = new LocalStage({ dir: blocker });
+    const loadId = newLoadId();
+    const err = await stage.writeRows(rows(10), opts({ loadId })).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UpshiftStageError);
+    expect(err).toMatchObject({ operation: 'write', key: join(loadFolder(stage, loadId), 'part-00000.csv.gz') });
+    expect((err as Error).message).toMatch(/ENOTDIR/);
   });
 
   it('refuses load ids it could not find again, and bad tuning', async () => {
