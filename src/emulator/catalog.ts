@@ -9,7 +9,7 @@ export const CATALOG_REL = '__upshift_rel__';
 export const CATALOG_ATTS = '__upshift_atts__';
 export const CATALOG_PARENT = '__upshift_parent__';
 
-const CATALOG_VERSION = 5;
+const CATALOG_VERSION = 6;
 
 export const REDSHIFT_VERSION =
   'PostgreSQL 8.0.2 on i686-pc-linux-gnu, compiled by GCC gcc (GCC) 3.4.2 20041017 (Red Hat 3.4.2-6.fc3), Redshift 1.0.77467';
@@ -17,7 +17,7 @@ export const REDSHIFT_VERSION =
 export const ENCODINGS = ['none', 'raw', 'bytedict', 'delta', 'delta32k', 'lzo', 'mostly8', 'mostly16', 'mostly32',
   'runlength', 'text255', 'text32k', 'zstd', 'az64'];
 
-function catalogSql(s: string, attrColumns: string[]): string {
+function catalogSql(s: string, attrColumns: string[], classColumns: string[]): string {
   const S = qi(s);
   const encArray = `array[${ENCODINGS.map((e) => `'${e}'`).join(',')}]`;
   return `
@@ -60,6 +60,15 @@ create or replace view ${S}.pg_attribute as select ${attrColumns.map((c) => `a.$
   coalesce(c.is_distkey, false) as attisdistkey, coalesce(c.sortkey_ord, 0) as attsortkeyord,
   coalesce(array_position(${encArray}, c.encoding) - 1, 0) as attencodingtype
   from pg_catalog.pg_attribute a left join ${S}.columns c on c.relid = a.attrelid and c.attname = a.attname;
+create or replace view ${S}.sys_load_detail as select userid as user_id, query as query_id, filename::char(1280) as file_name,
+  0::bigint as bytes_scanned, lines_scanned::bigint as lines_scanned, errors::bigint as errors, 'COMPLETED'::char(20) as status,
+  curtime as record_time, curtime as start_time, curtime as end_time from ${S}.load_commits;
+create or replace view ${S}.pg_class as select ${classColumns.map((c) => `c.${qi(c)}`).join(', ')},
+  (case coalesce(t.diststyle, 'AUTO') when 'EVEN' then 0 when 'KEY' then 1 when 'ALL' then 8 else 10 end)::int as reldiststyle
+  from pg_catalog.pg_class c left join ${S}.tables t on t.relid = c.oid;
+create or replace view ${S}.svv_tables as select table_catalog, table_schema, table_name, table_type,
+  obj_description((quote_ident(table_schema) || '.' || quote_ident(table_name))::regclass, 'pg_class') as remarks
+  from information_schema.tables where table_schema not in ('pg_catalog', 'information_schema', ${qiLit(s)});
 create or replace view ${S}.pg_table_def as
   select n.nspname as schemaname, c.relname as tablename, a.attname as "column",
     coalesce(col.rs_type, format_type(a.atttypid, a.atttypmod))::text as type,
@@ -77,7 +86,7 @@ create or replace view ${S}.svv_columns as
       as character_maximum_length,
     ic.numeric_precision, ic.numeric_precision_radix, ic.numeric_scale, ic.datetime_precision, ic.interval_type,
     ic.interval_precision, ic.character_set_catalog, ic.character_set_schema, ic.character_set_name,
-    ic.collation_catalog, ic.collation_schema, ic.collation_name, ic.domain_name, null::text as remarks
+    ic.collation_catalog, ic.collation_schema, ic.collation_name, ic.domain_name, col_description(c.oid, ic.ordinal_position::int) as remarks
   from information_schema.columns ic
   join pg_catalog.pg_namespace n on n.nspname = ic.table_schema
   join pg_catalog.pg_class c on c.relnamespace = n.oid and c.relname = ic.table_name
@@ -127,11 +136,13 @@ export async function ensureCatalog(url: string, schema: string): Promise<void> 
       const attrs = await client.query<{ attname: string }>(
         `select attname from pg_attribute where attrelid = 'pg_catalog.pg_attribute'::regclass and attnum > 0
            and atttypid <> 'anyarray'::regtype order by attnum`);
-      for (const v of ['stl_load_errors', 'sys_load_error_detail', 'stl_load_commits', 'pg_attribute', 'pg_table_def',
+      for (const v of ['stl_load_errors', 'sys_load_error_detail', 'stl_load_commits', 'sys_load_detail', 'pg_attribute', 'pg_class', 'svv_tables', 'pg_table_def',
         'svv_all_columns', 'svv_columns', 'svv_table_info']) {
         await client.query(`drop view if exists ${qi(schema)}.${qi(v)} cascade`);
       }
-      await client.query(catalogSql(schema, attrs.rows.map((r) => r.attname)));
+      const cls = await client.query<{ attname: string }>(
+        `select attname from pg_attribute where attrelid = 'pg_catalog.pg_class'::regclass and attnum > 0 order by attnum`);
+      await client.query(catalogSql(schema, attrs.rows.map((r) => r.attname), cls.rows.map((r) => r.attname)));
       await client.query(`delete from ${qi(schema)}.meta`);
       await client.query(`insert into ${qi(schema)}.meta values ($1)`, [CATALOG_VERSION]);
     }

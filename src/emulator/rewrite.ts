@@ -14,8 +14,8 @@ export type Step =
   | { kind: 'alter'; sql: string }
   | { kind: 'implicitCommit'; sql: string };
 
-const RELATIONS = ['stl_load_errors', 'sys_load_error_detail', 'stl_load_commits', 'svv_table_info', 'svv_columns',
-  'svv_all_columns', 'pg_table_def'];
+const RELATIONS = ['stl_load_errors', 'sys_load_error_detail', 'stl_load_commits', 'sys_load_detail', 'svv_table_info',
+  'svv_columns', 'svv_all_columns', 'svv_tables', 'pg_table_def'];
 
 export interface RewriteContext { schema: string; lastCopyId: number; slices: number; caseSensitive: boolean }
 
@@ -56,6 +56,7 @@ export function rewriteText(sql: string, ctx: RewriteContext): string {
   const sig = significant(tokens);
   const S = quoteIdent(ctx.schema);
   const needsAttr = sig.some((t) => isWord(t, 'attisdistkey', 'attsortkeyord', 'attencodingtype'));
+  const needsClass = sig.some((t) => isWord(t, 'reldiststyle'));
   // pg_table_def has a column named notnull, a keyword in Postgres: quote it there.
   const tableDef = sig.some((t) => isWord(t, 'pg_table_def'));
   const replace = new Map<Token, string>();
@@ -85,6 +86,7 @@ export function rewriteText(sql: string, ctx: RewriteContext): string {
     else if (!call && RELATIONS.includes(t.value)) out = `${S}.${t.value}`;
     else if (!call && t.value === 'stv_slices') out = `${S}.stv_slices(${ctx.slices})`;
     else if (!call && t.value === 'pg_attribute' && needsAttr) out = `${S}.pg_attribute`;
+    else if (!call && t.value === 'pg_class' && needsClass) out = `${S}.pg_class`;
     if (out === undefined) continue;
     replace.set(t, out);
     if (qualifiedByCatalog) { drop.add(sig[i - 1]!); drop.add(sig[i - 2]!); }
