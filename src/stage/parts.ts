@@ -91,7 +91,6 @@ export async function writeRowParts(
   let group: OpenPart[] = [];
   let groupBase = 0; // part index of the group's first part
   let rowInGroup = 0;
-  let groupStart = 0; // totals.bytes when the group opened
   let rolling = false;
   let held: string[] = [];
   let rowCount = 0;
@@ -116,7 +115,9 @@ export async function writeRowParts(
     part.pending = '';
     await write(part, text);
     o.onProgress?.({ rows: rowCount, bytes: totals.bytes });
-    if (totals.bytes - groupStart >= o.partBytes * o.slices) rolling = true;
+    let groupBytes = 0;
+    for (const p of group) groupBytes += p.bytes;
+    if (groupBytes >= o.partBytes * o.slices) rolling = true;
   };
 
   // route/accept return a promise only when they must wait (a chunk went out), so a sync
@@ -133,7 +134,12 @@ export async function writeRowParts(
   const closeGroup = async (): Promise<void> => {
     const closing = group;
     if (closing.length === 0) return;
-    for (const part of closing) if (part.pending) await write(part, part.pending), (part.pending = '');
+    for (const part of closing) {
+      if (part.pending === '') continue;
+      const text = part.pending;
+      part.pending = '';
+      await write(part, text);
+    }
     for (const part of closing) part.input.end();
     // At most two groups in flight: wait for the one before before moving on.
     await Promise.race([previousClose, failure]);
@@ -142,7 +148,6 @@ export async function writeRowParts(
     groupBase += closing.length;
     group = [];
     rowInGroup = 0;
-    groupStart = totals.bytes;
   };
 
   const startNextGroup = async (): Promise<void> => {
