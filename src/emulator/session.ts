@@ -35,6 +35,10 @@ export class ClientSession implements SessionState {
   /** While the emulator runs a multi-step query: ReadyForQuery is held back, errors noted. */
   private stepMode = false;
   private stepFailed = false;
+  /** Extended protocol: an error came back since the last Sync. */
+  private extendedFailed = false;
+  /** Extended protocol: catalog entries of a CREATE TABLE, recorded once its Sync is answered. */
+  private pendingCatalog: { statements: string[]; table: string; parent: string | undefined } | undefined;
 
   constructor(private readonly socket: Socket, private readonly ctx: EmulatorContext) {}
 
@@ -79,6 +83,7 @@ export class ClientSession implements SessionState {
   private relay(f: Frame): void {
     if (f.type === 'E') {
       if (this.stepMode) this.stepFailed = true;
+      else this.extendedFailed = true;
       this.toClient(this.rewordError(f.frame));
       return;
     }
@@ -263,7 +268,9 @@ export class ClientSession implements SessionState {
         break;
       case 'create':
         try {
-          sql = parseCreateTable(step.sql).pgSql;
+          const ddl = parseCreateTable(step.sql);
+          sql = ddl.pgSql;
+          this.pendingCatalog = { statements: catalogStatements(ddl, this.ctx.schema), table: ddl.table, parent: ddl.likeParent };
         } catch (err) {
           this.pendingError = err instanceof RedshiftError ? err.fields() : { S: 'ERROR', C: 'XX000', M: String(err) };
           return;
@@ -301,7 +308,16 @@ export class ClientSession implements SessionState {
       return;
     }
     this.unsynced = 0;
+    this.extendedFailed = false;
     this.backend.forward(frame, true);
+    const pending = this.pendingCatalog;
+    this.pendingCatalog = undefined;
+    if (pending) {
+      await this.backend.whenIdle();
+      if (!this.extendedFailed && this.backend.txStatus !== 'E') {
+        await this.writeCatalog(pending.statements, pending.table, pending.parent).catch(() => {});
+      }
+    }
   }
 }
 

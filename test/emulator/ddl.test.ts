@@ -204,4 +204,13 @@ describe('Redshift CREATE TABLE and the catalog views', () => {
     await f.client.query('alter table alt alter diststyle even');
     expect((await f.client.query(`select diststyle from svv_table_info where "table" = 'alt'`)).rows[0].diststyle).toBe('EVEN');
   });
+
+  it('records a Redshift CREATE TABLE sent through the extended protocol', async () => {
+    await f.client.query({ text: 'create table ext_t (id int distkey, v varchar(max)) sortkey (id)', values: [], queryMode: 'extended' } as never);
+    const r = await f.client.query(`select "column", type, distkey, sortkey from pg_table_def where tablename = 'ext_t' order by 1`);
+    expect(r.rows).toEqual([
+      { column: 'id', type: 'integer', distkey: true, sortkey: 1 },
+      { column: 'v', type: 'character varying(65535)', distkey: false, sortkey: 0 },
+    ]);
+  });
 });

@@ -68,6 +68,36 @@ describe('transactions as on Redshift', () => {
   });
 });
 
+describe('snapshot isolation (isolation: \'snapshot\')', () => {
+  it('reports a write-write conflict as error 1023', async () => {
+    const { startRedshiftEmulator } = await import('../../src/emulator/index.js');
+    const pg = (await import('pg')).default;
+    const emu = await startRedshiftEmulator({ postgres: f.schema.url, isolation: 'snapshot' });
+    const a = new pg.Client(emu.url);
+    const b = new pg.Client(emu.url);
+    try {
+      await a.connect();
+      await b.connect();
+      const t = `"${f.schema.schema}".snap`;
+      await a.query(`create table ${t} (id int, v int); insert into ${t} values (1, 0)`);
+      await a.query('begin');
+      expect((await a.query('show transaction_isolation')).rows[0].transaction_isolation).toBe('repeatable read');
+      await b.query('begin');
+      await b.query(`select * from ${t}`);
+      await a.query(`update ${t} set v = 1 where id = 1`);
+      const pending = b.query(`update ${t} set v = 2 where id = 1`).then(() => undefined, (err: unknown) => err as { message: string; code: string });
+      await a.query('commit');
+      const e = await pending;
+      expect(e).toMatchObject({ message: '1023', code: 'XX000' });
+      await b.query('rollback');
+    } finally {
+      await a.end();
+      await b.end();
+      await emu.close();
+    }
+  });
+});
+
 describe('statements Redshift refuses', () => {
   it('INSERT ... ON CONFLICT', async () => {
     await f.client.query('create table r (id int primary key)');
