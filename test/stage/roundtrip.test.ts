@@ -4,7 +4,8 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRowValidator, createTableStatements, defineTable, loadColumns, qualifiedTable, t, type InsertRow, type JsonValue, type NormalizedValue, type TableModel } from '../../src/model/index.js';
-import { encodeCsvChunks, LocalStage, type BinaryDialect } from '../../src/stage/index.js';
+import { encodeCsvChunks, LocalStage, S3Stage, type BinaryDialect } from '../../src/stage/index.js';
+import { TEST_BUCKET, testS3Client } from '../helpers/s3.js';
 import { encodeCsvChunksWithCsvStringify } from '../../src/stage/csv-stringify.js';
 import { createTestSchema, type TestSchema } from '../helpers/pg.js';
 import { copyChunksIntoPostgres, copyLoadIntoPostgres, tempDir } from './support.js';
@@ -156,7 +157,7 @@ afterAll(async () => {
   tmp?.remove();
 });
 
-type Writer = 'stage' | 'chunks' | 'csv-stringify';
+type Writer = 'stage' | 's3-stage' | 'chunks' | 'csv-stringify';
 
 /** Stages or encodes `rows`, COPYs them into Postgres, reads them back and compares. */
 async function roundTrip(rows: Array<InsertRow<Model>>, writer: Writer, binary: BinaryDialect, slices = 1): Promise<void> {
@@ -169,8 +170,11 @@ async function roundTrip(rows: Array<InsertRow<Model>>, writer: Writer, binary: 
   try {
     await client.query(`TRUNCATE ${table}`);
     const opts = { columns: specs, columnNames: names, ordinal: true, binary };
-    if (writer === 'stage') {
-      const stage = new LocalStage({ dir: tmp.dir, slices, partBytes: 1024 });
+    if (writer === 'stage' || writer === 's3-stage') {
+      const stage =
+        writer === 'stage'
+          ? new LocalStage({ dir: tmp.dir, slices, partBytes: 1024 })
+          : new S3Stage({ basePath: `s3://${TEST_BUCKET}/${db.schema}`, client: testS3Client(), slices, partBytes: 1024 });
       const load = await stage.writeRows(normalized, { ...opts, target: model });
       expect(load.rows).toBe(rows.length);
       await copyLoadIntoPostgres(client, stage, load, table, [...names, ORD]);
@@ -205,7 +209,7 @@ const nastyRows = (): Array<InsertRow<Model>> => [
 ];
 
 describe('round trip through Postgres COPY (FORMAT csv, NULL \'\\N\')', () => {
-  for (const writer of ['stage', 'chunks', 'csv-stringify'] as const) {
+  for (const writer of ['stage', 's3-stage', 'chunks', 'csv-stringify'] as const) {
     it(`${writer}: the nasty values come back exactly`, async () => {
       await roundTrip(nastyRows(), writer, 'postgres', 3);
     });
