@@ -1,4 +1,5 @@
 // `upshift emulator --port 5439 --postgres URL --s3-endpoint URL`: the code the CLI calls.
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { startRedshiftEmulator, type RedshiftEmulator } from './server.js';
 
@@ -9,10 +10,12 @@ export interface EmulatorCliOptions {
   s3Endpoint?: string;
   s3Region?: string;
   slices: number;
+  tlsKey?: string;
+  tlsCert?: string;
 }
 
 export const EMULATOR_USAGE = `usage: upshift emulator [--port 5439] [--host 127.0.0.1] --postgres URL [--s3-endpoint URL]
-                       [--s3-region us-east-1] [--slices 2]
+                       [--s3-region us-east-1] [--slices 2] [--tls-key key.pem --tls-cert cert.pem]
   --postgres defaults to $DATABASE_URL; S3 credentials come from the usual AWS environment variables.`;
 
 /** Parses the emulator's command-line arguments (without the leading `emulator`). */
@@ -26,6 +29,8 @@ export function parseEmulatorArgs(argv: string[], env: NodeJS.ProcessEnv = proce
       's3-endpoint': { type: 'string' },
       's3-region': { type: 'string' },
       slices: { type: 'string', default: '2' },
+      'tls-key': { type: 'string' },
+      'tls-cert': { type: 'string' },
     },
     strict: true,
   });
@@ -38,6 +43,9 @@ export function parseEmulatorArgs(argv: string[], env: NodeJS.ProcessEnv = proce
   const out: EmulatorCliOptions = { port, host: values.host!, postgres, slices };
   if (values['s3-endpoint']) out.s3Endpoint = values['s3-endpoint'];
   if (values['s3-region']) out.s3Region = values['s3-region'];
+  if (Boolean(values['tls-key']) !== Boolean(values['tls-cert'])) throw new Error('--tls-key and --tls-cert go together');
+  if (values['tls-key']) out.tlsKey = values['tls-key'];
+  if (values['tls-cert']) out.tlsCert = values['tls-cert'];
   return out;
 }
 
@@ -52,6 +60,7 @@ export async function runEmulatorCli(argv: string[], log: (line: string) => void
     host: o.host,
     postgres: o.postgres,
     slices: o.slices,
+    ...(o.tlsKey && o.tlsCert ? { tls: { key: readFileSync(o.tlsKey), cert: readFileSync(o.tlsCert) } } : {}),
     s3: {
       ...(o.s3Endpoint ? { endpoint: o.s3Endpoint } : {}),
       ...(o.s3Region ? { region: o.s3Region } : {}),

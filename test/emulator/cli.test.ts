@@ -12,6 +12,7 @@ describe('emulator CLI entry', () => {
     expect(() => parseEmulatorArgs([], {})).toThrow(/--postgres URL is required/);
     expect(() => parseEmulatorArgs(['--port', 'x', '--postgres', 'p'], {})).toThrow(/not a port/);
     expect(() => parseEmulatorArgs(['--bogus'], {})).toThrow();
+    expect(() => parseEmulatorArgs(['--postgres', 'p', '--tls-key', 'k.pem'], {})).toThrow(/go together/);
   });
 
   it('starts an emulator a client can query', async () => {
