@@ -1,0 +1,114 @@
+// upshift.config.ts: `export default defineConfig({ database, stage, models, ... })`. Loaded at
+// run time with tsx (TypeScript without a build step). Every setting has an environment
+// variable or a flag too; a flag wins over the environment, the environment over the file.
+import { access } from 'node:fs/promises';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Stage } from '../stage/types.js';
+import { CliError, ExitCode } from './exit-codes.js';
+
+export interface UpshiftCliConfig {
+  /** The database: a connection string (env UPSHIFT_DATABASE_URL, flag --database-url). */
+  database?: string;
+  /** 'postgres' or 'redshift'; default: asked from the server (`select version()`). */
+  dialect?: 'postgres' | 'redshift';
+  /** Where `upshift load` stages files (a LocalStage or S3Stage). */
+  stage?: Stage;
+  /** The models folder: codegen writes it, `codegen --check` and migrations read it. Default './models'. */
+  models?: string;
+  codegen?: {
+    /** Schemas to generate models for (flag --schema). Default ['public']. */
+    schemas?: string[];
+    /** Table-name globs, comma-separated (flag --tables), e.g. 'orders_*,customers'. */
+    tables?: string;
+    /** Module the models import from. Default 'upshift'. */
+    importFrom?: string;
+  };
+  migrations?: {
+    /** Folder of migration files. Default './migrations'. */
+    dir?: string;
+    /** Schema of upshift_migrations and upshift_migration_lock. Default 'upshift'. */
+    schema?: string;
+    /** Run each batch in one transaction (default true). */
+    transactional?: boolean;
+    /** How long `migrate up|down` waits for another run's lock. Default 600000 (10 min). */
+    lockTimeoutMs?: number;
+  };
+  /** Schema of the load_audit table (default 'upshift'). */
+  auditSchema?: string;
+  /** Redshift-only settings for `upshift load` (COPY credentials). */
+  redshift?: { iamRole?: string; region?: string; serverless?: boolean; credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string } };
+}
+
+/** Types the config file: `export default defineConfig({ ... })`. */
+export function defineConfig(config: UpshiftCliConfig): UpshiftCliConfig {
+  return config;
+}
+
+export const CONFIG_FILES = ['upshift.config.ts', 'upshift.config.mts', 'upshift.config.js', 'upshift.config.mjs'];
+
+const exists = (p: string) => access(p).then(() => true, () => false);
+
+/** Finds and imports the config: --config, else $UPSHIFT_CONFIG, else upshift.config.* in cwd. */
+export async function loadConfig(explicit: string | undefined, cwd: string, env: NodeJS.ProcessEnv): Promise<{ config: UpshiftCliConfig; file?: string }> {
+  const named = explicit ?? env.UPSHIFT_CONFIG;
+  let file: string | undefined;
+  if (named) {
+    file = path.resolve(cwd, named);
+    if (!(await exists(file))) throw new CliError(`config file ${file} does not exist`, ExitCode.CONFIG);
+  } else {
+    for (const name of CONFIG_FILES) {
+      if (await exists(path.join(cwd, name))) {
+        file = path.join(cwd, name);
+        break;
+      }
+    }
+  }
+  if (!file) return { config: {} };
+  let mod: Record<string, unknown>;
+  try {
+    const { tsImport } = await import('tsx/esm/api');
+    mod = (await tsImport(pathToFileURL(file).href, { parentURL: pathToFileURL(path.join(cwd, 'noop.js')).href })) as Record<string, unknown>;
+  } catch (err) {
+    throw new CliError(`could not load ${path.relative(cwd, file) || file}: ${(err as Error).message}`, ExitCode.CONFIG);
+  }
+  const config = (mod.default ?? mod.config) as UpshiftCliConfig | undefined;
+  if (!config || typeof config !== 'object') {
+    throw new CliError(`${path.relative(cwd, file)} must \`export default defineConfig({ ... })\``, ExitCode.CONFIG);
+  }
+  return { config, file };
+}
+
+export interface Settings {
+  config: UpshiftCliConfig;
+  configFile?: string;
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  /** --database-url, else $UPSHIFT_DATABASE_URL, else config.database. */
+  databaseUrl?: string;
+  modelsDir: string;
+  migrationsDir: string;
+}
+
+export function resolveSettings(config: UpshiftCliConfig, flags: { databaseUrl?: string; configFile?: string }, cwd: string, env: NodeJS.ProcessEnv): Settings {
+  const databaseUrl = flags.databaseUrl ?? env.UPSHIFT_DATABASE_URL ?? config.database;
+  return {
+    config,
+    ...(flags.configFile ? { configFile: flags.configFile } : {}),
+    cwd,
+    env,
+    ...(databaseUrl ? { databaseUrl } : {}),
+    modelsDir: path.resolve(cwd, config.models ?? 'models'),
+    migrationsDir: path.resolve(cwd, config.migrations?.dir ?? 'migrations'),
+  };
+}
+
+export function requireDatabaseUrl(s: Settings): string {
+  if (!s.databaseUrl) {
+    throw new CliError(
+      'no database to connect to: pass --database-url, set UPSHIFT_DATABASE_URL, or set `database` in upshift.config.ts',
+      ExitCode.CONFIG,
+    );
+  }
+  return s.databaseUrl;
+}
