@@ -58,7 +58,7 @@ function decimalUnscaled(text: string, scale: number): bigint {
 const hexBytes = (text: string): Uint8Array => Buffer.from(text.startsWith('\\x') ? text.slice(2) : text, 'hex');
 
 /** The Parquet schema element and text converter for one Postgres column. */
-export function parquetColumn(field: ExportField): { element: SchemaElement; convert: Convert } {
+export function parquetColumn(field: ExportField): { element: SchemaElement; convert: Convert; json?: boolean } {
   const base = { name: field.name, repetition_type: 'OPTIONAL' as const };
   switch (field.typeId) {
     case 16: return { element: { ...base, type: 'BOOLEAN' }, convert: (t) => t === 't' || t === 'true' };
@@ -75,6 +75,9 @@ export function parquetColumn(field: ExportField): { element: SchemaElement; con
       };
     }
     case 17: return { element: { ...base, type: 'BYTE_ARRAY' }, convert: hexBytes };
+    // json/jsonb: UTF-8 text while writing (hyparquet-writer would re-stringify a JSON column's
+    // values); the footer then declares it JSON (see finalSchema), so readers parse it.
+    case 114: case 3802: return { element: { ...base, type: 'BYTE_ARRAY', converted_type: 'UTF8' }, convert: (t) => t, json: true };
     case 1700: {
       const mod = field.typeModifier ?? -1;
       if (mod >= 4) {
@@ -119,6 +122,8 @@ const GROUP_TEXT_BYTES = 32 * 1024 * 1024;
 export class ParquetParts {
   private readonly columns: ReturnType<typeof parquetColumn>[];
   private readonly schema: SchemaElement[];
+  /** The schema the footer declares: JSON columns marked JSON. */
+  private readonly finalSchema: SchemaElement[];
   private buffer: unknown[][];
   private buffered = 0;
   private bufferedBytes = 0;
@@ -131,6 +136,7 @@ export class ParquetParts {
   constructor(private readonly out: OutputLocation, fields: ExportField[], private readonly lanes: number, private readonly maxFileSize: number | undefined) {
     this.columns = fields.map(parquetColumn);
     this.schema = [{ name: 'schema', num_children: fields.length }, ...this.columns.map((c) => c.element)];
+    this.finalSchema = [this.schema[0]!, ...this.columns.map((c) => (c.json ? { ...c.element, converted_type: 'JSON' as const, logical_type: { type: 'JSON' as const } } : c.element))];
     this.buffer = fields.map(() => []);
     this.open = new Array(lanes).fill(undefined);
   }
@@ -153,7 +159,7 @@ export class ParquetParts {
     this.lane = (this.lane + 1) % this.lanes;
     let slot = this.open[lane];
     if (slot && this.maxFileSize !== undefined && slot.file.stored >= this.maxFileSize) {
-      await slot.writer.finish();
+      await this.finishWriter(slot.writer);
       this.done.push(await slot.file.close());
       slot = undefined;
     }
@@ -181,10 +187,15 @@ export class ParquetParts {
     }
     for (const slot of this.open) {
       if (!slot) continue;
-      await slot.writer.finish();
+      await this.finishWriter(slot.writer);
       this.done.push(await slot.file.close());
     }
     return this.done.sort((a, b) => (a.uri < b.uri ? -1 : 1));
+  }
+
+  private async finishWriter(writer: ParquetWriter): Promise<void> {
+    writer.schema = this.finalSchema;
+    await writer.finish();
   }
 
   async abort(): Promise<void> {
