@@ -79,6 +79,11 @@ export function parseCreateTable(sql: string): TableDdl {
     ddl.ctas = true;
     pgParts.push(sql.slice(sig[i]!.start));
   } else if (i < sig.length) throw syntaxError(sig[i]!.text);
+  if (ddl.columns.length) {
+    for (const key of [...(ddl.distkey ? [ddl.distkey] : []), ...ddl.sortkeys]) {
+      if (!ddl.columns.some((c) => c.name === key)) throw new RedshiftError(`column "${key}" named in key does not exist`, '42703');
+    }
+  }
   if (ddl.distkey) {
     ddl.diststyle = 'KEY';
     for (const c of ddl.columns) c.distkey = c.name === ddl.distkey;
@@ -139,6 +144,9 @@ export function element(el: Token[], ddl: TableDdl, tableName: string): string[]
       ddl.distkey = name;
       k++;
     } else if (isWord(t, 'sortkey')) {
+      if (ddl.sortkeys.length) {
+        throw new RedshiftError(`too many SORTKEY declarations at column "${name}" of table "${tableName}"`, '42601');
+      }
       ddl.sortkeyType = 'COMPOUND';
       ddl.sortkeys = [name];
       k++;

@@ -9,9 +9,9 @@ import { BackendError, RedshiftError, serializableViolation } from './errors.js'
 import { classify, foldIdentifiers, rewriteText, type Step } from './rewrite.js';
 import { runCopy } from './copy.js';
 import { alterTarget, dropChecksSql, planAlter } from './alter.js';
-import { CATALOG_ATTS, CATALOG_PARENT, CATALOG_REL } from './catalog.js';
+import { writeCatalog } from './catalog-write.js';
 import { runUnload } from './unload.js';
-import { quoteLiteral, splitStatements } from './sql.js';
+import { splitStatements } from './sql.js';
 import { checkViolation } from './types.js';
 import {
   FrameReader, authenticationOk, backendKeyData, buildParse, commandComplete, errorResponse, parameterStatus,
@@ -169,31 +169,8 @@ export class ClientSession implements SessionState {
     return false;
   }
 
-  /**
-   * Records table properties in the catalog. The table's oid and columns are read in this session
-   * (the DDL may be uncommitted); the catalog is written on an autocommit connection, so catalog
-   * rows never make unrelated sessions' serializable transactions conflict.
-   */
-  private async writeCatalog(statements: string[], table: string, parent?: string): Promise<void> {
-    if (!statements.length) return;
-    const t = quoteLiteral(table);
-    const r = await this.backend.query(`select ${t}::regclass::oid, (select coalesce(string_agg(quote_literal(attname), ',' order by attnum), '')
-      from pg_attribute where attrelid = ${t}::regclass and attnum > 0 and not attisdropped)${parent ? `, ${quoteLiteral(parent)}::regclass::oid` : ''}`);
-    if (r.error) throw new BackendError(r.error);
-    const [oid, atts, parentOid] = r.rows[0]!;
-    const sql = statements.map((s) => s.split(CATALOG_REL).join(`${oid}::oid`).split(CATALOG_ATTS).join(`array[${atts}]`)
-      .split(CATALOG_PARENT).join(`${parentOid ?? 0}::oid`));
-    const client = await this.ctx.admin.connect();
-    try {
-      await client.query('begin');
-      for (const s of sql) await client.query(s);
-      await client.query('commit');
-    } catch (err) {
-      await client.query('rollback').catch(() => {});
-      throw err;
-    } finally {
-      client.release();
-    }
+  private writeCatalog(statements: string[], table: string, parent?: string): Promise<void> {
+    return writeCatalog(this.backend, this.ctx, statements, table, parent);
   }
 
   private async runStep(step: Step): Promise<boolean> {

@@ -213,4 +213,12 @@ describe('Redshift CREATE TABLE and the catalog views', () => {
       { column: 'v', type: 'character varying(65535)', distkey: false, sortkey: 0 },
     ]);
   });
+
+  it('refuses keys on unknown columns and two column-level sort keys', async () => {
+    expect((await failure(f.client, 'create table k1 (a int) distkey (b)')).message).toBe('column "b" named in key does not exist');
+    expect((await failure(f.client, 'create table k2 (a int) sortkey (a, c)')).message).toBe('column "c" named in key does not exist');
+    expect((await failure(f.client, 'create table k3 (a int sortkey, b int sortkey)')).message)
+      .toBe('too many SORTKEY declarations at column "b" of table "k3"');
+    await expect(f.client.query('select * from k1')).rejects.toMatchObject({ code: '42P01' });
+  });
 });
