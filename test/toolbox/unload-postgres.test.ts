@@ -2,7 +2,7 @@
 // Parquet, the round trip back through fromManifest, quoting and parameters, overwrite refusal.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gunzipSync } from 'node:zlib';
-import { DEFAULT_PARSERS, parquetMetadata, parquetReadObjects } from 'hyparquet';
+import { parquetMetadata, parquetReadObjects } from 'hyparquet';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import { PostgresDatabase, S3Stage, fromManifest, type Source } from '../../src/index.js';
 import { S3Files } from '../../src/s3/index.js';
@@ -112,7 +112,7 @@ describe('unload on Postgres', () => {
     expect(rows[2]).toMatchObject({ i4: -5, money: 5.05, b: false, vc: NASTY[5], tsz: new Date(Date.UTC(2026, 10, 24, 0, 0, 5, 5)), vb: new Uint8Array([5, 0, 92]) });
     expect(r.rows).toBe(3);
     // Timestamps keep their microseconds (read as raw INT64 micros here).
-    const micros = await parquetReadObjects({ file, columns: ['ts', 'tsz'], parsers: { ...DEFAULT_PARSERS, timestampFromMicroseconds: (v: bigint) => v } });
+    const micros = await parquetReadObjects({ file, columns: ['ts', 'tsz'], parsers: { timestampFromMicroseconds: ((v: bigint) => v) as never } });
     expect(micros[1]).toEqual({ ts: BigInt(Date.UTC(1999, 11, 31, 23, 59, 59)) * 1000n + 999999n, tsz: BigInt(Date.UTC(2026, 10, 24, 8)) * 1000n + 123456n });
     // ...and fromManifest reads the Parquet back into a table: the same rows. Not the bytes,
     // decimal and timestamp columns: the sources' Parquet reader (hyparquet defaults) decodes an
