@@ -206,9 +206,10 @@ function table(head: string[], body: string[][]): string {
 /** Child mode: stage `n` rows to `where` and print this process's own peak RSS. */
 async function rssChild(where: string, n: number, endpoint: string, dir: string): Promise<void> {
   const stage = where === 's3' ? new S3Stage({ basePath: `s3://${BUCKET}/rss`, client: s3Client(endpoint), slices: 4 }) : new LocalStage({ dir, slices: 4 });
+  const startMB = process.memoryUsage().rss / 1024 / 1024; // modules loaded, nothing staged yet
   const t0 = Date.now();
   const load = await stage.writeRows(rows(n), writeOpts);
-  process.stdout.write(JSON.stringify({ rows: load.rows, seconds: (Date.now() - t0) / 1000, maxRssMB: process.resourceUsage().maxRSS / 1024, files: load.files.length }) + '\n');
+  process.stdout.write(JSON.stringify({ rows: load.rows, seconds: (Date.now() - t0) / 1000, startMB, maxRssMB: process.resourceUsage().maxRSS / 1024, files: load.files.length }) + '\n');
 }
 
 async function peakRss(): Promise<void> {
@@ -216,12 +217,15 @@ async function peakRss(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'upshift-bench-rss-'));
   const out: string[][] = [];
   try {
+    // S3 also at 10M: at 1M its parts (~4 MB) are single PUTs, from 5M on multipart uploads
+    // (two 5 MiB buffers per file), so 5M vs 10M is the like-for-like comparison there.
+    const sizes: Record<string, string> = { local: '1000000,5000000', s3: '1000000,5000000,10000000' };
     for (const where of (process.env.UPSHIFT_BENCH_RSS_STAGES ?? 'local,s3').split(',')) {
-      for (const n of (process.env.UPSHIFT_BENCH_RSS_ROWS ?? '1000000,5000000').split(',').map(Number)) {
+      for (const n of (process.env.UPSHIFT_BENCH_RSS_ROWS ?? sizes[where]!).split(',').map(Number)) {
         const r = spawnSync(process.execPath, ['--import', 'tsx', import.meta.filename, '--rss', where, String(n), server.endpoint, dir], { encoding: 'utf8', maxBuffer: 1 << 20 });
         if (r.status !== 0) throw new Error(`child failed: ${r.stderr}`);
-        const m = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { rows: number; seconds: number; maxRssMB: number; files: number };
-        out.push([where === 's3' ? 'S3Stage (s3rver)' : 'LocalStage', m.rows.toLocaleString('en'), m.seconds.toFixed(1), Math.round(m.rows / m.seconds).toLocaleString('en'), String(m.files), m.maxRssMB.toFixed(0)]);
+        const m = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { rows: number; seconds: number; startMB: number; maxRssMB: number; files: number };
+        out.push([where === 's3' ? 'S3Stage (s3rver)' : 'LocalStage', m.rows.toLocaleString('en'), m.seconds.toFixed(1), Math.round(m.rows / m.seconds).toLocaleString('en'), String(m.files), m.startMB.toFixed(0), m.maxRssMB.toFixed(0), (m.maxRssMB - m.startMB).toFixed(0)]);
       }
     }
   } finally {
@@ -229,7 +233,7 @@ async function peakRss(): Promise<void> {
     rmSync(dir, { recursive: true, force: true });
   }
   console.log('\nPeak RSS, each size in its own process (slices 4, gzip 1); it must not grow with rows');
-  console.log(table(['stage', 'rows', 's', 'rows/s', 'parts', 'peak RSS MB'], out));
+  console.log(table(['stage', 'rows', 's', 'rows/s', 'parts', 'RSS before MB', 'peak RSS MB', 'added by the load MB'], out));
 }
 
 if (process.argv[2] === '--rss') {
