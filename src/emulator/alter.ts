@@ -37,9 +37,18 @@ export function planAlter(sql: string, schema: string): AlterPlan | undefined {
   if (isWord(sig[i], 'add')) {
     i++;
     if (isWord(sig[i], 'column')) i++;
-    if (isWord(sig[i], 'constraint', 'primary', 'unique', 'foreign', 'check')) return undefined;
+    if (isWord(sig[i], 'check')) return undefined;
+    if (isWord(sig[i], 'constraint', 'primary', 'unique', 'foreign')) {
+      // Declared keys are recorded, never enforced (as on Redshift).
+      const ddl: TableDdl = { pgSql: '', table, ifNotExists: false, diststyle: 'AUTO', sortkeyType: 'AUTO', sortkeys: [],
+        backup: true, encodeAuto: true, columns: [], ctas: false, constraints: [] };
+      element(sig.slice(i), ddl, tableName);
+      const arr = (xs: string[]): string => `array[${xs.map(quoteLiteral).join(',')}]::text[]`;
+      return { catalog: ddl.constraints.map((c) => `insert into ${S}.constraints values (${rel}, ${quoteLiteral(c.name)},
+        ${quoteLiteral(c.type)}, ${arr(c.columns)}, ${c.references ? quoteLiteral(c.references.table) : 'null'}, ${arr(c.references?.columns ?? [])})`) };
+    }
     const ddl: TableDdl = { pgSql: '', table, ifNotExists: false, diststyle: 'AUTO', sortkeyType: 'AUTO', sortkeys: [],
-      backup: true, encodeAuto: true, columns: [], ctas: false };
+      backup: true, encodeAuto: true, columns: [], ctas: false, constraints: [] };
     const [pg] = element(sig.slice(i), ddl, tableName);
     const c = ddl.columns[0]!;
     return {

@@ -9,7 +9,7 @@ export const CATALOG_REL = '__upshift_rel__';
 export const CATALOG_ATTS = '__upshift_atts__';
 export const CATALOG_PARENT = '__upshift_parent__';
 
-const CATALOG_VERSION = 6;
+const CATALOG_VERSION = 7;
 
 export const REDSHIFT_VERSION =
   'PostgreSQL 8.0.2 on i686-pc-linux-gnu, compiled by GCC gcc (GCC) 3.4.2 20041017 (Red Hat 3.4.2-6.fc3), Redshift 1.0.77467';
@@ -17,7 +17,31 @@ export const REDSHIFT_VERSION =
 export const ENCODINGS = ['none', 'raw', 'bytedict', 'delta', 'delta32k', 'lzo', 'mostly8', 'mostly16', 'mostly32',
   'runlength', 'text255', 'text32k', 'zstd', 'az64'];
 
-function catalogSql(s: string, attrColumns: string[], classColumns: string[]): string {
+interface ViewColumn { name: string; type: string }
+
+/** information_schema's view, plus the keys the emulator records (declared, not enforced). */
+function infoSchemaUnion(view: string, columns: ViewColumn[], mine: Record<string, string>, from: string): string {
+  const list = columns.map((c) => `${mine[c.name] ?? 'null'}::${c.type} as ${qi(c.name)}`).join(', ');
+  return `select * from information_schema.${view} union all select ${list} from ${from}`;
+}
+
+function constraintViews(S: string, tc: ViewColumn[], kcu: ViewColumn[]): string {
+  const base = `${S}.constraints k join pg_catalog.pg_class c on c.oid = k.relid join pg_catalog.pg_namespace n on n.oid = c.relnamespace`;
+  const common: Record<string, string> = {
+    constraint_catalog: 'current_database()', constraint_schema: 'n.nspname', constraint_name: 'k.conname',
+    table_catalog: 'current_database()', table_schema: 'n.nspname', table_name: 'c.relname',
+  };
+  return `
+create or replace view ${S}.table_constraints as ${infoSchemaUnion('table_constraints', tc,
+    { ...common, constraint_type: 'k.contype', is_deferrable: "'NO'", initially_deferred: "'NO'", enforced: "'NO'" }, base)};
+create or replace view ${S}.key_column_usage as ${infoSchemaUnion('key_column_usage', kcu,
+    { ...common, column_name: 'u.col', ordinal_position: 'u.ord',
+      position_in_unique_constraint: "case when k.contype = 'FOREIGN KEY' then u.ord end" },
+    `${base} cross join lateral unnest(k.columns) with ordinality as u(col, ord)`)};
+`;
+}
+
+function catalogSql(s: string, attrColumns: string[], classColumns: string[], tc: ViewColumn[], kcu: ViewColumn[]): string {
   const S = qi(s);
   const encArray = `array[${ENCODINGS.map((e) => `'${e}'`).join(',')}]`;
   return `
@@ -28,6 +52,9 @@ create table if not exists ${S}.columns (relid oid not null, attname name not nu
   encoding text not null, is_distkey boolean not null default false, sortkey_ord int not null default 0,
   primary key (relid, attname));
 create sequence if not exists ${S}.query_id start 1000;
+create table if not exists ${S}.constraints (relid oid not null, conname text not null, contype text not null,
+  columns text[] not null, ref_table text, ref_columns text[]);
+${constraintViews(S, tc, kcu)}
 create table if not exists ${S}.load_errors (userid int, slice int, tbl int, starttime timestamp, session int,
   query int, filename text, line_number bigint, colname text, type text, col_length text, position int,
   raw_line text, raw_field_value text, err_code int, err_reason text, xid bigint, dbname text);
@@ -136,13 +163,17 @@ export async function ensureCatalog(url: string, schema: string): Promise<void> 
       const attrs = await client.query<{ attname: string }>(
         `select attname from pg_attribute where attrelid = 'pg_catalog.pg_attribute'::regclass and attnum > 0
            and atttypid <> 'anyarray'::regtype order by attnum`);
-      for (const v of ['stl_load_errors', 'sys_load_error_detail', 'stl_load_commits', 'sys_load_detail', 'pg_attribute', 'pg_class', 'svv_tables', 'pg_table_def',
+      for (const v of ['table_constraints', 'key_column_usage', 'stl_load_errors', 'sys_load_error_detail', 'stl_load_commits', 'sys_load_detail', 'pg_attribute', 'pg_class', 'svv_tables', 'pg_table_def',
         'svv_all_columns', 'svv_columns', 'svv_table_info']) {
         await client.query(`drop view if exists ${qi(schema)}.${qi(v)} cascade`);
       }
       const cls = await client.query<{ attname: string }>(
         `select attname from pg_attribute where attrelid = 'pg_catalog.pg_class'::regclass and attnum > 0 order by attnum`);
-      await client.query(catalogSql(schema, attrs.rows.map((r) => r.attname), cls.rows.map((r) => r.attname)));
+      const viewColumns = async (view: string): Promise<ViewColumn[]> => (await client.query<ViewColumn>(
+        `select attname as name, format_type(atttypid, atttypmod) as type from pg_attribute
+          where attrelid = $1::regclass and attnum > 0 order by attnum`, [`information_schema.${view}`])).rows;
+      await client.query(catalogSql(schema, attrs.rows.map((r) => r.attname), cls.rows.map((r) => r.attname),
+        await viewColumns('table_constraints'), await viewColumns('key_column_usage')));
       await client.query(`delete from ${qi(schema)}.meta`);
       await client.query(`insert into ${qi(schema)}.meta values ($1)`, [CATALOG_VERSION]);
     }

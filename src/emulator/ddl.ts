@@ -25,6 +25,15 @@ export interface TableDdl {
   columns: ColumnProps[];
   likeParent?: string;
   ctas: boolean;
+  /** Declared keys: Redshift records them for the planner and introspection but never enforces them. */
+  constraints: DeclaredConstraint[];
+}
+
+export interface DeclaredConstraint {
+  name: string;
+  type: 'PRIMARY KEY' | 'UNIQUE' | 'FOREIGN KEY';
+  columns: string[];
+  references?: { table: string; columns: string[] };
 }
 
 const COLUMN_KEYWORDS = ['default', 'identity', 'generated', 'encode', 'distkey', 'sortkey', 'collate', 'not', 'null',
@@ -62,7 +71,7 @@ export function parseCreateTable(sql: string): TableDdl {
   const tableName = nameTokens.length ? identName(nameTokens[nameTokens.length - 1]!) : '';
   const ddl: TableDdl = {
     pgSql: '', table, ifNotExists, diststyle: 'AUTO', sortkeyType: 'AUTO', sortkeys: [], backup: true,
-    encodeAuto: true, columns: [], ctas: false,
+    encodeAuto: true, columns: [], ctas: false, constraints: [],
   };
   const pgParts: string[] = [render(head), table];
   if (isPunct(sig[i], '(')) {
@@ -71,6 +80,12 @@ export function parseCreateTable(sql: string): TableDdl {
     const elements = splitTopLevel(sig.slice(i + 1, close));
     const pgElements: string[] = [];
     for (const el of elements) pgElements.push(...element(el, ddl, tableName));
+    // PRIMARY KEY columns are NOT NULL, as in Postgres; the key itself is not enforced.
+    const pk = ddl.constraints.find((c) => c.type === 'PRIMARY KEY')?.columns ?? [];
+    for (let e = 0; e < pgElements.length; e++) {
+      const col = ddl.columns.find((c) => pgElements[e]!.startsWith(`${quoteIdent(c.name)} `));
+      if (col && pk.includes(col.name) && !/ not null/.test(pgElements[e]!)) pgElements[e] += ' not null';
+    }
     pgParts.push(`(${pgElements.join(', ')})`);
     i = close + 1;
   }
@@ -105,7 +120,11 @@ export function element(el: Token[], ddl: TableDdl, tableName: string): string[]
     const includeDefaults = el.some((t, k) => isWord(t, 'including') && isWord(el[k + 1], 'defaults'));
     return [`like ${ddl.likeParent}${includeDefaults ? ' including defaults' : ''} including constraints`];
   }
-  if (isWord(first, 'primary', 'unique', 'foreign', 'constraint', 'check')) return [render(el)];
+  if (isWord(first, 'primary', 'unique', 'foreign', 'constraint')) {
+    tableConstraint(el, ddl, tableName);
+    return [];
+  }
+  if (isWord(first, 'check')) return [render(el)];
   const name = identName(first);
   let k = 1;
   const typeTokens: Token[] = [];
@@ -123,6 +142,7 @@ export function element(el: Token[], ddl: TableDdl, tableName: string): string[]
   if (mapped.display) col.display = mapped.display;
   let pg = `${quoteIdent(name)} ${mapped.pg}`;
   let explicitEncoding: string | undefined;
+  let conName: string | undefined;
   while (k < el.length) {
     const t = el[k]!;
     if (isWord(t, 'identity') && isPunct(el[k + 1], '(')) {
@@ -163,22 +183,35 @@ export function element(el: Token[], ddl: TableDdl, tableName: string): string[]
       }
       pg += ` ${render(el.slice(start, k))}`;
     } else if (isWord(t, 'references')) {
-      const start = k;
+      const start = k + 1;
       k += 2;
-      while (k < el.length && (isPunct(el[k], '.') || el[k]!.type === 'ident' && !isWord(el[k], ...COLUMN_KEYWORDS))) k++;
-      if (isPunct(el[k], '(')) k = closingParen(el, k) + 1;
-      pg += ` ${render(el.slice(start, k))}`;
+      while (k < el.length && (isPunct(el[k], '.') || el[k]!.type === 'qident' || el[k]!.type === 'ident' && !isWord(el[k], ...COLUMN_KEYWORDS))) k++;
+      const refTable = render(el.slice(start, k));
+      let refColumns: string[] = [];
+      if (isPunct(el[k], '(')) {
+        const close = closingParen(el, k);
+        refColumns = splitTopLevel(el.slice(k + 1, close)).map((c) => identName(c[0]!));
+        k = close + 1;
+      }
+      ddl.constraints.push({ name: conName ?? `${tableName}_${name}_fkey`, type: 'FOREIGN KEY', columns: [name], references: { table: refTable, columns: refColumns } });
+      conName = undefined;
     } else if (isWord(t, 'not') && isWord(el[k + 1], 'null')) {
       pg += ' not null';
       k += 2;
     } else if (isWord(t, 'primary') && isWord(el[k + 1], 'key')) {
-      pg += ' primary key';
+      ddl.constraints.push({ name: conName ?? `${tableName}_pkey`, type: 'PRIMARY KEY', columns: [name] });
+      conName = undefined;
+      pg += ' not null';
       k += 2;
-    } else if (isWord(t, 'null', 'unique')) {
-      pg += ` ${t.value}`;
+    } else if (isWord(t, 'unique')) {
+      ddl.constraints.push({ name: conName ?? `${tableName}_${name}_key`, type: 'UNIQUE', columns: [name] });
+      conName = undefined;
+      k++;
+    } else if (isWord(t, 'null')) {
+      pg += ' null';
       k++;
     } else if (isWord(t, 'constraint')) {
-      pg += ` constraint ${el[k + 1]!.text}`;
+      conName = identName(el[k + 1]!);
       k += 2;
     } else throw syntaxError(t.text);
   }
@@ -194,6 +227,34 @@ export function element(el: Token[], ddl: TableDdl, tableName: string): string[]
   }
   ddl.columns.push(col);
   return [pg];
+}
+
+/** A table-level PRIMARY KEY / UNIQUE / FOREIGN KEY, recorded (Redshift does not enforce it). */
+function tableConstraint(el: Token[], ddl: TableDdl, tableName: string): void {
+  let k = 0;
+  let name: string | undefined;
+  if (isWord(el[0], 'constraint')) { name = identName(el[1]!); k = 2; }
+  const cols = (open: number): [string[], number] => {
+    if (!isPunct(el[open], '(')) throw syntaxError(el[open]?.text ?? ')');
+    const close = closingParen(el, open);
+    return [splitTopLevel(el.slice(open + 1, close)).map((c) => identName(c[0]!)), close + 1];
+  };
+  if (isWord(el[k], 'primary') && isWord(el[k + 1], 'key')) {
+    const [columns] = cols(k + 2);
+    ddl.constraints.push({ name: name ?? `${tableName}_pkey`, type: 'PRIMARY KEY', columns });
+  } else if (isWord(el[k], 'unique')) {
+    const [columns] = cols(k + 1);
+    ddl.constraints.push({ name: name ?? `${tableName}_${columns.join('_')}_key`, type: 'UNIQUE', columns });
+  } else if (isWord(el[k], 'foreign') && isWord(el[k + 1], 'key')) {
+    const [columns, next] = cols(k + 2);
+    if (!isWord(el[next], 'references')) throw syntaxError(el[next]?.text ?? ')');
+    let j = next + 1;
+    const start = j;
+    while (j < el.length && (isPunct(el[j], '.') || el[j]!.type === 'qident' || el[j]!.type === 'ident')) j++;
+    const refColumns = isPunct(el[j], '(') ? cols(j)[0] : [];
+    ddl.constraints.push({ name: name ?? `${tableName}_${columns.join('_')}_fkey`, type: 'FOREIGN KEY', columns,
+      references: { table: render(el.slice(start, j)), columns: refColumns } });
+  } else throw syntaxError(el[k]?.text ?? ')');
 }
 
 function tableAttributes(sig: Token[], start: number, ddl: TableDdl): number {
@@ -262,6 +323,12 @@ export function catalogStatements(ddl: TableDdl, schema: string): string[] {
   out.push(`insert into ${S}.tables values (${rel}, ${quoteLiteral(ddl.diststyle)}, ${ddl.distkey ? quoteLiteral(ddl.distkey) : 'null'},
     ${quoteLiteral(ddl.sortkeyType)}, ${sortkeys}, ${ddl.backup}, ${ddl.encodeAuto}) on conflict (relid) ${conflict}`);
   if (!ddl.ifNotExists) out.push(`delete from ${S}.columns where relid = ${rel}`);
+  out.push(`delete from ${S}.constraints where relid = ${rel}`);
+  for (const c of ddl.constraints) {
+    const arr = (xs: string[]): string => `array[${xs.map(quoteLiteral).join(',')}]::text[]`;
+    out.push(`insert into ${S}.constraints values (${rel}, ${quoteLiteral(c.name)}, ${quoteLiteral(c.type)}, ${arr(c.columns)},
+      ${c.references ? quoteLiteral(c.references.table) : 'null'}, ${arr(c.references?.columns ?? [])})`);
+  }
   if (ddl.columns.length) {
     const values = ddl.columns.map((c) => {
       const enc = c.sortkeyOrd !== 0 && !c.explicitEncoding ? 'none' : c.encoding;

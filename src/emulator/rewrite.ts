@@ -68,6 +68,12 @@ export function rewriteText(sql: string, ctx: RewriteContext): string {
     const next = sig[i + 1];
     let qualifiedByCatalog = false;
     if (isPunct(prev, '.')) {
+      if (isWord(sig[i - 2], 'information_schema') && (t.value === 'table_constraints' || t.value === 'key_column_usage')) {
+        replace.set(t, `${S}.${t.value}`);
+        drop.add(sig[i - 1]!);
+        drop.add(sig[i - 2]!);
+        continue;
+      }
       if (!isWord(sig[i - 2], 'pg_catalog')) continue;
       qualifiedByCatalog = true;
     }

@@ -221,4 +221,31 @@ describe('Redshift CREATE TABLE and the catalog views', () => {
       .toBe('too many SORTKEY declarations at column "b" of table "k3"');
     await expect(f.client.query('select * from k1')).rejects.toMatchObject({ code: '42P01' });
   });
+
+  it('records PRIMARY KEY / UNIQUE / FOREIGN KEY but does not enforce them, as Redshift', async () => {
+    await f.client.query('create table pk_parent (id int primary key, code varchar(3) unique)');
+    await f.client.query(`create table pk_child (a int, b int, parent_id int references pk_parent (id),
+      constraint child_pk primary key (a, b))`);
+    await f.client.query('insert into pk_parent values (1, \'x\'), (1, \'x\')');
+    await f.client.query('insert into pk_child values (1, 1, 99), (1, 1, 98)');
+    expect((await f.client.query('select count(*)::int as n from pk_child')).rows[0].n).toBe(2);
+    await expect(f.client.query('insert into pk_child (a, b) values (null, 1)')).rejects.toMatchObject({ code: '23502' });
+    const r = await f.client.query(`select tc.table_name, tc.constraint_name, tc.constraint_type, k.column_name, k.ordinal_position
+      from information_schema.table_constraints tc join information_schema.key_column_usage k
+        on k.constraint_schema = tc.constraint_schema and k.constraint_name = tc.constraint_name and k.table_name = tc.table_name
+      where tc.table_schema = $1 and tc.table_name like 'pk_%' order by 1, 2, 5`, [f.schema.schema]);
+    expect(r.rows).toEqual([
+      { table_name: 'pk_child', constraint_name: 'child_pk', constraint_type: 'PRIMARY KEY', column_name: 'a', ordinal_position: 1 },
+      { table_name: 'pk_child', constraint_name: 'child_pk', constraint_type: 'PRIMARY KEY', column_name: 'b', ordinal_position: 2 },
+      { table_name: 'pk_child', constraint_name: 'pk_child_parent_id_fkey', constraint_type: 'FOREIGN KEY', column_name: 'parent_id', ordinal_position: 1 },
+      { table_name: 'pk_parent', constraint_name: 'pk_parent_code_key', constraint_type: 'UNIQUE', column_name: 'code', ordinal_position: 1 },
+      { table_name: 'pk_parent', constraint_name: 'pk_parent_pkey', constraint_type: 'PRIMARY KEY', column_name: 'id', ordinal_position: 1 },
+    ]);
+    await f.client.query('create table pk_late (id int not null)');
+    await f.client.query('alter table pk_late add primary key (id)');
+    await f.client.query('insert into pk_late values (1), (1)');
+    const late = await f.client.query(`select constraint_type from information_schema.table_constraints where table_name = 'pk_late'
+      and table_schema = $1 and constraint_type = 'PRIMARY KEY'`, [f.schema.schema]);
+    expect(late.rows).toHaveLength(1);
+  });
 });
