@@ -48,6 +48,8 @@ export abstract class StageBase implements Stage {
     const loadId = options.loadId ?? newLoadId();
     const dir = loadDir(options.target, loadId);
     const compression: Compression = options.compression ?? 'gzip';
+    if (compression !== 'gzip' && compression !== 'none') throw new Error(`compression must be 'gzip' or 'none', got ${JSON.stringify(compression)}`);
+    if (options.binary !== 'redshift' && options.binary !== 'postgres') throw new Error(`binary must be 'redshift' or 'postgres', got ${JSON.stringify(options.binary)}`);
     const encode = createCsvLineEncoder({
       columns: options.columns,
       ordinal: options.ordinal,

@@ -182,6 +182,8 @@ describe('LocalStage', () => {
     await expect(stage.writeRows(rows(1), opts({ loadId: '../../etc' }))).rejects.toThrow(/Use newLoadId\(\)/);
     expect(() => new LocalStage({ dir: tmp.dir, slices: 0 })).toThrow(/slices must be an integer from 1/);
     expect(() => new LocalStage({ dir: tmp.dir, gzipLevel: 11 })).toThrow(/gzipLevel/);
+    await expect(stage.writeRows(rows(1), opts({ compression: 'zip' as 'gzip' }))).rejects.toThrow(/compression must be 'gzip' or 'none', got "zip"/);
+    await expect(stage.writeRows(rows(1), opts({ binary: 'hex' as 'postgres' }))).rejects.toThrow(/binary must be 'redshift' or 'postgres'/);
   });
 });
 
