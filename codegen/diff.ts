@@ -3,7 +3,7 @@
 // prints these differences; migrations turn them into DDL.
 import { sqlType, type ColumnDefault, type ColumnSpec, type Dialect, type TableModel } from '../src/model/index.js';
 import type { LiveTable } from './introspect/types.js';
-import { valueLiteral } from './render/model-file.js';
+import { valueLiteral } from './render/names.js';
 
 export type ColumnField = 'type' | 'notNull' | 'default' | 'identity' | 'encode' | 'comment';
 export type TableField = 'primaryKey' | 'distStyle' | 'distKey' | 'sortKey' | 'comment';

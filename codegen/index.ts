@@ -9,6 +9,7 @@ export { loadModels, importModule, importModules } from './load-models.js';
 export type { LoadedModel } from './load-models.js';
 export { liveToModel, upsertKeyFor } from './live-model.js';
 export { renderModelFile, columnExpression } from './render/model-file.js';
+export { valueLiteral } from './render/names.js';
 export type { RenderOptions } from './render/model-file.js';
 export { renderDbInterface, kyselyColumnType } from './render/db-interface.js';
 export { camelCase, pascalCase, exportNames } from './render/names.js';

@@ -9,7 +9,6 @@ import { introspect } from '../introspect/index.js';
 import { loadModels, importModules } from '../load-models.js';
 import { MigrationDialect, lockTableRef, type LockOptions } from './lock.js';
 import { planMigration, type MigrationPlan } from './plan.js';
-import { migrationFileName, renderMigration } from './render.js';
 
 export interface MigrationsConfig {
   /** A pg pool (Postgres or Redshift), or a connection string. */
@@ -145,6 +144,8 @@ export async function generateMigration(opts: GenerateOptions): Promise<{ plan: 
     const found = await introspect(s.pool, { schemas, tables: (n) => names.has(n) }, opts.dialect);
     const plan = planMigration(models, found.tables, found.dialect, { allowDestructive: opts.allowDestructive ?? false });
     if (plan.refused.length || plan.tables.length === 0) return { plan };
+    // ts-morph (and the TypeScript compiler under it) loads only when a file is written
+    const { migrationFileName, renderMigration } = await import('./render.js');
     const file = path.resolve(opts.dir, migrationFileName(opts.name, opts.now));
     await mkdir(path.dirname(file), { recursive: true });
     await writeFile(file, renderMigration(plan, path.basename(file, '.ts'), { file }));

@@ -3,7 +3,7 @@ import { IndentationText, Project, QuoteKind, VariableDeclarationKind, type Code
 import type { ColumnSpec } from '../../src/model/index.js';
 import type { LiveColumn, LiveTable } from '../introspect/types.js';
 import { upsertKeyFor } from '../live-model.js';
-import { propertyKey, stringLiteral } from './names.js';
+import { propertyKey, stringLiteral, valueLiteral } from './names.js';
 
 export interface RenderOptions {
   /** Where models import defineTable / t / sql from. Default 'upshift'. */
@@ -37,14 +37,6 @@ export function header(what: string, regenerate: string): string {
   ].join('\n');
 }
 
-export function valueLiteral(value: unknown): string {
-  if (typeof value === 'string') return stringLiteral(value);
-  if (typeof value === 'bigint') return `${value}n`;
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  if (value === null) return 'null';
-  if (value instanceof Date) return stringLiteral(value.toISOString());
-  return JSON.stringify(value);
-}
 
 const BUILDER: Record<ColumnSpec['kind'], (s: ColumnSpec) => string> = {
   smallint: () => 't.smallint()',

@@ -57,3 +57,13 @@ export function exportNames(tables: readonly { schema: string; name: string }[])
   }
   return out;
 }
+
+/** A TS literal for a default value. */
+export function valueLiteral(value: unknown): string {
+  if (typeof value === 'string') return stringLiteral(value);
+  if (typeof value === 'bigint') return `${value}n`;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (value === null) return 'null';
+  if (value instanceof Date) return stringLiteral(value.toISOString());
+  return JSON.stringify(value);
+}

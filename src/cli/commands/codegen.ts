@@ -1,7 +1,6 @@
 // `upshift codegen [--check]`
 import path from 'node:path';
 import type { Command } from 'commander';
-import { checkDrift, codegen, formatDrift } from '../../../codegen/index.js';
 import { CliError, ExitCode } from '../exit-codes.js';
 import { withPool, type CommandContext } from '../context.js';
 
@@ -31,6 +30,7 @@ export function registerCodegen(program: Command, run: (fn: (ctx: CommandContext
       const dialect = ctx.settings.config.dialect;
       return withPool(ctx, async (pool) => {
         if (flags.check) {
+          const { checkDrift, formatDrift } = await import('../../../codegen/check.js');
           const report = await checkDrift(pool, outDir, {
             ...(flags.schema || c.schemas ? { schemas } : {}),
             ...(tables ? { tables } : {}),
@@ -44,6 +44,7 @@ export function registerCodegen(program: Command, run: (fn: (ctx: CommandContext
           ctx.io.out(text);
           return ExitCode.OK;
         }
+        const { codegen } = await import('../../../codegen/generate.js');
         const result = await codegen(pool, {
           schemas,
           ...(tables ? { tables } : {}),

@@ -2,14 +2,8 @@
 // into a modelled table, through the engine (validated, staged, atomic, audited).
 import path from 'node:path';
 import type { Command } from 'commander';
-import cliProgress from 'cli-progress';
-import { loadModels } from '../../../codegen/index.js';
-import { detectDialect } from '../../../codegen/introspect/index.js';
-import { PostgresDatabase, RedshiftDatabase } from '../../engine/index.js';
 import type { LoadMode } from '../../engine/index.js';
 import type { TableModel } from '../../model/index.js';
-import { fromLocalFile, fromS3File, fromS3Path } from '../../sources/index.js';
-import { LocalStage } from '../../stage/index.js';
 import { requireDatabaseUrl } from '../config.js';
 import { CliError, ExitCode } from '../exit-codes.js';
 import { databaseError, withPool, type CommandContext } from '../context.js';
@@ -25,6 +19,7 @@ interface LoadFlags {
 const MODES: LoadMode[] = ['upsert', 'append', 'replace'];
 
 async function findModel(ctx: CommandContext, name: string): Promise<TableModel> {
+  const { loadModels } = await import('../../../codegen/load-models.js');
   let models;
   try {
     models = await loadModels(ctx.settings.modelsDir);
@@ -38,7 +33,8 @@ async function findModel(ctx: CommandContext, name: string): Promise<TableModel>
   throw new CliError(`no model for table ${name} in ${path.relative(ctx.settings.cwd, ctx.settings.modelsDir) || '.'} (models: ${known}); run upshift codegen`, ExitCode.CONFIG);
 }
 
-function sourceFor(uri: string, format: string | undefined, cwd: string) {
+async function sourceFor(uri: string, format: string | undefined, cwd: string) {
+  const { fromLocalFile, fromS3File, fromS3Path } = await import('../../sources/index.js');
   const opts = format ? { format: format as never } : {};
   if (uri.startsWith('s3://')) return uri.endsWith('/') ? fromS3Path(uri, opts) : fromS3File(uri, opts);
   return fromLocalFile(path.resolve(cwd, uri), opts);
@@ -57,6 +53,10 @@ export function registerLoad(program: Command, run: <F>(fn: (ctx: CommandContext
     .action(run<LoadFlags>(async (ctx, flags, tableName, source) => {
       if (!MODES.includes(flags.mode as LoadMode)) throw new CliError(`--mode ${flags.mode}: give upsert, append or replace`, ExitCode.USAGE);
       const model = await findModel(ctx, tableName!);
+      // The engine, sources and stage load here only: other commands don't pay for them.
+      const [{ default: cliProgress }, { detectDialect }, { PostgresDatabase, RedshiftDatabase }, { LocalStage }] = await Promise.all([
+        import('cli-progress'), import('../../../codegen/introspect/index.js'), import('../../engine/index.js'), import('../../stage/index.js'),
+      ]);
       const cfg = ctx.settings.config;
       const connectionString = requireDatabaseUrl(ctx.settings);
       const stage = cfg.stage ?? new LocalStage({ dir: path.resolve(ctx.settings.cwd, '.upshift/stage') });
@@ -71,7 +71,7 @@ export function registerLoad(program: Command, run: <F>(fn: (ctx: CommandContext
       // Rows arrive as a stream of unknown length: the bar cycles, the counters tell the progress.
       bar?.start(100, 0, { rows: 0, mb: '0.0' });
       try {
-        const result = await db.table(model).loadFrom(sourceFor(source!, flags.format, ctx.settings.cwd), {
+        const result = await db.table(model).loadFrom(await sourceFor(source!, flags.format, ctx.settings.cwd), {
           mode: flags.mode as LoadMode,
           ...(flags.orderBy ? { orderBy: flags.orderBy } : {}),
           onProgress: ({ rows, bytes }) => bar?.update(rows % 100, { rows, mb: (bytes / 1e6).toFixed(1) }),

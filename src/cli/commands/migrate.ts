@@ -1,10 +1,7 @@
 // `upshift migrate generate <name> | up | down | status | unlock`
 import path from 'node:path';
 import type { Command } from 'commander';
-import {
-  generateMigration, migrateDown, migrateUp, migrationStatus, unlockMigrations, MigrationError, MigrationLockTimeoutError,
-  PendingMigrationsError, type MigrationsConfig,
-} from '../../../codegen/index.js';
+import type { MigrationsConfig } from '../../../codegen/migrate/runner.js';
 import { requireDatabaseUrl } from '../config.js';
 import { CliError, ExitCode } from '../exit-codes.js';
 import { databaseError, type CommandContext } from '../context.js';
@@ -26,9 +23,13 @@ function migrationsConfig(ctx: CommandContext): MigrationsConfig {
 }
 
 /** Maps migration failures to exit codes. */
-async function guarded<T>(fn: () => Promise<T>): Promise<T> {
+async function guarded<T>(fn: (runner: typeof import('../../../codegen/migrate/runner.js')) => Promise<T>): Promise<T> {
+  // loaded on use: `upshift --help` should not pay for Kysely and the model layer
+  const runner = await import('../../../codegen/migrate/runner.js');
+  const { MigrationError, PendingMigrationsError } = runner;
+  const { MigrationLockTimeoutError } = await import('../../../codegen/migrate/lock.js');
   try {
-    return await fn();
+    return await fn(runner);
   } catch (err) {
     if (err instanceof MigrationLockTimeoutError) throw new CliError(err.message, ExitCode.LOCK_TIMEOUT);
     if (err instanceof PendingMigrationsError) throw new CliError(err.message, ExitCode.REFUSED);
@@ -53,7 +54,7 @@ export function registerMigrate(program: Command, run: Run) {
     .description('diff the models with the live tables and write a migration (Kysely up/down) with Redshift-legal DDL')
     .option('--allow-destructive', 'allow changes that drop columns or narrow types (refused by default)')
     .action(run<{ allowDestructive?: boolean }>(async (ctx, flags, name) => {
-      const { plan, file } = await guarded(() =>
+      const { plan, file } = await guarded(({ generateMigration }) =>
         generateMigration({
           ...migrationsConfig(ctx),
           modelsDir: ctx.settings.modelsDir,
@@ -76,7 +77,7 @@ export function registerMigrate(program: Command, run: Run) {
 
   const apply = (direction: 'up' | 'down') =>
     run<Record<string, never>>(async (ctx) => {
-      const results = await guarded(() => (direction === 'up' ? migrateUp : migrateDown)(migrationsConfig(ctx)));
+      const results = await guarded((r) => (direction === 'up' ? r.migrateUp : r.migrateDown)(migrationsConfig(ctx)));
       if (results.length === 0) ctx.io.out(direction === 'up' ? 'nothing to migrate: all migrations are applied\n' : 'nothing to undo\n');
       for (const r of results) ctx.io.out(`${direction === 'up' ? 'applied' : 'reverted'} ${r.migrationName}\n`);
       return ExitCode.OK;
@@ -89,7 +90,7 @@ export function registerMigrate(program: Command, run: Run) {
     .description('list migrations and when each was applied')
     .option('--json', 'print JSON: [{ "name", "executedAt" | null }]')
     .action(run<{ json?: boolean }>(async (ctx, flags) => {
-      const list = await guarded(() => migrationStatus(migrationsConfig(ctx)));
+      const list = await guarded((r) => r.migrationStatus(migrationsConfig(ctx)));
       if (flags.json) ctx.io.out(`${JSON.stringify(list.map((m) => ({ name: m.name, executedAt: m.executedAt?.toISOString() ?? null })))}\n`);
       else if (list.length === 0) ctx.io.out(`no migrations in ${path.relative(ctx.settings.cwd, ctx.settings.migrationsDir) || '.'}\n`);
       else for (const m of list) ctx.io.out(`${m.executedAt ? `applied ${m.executedAt.toISOString()}` : 'pending                          '}  ${m.name}\n`);
@@ -100,7 +101,7 @@ export function registerMigrate(program: Command, run: Run) {
     .command('unlock')
     .description('clear the migration lock a crashed run left behind (only when no migration is running)')
     .action(run<Record<string, never>>(async (ctx) => {
-      const was = await guarded(() => unlockMigrations(migrationsConfig(ctx)));
+      const was = await guarded((r) => r.unlockMigrations(migrationsConfig(ctx)));
       ctx.io.out(was ? 'cleared the migration lock\n' : 'the migration lock was not held\n');
       return ExitCode.OK;
     }));
