@@ -3,7 +3,7 @@
 // against a baseline loop that only copies each row's five values into a fresh array (the least
 // any validator must do), measured in the same run so machine speed cancels out.
 // Run: npx tsx bench/validate.bench.ts [rows]
-import { createRowValidator, defineTable, t, type InsertRow } from '../src/model/index.js';
+import { columnSchema, createRowValidator, defineTable, loadColumns, t, type InsertRow } from '../src/model/index.js';
 
 const ROWS = Number(process.argv[2] ?? 1_000_000);
 const ROUNDS = 3;
@@ -52,6 +52,26 @@ function validated(): number {
   return sink;
 }
 
+// The same column checks called through zod's safeParse (the schema of record): what the hot
+// path costs when every value pays zod's per-call overhead.
+const viaZod = loadColumns(model).map((name) => ({ name, schema: columnSchema(model.columns[name as keyof typeof model.columns].spec) }));
+function zodValidated(): number {
+  let sink = 0;
+  for (let i = 0; i < ROWS; i++) {
+    const row = pool[i % POOL] as Record<string, unknown>;
+    const out = viaZod.map(({ name, schema }) => {
+      const v = row[name];
+      if (v === undefined || v === null) return null;
+      const r = schema.safeParse(v);
+      if (!r.success) throw r.error;
+      return r.data;
+    });
+    ring[i & 1023] = out;
+    sink += out.length;
+  }
+  return sink;
+}
+
 function time(fn: () => number): number {
   const start = process.hrtime.bigint();
   const sink = fn();
@@ -63,10 +83,12 @@ function time(fn: () => number): number {
 validated(); // warm up the JIT on the same shapes
 baseline();
 const rate = (s: number) => Math.round(ROWS / s);
-let best = { base: Infinity, val: Infinity };
+zodValidated();
+let best = { base: Infinity, val: Infinity, zod: Infinity };
 for (let r = 0; r < ROUNDS; r++) {
-  best = { base: Math.min(best.base, time(baseline)), val: Math.min(best.val, time(validated)) };
+  best = { base: Math.min(best.base, time(baseline)), val: Math.min(best.val, time(validated)), zod: Math.min(best.zod, time(zodValidated)) };
 }
 console.log(`rows: ${ROWS.toLocaleString('en')} (bigint, varchar(64), numeric(12,2), timestamptz, boolean); best of ${ROUNDS}`);
 console.log(`baseline copy loop: ${rate(best.base).toLocaleString('en')} rows/s`);
 console.log(`createRowValidator: ${rate(best.val).toLocaleString('en')} rows/s (${(best.val / best.base).toFixed(1)}x the baseline's time)`);
+console.log(`same checks via zod safeParse: ${rate(best.zod).toLocaleString('en')} rows/s (${(best.zod / best.base).toFixed(1)}x the baseline's time, ${(best.zod / best.val).toFixed(2)}x createRowValidator's)`);
