@@ -49,12 +49,13 @@ afterAll(async () => {
 
 describe('upshift CLI', () => {
   it('prints help everywhere, and exits 2 on a bad command line', async () => {
-    const [help, migrateHelp, auditHelp, unknown, missing] = await Promise.all([
+    const [help, migrateHelp, auditHelp, unknown, missing, emulatorHelp] = await Promise.all([
       upshift(['--help']),
       upshift(['migrate', '--help']),
       upshift(['audit', '--help']),
       upshift(['nope']),
       upshift(['load', 'items', '--mode', 'upsert']),
+      upshift(['emulator', '--help']),
     ]);
     expect(help.code).toBe(0);
     for (const c of ['codegen', 'migrate', 'audit', 'load', 'emulator']) expect(help.stdout).toContain(`  ${c}`);
@@ -66,6 +67,9 @@ describe('upshift CLI', () => {
     expect(unknown.stderr).toContain("error: unknown command 'nope'");
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain("error: missing required argument 'source'");
+    // the emulator's own usage (src/emulator/cli.ts), reached through the one binary
+    expect(emulatorHelp).toMatchObject({ code: 0, stderr: '' });
+    expect(emulatorHelp.stdout).toMatch(/^usage: upshift emulator \[--port 5439\]/);
   });
 
   it('exits 3 without a database and 4 when the database refuses the connection', async () => {
