@@ -12,7 +12,8 @@ export interface UnloadedFile {
   uri: string;
   /** Bytes as stored (compressed when gzip). */
   bytes: number;
-  rows: number;
+  /** Rows in the file (always on Postgres/PGlite; on Redshift when its manifest lists them per file). */
+  rows?: number;
 }
 
 /** One file being written: bytes in, stored bytes counted after compression. */
@@ -39,7 +40,7 @@ export class PartFile {
     if (!this.input.write(data)) await Promise.race([once(this.input, 'drain'), this.settled]);
   }
 
-  async close(): Promise<UnloadedFile> {
+  async close(): Promise<UnloadedFile & { rows: number }> {
     this.input.end();
     await this.settled;
     return { uri: this.out.uri, bytes: this.stored, rows: this.rows };

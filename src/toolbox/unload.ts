@@ -121,12 +121,16 @@ export async function unloadViaExport(exporter: QueryExporter, stage: Stage, sql
       throw err;
     }
   }
-  const manifest = { entries: files.map((f) => ({ url: f.uri, mandatory: true, meta: { content_length: f.bytes, record_count: f.rows } })) };
+  const rows = files.reduce((n, f) => n + (f.rows ?? 0), 0);
+  const bytes = files.reduce((n, f) => n + f.bytes, 0);
+  // As Redshift's MANIFEST VERBOSE: sizes and row counts per file and in total.
+  const manifest = {
+    entries: files.map((f) => ({ url: f.uri, mandatory: true, meta: { content_length: f.bytes, record_count: f.rows } })),
+    meta: { content_length: bytes, record_count: rows },
+  };
   const manifestUri = await out.putText('manifest.json', JSON.stringify(manifest));
   return {
-    target: out.uri, files, manifestUri, format,
-    rows: files.reduce((n, f) => n + f.rows, 0),
-    bytes: files.reduce((n, f) => n + f.bytes, 0),
+    target: out.uri, files, manifestUri, format, rows, bytes,
     ...(format === 'csv' ? { copyFormat: unloadCopyFormat(options) } : {}),
   };
 }

@@ -47,6 +47,7 @@ describe('unload on Postgres', () => {
     for (const f of r.files) expect(await files.size(f.uri)).toBe(f.bytes);
     const manifest = JSON.parse(await files.readText(r.manifestUri));
     expect(manifest.entries).toEqual(r.files.map((f) => ({ url: f.uri, mandatory: true, meta: { content_length: f.bytes, record_count: f.rows } })));
+    expect(manifest.meta).toEqual({ content_length: r.bytes, record_count: 2003 });
     const listed = (await files.list(r.target)).map((o) => o.uri).sort();
     expect(listed).toEqual([...r.files.map((f) => f.uri), r.manifestUri].sort());
   });
