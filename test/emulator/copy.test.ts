@@ -264,4 +264,26 @@ describe('COPY from S3', () => {
     const e = await failure(f.client, 'copy tx_t from stdin');
     expect(e.message).toBe('LOAD source is not supported. (Hint: only S3 or DynamoDB or EMR based load is allowed)');
   });
+
+  it('loads BOOLEAN spellings, VARBYTE as hex, SUPER as JSON text; refuses multibyte CHAR', async () => {
+    await table('create table types_t (b boolean, vb varbyte(4), doc super, c char(2))');
+    const url = await f.put('types/a.csv', 't,414243,"{""k"":1}",ab\nyes,,,\nN,00,[1],\n0,ff,"""s""",\n');
+    await f.client.query(`copy types_t from '${url}' ${ROLE} csv`).catch(async (err: unknown) => {
+      throw new Error(`${String(err)}: ${JSON.stringify(await rows('select * from stl_load_errors where query = pg_last_copy_id()'))}`);
+    });
+    const r = await rows(`select b, encode(vb, 'hex') as vb, doc, c from types_t`);
+    expect(r).toEqual([
+      { b: true, vb: '414243', doc: '{"k":1}', c: 'ab' },
+      { b: true, vb: null, doc: null, c: '  ' },
+      { b: false, vb: '00', doc: '[1]', c: '  ' },
+      { b: false, vb: 'ff', doc: '"s"', c: '  ' },
+    ]);
+    const bad = await f.put('types/bad.csv', 'maybe,,,\n');
+    await failure(f.client, `copy types_t from '${bad}' ${ROLE} csv`);
+    expect((await rows('select err_code from stl_load_errors where query = pg_last_copy_id()'))[0]!.err_code).toBe(1210);
+    const mb = await f.put('types/mb.csv', 't,,,é\n');
+    await failure(f.client, `copy types_t from '${mb}' ${ROLE} csv`);
+    const e = (await rows('select err_code, trim(err_reason) as r from stl_load_errors where query = pg_last_copy_id()'))[0]!;
+    expect(e).toEqual({ err_code: 1220, r: 'Multibyte character not supported for CHAR (Hint: try using VARCHAR). Invalid char: c3 a9' });
+  });
 });
