@@ -208,7 +208,7 @@ function decimal(precision = 18, scale = 0): Column<'decimal', false, false> {
     throw new ModelDefinitionError(`DECIMAL(${precision}, ${scale}): precision must be 1 to ${max}. For larger numbers use t.double() or t.varchar()`);
   }
   if (!Number.isInteger(scale) || scale < 0 || scale > precision) {
-    throw new ModelDefinitionError(`DECIMAL(${precision}, ${scale}): scale must be 0 to the precision (${precision})`);
+    throw new ModelDefinitionError(`DECIMAL(${precision}, ${scale}): scale must be 0 to the precision (${precision}): lower the scale or raise the precision`);
   }
   return make('decimal', { precision, scale });
 }

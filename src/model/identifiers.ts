@@ -9,10 +9,10 @@ const SHAPE = /^[\p{Ll}\p{Lo}_][\p{Ll}\p{Lo}\p{Nd}_$]*$/u;
 export const RESERVED_PREFIX = '__upshift';
 
 export function checkIdentifier(name: string, what: string): string {
-  if (name.length === 0) throw new ModelDefinitionError(`${what} name is empty`);
+  if (name.length === 0) throw new ModelDefinitionError(`${what} name is empty: give it a name like "candy_names"`);
   const bytes = Buffer.byteLength(name, 'utf8');
   if (bytes > MAX_BYTES) {
-    throw new ModelDefinitionError(`${what} name "${name.slice(0, 40)}…" is ${bytes} bytes: Redshift allows at most ${MAX_BYTES} bytes of UTF-8`);
+    throw new ModelDefinitionError(`${what} name "${name.slice(0, 40)}…" is ${bytes} bytes: Redshift allows at most ${MAX_BYTES} bytes of UTF-8; shorten it`);
   }
   if (name !== name.toLowerCase()) {
     throw new ModelDefinitionError(
@@ -26,7 +26,7 @@ export function checkIdentifier(name: string, what: string): string {
     );
   }
   if (name.startsWith(RESERVED_PREFIX)) {
-    throw new ModelDefinitionError(`${what} name "${name}" starts with "${RESERVED_PREFIX}", which upshift reserves for its own columns`);
+    throw new ModelDefinitionError(`${what} name "${name}" starts with "${RESERVED_PREFIX}", which upshift reserves for its own columns: rename it`);
   }
   return name;
 }

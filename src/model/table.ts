@@ -99,14 +99,14 @@ export type InsertRow<T extends TableModel> = Simplify<
 
 function keyList(option: string, value: unknown, columns: Columns): string[] {
   if (!Array.isArray(value) || value.length === 0) {
-    throw new ModelDefinitionError(`${option} must be a non-empty list of column names`);
+    throw new ModelDefinitionError(`${option} must be a non-empty list of column names: name at least one column, or leave ${option} out`);
   }
   for (const col of value) {
     if (typeof col !== 'string' || !(col in columns)) {
       throw new ModelDefinitionError(`${option} names "${String(col)}", which is not a column (columns: ${Object.keys(columns).join(', ')})`);
     }
   }
-  if (new Set(value).size !== value.length) throw new ModelDefinitionError(`${option} lists a column twice: ${value.join(', ')}`);
+  if (new Set(value).size !== value.length) throw new ModelDefinitionError(`${option} lists a column twice: ${value.join(', ')}; name each column once`);
   return value as string[];
 }
 
@@ -128,11 +128,11 @@ function resolveOptions(columns: Columns, options: TableOptions<string>): Resolv
   else if (sk && 'compound' in sk) sortKey = { style: 'compound', columns: keyList('sortKey.compound', sk.compound, columns) };
   else if (sk && 'interleaved' in sk) {
     const cols = keyList('sortKey.interleaved', sk.interleaved, columns);
-    if (cols.length > 8) throw new ModelDefinitionError(`an interleaved sort key allows at most 8 columns, got ${cols.length}`);
+    if (cols.length > 8) throw new ModelDefinitionError(`an interleaved sort key allows at most 8 columns, got ${cols.length}: drop some, or use a compound sort key`);
     sortKey = { style: 'interleaved', columns: cols };
   }
   if (sortKey && sortKey !== 'auto' && sortKey.style === 'compound' && sortKey.columns.length > 400) {
-    throw new ModelDefinitionError('a compound sort key allows at most 400 columns');
+    throw new ModelDefinitionError(`a compound sort key allows at most 400 columns, got ${sortKey.columns.length}: keep the leading columns your queries filter on`);
   }
   const keyColumns = [...(options.distKey !== undefined ? [options.distKey] : []), ...(sortKey && sortKey !== 'auto' ? sortKey.columns : [])];
   for (const col of keyColumns) {
@@ -169,8 +169,8 @@ export function defineTable<const C extends Columns>(
 ): TableModel<C> {
   const { schema, name } = parseQualifiedName(qualifiedName);
   const names = Object.keys(columns);
-  if (names.length === 0) throw new ModelDefinitionError(`table ${qualifiedName} has no columns`);
-  if (names.length > 1600) throw new ModelDefinitionError(`table ${qualifiedName} has ${names.length} columns: Redshift allows 1600`);
+  if (names.length === 0) throw new ModelDefinitionError(`table ${qualifiedName} has no columns: give at least one, like { id: t.bigint().notNull() }`);
+  if (names.length > 1600) throw new ModelDefinitionError(`table ${qualifiedName} has ${names.length} columns: Redshift allows 1600; split it, or move sparse fields into a t.super() column`);
   for (const col of names) {
     checkIdentifier(col, `column`);
     const column = columns[col];

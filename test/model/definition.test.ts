@@ -41,7 +41,7 @@ describe('column type limits', () => {
       'DECIMAL(39, 2): precision must be 1 to 38. For larger numbers use t.double() or t.varchar()',
     );
     expect(definitionError(() => t.decimal(0)).message).toMatch(/^DECIMAL\(0, 0\): precision must be 1 to 38/);
-    expect(definitionError(() => t.decimal(10, 11)).message).toBe('DECIMAL(10, 11): scale must be 0 to the precision (10)');
+    expect(definitionError(() => t.decimal(10, 11)).message).toBe('DECIMAL(10, 11): scale must be 0 to the precision (10): lower the scale or raise the precision');
     expect(definitionError(() => t.numeric(10, -1)).message).toMatch(/scale must be 0 to the precision/);
   });
 
@@ -108,7 +108,7 @@ describe('identifiers', () => {
 
   it('at most 127 bytes of UTF-8', () => {
     expect(defineTable(`s.${'a'.repeat(127)}`, cols).name).toHaveLength(127);
-    expect(definitionError(() => defineTable(`s.${'a'.repeat(128)}`, cols)).message).toMatch(/^table name "a{40}…" is 128 bytes: Redshift allows at most 127 bytes of UTF-8$/);
+    expect(definitionError(() => defineTable(`s.${'a'.repeat(128)}`, cols)).message).toMatch(/^table name "a{40}…" is 128 bytes: Redshift allows at most 127 bytes of UTF-8; shorten it$/);
     // 'é' is 2 bytes: 64 of them are 128 bytes in 64 characters
     expect(definitionError(() => defineTable('s.t', { ['é'.repeat(64)]: t.integer() })).message).toMatch(/is 128 bytes/);
   });
@@ -122,9 +122,9 @@ describe('identifiers', () => {
   });
 
   it('empty names and the reserved __upshift prefix', () => {
-    expect(definitionError(() => defineTable('s.t', { '': t.integer() })).message).toBe('column name is empty');
+    expect(definitionError(() => defineTable('s.t', { '': t.integer() })).message).toBe('column name is empty: give it a name like "candy_names"');
     expect(definitionError(() => defineTable('s.t', { __upshift_ordinal: t.integer() })).message).toBe(
-      'column name "__upshift_ordinal" starts with "__upshift", which upshift reserves for its own columns',
+      'column name "__upshift_ordinal" starts with "__upshift", which upshift reserves for its own columns: rename it',
     );
   });
 });
@@ -132,7 +132,7 @@ describe('identifiers', () => {
 describe('table options', () => {
   const cols = { id: t.bigint().notNull(), at: t.timestamp(), doc: t.super(), seq: t.bigint().identity() };
   it('a table needs columns, built with t.*', () => {
-    expect(definitionError(() => defineTable('s.t', {})).message).toBe('table s.t has no columns');
+    expect(definitionError(() => defineTable('s.t', {})).message).toBe('table s.t has no columns: give at least one, like { id: t.bigint().notNull() }');
     expect(definitionError(() => defineTable('s.t', { id: 'bigint' as never })).message).toBe(
       'column "id" is not a column builder: use t.varchar(64), t.bigint(), ...',
     );
@@ -140,7 +140,7 @@ describe('table options', () => {
 
   it('at most 1600 columns', () => {
     const many = Object.fromEntries(Array.from({ length: 1601 }, (_, i) => [`c${i}`, t.integer()]));
-    expect(definitionError(() => defineTable('s.t', many)).message).toBe('table s.t has 1601 columns: Redshift allows 1600');
+    expect(definitionError(() => defineTable('s.t', many)).message).toBe('table s.t has 1601 columns: Redshift allows 1600; split it, or move sparse fields into a t.super() column');
   });
 
   it('distribution: a distKey needs DISTSTYLE KEY; KEY needs a distKey', () => {
@@ -151,10 +151,15 @@ describe('table options', () => {
     expect(defineTable('s.t', cols, { distKey: 'id' }).options).toMatchObject({ distStyle: 'key', distKey: 'id' });
   });
 
-  it('sort keys: interleaved at most 8 columns; no SUPER dist or sort key', () => {
+  it('sort keys: interleaved at most 8 columns, compound at most 400; no SUPER dist or sort key', () => {
     const nine = Object.fromEntries(Array.from({ length: 9 }, (_, i) => [`c${i}`, t.integer()]));
     expect(definitionError(() => defineTable('s.t', nine, { sortKey: { interleaved: Object.keys(nine) } })).message).toBe(
-      'an interleaved sort key allows at most 8 columns, got 9',
+      'an interleaved sort key allows at most 8 columns, got 9: drop some, or use a compound sort key',
+    );
+    const wide = Object.fromEntries(Array.from({ length: 401 }, (_, i) => [`c${i}`, t.integer()]));
+    expect(defineTable('s.t', wide, { sortKey: Object.keys(wide).slice(0, 400) }).options.sortKey).toMatchObject({ style: 'compound' });
+    expect(definitionError(() => defineTable('s.t', wide, { sortKey: Object.keys(wide) })).message).toBe(
+      'a compound sort key allows at most 400 columns, got 401: keep the leading columns your queries filter on',
     );
     expect(definitionError(() => defineTable('s.t', cols, { sortKey: ['doc'] })).message).toBe(
       'column "doc" is SUPER, which Redshift can\'t use as a distribution or sort key: pick another column',
@@ -163,8 +168,8 @@ describe('table options', () => {
   });
 
   it('key lists: non-empty, no duplicates', () => {
-    expect(definitionError(() => defineTable('s.t', cols, { upsertKey: [] })).message).toBe('upsertKey must be a non-empty list of column names');
-    expect(definitionError(() => defineTable('s.t', cols, { sortKey: ['id', 'id'] })).message).toBe('sortKey lists a column twice: id, id');
+    expect(definitionError(() => defineTable('s.t', cols, { upsertKey: [] })).message).toBe('upsertKey must be a non-empty list of column names: name at least one column, or leave upsertKey out');
+    expect(definitionError(() => defineTable('s.t', cols, { sortKey: ['id', 'id'] })).message).toBe('sortKey lists a column twice: id, id; name each column once');
   });
 
   it('an upsert key must be comparable and written by loads', () => {
