@@ -169,8 +169,14 @@ export class ClientSession implements SessionState {
     return false;
   }
 
-  private writeCatalog(statements: string[], table: string, parent?: string): Promise<void> {
-    return writeCatalog(this.backend, this.ctx, statements, table, parent);
+  /** Records table properties; the statement itself already succeeded, so a failure here is only a warning. */
+  private async writeCatalog(statements: string[], table: string, parent?: string): Promise<void> {
+    try {
+      await writeCatalog(this.backend, this.ctx, statements, table, parent);
+    } catch (err) {
+      const m = err instanceof BackendError ? err.fields.M : err instanceof Error ? err.message : String(err);
+      this.toClient(errorResponse({ S: 'WARNING', C: '01000', M: `emulator: table properties of ${table} not recorded: ${m}` }, 'N'));
+    }
   }
 
   private async runStep(step: Step): Promise<boolean> {

@@ -28,7 +28,10 @@ describe('COPY from S3', () => {
     const p1 = await f.put('loader/part-00001.csv.gz', '3,"\\N",2,2024-06-01 10:00:00+02,t,2024-06-01\n4,"a ""q"", b",\\N,\\N,\\N,\\N\n', true);
     const manifest = await f.put('loader/manifest.json', JSON.stringify({ entries: [
       { url: p0, mandatory: true }, { url: p1, mandatory: true }] }));
+    const notices: string[] = [];
+    f.client.on('notice', (n) => notices.push(n.message ?? ''));
     const r = await f.client.query(`copy loader_t (id, name, price, at, ok, d) from '${manifest}' ${LOADER_OPTIONS}`);
+    expect(notices).toContain("Load into table 'loader_t' completed, 4 record(s) loaded successfully.");
     expect(r.command).toBe('COPY');
     expect(r.rowCount).toBe(4);
     const got = await rows(`select id, name, price, to_char(at at time zone 'utc', 'YYYY-MM-DD HH24:MI:SS.US') as at, ok, d::text from loader_t order by id`);
