@@ -210,7 +210,7 @@ export class S3Files {
   async list(prefix: string, options: { pageSize?: number } = {}): Promise<S3Object[]> {
     const out: S3Object[] = [];
     for await (const o of this.iterate(prefix, options)) out.push(o);
-    return out;
+    return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   }
 
   /** list() one page at a time, for prefixes too big to hold. */
