@@ -14,7 +14,7 @@ import { getBuffer, getStream } from './s3.js';
 export interface Field { v: string | null; q: boolean }
 export interface SourceRecord { line: number; raw: string; fields: Field[] }
 /** A record whose fields failed to split (a malformed line): reported, never loaded. */
-export interface BrokenRecord { line: number; raw: string; broken: { code: number; reason: string } }
+export interface BrokenRecord { line: number; raw: string; broken: { code: number; reason: string }; fatal?: boolean }
 
 async function openBytes(s3: S3Client, url: string, compression: CopyStatement['compression']): Promise<Readable> {
   if (compression === 'gzip') return (await getStream(s3, url)).pipe(createGunzip());
@@ -68,7 +68,7 @@ async function* readCsv(bytes: Readable, st: CopyStatement): AsyncGenerator<Sour
   // csv-parse's cast option would tell quoting, but costs ~20x: quoting is read from the raw record instead.
   // Line numbers are counted from the raw records (csv-parse's info option doubles the parse time).
   const parser = bytes.pipe(parseCsv({
-    delimiter: st.delimiter, quote: st.quote, escape: st.quote, raw: true, relax_column_count: true,
+    delimiter: st.delimiter, quote: st.quote, escape: st.quote, raw: true, relax_column_count: true, relax_quotes: true,
     from_line: st.ignoreHeader + 1, skip_empty_lines: true,
   }));
   let lines = st.ignoreHeader;
@@ -94,7 +94,8 @@ async function* readCsv(bytes: Readable, st: CopyStatement): AsyncGenerator<Sour
     }
   } catch (err) {
     const e = err as { lines?: number; message: string };
-    yield { line: e.lines ?? 0, raw: '', broken: { code: 1214, reason: 'Delimiter not found' } };
+    // The CSV parser cannot go on past a malformed record: the COPY fails whatever MAXERROR says.
+    yield { line: e.lines ?? 0, raw: '', broken: { code: 1214, reason: 'Delimiter not found' }, fatal: true };
   }
 }
 

@@ -99,7 +99,8 @@ export async function runCopy(sql: string, backend: Backend, ctx: EmulatorContex
   const errors: LoadError[] = [];
   const rowOrigin: Array<[number, number]> = [];
   let loaded = 0;
-  const tooMany = (): boolean => errors.length > st.maxError;
+  let fatal = false;
+  const tooMany = (): boolean => fatal || errors.length > st.maxError;
 
   async function* chunks(): AsyncGenerator<Buffer> {
     let buf = '';
@@ -110,7 +111,8 @@ export async function runCopy(sql: string, backend: Backend, ctx: EmulatorContex
         const base = { filename: file.url, line: rec.line, rawLine: rec.raw, position: 0 };
         if ('broken' in rec) {
           errors.push({ ...base, colname: '', type: '', colLength: '', rawValue: '', code: rec.broken.code, reason: rec.broken.reason });
-          if (tooMany()) throw new Error('load error');
+          if (rec.fatal) fatal = true;
+          if (tooMany() || rec.fatal) throw new Error('load error');
           continue;
         }
         let fields = rec.fields;

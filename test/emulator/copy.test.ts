@@ -289,4 +289,14 @@ describe('COPY from S3', () => {
     const e = (await rows('select err_code, trim(err_reason) as r from stl_load_errors where query = pg_last_copy_id()'))[0]!;
     expect(e).toEqual({ err_code: 1220, r: 'Multibyte character not supported for CHAR (Hint: try using VARCHAR). Invalid char: c3 a9' });
   });
+
+  it('a malformed CSV record (unclosed quote) fails the COPY even under MAXERROR; a stray quote in a bare field is data', async () => {
+    await table('create table csvq_t (id int, v varchar(20))');
+    const url = await f.put('csvq/a.csv', '1,a"b\n2,"open\n3,x\n');
+    await failure(f.client, `copy csvq_t from '${url}' ${ROLE} csv maxerror 10`);
+    expect((await rows('select count(*)::int as n from csvq_t'))[0]!.n).toBe(0);
+    const ok = await f.put('csvq/b.csv', '1,a"b\n');
+    await f.client.query(`copy csvq_t from '${ok}' ${ROLE} csv`);
+    expect((await rows('select v from csvq_t'))[0]!.v).toBe('a"b');
+  });
 });
