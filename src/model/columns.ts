@@ -44,7 +44,28 @@ export type Encoding =
   | 'text32k'
   | 'zstd';
 
-const ENCODINGS: readonly string[] = ['auto', 'raw', 'az64', 'bytedict', 'delta', 'delta32k', 'lzo', 'mostly8', 'mostly16', 'mostly32', 'runlength', 'text255', 'text32k', 'zstd'];
+const ENCODINGS: readonly Encoding[] = ['auto', 'raw', 'az64', 'bytedict', 'delta', 'delta32k', 'lzo', 'mostly8', 'mostly16', 'mostly32', 'runlength', 'text255', 'text32k', 'zstd'];
+
+// The column types each encoding applies to, from Redshift's "Compression encodings" table.
+// Only these long-standing types are checked; newer ones (TIME, VARBYTE, GEOMETRY, ...) are
+// passed through for Redshift to judge.
+const INTS: ColumnKind[] = ['smallint', 'integer', 'bigint'];
+const CLASSIC_KINDS: ReadonlySet<ColumnKind> = new Set([...INTS, 'decimal', 'real', 'double', 'boolean', 'char', 'varchar', 'date', 'timestamp', 'timestamptz', 'super']);
+const ENCODING_TYPES: Partial<Record<Encoding, readonly ColumnKind[]>> = {
+  raw: [...CLASSIC_KINDS],
+  az64: [...INTS, 'decimal', 'date', 'timestamp', 'timestamptz'],
+  bytedict: [...INTS, 'decimal', 'real', 'double', 'char', 'varchar', 'date', 'timestamp', 'timestamptz'],
+  delta: [...INTS, 'decimal', 'date', 'timestamp'],
+  delta32k: ['integer', 'bigint', 'decimal', 'date', 'timestamp'],
+  lzo: [...INTS, 'decimal', 'char', 'varchar', 'date', 'timestamp', 'timestamptz', 'super'],
+  mostly8: [...INTS, 'decimal'],
+  mostly16: ['integer', 'bigint', 'decimal'],
+  mostly32: ['bigint', 'decimal'],
+  runlength: [...INTS, 'decimal', 'real', 'double', 'boolean', 'char', 'varchar', 'date', 'timestamp', 'timestamptz'],
+  text255: ['varchar'],
+  text32k: ['varchar'],
+  zstd: [...INTS, 'decimal', 'real', 'double', 'boolean', 'char', 'varchar', 'date', 'timestamp', 'timestamptz', 'super'],
+};
 
 /**
  * Raw SQL for a DEFAULT expression, e.g. `t.timestamptz().default(sql('getdate()'))`. Raw SQL
@@ -166,10 +187,19 @@ export class Column<
     return new Column({ ...this.spec, notNull: true, identity: { seed, step } }) as unknown as Column<K, true, true, true>;
   }
 
-  /** ENCODE: Redshift column compression (ignored on Postgres). */
+  /**
+   * ENCODE: Redshift column compression (ignored on Postgres). 'auto' writes no ENCODE clause,
+   * leaving the choice to Redshift (column-level ENCODE lists no AUTO keyword).
+   */
   encode(encoding: Encoding): Column<K, NotNull, Generated, Identity> {
     if (!ENCODINGS.includes(encoding)) {
       throw new ModelDefinitionError(`ENCODE ${String(encoding)} is not a Redshift encoding: use one of ${ENCODINGS.join(', ')}`);
+    }
+    const allowed = ENCODING_TYPES[encoding];
+    const kind = this.spec.kind;
+    if (allowed && CLASSIC_KINDS.has(kind) && !allowed.includes(kind)) {
+      const fits = ENCODINGS.filter((e) => e !== 'auto' && (ENCODING_TYPES[e] ?? []).includes(kind));
+      throw new ModelDefinitionError(`ENCODE ${encoding} does not apply to ${kind.toUpperCase()} columns on Redshift: use one of ${fits.join(', ')}`);
     }
     return new Column({ ...this.spec, encode: encoding });
   }

@@ -123,10 +123,10 @@ INTERLEAVED SORTKEY ("user", "at")`,
     ]);
   });
 
-  it('explicit COMPOUND sort key, DISTSTYLE AUTO, integer IDENTITY with a step, and CREATE TABLE without IF NOT EXISTS', () => {
+  it("explicit COMPOUND sort key, DISTSTYLE AUTO, integer IDENTITY with a step, encode('auto') leaves ENCODE out, no IF NOT EXISTS", () => {
     const m = defineTable(
       'ops.jobs',
-      { id: t.integer().identity(100, 5), kind: t.char(1).notNull().default('a'), day: t.date().notNull() },
+      { id: t.integer().identity(100, 5), kind: t.char(1).notNull().default('a'), day: t.date().notNull().encode('auto') },
       { distStyle: 'auto', sortKey: { compound: ['day', 'kind'] } },
     );
     expect(createTableStatements(m, 'redshift', { ifNotExists: false })).toEqual([

@@ -82,8 +82,16 @@ describe('column type limits', () => {
     expect(definitionError(() => t.integer().default(sql('  '))).message).toMatch(/DEFAULT sql\(...\) is empty/);
   });
 
-  it('ENCODE: a Redshift encoding', () => {
+  it('ENCODE: a Redshift encoding that applies to the column type', () => {
     expect(t.varchar().encode('lzo').spec.encode).toBe('lzo');
+    expect(t.timestamptz().encode('az64').spec.encode).toBe('az64');
+    expect(t.super().encode('zstd').spec.encode).toBe('zstd');
+    expect(definitionError(() => t.integer().encode('text255')).message).toBe(
+      'ENCODE text255 does not apply to INTEGER columns on Redshift: use one of raw, az64, bytedict, delta, delta32k, lzo, mostly8, mostly16, runlength, zstd',
+    );
+    expect(definitionError(() => t.varchar().encode('az64')).message).toMatch(/^ENCODE az64 does not apply to VARCHAR columns on Redshift: use one of raw, bytedict, lzo, runlength, text255, text32k, zstd$/);
+    expect(definitionError(() => t.boolean().encode('delta')).message).toMatch(/^ENCODE delta does not apply to BOOLEAN/);
+    expect(definitionError(() => t.smallint().encode('mostly16')).message).toMatch(/^ENCODE mostly16 does not apply to SMALLINT/);
     expect(definitionError(() => t.varchar().encode('gzip' as Encoding)).message).toMatch(/^ENCODE gzip is not a Redshift encoding: use one of auto, raw, az64/);
   });
 });
