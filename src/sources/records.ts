@@ -3,7 +3,7 @@
 // the file from the message alone.
 import { StringDecoder } from 'node:string_decoder';
 import type { Readable } from 'node:stream';
-import { parse as parseCsv, CsvError } from 'csv-parse';
+import { CsvParser, CsvSyntaxError } from './csv-parser.js';
 import { RowValidationError } from '../model/errors.js';
 import type { TableModel } from '../model/table.js';
 import { createRowValidator, loadColumns, type NormalizedValue } from '../model/validate.js';
@@ -33,32 +33,29 @@ export function fileError(table: string, detail: { file: string; line?: number; 
   return new LoadError(table, [detail], cause);
 }
 
-/** CSV records with NULL decided by quoting: unquoted `nullAs` is NULL, quoted text never is. */
-export async function* csvRecords(stream: Readable, options: CsvOptions, file: string, table: string, limit?: number): AsyncGenerator<TextRecord> {
-  const nullAs = options.nullAs ?? '';
-  const quote = options.quote ?? '"';
-  const parser = parseCsv({
-    delimiter: options.delimiter ?? ',',
-    quote,
-    escape: quote,
-    bom: true,
-    info: true,
-    relax_column_count: true,
-    ...(limit !== undefined ? { to: limit } : {}),
-    cast: (value: string, ctx: { quoting: boolean }) => (!ctx.quoting && value === nullAs ? null : value),
-  });
-  stream.on('error', (err) => parser.destroy(err));
-  stream.pipe(parser);
+/**
+ * CSV records with NULL decided by quoting (unquoted `nullAs` is NULL, quoted text never is),
+ * in batches: one await per chunk instead of per record (measured ~2 µs a record otherwise).
+ */
+export async function* csvBatches(stream: Readable, options: CsvOptions & { maxRecords?: number }, file: string, table: string): AsyncGenerator<TextRecord[]> {
+  let parser: CsvParser;
   try {
-    for await (const r of parser as AsyncIterable<{ record: (string | null)[]; info: { lines: number } }>) {
-      yield { line: r.info.lines, fields: r.record };
+    parser = new CsvParser(options);
+  } catch (err) {
+    stream.destroy();
+    throw fileError(table, { file, reason: (err as Error).message }, err);
+  }
+  const decoder = new StringDecoder('utf8');
+  try {
+    for await (const chunk of stream) {
+      const batch = parser.push(typeof chunk === 'string' ? chunk : decoder.write(chunk as Buffer));
+      if (batch.length > 0) yield batch;
     }
+    const last = [...parser.push(decoder.end()), ...parser.end()];
+    if (last.length > 0) yield last;
   } catch (err) {
     if (err instanceof LoadError) throw err;
-    if (err instanceof CsvError) {
-      const line = (err as CsvError & { lines?: number }).lines;
-      throw fileError(table, { file, ...(line !== undefined ? { line } : {}), reason: `malformed CSV: ${err.message}` }, err);
-    }
+    if (err instanceof CsvSyntaxError) throw fileError(table, { file, line: err.line, reason: `malformed CSV: ${err.message}` }, err);
     throw fileError(table, { file, reason: (err as Error)?.message ?? String(err) }, err);
   } finally {
     stream.destroy();
@@ -68,7 +65,13 @@ export async function* csvRecords(stream: Readable, options: CsvOptions, file: s
 /** The header record of a CSV stream (then closes the stream). */
 export async function readCsvHeader(stream: Readable, options: CsvOptions, file: string, table: string): Promise<string[]> {
   // Only the first record: a malformed line further down is COPY's (or the validator's) to report, with its line.
-  for await (const r of csvRecords(stream, options, file, table, 1)) return r.fields.map((f) => (f ?? '').trim());
+  const batches = csvBatches(stream, { ...options, maxRecords: 1 }, file, table);
+  try {
+    const first = await batches.next();
+    if (!first.done) return first.value[0]!.fields.map((f) => (f ?? '').trim());
+  } finally {
+    await batches.return(undefined);
+  }
   throw fileError(table, { file, reason: 'the file is empty: expected a header line naming the columns' });
 }
 
@@ -139,14 +142,14 @@ export function rowError(table: string, file: string, line: number, err: unknown
   return fileError(table, { file, line, ...(column ? { column } : {}), ...(value !== undefined ? { value } : {}), reason }, err);
 }
 
-/** Validated rows (load-column order) from text records whose fields are in `fileColumns` order. */
-export async function* validateTextRecords(model: TableModel, fileColumns: readonly string[], records: AsyncIterable<TextRecord>, file: string): AsyncGenerator<NormalizedValue[]> {
+/** Validates text records whose fields are in `fileColumns` order, into rows in load-column order. */
+export function textRecordValidator(model: TableModel, fileColumns: readonly string[], file: string): (r: TextRecord) => NormalizedValue[] | undefined {
   const validate = createRowValidator(model);
   const convert = fileColumns.map((c) => textConverter(model, c));
   const n = fileColumns.length;
-  for await (const { line, fields } of records) {
+  return ({ line, fields }) => {
     if (fields.length !== n) {
-      if (fields.length === 1 && fields[0] === null) continue; // a blank line
+      if (fields.length === 1 && fields[0] === null) return undefined; // a blank line
       throw fileError(model.qualifiedName, { file, line, reason: `has ${fields.length} fields; expected ${n} (${fileColumns.join(', ')})` });
     }
     const row: Record<string, unknown> = {};
@@ -156,25 +159,31 @@ export async function* validateTextRecords(model: TableModel, fileColumns: reado
         const f = convert[c];
         row[fileColumns[c]!] = text === null ? null : f ? f(text) : text;
       }
-      yield validate(row, line);
+      return validate(row, line);
     } catch (err) {
       throw rowError(model.qualifiedName, file, line, err);
     }
-  }
+  };
 }
 
 /** Validated rows from a CSV stream: header (or given columns) matched to the model first. */
 export async function* validatedCsvRows(model: TableModel, stream: Readable, options: CsvOptions, file: string): AsyncGenerator<NormalizedValue[]> {
-  const records = csvRecords(stream, options, file, model.qualifiedName);
-  let columns = options.columns;
-  if (options.header ?? true) {
-    const first = await records.next();
-    if (first.done) throw fileError(model.qualifiedName, { file, reason: 'the file is empty: expected a header line naming the columns' });
-    columns ??= first.value.fields.map((f) => f ?? '');
+  let check: ((r: TextRecord) => NormalizedValue[] | undefined) | undefined;
+  let needHeader = options.header ?? true;
+  if (!needHeader) check = textRecordValidator(model, matchColumns(model, options.columns ?? loadColumns(model), file), file);
+  for await (const batch of csvBatches(stream, options, file, model.qualifiedName)) {
+    for (let i = 0; i < batch.length; i++) {
+      const r = batch[i]!;
+      if (needHeader) {
+        needHeader = false;
+        check = textRecordValidator(model, matchColumns(model, options.columns ?? r.fields.map((f) => f ?? ''), file), file);
+        continue;
+      }
+      const row = check!(r);
+      if (row) yield row;
+    }
   }
-  if (!columns) columns = loadColumns(model);
-  const fileColumns = matchColumns(model, columns, file);
-  yield* validateTextRecords(model, fileColumns, records, file);
+  if (needHeader) throw fileError(model.qualifiedName, { file, reason: 'the file is empty: expected a header line naming the columns' });
 }
 
 /** Lines of a stream (UTF-8), with stream errors (a failed decompression, a lost socket) thrown here. */
