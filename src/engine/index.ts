@@ -1,7 +1,7 @@
 export { PostgresDatabase, RedshiftDatabase, PgliteDatabase } from './databases.js';
 export type { PgliteDatabaseOptions, PostgresDatabaseOptions, RedshiftDatabaseOptions } from './databases.js';
 export { BoundTable } from './table.js';
-export type { TableOptions } from './table.js';
+export type { TableOptions as BoundTableOptions } from './table.js';
 export { runLoad } from './load.js';
 export type { LoadOptions, LoadResult, FailedLoadError } from './load.js';
 export { buildLoadPlan } from './plan.js';
