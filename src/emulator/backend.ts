@@ -25,6 +25,8 @@ export class Backend {
   closed = false;
   private reader = new FrameReader();
   private internal: Consumer | undefined;
+  /** Rejects the internal statement in flight when the backend connection goes away. */
+  private abortInternal: ((err: Error) => void) | undefined;
   private idleWaiters: Array<() => void> = [];
 
   private constructor(
@@ -47,7 +49,12 @@ export class Backend {
     const pid = (client as unknown as { processID: number }).processID;
     const backend = new Backend(client, socket, params, pid, relay);
     socket.on('data', (chunk: Buffer) => backend.onData(chunk));
-    socket.on('close', () => { backend.closed = true; backend.wakeIdle(); onClose(); });
+    socket.on('close', () => {
+      backend.closed = true;
+      backend.abortInternal?.(new Error('backend session closed'));
+      backend.wakeIdle();
+      onClose();
+    });
     return backend;
   }
 
@@ -92,6 +99,7 @@ export class Backend {
     const result: InternalResult = { fields: [], rows: [], tag: undefined, error: undefined };
     return new Promise((resolve, reject) => {
       if (this.closed) { reject(new Error('backend session closed')); return; }
+      this.abortInternal = reject;
       let pending: Promise<void> = Promise.resolve();
       this.internal = (f) => {
         switch (f.type) {
@@ -126,6 +134,7 @@ export class Backend {
     const result: InternalResult & { sourceError?: unknown } = { fields: [], rows: [], tag: undefined, error: undefined };
     return new Promise((resolve, reject) => {
       if (this.closed) { reject(new Error('backend session closed')); return; }
+      this.abortInternal = reject;
       let feeding: Promise<void> | undefined;
       const feed = async (): Promise<void> => {
         try {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
+import { Kysely, PostgresDialect, sql } from 'kysely';
 import { startFixture, type EmulatorFixture } from './setup.js';
 
 let f: EmulatorFixture;
@@ -58,5 +59,21 @@ describe('wire protocol through the emulator', () => {
   it('translates pg_catalog-qualified names and getdate()', async () => {
     const r = await f.client.query('select getdate() as d');
     expect(r.rows[0].d).toBeInstanceOf(Date);
+  });
+
+  it('works under Kysely: schema builder DDL, parameterized inserts and selects; its advisory-lock migrations are refused', async () => {
+    const db = new Kysely<Record<string, Record<string, unknown>>>({
+      dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: f.emulator.url, max: 1 }) }),
+    });
+    try {
+      const ws = db.withSchema(f.schema.schema);
+      await ws.schema.createTable('k_items').addColumn('id', 'bigint', (c) => c.notNull()).addColumn('name', 'varchar(20)').execute();
+      await ws.insertInto('k_items').values([{ id: 1, name: 'a' }, { id: 2, name: 'b' }]).execute();
+      const rows = await ws.selectFrom('k_items').select(['id', 'name']).where('id', '=', 2).execute();
+      expect(rows).toEqual([{ id: '2', name: 'b' }]);
+      await expect(sql`select pg_advisory_xact_lock(${1})`.execute(db)).rejects.toThrow(/pg_advisory_xact_lock\(bigint\) does not exist/);
+    } finally {
+      await db.destroy();
+    }
   });
 });
