@@ -1,10 +1,17 @@
 // Redshift's manifest format: {"entries":[{"url":"s3://b/k","mandatory":true,"meta":{"content_length":N}}]}.
 // `mandatory: true` makes COPY fail if a file is missing instead of loading a partial set;
-// content_length is required for columnar formats and harmless for CSV.
+// content_length is required for columnar formats and harmless for CSV; record_count (rows per
+// file, as UNLOAD's MANIFEST VERBOSE writes it) lets audit and replay see rows without reading.
 import type { Manifest, StagedFile } from './types.js';
 
 export function buildManifest(files: readonly StagedFile[]): Manifest {
-  return { entries: files.map((f) => ({ url: f.uri, mandatory: true, meta: { content_length: f.bytes } })) };
+  return {
+    entries: files.map((f) => ({
+      url: f.uri,
+      mandatory: true,
+      meta: { content_length: f.bytes, ...(f.rows !== undefined ? { record_count: f.rows } : {}) },
+    })),
+  };
 }
 
 /** Parses and checks a manifest's shape; `where` names it in errors. */

@@ -64,7 +64,8 @@ export interface StagedLoad {
 
 /** Redshift's manifest format. */
 export interface Manifest {
-  entries: Array<{ url: string; mandatory: boolean; meta?: { content_length?: number } }>;
+  /** meta.record_count: rows in the file, where known (as UNLOAD's MANIFEST VERBOSE writes it; COPY accepts it). */
+  entries: Array<{ url: string; mandatory: boolean; meta?: { content_length?: number; record_count?: number } }>;
 }
 
 export interface Stage {
