@@ -68,6 +68,22 @@ describe('transactions as on Redshift', () => {
   });
 });
 
+describe('VACUUM', () => {
+  it('accepts Redshift VACUUM forms and, like TRUNCATE, commits the open transaction first', async () => {
+    await f.client.query('create table vac (id int)');
+    for (const form of ['vacuum', 'vacuum full vac', 'vacuum delete only vac', 'vacuum sort only vac', 'vacuum reindex vac',
+      'vacuum vac to 75 percent', `vacuum full "${f.schema.schema}".vac to 100 percent boost`]) {
+      await f.client.query(form);
+    }
+    const c = await f.connect();
+    await c.query('begin');
+    await c.query('insert into vac values (1)');
+    await c.query('vacuum delete only vac');
+    await c.query('rollback');
+    expect((await f.client.query('select count(*)::int as n from vac')).rows[0].n).toBe(1);
+  });
+});
+
 describe('snapshot isolation (isolation: \'snapshot\')', () => {
   it('reports a write-write conflict as error 1023', async () => {
     const { startRedshiftEmulator } = await import('../../src/emulator/index.js');
