@@ -299,4 +299,17 @@ describe('COPY from S3', () => {
     await f.client.query(`copy csvq_t from '${ok}' ${ROLE} csv`);
     expect((await rows('select v from csvq_t'))[0]!.v).toBe('a"b');
   });
+
+  it('a value only Postgres rejects (DATEFORMAT \'auto\' garbage) still becomes a load error at its file and line', async () => {
+    await table('create table auto_t (id int, d date)');
+    const a = await f.put('auto/a', '1|2024-01-01\n');
+    const b = await f.put('auto/b', '2|2024-01-02\n3|not a date\n');
+    const m = await f.put('auto/manifest', JSON.stringify({ entries: [{ url: a, mandatory: true }, { url: b, mandatory: true }] }));
+    const e = await failure(f.client, `copy auto_t from '${m}' ${ROLE} manifest dateformat 'auto'`);
+    expect(e.message).toBe(`Load into table 'auto_t' failed.  Check 'stl_load_errors' system table for details.`);
+    const r = (await rows(`select trim(filename) as filename, line_number, trim(colname) as colname, trim(raw_field_value) as v
+      from stl_load_errors where query = pg_last_copy_id()`));
+    expect(r).toEqual([{ filename: b, line_number: '2', colname: 'd', v: 'not a date' }]);
+    expect((await rows('select count(*)::int as n from auto_t'))[0]!.n).toBe(0);
+  });
 });
