@@ -94,7 +94,11 @@ export function convert(field: Field | undefined, col: TargetColumn, st: CopySta
   if (v !== null && !quoted && st.nullAs !== undefined && v === st.nullAs) v = null;
   else if (v !== null && !quoted && st.nullAs === undefined && st.format === 'text' && v === '\\N') v = null;
   if (v !== null && st.trimBlanks && isChar) v = v.replace(/ +$/, '');
-  if (v === '') v = isChar && !st.emptyAsNull ? '' : null;
+  if (v === '') {
+    // A quoted empty field is an empty value for VARBYTE and SUPER / GEOMETRY (stored as text) too.
+    const keepsEmpty = isChar || (quoted && (col.typname === 'bytea' || col.typname === 'text'));
+    v = keepsEmpty && !st.emptyAsNull ? '' : null;
+  }
   if (v !== null && st.blanksAsNull && isChar && v.trim() === '') v = null;
   if (v === null) {
     if (col.notNull) return { problem: { code: 1213, reason: 'Missing data for not-null field', value: '' } };
@@ -185,6 +189,7 @@ export function convert(field: Field | undefined, col: TargetColumn, st: CopySta
     }
     case 'bytea': {
       const t = v.trim();
+      if (t === '') return { value: '\\x' };
       if (!/^([0-9a-fA-F]{2})*$/.test(t)) return bad(1207, `Invalid hexadecimal digit, Value '${t}', Type: VARBYTE`);
       return { value: `\\x${t}` };
     }

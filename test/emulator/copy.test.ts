@@ -270,7 +270,7 @@ describe('COPY from S3', () => {
 
   it('loads BOOLEAN spellings, VARBYTE as hex, SUPER as JSON text; refuses multibyte CHAR', async () => {
     await table('create table types_t (b boolean, vb varbyte(4), doc super, c char(2))');
-    const url = await f.put('types/a.csv', 't,414243,"{""k"":1}",ab\nyes,,,\nN,00,[1],\n0,ff,"""s""",\n');
+    const url = await f.put('types/a.csv', 't,414243,"{""k"":1}",ab\nyes,,,\nN,00,[1],\n0,ff,"""s""",\nf,"","",\n');
     await f.client.query(`copy types_t from '${url}' ${ROLE} csv`).catch(async (err: unknown) => {
       throw new Error(`${String(err)}: ${JSON.stringify(await rows('select * from stl_load_errors where query = pg_last_copy_id()'))}`);
     });
@@ -280,6 +280,7 @@ describe('COPY from S3', () => {
       { b: true, vb: null, doc: null, c: '  ' },
       { b: false, vb: '00', doc: '[1]', c: '  ' },
       { b: false, vb: 'ff', doc: '"s"', c: '  ' },
+      { b: false, vb: '', doc: '', c: '  ' },
     ]);
     const bad = await f.put('types/bad.csv', 'maybe,,,\n');
     await failure(f.client, `copy types_t from '${bad}' ${ROLE} csv`);
