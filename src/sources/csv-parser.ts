@@ -88,7 +88,7 @@ export class CsvParser {
     const out: CsvRecord[] = [];
     if (this.done) return out;
     let text = chunk;
-    if (!this.started) {
+    if (!this.started && text.length > 0) {
       this.started = true;
       if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
     }

@@ -133,12 +133,15 @@ export function fromPostgresQuery(sql: string, options: PostgresQueryOptions): S
         await client.query('COMMIT');
         return prepared;
       } catch (err) {
+        // Mid-COPY, a ROLLBACK would wait behind the rest of the result: drop the connection
+        // instead (the server aborts the query and the transaction), and never reuse it.
         failed = err as Error;
-        await client.query('ROLLBACK').catch(() => undefined);
+        client.on('error', () => undefined);
+        (client as unknown as { connection: { stream: { destroy(): void } } }).connection.stream.destroy();
         throw err;
       } finally {
         if (own) await own.end().catch(() => undefined);
-        else (client as pg.PoolClient).release(failed);
+        else (client as pg.PoolClient).release(failed ?? false);
       }
     },
   };
