@@ -33,7 +33,9 @@ export function renderDbInterface(tables: readonly { table: LiveTable; exportNam
   const sf = newSourceFile();
   const types = tables.flatMap(({ table }) => table.columns.map((c) => kyselyColumnType(c.spec)));
   const kysely = ['ColumnType', 'Generated'].filter((n) => types.some((t) => t.includes(`${n}<`)));
-  const lead = header('the same tables as the models beside it (Kysely types)', opts.regenerate ?? DEFAULT_REGENERATE);
+  const lead =
+    header('the same tables as the models beside it (Kysely types)', opts.regenerate ?? DEFAULT_REGENERATE).trimEnd() +
+    "\n// Use it as `db.kysely<DB>()`: upshift's connections read BIGINT as bigint and TIMESTAMP as UTC, as typed here.\n";
   if (kysely.length) sf.addImportDeclaration({ isTypeOnly: true, moduleSpecifier: 'kysely', namedImports: kysely, leadingTrivia: lead });
   if (types.some((t) => t.includes('JsonValue'))) {
     sf.addImportDeclaration({ isTypeOnly: true, moduleSpecifier: opts.importFrom ?? 'upshift', namedImports: ['JsonValue'], ...(kysely.length ? {} : { leadingTrivia: lead }) });

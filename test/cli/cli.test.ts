@@ -8,6 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestSchema, testDatabaseUrl, type TestSchema } from '../helpers/pg.js';
 import { createProject, REPO, type TempProject } from '../codegen/project.js';
 
+// Child processes and tsc share CI's 2 cores with the rest of the suite: generous per-test timeouts.
+const SLOW = 180_000;
 let db: TestSchema;
 let project: TempProject;
 
@@ -70,7 +72,7 @@ describe('upshift CLI', () => {
     // the emulator's own usage (src/emulator/cli.ts), reached through the one binary
     expect(emulatorHelp).toMatchObject({ code: 0, stderr: '' });
     expect(emulatorHelp.stdout).toMatch(/^usage: upshift emulator \[--port 5439\]/);
-  });
+  }, SLOW);
 
   it('exits 3 without a database and 4 when the database refuses the connection', async () => {
     const noConfig = await upshift(['codegen', '--config', 'missing.config.ts']);
@@ -79,7 +81,7 @@ describe('upshift CLI', () => {
     const refused = await upshift(['codegen', '--database-url', 'postgres://postgres@127.0.0.1:1/test']);
     expect(refused.code).toBe(4);
     expect(refused.stderr).toMatch(/^upshift: cannot connect to the database: .*ECONNREFUSED/);
-  });
+  }, SLOW);
 
   it('codegen writes models, --check passes, then exits 5 with a per-column diff after ALTER TABLE', async () => {
     const gen = await upshift(['codegen']);
@@ -94,7 +96,7 @@ describe('upshift CLI', () => {
     expect(drift.code).toBe(5);
     expect(drift.stderr).toBe(`drift in 1 table(s):\n  ${db.schema}.items (models/${db.schema}/items.ts):\n    column note: in the database (character varying(10)), not in the model\n`);
     await db.pool.query(`alter table ${db.schema}.items drop column note`);
-  });
+  }, SLOW);
 
   it('migrate: generate, status, up; refuses narrowing (6); two concurrent `migrate up` serialize', async () => {
     const file = path.join(project.dir, 'models', db.schema, 'items.ts');
@@ -135,7 +137,7 @@ export async function up(db: Kysely<unknown>) {
     expect(waiter.stderr).toMatch(/^waiting for the migration lock, held by another run since \d{4}-\d\d-\d\dT/);
     const { rows: runs } = await db.pool.query(`select count(*)::int as n from ${db.schema}.runs`);
     expect(runs[0].n).toBe(1);
-  });
+  }, SLOW);
 
   it('load: a local CSV into a modelled table (0), a bad row fails (9); audit lists both, the failure with its error', async () => {
     await writeFile(path.join(project.dir, 'items.csv'), 'id,name,qty\n1,toffee,2\n2,fudge,\n1,toffee apple,3\n');
@@ -165,5 +167,5 @@ export async function up(db: Kysely<unknown>) {
     expect(json[0]).toMatchObject({ table: `${db.schema}.items`, mode: 'append', status: 'failed', error: expect.stringContaining('longer than VARCHAR(40)') });
     expect(badSince.code).toBe(2);
     expect(badSince.stderr).toContain('--since "yesterday-ish": give a duration (30m, 24h, 7d) or an ISO date');
-  });
+  }, SLOW);
 });

@@ -9,6 +9,8 @@ import { generateMigration, migrateDown, migrateUp, migrationStatus, type Migrat
 import { createTestSchema, type TestSchema } from '../helpers/pg.js';
 import { createProject, type TempProject } from './project.js';
 
+// Child processes and tsc share CI's 2 cores with the rest of the suite: generous per-test timeouts.
+const SLOW = 180_000;
 let db: TestSchema;
 let project: TempProject;
 let config: MigrationsConfig & { modelsDir: string };
@@ -67,7 +69,7 @@ describe('migrations', () => {
     const status = await migrationStatus(config);
     expect(status[0]!.executedAt).toBeInstanceOf(Date);
     await db.pool.query(`insert into ${db.schema}.products (id, name, price) values (1, 'toffee', 1.50), (2, 'fudge', null), (3, 'nougat', 12345678.99)`);
-  });
+  }, SLOW);
 
   it('adds a column and widens a VARCHAR in place, one statement each', async () => {
     await setModel(model(db.schema, V2));
@@ -81,7 +83,7 @@ describe('migrations', () => {
     const cols = await columnsOf();
     expect(cols.find((c) => c.column_name === 'name')).toMatchObject({ len: 64 });
     expect(cols.find((c) => c.column_name === 'note')).toMatchObject({ len: 100, is_nullable: 'YES' });
-  });
+  }, SLOW);
 
   it('refuses narrowing and dropping unless allowed, and writes no file', async () => {
     await setModel(model(db.schema, V2.replace('t.varchar(64)', 't.varchar(4)').replace(/\n {2}price: .*/, '')));
@@ -98,7 +100,7 @@ describe('migrations', () => {
     expect(await rows()).toHaveLength(3);
     const { rm } = await import('node:fs/promises');
     await rm(allowed.file!);
-  });
+  }, SLOW);
 
   it('deep-copies for changes ALTER cannot make, keeping the data and the identity sequence, and down restores', async () => {
     await setModel(model(db.schema, V3));
@@ -127,13 +129,13 @@ describe('migrations', () => {
     expect((await migrationStatus(config)).filter((m) => m.executedAt)).toHaveLength(2);
     await migrateUp(config);
     expect((await migrationStatus(config)).every((m) => m.executedAt)).toBe(true);
-  });
+  }, SLOW);
 
   it('refuses to generate while migrations are pending', async () => {
     await writeFile(path.join(config.dir, '20300101000000_pending.ts'), 'export async function up() {}\n');
     await expect(generateMigration({ ...config, name: 'next', now: tick() })).rejects.toThrow(/1 migration\(s\) not applied yet \(20300101000000_pending\): run `upshift migrate up` first/);
     await migrateUp(config);
-  });
+  }, SLOW);
 
   it('type-checks migrations against the models: a column the model lacks does not compile', async () => {
     await setModel(model(db.schema, V3.replace(/\n {2}note: .*/, '')));
@@ -146,7 +148,7 @@ describe('migrations', () => {
       expect(e).toMatch(/^migrations\/\d+_(note_and_longer_names|wider_price_not_null_note)\.ts\(\d+,\d+\): error TS2322: Type '"note"' is not assignable to type '("(row_id|id|name|price)"( \| )?){4}'/);
     }
     await setModel(model(db.schema, V3));
-  });
+  }, SLOW);
 });
 
 describe('the migration lock', () => {
@@ -188,5 +190,5 @@ export async function up(db: Kysely<unknown>) {
     expect(runs[0].n).toBe(1);
     const { rows: lock } = await lockSchema.pool.query(`select is_locked from ${lockSchema.schema}.upshift_migration_lock`);
     expect(lock).toEqual([{ is_locked: 0 }]);
-  });
+  }, SLOW);
 });

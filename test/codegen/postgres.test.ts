@@ -9,6 +9,8 @@ import { createTableStatements, type TableModel } from '../../src/model/index.js
 import { createTestSchema, type TestSchema } from '../helpers/pg.js';
 import { createProject, type TempProject } from './project.js';
 
+// Child processes and tsc share CI's 2 cores with the rest of the suite: generous per-test timeouts.
+const SLOW = 180_000;
 let db: TestSchema;
 let copy: TestSchema;
 let project: TempProject;
@@ -106,7 +108,7 @@ describe('codegen on Postgres', () => {
     expect(events).toContain('event_id: t.bigint().identity(100, 10),');
     expect(events).toContain('// upshift: this table declares no primary key');
     expect(events).not.toMatch(/^\s*upsertKey:/m);
-  });
+  }, SLOW);
 
   it('warns about types it cannot map and falls back to VARCHAR(MAX) with a comment', async () => {
     const odd = await readFile(path.join(models, db.schema, 'odd_types.ts'), 'utf8');
@@ -120,7 +122,7 @@ describe('codegen on Postgres', () => {
       ]),
     );
     expect(odd).not.toMatch(/\bany\b/);
-  });
+  }, SLOW);
 
   it('changes nothing when run twice', async () => {
     const before = await Promise.all(first.files.map((f) => readFile(path.join(models, f.path), 'utf8')));
@@ -129,12 +131,12 @@ describe('codegen on Postgres', () => {
     expect(again.unchanged).toHaveLength(first.files.length);
     const after = await Promise.all(first.files.map((f) => readFile(path.join(models, f.path), 'utf8')));
     expect(after).toEqual(before);
-  });
+  }, SLOW);
 
   it('selects tables by pattern', async () => {
     const some = await codegen(db.pool, { schemas: [db.schema], tables: 'order_*,class', outDir: path.join(project.dir, 'some') });
     expect(some.tables.map((t) => t.table.name)).toEqual(['class', 'order_events']);
-  });
+  }, SLOW);
 
   it('generates code that compiles, including typed Kysely queries over the DB interface', async () => {
     const { writeFile } = await import('node:fs/promises');
@@ -162,7 +164,7 @@ export async function use() {
     const result = await project.typecheck(['models/**/*.ts', 'use.ts']);
     expect(result.output).toBe('');
     expect(result.ok).toBe(true);
-  });
+  }, SLOW);
 
   it('recreates identical tables from the generated models in a second schema', async () => {
     const loaded = await loadModels(models);
@@ -174,7 +176,7 @@ export async function use() {
     const [a, b] = await Promise.all([catalog(db, roundTrip), catalog(copy, roundTrip)]);
     expect(b.columns.length).toBeGreaterThan(20);
     expect(b).toEqual(a);
-  });
+  }, SLOW);
 
   it('--check passes on fresh models, then fails with a per-column diff after ALTER TABLE', async () => {
     const clean = await checkDrift(db.pool, models);
@@ -197,5 +199,5 @@ export async function use() {
         '',
       ].join('\n'),
     );
-  });
+  }, SLOW);
 });
