@@ -31,6 +31,8 @@ export interface CopyStatement {
   ignoreBlankLines: boolean;
   trimBlanks: boolean;
   region: string | undefined;
+  /** NOLOAD: check the data, load nothing. */
+  noLoad: boolean;
 }
 
 export const INVALID_CREDENTIALS = "Invalid credentials. Must be of the format: credentials 'aws_iam_role=...' or " +
@@ -38,7 +40,7 @@ export const INVALID_CREDENTIALS = "Invalid credentials. Must be of the format: 
 
 const NO_VALUE = new Set(['manifest', 'csv', 'parquet', 'gzip', 'bzip2', 'zstd', 'lzop', 'emptyasnull', 'blanksasnull',
   'truncatecolumns', 'escape', 'removequotes', 'fillrecord', 'ignoreblanklines', 'trimblanks', 'explicit_ids',
-  'acceptanydate', 'roundec', 'noload', 'ssh', 'encrypted', 'readratio']);
+  'acceptanydate', 'roundec', 'ssh', 'encrypted', 'readratio']);
 
 export function parseCopy(sql: string): CopyStatement {
   const sig = significant(tokenize(sql));
@@ -62,7 +64,7 @@ export function parseCopy(sql: string): CopyStatement {
     from: unescapeRedshift(src.value), manifest: false, format: 'text', jsonOption: 'auto', delimiter: '|', quote: '"',
     nullAs: undefined, ignoreHeader: 0, compression: 'none', dateFormat: undefined, timeFormat: undefined,
     emptyAsNull: false, blanksAsNull: false, truncateColumns: false, maxError: 0, acceptInvChars: undefined,
-    escape: false, removeQuotes: false, fillRecord: false, ignoreBlankLines: false, trimBlanks: false, region: undefined,
+    escape: false, removeQuotes: false, fillRecord: false, ignoreBlankLines: false, trimBlanks: false, region: undefined, noLoad: false,
   };
   let delimiterSet = false;
   let credentials = false;
@@ -139,6 +141,7 @@ export function parseCopy(sql: string): CopyStatement {
       case 'ignoreblanklines': st.ignoreBlankLines = true; i++; break;
       case 'trimblanks': st.trimBlanks = true; i++; break;
       case 'maxerror': st.maxError = num(i + 1); break;
+      case 'noload': st.noLoad = true; i++; break;
       case 'region': st.region = str(i + 1); break;
       case 'acceptinvchars': {
         const j = isWord(sig[i + 1], 'as') ? i + 2 : i + 1;

@@ -145,6 +145,7 @@ export async function runCopy(sql: string, backend: Backend, ctx: EmulatorContex
           if (tooMany()) throw new Error('load error');
           continue;
         }
+        if (st.noLoad) continue;
         rowOrigin.push([f, rec.line]);
         loaded++;
         buf += values.map(csvField).join(',') + '\n';

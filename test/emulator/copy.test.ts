@@ -150,6 +150,16 @@ describe('COPY from S3', () => {
     expect((await rows('select count(*)::int as n from cred_t'))[0]!.n).toBe(3);
   });
 
+  it('NOLOAD checks the data without loading it', async () => {
+    await table('create table noload_t (id int)');
+    const good = await f.put('noload/good', '1\n2\n');
+    await f.client.query(`copy noload_t from '${good}' ${ROLE} noload`);
+    expect((await rows('select count(*)::int as n from noload_t'))[0]!.n).toBe(0);
+    const bad = await f.put('noload/bad', '1\nx\n');
+    await failure(f.client, `copy noload_t from '${bad}' ${ROLE} noload`);
+    expect((await rows('select line_number from stl_load_errors where query = pg_last_copy_id()'))).toEqual([{ line_number: '2' }]);
+  });
+
   it('MAXERROR skips up to that many bad rows and records them', async () => {
     await table('create table maxerr_t (id int)');
     const url = await f.put('maxerr/a', '1\nx\n3\n');
