@@ -146,3 +146,27 @@ export function classify(statement: string, ctx: RewriteContext): Step {
   }
   return { kind: 'pass', sql: rewriteText(sql, ctx) };
 }
+
+/** The table a DML statement writes (as written), for Redshift's 1023 detail. */
+export function dmlTarget(sql: string): string | undefined {
+  const sig = significant(tokenize(sql));
+  let i: number;
+  if (isWord(sig[0], 'insert', 'merge') && isWord(sig[1], 'into')) i = 2;
+  else if (isWord(sig[0], 'delete') && isWord(sig[1], 'from')) i = 2;
+  else if (isWord(sig[0], 'update', 'copy')) i = 1;
+  else return undefined;
+  if (isWord(sig[i], 'only')) i++;
+  const start = i;
+  while (i < sig.length && (sig[i]!.type === 'ident' || sig[i]!.type === 'qident' || isPunct(sig[i], '.'))) {
+    if (i > start && !isPunct(sig[i], '.') && !isPunct(sig[i - 1], '.')) break;
+    i++;
+  }
+  return i > start ? sig.slice(start, i).map((t) => t.text).join('') : undefined;
+}
+
+/** The value a statement sets search_path to; null for RESET; undefined when it does not. */
+export function searchPathChange(sql: string): string | null | undefined {
+  const m = /^\s*set\s+(?:session\s+)?search_path\s*(?:to|=)\s*(.+?)\s*$/is.exec(sql);
+  if (m) return m[1]!;
+  return /^\s*reset\s+search_path\s*$/i.test(sql) ? null : undefined;
+}

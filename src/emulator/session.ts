@@ -6,7 +6,7 @@ import { Backend } from './backend.js';
 import type { EmulatorContext, SessionState } from './context.js';
 import { parseCreateTable, catalogStatements } from './ddl.js';
 import { BackendError, RedshiftError, serializableViolation } from './errors.js';
-import { classify, foldIdentifiers, rewriteText, type Step } from './rewrite.js';
+import { classify, dmlTarget, foldIdentifiers, rewriteText, searchPathChange, type Step } from './rewrite.js';
 import { runCopy } from './copy.js';
 import { alterTarget, dropChecksSql, planAlter } from './alter.js';
 import { writeCatalog } from './catalog-write.js';
@@ -35,6 +35,10 @@ export class ClientSession implements SessionState {
   /** While the emulator runs a multi-step query: ReadyForQuery is held back, errors noted. */
   private stepMode = false;
   private stepFailed = false;
+  /** search_path as the client last set it, and the oids of tables written (for the 1023 detail). */
+  private searchPath: string | undefined;
+  private tableIds = new Map<string, number>();
+  private lastTarget: string | undefined;
   /** Extended protocol: an error came back since the last Sync. */
   private extendedFailed = false;
   /** Extended protocol: catalog entries of a CREATE TABLE, recorded once its Sync is answered. */
@@ -102,12 +106,42 @@ export class ClientSession implements SessionState {
 
   /** Postgres errors Redshift words differently: serialization failures (1023), byte-length checks. */
   private reword(e: NoticeFields): NoticeFields {
-    if (e.C === '40001') return serializableViolation(0, [String(this.pid)], this.pid);
+    if (e.C === '40001') return serializableViolation(this.tableIds.get(this.lastTarget ?? '') ?? 0, [String(this.pid)], this.pid);
     if (e.C === '23514' && e.n) {
       const v = checkViolation(e.n);
       if (v) return { S: 'ERROR', C: v.code, M: v.message };
     }
     return e;
+  }
+
+  /** Notes what a statement changes that the emulator keeps track of (search_path, written table). */
+  private observe(sql: string): void {
+    const sp = searchPathChange(sql);
+    if (sp !== undefined) this.searchPath = sp ?? undefined;
+    const target = dmlTarget(sql);
+    if (!target) return;
+    const key = `${this.searchPath ?? ''}|${target}`;
+    this.lastTarget = key;
+    if (this.tableIds.has(key)) return;
+    this.tableIds.set(key, 0);
+    void this.resolveTable(key, target);
+  }
+
+  /** Resolves a table's oid on an admin connection with the session's search_path (temp tables stay 0). */
+  private async resolveTable(key: string, name: string): Promise<void> {
+    const client = await this.ctx.admin.connect().catch(() => undefined);
+    if (!client) return;
+    try {
+      await client.query('begin');
+      if (this.searchPath) await client.query(`select set_config('search_path', $1, true)`, [this.searchPath.replace(/^'(.*)'$/s, '$1')]);
+      const r = await client.query<{ oid: number }>('select coalesce(to_regclass($1)::oid, 0)::int as oid', [name]);
+      this.tableIds.set(key, r.rows[0]?.oid ?? 0);
+      await client.query('commit');
+    } catch {
+      await client.query('rollback').catch(() => {});
+    } finally {
+      client.release();
+    }
   }
 
   private ctxFor() {
@@ -134,6 +168,7 @@ export class ClientSession implements SessionState {
     const statements = splitStatements(sql);
     const steps = statements.map((s) => {
       const step = classify(s, this.ctxFor());
+      if (step.kind === 'pass' || step.kind === 'copy') this.observe(step.sql);
       if (step.kind === 'pass' && step.caseSensitive !== undefined) this.caseSensitive = step.caseSensitive;
       return step;
     });
@@ -239,6 +274,7 @@ export class ClientSession implements SessionState {
     }
     const step = classify(statements[0]!, this.ctxFor());
     if (step.kind === 'pass' && step.caseSensitive !== undefined) this.caseSensitive = step.caseSensitive;
+    if (step.kind === 'pass') this.observe(step.sql);
     let sql: string;
     switch (step.kind) {
       case 'pass': sql = step.sql; break;

@@ -29,6 +29,8 @@ describe('transactions as on Redshift', () => {
     expect(e.code).toBe('XX000');
     expect(e.message).toBe('1023');
     expect(e.detail).toMatch(/^Serializable isolation violation on table - \d+, transactions forming the cycle are: [\d, ]+ \(pid:\d+\)$/);
+    const oid = (await f.client.query(`select 'acct'::regclass::oid::int as oid`)).rows[0].oid;
+    expect(e.detail).toContain(`on table - ${oid},`);
   });
 
   it('LOCK serializes two writers so both land', async () => {
