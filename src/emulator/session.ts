@@ -76,10 +76,17 @@ export class ClientSession implements SessionState {
     }
   }
 
+  private draining = false;
+
+  /** Writes to the client; while its socket is full, reading from the backend pauses. */
   private toClient(buf: Buffer): void {
-    if (!this.socket.write(buf)) {
+    if (!this.socket.write(buf) && !this.draining) {
+      this.draining = true;
       this.backend.socket.pause();
-      this.socket.once('drain', () => this.backend.socket.resume());
+      this.socket.once('drain', () => {
+        this.draining = false;
+        this.backend.socket.resume();
+      });
     }
   }
 
