@@ -20,6 +20,8 @@ type Consumer = (f: Frame) => void;
 
 export class Backend {
   txStatus: TxStatus = 'I';
+  /** The backend's cancel key: clients cancel through the emulator with it. */
+  secretKey = 0;
   /** ReadyForQuery messages still owed for frames relayed from the client. */
   outstanding = 0;
   closed = false;
@@ -46,8 +48,9 @@ export class Backend {
     await client.connect();
     const socket = conn.stream;
     socket.removeAllListeners('data');
-    const pid = (client as unknown as { processID: number }).processID;
+    const { processID: pid, secretKey } = client as unknown as { processID: number; secretKey: number };
     const backend = new Backend(client, socket, params, pid, relay);
+    backend.secretKey = secretKey;
     socket.on('data', (chunk: Buffer) => backend.onData(chunk));
     socket.on('close', () => {
       backend.closed = true;

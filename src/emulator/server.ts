@@ -36,6 +36,12 @@ export interface RedshiftEmulator {
   close(): Promise<void>;
 }
 
+function forwardCancel(postgres: string, request: Buffer): void {
+  const url = new URL(postgres);
+  const s = net.connect(Number(url.port || 5432), url.hostname || '127.0.0.1', () => s.end(request));
+  s.on('error', () => {});
+}
+
 export async function startRedshiftEmulator(options: RedshiftEmulatorOptions): Promise<RedshiftEmulator> {
   const schema = options.catalogSchema ?? 'upshift_emulator';
   await ensureCatalog(options.postgres, schema);
@@ -56,6 +62,13 @@ export async function startRedshiftEmulator(options: RedshiftEmulatorOptions): P
     socket.on('error', () => {});
     const conn: PostgresConnection = new PostgresConnection(socket, {
       authMode: 'none',
+      onMessage(data, state) {
+        // CancelRequest (code 80877102): the key is the backend's own, so it goes to Postgres as sent.
+        if (state.hasStarted || data.length !== 16 || Buffer.from(data).readInt32BE(4) !== 80877102) return false;
+        forwardCancel(options.postgres, Buffer.from(data));
+        socket.end();
+        return true;
+      },
       ...(options.tls ? { tls: options.tls } : {}),
       async onStartup() {
         const client = conn.detach();

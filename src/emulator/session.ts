@@ -53,7 +53,7 @@ export class ClientSession implements SessionState {
     for (const [k, v] of Object.entries(this.backend.params)) {
       out.push(parameterStatus(k, k === 'server_version' ? REDSHIFT_SERVER_VERSION : v));
     }
-    out.push(backendKeyData(this.pid, 0), readyForQuery('I'));
+    out.push(backendKeyData(this.pid, this.backend.secretKey), readyForQuery('I'));
     this.socket.on('data', (chunk: Buffer) => {
       this.queue.push(...this.reader.push(chunk));
       void this.pump();

@@ -76,4 +76,21 @@ describe('wire protocol through the emulator', () => {
       await db.destroy();
     }
   });
+
+  it('forwards a CancelRequest to the session\'s backend', async () => {
+    const c = await f.connect();
+    const { processID, secretKey } = c as unknown as { processID: number; secretKey: number };
+    const running = c.query('select pg_sleep(20)').then(() => undefined, (err: unknown) => err as { code: string });
+    await new Promise((r) => setTimeout(r, 300));
+    const req = Buffer.alloc(16);
+    req.writeInt32BE(16, 0);
+    req.writeInt32BE(80877102, 4);
+    req.writeInt32BE(processID, 8);
+    req.writeInt32BE(secretKey, 12);
+    const { connect } = await import('node:net');
+    const s = connect(f.emulator.port, '127.0.0.1', () => s.write(req));
+    s.on('error', () => {});
+    expect(await running).toMatchObject({ code: '57014' });
+    expect((await c.query('select 1 as one')).rows[0].one).toBe(1);
+  });
 });
