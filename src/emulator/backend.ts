@@ -104,17 +104,20 @@ export class Backend {
       if (this.closed) { reject(new Error('backend session closed')); return; }
       this.abortInternal = reject;
       let pending: Promise<void> = Promise.resolve();
+      let inHand = 0;
       this.internal = (f) => {
         switch (f.type) {
           case 'T': result.fields = parseRowDescription(f.frame); break;
           case 'D': {
             const row = parseDataRow(f.frame);
             if (onRow) {
-              const r = onRow(row, result.fields);
-              if (r) {
-                this.socket.pause();
-                pending = pending.then(() => r).finally(() => this.socket.resume());
-              }
+              // Rows are handed over one at a time, in order; reading pauses while any is in hand.
+              const fields = result.fields;
+              inHand++;
+              this.socket.pause();
+              pending = pending.then(() => onRow(row, fields)).finally(() => {
+                if (--inHand === 0) this.socket.resume();
+              });
             } else result.rows.push(row);
             break;
           }

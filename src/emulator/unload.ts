@@ -1,7 +1,6 @@
 // UNLOAD ('query') TO 's3://prefix': runs the query on the client's backend session and writes the
 // result to S3 in files named as Redshift names them (<prefix><slice>_part_<nn> in parallel,
 // <prefix><nnn> serially), with an optional manifest.
-import { gzipSync } from 'node:zlib';
 import { stringify } from 'csv-stringify/sync';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import type { Backend } from './backend.js';
@@ -11,6 +10,7 @@ import { listPrefix, parseS3Url, putObject } from './s3.js';
 import { isPunct, isWord, significant, tokenize, unescapeRedshift } from './sql.js';
 import { INVALID_CREDENTIALS } from './copy-options.js';
 import type { FieldDesc } from './wire.js';
+import { UnloadWriter, unloadFileName } from './unload-write.js';
 
 interface UnloadStatement {
   query: string; to: string; manifest: boolean; verbose: boolean; header: boolean; format: 'text' | 'csv' | 'parquet';
@@ -130,58 +130,60 @@ export async function runUnload(sql: string, backend: Backend, ctx: EmulatorCont
     throw new RedshiftError('Specified unload destination on S3 is not empty. Consider using a different bucket / prefix, ' +
       'manually removing the target files in S3, or using the ALLOWOVERWRITE option.', 'XX000');
   }
-  const r = await backend.query(st.query);
-  if (r.error) throw new BackendError(r.error);
-  const fields = r.fields;
-  const slices = st.parallel ? ctx.slices : 1;
-  const perSlice: Array<Array<Array<string | null>>> = Array.from({ length: slices }, () => []);
-  r.rows.forEach((row, i) => perSlice[i % slices]!.push(row));
-  const files: Array<{ url: string; body: Buffer; rows: number }> = [];
   const ext = st.extension !== undefined ? `.${st.extension}` : st.format === 'parquet' ? '.parquet' : st.gzip ? '.gz' : '';
-  for (let s = 0; s < slices; s++) {
-    const rows = perSlice[s]!;
-    if (!rows.length && (st.parallel || r.rows.length)) continue;
-    // Split into parts no larger than MAXFILESIZE (measured on the uncompressed text).
-    const parts: Array<Array<Array<string | null>>> = [[]];
-    let size = 0;
-    for (const row of rows) {
-      const len = row.reduce((n, v) => n + (v?.length ?? 0) + 1, 0);
-      if (size + len > st.maxFileSize && parts[parts.length - 1]!.length) { parts.push([]); size = 0; }
-      parts[parts.length - 1]!.push(row);
-      size += len;
+  const layout = { to: st.to, parallel: st.parallel, slices: st.parallel ? ctx.slices : 1, gzip: st.gzip, extension: ext,
+    maxFileSize: st.maxFileSize, header: '' };
+  let fields: FieldDesc[] = [];
+  let count = 0;
+  let files: Array<{ url: string; bytes: number; rows: number }>;
+  if (st.format === 'parquet') {
+    // Parquet is written whole per file (row groups need the column data).
+    const r = await backend.query(st.query);
+    if (r.error) throw new BackendError(r.error);
+    fields = r.fields;
+    count = r.rows.length;
+    files = [];
+    const perSlice: Array<Array<Array<string | null>>> = Array.from({ length: layout.slices }, () => []);
+    r.rows.forEach((row, i) => perSlice[i % layout.slices]!.push(row));
+    for (let s = 0; s < layout.slices; s++) {
+      if (!perSlice[s]!.length && (st.parallel || count)) continue;
+      const url = unloadFileName(layout, s, 0);
+      const body = parquetFile(fields, perSlice[s]!);
+      await putObject(ctx.s3, url, body);
+      files.push({ url, bytes: body.length, rows: perSlice[s]!.length });
     }
-    parts.forEach((part, p) => {
-      const name = st.parallel
-        ? `${st.to}${String(s).padStart(4, '0')}_part_${String(p).padStart(2, '0')}${ext}`
-        : `${st.to}${String(p).padStart(3, '0')}${ext}`;
-      let body: Buffer;
-      if (st.format === 'parquet') body = parquetFile(fields, part);
-      else {
-        let text = '';
-        const names = fields.map((f) => f.name);
-        if (st.format === 'csv') {
-          const delimiter = st.delimiter ?? ',';
-          const data = part.map((row) => row.map((v) => v ?? st.nullAs));
-          text = stringify(st.header ? [names, ...data] : data, { delimiter, quote: '"', record_delimiter: '\n' });
-        } else {
-          if (st.header) text += names.join(st.delimiter ?? '|') + '\n';
-          for (const row of part) text += textLine(row, st);
-        }
-        body = st.gzip ? gzipSync(Buffer.from(text, 'utf8')) : Buffer.from(text, 'utf8');
+  } else {
+    const csv = st.format === 'csv';
+    const options = { delimiter: st.delimiter ?? ',', quote: '"', record_delimiter: '\n' as const };
+    let writer: UnloadWriter | undefined;
+    const r = await backend.query(st.query, (row, desc) => {
+      if (!writer) {
+        fields = desc;
+        const names = desc.map((f) => f.name);
+        layout.header = !st.header ? '' : csv ? stringify([names], options) : names.join(st.delimiter ?? '|') + '\n';
+        writer = new UnloadWriter(ctx.s3, layout);
       }
-      files.push({ url: name, body, rows: part.length });
+      count++;
+      return writer.write(csv ? stringify([row.map((v) => v ?? st.nullAs)], options) : textLine(row, st));
     });
+    if (r.error) throw new BackendError(r.error);
+    if (!writer) {
+      fields = r.fields;
+      const names = fields.map((f) => f.name);
+      layout.header = !st.header ? '' : csv ? stringify([names], options) : names.join(st.delimiter ?? '|') + '\n';
+      writer = new UnloadWriter(ctx.s3, layout);
+    }
+    files = await writer.finish();
   }
-  for (const f of files) await putObject(ctx.s3, f.url, f.body);
   if (st.manifest) {
     const manifest: Record<string, unknown> = {
-      entries: files.map((f) => ({ url: f.url, meta: { content_length: f.body.length } })),
+      entries: files.map((f) => ({ url: f.url, meta: { content_length: f.bytes } })),
     };
     if (st.verbose) {
       manifest.schema = { elements: fields.map((f) => ({ name: f.name, type: { base: String(f.typeOid) } })) };
-      manifest.meta = { content_length: files.reduce((n, f) => n + f.body.length, 0), record_count: r.rows.length };
+      manifest.meta = { content_length: files.reduce((n, f) => n + f.bytes, 0), record_count: count };
     }
     await putObject(ctx.s3, `${st.to}manifest`, Buffer.from(JSON.stringify(manifest), 'utf8'));
   }
-  return { tag: 'UNLOAD', notices: [`UNLOAD completed, ${r.rows.length} record(s) unloaded successfully.`] };
+  return { tag: 'UNLOAD', notices: [`UNLOAD completed, ${count} record(s) unloaded successfully.`] };
 }
