@@ -5,7 +5,9 @@ import { execFile } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { createTestSchema, testDatabaseUrl, type TestSchema } from '../helpers/pg.js';
+import { TEST_BUCKET, testS3Client, testS3Endpoint } from '../helpers/s3.js';
 import { createProject, REPO, type TempProject } from '../codegen/project.js';
 
 // Child processes and tsc share CI's 2 cores with the rest of the suite: generous per-test timeouts.
@@ -167,5 +169,37 @@ export async function up(db: Kysely<unknown>) {
     expect(json[0]).toMatchObject({ table: `${db.schema}.items`, mode: 'append', status: 'failed', error: expect.stringContaining('longer than VARCHAR(40)') });
     expect(badSince.code).toBe(2);
     expect(badSince.stderr).toContain('--since "yesterday-ish": give a duration (30m, 24h, 7d) or an ISO date');
+  }, SLOW);
+
+  it('load: every file under an s3:// prefix, staged through an S3Stage from the config', async () => {
+    const prefix = `cli-${db.schema}`;
+    const s3 = testS3Client();
+    for (const [key, body] of [['in/part-1.csv', 'id,name,qty\n10,caramel,1\n'], ['in/part-2.csv', 'id,name,qty\n11,praline,2\n']]) {
+      await s3.send(new PutObjectCommand({ Bucket: TEST_BUCKET, Key: `${prefix}/${key}`, Body: body }));
+    }
+    await writeFile(
+      path.join(project.dir, 's3.config.ts'),
+      `import { defineConfig } from 'upshift/cli';
+import { S3Stage } from 'upshift/stage';
+export default defineConfig({
+  database: ${JSON.stringify(testDatabaseUrl())},
+  auditSchema: ${JSON.stringify(db.schema)},
+  stage: new S3Stage({
+    basePath: 's3://${TEST_BUCKET}/${prefix}/stage', endpoint: ${JSON.stringify(testS3Endpoint())}, region: 'us-east-1', forcePathStyle: true,
+    clientConfig: { credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' }, requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' },
+  }),
+});
+`,
+    );
+    const r = await upshift(['--config', 's3.config.ts', 'load', 'items', `s3://${TEST_BUCKET}/${prefix}/in/`, '--mode', 'append', '--json']);
+    // (the AWS SDK prints a Node-version notice on stderr; no upshift error may be there)
+    expect(r.stderr.split('\n').filter((l) => l.startsWith('upshift:'))).toEqual([]);
+    expect(r.code).toBe(0);
+    const result = JSON.parse(r.stdout);
+    expect(result).toMatchObject({ table: `${db.schema}.items`, mode: 'append', staged: 2, inserted: 2 });
+    // files already in S3 are COPYed where they are (the engine's already-staged path)
+    expect([...result.stageUris].sort()).toEqual([`s3://${TEST_BUCKET}/${prefix}/in/part-1.csv`, `s3://${TEST_BUCKET}/${prefix}/in/part-2.csv`]);
+    const { rows } = await db.pool.query(`select id::int, name from ${db.schema}.items where id >= 10 order by id`);
+    expect(rows).toEqual([{ id: 10, name: 'caramel' }, { id: 11, name: 'praline' }]);
   }, SLOW);
 });

@@ -29,7 +29,7 @@ export async function createProject(): Promise<TempProject> {
     JSON.stringify({
       name: 'upshift',
       type: 'module',
-      exports: { '.': './src/model/index.ts', './codegen': './codegen/index.ts', './cli': './src/cli/config.ts' },
+      exports: { '.': './src/model/index.ts', './codegen': './codegen/index.ts', './cli': './src/cli/index.ts', './stage': './src/stage/index.ts' },
     }),
   );
   await symlink(path.join(REPO, 'src'), path.join(pkg, 'src'));
