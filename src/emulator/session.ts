@@ -114,6 +114,9 @@ export class ClientSession implements SessionState {
   /** Postgres errors Redshift words differently: serialization failures (1023), byte-length checks. */
   private reword(e: NoticeFields): NoticeFields {
     if (e.C === '40001') return serializableViolation(this.tableIds.get(this.lastTarget ?? '') ?? 0, [String(this.pid)], this.pid);
+    if (e.C === '21000' && /^MERGE command cannot affect row a second time/.test(e.M ?? '')) {
+      return { S: 'ERROR', C: 'XX000', M: 'Found multiple matches to update the same tuple.' };
+    }
     if (e.C === '23514' && e.n) {
       const v = checkViolation(e.n);
       if (v) return { S: 'ERROR', C: v.code, M: v.message };

@@ -70,6 +70,20 @@ describe('transactions as on Redshift', () => {
   });
 });
 
+describe('MERGE', () => {
+  it('merges, and errors as Redshift does when a target row matches several source rows', async () => {
+    await f.client.query('create table m_t (id int, v varchar(5)); create table m_s (id int, v varchar(5))');
+    await f.client.query(`insert into m_t values (1, 'a'); insert into m_s values (1, 'b'), (2, 'c')`);
+    await f.client.query(`merge into m_t using m_s on m_t.id = m_s.id when matched then update set v = m_s.v
+      when not matched then insert (id, v) values (m_s.id, m_s.v)`);
+    expect((await f.client.query('select id, v from m_t order by id')).rows).toEqual([{ id: 1, v: 'b' }, { id: 2, v: 'c' }]);
+    await f.client.query(`insert into m_s values (1, 'd')`);
+    const e = await failure(f.client, `merge into m_t using m_s on m_t.id = m_s.id when matched then update set v = m_s.v
+      when not matched then insert (id, v) values (m_s.id, m_s.v)`);
+    expect(e.message).toBe('Found multiple matches to update the same tuple.');
+  });
+});
+
 describe('VACUUM', () => {
   it('accepts Redshift VACUUM forms and, like TRUNCATE, commits the open transaction first', async () => {
     await f.client.query('create table vac (id int)');
