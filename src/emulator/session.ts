@@ -114,6 +114,7 @@ export class ClientSession implements SessionState {
   /** Postgres errors Redshift words differently: serialization failures (1023), byte-length checks. */
   private reword(e: NoticeFields): NoticeFields {
     if (e.C === '40001') return serializableViolation(this.tableIds.get(this.lastTarget ?? '') ?? 0, [String(this.pid)], this.pid);
+    if (e.C === '428C9') return { S: 'ERROR', C: '0A000', M: 'cannot set an identity column to a value' };
     if (e.C === '21000' && /^MERGE command cannot affect row a second time/.test(e.M ?? '')) {
       return { S: 'ERROR', C: 'XX000', M: 'Found multiple matches to update the same tuple.' };
     }
