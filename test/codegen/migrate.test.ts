@@ -5,7 +5,7 @@
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateMigration, migrateDown, migrateUp, migrationStatus, type MigrationsConfig } from '../../codegen/index.js';
+import { generateMigration, migrateDown, migrateUp, migrationStatus, MigrationLockTimeoutError, unlockMigrations, type MigrationsConfig } from '../../codegen/index.js';
 import { createTestSchema, type TestSchema } from '../helpers/pg.js';
 import { createProject, type TempProject } from './project.js';
 
@@ -190,5 +190,21 @@ export async function up(db: Kysely<unknown>) {
     expect(runs[0].n).toBe(1);
     const { rows: lock } = await lockSchema.pool.query(`select is_locked from ${lockSchema.schema}.upshift_migration_lock`);
     expect(lock).toEqual([{ is_locked: 0 }]);
+  }, SLOW);
+
+  it('gives up on a lock a crashed run left (naming since when), and `unlock` clears it', async () => {
+    const dir = path.join(project.dir, 'slow-migrations');
+    const base = { connectionString: lockSchema.url, dir, schema: lockSchema.schema };
+    const crashedAt = Math.floor(Date.UTC(2026, 0, 2, 3, 4, 5) / 1000);
+    await lockSchema.pool.query(`update ${lockSchema.schema}.upshift_migration_lock set is_locked = $1`, [crashedAt]);
+    const failed = await migrateUp({ ...base, lock: { timeoutMs: 300, pollMs: 50 } }).catch((e: Error & { cause?: unknown }) => e);
+    expect((failed as { cause?: unknown }).cause).toBeInstanceOf(MigrationLockTimeoutError);
+    expect((failed as Error).message).toMatch(/another migration run holds the migration lock \(since 2026-01-02T03:04:05\.000Z\); gave up after 0 s\. If no migration is running \(a crashed run\), clear it with `upshift migrate unlock`/);
+    // the run that gave up did not release the lock it never held
+    const { rows } = await lockSchema.pool.query(`select is_locked from ${lockSchema.schema}.upshift_migration_lock`);
+    expect(rows).toEqual([{ is_locked: crashedAt }]);
+    expect(await unlockMigrations(base)).toBe(true);
+    expect(await unlockMigrations(base)).toBe(false);
+    expect(await migrateUp(base)).toEqual([]);
   }, SLOW);
 });
