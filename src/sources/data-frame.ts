@@ -1,7 +1,7 @@
 // fromDataFrame: an Apache Arrow table (what DuckDB, Polars and Arrow produce in JS), matched to
 // the model by column name. Arrow types are checked against the model's column kinds before
 // any row is read; values are then validated row by row and staged in row order.
-import { DataType, type Field, type Table, type Vector } from 'apache-arrow';
+import type { DataType, Field, Table, Vector } from 'apache-arrow';
 import type { ColumnKind } from '../model/columns.js';
 import type { TableModel } from '../model/table.js';
 import { createRowValidator, type NormalizedValue } from '../model/validate.js';
@@ -9,9 +9,14 @@ import { fileError, matchColumns, rowError } from './records.js';
 import { stageRows } from './restage.js';
 import type { PreparedSource, Source, SourceContext } from './types.js';
 
+// apache-arrow is loaded on first use (~20 MB of RSS measured): loads that never see a data frame don't pay for it.
+type Arrow = typeof import('apache-arrow');
+let arrow: Arrow['DataType'];
+
 type ArrowClass = 'int' | 'float' | 'decimal' | 'bool' | 'text' | 'date' | 'timestamp' | 'binary' | 'nested' | 'null' | 'other';
 
 function arrowClass(type: DataType): ArrowClass {
+  const DataType = arrow;
   if (DataType.isDictionary(type)) return arrowClass(type.dictionary);
   if (DataType.isNull(type)) return 'null';
   if (DataType.isInt(type)) return 'int';
@@ -66,7 +71,7 @@ function reader(field: Field, kind: ColumnKind): (v: Vector, i: number) => unkno
   const cls = arrowClass(field.type);
   if (cls === 'timestamp' || cls === 'date') return (v, i) => { const x = v.get(i) as number | null; return x === null ? null : new Date(x); };
   if (cls === 'decimal') {
-    const scale = (DataType.isDictionary(field.type) ? field.type.dictionary : field.type).scale as number;
+    const scale = (arrow.isDictionary(field.type) ? field.type.dictionary : field.type).scale as number;
     return (v, i) => { const x = v.get(i) as object | null; return x === null ? null : decimalText(String(x), scale); };
   }
   if (cls === 'nested') return (v, i) => { const x = v.get(i) as { toJSON(): unknown } | null; return x === null ? null : JSON.parse(JSON.stringify(x.toJSON(), bigintSafe)); };
@@ -114,6 +119,7 @@ export function fromDataFrame(table: Table, options: { name?: string } = {}): So
   return {
     describe: () => `${where}: Arrow table, ${table.numRows} rows (${table.schema.fields.map((f) => f.name).join(', ')})`,
     async prepare(ctx: SourceContext): Promise<PreparedSource> {
+      arrow ??= (await import('apache-arrow')).DataType;
       const rows = frameRows(ctx.model, table, where);
       // Rows have an order: a later row wins over an earlier one with the same key.
       return stageRows(ctx, rows, true);

@@ -14,13 +14,14 @@ import type { PreparedSource, Source, SourceContext } from './types.js';
 
 export type QueryParam = string | number | bigint | boolean | Date | Uint8Array | null | undefined | Record<string, unknown>;
 
-export interface PostgresQueryOptions {
-  /** A connection string to the source database; or pass `pool`. */
-  connectionString?: string;
-  pool?: pg.Pool;
+/** Where the query runs: a connection string (upshift opens and closes one connection) or your pool. */
+export type PostgresQueryOptions = (
+  | { connectionString: string; pool?: never }
+  | { pool: pg.Pool; connectionString?: never }
+) & {
   /** Values for $1, $2, ... in the query. */
   params?: readonly QueryParam[];
-}
+};
 
 /** One parameter as an SQL literal, in the text form pg would send it. */
 export function paramLiteral(value: QueryParam, index: number): string {

@@ -28,7 +28,7 @@ try {
     const m = process.memoryUsage();
     process.stderr.write(`${Date.now() - started} ms: rows ${staged} rss ${(m.rss / 1e6).toFixed(0)} heap ${(m.heapUsed / 1e6).toFixed(0)} ext ${(m.external / 1e6).toFixed(0)}\n`);
   }, 1000) : undefined;
-  const result = await table.loadFrom(source, { onProgress: (p) => { staged = p.rows; } });
+  const result = await table.loadFrom(source, { mode: 'append', onProgress: (p) => { staged = p.rows; } });
   if (trace) clearInterval(trace);
   const [count] = await db.query<{ n: string }>(`select count(*)::text as n from "${schema}"."rss_${mode}"`);
   const n = count!.n;
