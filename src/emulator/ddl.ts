@@ -68,6 +68,10 @@ export function parseCreateTable(sql: string): TableDdl {
   }
   const nameTokens = sig.slice(nameStart, i);
   const table = render(nameTokens);
+  // CREATE TABLE #name: a temp table.
+  if (!temp && nameTokens[nameTokens.length - 1]?.type === 'qident' && nameTokens[nameTokens.length - 1]!.value.startsWith('#')) {
+    head.splice(1, 0, { type: 'ident', text: 'temp', value: 'temp', start: -1 });
+  }
   const tableName = nameTokens.length ? identName(nameTokens[nameTokens.length - 1]!) : '';
   const ddl: TableDdl = {
     pgSql: '', table, ifNotExists, diststyle: 'AUTO', sortkeyType: 'AUTO', sortkeys: [], backup: true,
@@ -89,7 +93,12 @@ export function parseCreateTable(sql: string): TableDdl {
     pgParts.push(`(${pgElements.join(', ')})`);
     i = close + 1;
   }
+  const attrStart = i;
   i = tableAttributes(sig, i, ddl);
+  if (ddl.likeParent && i > attrStart) {
+    // Documented: LIKE tables inherit distribution, sort keys and BACKUP, which can't be set in the same statement.
+    throw new RedshiftError('DISTSTYLE, DISTKEY, SORTKEY, ENCODE and BACKUP cannot be specified with LIKE: the new table inherits them', '42601');
+  }
   if (isWord(sig[i], 'as')) {
     ddl.ctas = true;
     pgParts.push(sql.slice(sig[i]!.start));

@@ -26,6 +26,24 @@ export function foldIdentifiers(sql: string): string {
   return tokens.map((t) => (t.type === 'qident' ? quoteIdent(t.value.toLowerCase()) : t.text)).join('');
 }
 
+/** Redshift's `#name` tables are temp tables: the name becomes the quoted identifier "#name". */
+export function hashTempNames(sql: string): string {
+  if (!sql.includes('#')) return sql;
+  const tokens = tokenize(sql);
+  let changed = false;
+  const out: string[] = [];
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i]!;
+    const next = tokens[i + 1];
+    if (t.type === 'op' && t.text === '#' && next?.type === 'ident' && next.start === t.start + 1) {
+      out.push(quoteIdent(`#${next.text}`));
+      i++;
+      changed = true;
+    } else out.push(t.text);
+  }
+  return changed ? out.join('') : sql;
+}
+
 /** Session parameters only Redshift has: kept as placeholders so SET / SHOW / RESET work. */
 const REDSHIFT_PARAMS = new Set(['query_group', 'enable_case_sensitive_identifier', 'enable_result_cache_for_session',
   'wlm_query_slot_count', 'analyze_threshold_percent', 'json_parse_truncate_strings', 'describe_field_name_in_uppercase',
@@ -105,7 +123,8 @@ const ADVISORY = /^pg_(try_)?advisory_(xact_)?(un)?lock(_shared)?(_all)?$/;
 
 /** Classifies one statement. */
 export function classify(statement: string, ctx: RewriteContext): Step {
-  const sql = ctx.caseSensitive ? statement : foldIdentifiers(statement);
+  const hashed = hashTempNames(statement);
+  const sql = ctx.caseSensitive ? hashed : foldIdentifiers(hashed);
   const sig = significant(tokenize(sql));
   const set = setting(sig, sql, ctx);
   if (set) return set;

@@ -254,4 +254,19 @@ describe('Redshift CREATE TABLE and the catalog views', () => {
       and table_schema = $1 and constraint_type = 'PRIMARY KEY'`, [f.schema.schema]);
     expect(late.rows).toHaveLength(1);
   });
+
+  it('CREATE TABLE #name makes a session temp table, referenced as #name', async () => {
+    const a = await f.connect();
+    await a.query('create table #scratch (id int) diststyle even');
+    await a.query('insert into #scratch values (1), (2)');
+    expect((await a.query('select count(*)::int as n from #scratch')).rows[0].n).toBe(2);
+    expect((await a.query('select 6 # 3 as x')).rows[0].x).toBe(5);
+    const b = await f.connect();
+    await expect(b.query('select * from #scratch')).rejects.toMatchObject({ code: '42P01' });
+  });
+
+  it('refuses DISTSTYLE / DISTKEY / SORTKEY given with LIKE (a LIKE table inherits them)', async () => {
+    const e = await failure(f.client, 'create temp table like_keys (like parent) distkey (id)');
+    expect(e.message).toMatch(/cannot be specified with LIKE/);
+  });
 });
