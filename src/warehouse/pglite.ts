@@ -36,7 +36,9 @@ export class PgliteWarehouse extends Warehouse {
 
   constructor(options: PgliteOptions) {
     super(options);
-    this.db = options.pglite ?? new PGlite(options.dataDir, { parsers: PGLITE_PARSERS });
+    // The options-object form: `new PGlite(undefined, { parsers })` ignores its options (measured
+    // with 0.5.16), so an in-memory database returned int8 as a number.
+    this.db = options.pglite ?? new PGlite({ ...(options.dataDir ? { dataDir: options.dataDir } : {}), parsers: PGLITE_PARSERS });
   }
 
   override beginStatements(): string[] {

@@ -121,10 +121,11 @@ export class PostgresWarehouse extends Warehouse {
         for await (const chunk of copy) await onChunk(chunk as Buffer);
         await client.query('COMMIT');
       } catch (err) {
-        // The COPY may still be sending: cancel it so the connection comes back usable.
-        if (!copy.readableEnded) await this.pool.query('SELECT pg_cancel_backend($1)', [pid]).catch(() => undefined);
+        // Mid-COPY the connection takes no other statement until the server has sent everything:
+        // cancel the COPY on the server and drop this connection (the pool opens a fresh one).
+        await this.pool.query('SELECT pg_cancel_backend($1)', [pid]).catch(() => undefined);
         copy.destroy();
-        await client.query('ROLLBACK').catch(() => undefined);
+        (client as unknown as { connection: { stream: { destroy(): void } } }).connection.stream.destroy();
         throw err;
       }
     });

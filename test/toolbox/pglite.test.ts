@@ -45,6 +45,10 @@ describe('toolbox on PGlite', () => {
     expect(await db.query<Row>(`select count(*)::int as n from tb.twin where vc = ''`)).toEqual([{ n: 201 }]);
   });
 
+  it('an in-memory PgliteDatabase keeps its type parsers (int8 as bigint even when small)', async () => {
+    expect(await db.query('select 1::int8 as a')).toEqual([{ a: 1n }]);
+  });
+
   it('writes the same bytes as Postgres COPY would: every value quoted, NULL as \\N', async () => {
     const r = await db.unload(`select id, vc, b, d from tb.src where id < 2 order by id`, 'exports/bytes', { parallel: false });
     expect(await files.readText(r.files[0]!.uri)).toBe('"0",\\N,\\N,\\N\n"1","","f","0001-01-01"\n');
