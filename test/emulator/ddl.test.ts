@@ -23,7 +23,7 @@ describe('Redshift CREATE TABLE and the catalog views', () => {
       label text collate case_insensitive
     ) backup no diststyle key`);
     const r = await f.client.query(`select "column", type, encoding, distkey, sortkey, notnull from pg_table_def
-      where tablename = 'events' order by "column"`);
+      where tablename = 'events' and schemaname = current_schema() order by "column"`);
     const byName = Object.fromEntries(r.rows.map((x) => [x.column, { ...x, encoding: x.encoding.trim() }]));
     expect(byName.account_id).toMatchObject({ type: 'integer', distkey: true, notnull: true });
     expect(byName.kind).toMatchObject({ type: 'character varying(65535)', encoding: 'zstd' });
@@ -105,7 +105,7 @@ describe('Redshift CREATE TABLE and the catalog views', () => {
     await f.client.query(`create table parent (id int not null encode raw, name varchar(20) default 'x' encode zstd, at date)
       diststyle key distkey (id) sortkey (at)`);
     await f.client.query(`create temp table child (like parent)`);
-    const r = await f.client.query(`select "column", type, encoding, distkey, sortkey, notnull from pg_table_def where tablename = 'child' order by "column"`);
+    const r = await f.client.query(`select "column", type, encoding, distkey, sortkey, notnull from pg_table_def where tablename = 'child' and schemaname like 'pg_temp%' order by "column"`);
     expect(r.rows.map((x) => ({ ...x, encoding: x.encoding.trim() }))).toEqual([
       { column: 'at', type: 'date', encoding: 'none', distkey: false, sortkey: 1, notnull: false },
       { column: 'id', type: 'integer', encoding: 'none', distkey: true, sortkey: 0, notnull: true },
@@ -160,7 +160,7 @@ describe('Redshift CREATE TABLE and the catalog views', () => {
   it('folds quoted identifiers to lower case, unless enable_case_sensitive_identifier is on', async () => {
     await f.client.query(`create table if not exists "Quoted" ("Id" integer, "name" varchar(10)) sortkey ("Id")`);
     await f.client.query(`create table if not exists "Quoted" ("Id" integer)`);
-    const r = await f.client.query(`select "column", sortkey from pg_table_def where tablename = 'quoted' order by 1`);
+    const r = await f.client.query(`select "column", sortkey from pg_table_def where tablename = 'quoted' and schemaname = current_schema() order by 1`);
     expect(r.rows).toEqual([{ column: 'id', sortkey: 1 }, { column: 'name', sortkey: 0 }]);
     const alias = await f.client.query(`select "Id" as "MixedCase" from "QUOTED"`);
     expect(alias.fields[0]!.name).toBe('mixedcase');
@@ -194,7 +194,7 @@ describe('Redshift CREATE TABLE and the catalog views', () => {
     await f.client.query('alter table alt alter compound sortkey (v, id)');
     await f.client.query('alter table alt alter column v encode bytedict');
     await f.client.query('insert into alt (id, v) values (1, \'abc\')');
-    const r = await f.client.query(`select "column", type, trim(encoding) as encoding, distkey, sortkey from pg_table_def where tablename = 'alt' order by "column"`);
+    const r = await f.client.query(`select "column", type, trim(encoding) as encoding, distkey, sortkey from pg_table_def where tablename = 'alt' and schemaname = current_schema() order by "column"`);
     expect(r.rows).toEqual([
       { column: 'big', type: 'character varying(65535)', encoding: 'zstd', distkey: false, sortkey: 0 },
       { column: 'doc', type: 'super', encoding: 'zstd', distkey: false, sortkey: 0 },
@@ -213,7 +213,7 @@ describe('Redshift CREATE TABLE and the catalog views', () => {
 
   it('records a Redshift CREATE TABLE sent through the extended protocol', async () => {
     await f.client.query({ text: 'create table ext_t (id int distkey, v varchar(max)) sortkey (id)', values: [], queryMode: 'extended' } as never);
-    const r = await f.client.query(`select "column", type, distkey, sortkey from pg_table_def where tablename = 'ext_t' order by 1`);
+    const r = await f.client.query(`select "column", type, distkey, sortkey from pg_table_def where tablename = 'ext_t' and schemaname = current_schema() order by 1`);
     expect(r.rows).toEqual([
       { column: 'id', type: 'integer', distkey: true, sortkey: 1 },
       { column: 'v', type: 'character varying(65535)', distkey: false, sortkey: 0 },
