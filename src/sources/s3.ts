@@ -117,7 +117,9 @@ async function inPlace(ctx: SourceContext, client: S3Client, objects: S3Object[]
   } else {
     const codec = { gzip: compression === 'gzip', ...(compression === 'bzip2' || compression === 'zstd' ? { compression } : {}) };
     if (sniffed.format === 'jsonl') {
-      // FORMAT JSON 'auto' matches keys to the listed columns; a key not listed is ignored, a column not present loads NULL.
+      // FORMAT JSON 'auto' matches keys to the listed columns, ignores unknown keys and loads NULL for absent ones.
+      // Check the first object of each file as Postgres would check every one: unknown keys fail here too.
+      await mapLimit(objects, 8, async (o) => matchColumns(ctx.model, await firstJsonKeys(client, o, table), o.uri));
       columns = loadColumns(ctx.model);
       format = { kind: 'json', ...codec };
     } else {
@@ -136,6 +138,31 @@ async function inPlace(ctx: SourceContext, client: S3Client, objects: S3Object[]
   ctx.onProgress?.({ rows: 0, bytes });
   const staged: StagedLoad = { loadId: ctx.loadId, target: ctx.model, files, manifestUri, bytes, compression: compression === 'gzip' ? 'gzip' : 'none' };
   return { staged, format, ordered: false, columns };
+}
+
+/** The keys of the first JSON object of a JSON-lines object (reads only up to its first line break). */
+async function firstJsonKeys(client: S3Client, o: S3Object, table: string): Promise<string[]> {
+  const { stream } = await openDecompressed(await getObject(client, o.uri, table), o.uri);
+  let text = '';
+  try {
+    for await (const chunk of stream) {
+      text += (chunk as Buffer).toString('utf8');
+      const lines = text.split('\n');
+      const first = lines.find((l, i) => l.trim() !== '' && i < lines.length - 1);
+      if (first !== undefined) { text = first; break; }
+      if (text.length > 16 * 1024 * 1024) break;
+    }
+  } finally {
+    stream.destroy();
+  }
+  let obj: unknown;
+  try {
+    obj = JSON.parse(text.split('\n').find((l) => l.trim() !== '') ?? '');
+  } catch (err) {
+    throw fileError(table, { file: o.uri, line: 1, reason: `is not a JSON object: ${(err as Error).message}` }, err);
+  }
+  if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) throw fileError(table, { file: o.uri, line: 1, reason: 'is not a JSON object keyed by column name' });
+  return Object.keys(obj);
 }
 
 function csvFormat(options: S3SourceOptions, codec: Pick<CopyFormat, 'gzip' | 'compression'>): CopyFormat {

@@ -232,6 +232,13 @@ export function sourcesBehaviour(get: () => SourceHarness) {
     ]);
   });
 
+  it('data frame: the docs example (tableFromArrays: BigInt64Array, dictionary-encoded strings)', async () => {
+    const f = await fresh('frame_docs');
+    const frame = tableFromArrays({ id: BigInt64Array.from([1n, 2n]), name: ['Gummy', 'Taffy'], updated_at: ['2026-11-24T10:00:00Z', '2026-11-24T11:00:00Z'] });
+    await f.table.loadFrom(fromDataFrame(frame));
+    expect((await f.rows()).map((x) => [x.id, x.name, x.updated_at])).toEqual([[1n, 'Gummy', new Date('2026-11-24T10:00:00Z')], [2n, 'Taffy', new Date('2026-11-24T11:00:00Z')]]);
+  });
+
   it('data frame errors: an Arrow type the column cannot take, an unknown column', async () => {
     const f = await fresh('frame_err');
     const wrongType = tableFromArrays({ id: new Float64Array([1.5]), updated_at: ['2026-11-24T00:00:00Z'] });

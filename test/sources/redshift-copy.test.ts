@@ -121,6 +121,15 @@ describe('Redshift COPY per source (golden)', () => {
     ].join('\n'));
   });
 
+  it('JSON lines on Redshift: the first object of each file is checked as Postgres checks them all (unknown keys fail)', async () => {
+    const ok = await put('json2/ok.jsonl', '\n{"id":1,"updated_at":"2026-11-24T00:00:00Z"}\n');
+    await expect(copyOf(fromS3File(ok))).resolves.toMatchObject({ manifest: [{ url: ok }] });
+    const uri = await put('json3/rows.jsonl.zst', compress.zstd('{"id":1,"colour":"red","updated_at":"2026-11-24T00:00:00Z"}\n{"id":2}\n'));
+    const err = await copyOf(fromS3Path(`${folder}json3`)).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(LoadError);
+    expect(err).toMatchObject({ file: uri, column: 'colour' });
+  });
+
   it('Parquet: columns listed in the file\'s order (Redshift maps them by position), only the parameters columnar COPY takes', async () => {
     const buf = Buffer.from(parquetWriteBuffer({ columnData: [
       { name: 'updated_at', data: [new Date(0)], type: 'TIMESTAMP' },
