@@ -87,6 +87,10 @@ function epoch(v: string, unit: number): string | undefined {
 const ISO_DATE = /^\d{4}-\d{1,2}-\d{1,2}$/;
 const DEFAULT_TS = /^\d{4}-\d{1,2}-\d{1,2}[ T]\d{1,2}:\d{2}(:\d{2}(\.\d{1,6})?)?\s*(Z|[+-]\d{1,2}(:?\d{2})?)?$/i;
 
+function problem(value: string, code: number, reason: string): Converted {
+  return { problem: { code, reason, value } };
+}
+
 export function convert(field: Field | undefined, col: TargetColumn, st: CopyStatement): Converted {
   const isChar = CHAR_TYPES.has(col.typname);
   let v = field?.v ?? null;
@@ -110,7 +114,6 @@ export function convert(field: Field | undefined, col: TargetColumn, st: CopySta
     }
     v = v.replace(/\uFFFD/g, st.acceptInvChars);
   }
-  const bad = (code: number, reason: string): Converted => ({ problem: { code, reason, value: v! } });
   switch (col.typname) {
     case 'int2': case 'int4': case 'int8': {
       const t = v.trim();
@@ -119,29 +122,29 @@ export function convert(field: Field | undefined, col: TargetColumn, st: CopySta
       const m = /^[+-]?\d+$/.exec(t);
       if (!m) {
         const pos = [...t].findIndex((ch, i) => !/\d/.test(ch) && !(i === 0 && /[+-]/.test(ch)));
-        return bad(1207, `Invalid digit, Value '${t[pos] ?? t}', Pos ${pos}, Type: ${name}`);
+        return problem(v, 1207, `Invalid digit, Value '${t[pos] ?? t}', Pos ${pos}, Type: ${name}`);
       }
       const digits = t.replace(/^[+-]?0*/, '').length;
       const n = digits < String(hi).length ? 0n : BigInt(t);
-      if (n < lo || n > hi) return bad(1216, `Overflow, Value '${t}', Type: ${name}`);
+      if (n < lo || n > hi) return problem(v, 1216, `Overflow, Value '${t}', Type: ${name}`);
       return { value: t };
     }
     case 'numeric': {
       const t = v.trim();
       if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(t)) {
         const pos = [...t].findIndex((ch) => !/[\d.+-]/.test(ch));
-        return bad(1207, `Invalid digit, Value '${t[pos] ?? t}', Pos ${pos}, Type: Decimal`);
+        return problem(v, 1207, `Invalid digit, Value '${t[pos] ?? t}', Pos ${pos}, Type: Decimal`);
       }
       const intDigits = t.replace(/^[+-]/, '').split(/[.eE]/)[0]!.replace(/^0+/, '').length;
       if (!/[eE]/.test(t) && intDigits > col.length - col.scale) {
-        return bad(1216, `Numeric data overflow (result precision)`);
+        return problem(v, 1216, `Numeric data overflow (result precision)`);
       }
       return { value: t };
     }
     case 'float4': case 'float8': {
       const t = v.trim();
       if (!/^(nan|[+-]?inf(inity)?|[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?)$/i.test(t)) {
-        return bad(1207, `Invalid digit, Value '${t}', Pos 0, Type: ${col.typname === 'float4' ? 'Float' : 'Double'}`);
+        return problem(v, 1207, `Invalid digit, Value '${t}', Pos 0, Type: ${col.typname === 'float4' ? 'Float' : 'Double'}`);
       }
       return { value: t };
     }
@@ -149,48 +152,48 @@ export function convert(field: Field | undefined, col: TargetColumn, st: CopySta
       const t = v.trim().toLowerCase();
       if (TRUE.has(t)) return { value: 't' };
       if (FALSE.has(t)) return { value: 'f' };
-      return bad(1210, `Unknown boolean format`);
+      return problem(v, 1210, `Unknown boolean format`);
     }
     case 'date': {
       const fmt = st.dateFormat;
       if (fmt === undefined || fmt.toUpperCase() === 'YYYY-MM-DD') {
-        if (!ISO_DATE.test(v.trim())) return bad(1205, v.trim().length < 10 ? 'Invalid Date Format - length must be 10 or more' : 'Invalid date format - Invalid digit encountered');
+        if (!ISO_DATE.test(v.trim())) return problem(v, 1205, v.trim().length < 10 ? 'Invalid Date Format - length must be 10 or more' : 'Invalid date format - Invalid digit encountered');
         return { value: v.trim() };
       }
       if (fmt.toLowerCase() === 'auto') return { value: v.trim() };
       const d = byFormat(v, fmt, false);
-      return d ? { value: d } : bad(1205, `Invalid date format - Invalid digit encountered`);
+      return d ? { value: d } : problem(v, 1205, `Invalid date format - Invalid digit encountered`);
     }
     case 'timestamp': case 'timestamptz': {
       const fmt = st.timeFormat;
       const low = fmt?.toLowerCase();
       if (low === 'epochsecs' || low === 'epochmillisecs') {
         const d = epoch(v, low === 'epochsecs' ? 1000 : 1);
-        return d ? { value: col.typname === 'timestamp' ? d.replace('+00', '') : d } : bad(1206, `Invalid timestamp format or value [${fmt}]`);
+        return d ? { value: col.typname === 'timestamp' ? d.replace('+00', '') : d } : problem(v, 1206, `Invalid timestamp format or value [${fmt}]`);
       }
       if (fmt === undefined || fmt.toUpperCase() === 'YYYY-MM-DD HH:MI:SS') {
-        if (!DEFAULT_TS.test(v.trim()) && !ISO_DATE.test(v.trim())) return bad(1206, 'Invalid timestamp format or value [YYYY-MM-DD HH24:MI:SS]');
+        if (!DEFAULT_TS.test(v.trim()) && !ISO_DATE.test(v.trim())) return problem(v, 1206, 'Invalid timestamp format or value [YYYY-MM-DD HH24:MI:SS]');
         return { value: stripOffset(v.trim(), col) };
       }
       if (low === 'auto') return { value: stripOffset(v.trim(), col) };
       const d = byFormat(v, fmt, true);
-      return d ? { value: d } : bad(1206, `Invalid timestamp format or value [${fmt}]`);
+      return d ? { value: d } : problem(v, 1206, `Invalid timestamp format or value [${fmt}]`);
     }
     case 'varchar': case 'bpchar': {
       if (col.typname === 'bpchar' && Buffer.byteLength(v, 'utf8') !== v.length) {
         const ch = [...v].find((c) => Buffer.byteLength(c, 'utf8') > 1)!;
-        return bad(1220, `Multibyte character not supported for CHAR (Hint: try using VARCHAR). Invalid char: ${Buffer.from(ch, 'utf8').toString('hex').replace(/(..)(?!$)/g, '$1 ')}`);
+        return problem(v, 1220, `Multibyte character not supported for CHAR (Hint: try using VARCHAR). Invalid char: ${Buffer.from(ch, 'utf8').toString('hex').replace(/(..)(?!$)/g, '$1 ')}`);
       }
       if (col.length > 0 && Buffer.byteLength(v, 'utf8') > col.length) {
         if (st.truncateColumns) return { value: truncateBytes(v, col.length) };
-        return bad(1204, 'String length exceeds DDL length');
+        return problem(v, 1204, 'String length exceeds DDL length');
       }
       return { value: v };
     }
     case 'bytea': {
       const t = v.trim();
       if (t === '') return { value: '\\x' };
-      if (!/^([0-9a-fA-F]{2})*$/.test(t)) return bad(1207, `Invalid hexadecimal digit, Value '${t}', Type: VARBYTE`);
+      if (!/^([0-9a-fA-F]{2})*$/.test(t)) return problem(v, 1207, `Invalid hexadecimal digit, Value '${t}', Type: VARBYTE`);
       return { value: `\\x${t}` };
     }
     default:
