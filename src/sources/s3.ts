@@ -15,7 +15,7 @@ import type { CopyFormat } from '../warehouse/plan.js';
 import { detectCompression, isParquetHead, openDecompressed, type FileCompression } from './decompress.js';
 import { formatFromName } from './local-file.js';
 import { readParquetFooter, validatedParquetRows } from './parquet.js';
-import { fileError, matchColumns, readCsvHeader, validatedJsonRows, type CsvOptions } from './records.js';
+import { fileError, matchColumns, readCsvHeader, validatedCsvRows, validatedJsonRows, type CsvOptions } from './records.js';
 import { stageRows } from './restage.js';
 import { getObject, headObject, listFolder, manifestObjects, mapLimit, objectHead, s3AsyncBuffer, s3ClientFor, type S3Object } from './s3-objects.js';
 import type { PreparedSource, Source, SourceContext } from './types.js';
@@ -27,6 +27,12 @@ export interface S3SourceOptions extends CsvOptions {
   format?: S3Format;
   /** The client that reads the objects; default the S3Stage's client. Redshift's COPY uses the database's IAM role or keys instead. */
   client?: S3Client;
+  /**
+   * Read every object through upshift's validator and re-stage it, on any warehouse (default
+   * false: CSV, and on Redshift every format, is read by the warehouse's COPY as it is, under
+   * COPY's own rules, e.g. extra decimal places are rounded rather than refused).
+   */
+  validate?: boolean;
 }
 
 type Locate = (client: S3Client, table: string) => Promise<S3Object[]>;
@@ -87,6 +93,7 @@ function s3Source(description: string, where: string, locate: Locate, options: S
       const client = s3ClientFor(ctx, options.client, description);
       const objects = await locate(client, table);
       const sniffed = await sniff(client, objects, options, table);
+      if (options.validate) return stageRows(ctx, validatedRows(ctx, client, objects, sniffed.format, options), false);
       return ctx.dialect === 'redshift'
         ? inPlace(ctx, client, objects, sniffed, options)
         : streamed(ctx, client, where, objects, sniffed, options);
@@ -201,14 +208,18 @@ async function streamed(ctx: SourceContext, client: S3Client, where: string, obj
     const staged: StagedLoad = { loadId: ctx.loadId, target: ctx.model, files, manifestUri: where, bytes, compression: 'none' };
     return { staged, format: csvFormat(options, { gzip: false }), ordered: false, columns, read: readObject };
   }
-  const rows = sniffed.format === 'parquet' ? parquetRows(ctx, client, objects) : jsonRows(ctx, client, objects);
-  return stageRows(ctx, rows, false);
+  return stageRows(ctx, validatedRows(ctx, client, objects, sniffed.format, options), false);
 }
 
-async function* jsonRows(ctx: SourceContext, client: S3Client, objects: S3Object[]): AsyncGenerator<NormalizedValue[]> {
+/** Every object's rows through the validator, one object after another. */
+async function* validatedRows(ctx: SourceContext, client: S3Client, objects: S3Object[], format: S3Format, options: S3SourceOptions): AsyncGenerator<NormalizedValue[]> {
+  if (format === 'parquet') {
+    yield* parquetRows(ctx, client, objects);
+    return;
+  }
   for (const o of objects) {
     const { stream } = await openDecompressed(await getObject(client, o.uri, ctx.model.qualifiedName), o.uri);
-    yield* validatedJsonRows(ctx.model, stream, o.uri);
+    yield* format === 'jsonl' ? validatedJsonRows(ctx.model, stream, o.uri) : validatedCsvRows(ctx.model, stream, options, o.uri);
   }
 }
 

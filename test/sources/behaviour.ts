@@ -189,6 +189,15 @@ export function sourcesBehaviour(get: () => SourceHarness) {
     await failsCleanly(f, fromS3File(uri, f.s3Options), { file: uri, line: 3, column: 'price', value: 'abc' }, /line 3, column "price", value "abc"/);
   });
 
+  it('S3 CSV is read by COPY under its own rules (extra decimals rounded); validate: true refuses them, naming file and line', async () => {
+    const f = await fresh('s3_validate');
+    const uri = await f.put('round.csv', 'id,price,updated_at\n1,1.234,2026-11-24T00:00:00Z\n');
+    await f.table.loadFrom(fromS3File(uri, f.s3Options));
+    expect((await f.rows()).map((r) => r.price)).toEqual(['1.23']);
+    const g = await fresh('s3_validate_strict');
+    await failsCleanly(g, fromS3File(uri, { ...f.s3Options, validate: true }), { file: uri, line: 2, column: 'price', value: '1.234' }, /scale/);
+  });
+
   it('S3 JSON lines and Parquet: parsed, validated and re-staged (COPY reads neither)', async () => {
     const f = await fresh('s3_formats');
     const jsonl = [{ id: 1, name: 'j', tags: ['x'], updated_at: '2026-11-24T00:00:00Z' }, { id: 2, price: '1.5', updated_at: '2026-11-24T00:00:00Z' }].map((o) => JSON.stringify(o)).join('\n');

@@ -148,6 +148,14 @@ describe('Redshift COPY per source (golden)', () => {
     expect(c.manifest).toEqual([{ url: uri, mandatory: true, meta: { content_length: buf.length } }]);
   });
 
+  it('validate: true re-stages S3 objects as upshift CSV parts (validated) instead of reading them in place', async () => {
+    const uri = await put('strict/a.csv', 'id,updated_at\n1,2026-11-24T00:00:00Z\n');
+    const c = await copyOf(fromS3File(uri, { validate: true }));
+    expect(c.manifest[0]!.url).toMatch(/\/stage\/candy\.candy_names\/.*\/part-00000\.csv\.gz$/);
+    expect(c.sql).toContain("NULL AS '\\\\N'\nGZIP");
+    expect(c.sql).not.toContain('__upshift_ord');
+  });
+
   it('local files and data frames are re-staged as upshift CSV parts with load order; a trusted file is uploaded as is', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'upshift-rs-'));
     const local = await copyOf(fromLocalFile(writeLocal(dir, 'a.csv', 'id,updated_at\n1,2026-11-24T00:00:00Z\n')));
