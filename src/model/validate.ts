@@ -197,9 +197,70 @@ function checkHexGeo(v: unknown): Check {
   return ok(v.toUpperCase());
 }
 
+// Interval text both warehouses read: quantity-unit pairs ('1 year 2 months', '90 mins'), each
+// unit at most once, optionally with one clock time ('3 days 04:05:06.5') or a SQL year-month
+// ('1-2 3 days'); a bare number of seconds alone; or ISO 8601 ('P1Y2M3DT4H'). A conservative
+// subset of Postgres's grammar, which refuses e.g. a unit given twice.
+// A sign needs a digit after it: Postgres refuses '-.5'.
+const INTERVAL_NUM = String.raw`(?:[+-]?\d+(?:\.\d*)?|\.\d+)`;
+const UNIT_FIELD: Record<string, string> = {};
+for (const [field, spellings] of Object.entries({
+  year: 'years year yrs yr y',
+  month: 'months month mons mon',
+  week: 'weeks week w',
+  day: 'days day d',
+  hour: 'hours hour hrs hr h',
+  minute: 'minutes minute mins min m',
+  second: 'seconds second secs sec s',
+  millisecond: 'milliseconds millisecond msecs msec ms',
+  microsecond: 'microseconds microsecond usecs usec us',
+})) {
+  for (const spelling of spellings.split(' ')) UNIT_FIELD[spelling] = field;
+}
+const INTERVAL_TOKEN = new RegExp(
+  String.raw`\s*(?:(${INTERVAL_NUM})\s*(${Object.keys(UNIT_FIELD).join('|')})\b|([+-]?\d+:\d{1,2}(?::\d{1,2}(?:\.\d{1,6})?)?)|([+-]?\d+-\d+)|(${INTERVAL_NUM}))\s*`,
+  'iy',
+);
+const ISO_N = String.raw`\d+(?:\.\d+)?`;
+const INTERVAL_ISO = new RegExp(String.raw`^P(?=\d|T\d)(?:${ISO_N}Y)?(?:${ISO_N}M)?(?:${ISO_N}W)?(?:${ISO_N}D)?(?:T(?=\d)(?:${ISO_N}H)?(?:${ISO_N}M)?(?:${ISO_N}S)?)?$`);
+
+function isIntervalText(input: string): boolean {
+  const text = input.replace(/^@\s*/, '').replace(/\s+ago$/i, '');
+  const seen = new Set<string>();
+  const claim = (...fields: string[]): boolean => {
+    if (fields.some((f) => seen.has(f))) return false;
+    for (const f of fields) seen.add(f);
+    return true;
+  };
+  // A bare number is seconds when alone, days when it leads a clock time ('3 04:05:06').
+  let parts = 0;
+  let bare = false;
+  for (let pos = 0; pos < text.length; parts++) {
+    INTERVAL_TOKEN.lastIndex = pos;
+    const m = INTERVAL_TOKEN.exec(text);
+    if (!m) return false;
+    pos = INTERVAL_TOKEN.lastIndex;
+    if (bare) {
+      if (parts !== 1 || m[3] === undefined || !claim('day')) return false;
+      bare = false;
+    }
+    if (m[2] !== undefined && !claim(UNIT_FIELD[m[2].toLowerCase()]!)) return false;
+    if (m[3] !== undefined && !claim('hour', 'minute', 'second', 'millisecond', 'microsecond')) return false;
+    if (m[4] !== undefined && !claim('year', 'month')) return false;
+    if (m[5] !== undefined) {
+      if (parts !== 0) return false;
+      bare = true;
+    }
+  }
+  return parts > 0;
+}
+
 function checkInterval(v: unknown): Check {
-  if (typeof v !== 'string' || !/^[0-9A-Za-z :+\-.]+$/.test(v.trim())) return fail('interval', "is not an interval like '1 year 2 months' or '3 days 04:05:06'");
-  return ok(v.trim());
+  const text = typeof v === 'string' ? v.trim() : undefined;
+  if (text === undefined || !(INTERVAL_ISO.test(text) || isIntervalText(text))) {
+    return fail('interval', "is not an interval like '1 year 2 months', '3 days 04:05:06' or 'P1Y2M'");
+  }
+  return ok(text);
 }
 
 /** The check for one column, compiled once: unknown in, normalized value (or the broken rule) out. */

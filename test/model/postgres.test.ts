@@ -1,9 +1,11 @@
 // The model on the real Postgres: a table covering every type is created from
 // createTableStatements(model, 'postgres'), validated and normalized rows (values at Redshift's
 // limits, everyday values, NULLs) are inserted with a parameterized INSERT, and read back equal.
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type pg from 'pg';
 import {
+  columnChecker,
   createRowValidator,
   createTableStatements,
   defaultSql,
@@ -253,5 +255,92 @@ describe('a model covering every type, on Postgres', () => {
     expect(back[0]).toEqual({ small: 32767, int: -2147483648, big: '9223372036854775807', r: 1e-45, d: 5e-324, tstz: '0001-01-01 00:00:00+00' });
     expect(Math.fround(back[0].r)).toBe(Math.fround(1.401298464324817e-45));
     expect(back[1]).toEqual({ small: 0, int: 0, big: '0', r: -3.4028235e38, d: -1.7976931348623157e308, tstz: '9999-12-31 23:59:59.999999+00' });
+  });
+});
+
+describe('what the validator accepts, Postgres accepts (fast-check against the real server)', () => {
+  /** Postgres's reading of a value as a type, or the error it raises. */
+  async function pgRead(value: string, type: string): Promise<{ ok: true; text: string } | { ok: false; error: string }> {
+    try {
+      const { rows } = await client.query(`SELECT $1::${type}::text AS v`, [value]);
+      return { ok: true, text: rows[0].v };
+    } catch (e) {
+      return { ok: false, error: (e as Error).message };
+    }
+  }
+
+  it('interval text, from the grammar and from noise', async () => {
+    const spec = t.intervalDayToSecond().spec;
+    const check = columnChecker(spec);
+    const unit = fc.constantFrom('year', 'years', 'yr', 'mons', 'months', 'week', 'days', 'd', 'hours', 'h', 'min', 'mins', 'seconds', 'secs', 's', 'ms', 'us', 'microseconds');
+    const num = fc.oneof(fc.integer({ min: -999, max: 999 }).map(String), fc.double({ min: 0, max: 99, noNaN: true }).map((n) => n.toFixed(2)));
+    const part = fc.oneof(
+      fc.tuple(num, fc.constantFrom('', ' '), unit).map(([n, sp, u]) => `${n}${sp}${u}`),
+      fc.tuple(fc.integer({ min: 0, max: 99 }), fc.integer({ min: 0, max: 59 }), fc.integer({ min: 0, max: 59 })).map(([h, m, s]) => `${h}:${String(m).padStart(2, '0')}:${String(s).padStart(2, '0')}`),
+    );
+    const grammar = fc.array(part, { minLength: 1, maxLength: 4 }).map((parts) => parts.join(' '));
+    const noise = fc.string({ unit: fc.constantFrom(...'0123456789 -+:.PYMWDTHSdaysmonhr@'), maxLength: 12 });
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(grammar, noise), async (text) => {
+        if (!check(text).ok) return;
+        const pg = await pgRead(text, 'interval');
+        expect(pg, `Postgres refused the interval ${JSON.stringify(text)} that validation accepted`).toMatchObject({ ok: true });
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it('decimal text at any precision and scale reads back as the same number', async () => {
+    const arb = fc.integer({ min: 1, max: 38 }).chain((p) =>
+      fc.tuple(
+        fc.constant(p),
+        fc.integer({ min: 0, max: p }),
+        fc.string({ unit: fc.constantFrom(...'0123456789'), minLength: 1, maxLength: 40 }),
+        fc.string({ unit: fc.constantFrom(...'0123456789'), maxLength: 40 }),
+        fc.boolean(),
+      ),
+    );
+    await fc.assert(
+      fc.asyncProperty(arb, async ([p, s, int, frac, neg]) => {
+        const text = `${neg ? '-' : ''}${int}${frac ? `.${frac}` : ''}`;
+        const r = columnChecker(t.decimal(p, s).spec)(text);
+        const pg = await pgRead(text, `numeric(${p},${s})`);
+        if (r.ok) {
+          // accepted here: Postgres stores it without rounding (same value at scale s)
+          expect(pg.ok, `Postgres refused ${text} as numeric(${p},${s})`).toBe(true);
+          const stored = pg.ok ? pg.text : '';
+          const norm = (x: string) => (x.includes('.') ? x.replace(/\.?0+$/, '') : x).replace(/^-0$/, '0');
+          expect(norm(stored)).toBe(norm(r.value as string));
+        } else if (r.rule.endsWith('precision')) {
+          // refused for precision: Postgres overflows too
+          expect(pg.ok).toBe(false);
+        }
+        // refused for scale: Postgres would have rounded silently, which is the point of refusing
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it('ISO timestamps with offsets and microseconds land on the same instant', async () => {
+    const arb = fc.record({
+      ms: fc.integer({ min: Date.UTC(1, 0, 1) + 86_400_000, max: Date.UTC(9999, 11, 30) }),
+      micros: fc.integer({ min: 0, max: 999 }),
+      offset: fc.integer({ min: -(15 * 60 + 59), max: 15 * 60 + 59 }),
+    });
+    await fc.assert(
+      fc.asyncProperty(arb, async ({ ms, micros, offset }) => {
+        const local = new Date(ms + offset * 60_000).toISOString().slice(0, 23); // wall time at that offset
+        const abs = Math.abs(offset);
+        const tz = `${offset < 0 ? '-' : '+'}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
+        const text = `${local}${String(micros).padStart(3, '0')}${tz}`;
+        const r = columnChecker(t.timestamptz().spec)(text);
+        expect(r.ok).toBe(true);
+        const pg = await pgRead(text, 'timestamptz');
+        expect(pg.ok).toBe(true);
+        const normalized = r.ok ? (r.value as string) : '';
+        expect(pg.ok ? pg.text : '').toBe(`${trimMicros(normalized)}+00`);
+      }),
+      { numRuns: 100 },
+    );
   });
 });

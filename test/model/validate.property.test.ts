@@ -412,3 +412,15 @@ describe('dates and times', () => {
     expect(failsWith(t.time().spec, new Date())).toBe('type');
   });
 });
+
+describe('intervals', () => {
+  it('a conservative subset of what both warehouses read (postgres.test.ts checks it against the server)', () => {
+    const spec = t.intervalDayToSecond().spec;
+    for (const ok of ['1 year 2 months', '3 days 04:05:06.5', '3 04:05:06', '1-2 3 days', 'P1Y2M3DT4H5M6.5S', '90 mins', '100', '1 week 1 day', '@ 1 year ago']) {
+      expect(passes(spec, ` ${ok} `)).toBe(ok);
+    }
+    for (const bad of ['abc', '1 day 1 d', '5 1 day', '1 hour 01:00:00', '01:00 02:00', '-.5 days', 'P', '1 year; drop table x', '']) {
+      expect(failsWith(spec, bad)).toBe('interval');
+    }
+  });
+});
