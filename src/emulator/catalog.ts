@@ -9,7 +9,7 @@ export const CATALOG_REL = '__upshift_rel__';
 export const CATALOG_ATTS = '__upshift_atts__';
 export const CATALOG_PARENT = '__upshift_parent__';
 
-const CATALOG_VERSION = 7;
+const CATALOG_VERSION = 8;
 
 export const REDSHIFT_VERSION =
   'PostgreSQL 8.0.2 on i686-pc-linux-gnu, compiled by GCC gcc (GCC) 3.4.2 20041017 (Red Hat 3.4.2-6.fc3), Redshift 1.0.77467';
@@ -108,7 +108,9 @@ create or replace view ${S}.pg_table_def as
   order by n.nspname, c.relname, a.attnum;
 create or replace view ${S}.svv_columns as
   select ic.table_catalog, ic.table_schema, ic.table_name, ic.column_name, ic.ordinal_position, ic.column_default,
-    ic.is_nullable, coalesce(regexp_replace(col.rs_type, '\\(.*$', ''), ic.data_type)::text as data_type,
+    ic.is_nullable, coalesce(regexp_replace(col.rs_type, '\\(.*$', ''),
+      case when ic.data_type = 'interval' and ic.interval_type is not null then 'interval ' || lower(ic.interval_type) end,
+      ic.data_type)::text as data_type,
     case when col.rs_type ~ '^varbyte' then substring(col.rs_type from '\\((\\d+)\\)')::int else ic.character_maximum_length end
       as character_maximum_length,
     ic.numeric_precision, ic.numeric_precision_radix, ic.numeric_scale, ic.datetime_precision, ic.interval_type,
@@ -159,7 +161,8 @@ export async function ensureCatalog(url: string, schema: string): Promise<void> 
     await client.query(`create schema if not exists ${qi(schema)}`);
     await client.query(`create table if not exists ${qi(schema)}.meta (version int not null)`);
     const { rows } = await client.query<{ version: number }>(`select version from ${qi(schema)}.meta`);
-    if (rows[0]?.version !== CATALOG_VERSION) {
+    // Upgrade only: an older emulator never rewrites a newer catalog.
+    if ((rows[0]?.version ?? 0) < CATALOG_VERSION) {
       const attrs = await client.query<{ attname: string }>(
         `select attname from pg_attribute where attrelid = 'pg_catalog.pg_attribute'::regclass and attnum > 0
            and atttypid <> 'anyarray'::regtype order by attnum`);

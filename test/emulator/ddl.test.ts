@@ -80,6 +80,10 @@ describe('Redshift CREATE TABLE and the catalog views', () => {
     const c = Object.fromEntries(r.rows.map((x) => [x.column_name, x]));
     expect(c.kind).toMatchObject({ data_type: 'character varying', character_maximum_length: 65535 });
     expect(c.payload.data_type).toBe('super');
+    expect(c.ym.data_type).toBe('interval year to month');
+    expect(c.span.data_type).toBe('interval day to second');
+    expect(c.at_time.data_type).toBe('time with time zone');
+    expect(c.shape.data_type).toBe('geometry');
     expect(c.blob).toMatchObject({ data_type: 'varbyte', character_maximum_length: 16 });
     expect(c.amount).toMatchObject({ data_type: 'numeric', numeric_precision: 12, numeric_scale: 2 });
     expect(c.account_id.is_nullable).toBe('NO');
