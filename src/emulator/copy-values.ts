@@ -155,6 +155,8 @@ export function convert(field: Field | undefined, col: TargetColumn, st: CopySta
       return problem(v, 1210, `Unknown boolean format`);
     }
     case 'date': {
+      // Parquet DATE values arrive as instants at UTC midnight.
+      if (st.format === 'parquet' && /^\d{4}-\d{2}-\d{2}T00:00:00(\.0+)?Z$/.test(v)) return { value: v.slice(0, 10) };
       const fmt = st.dateFormat;
       if (fmt === undefined || fmt.toUpperCase() === 'YYYY-MM-DD') {
         if (!ISO_DATE.test(v.trim())) return problem(v, 1205, v.trim().length < 10 ? 'Invalid Date Format - length must be 10 or more' : 'Invalid date format - Invalid digit encountered');

@@ -226,16 +226,18 @@ describe('COPY from S3', () => {
   });
 
   it('FORMAT PARQUET, mapping columns by position; a manifest needs content_length', async () => {
-    await table('create table pq_t (id bigint, name varchar(10), score double precision)');
+    await table('create table pq_t (id bigint, name varchar(10), score double precision, at timestamp, ok boolean)');
     const buf = Buffer.from(parquetWriteBuffer({ columnData: [
       { name: 'a', data: [1n, 2n], type: 'INT64' },
       { name: 'b', data: ['p', null], type: 'STRING' },
       { name: 'c', data: [1.5, 2.5], type: 'DOUBLE' },
+      { name: 'd', data: [new Date('2024-05-06T07:08:09.123Z'), null], type: 'TIMESTAMP' },
+      { name: 'e', data: [true, false], type: 'BOOLEAN' },
     ] }));
     const url = await f.put('pq/part.parquet', buf);
     await f.client.query(`copy pq_t from '${url}' ${ROLE} format as parquet`);
-    expect(await rows('select * from pq_t order by id')).toEqual([
-      { id: '1', name: 'p', score: 1.5 }, { id: '2', name: null, score: 2.5 }]);
+    expect(await rows(`select id, name, score, to_char(at, 'YYYY-MM-DD HH24:MI:SS.MS') as at, ok from pq_t order by id`)).toEqual([
+      { id: '1', name: 'p', score: 1.5, at: '2024-05-06 07:08:09.123', ok: true }, { id: '2', name: null, score: 2.5, at: null, ok: false }]);
     const m = await f.put('pq/manifest', JSON.stringify({ entries: [{ url, mandatory: true }] }));
     const e = await failure(f.client, `copy pq_t from '${m}' ${ROLE} manifest format as parquet`);
     expect(e.message).toBe("File entry does not have 'meta' key.");
