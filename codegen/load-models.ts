@@ -3,7 +3,6 @@
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { register } from 'tsx/esm/api';
 import { isTableModel, type TableModel } from '../src/model/index.js';
 
 export interface LoadedModel {
@@ -38,6 +37,8 @@ let batch = 0;
  * call gets a fresh namespace, so files edited since the last call are read again.
  */
 export async function importModules(files: readonly string[]): Promise<Record<string, unknown>[]> {
+  // tsx loads here, on use: the rest of upshift/codegen works without it
+  const { register } = await import('tsx/esm/api');
   const api = register({ namespace: `upshift-${process.pid}-${++batch}` });
   try {
     const out: Record<string, unknown>[] = [];
