@@ -8,6 +8,7 @@ import { quoteIdent as qi } from './sql.js';
 export const CATALOG_REL = '__upshift_rel__';
 export const CATALOG_ATTS = '__upshift_atts__';
 export const CATALOG_PARENT = '__upshift_parent__';
+export const CATALOG_TYPES = '__upshift_types__';
 
 const CATALOG_VERSION = 8;
 

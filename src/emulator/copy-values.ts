@@ -31,6 +31,8 @@ const FALSE = new Set(['f', 'false', '0', 'n', 'no']);
 
 /** Redshift's display name of a column type for stl_load_errors.type. */
 export function loadErrorType(c: TargetColumn): string {
+  if (c.typname === 'bytea') return 'varbyte';
+  if (c.typname === 'text') return 'super';
   return c.typname;
 }
 

@@ -7,7 +7,7 @@ import {
   type Token,
 } from './sql.js';
 import { mapType } from './types.js';
-import { CATALOG_PARENT, CATALOG_REL } from './catalog.js';
+import { CATALOG_ATTS, CATALOG_PARENT, CATALOG_REL, CATALOG_TYPES } from './catalog.js';
 
 export interface ColumnProps { name: string; display?: string; encoding: string; explicitEncoding: boolean; distkey: boolean; sortkeyOrd: number }
 
@@ -337,6 +337,20 @@ export function catalogStatements(ddl: TableDdl, schema: string): string[] {
     const arr = (xs: string[]): string => `array[${xs.map(quoteLiteral).join(',')}]::text[]`;
     out.push(`insert into ${S}.constraints values (${rel}, ${quoteLiteral(c.name)}, ${quoteLiteral(c.type)}, ${arr(c.columns)},
       ${c.references ? quoteLiteral(c.references.table) : 'null'}, ${arr(c.references?.columns ?? [])})`);
+  }
+  if (ddl.ctas) {
+    // CTAS columns: encodings as Redshift assigns them (sort keys and BOOLEAN/REAL/DOUBLE raw, numbers and
+    // times AZ64, character types LZO); keys may be given by column position.
+    const keys = `array[${ddl.sortkeys.map(quoteLiteral).join(',')}]::text[]`;
+    const dist = ddl.distkey ? quoteLiteral(ddl.distkey) : 'null';
+    out.push(`insert into ${S}.columns (relid, attname, rs_type, encoding, is_distkey, sortkey_ord)
+      select ${rel}, c.n, null, case when coalesce(array_position(${keys}, c.n::text), array_position(${keys}, c.o::text), 0) > 0 then 'none'
+          when c.t in ('bool', 'float4', 'float8', 'text') then 'none' when c.t in ('varchar', 'bpchar', 'bytea') then 'lzo' else 'az64' end,
+        c.n::text = ${dist} or c.o::text = ${dist}, coalesce(array_position(${keys}, c.n::text), array_position(${keys}, c.o::text), 0)
+      from unnest(${CATALOG_ATTS}::name[], ${CATALOG_TYPES}::text[]) with ordinality as c(n, t, o) on conflict do nothing`);
+    out.push(`update ${S}.tables set distkey = (${CATALOG_ATTS}::name[])[distkey::int] where relid = ${rel} and distkey ~ '^[0-9]+$'`);
+    out.push(`update ${S}.tables set sortkeys = array(select case when k ~ '^[0-9]+$' then ((${CATALOG_ATTS}::name[])[k::int])::text else k end
+      from unnest(sortkeys) with ordinality as s(k, o) order by o) where relid = ${rel}`);
   }
   if (ddl.columns.length) {
     const values = ddl.columns.map((c) => {

@@ -188,6 +188,19 @@ describe('Redshift CREATE TABLE and the catalog views', () => {
     await f.client.query(`create table ctas_t diststyle key distkey (a) sortkey (a) as select 1 as a, 'x'::varchar(5) as b`);
     const r = await f.client.query(`select diststyle, sortkey1 from svv_table_info where "table" = 'ctas_t'`);
     expect(r.rows).toEqual([{ diststyle: 'KEY(a)', sortkey1: 'a' }]);
+    await f.client.query(`create table ctas_pos distkey (1) sortkey (1, 3) as select 1 as eventid, 2::smallint as venueid,
+      current_date as dateid, 'x'::varchar(200) as eventname, true as flag`);
+    const d = await f.client.query(`select "column", trim(encoding) as encoding, distkey, sortkey from pg_table_def
+      where tablename = 'ctas_pos' and schemaname = current_schema() order by "column"`);
+    expect(d.rows).toEqual([
+      { column: 'dateid', encoding: 'none', distkey: false, sortkey: 2 },
+      { column: 'eventid', encoding: 'none', distkey: true, sortkey: 1 },
+      { column: 'eventname', encoding: 'lzo', distkey: false, sortkey: 0 },
+      { column: 'flag', encoding: 'none', distkey: false, sortkey: 0 },
+      { column: 'venueid', encoding: 'az64', distkey: false, sortkey: 0 },
+    ]);
+    const info = await f.client.query(`select diststyle, sortkey1 from svv_table_info where "table" = 'ctas_pos' and schema = current_schema()`);
+    expect(info.rows).toEqual([{ diststyle: 'KEY(eventid)', sortkey1: 'eventid' }]);
   });
 
   it('ALTER TABLE: ADD COLUMN with Redshift types, DISTSTYLE / DISTKEY / SORTKEY / ENCODE, VARCHAR widening', async () => {
