@@ -10,7 +10,7 @@ export const CATALOG_ATTS = '__upshift_atts__';
 export const CATALOG_PARENT = '__upshift_parent__';
 export const CATALOG_TYPES = '__upshift_types__';
 
-const CATALOG_VERSION = 8;
+const CATALOG_VERSION = 9;
 
 export const REDSHIFT_VERSION =
   'PostgreSQL 8.0.2 on i686-pc-linux-gnu, compiled by GCC gcc (GCC) 3.4.2 20041017 (Red Hat 3.4.2-6.fc3), Redshift 1.0.77467';
@@ -82,8 +82,16 @@ create or replace function ${S}.format_encoding(code int) returns text language 
   $$ select (${encArray})[code + 1] $$;
 create or replace function ${S}.stv_slices(n int) returns table(node int, slice int, localslice int, type char(1))
   language sql immutable as $$ select (g / 2)::int, g::int, (g % 2)::int, 'D'::char(1) from generate_series(0, n - 1) g $$;
-create or replace function ${S}.count_rows(rel oid) returns bigint language plpgsql stable as
-  $$ declare n bigint; begin execute format('select count(*) from %s', rel::regclass) into n; return n; end $$;
+create or replace function ${S}.count_rows(rel oid) returns bigint language plpgsql stable as $$
+  declare n bigint;
+  begin
+    -- A table another session holds exclusively (a load in progress): its estimate, rather than waiting.
+    if exists (select 1 from pg_catalog.pg_locks where relation = rel and mode = 'AccessExclusiveLock' and pid <> pg_backend_pid()) then
+      return greatest((select reltuples from pg_catalog.pg_class where oid = rel), 0)::bigint;
+    end if;
+    execute format('select count(*) from %s', rel::regclass) into n;
+    return n;
+  end $$;
 create or replace view ${S}.pg_attribute as select ${attrColumns.map((c) => `a.${qi(c)}`).join(', ')},
   coalesce(c.is_distkey, false) as attisdistkey, coalesce(c.sortkey_ord, 0) as attsortkeyord,
   coalesce(array_position(${encArray}, c.encoding) - 1, 0) as attencodingtype

@@ -186,7 +186,7 @@ describe('Redshift CREATE TABLE and the catalog views', () => {
 
   it('CREATE TABLE AS with Redshift table attributes', async () => {
     await f.client.query(`create table ctas_t diststyle key distkey (a) sortkey (a) as select 1 as a, 'x'::varchar(5) as b`);
-    const r = await f.client.query(`select diststyle, sortkey1 from svv_table_info where "table" = 'ctas_t'`);
+    const r = await f.client.query(`select diststyle, sortkey1 from svv_table_info where "table" = 'ctas_t' and schema = current_schema()`);
     expect(r.rows).toEqual([{ diststyle: 'KEY(a)', sortkey1: 'a' }]);
     await f.client.query(`create table ctas_pos distkey (1) sortkey (1, 3) as select 1 as eventid, 2::smallint as venueid,
       current_date as dateid, 'x'::varchar(200) as eventname, true as flag`);
@@ -218,14 +218,14 @@ describe('Redshift CREATE TABLE and the catalog views', () => {
       { column: 'id', type: 'integer', encoding: 'az64', distkey: true, sortkey: 2 },
       { column: 'v', type: 'character varying(3)', encoding: 'bytedict', distkey: false, sortkey: 1 },
     ]);
-    const info = await f.client.query(`select diststyle, sortkey1 from svv_table_info where "table" = 'alt'`);
+    const info = await f.client.query(`select diststyle, sortkey1 from svv_table_info where "table" = 'alt' and schema = current_schema()`);
     expect(info.rows).toEqual([{ diststyle: 'KEY(id)', sortkey1: 'v' }]);
     await expect(f.client.query(`insert into alt (id, v) values (2, 'éé')`)).rejects.toMatchObject({ code: '22001' });
     await f.client.query('alter table alt alter column v type varchar(4)');
     await f.client.query(`insert into alt (id, v) values (2, 'éé')`);
     await expect(f.client.query(`insert into alt (id, v) values (3, 'ééé')`)).rejects.toThrow('value too long for type character varying(4)');
     await f.client.query('alter table alt alter diststyle even');
-    expect((await f.client.query(`select diststyle from svv_table_info where "table" = 'alt'`)).rows[0].diststyle).toBe('EVEN');
+    expect((await f.client.query(`select diststyle from svv_table_info where "table" = 'alt' and schema = current_schema()`)).rows[0].diststyle).toBe('EVEN');
   });
 
   it('records a Redshift CREATE TABLE sent through the extended protocol', async () => {

@@ -67,4 +67,17 @@ describe('introspection through the emulator', () => {
       where query_id = pg_last_copy_id() group by trim(file_name)`);
     expect(r.rows).toEqual([{ filename: url, lines_scanned: '3' }]);
   });
+
+  it('svv_table_info does not wait for a table another session has locked (a load in progress)', async () => {
+    const loader = await f.connect();
+    await loader.query('begin');
+    await loader.query('lock orders');
+    try {
+      const t0 = Date.now();
+      await f.client.query(`select "table" from svv_table_info where "schema" = '${S}'`);
+      expect(Date.now() - t0).toBeLessThan(5000);
+    } finally {
+      await loader.query('rollback');
+    }
+  });
 });
