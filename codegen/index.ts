@@ -5,7 +5,7 @@ export { checkDrift, compareModels, formatDrift } from './check.js';
 export type { CheckOptions, DriftReport, TableDrift } from './check.js';
 export { diffTable, describeDifference, compareColumn } from './diff.js';
 export type { Difference, ColumnField, TableField } from './diff.js';
-export { loadModels, importModule, importModules } from './load-models.js';
+export { loadModels, importModule, importModules, ModelLoadError } from './load-models.js';
 export type { LoadedModel } from './load-models.js';
 export { liveToModel, upsertKeyFor } from './live-model.js';
 export { renderModelFile, columnExpression } from './render/model-file.js';

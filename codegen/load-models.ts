@@ -12,11 +12,16 @@ export interface LoadedModel {
   file: string;
 }
 
+/** The models folder is missing, or a file in it can't be imported (syntax, a bad model definition). */
+export class ModelLoadError extends Error {
+  override name = 'ModelLoadError';
+}
+
 const SOURCE = /\.(ts|mts|js|mjs)$/;
 
 async function walk(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true }).catch((err: NodeJS.ErrnoException) => {
-    if (err.code === 'ENOENT') throw new Error(`models directory ${dir} does not exist: run \`upshift codegen\` first or set models in upshift.config.ts`);
+    if (err.code === 'ENOENT') throw new ModelLoadError(`models directory ${dir} does not exist: run \`upshift codegen\` first or set models in upshift.config.ts`);
     throw err;
   });
   const out: string[] = [];
@@ -42,7 +47,13 @@ export async function importModules(files: readonly string[]): Promise<Record<st
   const api = register({ namespace: `upshift-${process.pid}-${++batch}` });
   try {
     const out: Record<string, unknown>[] = [];
-    for (const file of files) out.push((await api.import(pathToFileURL(path.resolve(file)).href, import.meta.url)) as Record<string, unknown>);
+    for (const file of files) {
+      try {
+        out.push((await api.import(pathToFileURL(path.resolve(file)).href, import.meta.url)) as Record<string, unknown>);
+      } catch (err) {
+        throw new ModelLoadError(`cannot import ${file}: ${(err as Error).message}`, { cause: err });
+      }
+    }
     return out;
   } finally {
     await api.unregister();
@@ -72,7 +83,7 @@ export async function loadModels(dir: string): Promise<LoadedModel[]> {
       const seen = byName.get(value.qualifiedName);
       if (!seen) byName.set(value.qualifiedName, { model: value, exportName, file });
       else if (seen.model !== value && !sameDefinition(seen.model, value)) {
-        throw new Error(`table ${value.qualifiedName} is defined twice, differently: ${exportName} in ${file} and ${seen.exportName} in ${seen.file}`);
+        throw new ModelLoadError(`table ${value.qualifiedName} is defined twice, differently: ${exportName} in ${file} and ${seen.exportName} in ${seen.file}`);
       }
     }
   }

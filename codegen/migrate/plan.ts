@@ -1,6 +1,6 @@
 // Plans a migration: diffs each model with its live table and chooses the Redshift-legal way
 // to get there. Changes that would drop or narrow data are refused unless allowDestructive.
-import { createTableStatements, type ColumnSpec, type Dialect } from '../../src/model/index.js';
+import { createTableStatements, quoteIdent, type ColumnSpec, type Dialect } from '../../src/model/index.js';
 import { describeDifference, diffTable, typeText, type Difference } from '../diff.js';
 import type { LiveTable } from '../introspect/types.js';
 import { liveToModel } from '../live-model.js';
@@ -88,7 +88,7 @@ function planTable(m: LoadedModel, live: LiveTable | undefined, dialect: Dialect
     return {
       model: m,
       summary: [`create table ${model.qualifiedName}`],
-      up: createTableStatements(model, dialect, { ifNotExists: false }),
+      up: [`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`, ...createTableStatements(model, dialect, { ifNotExists: false })],
       down: [`DROP TABLE ${tableSql(schema, name)}`],
       columns: [...model.columnNames],
     };

@@ -91,6 +91,11 @@ export async function main(argv: readonly string[], opts: MainOptions = {}): Pro
       io.err(`upshift: ${err.message}\n`);
       return err.exitCode;
     }
+    // from codegen/load-models.ts (matched by name: that module loads lazily)
+    if ((err as Error)?.name === 'ModelLoadError') {
+      io.err(`upshift: ${(err as Error).message}\n`);
+      return ExitCode.CONFIG;
+    }
     const e = err as Error;
     io.err(`upshift: unexpected error: ${e?.stack ?? String(err)}\n`);
     return ExitCode.ERROR;

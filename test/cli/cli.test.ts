@@ -2,7 +2,7 @@
 // src/cli/bin.ts`, so CI needs no build) in a temp project with an upshift.config.ts, against the
 // real Postgres. Asserts exit codes, stdout and stderr, and what ends up in the database.
 import { execFile } from 'node:child_process';
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
@@ -80,6 +80,12 @@ describe('upshift CLI', () => {
     const noConfig = await upshift(['codegen', '--config', 'missing.config.ts']);
     expect(noConfig).toMatchObject({ code: 3 });
     expect(noConfig.stderr).toMatch(/^upshift: config file .*missing\.config\.ts does not exist\n$/);
+    await mkdir(path.join(project.dir, 'broken-models'), { recursive: true });
+    await writeFile(path.join(project.dir, 'broken-models', 'bad.ts'), "import { defineTable, t } from 'upshift';\nexport const bad = defineTable('no_schema', { id: t.bigint() });\n");
+    await writeFile(path.join(project.dir, 'broken.config.ts'), `export default { database: ${JSON.stringify(testDatabaseUrl())}, models: './broken-models' };\n`);
+    const badModel = await upshift(['--config', 'broken.config.ts', 'codegen', '--check']);
+    expect(badModel.code).toBe(3);
+    expect(badModel.stderr).toMatch(/^upshift: cannot import .*broken-models\/bad\.ts: table name "no_schema" must be schema-qualified/);
     const refused = await upshift(['codegen', '--database-url', 'postgres://postgres@127.0.0.1:1/test']);
     expect(refused.code).toBe(4);
     expect(refused.stderr).toMatch(/^upshift: cannot connect to the database: .*ECONNREFUSED/);

@@ -39,6 +39,7 @@ async function guarded<T>(fn: (runner: typeof import('../../../codegen/migrate/r
       const failedAt = err.results?.find((r) => r.status === 'Error');
       throw new CliError(err.message, failedAt ? ExitCode.MIGRATION_FAILED : databaseError(err.cause, 'migrate')?.exitCode ?? ExitCode.MIGRATION_FAILED);
     }
+    if ((err as Error)?.name === 'ModelLoadError') throw new CliError((err as Error).message, ExitCode.CONFIG);
     throw databaseError(err, 'the database refused a query') ?? err;
   }
 }
