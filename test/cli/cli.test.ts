@@ -1,7 +1,7 @@
 // The `upshift` binary run as a user runs it: a child process (`node --import tsx
 // src/cli/bin.ts`, so CI needs no build) in a temp project with an upshift.config.ts, against the
 // real Postgres. Asserts exit codes, stdout and stderr, and what ends up in the database.
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -207,5 +207,26 @@ export default defineConfig({
     expect([...result.stageUris].sort()).toEqual([`s3://${TEST_BUCKET}/${prefix}/in/part-1.csv`, `s3://${TEST_BUCKET}/${prefix}/in/part-2.csv`]);
     const { rows } = await db.pool.query(`select id::int, name from ${db.schema}.items where id >= 10 order by id`);
     expect(rows).toEqual([{ id: 10, name: 'caramel' }, { id: 11, name: 'praline' }]);
+  }, SLOW);
+
+  // `script` gives the child a terminal, where the progress line is drawn (the loads above ran on
+  // pipes and printed nothing on stderr).
+  const hasScript = (() => {
+    try {
+      execFileSync('script', ['--version'], { stdio: 'ignore' });
+      return true;
+    } catch {
+      return false;
+    }
+  })();
+  it.skipIf(!hasScript)('load: draws the progress line on a terminal', async () => {
+    await writeFile(path.join(project.dir, 'more.csv'), 'id,name,qty\n20,marzipan,1\n');
+    const command = [process.execPath, '--import', 'tsx', path.join(REPO, 'src/cli/bin.ts'), 'load', 'items', 'more.csv', '--mode', 'append'].map((a) => `'${a}'`).join(' ');
+    const out = await new Promise<string>((resolve) => {
+      const env: NodeJS.ProcessEnv = { ...process.env, UPSHIFT_DATABASE_URL: testDatabaseUrl() };
+      execFile('script', ['-qec', command, '/dev/null'], { cwd: project.dir, env }, (_err, stdout) => resolve(stdout));
+    });
+    expect(out).toMatch(new RegExp(`loading ${db.schema}\\.items {2}\\d+ rows {2}\\d+\\.\\d MB staged`));
+    expect(out).toMatch(new RegExp(`loaded ${db.schema}\\.items \\(append\\): staged 1, inserted 1`));
   }, SLOW);
 });

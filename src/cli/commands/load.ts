@@ -48,7 +48,7 @@ export function registerLoad(program: Command, run: <F>(fn: (ctx: CommandContext
     .option('-f, --format <format>', 'csv, jsonl or parquet (default: from the name or content)')
     .option('--order-by <column>', 'for upserts of files without load order: the greatest value wins among duplicates')
     .option('--json', 'print the load result as JSON')
-    .option('--no-progress', 'no progress bar (it is only drawn on a terminal anyway)')
+    .option('--no-progress', 'no progress line (it is only drawn when stderr is a terminal)')
     .addHelpText('after', '\nExamples:\n  upshift load sales.orders ./orders.csv.gz --mode upsert\n  upshift load orders s3://bucket/exports/orders/ --mode append')
     .action(run<LoadFlags>(async (ctx, flags, tableName, source) => {
       if (!MODES.includes(flags.mode as LoadMode)) throw new CliError(`--mode ${flags.mode}: give upsert, append or replace`, ExitCode.USAGE);
@@ -66,15 +66,18 @@ export function registerLoad(program: Command, run: <F>(fn: (ctx: CommandContext
         ? new RedshiftDatabase({ connectionString, stage, auditSchema, ...(cfg.redshift ?? {}) })
         : new PostgresDatabase({ connectionString, stage, auditSchema });
       const bar = ctx.io.isTTY && flags.progress !== false
-        ? new cliProgress.SingleBar({ format: `loading ${model.qualifiedName} {bar} {rows} rows, {mb} MB staged, {duration_formatted}`, hideCursor: true, clearOnComplete: true }, cliProgress.Presets.shades_classic)
+        ? new cliProgress.SingleBar(
+            // Rows arrive as a stream of unknown length, so the line counts instead of filling a bar.
+            { format: `loading ${model.qualifiedName}  {rows} rows  {mb} MB staged  {duration_formatted}`, hideCursor: true, clearOnComplete: true, stream: process.stderr },
+            cliProgress.Presets.shades_classic,
+          )
         : undefined;
-      // Rows arrive as a stream of unknown length: the bar cycles, the counters tell the progress.
-      bar?.start(100, 0, { rows: 0, mb: '0.0' });
+      bar?.start(0, 0, { rows: 0, mb: '0.0' });
       try {
         const result = await db.table(model).loadFrom(await sourceFor(source!, flags.format, ctx.settings.cwd), {
           mode: flags.mode as LoadMode,
           ...(flags.orderBy ? { orderBy: flags.orderBy } : {}),
-          onProgress: ({ rows, bytes }) => bar?.update(rows % 100, { rows, mb: (bytes / 1e6).toFixed(1) }),
+          onProgress: ({ rows, bytes }) => bar?.update(0, { rows, mb: (bytes / 1e6).toFixed(1) }),
         });
         bar?.stop();
         if (flags.json) ctx.io.out(`${JSON.stringify(result)}\n`);
