@@ -154,7 +154,8 @@ export async function runUnload(sql: string, backend: Backend, ctx: EmulatorCont
     }
   } else {
     const csv = st.format === 'csv';
-    const options = { delimiter: st.delimiter ?? ',', quote: '"', record_delimiter: '\n' as const };
+    // An empty string is written "" so it stays distinct from NULL (an empty field, unless NULL AS).
+    const options = { delimiter: st.delimiter ?? ',', quote: '"', record_delimiter: '\n' as const, quoted_match: /^$/ };
     let writer: UnloadWriter | undefined;
     const r = await backend.query(st.query, (row, desc) => {
       if (!writer) {
@@ -164,7 +165,7 @@ export async function runUnload(sql: string, backend: Backend, ctx: EmulatorCont
         writer = new UnloadWriter(ctx.s3, layout);
       }
       count++;
-      return writer.write(csv ? stringify([row.map((v) => v ?? st.nullAs)], options) : textLine(row, st));
+      return writer.write(csv ? stringify([row.map((v) => (v === null && st.nullAs !== '' ? st.nullAs : v))], options) : textLine(row, st));
     });
     if (r.error) throw new BackendError(r.error);
     if (!writer) {

@@ -38,6 +38,8 @@ describe('UNLOAD', () => {
     await f.client.query(`unload ('select id, name from src where id <= 2 order by id') to '${dest('csv/p_')}' ${ROLE} format csv gzip parallel off`);
     expect(await f.list('csv/')).toEqual(['csv/p_000.gz']);
     expect(gunzipSync(await f.get('csv/p_000.gz')).toString()).toBe('1,a|b\n2,"say ""hi"""\n');
+    await f.client.query(`unload ('select 1 as a, null::varchar as b, ''''::varchar as c') to '${dest('csv/n_')}' ${ROLE} format csv parallel off`);
+    expect((await f.get('csv/n_000')).toString()).toBe('1,,""\n');
   });
 
   it('FORMAT PARQUET writes .parquet parts readable as Parquet', async () => {
