@@ -177,21 +177,25 @@ export class ClientSession implements SessionState {
 
   private async query(sql: string): Promise<void> {
     const statements = splitStatements(sql);
-    const steps = statements.map((s) => {
-      const step = classify(s, this.ctxFor());
+    const caseSensitive = this.caseSensitive;
+    const classifyNext = (statement: string): Step => {
+      const step = classify(statement, this.ctxFor());
       if (step.kind === 'pass' || step.kind === 'copy') this.observe(step.sql);
       if (step.kind === 'pass' && step.caseSensitive !== undefined) this.caseSensitive = step.caseSensitive;
       return step;
-    });
+    };
+    const steps = statements.map(classifyNext);
     if (steps.every((s) => s.kind === 'pass')) {
       const text = steps.length ? steps.map((s) => (s as { sql: string }).sql).join(';\n') : sql;
       this.backend.forward(queryMessage(text), true);
       return;
     }
+    // Run one statement at a time, each classified when its turn comes (pg_last_copy_id() after a COPY).
+    this.caseSensitive = caseSensitive;
     await this.backend.whenIdle();
     this.stepMode = true;
     try {
-      for (const step of steps) if (!(await this.runStep(step))) break;
+      for (const statement of statements) if (!(await this.runStep(classifyNext(statement)))) break;
     } finally {
       this.stepMode = false;
     }

@@ -275,6 +275,16 @@ describe('COPY from S3', () => {
     expect((await c.query('select count(*)::int as n from tx_t')).rows[0].n).toBe(0);
   });
 
+  it('pg_last_copy_id() in the same multi-statement query as the COPY names that COPY', async () => {
+    await table('create table same_q (id int)');
+    const url = await f.put('sameq/a', '1\n');
+    const c = await f.connect();
+    const r = await c.query(`copy same_q from '${url}' ${ROLE}; select pg_last_copy_id() as id`) as unknown as Array<{ rows: Array<{ id: number }> }>;
+    const id = r[1]!.rows[0]!.id;
+    expect(id).toBeGreaterThan(0);
+    expect((await c.query('select count(*)::int as n from stl_load_commits where query = $1', [id])).rows[0].n).toBe(1);
+  });
+
   it('refuses COPY FROM STDIN as Redshift does', async () => {
     const e = await failure(f.client, 'copy tx_t from stdin');
     expect(e.message).toBe('LOAD source is not supported. (Hint: only S3 or DynamoDB or EMR based load is allowed)');
