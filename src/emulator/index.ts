@@ -2,5 +2,5 @@
 // that speaks Redshift's dialect where it differs (DDL, COPY/UNLOAD through S3, system tables,
 // errors). It imports nothing from the loader: it tests the loader from the outside.
 export { startRedshiftEmulator, type RedshiftEmulator, type RedshiftEmulatorOptions } from './server.js';
-export { runEmulatorCli, parseEmulatorArgs, type EmulatorCliOptions } from './cli.js';
+export { runEmulatorCli, parseEmulatorArgs, EMULATOR_USAGE, type EmulatorCliOptions } from './cli.js';
 export { REDSHIFT_VERSION } from './catalog.js';
