@@ -18,6 +18,12 @@ export interface CommandContext {
   io: Io;
 }
 
+/**
+ * Wraps a command body for commander: `(ctx, flags, ...positional arguments) => exit code`.
+ * main.ts provides it; each command file registers its actions through it.
+ */
+export type Run = <F>(fn: (ctx: CommandContext, flags: F, ...args: string[]) => Promise<number>) => (...args: unknown[]) => Promise<void>;
+
 const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'ETIMEDOUT', 'ECONNRESET', 'EAI_AGAIN', '28P01', '28000', '3D000']);
 
 /** A pg error (a SQLSTATE, or a socket error) as a CliError with the DATABASE exit code. */

@@ -3,7 +3,7 @@
 import { Command, CommanderError } from 'commander';
 import { loadConfig, resolveSettings } from './config.js';
 import { CliError, ExitCode } from './exit-codes.js';
-import type { CommandContext, Io } from './context.js';
+import type { CommandContext, Io, Run } from './context.js';
 import { registerAudit } from './commands/audit.js';
 import { registerCodegen } from './commands/codegen.js';
 import { registerEmulator } from './commands/emulator.js';
@@ -44,7 +44,6 @@ export async function main(argv: readonly string[], opts: MainOptions = {}): Pro
       `\nExit codes: 0 ok, 1 unexpected error, 2 usage, 3 configuration, 4 database, 5 drift (codegen --check),\n` +
         `6 refused (migrate generate), 7 migration failed, 8 migration lock timeout, 9 load failed.`,
     );
-  program.commands.forEach((c) => c.exitOverride());
 
   const context = async (cmd: Command): Promise<CommandContext> => {
     const g = cmd.optsWithGlobals() as { config?: string; databaseUrl?: string };
@@ -52,7 +51,7 @@ export async function main(argv: readonly string[], opts: MainOptions = {}): Pro
     return { settings: resolveSettings(config, { ...(g.databaseUrl ? { databaseUrl: g.databaseUrl } : {}), ...(file ? { configFile: file } : {}) }, cwd, env), io };
   };
   // Wraps a command body: (ctx, flags, ...positional) -> exit code.
-  const run =
+  const run: Run =
     <F>(fn: (ctx: CommandContext, flags: F, ...args: string[]) => Promise<number>) =>
     async (...args: unknown[]) => {
       const cmd = args[args.length - 1] as Command;
@@ -61,13 +60,11 @@ export async function main(argv: readonly string[], opts: MainOptions = {}): Pro
       exitCode = await fn(await context(cmd), flags, ...positional);
     };
 
-  registerCodegen(program, run as never);
-  registerMigrate(program, run as never);
-  registerAudit(program, run as never);
-  registerLoad(program, run as never);
-  let emulatorCmd: Command | undefined;
-  registerEmulator(program, () => context(emulatorCmd!), (code) => (exitCode = code));
-  emulatorCmd = program.commands.find((c) => c.name() === 'emulator');
+  registerCodegen(program, run);
+  registerMigrate(program, run);
+  registerAudit(program, run);
+  registerLoad(program, run);
+  registerEmulator(program, context, (code) => (exitCode = code));
   const applyOverride = (c: Command) => {
     c.exitOverride();
     c.configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });

@@ -3,7 +3,7 @@
 import type { Command } from 'commander';
 import { quoteIdent } from '../../model/identifiers.js';
 import { CliError, ExitCode } from '../exit-codes.js';
-import { withPool, type CommandContext } from '../context.js';
+import { withPool, type Run } from '../context.js';
 
 interface AuditFlags {
   table?: string;
@@ -45,7 +45,7 @@ interface AuditRow {
 
 const n = (v: string | number | null) => (v === null ? null : Number(v));
 
-export function registerAudit(program: Command, run: <F>(fn: (ctx: CommandContext, flags: F) => Promise<number>) => (...args: unknown[]) => Promise<void>) {
+export function registerAudit(program: Command, run: Run) {
   program
     .command('audit')
     .description('show recent loads from the audit table, newest first; failed loads with their errors')

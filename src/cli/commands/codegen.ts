@@ -2,7 +2,7 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { CliError, ExitCode } from '../exit-codes.js';
-import { withPool, type CommandContext } from '../context.js';
+import { withPool, type Run } from '../context.js';
 
 interface CodegenFlags {
   schema?: string[];
@@ -12,7 +12,7 @@ interface CodegenFlags {
   importFrom?: string;
 }
 
-export function registerCodegen(program: Command, run: (fn: (ctx: CommandContext, flags: CodegenFlags) => Promise<number>) => (...args: unknown[]) => Promise<void>) {
+export function registerCodegen(program: Command, run: Run) {
   program
     .command('codegen')
     .description('generate model files (defineTable) and a Kysely DB interface from the live tables')
@@ -22,7 +22,7 @@ export function registerCodegen(program: Command, run: (fn: (ctx: CommandContext
     .option('--import-from <module>', "module the models import from (default 'upshift')")
     .option('--check', `compare the live tables with the model files instead of writing them; exit ${ExitCode.DRIFT} on drift`)
     .addHelpText('after', '\nExamples:\n  upshift codegen --schema sales --tables "orders_*"\n  upshift codegen --check        # in CI: fails on drift with a per-column report')
-    .action(run(async (ctx, flags) => {
+    .action(run<CodegenFlags>(async (ctx, flags) => {
       const c = ctx.settings.config.codegen ?? {};
       const schemas = flags.schema ?? c.schemas ?? ['public'];
       const tables = flags.tables ?? c.tables;

@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { CliError, ExitCode } from '../exit-codes.js';
 import type { CommandContext } from '../context.js';
 
-export function registerEmulator(program: Command, ctxFor: () => Promise<CommandContext>, done: (code: number) => void) {
+export function registerEmulator(program: Command, ctxFor: (cmd: Command) => Promise<CommandContext>, done: (code: number) => void) {
   program
     .command('emulator')
     .description('run a local Redshift (wire protocol over Postgres, COPY/UNLOAD via S3) for development and tests')
@@ -13,7 +13,7 @@ export function registerEmulator(program: Command, ctxFor: () => Promise<Command
     .allowExcessArguments()
     .argument('[args...]', 'emulator options: --port 5439 --host 127.0.0.1 --postgres URL --s3-endpoint URL --s3-region R --slices 2')
     .action(async (_args: string[], _opts: unknown, cmd: Command) => {
-      const ctx = await ctxFor();
+      const ctx = await ctxFor(cmd);
       const argv = cmd.args;
       const { runEmulatorCli, EMULATOR_USAGE } = await import('../../emulator/cli.js');
       if (argv.includes('--help') || argv.includes('-h')) {

@@ -6,7 +6,7 @@ import type { LoadMode } from '../../engine/index.js';
 import type { TableModel } from '../../model/index.js';
 import { requireDatabaseUrl } from '../config.js';
 import { CliError, ExitCode } from '../exit-codes.js';
-import { databaseError, withPool, type CommandContext } from '../context.js';
+import { databaseError, withPool, type CommandContext, type Run } from '../context.js';
 
 interface LoadFlags {
   mode: string;
@@ -40,7 +40,7 @@ async function sourceFor(uri: string, format: string | undefined, cwd: string) {
   return fromLocalFile(path.resolve(cwd, uri), opts);
 }
 
-export function registerLoad(program: Command, run: <F>(fn: (ctx: CommandContext, flags: F, ...args: string[]) => Promise<number>) => (...args: unknown[]) => Promise<void>) {
+export function registerLoad(program: Command, run: Run) {
   program
     .command('load <table> <source>')
     .description('load a local file or an s3:// file or folder (ending in /) into a modelled table')

@@ -4,9 +4,7 @@ import type { Command } from 'commander';
 import type { MigrationsConfig } from '../../../codegen/migrate/runner.js';
 import { requireDatabaseUrl } from '../config.js';
 import { CliError, ExitCode } from '../exit-codes.js';
-import { databaseError, type CommandContext } from '../context.js';
-
-type Run = <F>(fn: (ctx: CommandContext, flags: F, ...args: string[]) => Promise<number>) => (...args: unknown[]) => Promise<void>;
+import { databaseError, type CommandContext, type Run } from '../context.js';
 
 function migrationsConfig(ctx: CommandContext): MigrationsConfig {
   const m = ctx.settings.config.migrations ?? {};
