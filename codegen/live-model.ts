@@ -28,5 +28,5 @@ export function liveToModel(table: LiveTable, rename?: string): TableModel {
     ...(o.sortKey === 'auto' ? { sortKey: 'auto' as const } : o.sortKey ? { sortKey: o.sortKey.style === 'compound' ? o.sortKey.columns : { interleaved: o.sortKey.columns } } : {}),
     ...(o.comment !== undefined ? { comment: o.comment } : {}),
   };
-  return defineTable(`${table.schema}.${rename ?? table.name}`, columns, options) as unknown as TableModel;
+  return defineTable(`${table.schema}.${rename ?? table.name}`, columns, options);
 }

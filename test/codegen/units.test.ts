@@ -57,7 +57,7 @@ describe('migration plans for Redshift', () => {
   const opts = { upsertKey: ['id'] as const, primaryKey: ['id'] as const, distKey: 'id' as const, sortKey: ['id'] as const };
 
   it('adds columns one per statement, widens VARCHAR in place, changes encodings with ALTER', () => {
-    const model = defineTable('shop.orders', { ...base, name: t.varchar(64).encode('zstd'), note: t.varchar(100).default('none').encode('zstd') }, opts) as unknown as TableModel;
+    const model = defineTable('shop.orders', { ...base, name: t.varchar(64).encode('zstd'), note: t.varchar(100).default('none').encode('zstd') }, opts);
     const plan = planMigration(loaded(model), [live], 'redshift');
     expect(plan.refused).toEqual([]);
     expect(plan.tables[0]!.up).toEqual([
@@ -73,7 +73,7 @@ describe('migration plans for Redshift', () => {
   });
 
   it('deep-copies a type change, leaving IDENTITY values to Redshift (it refuses explicit ones)', () => {
-    const model = defineTable('shop.orders', { ...base, qty: t.bigint().encode('az64') }, opts) as unknown as TableModel;
+    const model = defineTable('shop.orders', { ...base, qty: t.bigint().encode('az64') }, opts);
     const plan = planMigration(loaded(model), [live], 'redshift');
     const up = plan.tables[0]!.up;
     expect(up[0]).toBe('LOCK TABLE "shop"."orders"');
@@ -87,7 +87,7 @@ describe('migration plans for Redshift', () => {
   });
 
   it('refuses narrowing, drops and NOT NULL columns without a default', () => {
-    const model = defineTable('shop.orders', { row_id: base.row_id, id: base.id, name: t.varchar(8), added: t.integer().notNull() }, opts) as unknown as TableModel;
+    const model = defineTable('shop.orders', { row_id: base.row_id, id: base.id, name: t.varchar(8), added: t.integer().notNull() }, opts);
     expect(planMigration(loaded(model), [live], 'redshift').refused.map((r) => r.reason)).toEqual([
       'changes column name from VARCHAR(32) to VARCHAR(8), which can narrow or rewrite its values: pass --allow-destructive to allow it',
       'column added is NOT NULL without a default: the rows already there would have no value. Give it a .default(...) or make it nullable',
