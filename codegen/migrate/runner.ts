@@ -115,7 +115,10 @@ export const migrationStatus = (config: MigrationsConfig) =>
 export const unlockMigrations = (config: MigrationsConfig) =>
   withSession(config, async (s) => {
     const opt = { lockTable: MIGRATION_LOCK_TABLE, lockRowId: 'migration_lock', lockTableSchema: config.schema ?? 'upshift' };
-    const r = await sql`update ${lockTableRef(opt)} set is_locked = 0 where is_locked <> 0`.execute(s.kysely).catch(() => ({ numAffectedRows: 0n }));
+    const r = await sql`update ${lockTableRef(opt)} set is_locked = 0 where is_locked <> 0`.execute(s.kysely).catch((err: { code?: string }) => {
+      if (err.code === '42P01') return { numAffectedRows: 0n }; // no lock table yet: nothing ever ran
+      throw err;
+    });
     return Number(r.numAffectedRows ?? 0n) > 0;
   });
 
