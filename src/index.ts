@@ -4,3 +4,6 @@ export * from './stage/index.js';
 export * from './warehouse/index.js';
 export * from './engine/index.js';
 export * from './sources/index.js';
+export * from './s3/index.js';
+export * from './toolbox/index.js';
+export { defineConfig, type UpshiftCliConfig } from './cli/config.js';

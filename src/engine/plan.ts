@@ -87,7 +87,7 @@ export function buildLoadPlan(input: PlanInput): LoadPlan {
   const selectList = insertColumns.map((c) => {
     const spec = model.columns[c]!.spec;
     if (!fileColumns.includes(c)) return spec.default ? defaultSql(spec, w.dialect)! : 'NULL';
-    return spec.default?.kind === 'sql' ? `COALESCE(${q(c)}, ${spec.default.sql})` : q(c);
+    return spec.default?.kind === 'sql' ? `COALESCE(${q(c)}, ${defaultSql(spec, w.dialect)})` : q(c);
   });
   const steps: PlanStep[] = [
     { kind: 'sql', sql: w.lockTableSql(model) },

@@ -69,6 +69,7 @@ export function isSerializationConflict(err: unknown): boolean {
 
 /** Postgres reports COPY errors with a `where` like: COPY t, line 3, column name: "x". */
 export function decodePostgresCopyError(table: string, file: string | undefined, err: unknown): LoadError {
+  if (err instanceof LoadError) return err; // already decoded (e.g. by a validating stream inside COPY)
   const e = err as PgLikeError;
   const where = e.where ?? '';
   const m = /COPY [^,]+, line (\d+)(?:, column ([^:]+))?(?:: "(.*)")?/s.exec(where);
