@@ -43,7 +43,7 @@ export function sourcesBehaviour(get: () => SourceHarness) {
     const put = (k: string, body: string | Buffer) => putObject(h.s3, h.bucket, key(k), body);
     // SUPER reads back as JSON text over Redshift's wire protocol (parsed jsonb on Postgres).
     const rows = async () => (await h.db.query<Row>(`select id, name, price, active, tags, updated_at from "${h.schema}"."${model.name}" order by id`))
-      .map((r) => (h.db.dialect === 'redshift' && typeof r.tags === 'string' ? { ...r, tags: JSON.parse(r.tags) } : r));
+      .map((r): Row => (h.db.dialect === 'redshift' && typeof r.tags === 'string' ? { ...r, tags: JSON.parse(r.tags) as unknown } : r));
     const ids = async () => (await h.db.query<Row>(`select id from "${h.schema}"."${model.name}" order by id`)).map((r) => r.id);
     return { ...h, model, table, dir, key, put, rows, ids, folder: `s3://${h.bucket}/${key('')}` };
   };
