@@ -1,6 +1,14 @@
 // Parquet on Postgres and PGlite (Redshift reads it natively): hyparquet, pure JS, reading one
 // row group at a time through ranged reads, so memory is bounded by the row group, not the file.
-import { parquetMetadataAsync, parquetReadObjects, parquetSchema, type AsyncBuffer, type FileMetaData } from 'hyparquet';
+// Values are read exactly, not through hyparquet's lossy defaults: DECIMAL as a decimal string
+// (from the unscaled integer and the schema's scale, never a float), timestamps as ISO strings
+// keeping every fractional digit (microseconds, nanoseconds), INT64 as bigint, and a BYTE_ARRAY
+// without a string annotation as bytes (decoded as UTF-8 only when the target is not VARBYTE,
+// as many writers leave text un-annotated).
+import {
+  parquetMetadataAsync, parquetReadObjects, parquetSchema,
+  type AsyncBuffer, type FileMetaData, type ParquetParsers, type SchemaElement,
+} from 'hyparquet';
 import type { TableModel } from '../model/table.js';
 import { createRowValidator, type NormalizedValue } from '../model/validate.js';
 import { fileError, matchColumns, rowError } from './records.js';
@@ -20,23 +28,108 @@ export async function readParquetFooter(file: AsyncBuffer, where: string, table:
   }
 }
 
+/** ISO 8601 UTC text of `value` units since the epoch, `digits` fractional digits, all kept. */
+function isoTimestamp(value: bigint, perSecond: bigint, digits: number): string | bigint {
+  let seconds = value / perSecond;
+  let frac = value % perSecond;
+  if (frac < 0n) {
+    frac += perSecond;
+    seconds -= 1n;
+  }
+  const date = new Date(Number(seconds) * 1000);
+  // Beyond what a Date holds: the raw value, which validation then refuses by name.
+  if (Number.isNaN(date.getTime())) return value;
+  return date.toISOString().replace(/\.\d{3}Z$/, `.${frac.toString().padStart(digits, '0')}Z`);
+}
+
+const PARSERS: Partial<ParquetParsers> = {
+  timestampFromMilliseconds: (v: bigint) => isoTimestamp(BigInt(v), 1000n, 3),
+  timestampFromMicroseconds: (v: bigint) => isoTimestamp(BigInt(v), 1_000_000n, 6),
+  timestampFromNanoseconds: (v: bigint) => isoTimestamp(BigInt(v), 1_000_000_000n, 9),
+};
+
+/** A two's-complement big-endian integer (DECIMAL as BYTE_ARRAY or FIXED_LEN_BYTE_ARRAY). */
+function bigEndianSigned(bytes: Uint8Array): bigint {
+  let v = 0n;
+  for (const b of bytes) v = (v << 8n) | BigInt(b);
+  if (bytes.length > 0 && bytes[0]! & 0x80) v -= 1n << BigInt(bytes.length * 8);
+  return v;
+}
+
+/** The exact decimal text of unscaled * 10^-scale. */
+function decimalText(unscaled: bigint, scale: number): string {
+  const negative = unscaled < 0n;
+  const digits = (negative ? -unscaled : unscaled).toString();
+  if (scale <= 0) return `${negative ? '-' : ''}${digits}${'0'.repeat(-scale)}`;
+  const padded = digits.padStart(scale + 1, '0');
+  return `${negative ? '-' : ''}${padded.slice(0, -scale)}.${padded.slice(-scale)}`;
+}
+
+function decimalScale(e: SchemaElement): number | undefined {
+  if (e.logical_type?.type === 'DECIMAL') return e.logical_type.scale ?? e.scale ?? 0;
+  if (e.converted_type === 'DECIMAL') return e.scale ?? 0;
+  return undefined;
+}
+
+type Fix = ((v: unknown) => unknown) | undefined;
+const utf8 = new TextDecoder();
+
+/**
+ * What to read and how to finish each top-level column. hyparquet has no decimal parser (it
+ * multiplies by 10^-scale in floating point), so top-level DECIMAL columns are read with their
+ * annotation taken off (the raw unscaled integers) and turned into decimal text here.
+ */
+function readPlan(model: TableModel, metadata: FileMetaData, columns: string[]): { metadata: FileMetaData; fixes: Fix[] } {
+  const top = parquetSchema(metadata).children.map((c) => c.element);
+  const stripped = new Set<SchemaElement>();
+  const fixes = top.map((e, i): Fix => {
+    if (e.num_children) return undefined;
+    const scale = decimalScale(e);
+    if (scale !== undefined) {
+      stripped.add(e);
+      return (v) => {
+        if (v === null || v === undefined) return v;
+        const unscaled = v instanceof Uint8Array ? bigEndianSigned(v) : BigInt(v as number | bigint);
+        return decimalText(unscaled, scale);
+      };
+    }
+    const binary = e.type === 'BYTE_ARRAY' || e.type === 'FIXED_LEN_BYTE_ARRAY';
+    if (binary && model.columns[columns[i]!]?.spec.kind !== 'varbyte') {
+      return (v) => (v instanceof Uint8Array ? utf8.decode(v) : v);
+    }
+    return undefined;
+  });
+  if (stripped.size === 0) return { metadata, fixes };
+  const schema = metadata.schema.map((e) => {
+    if (!stripped.has(e)) return e;
+    const { converted_type: _c, logical_type: _l, scale: _s, precision: _p, ...raw } = e;
+    return raw;
+  });
+  return { metadata: { ...metadata, schema }, fixes };
+}
+
 /** Validated rows of one Parquet file; `line` in errors is the 1-based row number. */
 export async function* validatedParquetRows(model: TableModel, file: AsyncBuffer, footer: ParquetFile, where: string): AsyncGenerator<NormalizedValue[]> {
   const columns = matchColumns(model, footer.names, where);
   const validate = createRowValidator(model);
+  const plan = readPlan(model, footer.metadata, columns);
   let rowStart = 0;
   for (const group of footer.metadata.row_groups) {
     const rowEnd = rowStart + Number(group.num_rows);
     let rows: Record<string, unknown>[];
     try {
-      rows = await parquetReadObjects({ file, metadata: footer.metadata, rowStart, rowEnd, utf8: true });
+      rows = await parquetReadObjects({ file, metadata: plan.metadata, rowStart, rowEnd, utf8: false, parsers: PARSERS });
     } catch (err) {
       throw fileError(model.qualifiedName, { file: where, line: rowStart + 1, reason: `cannot be read as Parquet: ${(err as Error).message}` }, err);
     }
     for (let i = 0; i < rows.length; i++) {
       const src = rows[i]!;
       const row: Record<string, unknown> = {};
-      for (let c = 0; c < columns.length; c++) row[columns[c]!] = src[footer.names[c]!];
+      for (let c = 0; c < columns.length; c++) {
+        const v = src[footer.names[c]!];
+        const fix = plan.fixes[c];
+        row[columns[c]!] = fix ? fix(v) : v;
+      }
       try {
         yield validate(row, rowStart + i + 1);
       } catch (err) {

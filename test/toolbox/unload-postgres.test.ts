@@ -115,11 +115,9 @@ describe('unload on Postgres', () => {
     // Timestamps keep their microseconds (read as raw INT64 micros here).
     const micros = await parquetReadObjects({ file, columns: ['ts', 'tsz'], parsers: { timestampFromMicroseconds: ((v: bigint) => v) as never } });
     expect(micros[1]).toEqual({ ts: BigInt(Date.UTC(1999, 11, 31, 23, 59, 59)) * 1000n + 999999n, tsz: BigInt(Date.UTC(2026, 10, 24, 8)) * 1000n + 123456n });
-    // ...and fromManifest reads the Parquet back into a table: the same rows. Not the bytes,
-    // decimal and timestamp columns: the sources' Parquet reader (hyparquet defaults) decodes an
-    // un-annotated BYTE_ARRAY as text, DECIMAL as a float (3.03 -> 3.0300000000000002, refused by
-    // validation) and timestamps as Dates (microseconds lost); reported.
-    const cols = 'id, i2, i4, f8, b, d, vc, sup';
+    // ...and fromManifest reads the Parquet back into a table: the same rows, decimals exact,
+    // timestamps with their microseconds, bytes as bytes (the sources read Parquet exactly).
+    const cols = 'id, i2, i4, dec, money, r4, f8, b, ch, d, ts, tsz, vc, sup, vb';
     const pq = await db.unload(`select ${cols} from "${s.schema}".src`, 'exports/parquet-all', { format: 'parquet' });
     const back = db.table(everyType(s.schema, 'from_parquet'));
     await back.create();
