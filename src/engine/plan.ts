@@ -46,7 +46,7 @@ function dedupeSteps(input: PlanInput, stage: string): PlanStep[] {
   const s = q(stage);
   const later = (col: string) => `d.${q(col)} > ${s}.${q(col)}`;
   const steps: PlanStep[] = [];
-  if (prepared.ordered || orderBy) {
+  if ((prepared.ordered && !prepared.distinctKeys) || orderBy) {
     // A row loses when another row with its key comes later (greater orderBy, then load order).
     let wins: string;
     if (orderBy && prepared.ordered) wins = `(${later(orderBy)} OR (d.${q(orderBy)} = ${s}.${q(orderBy)} AND ${later(ORDINAL_COLUMN)}))`;

@@ -21,6 +21,8 @@ export interface PreparedSource {
   format: CopyFormat;
   /** True when the files carry upshift's load-order column as their last field. */
   ordered: boolean;
+  /** The source saw that no upsert key repeats (e.g. strictly increasing keys): the dedupe pass can be skipped. */
+  distinctKeys?: boolean;
   /** Model columns in file order (defaults to the model's load columns). */
   columns?: string[];
   /** Reads a staged object when it is not in the warehouse's own stage (e.g. a user's S3 file). */

@@ -66,6 +66,11 @@ describe('Redshift load plan (golden)', () => {
     expect(keys.copySql(step, true)).not.toContain('cret');
   });
 
+  it('skips the dedupe pass when the source saw strictly increasing keys', () => {
+    const plan = buildLoadPlan({ warehouse: db, model, mode: 'upsert', loadId: 'L1', prepared: { ...prepared, distinctKeys: true } });
+    expect(sqlOf(plan, db).filter((s) => s.includes('__upshift_ord" >'))).toEqual([]);
+  });
+
   it('files without order: orderBy dedupe, then a duplicate check', () => {
     const plan = buildLoadPlan({ warehouse: db, model, mode: 'upsert', loadId: 'L1', orderBy: 'created_at', prepared: { ...prepared, ordered: false } });
     const sql = sqlOf(plan, db);

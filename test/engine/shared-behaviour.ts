@@ -33,6 +33,10 @@ export function engineBehaviour(get: () => EngineHarness) {
     expect(r).toMatchObject({ staged: 4, inserted: 2, updated: 0, deleted: 0, duplicates: 2 });
     const rows = await db.query<Row>(`select id, name from ${name} order by id`);
     expect(rows).toEqual([{ id: 1n, name: 'last' }, { id: 2n, name: 'only' }]);
+    // Sorted input with a repeated key is not strictly increasing: still deduped.
+    const sorted = await table.upsert([{ id: 3n, name: 'a', updated_at: new Date(0) }, { id: 3n, name: 'b', updated_at: new Date(0) }, { id: 4n, name: 'c', updated_at: new Date(0) }]);
+    expect(sorted).toMatchObject({ duplicates: 1, inserted: 2 });
+    expect(await db.query<Row>(`select name from ${name} where id = 3`)).toEqual([{ name: 'b' }]);
   });
 
   it('upsert across batches updates existing keys and inserts new ones, with an audit row each', async () => {
