@@ -1,6 +1,6 @@
 // Subclassing for deeper changes: a database that refuses to wait for a busy table. The lock
 // step (lockTableSql) takes the lock with NOWAIT, and decodeError turns Postgres's "lock not
-// available" into an error that says what to do. Every overridable step is listed in docs/toolbox.md.
+// available" into an error that says what to do. Every overridable step is listed in the README (the toolbox section).
 import { PostgresDatabase, type LoadPlan, type Session } from '../src/index.js';
 import type { TableModel } from '../src/index.js';
 

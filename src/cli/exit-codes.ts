@@ -1,4 +1,4 @@
-// Exit codes a script can rely on. Documented in docs/cli.md; never renumber one.
+// Exit codes a script can rely on. Documented in the README (the CLI section); never renumber one.
 export const ExitCode = {
   /** Done. */
   OK: 0,
