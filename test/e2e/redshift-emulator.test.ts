@@ -61,6 +61,28 @@ describe('RedshiftDatabase through the local Redshift emulator', () => {
     expect(await db.query<Row>(`select id, qty from "${s.schema}".rejected`)).toEqual([{ id: 1n, qty: 1 }]);
   });
 
+  it('without the LOCK, concurrent upserts hit Redshift error 1023 and the retry lands both', async () => {
+    // A subclass that drops the LOCK step: the serializable conflict then happens for real.
+    class Unlocked extends RedshiftDatabase {
+      override lockTableSql(): string {
+        return 'SELECT 1';
+      }
+    }
+    const unlocked = new Unlocked({
+      connectionString: emulator.url, iamRole: 'arn:aws:iam::123456789012:role/upshift-test', auditSchema: `${s.schema}_audit`,
+      stage: new S3Stage({ basePath: `s3://${TEST_BUCKET}/e2e/${s.schema}`, client: testS3Client() }), retry: { attempts: 8, baseDelayMs: 50 },
+    });
+    const model = defineTable(`${s.schema}.contended`, { id: t.bigint().notNull(), v: t.varchar(8) }, { upsertKey: ['id'] });
+    const table = unlocked.table(model);
+    await table.create();
+    await table.upsert([{ id: 0n, v: 'seed' }]);
+    const rows = (tag: string) => Array.from({ length: 200 }, (_, i) => ({ id: BigInt(i), v: tag }));
+    const results = await Promise.all([table.upsert(rows('a')), table.upsert(rows('b')), table.upsert(rows('c'))]);
+    expect(results.reduce((n, r) => n + r.attempts, 0)).toBeGreaterThan(3); // at least one conflict was retried
+    expect(await unlocked.query<Row>(`select count(*)::int as n, count(distinct v)::int as owners from "${s.schema}".contended`)).toEqual([{ n: 200, owners: 1 }]);
+    await unlocked.close();
+  });
+
   it('creates the table with Redshift DDL the emulator keeps in its catalog', async () => {
     const model = defineTable(`${s.schema}.ddl_check`, { id: t.bigint().notNull().encode('az64'), at: t.timestamptz() }, { upsertKey: ['id'], distKey: 'id', sortKey: ['at'] });
     await db.table(model).create();
