@@ -27,7 +27,10 @@ afterAll(async () => {
 });
 
 async function runChild(env: Record<string, string>): Promise<{ baselineMb: number; maxRssMb: number; staged: number; rows: number; ms: number }> {
-  const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'rss-child.ts')], {
+  // The heap is capped at 128 MB: peak RSS then reflects live memory rather than when V8 chose to
+  // collect (uncapped runs measured 221-259 MB, the same load), and a load that held its rows
+  // would die of heap exhaustion here instead of passing.
+  const { stdout } = await promisify(execFile)(process.execPath, ['--max-old-space-size=128', '--import', 'tsx', join(import.meta.dirname, 'rss-child.ts')], {
     // A clean environment: the test worker's NODE_OPTIONS and loaders would inflate the child.
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', RSS_DB: s.url, RSS_SCHEMA: s.schema, ...env },
     maxBuffer: 1 << 20,
