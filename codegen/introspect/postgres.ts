@@ -2,7 +2,7 @@
 // pg_catalog for what information_schema lacks (comments).
 import type { ColumnSpec } from '../../src/model/index.js';
 import { mapCatalogType, parseDefault } from './map-type.js';
-import { tableMatcher, type LiveColumn, type LiveTable, type Queryable, type TableSelection } from './types.js';
+import { tableMatcher, type InfoSchemaColumnRow, type LiveColumn, type LiveTable, type Queryable, type TableSelection } from './types.js';
 
 const COLUMNS_SQL = `
 select c.table_schema, c.table_name, c.column_name, c.ordinal_position::int as ordinal_position,
@@ -31,18 +31,8 @@ join information_schema.key_column_usage k
 where tc.constraint_type = 'PRIMARY KEY' and tc.table_schema = any($1::text[])
 order by k.table_schema, k.table_name, k.ordinal_position`;
 
-interface PgColumnRow {
-  table_schema: string;
-  table_name: string;
-  column_name: string;
-  ordinal_position: number;
-  data_type: string;
-  character_maximum_length: number | null;
-  numeric_precision: number | null;
-  numeric_scale: number | null;
+interface PgColumnRow extends InfoSchemaColumnRow {
   interval_type: string | null;
-  is_nullable: 'YES' | 'NO';
-  column_default: string | null;
   is_identity: 'YES' | 'NO';
   identity_start: string | null;
   identity_increment: string | null;

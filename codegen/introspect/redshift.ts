@@ -5,20 +5,10 @@
 import { quoteLiteral, type ColumnSpec } from '../../src/model/index.js';
 import { mapCatalogType, mapEncoding, parseDefault } from './map-type.js';
 import { cmp } from './postgres.js';
-import { tableMatcher, type LiveColumn, type LiveTable, type LiveTableOptions, type Queryable, type TableSelection } from './types.js';
+import { tableMatcher, type InfoSchemaColumnRow, type LiveColumn, type LiveTable, type LiveTableOptions, type Queryable, type TableSelection } from './types.js';
 
 /** A row of svv_columns (the columns upshift reads). */
-export interface RsColumnRow {
-  table_schema: string;
-  table_name: string;
-  column_name: string;
-  ordinal_position: number;
-  data_type: string;
-  character_maximum_length: number | null;
-  numeric_precision: number | null;
-  numeric_scale: number | null;
-  is_nullable: 'YES' | 'NO';
-  column_default: string | null;
+export interface RsColumnRow extends InfoSchemaColumnRow {
   remarks: string | null;
 }
 /** A row of svv_table_info. It has no rows for empty tables, hence pg_class below. */

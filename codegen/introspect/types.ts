@@ -3,6 +3,20 @@
 // fallback warning). Codegen renders it, the drift check and migrations compare against it.
 import type { ColumnSpec, Dialect } from '../../src/model/index.js';
 
+/** The information_schema.columns shape both catalogs answer with (Postgres directly, Redshift's svv_columns). */
+export interface InfoSchemaColumnRow {
+  table_schema: string;
+  table_name: string;
+  column_name: string;
+  ordinal_position: number;
+  data_type: string;
+  character_maximum_length: number | null;
+  numeric_precision: number | null;
+  numeric_scale: number | null;
+  is_nullable: 'YES' | 'NO';
+  column_default: string | null;
+}
+
 export interface LiveColumn {
   readonly name: string;
   /** The column as a model would declare it (after any fallback). */

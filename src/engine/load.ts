@@ -9,7 +9,7 @@ import type { Source } from '../sources/types.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
 import { auditInsertSql, auditParams, decodeLoadCommits, ensureAuditTable, type AuditRecord, type LoadCommit } from './audit.js';
 import { hookList, runAfterLoad, runBeforeLoad, runMaintenance, type HookFailure, type LoadBehaviour, type MaintenanceOutcome } from './hooks.js';
-import { buildLoadPlan, type LoadMode } from './plan.js';
+import { buildLoadPlan, checkLoadOptions, type LoadMode } from './plan.js';
 
 export interface LoadOptions extends LoadBehaviour {
   mode?: LoadMode;
@@ -69,13 +69,11 @@ export async function runLoad(warehouse: Warehouse, model: TableModel, source: S
   let result: LoadResult;
   let loadStarted = 0;
   try {
-    if (mode === 'upsert' && model.options.upsertKey.length === 0) {
-      throw new Error(`upsert into ${model.qualifiedName} needs an upsertKey in its model (defineTable(..., { upsertKey: ['id'] })); use mode 'append' or 'replace' otherwise`);
-    }
+    checkLoadOptions(model, mode, options.orderBy);
     await runBeforeLoad(hookList(options.hooks), { loadId, table: model.qualifiedName, model, mode, source: record.source });
     await ensureAuditTable(warehouse);
     const prepared = await source.prepare({
-      model, stage: warehouse.stage, binary: warehouse.binary, dialect: warehouse.dialect, loadId,
+      model, stage: warehouse.stage, binary: warehouse.binary, copiesFromS3: warehouse.copiesFromS3, loadId,
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     });
     record.stageUris = prepared.staged.files.map((f) => f.uri);

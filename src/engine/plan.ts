@@ -70,14 +70,19 @@ function dedupeSteps(input: PlanInput, stage: string): PlanStep[] {
   return steps;
 }
 
+/** Refuses a load that can't be planned, before anything is staged. */
+export function checkLoadOptions(model: TableModel, mode: LoadMode, orderBy?: string): void {
+  if (mode === 'upsert' && model.options.upsertKey.length === 0) {
+    throw new Error(`upsert into ${model.qualifiedName} needs an upsertKey in its model (defineTable(..., { upsertKey: ['id'] })); use mode 'append' or 'replace' otherwise`);
+  }
+  if (orderBy !== undefined && !(orderBy in model.columns)) {
+    throw new Error(`orderBy names "${orderBy}", which is not a column of ${model.qualifiedName}`);
+  }
+}
+
 export function buildLoadPlan(input: PlanInput): LoadPlan {
   const { warehouse: w, model, mode, prepared } = input;
-  if (mode === 'upsert' && model.options.upsertKey.length === 0) {
-    throw new Error(`upsert into ${model.qualifiedName} needs an upsertKey in its model (defineTable(..., { upsertKey: ['id'] })); use append or replace otherwise`);
-  }
-  if (input.orderBy !== undefined && !(input.orderBy in model.columns)) {
-    throw new Error(`orderBy names "${input.orderBy}", which is not a column of ${model.qualifiedName}`);
-  }
+  checkLoadOptions(model, mode, input.orderBy);
   const target = w.tableName(model);
   const stage = `upshift_stage_${input.loadId.replace(/[^a-zA-Z0-9_]/g, '_').toLowerCase()}`;
   const fileColumns = prepared.columns ?? loadColumns(model);

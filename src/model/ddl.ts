@@ -60,7 +60,8 @@ export function defaultSql(spec: ColumnSpec, dialect: Dialect): string | undefin
   return quoteLiteral(v);
 }
 
-function columnSql(name: string, spec: ColumnSpec, dialect: Dialect): string {
+/** One column's definition in CREATE TABLE or ALTER TABLE ADD COLUMN. */
+export function columnSql(name: string, spec: ColumnSpec, dialect: Dialect): string {
   const parts = [quoteIdent(name), sqlType(spec, dialect)];
   const def = defaultSql(spec, dialect);
   if (def !== undefined) parts.push(`DEFAULT ${def}`);

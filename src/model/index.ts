@@ -4,7 +4,7 @@ export { defineTable, isTableModel } from './table.js';
 export type { TableModel, ColumnName, TableOptions, ResolvedTableOptions, SortKey, Columns, Row, InsertRow } from './table.js';
 export { createRowValidator, validateRow, columnSchema, columnChecker, loadColumns } from './validate.js';
 export type { NormalizedValue, RowValidator, ValueCheck } from './validate.js';
-export { createTableSql, createTableStatements, sqlType, defaultSql, qualifiedTable } from './ddl.js';
+export { createTableSql, createTableStatements, sqlType, defaultSql, qualifiedTable, columnSql } from './ddl.js';
 export type { Dialect } from './ddl.js';
 export { quoteIdent, quoteLiteral, checkIdentifier, parseQualifiedName } from './identifiers.js';
 export { ModelDefinitionError, RowValidationError, showValue } from './errors.js';

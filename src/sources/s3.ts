@@ -94,7 +94,7 @@ function s3Source(description: string, where: string, locate: Locate, options: S
       const objects = await locate(client, table);
       const sniffed = await sniff(client, objects, options, table);
       if (options.validate) return stageRows(ctx, validatedRows(ctx, client, objects, sniffed.format, options), false);
-      return ctx.dialect === 'redshift'
+      return ctx.copiesFromS3
         ? inPlace(ctx, client, objects, sniffed, options)
         : streamed(ctx, client, where, objects, sniffed, options);
     },

@@ -10,8 +10,8 @@ export interface SourceContext {
   stage: Stage;
   /** How the target warehouse reads binary values (VARBYTE hex form). */
   binary: BinaryDialect;
-  /** Which warehouse dialect will COPY (Redshift can read some files in place). */
-  dialect: 'redshift' | 'postgres';
+  /** The warehouse's COPY reads S3 objects where they are (Redshift), so S3 sources need no re-staging. */
+  copiesFromS3: boolean;
   loadId: string;
   onProgress?: (p: Progress) => void;
 }

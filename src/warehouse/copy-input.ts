@@ -3,6 +3,7 @@ import { createGunzip } from 'node:zlib';
 import type { Readable } from 'node:stream';
 import { quoteIdent } from '../model/identifiers.js';
 import type { Stage } from '../stage/types.js';
+import { decodePostgresCopyError } from './errors.js';
 import type { CopyFormat } from './plan.js';
 import type { CopyStep } from './warehouse.js';
 
@@ -29,4 +30,20 @@ export function postgresCopyOptions(format: CopyFormat): string {
 export function copyTarget(step: CopyStep): string {
   const name = step.table.schema ? `${quoteIdent(step.table.schema)}.${quoteIdent(step.table.name)}` : quoteIdent(step.table.name);
   return `${name} (${step.columns.map(quoteIdent).join(', ')})`;
+}
+
+/**
+ * Runs one COPY per staged file, so an error names the file and its own line number, and
+ * returns the rows loaded. `load` gets each file as uncompressed bytes.
+ */
+export async function copyEachFile(stage: Stage, step: CopyStep, load: (input: Readable) => Promise<number>): Promise<number> {
+  let total = 0;
+  for (const file of step.load.files) {
+    try {
+      total += await load(await openStaged(stage, step, file.uri));
+    } catch (err) {
+      throw decodePostgresCopyError(step.table.name, file.uri, err);
+    }
+  }
+  return total;
 }

@@ -7,8 +7,7 @@ import type { Dialect } from '../model/ddl.js';
 import type { TableModel } from '../model/table.js';
 import { quoteIdent } from '../model/identifiers.js';
 import type { BinaryDialect } from '../stage/types.js';
-import { copyTarget, openStaged, postgresCopyOptions } from './copy-input.js';
-import { decodePostgresCopyError } from './errors.js';
+import { copyEachFile, copyTarget, postgresCopyOptions } from './copy-input.js';
 import { PGLITE_PARSERS } from './pg-types.js';
 import type { ExportField } from '../toolbox/parquet.js';
 import { Warehouse, type CopyStep, type QueryResult, type Session, type WarehouseOptions } from './warehouse.js';
@@ -61,18 +60,11 @@ export class PgliteWarehouse extends Warehouse {
   }
 
   protected async copy(session: Session, step: CopyStep): Promise<number> {
-    let total = 0;
-    for (const file of step.load.files) {
-      const bytes = await buffer(await openStaged(this.stage, step, file.uri));
-      const sql = `COPY ${copyTarget(step)} FROM '/dev/blob' WITH (${postgresCopyOptions(step.format)})`;
-      try {
-        const r = await (session as PgliteSession).db.query(sql, [], { blob: new Blob([bytes]) });
-        total += r.affectedRows ?? 0;
-      } catch (err) {
-        throw decodePostgresCopyError(step.table.name, file.uri, err);
-      }
-    }
-    return total;
+    const sql = `COPY ${copyTarget(step)} FROM '/dev/blob' WITH (${postgresCopyOptions(step.format)})`;
+    return copyEachFile(this.stage, step, async (input) => {
+      const r = await (session as PgliteSession).db.query(sql, [], { blob: new Blob([await buffer(input)]) });
+      return r.affectedRows ?? 0;
+    });
   }
 
   override describeQuery(sql: string): Promise<ExportField[]> {

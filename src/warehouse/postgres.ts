@@ -8,8 +8,7 @@ import type { TableModel } from '../model/table.js';
 import { quoteIdent } from '../model/identifiers.js';
 import type { Dialect } from '../model/ddl.js';
 import type { BinaryDialect } from '../stage/types.js';
-import { copyTarget, openStaged, postgresCopyOptions } from './copy-input.js';
-import { decodePostgresCopyError } from './errors.js';
+import { copyEachFile, copyTarget, postgresCopyOptions } from './copy-input.js';
 import { upshiftPgTypes } from './pg-types.js';
 import type { ExportField } from '../toolbox/parquet.js';
 import { Warehouse, type CopyStep, type QueryResult, type Session, type WarehouseOptions } from './warehouse.js';
@@ -85,19 +84,12 @@ export class PostgresWarehouse extends Warehouse {
 
   protected async copy(session: Session, step: CopyStep): Promise<number> {
     const { client } = session as PgSession;
-    let total = 0;
-    // One COPY per file: an error then names the file and its own line number.
-    for (const file of step.load.files) {
-      const sql = `COPY ${copyTarget(step)} FROM STDIN WITH (${postgresCopyOptions(step.format)})`;
+    const sql = `COPY ${copyTarget(step)} FROM STDIN WITH (${postgresCopyOptions(step.format)})`;
+    return copyEachFile(this.stage, step, async (input) => {
       const sink = client.query(copyFrom(sql));
-      try {
-        await pipeline(await openStaged(this.stage, step, file.uri), sink);
-      } catch (err) {
-        throw decodePostgresCopyError(step.table.name, file.uri, err);
-      }
-      total += sink.rowCount;
-    }
-    return total;
+      await pipeline(input, sink);
+      return sink.rowCount;
+    });
   }
 
   override describeQuery(sql: string): Promise<ExportField[]> {

@@ -47,6 +47,7 @@ export const redshiftLiteral = (text: string): string => `'${text.replace(/\\/g,
 export class RedshiftWarehouse extends PostgresWarehouse {
   override readonly dialect: Dialect = 'redshift';
   override readonly binary: BinaryDialect = 'redshift';
+  override readonly copiesFromS3: boolean = true;
   readonly redshift: RedshiftOptions;
 
   constructor(options: RedshiftOptions) {

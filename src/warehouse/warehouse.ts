@@ -53,6 +53,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export abstract class Warehouse {
   abstract readonly dialect: Dialect;
   abstract readonly binary: BinaryDialect;
+  /** COPY reads files in S3 where they are (Redshift); otherwise they are streamed to it. */
+  readonly copiesFromS3: boolean = false;
   readonly stage: Stage;
   readonly auditSchema: string;
   protected readonly retry: Required<RetryOptions>;

@@ -27,7 +27,7 @@ const put = (key: string, body: string | Buffer) => putObject(s3, TEST_BUCKET, `
 /** Prepares a source as the engine does for Redshift and returns the plan's COPY, its manifest, and the plan. */
 async function copyOf(source: Source, db = role, orderBy?: string) {
   const loadId = newLoadId();
-  const prepared = await source.prepare({ model, stage, binary: 'redshift', dialect: 'redshift', loadId });
+  const prepared = await source.prepare({ model, stage, binary: 'redshift', copiesFromS3: true, loadId });
   const plan = buildLoadPlan({ warehouse: db, model, mode: 'upsert', loadId, prepared, ...(orderBy ? { orderBy } : {}) });
   const step = plan.steps.find((s): s is CopyStep => s.kind === 'copy')!;
   const manifest = await stage.readManifest(step.load.manifestUri);
