@@ -3,8 +3,11 @@
 //   raw      hand-encoded CSV -> COPY FROM STDIN into a temp table -> DELETE USING + INSERT (the floor)
 //   upshift  table.upsert(rows): validate, encode, gzip, stage files, COPY, dedupe, merge, audit
 //   kysely   insert ... on conflict do update, batches of 1000 (what an ORM user would write)
-// Peak RSS of upshift for 1M and 5M rows is measured in child processes (it must not grow).
-// Usage: npm run bench -- engine   (UPSHIFT_BENCH_ROWS=200000 for a quick run)
+// Each runs REPS times (default 3) on a freshly reset table; the medians are compared, since one
+// run on a 2-core machine swings by 10-20%. Peak RSS of upshift for 1M and 5M rows is measured
+// in child processes (it must not grow): on the built package, and under tsx for reference
+// (tsx's compiler holds ~80 MB more).
+// Usage: npm run bench -- engine   (UPSHIFT_BENCH_ROWS=200000 UPSHIFT_BENCH_REPS=1 for a quick run)
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,6 +21,7 @@ import { LocalStage, PostgresDatabase, defineTable, t } from '../src/index.js';
 
 const URL = process.env.UPSHIFT_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const N = Number(process.env.UPSHIFT_BENCH_ROWS ?? 1_000_000);
+const REPS = Number(process.env.UPSHIFT_BENCH_REPS ?? 3);
 const SCHEMA = 'upshift_bench';
 const model = defineTable(`${SCHEMA}.candy`, {
   id: t.bigint().notNull(), name: t.varchar(64), price: t.decimal(12, 2), updated_at: t.timestamptz().notNull(), active: t.boolean(),
@@ -75,15 +79,7 @@ async function kyselyBatches(pool: pg.Pool) {
   void sql;
 }
 
-async function time(label: string, fn: () => Promise<unknown>): Promise<number> {
-  const t0 = performance.now();
-  await fn();
-  const ms = performance.now() - t0;
-  console.log(`  ${label.padEnd(10)} ${(ms / 1000).toFixed(2)} s`);
-  return ms;
-}
-
-/** Child mode: one upsert of `rows` into an empty table, then print peak RSS. */
+/** Child mode (under tsx): one upsert of `rows` into an empty table, then print peak RSS. */
 async function child(count: number) {
   const dir = mkdtempSync(join(tmpdir(), 'upshift-bench-'));
   const db = new PostgresDatabase({ connectionString: URL, stage: new LocalStage({ dir }), auditSchema: SCHEMA });
@@ -97,29 +93,51 @@ async function child(count: number) {
   console.log(JSON.stringify({ maxRssMb: process.resourceUsage().maxRSS / 1024 }));
 }
 
+/** Runs `fn` after `reset`, `REPS` times; returns the median time, printing each. */
+async function median(label: string, reset: () => Promise<void>, fn: () => Promise<unknown>): Promise<number> {
+  const times: number[] = [];
+  for (let i = 0; i < REPS; i++) {
+    await reset();
+    const t0 = performance.now();
+    await fn();
+    times.push(performance.now() - t0);
+  }
+  const sorted = [...times].sort((a, b) => a - b);
+  const mid = sorted[Math.floor(sorted.length / 2)]!;
+  console.log(`  ${label.padEnd(10)} ${(mid / 1000).toFixed(2)} s   (runs: ${times.map((t) => (t / 1000).toFixed(2)).join(', ')})`);
+  return mid;
+}
+
+/** Peak RSS of one upsert in a child process: `node` on the built package (what users run), or under tsx. */
+function childRss(count: number, underTsx: boolean): string {
+  const args = underTsx
+    ? ['--import', 'tsx', import.meta.filename, '--child', String(count)]
+    : [join(import.meta.dirname, 'rss-child.mjs'), String(count), URL, SCHEMA];
+  const r = spawnSync(process.execPath, args, { encoding: 'utf8' });
+  const line = r.stdout.trim().split('\n').pop() ?? '';
+  return line.startsWith('{') ? `${Math.round(JSON.parse(line).maxRssMb)} MB` : `failed: ${r.stderr.slice(0, 300)}`;
+}
+
 async function main() {
   if (process.argv[2] === '--child') return child(Number(process.argv[3]));
   const pool = new pg.Pool({ connectionString: URL, max: 4 });
   await pool.query(`create schema if not exists ${SCHEMA}`);
   const dir = mkdtempSync(join(tmpdir(), 'upshift-bench-'));
   const db = new PostgresDatabase({ connectionString: URL, stage: new LocalStage({ dir }), auditSchema: SCHEMA });
-  console.log(`upsert ${N.toLocaleString()} rows into ${N.toLocaleString()} (50% overlap), local Postgres:`);
-  await resetTable(pool, false);
-  const rawMs = await time('raw', () => raw(pool));
-  await resetTable(pool, false);
-  const upMs = await time('upshift', () => db.table(model).upsert(rows(N, N / 2)));
-  await resetTable(pool, true);
-  const kyMs = await time('kysely', () => kyselyBatches(pool));
+  console.log(`upsert ${N.toLocaleString()} rows into ${N.toLocaleString()} (50% overlap), local Postgres, median of ${REPS}:`);
+  const rawMs = await median('raw', () => resetTable(pool, false), () => raw(pool));
+  const upMs = await median('upshift', () => resetTable(pool, false), () => db.table(model).upsert(rows(N, N / 2)));
+  const kyMs = await median('kysely', () => resetTable(pool, true), () => kyselyBatches(pool));
   console.log(`\n  upshift / raw     ${(upMs / rawMs).toFixed(2)}x   (target <= 1.5x)`);
   console.log(`  kysely / upshift  ${(kyMs / upMs).toFixed(2)}x   (target >= 3x)`);
   console.log(`  upshift rows/s    ${Math.round(N / (upMs / 1000)).toLocaleString()}`);
   await db.close();
   rmSync(dir, { recursive: true, force: true });
-  console.log('\npeak RSS of one upsert (child process):');
+  console.log('\npeak RSS of one upsert in a child process (target < 250 MB, flat):');
+  const built = spawnSync('npm', ['run', 'build'], { cwd: join(import.meta.dirname, '..'), encoding: 'utf8' });
   for (const count of [1_000_000, 5_000_000]) {
-    const r = spawnSync(process.execPath, ['--import', 'tsx', import.meta.filename, '--child', String(count)], { encoding: 'utf8' });
-    const line = r.stdout.trim().split('\n').pop() ?? '';
-    console.log(`  ${count.toLocaleString().padStart(9)} rows  ${line.startsWith('{') ? `${Math.round(JSON.parse(line).maxRssMb)} MB` : `failed: ${r.stderr.slice(0, 300)}`}   (target < 250 MB, flat)`);
+    const dist = built.status === 0 ? childRss(count, false) : `build failed: ${built.stderr.slice(0, 200)}`;
+    console.log(`  ${count.toLocaleString().padStart(9)} rows  built package ${dist}   under tsx ${childRss(count, true)}`);
   }
   await pool.query(`drop schema ${SCHEMA} cascade`);
   await pool.end();

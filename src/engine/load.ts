@@ -1,15 +1,17 @@
-// One load, end to end: beforeLoad hooks (may veto), prepare the source (validate + stage), run
+// One load, end to end: beforeLoad hooks (may veto), prepare the source (validate + stage; on
+// Postgres the COPY into the stage table runs meanwhile, on the load's own connection), run
 // the plan as one transaction, and record the audit row — in the same transaction on success, on
 // its own after a failure. Then, outside the transaction: maintenance (VACUUM / ANALYZE) after a
 // success, and afterLoad hooks either way.
 import { newLoadId } from '../stage/index.js';
 import type { Progress } from '../stage/types.js';
 import type { TableModel } from '../model/table.js';
-import type { Source } from '../sources/types.js';
+import type { PreparedSource, Source } from '../sources/types.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
 import { auditInsertSql, auditParams, decodeLoadCommits, ensureAuditTable, type AuditRecord, type LoadCommit } from './audit.js';
 import { hookList, runAfterLoad, runBeforeLoad, runMaintenance, type HookFailure, type LoadBehaviour, type MaintenanceOutcome } from './hooks.js';
-import { buildLoadPlan, checkLoadOptions, type LoadMode } from './plan.js';
+import { LiveStage } from './live-stage.js';
+import { buildLoadPlan, checkLoadOptions, stageTableName, type LoadMode } from './plan.js';
 
 export interface LoadOptions extends LoadBehaviour {
   mode?: LoadMode;
@@ -72,28 +74,41 @@ export async function runLoad(warehouse: Warehouse, model: TableModel, source: S
     checkLoadOptions(model, mode, options.orderBy);
     await runBeforeLoad(hookList(options.hooks), { loadId, table: model.qualifiedName, model, mode, source: record.source });
     await ensureAuditTable(warehouse);
-    const prepared = await source.prepare({
-      model, stage: warehouse.stage, binary: warehouse.binary, copiesFromS3: warehouse.copiesFromS3, loadId,
-      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    const planResult = await warehouse.withLoadSession(async (session) => {
+      const live = session.copyWhileStaging ? new LiveStage({ copyWhileStaging: session.copyWhileStaging }, warehouse, model, stageTableName(loadId)) : undefined;
+      let prepared: PreparedSource;
+      try {
+        prepared = await source.prepare({
+          model, stage: warehouse.stage, binary: warehouse.binary, copiesFromS3: warehouse.copiesFromS3, loadId,
+          ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+          ...(live ? { copyWhileStaging: live.open } : {}),
+        });
+      } catch (err) {
+        await live?.abort();
+        throw err;
+      }
+      record.stageUris = prepared.staged.files.map((f) => f.uri);
+      record.manifestUri = prepared.staged.manifestUri;
+      // A live COPY's failure is reported here, after staging finished: its files stay to inspect.
+      const stageLoaded = await live?.finish();
+      loadStarted = Date.now();
+      record.timings.stageMs = loadStarted - startedAt.getTime();
+      const plan = buildLoadPlan({
+        warehouse, model, mode, loadId, prepared,
+        ...(options.orderBy !== undefined ? { orderBy: options.orderBy } : {}),
+        ...(stageLoaded !== undefined ? { stageLoaded } : {}),
+        auditRow: { sql: auditInsertSql(warehouse), params: (counts) => { finish(counts); record.timings.loadMs = Date.now() - loadStarted; return auditParams(record); } },
+        onLoadCommits: (rows) => { record.loadCommits = decodeLoadCommits(rows); },
+      });
+      return session.runPlan(plan);
     });
-    record.stageUris = prepared.staged.files.map((f) => f.uri);
-    record.manifestUri = prepared.staged.manifestUri;
-    loadStarted = Date.now();
-    record.timings.stageMs = loadStarted - startedAt.getTime();
-    const plan = buildLoadPlan({
-      warehouse, model, mode, loadId, prepared,
-      ...(options.orderBy !== undefined ? { orderBy: options.orderBy } : {}),
-      auditRow: { sql: auditInsertSql(warehouse), params: (counts) => { finish(counts); record.timings.loadMs = Date.now() - loadStarted; return auditParams(record); } },
-      onLoadCommits: (rows) => { record.loadCommits = decodeLoadCommits(rows); },
-    });
-    const planResult = await warehouse.runPlan(plan);
     record.attempts = planResult.attempts;
     record.timings.loadMs = Date.now() - loadStarted;
     result = {
       loadId, table: model.qualifiedName, mode,
       staged: record.rowsStaged ?? 0, inserted: record.inserted ?? 0, updated: record.updated ?? 0, deleted: record.deleted ?? 0,
       duplicates: planResult.counts.duplicates ?? 0,
-      stageUris: record.stageUris, manifestUri: prepared.staged.manifestUri,
+      stageUris: record.stageUris, manifestUri: record.manifestUri ?? '',
       attempts: planResult.attempts, durationMs: record.durationMs,
       loadCommits: record.loadCommits, maintenance: [], hookErrors: [],
     };

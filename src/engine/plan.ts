@@ -2,6 +2,8 @@
 // provides. The engine never asks which warehouse it has.
 //   LOCK target; CREATE TEMP stage; COPY stage; dedupe; [DELETE target USING stage |
 //   DELETE target]; INSERT target SELECT stage; audit row; DROP stage.
+// After a live COPY (Postgres: the stage table was filled while staging, on the load's own
+// session) the plan starts at the LOCK and skips CREATE and COPY.
 import { defaultSql } from '../model/ddl.js';
 import { quoteIdent } from '../model/identifiers.js';
 import type { TableModel } from '../model/table.js';
@@ -25,6 +27,13 @@ export interface PlanInput {
   auditRow?: { sql: string; params: (counts: Record<string, number>) => unknown[] };
   /** Receives the rows of the warehouse's loadCommitsSql() (Redshift), read right after COPY. */
   onLoadCommits?: (rows: Record<string, unknown>[]) => void;
+  /** The stage table already exists in the load's session and holds this many rows (a live COPY ran while staging). */
+  stageLoaded?: number;
+}
+
+/** The temp stage table of a load. */
+export function stageTableName(loadId: string): string {
+  return `upshift_stage_${loadId.replace(/[^a-zA-Z0-9_]/g, '_').toLowerCase()}`;
 }
 
 const q = quoteIdent;
@@ -84,7 +93,7 @@ export function buildLoadPlan(input: PlanInput): LoadPlan {
   const { warehouse: w, model, mode, prepared } = input;
   checkLoadOptions(model, mode, input.orderBy);
   const target = w.tableName(model);
-  const stage = `upshift_stage_${input.loadId.replace(/[^a-zA-Z0-9_]/g, '_').toLowerCase()}`;
+  const stage = stageTableName(input.loadId);
   const fileColumns = prepared.columns ?? loadColumns(model);
   const copyColumns = prepared.ordered ? [...fileColumns, ORDINAL_COLUMN] : fileColumns;
   // Columns with a SQL DEFAULT that the files don't carry, or carry as NULL, get the default in the INSERT.
@@ -94,11 +103,13 @@ export function buildLoadPlan(input: PlanInput): LoadPlan {
     if (!fileColumns.includes(c)) return spec.default ? defaultSql(spec, w.dialect)! : 'NULL';
     return spec.default?.kind === 'sql' ? `COALESCE(${q(c)}, ${defaultSql(spec, w.dialect)})` : q(c);
   });
-  const steps: PlanStep[] = [
-    { kind: 'sql', sql: w.lockTableSql(model) },
-    { kind: 'sql', sql: w.createTempTableSql(stage, model, fileColumns, prepared.ordered) },
-    { kind: 'copy', table: { name: stage }, columns: copyColumns, load: prepared.staged, format: prepared.format, label: 'staged', ...(prepared.read ? { read: prepared.read } : {}) },
-  ];
+  const steps: PlanStep[] = [{ kind: 'sql', sql: w.lockTableSql(model) }];
+  if (input.stageLoaded === undefined) {
+    steps.push(
+      { kind: 'sql', sql: w.createTempTableSql(stage, model, fileColumns, prepared.ordered) },
+      { kind: 'copy', table: { name: stage }, columns: copyColumns, load: prepared.staged, format: prepared.format, label: 'staged', ...(prepared.read ? { read: prepared.read } : {}) },
+    );
+  }
   // Right after COPY, in its session: pg_last_copy_id() still names it (Redshift's stl_load_commits).
   const commits = w.loadCommitsSql();
   if (commits && input.onLoadCommits) steps.push({ kind: 'sql', sql: commits, onRows: input.onLoadCommits });
@@ -118,5 +129,5 @@ export function buildLoadPlan(input: PlanInput): LoadPlan {
   });
   if (input.auditRow) steps.push({ kind: 'sql', sql: input.auditRow.sql, params: input.auditRow.params });
   steps.push({ kind: 'sql', sql: `DROP TABLE ${q(stage)}` });
-  return { target: model.qualifiedName, steps };
+  return { target: model.qualifiedName, steps, ...(input.stageLoaded !== undefined ? { counts: { staged: input.stageLoaded } } : {}) };
 }

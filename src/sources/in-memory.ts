@@ -4,7 +4,7 @@ import { createRowValidator, loadColumns } from '../model/validate.js';
 import type { NormalizedValue } from '../model/validate.js';
 import type { InsertRow, TableModel } from '../model/table.js';
 import { RowValidationError } from '../model/errors.js';
-import { UPSHIFT_CSV } from '../warehouse/plan.js';
+import { stageRows } from './restage.js';
 import type { PreparedSource, Source, SourceContext } from './types.js';
 
 export type RowInput<T extends TableModel> = Iterable<InsertRow<T>> | AsyncIterable<InsertRow<T>>;
@@ -71,15 +71,7 @@ export function fromInMemory<T extends TableModel>(rows: RowInput<T> | Iterable<
       const model = ctx.model;
       const watch = new KeyOrderWatch(model);
       const normalized = Symbol.iterator in (rows as object) ? validatedSync(rows as Iterable<unknown>, model, watch) : validatedAsync(rows as AsyncIterable<unknown>, model, watch);
-      const staged = await ctx.stage.writeRows(normalized, {
-        target: model,
-        columns: loadColumns(model).map((c) => model.columns[c]!.spec),
-        ordinal: true,
-        binary: ctx.binary,
-        loadId: ctx.loadId,
-        ...(ctx.onProgress ? { onProgress: ctx.onProgress } : {}),
-      });
-      return { staged, format: { ...UPSHIFT_CSV, gzip: staged.compression === 'gzip' }, ordered: true, distinctKeys: watch.increasing };
+      return { ...(await stageRows(ctx, normalized, true)), distinctKeys: watch.increasing };
     },
   };
 }

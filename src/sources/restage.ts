@@ -12,6 +12,7 @@ import type { PreparedSource, SourceContext } from './types.js';
  */
 export async function stageRows(ctx: SourceContext, rows: AsyncIterable<NormalizedValue[]> | Iterable<NormalizedValue[]>, ordered: boolean): Promise<PreparedSource> {
   const columns = loadColumns(ctx.model);
+  const onChunk = ctx.copyWhileStaging?.(columns, ordered);
   const staged = await ctx.stage.writeRows(rows, {
     target: ctx.model,
     columns: columns.map((c) => ctx.model.columns[c]!.spec),
@@ -20,6 +21,7 @@ export async function stageRows(ctx: SourceContext, rows: AsyncIterable<Normaliz
     binary: ctx.binary,
     loadId: ctx.loadId,
     ...(ctx.onProgress ? { onProgress: ctx.onProgress } : {}),
+    ...(onChunk ? { onChunk } : {}),
   });
-  return { staged, format: { ...UPSHIFT_CSV, gzip: staged.compression === 'gzip' }, ordered };
+  return { staged, format: { ...UPSHIFT_CSV, gzip: staged.compression === 'gzip' }, ordered, columns };
 }

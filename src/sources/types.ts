@@ -2,7 +2,7 @@
 // warehouse can COPY. The engine owns the transaction; a source only prepares the files.
 import type { Readable } from 'node:stream';
 import type { TableModel } from '../model/table.js';
-import type { BinaryDialect, Progress, Stage, StagedLoad } from '../stage/types.js';
+import type { BinaryDialect, ChunkOrigin, Progress, Stage, StagedLoad } from '../stage/types.js';
 import type { CopyFormat } from '../warehouse/plan.js';
 
 export interface SourceContext {
@@ -14,7 +14,15 @@ export interface SourceContext {
   copiesFromS3: boolean;
   loadId: string;
   onProgress?: (p: Progress) => void;
+  /**
+   * Where the warehouse can COPY while staging (Postgres): a source that encodes rows opens it
+   * with the file's columns and passes the result to writeRows as `onChunk`, so every chunk is
+   * copied as it is staged. Once opened, all of the source's rows must go through it.
+   */
+  copyWhileStaging?: (columns: readonly string[], ordered: boolean) => ChunkSink;
 }
+
+export type ChunkSink = (chunk: Buffer, at: ChunkOrigin) => Promise<void> | undefined;
 
 export interface PreparedSource {
   staged: StagedLoad;

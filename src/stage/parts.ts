@@ -15,7 +15,7 @@ import type { NormalizedValue } from '../model/validate.js';
 import type { PartSink, StageBackend } from './backend.js';
 import { CSV_CHUNK_CHARS, isSyncIterable, type CsvLineEncoder } from './csv.js';
 import { partName } from './layout.js';
-import type { Compression, Progress, StagedFile } from './types.js';
+import type { ChunkOrigin, Compression, Progress, StagedFile } from './types.js';
 
 export interface PartWriterOptions {
   dir: string;
@@ -26,6 +26,7 @@ export interface PartWriterOptions {
   slices: number;
   encode: CsvLineEncoder;
   onProgress?: ((p: Progress) => void) | undefined;
+  onChunk?: ((chunk: Buffer, at: ChunkOrigin) => Promise<void> | undefined) | undefined;
 }
 
 interface Totals {
@@ -46,6 +47,8 @@ function byteCounter(part: { bytes: number }, totals: Totals): Transform {
 /** One part being written: its own pending text, its compressor, its sink. */
 class OpenPart {
   rows = 0;
+  /** Rows already handed to the compressor (and to onChunk). */
+  writtenRows = 0;
   bytes = 0;
   pending = '';
   readonly input: Transform;
@@ -107,7 +110,13 @@ export async function writeRowParts(
 
   const write = async (part: OpenPart, text: string): Promise<void> => {
     if (failed) throw failed.error;
-    if (!part.input.write(Buffer.from(text))) await Promise.race([once(part.input, 'drain'), failure]);
+    const chunk = Buffer.from(text);
+    const teed = o.onChunk?.(chunk, { uri: part.sink.uri, line: part.writtenRows + 1, rows: part.rows - part.writtenRows });
+    part.writtenRows = part.rows;
+    part.input.write(chunk);
+    if (teed) await Promise.race([teed, failure]);
+    // Asked after the tee: the compressor may have drained meanwhile, and its 'drain' is gone.
+    if (part.input.writableNeedDrain) await Promise.race([once(part.input, 'drain'), failure]);
   };
 
   const flush = async (part: OpenPart): Promise<void> => {

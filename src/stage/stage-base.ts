@@ -65,6 +65,7 @@ export abstract class StageBase implements Stage {
       slices: this.slices,
       encode,
       onProgress: options.onProgress,
+      onChunk: options.onChunk,
     });
     const manifestUri = await this.commitManifest(dir, files);
     return { loadId, target: options.target, files, manifestUri, rows: count, bytes: sum(files), compression };

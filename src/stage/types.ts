@@ -33,6 +33,19 @@ export interface WriteRowsOptions {
   onProgress?: (p: Progress) => void;
   /** Column names (same order as `columns`), so an encoding error can name the column. */
   columnNames?: readonly string[];
+  /**
+   * Gets every encoded CSV chunk (uncompressed, whole lines) as it is written, with where its
+   * lines sit in their part, so a warehouse can COPY while the parts are staged. A returned
+   * promise holds the writer back until it settles (backpressure).
+   */
+  onChunk?: (chunk: Buffer, at: ChunkOrigin) => Promise<void> | undefined;
+}
+
+/** Where a chunk's lines are in the staged files: part `uri`, lines `line` .. `line + rows - 1` (1-based). */
+export interface ChunkOrigin {
+  uri: string;
+  line: number;
+  rows: number;
 }
 
 export interface WriteFilesOptions {

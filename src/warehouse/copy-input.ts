@@ -27,7 +27,7 @@ export function postgresCopyOptions(format: CopyFormat): string {
   return opts.join(', ');
 }
 
-export function copyTarget(step: CopyStep): string {
+export function copyTarget(step: Pick<CopyStep, 'table' | 'columns'>): string {
   const name = step.table.schema ? `${quoteIdent(step.table.schema)}.${quoteIdent(step.table.name)}` : quoteIdent(step.table.name);
   return `${name} (${step.columns.map(quoteIdent).join(', ')})`;
 }

@@ -67,8 +67,11 @@ export function isSerializationConflict(err: unknown): boolean {
   return /\b1023\b/.test(e.message ?? '') || /Serializable isolation violation/i.test(`${e.message} ${e.detail}`);
 }
 
-/** Postgres reports COPY errors with a `where` like: COPY t, line 3, column name: "x". */
-export function decodePostgresCopyError(table: string, file: string | undefined, err: unknown): LoadError {
+/**
+ * Postgres reports COPY errors with a `where` like: COPY t, line 3, column name: "x". `line`
+ * overrides the line number when COPY read several files as one stream (a live COPY).
+ */
+export function decodePostgresCopyError(table: string, file: string | undefined, err: unknown, line?: number): LoadError {
   if (err instanceof LoadError) return err; // already decoded (e.g. by a validating stream inside COPY)
   const e = err as PgLikeError;
   const where = e.where ?? '';
@@ -78,7 +81,7 @@ export function decodePostgresCopyError(table: string, file: string | undefined,
     [
       {
         ...(file ? { file } : {}),
-        ...(m?.[1] ? { line: Number(m[1]) } : {}),
+        ...(line !== undefined ? { line } : m?.[1] ? { line: Number(m[1]) } : {}),
         ...(m?.[2] ? { column: m[2] } : {}),
         ...(m?.[3] !== undefined ? { value: m[3] } : {}),
         ...(e.code ? { code: e.code } : {}),

@@ -33,6 +33,8 @@ export interface LoadPlan {
   /** The target, for error messages and the audit row. */
   target: string;
   steps: PlanStep[];
+  /** Counts known before the transaction (rows a live COPY already put in the stage table). */
+  counts?: Record<string, number>;
 }
 
 export interface PlanResult {

@@ -10,8 +10,9 @@ import type { Dialect } from '../model/ddl.js';
 import type { BinaryDialect } from '../stage/types.js';
 import { copyEachFile, copyTarget, postgresCopyOptions } from './copy-input.js';
 import { upshiftPgTypes } from './pg-types.js';
+import { PgLiveCopy } from './pg-live-copy.js';
 import type { ExportField } from '../toolbox/parquet.js';
-import { Warehouse, type CopyStep, type QueryResult, type Session, type WarehouseOptions } from './warehouse.js';
+import { Warehouse, type CopyStep, type LoadSession, type QueryResult, type Session, type WarehouseOptions } from './warehouse.js';
 
 export interface PostgresOptions extends WarehouseOptions {
   /** A connection string; or pass your own `pool`. */
@@ -82,6 +83,36 @@ export class PostgresWarehouse extends Warehouse {
     }
   }
 
+  /**
+   * Holds one connection for the whole load, so rows can be COPYed into the session's stage
+   * table while they are staged, and the merge then runs on that same connection.
+   */
+  override withLoadSession<T>(fn: (load: LoadSession) => Promise<T>): Promise<T> {
+    return this.withSession(async (session) => {
+      const { client } = session as PgSession;
+      const created: string[] = [];
+      try {
+        return await fn({
+          copyWhileStaging: async (createSql, step) => {
+            try {
+              for (const sql of this.beginStatements()) await session.query(sql);
+              await session.query(createSql);
+            } catch (err) {
+              await session.query('ROLLBACK').catch(() => undefined);
+              throw err;
+            }
+            created.push(step.table.name);
+            return new PgLiveCopy(client, `COPY ${copyTarget(step)} FROM STDIN WITH (${postgresCopyOptions(step.format)})`, step.table.name);
+          },
+          runPlan: (plan) => this.runPlan(plan, session),
+        });
+      } finally {
+        // The merge drops the stage table; after a failed merge it is still there (it outlives rollbacks).
+        for (const name of created) await session.query(`DROP TABLE IF EXISTS ${quoteIdent(name)}`).catch(() => undefined);
+      }
+    });
+  }
+
   protected async copy(session: Session, step: CopyStep): Promise<number> {
     const { client } = session as PgSession;
     const sql = `COPY ${copyTarget(step)} FROM STDIN WITH (${postgresCopyOptions(step.format)})`;
@@ -142,6 +173,8 @@ export class PostgresWarehouse extends Warehouse {
 }
 
 function isConnectionError(err: unknown): boolean {
+  // A decoded LoadError keeps the driver's error as its cause.
+  if (err instanceof Error && err.cause && isConnectionError(err.cause)) return true;
   const code = (err as { code?: string })?.code ?? '';
   return /^(57P0[1-3]|08\d\d\d)$/.test(code) || /ECONNRESET|EPIPE|Connection terminated/i.test(String((err as Error)?.message));
 }

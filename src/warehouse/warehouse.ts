@@ -6,7 +6,7 @@ import type { Dialect } from '../model/ddl.js';
 import { sqlType } from '../model/ddl.js';
 import { quoteIdent, quoteLiteral } from '../model/identifiers.js';
 import type { TableModel } from '../model/table.js';
-import type { BinaryDialect, Stage } from '../stage/types.js';
+import type { BinaryDialect, ChunkOrigin, Stage } from '../stage/types.js';
 import { isSerializationConflict } from './errors.js';
 import type { LoadPlan, PlanResult, PlanStep } from './plan.js';
 import { compileUnloadQuery, type UnloadQuery } from '../toolbox/query.js';
@@ -44,6 +44,32 @@ export interface WarehouseOptions {
 }
 
 export const ORDINAL_COLUMN = '__upshift_ord';
+
+/** A COPY fed chunk by chunk while the stage writes its parts (see LoadSession.copyWhileStaging). */
+export interface LiveCopy {
+  /**
+   * Sends one chunk of whole CSV lines. Returns a promise when the server wants the writer to
+   * wait. After a failure it drops chunks, so staging completes and the files stay to inspect;
+   * finish() reports the failure.
+   */
+  write(chunk: Buffer, at: ChunkOrigin): Promise<void> | undefined;
+  /** Ends the COPY and commits the stage table; returns the rows copied, or throws the decoded failure. */
+  finish(): Promise<number>;
+  /** Cancels the COPY (staging failed); the stage table goes with it. */
+  abort(): Promise<void>;
+}
+
+/** What one load runs on: on Postgres, one connection held from staging to commit. */
+export interface LoadSession {
+  /**
+   * Creates the stage table (`createSql`) and starts COPY into it, to be fed as the parts are
+   * written: client encoding and server parsing then run at once. Only where COPY reads a
+   * stream (Postgres); absent where it reads the staged files (Redshift, PGlite).
+   */
+  copyWhileStaging?(createSql: string, step: Pick<CopyStep, 'table' | 'columns' | 'format'>): Promise<LiveCopy>;
+  /** Runs the merge plan as one transaction, retried on serialization conflicts. */
+  runPlan(plan: LoadPlan): Promise<PlanResult>;
+}
 
 /** Redshift's VACUUM kinds; on Postgres 'delete only' is a plain VACUUM and 'full' VACUUM FULL. */
 export type VacuumMode = 'delete only' | 'sort only' | 'full';
@@ -152,12 +178,13 @@ export abstract class Warehouse {
   /**
    * Runs a plan as one transaction. Serialization conflicts (SQLSTATE 40001, Redshift 1023)
    * roll back and retry the whole transaction with backoff; any other error rolls back and is
-   * decoded (e.g. COPY errors into a LoadError) and thrown.
+   * decoded (e.g. COPY errors into a LoadError) and thrown. `on` runs every attempt on one
+   * session (a load's, whose temp stage table lives there).
    */
-  async runPlan(plan: LoadPlan): Promise<PlanResult> {
+  async runPlan(plan: LoadPlan, on?: Session): Promise<PlanResult> {
     for (let attempt = 1; ; attempt++) {
       try {
-        const counts = await this.withSession((session) => this.runOnce(session, plan));
+        const counts = on ? await this.runOnce(on, plan) : await this.withSession((session) => this.runOnce(session, plan));
         return { counts, attempts: attempt };
       } catch (err) {
         if (!isSerializationConflict(err) || attempt >= this.retry.attempts) throw err;
@@ -167,8 +194,13 @@ export abstract class Warehouse {
     }
   }
 
+  /** One load's session. By default none is held: each runPlan attempt takes its own. */
+  withLoadSession<T>(fn: (load: LoadSession) => Promise<T>): Promise<T> {
+    return fn({ runPlan: (plan) => this.runPlan(plan) });
+  }
+
   private async runOnce(session: Session, plan: LoadPlan): Promise<Record<string, number>> {
-    const counts: Record<string, number> = {};
+    const counts: Record<string, number> = { ...plan.counts };
     for (const sql of this.beginStatements()) await session.query(sql);
     try {
       for (const step of plan.steps) await this.runStep(session, step, counts);
