@@ -1,14 +1,27 @@
 // The engine's side of a COPY that runs while the source stages its rows: it builds the stage
-// table the plan would have built, hands the source a chunk sink, and afterwards tells the plan
-// whether the stage table is already loaded.
+// table the plan would have built, hands the source a sink for the encoded chunks, and learns
+// when the rows are all written, so the merge can start while the parts are still being
+// compressed and stored.
 import type { TableModel } from '../model/table.js';
-import type { ChunkSink } from '../sources/types.js';
+import type { LiveSink, RowFacts } from '../sources/types.js';
 import { UPSHIFT_CSV } from '../warehouse/plan.js';
 import { ORDINAL_COLUMN, type LiveCopy, type LoadSession, type Warehouse } from '../warehouse/warehouse.js';
 
+/** The stage table's rows after a live COPY: what the merge plan needs instead of files. */
+export interface LoadedStage extends RowFacts {
+  rows: number;
+  columns: string[];
+  ordered: boolean;
+}
+
 export class LiveStage {
   private copy: LiveCopy | undefined;
-  private opened = false;
+  private starting: Promise<LiveCopy> | undefined;
+  private layout: { columns: string[]; ordered: boolean } | undefined;
+  private facts: RowFacts | undefined;
+  private resolveEnded!: () => void;
+  /** Resolves when the source has written every row (never, if it doesn't use the live COPY). */
+  readonly ended = new Promise<void>((resolve) => (this.resolveEnded = resolve));
 
   constructor(
     private readonly session: Required<Pick<LoadSession, 'copyWhileStaging'>>,
@@ -21,35 +34,48 @@ export class LiveStage {
    * SourceContext.copyWhileStaging. The COPY starts with the first chunk, not here: a source has
    * usually opened its input already, and an input error must find the row loop listening.
    */
-  readonly open = (columns: readonly string[], ordered: boolean): ChunkSink => {
-    if (this.opened) throw new Error('copyWhileStaging was opened twice in one load');
-    this.opened = true;
-    let starting: Promise<LiveCopy> | undefined;
-    return (chunk, at) => {
-      if (this.copy) return this.copy.write(chunk, at);
-      starting ??= this.start(columns, ordered);
-      return starting.then((copy) => copy.write(chunk, at));
+  readonly open = (columns: readonly string[], ordered: boolean): LiveSink => {
+    if (this.layout) throw new Error('copyWhileStaging was opened twice in one load');
+    const layout = { columns: [...columns], ordered };
+    this.layout = layout;
+    return {
+      write: (chunk, at) => {
+        if (this.copy) return this.copy.write(chunk, at);
+        this.starting ??= this.start(layout.columns, ordered);
+        return this.starting.then((copy) => copy.write(chunk, at));
+      },
+      end: (facts) => {
+        this.facts = facts;
+        this.resolveEnded();
+      },
     };
   };
 
-  private async start(columns: readonly string[], ordered: boolean): Promise<LiveCopy> {
+  private async start(columns: string[], ordered: boolean): Promise<LiveCopy> {
     const createSql = this.warehouse.createTempTableSql(this.stageTable, this.model, columns, ordered);
     this.copy = await this.session.copyWhileStaging(createSql, {
       table: { name: this.stageTable },
-      columns: ordered ? [...columns, ORDINAL_COLUMN] : [...columns],
+      columns: ordered ? [...columns, ORDINAL_COLUMN] : columns,
       // The chunks are the parts' text before gzip.
       format: { ...UPSHIFT_CSV, gzip: false },
     });
     return this.copy;
   }
 
-  /** Rows in the stage table once the source is done, or undefined when no chunk reached the live COPY (the plan then COPYs the files). */
-  async finish(): Promise<number | undefined> {
-    return this.copy?.finish();
+  /**
+   * After `ended`: ends the COPY and describes the loaded stage table, or undefined when no
+   * chunk reached it (no rows: the plan then COPYs the staged files as usual).
+   */
+  async finish(): Promise<LoadedStage | undefined> {
+    const copy = this.copy ?? (await this.starting);
+    if (!copy || !this.layout) return undefined;
+    const rows = await copy.finish();
+    return { rows, ...this.layout, ...this.facts };
   }
 
-  /** After the source failed: cancel the COPY (no-op when it was never opened). */
+  /** After the source failed: cancel the COPY (no-op when it never started). */
   async abort(): Promise<void> {
-    await this.copy?.abort();
+    const copy = await this.starting?.catch(() => undefined);
+    await copy?.abort();
   }
 }

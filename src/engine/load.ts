@@ -6,11 +6,11 @@
 import { newLoadId } from '../stage/index.js';
 import type { Progress } from '../stage/types.js';
 import type { TableModel } from '../model/table.js';
-import type { PreparedSource, Source } from '../sources/types.js';
+import type { Source } from '../sources/types.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
 import { auditInsertSql, auditParams, decodeLoadCommits, ensureAuditTable, type AuditRecord, type LoadCommit } from './audit.js';
 import { hookList, runAfterLoad, runBeforeLoad, runMaintenance, type HookFailure, type LoadBehaviour, type MaintenanceOutcome } from './hooks.js';
-import { LiveStage } from './live-stage.js';
+import { LiveStage, type LoadedStage } from './live-stage.js';
 import { buildLoadPlan, checkLoadOptions, stageTableName, type LoadMode } from './plan.js';
 
 export interface LoadOptions extends LoadBehaviour {
@@ -76,31 +76,59 @@ export async function runLoad(warehouse: Warehouse, model: TableModel, source: S
     await ensureAuditTable(warehouse);
     const planResult = await warehouse.withLoadSession(async (session) => {
       const live = session.copyWhileStaging ? new LiveStage({ copyWhileStaging: session.copyWhileStaging }, warehouse, model, stageTableName(loadId)) : undefined;
-      let prepared: PreparedSource;
-      try {
-        prepared = await source.prepare({
+      const preparing = source
+        .prepare({
           model, stage: warehouse.stage, binary: warehouse.binary, copiesFromS3: warehouse.copiesFromS3, loadId,
           ...(options.onProgress ? { onProgress: options.onProgress } : {}),
           ...(live ? { copyWhileStaging: live.open } : {}),
+        })
+        .then((prepared) => {
+          record.stageUris = prepared.staged.files.map((f) => f.uri);
+          record.manifestUri = prepared.staged.manifestUri;
+          return prepared;
         });
-      } catch (err) {
-        await live?.abort();
-        throw err;
+      preparing.catch(() => undefined); // awaited below on every path
+      // With a live COPY the merge starts once every row is written, while the stage is still
+      // compressing and storing the parts; the audit row (before COMMIT) waits for their URIs.
+      let stageLoaded: LoadedStage | undefined;
+      if (live) {
+        try {
+          await Promise.race([live.ended, preparing]);
+        } catch (err) {
+          await live.abort();
+          throw err;
+        }
+        try {
+          stageLoaded = await live.finish();
+        } catch (err) {
+          await preparing.catch(() => undefined); // report it with the staged files complete, to inspect
+          throw err;
+        }
       }
-      record.stageUris = prepared.staged.files.map((f) => f.uri);
-      record.manifestUri = prepared.staged.manifestUri;
-      // A live COPY's failure is reported here, after staging finished: its files stay to inspect.
-      const stageLoaded = await live?.finish();
+      const prepared = stageLoaded ? undefined : await preparing;
       loadStarted = Date.now();
       record.timings.stageMs = loadStarted - startedAt.getTime();
       const plan = buildLoadPlan({
-        warehouse, model, mode, loadId, prepared,
+        warehouse, model, mode, loadId,
+        ...(prepared ? { prepared } : {}),
+        ...(stageLoaded ? { stageLoaded } : {}),
         ...(options.orderBy !== undefined ? { orderBy: options.orderBy } : {}),
-        ...(stageLoaded !== undefined ? { stageLoaded } : {}),
-        auditRow: { sql: auditInsertSql(warehouse), params: (counts) => { finish(counts); record.timings.loadMs = Date.now() - loadStarted; return auditParams(record); } },
+        auditRow: {
+          sql: auditInsertSql(warehouse),
+          params: async (counts) => {
+            await preparing;
+            finish(counts);
+            record.timings.loadMs = Date.now() - loadStarted;
+            return auditParams(record);
+          },
+        },
         onLoadCommits: (rows) => { record.loadCommits = decodeLoadCommits(rows); },
       });
-      return session.runPlan(plan);
+      try {
+        return await session.runPlan(plan);
+      } finally {
+        await preparing.catch(() => undefined);
+      }
     });
     record.attempts = planResult.attempts;
     record.timings.loadMs = Date.now() - loadStarted;

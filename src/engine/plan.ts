@@ -12,6 +12,7 @@ import { DuplicateKeyError } from '../warehouse/errors.js';
 import type { LoadPlan, PlanStep } from '../warehouse/plan.js';
 import { ORDINAL_COLUMN, type Warehouse } from '../warehouse/warehouse.js';
 import type { PreparedSource } from '../sources/types.js';
+import type { LoadedStage } from './live-stage.js';
 
 export type LoadMode = 'upsert' | 'append' | 'replace';
 
@@ -20,15 +21,16 @@ export interface PlanInput {
   model: TableModel;
   mode: LoadMode;
   loadId: string;
-  prepared: PreparedSource;
+  /** The staged files to COPY; or, after a live COPY, `stageLoaded` instead. */
+  prepared?: PreparedSource;
   /** For files without load order: the column whose greatest value wins among duplicates. */
   orderBy?: string;
   /** The success audit row, computed from the step counts once they are known. */
-  auditRow?: { sql: string; params: (counts: Record<string, number>) => unknown[] };
+  auditRow?: { sql: string; params: (counts: Record<string, number>) => unknown[] | Promise<unknown[]> };
   /** Receives the rows of the warehouse's loadCommitsSql() (Redshift), read right after COPY. */
   onLoadCommits?: (rows: Record<string, unknown>[]) => void;
-  /** The stage table already exists in the load's session and holds this many rows (a live COPY ran while staging). */
-  stageLoaded?: number;
+  /** The stage table already exists in the load's session and holds these rows (a live COPY ran while staging). */
+  stageLoaded?: LoadedStage;
 }
 
 /** The temp stage table of a load. */
@@ -49,8 +51,8 @@ function keyMatch(model: TableModel, a: string, b: string): string {
 }
 
 /** Steps that leave one row per upsert key in the stage table: the last by load order or orderBy. */
-function dedupeSteps(input: PlanInput, stage: string): PlanStep[] {
-  const { model, prepared, orderBy } = input;
+function dedupeSteps(input: PlanInput, prepared: { ordered: boolean; distinctKeys?: boolean }, stage: string): PlanStep[] {
+  const { model, orderBy } = input;
   const key = model.options.upsertKey;
   const s = q(stage);
   const later = (col: string) => `d.${q(col)} > ${s}.${q(col)}`;
@@ -90,12 +92,13 @@ export function checkLoadOptions(model: TableModel, mode: LoadMode, orderBy?: st
 }
 
 export function buildLoadPlan(input: PlanInput): LoadPlan {
-  const { warehouse: w, model, mode, prepared } = input;
+  const { warehouse: w, model, mode, prepared, stageLoaded } = input;
+  const rows = stageLoaded ?? prepared;
+  if (!rows) throw new Error('buildLoadPlan needs the prepared source or the loaded stage table');
   checkLoadOptions(model, mode, input.orderBy);
   const target = w.tableName(model);
   const stage = stageTableName(input.loadId);
-  const fileColumns = prepared.columns ?? loadColumns(model);
-  const copyColumns = prepared.ordered ? [...fileColumns, ORDINAL_COLUMN] : fileColumns;
+  const fileColumns = rows.columns ?? loadColumns(model);
   // Columns with a SQL DEFAULT that the files don't carry, or carry as NULL, get the default in the INSERT.
   const insertColumns = loadColumns(model);
   const selectList = insertColumns.map((c) => {
@@ -104,10 +107,13 @@ export function buildLoadPlan(input: PlanInput): LoadPlan {
     return spec.default?.kind === 'sql' ? `COALESCE(${q(c)}, ${defaultSql(spec, w.dialect)})` : q(c);
   });
   const steps: PlanStep[] = [{ kind: 'sql', sql: w.lockTableSql(model) }];
-  if (input.stageLoaded === undefined) {
+  if (!stageLoaded && prepared) {
     steps.push(
       { kind: 'sql', sql: w.createTempTableSql(stage, model, fileColumns, prepared.ordered) },
-      { kind: 'copy', table: { name: stage }, columns: copyColumns, load: prepared.staged, format: prepared.format, label: 'staged', ...(prepared.read ? { read: prepared.read } : {}) },
+      {
+        kind: 'copy', table: { name: stage }, columns: prepared.ordered ? [...fileColumns, ORDINAL_COLUMN] : fileColumns,
+        load: prepared.staged, format: prepared.format, label: 'staged', ...(prepared.read ? { read: prepared.read } : {}),
+      },
     );
   }
   // Right after COPY, in its session: pg_last_copy_id() still names it (Redshift's stl_load_commits).
@@ -116,7 +122,7 @@ export function buildLoadPlan(input: PlanInput): LoadPlan {
   const analyze = w.analyzeTempSql(stage);
   if (analyze) steps.push({ kind: 'sql', sql: analyze });
   if (mode === 'upsert') {
-    steps.push(...dedupeSteps(input, stage));
+    steps.push(...dedupeSteps(input, rows, stage));
     steps.push({ kind: 'sql', sql: `DELETE FROM ${target} USING ${q(stage)} WHERE ${keyMatch(model, target, q(stage))}`, label: 'updated' });
   } else if (mode === 'replace') {
     // Never TRUNCATE: on Redshift it commits the transaction, and a failed load would leave the table empty.
@@ -129,5 +135,5 @@ export function buildLoadPlan(input: PlanInput): LoadPlan {
   });
   if (input.auditRow) steps.push({ kind: 'sql', sql: input.auditRow.sql, params: input.auditRow.params });
   steps.push({ kind: 'sql', sql: `DROP TABLE ${q(stage)}` });
-  return { target: model.qualifiedName, steps, ...(input.stageLoaded !== undefined ? { counts: { staged: input.stageLoaded } } : {}) };
+  return { target: model.qualifiedName, steps, ...(stageLoaded ? { counts: { staged: stageLoaded.rows } } : {}) };
 }

@@ -71,7 +71,7 @@ export function fromInMemory<T extends TableModel>(rows: RowInput<T> | Iterable<
       const model = ctx.model;
       const watch = new KeyOrderWatch(model);
       const normalized = Symbol.iterator in (rows as object) ? validatedSync(rows as Iterable<unknown>, model, watch) : validatedAsync(rows as AsyncIterable<unknown>, model, watch);
-      return { ...(await stageRows(ctx, normalized, true)), distinctKeys: watch.increasing };
+      return stageRows(ctx, normalized, true, () => ({ distinctKeys: watch.increasing }));
     },
   };
 }

@@ -3,16 +3,21 @@
 // an Arrow table, a query's output).
 import { loadColumns, type NormalizedValue } from '../model/validate.js';
 import { UPSHIFT_CSV } from '../warehouse/plan.js';
-import type { PreparedSource, SourceContext } from './types.js';
+import type { PreparedSource, RowFacts, SourceContext } from './types.js';
 
 /**
  * Stages rows in load-column order. `ordered` rows carry their load order (last write wins);
  * rows from files without an order (S3 objects) don't, so they follow the same rule on every
  * warehouse as Redshift reading those files in place: orderBy decides, or duplicates fail.
  */
-export async function stageRows(ctx: SourceContext, rows: AsyncIterable<NormalizedValue[]> | Iterable<NormalizedValue[]>, ordered: boolean): Promise<PreparedSource> {
+export async function stageRows(
+  ctx: SourceContext,
+  rows: AsyncIterable<NormalizedValue[]> | Iterable<NormalizedValue[]>,
+  ordered: boolean,
+  facts: () => RowFacts = () => ({}),
+): Promise<PreparedSource> {
   const columns = loadColumns(ctx.model);
-  const onChunk = ctx.copyWhileStaging?.(columns, ordered);
+  const live = ctx.copyWhileStaging?.(columns, ordered);
   const staged = await ctx.stage.writeRows(rows, {
     target: ctx.model,
     columns: columns.map((c) => ctx.model.columns[c]!.spec),
@@ -21,7 +26,7 @@ export async function stageRows(ctx: SourceContext, rows: AsyncIterable<Normaliz
     binary: ctx.binary,
     loadId: ctx.loadId,
     ...(ctx.onProgress ? { onProgress: ctx.onProgress } : {}),
-    ...(onChunk ? { onChunk } : {}),
+    ...(live ? { onChunk: live.write, onRowsWritten: () => live.end(facts()) } : {}),
   });
-  return { staged, format: { ...UPSHIFT_CSV, gzip: staged.compression === 'gzip' }, ordered, columns };
+  return { staged, format: { ...UPSHIFT_CSV, gzip: staged.compression === 'gzip' }, ordered, columns, ...facts() };
 }

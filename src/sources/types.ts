@@ -16,14 +16,24 @@ export interface SourceContext {
   onProgress?: (p: Progress) => void;
   /**
    * Where the warehouse can COPY while staging (Postgres): a source that encodes rows opens it
-   * with the file's columns and passes the result to writeRows as `onChunk`, so every chunk is
-   * copied as it is staged. Once opened, all of the source's rows must go through it.
+   * with the file's columns and passes `write` and `end` to writeRows as onChunk and
+   * onRowsWritten, so every chunk is copied as it is staged. Once opened, all of the source's
+   * rows must go through it.
    */
-  copyWhileStaging?: (columns: readonly string[], ordered: boolean) => ChunkSink;
+  copyWhileStaging?: (columns: readonly string[], ordered: boolean) => LiveSink;
 }
 
-export type ChunkSink = (chunk: Buffer, at: ChunkOrigin) => Promise<void> | undefined;
+/** What a source knows about its rows once they are all written. */
+export interface RowFacts {
+  /** No upsert key repeats (see PreparedSource.distinctKeys). */
+  distinctKeys?: boolean;
+}
 
+export interface LiveSink {
+  write: (chunk: Buffer, at: ChunkOrigin) => Promise<void> | undefined;
+  /** Every row is written: the engine can start the merge while the parts are finished. */
+  end: (facts: RowFacts) => void;
+}
 export interface PreparedSource {
   staged: StagedLoad;
   format: CopyFormat;

@@ -8,8 +8,13 @@
 // loads: fewer rows than slices give one part per row; no rows give one empty part, so the
 // manifest is never empty and COPY loads zero rows.
 import { once } from 'node:events';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { PassThrough, Transform, type Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { finished, pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import type { NormalizedValue } from '../model/validate.js';
 import type { PartSink, StageBackend } from './backend.js';
@@ -27,6 +32,7 @@ export interface PartWriterOptions {
   encode: CsvLineEncoder;
   onProgress?: ((p: Progress) => void) | undefined;
   onChunk?: ((chunk: Buffer, at: ChunkOrigin) => Promise<void> | undefined) | undefined;
+  onRowsWritten?: (() => void) | undefined;
 }
 
 interface Totals {
@@ -44,14 +50,25 @@ function byteCounter(part: { bytes: number }, totals: Totals): Transform {
   });
 }
 
-/** One part being written: its own pending text, its compressor, its sink. */
+/** Raw CSV text over its gzip size at level 1, typically 4-6: spilled parts roll at about the size of compressed ones. */
+const SPILL_RATIO_ESTIMATE = 4;
+
+/**
+ * One part being written: its own pending text, its compressor, its sink. With a `spill` path
+ * the text goes raw to that temp file and is compressed into the sink when the part closes:
+ * while a live COPY reads the same rows, compressing at once would take the CPU the row loop
+ * and the database need (measured: ~0.5 s of 2 s for 1M rows on 2 cores).
+ */
 class OpenPart {
   rows = 0;
   /** Rows already handed to the compressor (and to onChunk). */
   writtenRows = 0;
+  /** Staged (compressed) bytes, once they reach the sink. */
   bytes = 0;
+  /** Text bytes written so far. */
+  rawBytes = 0;
   pending = '';
-  readonly input: Transform;
+  readonly input: Writable;
   readonly settled: Promise<StagedFile>;
 
   constructor(
@@ -59,17 +76,33 @@ class OpenPart {
     compression: Compression,
     gzipLevel: number,
     totals: Totals,
+    readonly spill?: string,
   ) {
     const counter = byteCounter(this, totals);
-    this.input = compression === 'gzip' ? createGzip({ level: gzipLevel }) : new PassThrough();
-    this.settled = pipeline(this.input, counter, sink.stream)
+    const compressor = () => (compression === 'gzip' ? createGzip({ level: gzipLevel }) : new PassThrough());
+    let written: Promise<void>;
+    if (spill) {
+      this.input = createWriteStream(spill, { flags: 'wx' });
+      written = finished(this.input).then(() => pipeline(createReadStream(spill), compressor(), counter, sink.stream));
+    } else {
+      const input = compressor();
+      this.input = input;
+      written = pipeline(input, counter, sink.stream);
+    }
+    this.settled = written
       // The storage's own error (with its key) explains a broken pipe better than the pipe does.
       .catch((err: unknown) => {
         throw sink.failure() ?? err;
       })
       .then(() => sink.commit())
+      .finally(() => (spill ? rm(spill, { force: true }) : undefined))
       .then(() => ({ uri: sink.uri, bytes: this.bytes, rows: this.rows }));
     this.settled.catch(() => {}); // observed through the writer's failure promise
+  }
+
+  /** The bytes that count toward partBytes: compressed, or (spilling) an estimate from the raw text. */
+  get sizeForRolling(): number {
+    return this.spill ? this.rawBytes / SPILL_RATIO_ESTIMATE : this.bytes;
   }
 }
 
@@ -99,9 +132,12 @@ export async function writeRowParts(
   let rowCount = 0;
   let previousClose: Promise<unknown> = Promise.resolve();
 
+  // Fed to a live COPY as well: spill raw text, compress each part when it closes (see OpenPart).
+  const spilling = o.onChunk !== undefined && o.compression === 'gzip';
   const open = (slot: number): OpenPart => {
     const sink = backend.openPart(`${o.dir}/${partName(groupBase + slot, o.extension)}`);
-    const part = new OpenPart(sink, o.compression, o.gzipLevel, totals);
+    const spill = spilling ? join(tmpdir(), `upshift-spill-${randomBytes(6).toString('hex')}.csv`) : undefined;
+    const part = new OpenPart(sink, o.compression, o.gzipLevel, totals, spill);
     part.settled.catch(failWith);
     all.push(part);
     group[slot] = part;
@@ -113,6 +149,7 @@ export async function writeRowParts(
     const chunk = Buffer.from(text);
     const teed = o.onChunk?.(chunk, { uri: part.sink.uri, line: part.writtenRows + 1, rows: part.rows - part.writtenRows });
     part.writtenRows = part.rows;
+    part.rawBytes += chunk.length;
     part.input.write(chunk);
     if (teed) await Promise.race([teed, failure]);
     // Asked after the tee: the compressor may have drained meanwhile, and its 'drain' is gone.
@@ -125,7 +162,7 @@ export async function writeRowParts(
     await write(part, text);
     o.onProgress?.({ rows: rowCount, bytes: totals.bytes });
     let groupBytes = 0;
-    for (const p of group) groupBytes += p.bytes;
+    for (const p of group) groupBytes += p.sizeForRolling;
     if (groupBytes >= o.partBytes * o.slices) rolling = true;
   };
 
@@ -140,15 +177,16 @@ export async function writeRowParts(
     return part.pending.length >= CSV_CHUNK_CHARS ? flush(part) : undefined;
   };
 
-  const closeGroup = async (): Promise<void> => {
+  const closeGroup = async (last = false): Promise<void> => {
     const closing = group;
-    if (closing.length === 0) return;
     for (const part of closing) {
       if (part.pending === '') continue;
       const text = part.pending;
       part.pending = '';
       await write(part, text);
     }
+    if (last) o.onRowsWritten?.();
+    if (closing.length === 0) return;
     for (const part of closing) part.input.end();
     // At most two groups in flight: wait for the one before before moving on.
     await Promise.race([previousClose, failure]);
@@ -188,7 +226,7 @@ export async function writeRowParts(
     }
     for (const l of held) await route(l);
     if (all.length === 0) open(0);
-    await closeGroup();
+    await closeGroup(true);
     const files = await Promise.race([Promise.all(all.map((p) => p.settled)), failure]);
     o.onProgress?.({ rows: rowCount, bytes: totals.bytes });
     return { files, rows: rowCount };

@@ -66,6 +66,7 @@ export abstract class StageBase implements Stage {
       encode,
       onProgress: options.onProgress,
       onChunk: options.onChunk,
+      onRowsWritten: options.onRowsWritten,
     });
     const manifestUri = await this.commitManifest(dir, files);
     return { loadId, target: options.target, files, manifestUri, rows: count, bytes: sum(files), compression };

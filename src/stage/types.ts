@@ -39,6 +39,12 @@ export interface WriteRowsOptions {
    * promise holds the writer back until it settles (backpressure).
    */
   onChunk?: (chunk: Buffer, at: ChunkOrigin) => Promise<void> | undefined;
+  /**
+   * Called once every row's text has gone to onChunk, before the parts are finished. With
+   * onChunk, gzip parts are spilled raw to a temp file and compressed after this point (and
+   * when a group of parts closes), so compression does not compete with the live COPY.
+   */
+  onRowsWritten?: () => void;
 }
 
 /** Where a chunk's lines are in the staged files: part `uri`, lines `line` .. `line + rows - 1` (1-based). */

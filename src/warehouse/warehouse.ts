@@ -220,7 +220,7 @@ export abstract class Warehouse {
       const { rows } = await session.query(step.sql);
       if (rows.length > 0) throw step.fail(rows);
     } else {
-      const params = typeof step.params === 'function' ? step.params(counts) : step.params;
+      const params = typeof step.params === 'function' ? await step.params(counts) : step.params;
       const r = await session.query(step.sql, params);
       if (step.label) counts[step.label] = r.rowCount;
       step.onRows?.(r.rows);

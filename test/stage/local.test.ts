@@ -8,7 +8,7 @@ import { gunzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { t } from '../../src/model/index.js';
 import type { NormalizedValue } from '../../src/model/index.js';
-import { LocalStage, newLoadId, StageEncodeError, UpshiftStageError, type Progress, type WriteRowsOptions } from '../../src/stage/index.js';
+import { LocalStage, newLoadId, StageEncodeError, UpshiftStageError, type ChunkOrigin, type Progress, type WriteRowsOptions } from '../../src/stage/index.js';
 import { readStaged, tempDir } from './support.js';
 
 const tmp = tempDir('stage-local');
@@ -82,6 +82,47 @@ describe('LocalStage', () => {
       expect((await stage.readManifest(load.manifestUri)).entries.map((e) => e.url)).toEqual(load.files.map((f) => f.uri));
     });
   }
+
+  it('onChunk gets every line once, as whole lines, with the part and line each chunk came from', async () => {
+    const stage = new LocalStage({ dir: join(tmp.dir, 'tee'), slices: 3, partBytes: 16 * 1024 });
+    const n = 60_000;
+    const chunks: Array<{ text: string; at: ChunkOrigin }> = [];
+    const load = await stage.writeRows(rows(n), opts({ onChunk: (chunk, at) => { chunks.push({ text: chunk.toString('utf8'), at }); return undefined; } }));
+    expect(load.files.length).toBeGreaterThanOrEqual(6);
+    // Each chunk's lines are exactly the lines of its part at the lines it names.
+    const partLines = new Map<string, string[]>();
+    for (const f of load.files) partLines.set(f.uri, (await readStaged(stage, f.uri, 'gzip')).toString('utf8').split('\n').slice(0, -1));
+    let total = 0;
+    for (const { text, at } of chunks) {
+      expect(text.endsWith('\n')).toBe(true);
+      const lines = text.split('\n').slice(0, -1);
+      expect(lines.length).toBe(at.rows);
+      expect(partLines.get(at.uri)!.slice(at.line - 1, at.line - 1 + at.rows)).toEqual(lines);
+      total += lines.length;
+    }
+    expect(total).toBe(n);
+  });
+
+  it('a slow onChunk holds the writer back (backpressure) and its failure fails the load, leaving nothing', async () => {
+    const stage = new LocalStage({ dir: join(tmp.dir, 'tee-slow'), slices: 2, partBytes: 8 * 1024 });
+    let inFlight = 0;
+    let maxInFlight = 0;
+    const slow = async () => {
+      maxInFlight = Math.max(maxInFlight, ++inFlight);
+      await new Promise((r) => setTimeout(r, 1));
+      inFlight--;
+    };
+    const load = await stage.writeRows(rows(30_000), opts({ onChunk: () => slow() }));
+    expect(load.rows).toBe(30_000);
+    expect(maxInFlight).toBe(1); // never a second chunk while one is pending
+
+    const loadId = newLoadId();
+    let calls = 0;
+    const refused = new Error('copy refused');
+    const failing = stage.writeRows(rows(30_000), opts({ loadId, onChunk: () => (++calls === 3 ? Promise.reject(refused) : undefined) }));
+    await expect(failing).rejects.toBe(refused);
+    expect(filesUnder(loadFolder(stage, loadId))).toEqual([]);
+  });
 
   it('small loads: fewer rows than slices give one part per row; no rows give one empty part', async () => {
     const stage = new LocalStage({ dir: join(tmp.dir, 'small'), slices: 4 });
