@@ -119,9 +119,10 @@ export function buildLoadPlan(input: PlanInput): LoadPlan {
   // Right after COPY, in its session: pg_last_copy_id() still names it (Redshift's stl_load_commits).
   const commits = w.loadCommitsSql();
   if (commits && input.onLoadCommits) steps.push({ kind: 'sql', sql: commits, onRows: input.onLoadCommits });
-  const analyze = w.analyzeTempSql(stage);
-  if (analyze) steps.push({ kind: 'sql', sql: analyze });
   if (mode === 'upsert') {
+    // Only upserts join the stage table (append and replace just read it once).
+    const compared = [...new Set([...model.options.upsertKey, ...(input.orderBy ? [input.orderBy] : [])])];
+    for (const sql of w.analyzeTempSql(stage, compared)) steps.push({ kind: 'sql', sql });
     steps.push(...dedupeSteps(input, rows, stage));
     steps.push({ kind: 'sql', sql: `DELETE FROM ${target} USING ${q(stage)} WHERE ${keyMatch(model, target, q(stage))}`, label: 'updated' });
   } else if (mode === 'replace') {

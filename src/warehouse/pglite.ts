@@ -48,10 +48,6 @@ export class PgliteWarehouse extends Warehouse {
     return `LOCK TABLE ${this.tableName(table)} IN SHARE ROW EXCLUSIVE MODE`;
   }
 
-  override analyzeTempSql(name: string): string | undefined {
-    return `ANALYZE ${quoteIdent(name)}`;
-  }
-
   /** One session: each caller waits its turn, so two loads never interleave in one transaction. */
   protected withSession<T>(fn: (session: Session) => Promise<T>): Promise<T> {
     const run = this.queue.then(() => fn(new PgliteSession(this.db)));

@@ -62,11 +62,6 @@ export class PostgresWarehouse extends Warehouse {
     return `LOCK TABLE ${this.tableName(table)} IN SHARE ROW EXCLUSIVE MODE`;
   }
 
-  /** A temp table has no statistics; without them Postgres may nest-loop a 1M-row dedupe. */
-  override analyzeTempSql(name: string): string | undefined {
-    return `ANALYZE ${quoteIdent(name)}`;
-  }
-
   protected async withSession<T>(fn: (session: Session) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
     let broken: Error | undefined;

@@ -72,8 +72,8 @@ export class RedshiftWarehouse extends PostgresWarehouse {
   }
 
   /** Redshift plans temp tables from the COPY's row count; a full ANALYZE would cost more than it saves. */
-  override analyzeTempSql(_name: string): string | undefined {
-    return undefined;
+  override analyzeTempSql(_name: string, _columns: readonly string[]): string[] {
+    return [];
   }
 
   override literal(text: string): string {

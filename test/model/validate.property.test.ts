@@ -3,7 +3,7 @@
 // property also checks that the zod schema of record (columnSchema) agrees with the fast path.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { REDSHIFT_LIMITS, columnChecker, columnSchema, t, type ColumnSpec, type NormalizedValue, type ValueCheck } from '../../src/index.js';
+import { REDSHIFT_LIMITS, columnChecker, columnFastPath, columnSchema, t, type ColumnSpec, type NormalizedValue, type ValueCheck } from '../../src/index.js';
 
 /** Checks v against a column, and asserts zod's verdict is the same. */
 function check(spec: ColumnSpec, v: unknown): ValueCheck {
@@ -422,5 +422,47 @@ describe('intervals', () => {
     for (const bad of ['abc', '1 day 1 d', '5 1 day', '1 hour 01:00:00', '01:00 02:00', '-.5 days', 'P', '1 year; drop table x', '']) {
       expect(failsWith(spec, bad)).toBe('interval');
     }
+  });
+});
+
+describe('the row validator fast path (columnFastPath)', () => {
+  const specs: ColumnSpec[] = [
+    t.smallint().spec, t.integer().spec, t.bigint().spec, t.double().spec, t.boolean().spec,
+    t.decimal(12, 2).spec, t.decimal(5, 0).spec, t.decimal(38, 38).spec, t.varchar(9).spec, t.varchar(64).spec,
+    t.timestamp().spec, t.timestamptz().spec,
+  ];
+  const values = fc.oneof(
+    fc.anything(),
+    fc.integer(), fc.double(), fc.constantFrom(-0, 32767, 32768, -2147483648, 2147483648, Number.MAX_SAFE_INTEGER),
+    fc.bigInt({ min: -(2n ** 64n), max: 2n ** 64n }),
+    fc.string({ maxLength: 30 }), fc.string({ unit: 'grapheme', maxLength: 12 }),
+    fc.constantFrom('-0', '-0.00', '007', '1.5', '123456789012.34', '12.345', '\u0000', '\uD800', 'ééé'),
+    fc.date({ noInvalidDate: false, min: new Date(-62_200_000_000_000), max: new Date(253_500_000_000_000) }),
+  );
+
+  it('agrees with the full check wherever it answers', () => {
+    const pairs = specs.map((spec) => ({ spec, fast: columnFastPath(spec)!, full: columnChecker(spec) }));
+    fc.assert(
+      fc.property(values, (v) => {
+        for (const { fast, full } of pairs) {
+          const quick = fast(v);
+          if (quick === undefined) continue;
+          const r = full(v);
+          expect(r.ok).toBe(true);
+          expect(Object.is(r.ok && r.value, quick)).toBe(true);
+        }
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('answers for the common shapes (so it is really taken)', () => {
+    const fast = (spec: ColumnSpec, v: unknown) => columnFastPath(spec)!(v);
+    expect(fast(t.bigint().spec, 5n)).toBe(5n);
+    expect(fast(t.decimal(12, 2).spec, '10.25')).toBe('10.25');
+    expect(fast(t.varchar(64).spec, 'candy')).toBe('candy');
+    expect(fast(t.timestamptz().spec, new Date(Date.UTC(2026, 10, 24, 10, 30, 0, 123)))).toBe('2026-11-24 10:30:00.123000');
+    expect(fast(t.timestamptz().spec, new Date(Date.UTC(10000, 0, 1)))).toBeUndefined(); // out of range: the full check says why
+    expect(fast(t.integer().spec, -0)).toBeUndefined();
   });
 });
