@@ -109,13 +109,13 @@ async function median(label: string, reset: () => Promise<void>, fn: () => Promi
 }
 
 /** Peak RSS of one upsert in a child process: `node` on the built package (what users run), or under tsx. */
-function childRss(count: number, underTsx: boolean): string {
+function childRss(count: number, underTsx: boolean): number | string {
   const args = underTsx
     ? ['--import', 'tsx', import.meta.filename, '--child', String(count)]
     : [join(import.meta.dirname, 'rss-child.mjs'), String(count), URL, SCHEMA];
   const r = spawnSync(process.execPath, args, { encoding: 'utf8' });
   const line = r.stdout.trim().split('\n').pop() ?? '';
-  return line.startsWith('{') ? `${Math.round(JSON.parse(line).maxRssMb)} MB` : `failed: ${r.stderr.slice(0, 300)}`;
+  return line.startsWith('{') ? Math.round(JSON.parse(line).maxRssMb) : `failed: ${r.stderr.slice(0, 300)}`;
 }
 
 async function main() {
@@ -136,8 +136,13 @@ async function main() {
   console.log('\npeak RSS of one upsert in a child process (target < 250 MB, flat):');
   const built = spawnSync('npm', ['run', 'build'], { cwd: join(import.meta.dirname, '..'), encoding: 'utf8' });
   for (const count of [1_000_000, 5_000_000]) {
-    const dist = built.status === 0 ? childRss(count, false) : `build failed: ${built.stderr.slice(0, 200)}`;
-    console.log(`  ${count.toLocaleString().padStart(9)} rows  built package ${dist}   under tsx ${childRss(count, true)}`);
+    // Peak RSS swings by ±20 MB from run to run (what is in flight when the peak comes): median of REPS.
+    const runs = built.status === 0 ? Array.from({ length: REPS }, () => childRss(count, false)) : [];
+    const mbs = runs.filter((r) => typeof r === 'number').sort((a, b) => a - b);
+    const dist = built.status !== 0 ? `build failed: ${built.stderr.slice(0, 200)}`
+      : mbs.length === runs.length ? `${mbs[Math.floor(mbs.length / 2)]} MB (runs: ${runs.join(', ')})` : `failed: ${runs.find((r) => typeof r === 'string')}`;
+    const tsx = childRss(count, true);
+    console.log(`  ${count.toLocaleString().padStart(9)} rows  built package ${dist}   under tsx ${typeof tsx === 'number' ? `${tsx} MB` : tsx}`);
   }
   await pool.query(`drop schema ${SCHEMA} cascade`);
   await pool.end();

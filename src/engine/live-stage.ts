@@ -16,7 +16,8 @@ export interface LoadedStage extends RowFacts {
 
 export class LiveStage {
   private copy: LiveCopy | undefined;
-  private starting: Promise<LiveCopy> | undefined;
+  private starting: Promise<LiveCopy | undefined> | undefined;
+  private declined = false;
   private layout: { columns: string[]; ordered: boolean } | undefined;
   private facts: RowFacts | undefined;
   private resolveEnded!: () => void;
@@ -41,8 +42,10 @@ export class LiveStage {
     return {
       write: (chunk, at) => {
         if (this.copy) return this.copy.write(chunk, at);
+        // Declined (no free connection): the chunks only go to the staged files.
+        if (this.declined) return undefined;
         this.starting ??= this.start(layout.columns, ordered);
-        return this.starting.then((copy) => copy.write(chunk, at));
+        return this.starting.then((copy) => copy?.write(chunk, at));
       },
       end: (facts) => {
         this.facts = facts;
@@ -51,7 +54,7 @@ export class LiveStage {
     };
   };
 
-  private async start(columns: string[], ordered: boolean): Promise<LiveCopy> {
+  private async start(columns: string[], ordered: boolean): Promise<LiveCopy | undefined> {
     const createSql = this.warehouse.createTempTableSql(this.stageTable, this.model, columns, ordered);
     this.copy = await this.session.copyWhileStaging(createSql, {
       table: { name: this.stageTable },
@@ -59,12 +62,13 @@ export class LiveStage {
       // The chunks are the parts' text before gzip.
       format: { ...UPSHIFT_CSV, gzip: false },
     });
+    this.declined = this.copy === undefined;
     return this.copy;
   }
 
   /**
-   * After `ended`: ends the COPY and describes the loaded stage table, or undefined when no
-   * chunk reached it (no rows: the plan then COPYs the staged files as usual).
+   * After `ended`: ends the COPY and describes the loaded stage table, or undefined when it
+   * never ran (no rows, or declined): the plan then COPYs the staged files as usual.
    */
   async finish(): Promise<LoadedStage | undefined> {
     const copy = this.copy ?? (await this.starting);

@@ -62,50 +62,81 @@ export class PostgresWarehouse extends Warehouse {
     return `LOCK TABLE ${this.tableName(table)} IN SHARE ROW EXCLUSIVE MODE`;
   }
 
-  protected async withSession<T>(fn: (session: Session) => Promise<T>): Promise<T> {
+  /** A pooled connection and how to give it back: dropped, not reused, once it broke. */
+  private async acquire(): Promise<{ session: PgSession; release(err?: unknown): void }> {
     const client = await this.pool.connect();
     let broken: Error | undefined;
     const onError = (e: Error) => { broken = e; };
     client.on('error', onError);
+    return {
+      session: new PgSession(client),
+      release: (err) => {
+        broken ??= isConnectionError(err) ? (err as Error) : undefined;
+        client.off('error', onError);
+        client.release(broken);
+      },
+    };
+  }
+
+  protected async withSession<T>(fn: (session: Session) => Promise<T>): Promise<T> {
+    const { session, release } = await this.acquire();
+    let failure: unknown;
     try {
-      return await fn(new PgSession(client));
+      return await fn(session);
     } catch (err) {
-      broken ??= isConnectionError(err) ? (err as Error) : undefined;
+      failure = err;
       throw err;
     } finally {
-      client.off('error', onError);
-      client.release(broken);
+      release(failure);
     }
   }
 
   /**
-   * Holds one connection for the whole load, so rows can be COPYed into the session's stage
-   * table while they are staged, and the merge then runs on that same connection.
+   * A load that COPYs while staging holds one connection from its first chunk to its commit:
+   * the stage table lives in that session, and the merge runs there. The connection is taken
+   * only if the pool has one free: a source reading this same pool (fromPostgresQuery with
+   * `pool: db.pool`) already holds one, and waiting for another could wait forever. The load
+   * then stages files and COPYs them in the merge, as before.
    */
-  override withLoadSession<T>(fn: (load: LoadSession) => Promise<T>): Promise<T> {
-    return this.withSession(async (session) => {
-      const { client } = session as PgSession;
-      const created: string[] = [];
-      try {
-        return await fn({
-          copyWhileStaging: async (createSql, step) => {
-            try {
-              for (const sql of this.beginStatements()) await session.query(sql);
-              await session.query(createSql);
-            } catch (err) {
-              await session.query('ROLLBACK').catch(() => undefined);
-              throw err;
-            }
-            created.push(step.table.name);
-            return new PgLiveCopy(client, `COPY ${copyTarget(step)} FROM STDIN WITH (${postgresCopyOptions(step.format)})`, step.table.name);
-          },
-          runPlan: (plan) => this.runPlan(plan, session),
-        });
-      } finally {
+  override async withLoadSession<T>(fn: (load: LoadSession) => Promise<T>): Promise<T> {
+    // Redshift (a subclass) COPYs the staged files from S3 itself: nothing to stream.
+    if (this.copiesFromS3) return super.withLoadSession(fn);
+    let held: Awaited<ReturnType<PostgresWarehouse['acquire']>> | undefined;
+    const created: string[] = [];
+    let failure: unknown;
+    try {
+      return await fn({
+        copyWhileStaging: async (createSql, step) => {
+          if (!this.poolHasRoom()) return undefined;
+          held = await this.acquire();
+          const { session } = held;
+          try {
+            for (const sql of this.beginStatements()) await session.query(sql);
+            await session.query(createSql);
+          } catch (err) {
+            await session.query('ROLLBACK').catch(() => undefined);
+            throw err;
+          }
+          created.push(step.table.name);
+          return new PgLiveCopy(session.client, `COPY ${copyTarget(step)} FROM STDIN WITH (${postgresCopyOptions(step.format)})`, step.table.name);
+        },
+        runPlan: (plan) => this.runPlan(plan, held?.session),
+      });
+    } catch (err) {
+      failure = err;
+      throw err;
+    } finally {
+      if (held) {
         // The merge drops the stage table; after a failed merge it is still there (it outlives rollbacks).
-        for (const name of created) await session.query(`DROP TABLE IF EXISTS ${quoteIdent(name)}`).catch(() => undefined);
+        for (const name of created) await held.session.query(`DROP TABLE IF EXISTS ${quoteIdent(name)}`).catch(() => undefined);
+        held.release(failure);
       }
-    });
+    }
+  }
+
+  private poolHasRoom(): boolean {
+    const { pool } = this;
+    return pool.waitingCount === 0 && (pool.idleCount > 0 || pool.totalCount < (pool.options.max ?? 10));
   }
 
   protected async copy(session: Session, step: CopyStep): Promise<number> {

@@ -64,9 +64,10 @@ export interface LoadSession {
   /**
    * Creates the stage table (`createSql`) and starts COPY into it, to be fed as the parts are
    * written: client encoding and server parsing then run at once. Only where COPY reads a
-   * stream (Postgres); absent where it reads the staged files (Redshift, PGlite).
+   * stream (Postgres); absent where it reads the staged files (Redshift, PGlite). Resolves to
+   * undefined when it can't start now (no free connection): the load then COPYs the files.
    */
-  copyWhileStaging?(createSql: string, step: Pick<CopyStep, 'table' | 'columns' | 'format'>): Promise<LiveCopy>;
+  copyWhileStaging?(createSql: string, step: Pick<CopyStep, 'table' | 'columns' | 'format'>): Promise<LiveCopy | undefined>;
   /** Runs the merge plan as one transaction, retried on serialization conflicts. */
   runPlan(plan: LoadPlan): Promise<PlanResult>;
 }

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import pg from 'pg';
-import { LoadError, LocalStage, PostgresDatabase, defineTable, t, type Session, type TableModel } from '../../src/index.js';
+import { LoadError, LocalStage, PostgresDatabase, defineTable, fromPostgresQuery, t, type Session, type TableModel } from '../../src/index.js';
 import type { PlanStep } from '../../src/warehouse/plan.js';
 import { createTestSchema, type TestSchema } from '../helpers/pg.js';
 import { tempDir } from '../stage/support.js';
@@ -138,6 +138,20 @@ describe('Postgres COPY while staging', () => {
     expect(await db.query<Row>(`select id, qty from "${s.schema}".killed`)).toEqual([{ id: 1n, qty: 1 }]);
     expect(await failedAudit(db, `${s.schema}.killed`)).toHaveLength(1);
     expect(await table.upsert(rows(2, 1))).toMatchObject({ inserted: 1, updated: 1 });
+    await db.close();
+  });
+
+  it('a source holding the pool\'s only connection: no live COPY (it would wait forever), the files are COPYed instead', async () => {
+    const db = new PostgresDatabase({ ...options(), maxConnections: 1 });
+    const table = db.table(model('same_pool'));
+    await table.create();
+    const copied = db.table(model('same_pool_copy'));
+    await copied.create();
+    await table.upsert(rows(5000));
+    const load = copied.loadFrom(fromPostgresQuery(`select id, qty from "${s.schema}".same_pool`, { pool: db.pool }));
+    const r = await Promise.race([load, new Promise((_, reject) => setTimeout(() => reject(new Error('load hung')), 20_000))]);
+    expect(r).toMatchObject({ staged: 5000, inserted: 5000 });
+    expect(await db.query<Row>(`select count(*)::int as n from "${s.schema}".same_pool_copy`)).toEqual([{ n: 5000 }]);
     await db.close();
   });
 
