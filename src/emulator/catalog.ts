@@ -10,7 +10,7 @@ export const CATALOG_ATTS = '__upshift_atts__';
 export const CATALOG_PARENT = '__upshift_parent__';
 export const CATALOG_TYPES = '__upshift_types__';
 
-const CATALOG_VERSION = 9;
+const CATALOG_VERSION = 11;
 
 export const REDSHIFT_VERSION =
   'PostgreSQL 8.0.2 on i686-pc-linux-gnu, compiled by GCC gcc (GCC) 3.4.2 20041017 (Red Hat 3.4.2-6.fc3), Redshift 1.0.77467';
@@ -86,6 +86,10 @@ create or replace function ${S}.count_rows(rel oid) returns bigint language plpg
   declare n bigint;
   begin
     -- A table another session holds exclusively (a load in progress): its estimate, rather than waiting.
+    -- Another session's temp table (a Postgres load's stage table) can't be read at all: 0, so it is not listed.
+    if exists (select 1 from pg_catalog.pg_class where oid = rel and relpersistence = 't' and relnamespace <> pg_catalog.pg_my_temp_schema()) then
+      return 0;
+    end if;
     if exists (select 1 from pg_catalog.pg_locks where relation = rel and mode = 'AccessExclusiveLock' and pid <> pg_backend_pid()) then
       return greatest((select reltuples from pg_catalog.pg_class where oid = rel), 0)::bigint;
     end if;

@@ -1,6 +1,8 @@
 // Catalog queries as introspection tools write them against Redshift (svv_*, pg_class.reldiststyle,
 // pg_attribute.attisdistkey / attsortkeyord / attencodingtype, information_schema for keys).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { testDatabaseUrl } from '../helpers/pg.js';
 import { startFixture, type EmulatorFixture } from './setup.js';
 
 let f: EmulatorFixture;
@@ -51,12 +53,17 @@ describe('introspection through the emulator', () => {
   });
 
   it('svv_table_info and declared primary keys', async () => {
+    // Another session's temp table with rows (a Postgres load's stage table) can't be counted: it is left out.
+    const other = new pg.Client({ connectionString: testDatabaseUrl() });
+    await other.connect();
+    await other.query('create temp table upshift_stage_other (id int); insert into upshift_stage_other values (1)');
     const info = await f.client.query(`select "schema", "table", diststyle, sortkey1, encoded from svv_table_info where "schema" in ('${S}')`);
     expect(info.rows).toEqual([{ schema: S, table: 'orders', diststyle: 'KEY(customer)', sortkey1: 'placed_at', encoded: 'Y' }]);
     const pk = await f.client.query(`select k.table_name, k.column_name, k.ordinal_position from information_schema.table_constraints tc
       join information_schema.key_column_usage k on k.constraint_schema = tc.constraint_schema and k.constraint_name = tc.constraint_name
        and k.table_name = tc.table_name where tc.constraint_type = 'PRIMARY KEY' and tc.table_schema in ('${S}')`);
     expect(pk.rows).toEqual([{ table_name: 'orders', column_name: 'id', ordinal_position: 1 }]);
+    await other.end();
   });
 
   it('sys_load_detail (Serverless) lists the files of the last COPY', async () => {
