@@ -116,7 +116,9 @@ describe('Postgres COPY while staging', () => {
   });
 
   it('a connection killed during the live COPY fails the load: target unchanged, failed audit row, pool recovers', async () => {
-    const db = new PostgresDatabase(options());
+    // Its own pool, named, so the killer finds this load's COPY and no other test's.
+    const named = `${s.url}${s.url.includes('?') ? '&' : '?'}application_name=upshift-test-killed-live`;
+    const db = new PostgresDatabase({ ...options(), connectionString: named });
     const table = db.table(model('killed'));
     await table.create();
     await table.upsert([{ id: 1n, qty: 1 }]);
@@ -125,7 +127,7 @@ describe('Postgres COPY while staging', () => {
     async function* stalled() {
       yield* rows(20_000, 100);
       for (let i = 0; i < 100; i++) {
-        const r = await killer.query(`select pg_terminate_backend(pid) from pg_stat_activity where query like 'COPY "upshift_stage_%' and datname = current_database() and pid <> pg_backend_pid() and state = 'active' and query like '%"qty"%'`);
+        const r = await killer.query(`select pg_terminate_backend(pid) from pg_stat_activity where application_name = 'upshift-test-killed-live' and query like 'COPY "upshift_stage_%'`);
         if (r.rows.length) break;
         await new Promise((res) => setTimeout(res, 20));
       }

@@ -65,6 +65,9 @@ describe('PostgresDatabase', () => {
   });
 
   it('a connection killed mid-load rolls back: target unchanged, failed audit row', async () => {
+    // Its own pool, named, so the killer finds this load's COPY and no other test's.
+    const named = `${s.url}${s.url.includes('?') ? '&' : '?'}application_name=upshift-test-killed-files`;
+    const db = new PostgresDatabase({ connectionString: named, stage: new LocalStage({ dir }), auditSchema: `${s.schema}_audit` });
     const table = db.table(defineTable(`${s.schema}.killed`, { id: t.bigint().notNull(), v: t.integer() }, { upsertKey: ['id'] }));
     await table.create();
     await table.upsert([{ id: 1n, v: 1 }]);
@@ -74,7 +77,7 @@ describe('PostgresDatabase', () => {
     const stalled = () => Readable.from((async function* () {
       yield '1,100\n2,200\n';
       for (let i = 0; i < 50; i++) {
-        const r = await killer.query(`select pg_terminate_backend(pid) as killed from pg_stat_activity where query like 'COPY "upshift_stage_%' and pid <> pg_backend_pid()`);
+        const r = await killer.query(`select pg_terminate_backend(pid) as killed from pg_stat_activity where application_name = 'upshift-test-killed-files' and query like 'COPY "upshift_stage_%'`);
         if (r.rows.length) break;
         await new Promise((res) => setTimeout(res, 50));
       }
@@ -89,6 +92,7 @@ describe('PostgresDatabase', () => {
     expect(a.map((x) => x.status)).toEqual(['succeeded', 'failed']);
     // The pool recovers: the next load works.
     await table.upsert([{ id: 2n, v: 2 }]);
+    await db.close();
   });
 
   it('an S3 upload failing leaves the target unchanged and records why', async () => {
