@@ -57,20 +57,10 @@ let lastDayText = '';
 
 /** 'YYYY-MM-DD' and 'HH:MM:SS.ffffff' of an instant in UTC, years 1 to 9999. */
 function fromDate(d: Date): Parsed<{ day: string; time: string }> {
-  const ms = d.getTime();
-  if (Number.isNaN(ms)) return fail('valid date', 'is an Invalid Date');
-  if (ms < MIN_MS || ms >= END_MS) return fail('year range', `has year ${d.getUTCFullYear()}: upshift accepts years 1 to 9999`);
-  const day = Math.floor(ms / DAY_MS);
-  const rem = ms - day * DAY_MS;
-  if (day !== lastDay) {
-    const y = d.getUTCFullYear();
-    lastDayText = `${y < 1000 ? String(y).padStart(4, '0') : y}-${TWO[d.getUTCMonth() + 1]}-${TWO[d.getUTCDate()]}`;
-    lastDay = day;
-  }
-  const h = Math.floor(rem / 3_600_000);
-  const mi = Math.floor(rem / 60_000) % 60;
-  const sec = Math.floor(rem / 1000) % 60;
-  return { ok: true, value: { day: lastDayText, time: `${TWO[h]}:${TWO[mi]}:${TWO[sec]}.${THREE[rem % 1000]}000` } };
+  const text = timestampText(d);
+  if (text !== undefined) return { ok: true, value: { day: text.slice(0, 10), time: text.slice(11) } };
+  if (Number.isNaN(d.getTime())) return fail('valid date', 'is an Invalid Date');
+  return fail('year range', `has year ${d.getUTCFullYear()}: upshift accepts years 1 to 9999`);
 }
 
 function checkClock(h: number, mi: number, s: number): Parsed<null> {
