@@ -2,8 +2,10 @@ export { t, sql, Column, REDSHIFT_LIMITS, byteLimit, isRawSql } from './columns.
 export type { ColumnKind, IntegerKind, IdentityKind, ColumnSpec, ColumnDefault, Encoding, RawSql, JsonValue, SelectTypes, InsertTypes, AnyColumn } from './columns.js';
 export { defineTable, isTableModel } from './table.js';
 export type { TableModel, ColumnName, TableOptions, ResolvedTableOptions, SortKey, Columns, Row, InsertRow } from './table.js';
-export { createRowValidator, validateRow, columnSchema, columnChecker, columnFastPath, loadColumns } from './validate.js';
-export type { NormalizedValue, RowValidator, ValueCheck } from './validate.js';
+export { columnSchema, columnChecker, columnFastPath, loadColumns } from './validate.js';
+export { createRowValidator, validateRow } from './row-validator.js';
+export type { NormalizedValue, ValueCheck } from './validate.js';
+export type { RowValidator } from './row-validator.js';
 export { createTableSql, createTableStatements, sqlType, defaultSql, qualifiedTable, columnSql } from './ddl.js';
 export type { Dialect } from './ddl.js';
 export { quoteIdent, quoteLiteral, checkIdentifier, parseQualifiedName } from './identifiers.js';

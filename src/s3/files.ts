@@ -18,7 +18,8 @@ import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import { parseS3Uri, resolveS3BasePath, type UpshiftConfig } from '../config.js';
 import type { InsertRow, TableModel } from '../model/table.js';
-import { createRowValidator, loadColumns, type NormalizedValue } from '../model/validate.js';
+import { createRowValidator } from '../model/row-validator.js';
+import { loadColumns, type NormalizedValue } from '../model/validate.js';
 import { encodeCsvChunks } from '../stage/csv.js';
 import type { BinaryDialect } from '../stage/types.js';
 

@@ -4,7 +4,8 @@
 import type { DataType, Field, Table, Vector } from 'apache-arrow';
 import type { ColumnKind } from '../model/columns.js';
 import type { TableModel } from '../model/table.js';
-import { createRowValidator, type NormalizedValue } from '../model/validate.js';
+import { createRowValidator } from '../model/row-validator.js';
+import { type NormalizedValue } from '../model/validate.js';
 import { fileError, matchColumns, rowError } from './records.js';
 import { stageRows } from './restage.js';
 import type { PreparedSource, Source, SourceContext } from './types.js';

@@ -1,6 +1,7 @@
 // fromInMemory: rows from an array or any (async) iterable, validated one at a time and
 // streamed into the stage, so memory stays flat whatever the row count.
-import { createRowValidator, loadColumns } from '../model/validate.js';
+import { createRowValidator } from '../model/row-validator.js';
+import { loadColumns } from '../model/validate.js';
 import type { NormalizedValue } from '../model/validate.js';
 import type { InsertRow, TableModel } from '../model/table.js';
 import { RowValidationError } from '../model/errors.js';

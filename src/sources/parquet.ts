@@ -10,7 +10,8 @@ import {
   type AsyncBuffer, type FileMetaData, type ParquetParsers, type SchemaElement,
 } from 'hyparquet';
 import type { TableModel } from '../model/table.js';
-import { createRowValidator, type NormalizedValue } from '../model/validate.js';
+import { createRowValidator } from '../model/row-validator.js';
+import { type NormalizedValue } from '../model/validate.js';
 import { fileError, matchColumns, rowError } from './records.js';
 
 export interface ParquetFile {

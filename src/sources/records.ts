@@ -6,7 +6,8 @@ import type { Readable } from 'node:stream';
 import { CsvParser, CsvSyntaxError } from './csv-parser.js';
 import { RowValidationError } from '../model/errors.js';
 import type { TableModel } from '../model/table.js';
-import { createRowValidator, loadColumns, type NormalizedValue } from '../model/validate.js';
+import { createRowValidator } from '../model/row-validator.js';
+import { loadColumns, type NormalizedValue } from '../model/validate.js';
 import { LoadError } from '../warehouse/errors.js';
 
 export interface CsvOptions {
