@@ -207,7 +207,12 @@ function checkHexGeo(v: unknown): Check {
 // ('1-2 3 days'); a bare number of seconds alone; or ISO 8601 ('P1Y2M3DT4H'). A conservative
 // subset of Postgres's grammar, which refuses e.g. a unit given twice.
 // A sign needs a digit after it: Postgres refuses '-.5'.
-const INTERVAL_NUM = String.raw`(?:[+-]?\d+(?:\.\d*)?|\.\d+)`;
+// Where Postgres's interval reader is stricter than it looks (each found by the property test
+// against a real server): a trailing '.' only before a space or the end ('5.h' is refused), no
+// '.', '+' or '-' straight after a unit ('0M.0h', '0d-11s', '4W+38h'), minutes and seconds 0-59
+// in a clock ('7:87'), months 0-11 in year-month ('17-37'), neither running on into more digits
+// ('1-63d', '5-6-9W'), and a bare number (days before a clock) ends at a space ('41-54:3').
+const INTERVAL_NUM = String.raw`(?:[+-]?\d+(?:\.\d+|\.(?=\s|$))?|\.\d+)`;
 const UNIT_FIELD: Record<string, string> = {};
 for (const [field, spellings] of Object.entries({
   year: 'years year yrs yr y',
@@ -223,7 +228,7 @@ for (const [field, spellings] of Object.entries({
   for (const spelling of spellings.split(' ')) UNIT_FIELD[spelling] = field;
 }
 const INTERVAL_TOKEN = new RegExp(
-  String.raw`\s*(?:(${INTERVAL_NUM})\s*(${Object.keys(UNIT_FIELD).join('|')})\b|([+-]?\d+:\d{1,2}(?::\d{1,2}(?:\.\d{1,6})?)?)|([+-]?\d+-\d+)|(${INTERVAL_NUM}))\s*`,
+  String.raw`\s*(?:(${INTERVAL_NUM})\s*(${Object.keys(UNIT_FIELD).join('|')})\b(?![.+-])|([+-]?\d+:[0-5]?\d(?::[0-5]?\d(?:\.\d{1,6})?)?(?![\d.]))|([+-]?\d+-0*(?:1[01]|\d)(?![\d:-]))|(${INTERVAL_NUM})(?=\s|$))\s*`,
   'iy',
 );
 const ISO_N = String.raw`\d+(?:\.\d+)?`;
