@@ -37,6 +37,7 @@ export interface PartWriterOptions {
 
 interface Totals {
   bytes: number;
+  encodedBytes: number;
 }
 
 /** Counts the bytes that reach the sink (the staged, compressed size). */
@@ -112,7 +113,7 @@ export async function writeRowParts(
   rows: Iterable<readonly NormalizedValue[]> | AsyncIterable<readonly NormalizedValue[]>,
   o: PartWriterOptions,
 ): Promise<{ files: StagedFile[]; rows: number }> {
-  const totals: Totals = { bytes: 0 };
+  const totals: Totals = { bytes: 0, encodedBytes: 0 };
   const all: OpenPart[] = [];
   let rejectFailure!: (e: unknown) => void;
   const failure = new Promise<never>((_, reject) => (rejectFailure = reject));
@@ -150,6 +151,7 @@ export async function writeRowParts(
     const teed = o.onChunk?.(chunk, { uri: part.sink.uri, line: part.writtenRows + 1, rows: part.rows - part.writtenRows });
     part.writtenRows = part.rows;
     part.rawBytes += chunk.length;
+    totals.encodedBytes += chunk.length;
     part.input.write(chunk);
     if (teed) await Promise.race([teed, failure]);
     // Asked after the tee: the compressor may have drained meanwhile, and its 'drain' is gone.
@@ -160,7 +162,7 @@ export async function writeRowParts(
     const text = part.pending;
     part.pending = '';
     await write(part, text);
-    o.onProgress?.({ rows: rowCount, bytes: totals.bytes });
+    o.onProgress?.({ rows: rowCount, bytes: totals.bytes, encodedBytes: totals.encodedBytes });
     let groupBytes = 0;
     for (const p of group) groupBytes += p.sizeForRolling;
     if (groupBytes >= o.partBytes * o.slices) rolling = true;
@@ -228,7 +230,7 @@ export async function writeRowParts(
     if (all.length === 0) open(0);
     await closeGroup(true);
     const files = await Promise.race([Promise.all(all.map((p) => p.settled)), failure]);
-    o.onProgress?.({ rows: rowCount, bytes: totals.bytes });
+    o.onProgress?.({ rows: rowCount, bytes: totals.bytes, encodedBytes: totals.encodedBytes });
     return { files, rows: rowCount };
   } catch (err) {
     await discardAll(all.map((p) => ({ sink: p.sink, input: p.input, settled: p.settled })));

@@ -17,7 +17,13 @@ export type Compression = 'gzip' | 'none';
 
 export interface Progress {
   rows: number;
+  /** Staged bytes (compressed) that have reached the stage so far. */
   bytes: number;
+  /**
+   * CSV text encoded so far (rows written from values). It grows with the rows; `bytes` can lag
+   * behind it, e.g. on Postgres, where parts are compressed only once the rows are all copied.
+   */
+  encodedBytes?: number;
 }
 
 export interface WriteRowsOptions {

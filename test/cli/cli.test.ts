@@ -219,7 +219,7 @@ export default defineConfig({
       const env: NodeJS.ProcessEnv = { ...process.env, UPSHIFT_DATABASE_URL: testDatabaseUrl() };
       execFile('script', ['-qec', command, '/dev/null'], { cwd: project.dir, env }, (_err, stdout) => resolve(stdout));
     });
-    expect(out).toMatch(new RegExp(`loading ${db.schema}\\.items {2}\\d+ rows {2}\\d+\\.\\d MB staged`));
+    expect(out).toMatch(new RegExp(`loading ${db.schema}\\.items {2}\\d+ rows {2}\\d+\\.\\d MB`));
     expect(out).toMatch(new RegExp(`loaded ${db.schema}\\.items \\(append\\): staged 1, inserted 1`));
   }, SLOW);
 });

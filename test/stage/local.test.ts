@@ -144,7 +144,10 @@ describe('LocalStage', () => {
     const load = await stage.writeRows(slow(), opts({ onProgress: (p) => seen.push({ ...p }) }));
     expect(load.rows).toBe(20_000);
     expect(seen.length).toBeGreaterThan(2);
-    expect(seen.at(-1)).toEqual({ rows: 20_000, bytes: load.bytes });
+    expect(seen.at(-1)).toMatchObject({ rows: 20_000, bytes: load.bytes });
+    let text = 0;
+    for (const f of load.files) text += (await readStaged(stage, f.uri, 'gzip')).length;
+    expect(seen.at(-1)!.encodedBytes).toBe(text); // the CSV text, before gzip
     for (let i = 1; i < seen.length; i++) expect(seen[i]!.rows).toBeGreaterThanOrEqual(seen[i - 1]!.rows);
   });
 

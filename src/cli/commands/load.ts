@@ -68,7 +68,7 @@ export function registerLoad(program: Command, run: Run) {
       const bar = ctx.io.isTTY && flags.progress !== false
         ? new cliProgress.SingleBar(
             // Rows arrive as a stream of unknown length, so the line counts instead of filling a bar.
-            { format: `loading ${model.qualifiedName}  {rows} rows  {mb} MB staged  {duration_formatted}`, hideCursor: true, clearOnComplete: true, stream: process.stderr },
+            { format: `loading ${model.qualifiedName}  {rows} rows  {mb} MB  {duration_formatted}`, hideCursor: true, clearOnComplete: true, stream: process.stderr },
             cliProgress.Presets.shades_classic,
           )
         : undefined;
@@ -77,7 +77,8 @@ export function registerLoad(program: Command, run: Run) {
         const result = await db.table(model).loadFrom(await sourceFor(source!, flags.format, ctx.settings.cwd), {
           mode: flags.mode as LoadMode,
           ...(flags.orderBy ? { orderBy: flags.orderBy } : {}),
-          onProgress: ({ rows, bytes }) => bar?.update(0, { rows, mb: (bytes / 1e6).toFixed(1) }),
+          // Encoded CSV grows with the rows; staged (compressed) bytes can come later (Postgres compresses after the COPY).
+          onProgress: ({ rows, bytes, encodedBytes }) => bar?.update(0, { rows, mb: ((encodedBytes ?? bytes) / 1e6).toFixed(1) }),
         });
         bar?.stop();
         if (flags.json) ctx.io.out(`${JSON.stringify(result)}\n`);
