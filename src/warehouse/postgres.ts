@@ -20,6 +20,11 @@ export interface PostgresOptions extends WarehouseOptions {
   pool?: pg.Pool;
   /** Pool size when upshift creates the pool. Default 4. */
   maxConnections?: number;
+  /**
+   * COPY rows into the stage table while they are staged (default true). false stages first and
+   * COPYs the staged files inside the merge transaction, as Redshift does.
+   */
+  copyWhileStaging?: boolean;
 }
 
 /** A pg.PoolClient as a Session. */
@@ -36,9 +41,11 @@ export class PostgresWarehouse extends Warehouse {
   readonly binary: BinaryDialect = 'postgres';
   readonly pool: pg.Pool;
   private readonly ownsPool: boolean;
+  private readonly streamsWhileStaging: boolean;
 
   constructor(options: PostgresOptions) {
     super(options);
+    this.streamsWhileStaging = options.copyWhileStaging ?? true;
     if (options.pool) {
       this.pool = options.pool;
       this.ownsPool = false;
@@ -100,7 +107,7 @@ export class PostgresWarehouse extends Warehouse {
    */
   override async withLoadSession<T>(fn: (load: LoadSession) => Promise<T>): Promise<T> {
     // Redshift (a subclass) COPYs the staged files from S3 itself: nothing to stream.
-    if (this.copiesFromS3) return super.withLoadSession(fn);
+    if (this.copiesFromS3 || !this.streamsWhileStaging) return super.withLoadSession(fn);
     let held: Awaited<ReturnType<PostgresWarehouse['acquire']>> | undefined;
     const created: string[] = [];
     let failure: unknown;

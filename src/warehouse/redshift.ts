@@ -23,7 +23,7 @@ export interface RedshiftCredentials {
   sessionToken?: string;
 }
 
-export interface RedshiftOptions extends Omit<PostgresOptions, 'connectionString'> {
+export interface RedshiftOptions extends Omit<PostgresOptions, 'connectionString' | 'copyWhileStaging'> {
   connectionString?: string;
   host?: string;
   port?: number;

@@ -157,6 +157,24 @@ describe('Postgres COPY while staging', () => {
     await db.close();
   });
 
+  it('copyWhileStaging: false stages first and COPYs the files in the merge; the default never does', async () => {
+    class CountingCopies extends PostgresDatabase {
+      fileCopies = 0;
+      protected override copy(...args: Parameters<PostgresDatabase['copy']>): Promise<number> {
+        this.fileCopies++;
+        return super.copy(...args);
+      }
+    }
+    for (const copyWhileStaging of [false, true]) {
+      const db = new CountingCopies({ ...options(), copyWhileStaging });
+      const table = db.table(model(`mode_${copyWhileStaging}`));
+      await table.create();
+      expect(await table.upsert(rows(20_000))).toMatchObject({ staged: 20_000, inserted: 20_000 });
+      expect(db.fileCopies).toBe(copyWhileStaging ? 0 : 1);
+      await db.close();
+    }
+  });
+
   it('a serialization conflict retries the merge on the same connection, with the stage table as COPY left it', async () => {
     const db = new ConflictOnceDatabase({ ...options(), retry: { attempts: 3, baseDelayMs: 1 } });
     const table = db.table(model('conflict'));
