@@ -79,20 +79,6 @@ async function kyselyBatches(pool: pg.Pool) {
   void sql;
 }
 
-/** Child mode (under tsx): one upsert of `rows` into an empty table, then print peak RSS. */
-async function child(count: number) {
-  const dir = mkdtempSync(join(tmpdir(), 'upshift-bench-'));
-  const db = new PostgresDatabase({ connectionString: URL, stage: new LocalStage({ dir }), auditSchema: SCHEMA });
-  const table = db.table(defineTable(`${SCHEMA}.rss_${count}`, model.columns, { upsertKey: ['id'] }));
-  await db.query(`drop table if exists ${SCHEMA}.rss_${count}`);
-  await table.create();
-  await table.upsert(rows(count, 0));
-  await db.query(`drop table if exists ${SCHEMA}.rss_${count}`);
-  await db.close();
-  rmSync(dir, { recursive: true, force: true });
-  console.log(JSON.stringify({ maxRssMb: process.resourceUsage().maxRSS / 1024 }));
-}
-
 /** Runs `fn` after `reset`, `REPS` times; returns the median time, printing each. */
 async function median(label: string, reset: () => Promise<void>, fn: () => Promise<unknown>): Promise<number> {
   const times: number[] = [];
@@ -110,16 +96,14 @@ async function median(label: string, reset: () => Promise<void>, fn: () => Promi
 
 /** Peak RSS of one upsert in a child process: `node` on the built package (what users run), or under tsx. */
 function childRss(count: number, underTsx: boolean): number | string {
-  const args = underTsx
-    ? ['--import', 'tsx', import.meta.filename, '--child', String(count)]
-    : [join(import.meta.dirname, 'rss-child.mjs'), String(count), URL, SCHEMA];
+  const child = [join(import.meta.dirname, 'rss-child.mjs'), String(count), URL, SCHEMA];
+  const args = underTsx ? ['--import', 'tsx', ...child, '../src/index.ts'] : child;
   const r = spawnSync(process.execPath, args, { encoding: 'utf8' });
   const line = r.stdout.trim().split('\n').pop() ?? '';
   return line.startsWith('{') ? Math.round(JSON.parse(line).maxRssMb) : `failed: ${r.stderr.slice(0, 300)}`;
 }
 
 async function main() {
-  if (process.argv[2] === '--child') return child(Number(process.argv[3]));
   const pool = new pg.Pool({ connectionString: URL, max: 4 });
   await pool.query(`create schema if not exists ${SCHEMA}`);
   const dir = mkdtempSync(join(tmpdir(), 'upshift-bench-'));

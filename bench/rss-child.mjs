@@ -1,12 +1,13 @@
-// One upsert of N rows into an empty table, run by engine.bench.ts in a child process on the
-// built package (dist/), as users run it: prints the process's peak RSS as JSON.
-// Usage: node bench/rss-child.mjs <rows> <databaseUrl> <schema>
+// One upsert of N rows into an empty table, run by engine.bench.ts in a child process: prints
+// the process's peak RSS as JSON. By default on the built package (dist/), as users run it; the
+// bench also runs it under tsx on the sources, for reference.
+// Usage: node bench/rss-child.mjs <rows> <databaseUrl> <schema> [library, default ../dist/src/index.js]
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LocalStage, PostgresDatabase, defineTable, t } from '../dist/src/index.js';
 
-const [count, url, schema] = [Number(process.argv[2]), process.argv[3], process.argv[4]];
+const [count, url, schema, library = '../dist/src/index.js'] = [Number(process.argv[2]), process.argv[3], process.argv[4], process.argv[5]];
+const { LocalStage, PostgresDatabase, defineTable, t } = await import(library);
 const model = defineTable(`${schema}.rss_${count}`, {
   id: t.bigint().notNull(), name: t.varchar(64), price: t.decimal(12, 2), updated_at: t.timestamptz().notNull(), active: t.boolean(),
 }, { upsertKey: ['id'] });
