@@ -1,5 +1,5 @@
 // What every part of the emulator shares: its configuration and its connections.
-import type { S3Client } from '@aws-sdk/client-s3';
+import type { S3Store } from './s3.js';
 import type pg from 'pg';
 
 export interface EmulatorContext {
@@ -9,7 +9,7 @@ export interface EmulatorContext {
   schema: string;
   slices: number;
   isolation: 'serializable' | 'repeatable read';
-  s3: S3Client;
+  s3: S3Store;
   /** Autocommit connections for what must outlive a rolled-back transaction (load errors). */
   admin: pg.Pool;
 }

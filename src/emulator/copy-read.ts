@@ -2,22 +2,26 @@
 import { parse as parseCsv } from 'csv-parse';
 import { createGunzip } from 'node:zlib';
 import { createInterface } from 'node:readline';
-import { Readable } from 'node:stream';
-import type { S3Client } from '@aws-sdk/client-s3';
+import { Readable, pipeline } from 'node:stream';
 import { parquetMetadata, parquetReadObjects, parquetSchema } from 'hyparquet';
 import { decompress as zstdDecompress } from 'fzstd';
 // @ts-expect-error seek-bzip ships no types
 import Bunzip from 'seek-bzip';
 import type { CopyStatement } from './copy-options.js';
-import { getBuffer, getStream } from './s3.js';
+import { getBuffer, getStream, type S3Store } from './s3.js';
 
 export interface Field { v: string | null; q: boolean }
 export interface SourceRecord { line: number; raw: string; fields: Field[] }
 /** A record whose fields failed to split (a malformed line): reported, never loaded. */
 export interface BrokenRecord { line: number; raw: string; broken: { code: number; reason: string }; fatal?: boolean }
 
-async function openBytes(s3: S3Client, url: string, compression: CopyStatement['compression']): Promise<Readable> {
-  if (compression === 'gzip') return (await getStream(s3, url)).pipe(createGunzip());
+/** source piped into next, an error on either side failing both (pipe() leaves next waiting forever). */
+function joined<T extends NodeJS.ReadWriteStream>(source: Readable, next: T): T {
+  return pipeline(source, next, () => {}) as unknown as T;
+}
+
+async function openBytes(s3: S3Store, url: string, compression: CopyStatement['compression']): Promise<Readable> {
+  if (compression === 'gzip') return joined(await getStream(s3, url), createGunzip());
   if (compression === 'bzip2') {
     const buf = await getBuffer(s3, url);
     return Readable.from([Buffer.from((Bunzip as { decode(b: Buffer): Buffer }).decode(buf))]);
@@ -29,7 +33,7 @@ async function openBytes(s3: S3Client, url: string, compression: CopyStatement['
   return getStream(s3, url);
 }
 
-export async function* readRecords(s3: S3Client, url: string, st: CopyStatement, columns: string[]): AsyncGenerator<SourceRecord | BrokenRecord> {
+export async function* readRecords(s3: S3Store, url: string, st: CopyStatement, columns: string[]): AsyncGenerator<SourceRecord | BrokenRecord> {
   if (st.format === 'parquet') { yield* readParquet(await getBuffer(s3, url)); return; }
   const bytes = await openBytes(s3, url, st.compression);
   if (st.format === 'csv') yield* readCsv(bytes, st);
@@ -67,7 +71,7 @@ function quotedFields(raw: string, delimiter: string, quote: string): boolean[] 
 async function* readCsv(bytes: Readable, st: CopyStatement): AsyncGenerator<SourceRecord | BrokenRecord> {
   // csv-parse's cast option would tell quoting, but costs ~20x: quoting is read from the raw record instead.
   // Line numbers are counted from the raw records (csv-parse's info option doubles the parse time).
-  const parser = bytes.pipe(parseCsv({
+  const parser = joined(bytes, parseCsv({
     delimiter: st.delimiter, quote: st.quote, escape: st.quote, raw: true, relax_column_count: true, relax_quotes: true,
     from_line: st.ignoreHeader + 1, skip_empty_lines: true,
   }));
@@ -93,7 +97,9 @@ async function* readCsv(bytes: Readable, st: CopyStatement): AsyncGenerator<Sour
       yield { line, raw, fields };
     }
   } catch (err) {
-    const e = err as { lines?: number; message: string };
+    const e = err as { lines?: number; message: string; code?: string };
+    // Not the CSV's fault (S3 broke, the bytes would not decompress): the COPY fails with that.
+    if (!e.code?.startsWith('CSV_')) throw err;
     // The CSV parser cannot go on past a malformed record: the COPY fails whatever MAXERROR says.
     yield { line: e.lines ?? 0, raw: '', broken: { code: 1214, reason: 'Delimiter not found' }, fatal: true };
   }
@@ -160,7 +166,7 @@ function evalPath(obj: unknown, path: string): unknown {
   return cur;
 }
 
-async function* readJson(bytes: Readable, st: CopyStatement, columns: string[], s3: S3Client): AsyncGenerator<SourceRecord | BrokenRecord> {
+async function* readJson(bytes: Readable, st: CopyStatement, columns: string[], s3: S3Store): AsyncGenerator<SourceRecord | BrokenRecord> {
   const chunks: Buffer[] = [];
   for await (const c of bytes) chunks.push(c as Buffer);
   const text = Buffer.concat(chunks).toString('utf8');

@@ -9,7 +9,7 @@ import { parseCopy, type CopyStatement } from './copy-options.js';
 import { readRecords } from './copy-read.js';
 import { convert, loadErrorType, type TargetColumn } from './copy-values.js';
 import { BackendError, RedshiftError, internalDetail, loadFailed, loadSetupError } from './errors.js';
-import { getBuffer, isNotFound, listPrefix, parseS3Url } from './s3.js';
+import { S3Error, getBuffer, isNotFound, listPrefix, parseS3Url, toS3Error } from './s3.js';
 import { quoteIdent, quoteLiteral } from './sql.js';
 
 export interface CopyResult { tag: string; notices: string[] }
@@ -50,13 +50,19 @@ async function resolveFiles(ctx: EmulatorContext, st: CopyStatement, query: numb
   const src = parseS3Url(st.from);
   if (!src) throw new RedshiftError(`Invalid S3 path: ${st.from}`, 'XX000');
   if (st.manifest) {
-    let manifest: { entries?: Array<{ url?: string; mandatory?: boolean; meta?: { content_length?: number } }> };
+    let text: string;
     try {
-      manifest = JSON.parse((await getBuffer(ctx.s3, st.from)).toString('utf8'));
+      text = (await getBuffer(ctx.s3, st.from)).toString('utf8');
     } catch (err) {
       if (isNotFound(err)) {
         throw loadSetupError('Problem reading manifest file - S3ServiceException:The specified key does not exist.,Status 404,Error NoSuchKey', 8001, `s3://${src.bucket}/${src.key}`, query);
       }
+      throw loadSetupError(`Problem reading manifest file - ${toS3Error(err, st.from).message}`, 8001, `s3://${src.bucket}/${src.key}`, query);
+    }
+    let manifest: { entries?: Array<{ url?: string; mandatory?: boolean; meta?: { content_length?: number } }> };
+    try {
+      manifest = JSON.parse(text);
+    } catch {
       throw loadSetupError('Manifest file is not in correct json format', 8001, st.from, query);
     }
     const out: FileEntry[] = [];
@@ -66,7 +72,7 @@ async function resolveFiles(ctx: EmulatorContext, st: CopyStatement, query: numb
         throw loadSetupError("File entry does not have 'meta' key.", 15003, e.url, query, 'spectrum_manifest.cpp:204');
       }
       const u = parseS3Url(e.url);
-      const exists = u ? (await listPrefix(ctx.s3, u.bucket, u.key)).some((o) => o.key === u.key) : false;
+      const exists = u ? (await listing(ctx, u.bucket, u.key, query)).some((o) => o.key === u.key) : false;
       if (!exists) {
         if (e.mandatory) {
           throw loadSetupError('S3ServiceException:The specified key does not exist.,Status 404,Error NoSuchKey', 8001, `S3 key being read : ${e.url}`, query, 'table_s3_scanner.cpp:354');
@@ -77,11 +83,20 @@ async function resolveFiles(ctx: EmulatorContext, st: CopyStatement, query: numb
     }
     return out;
   }
-  const objects = await listPrefix(ctx.s3, src.bucket, src.key);
+  const objects = await listing(ctx, src.bucket, src.key, query);
   if (!objects.length) {
     throw loadSetupError(`The specified S3 prefix '${src.key}' does not exist`, 8001, '', query, 's3_utility.cpp:568');
   }
   return objects.map((o) => ({ url: o.url, lines: 0 }));
+}
+
+/** Lists a prefix; a failure is the COPY's S3 error. */
+async function listing(ctx: EmulatorContext, bucket: string, prefix: string, query: number): ReturnType<typeof listPrefix> {
+  try {
+    return await listPrefix(ctx.s3, bucket, prefix);
+  } catch (err) {
+    throw loadSetupError(toS3Error(err, `s3://${bucket}/${prefix}`).message, 8001, `s3://${bucket}/${prefix}`, query);
+  }
 }
 
 const csvField = (v: string | null): string => (v === null ? '' : v.includes('"') ? `"${v.replace(/"/g, '""')}"` : `"${v}"`);
@@ -163,8 +178,10 @@ export async function runCopy(sql: string, backend: Backend, ctx: EmulatorContex
     throw new RedshiftError(err instanceof Error ? err.message : String(err));
   }
   if (result.sourceError && !tooMany()) {
-    // Reading S3 failed (not a data error).
-    throw new RedshiftError(`S3ServiceException:${(result.sourceError as Error).message}`, 'XX000');
+    // Reading S3 failed (not a data error): the COPY fails with S3's error, naming the object.
+    const e = result.sourceError;
+    if (e instanceof S3Error) throw loadSetupError(e.message, 8001, `S3 key being read : ${e.url}`, query, 'table_s3_scanner.cpp:0');
+    throw new RedshiftError(`S3ServiceException:${(e as Error).message}`, 'XX000');
   }
   if (!result.sourceError && result.error) {
     // Postgres refused a row the checks above let through: report it as a load error at that row.
