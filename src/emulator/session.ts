@@ -58,9 +58,22 @@ export class ClientSession implements SessionState {
       this.queue.push(...this.reader.push(chunk));
       void this.pump();
     });
-    this.socket.on('close', () => this.backend.close());
-    this.socket.on('error', () => this.backend.close());
+    this.socket.on('close', () => this.clientGone());
+    this.socket.on('error', () => this.clientGone());
     this.socket.write(Buffer.concat(out));
+  }
+
+  /**
+   * The client went away without a Terminate. An idle backend ends on its own once its socket
+   * closes (rolling back, freeing locks), but one busy with a statement would not notice until
+   * the statement ends (a pg_sleep, a lock wait, a COPY fed by a stalled S3): terminate it.
+   */
+  private clientGone(): void {
+    if (this.backend.closed) return;
+    if (this.backend.busy || this.running) {
+      this.ctx.admin.query('select pg_terminate_backend($1)', [this.backend.pid]).catch(() => {});
+    }
+    this.backend.close();
   }
 
   private async pump(): Promise<void> {
