@@ -4,7 +4,7 @@
 // errors in stl_load_errors / sys_load_error_detail (outside the transaction) and commits in
 // stl_load_commits.
 import type { Backend } from './backend.js';
-import type { EmulatorContext, SessionState } from './context.js';
+import { LOAD_COMMIT_COLUMNS, type EmulatorContext, type LoadCommitRow, type SessionState } from './context.js';
 import { parseCopy, type CopyStatement } from './copy-options.js';
 import { readRecords } from './copy-read.js';
 import { convert, loadErrorType, type TargetColumn } from './copy-values.js';
@@ -198,7 +198,9 @@ export async function runCopy(sql: string, backend: Backend, ctx: EmulatorContex
     const e = errors[0]!;
     throw loadFailed(st.tableName, internalDetail(e.reason, e.code, e.rawValue, query, 'load_error.cpp:0'));
   }
-  await recordCommits(ctx, files, st, query);
+  const commits = await recordCommits(ctx, files, st, query);
+  // Kept for the rest of the transaction (a COPY outside one starts afresh).
+  session.loadCommits = backend.txStatus === 'T' ? [...session.loadCommits, ...commits] : commits;
   const notices = [`Load into table '${st.tableName}' completed, ${loaded} record(s) loaded successfully.`];
   if (errors.length) notices.push(`Load into table '${st.tableName}' completed, ${errors.length} record(s) could not be loaded.  Check 'stl_load_errors' system table for details.`);
   return { tag: `COPY ${loaded}`, notices };
@@ -217,16 +219,22 @@ async function recordErrors(ctx: EmulatorContext, errors: LoadError[], q: { quer
     type, col_length, position, raw_line, raw_field_value, err_code, err_reason, xid, dbname) values ${rows.join(', ')}`, values);
 }
 
-async function recordCommits(ctx: EmulatorContext, files: FileEntry[], st: CopyStatement, query: number): Promise<void> {
-  if (!files.length) return;
-  const S = quoteIdent(ctx.schema);
+/**
+ * One stl_load_commits row per file, written outside the client's transaction (Redshift's system
+ * tables don't roll back). Returned too: a transaction whose snapshot predates the insert can't
+ * see it, so the session shows its own rows to its own reads (see rewrite.ts).
+ */
+async function recordCommits(ctx: EmulatorContext, files: FileEntry[], st: CopyStatement, query: number): Promise<LoadCommitRow[]> {
+  if (!files.length) return [];
   const format = { text: 'Text', csv: 'Text', json: 'Json', parquet: 'Parquet' }[st.format];
-  const values: unknown[] = [];
-  const rows = files.map((f, i) => {
-    values.push(query, i % ctx.slices, f.url, f.lines, format);
-    const b = i * 5;
-    return `(100, $${b + 1}, $${b + 2}, $${b + 3}, $${b + 3}, 0, $${b + 4}, 0, now()::timestamp, 1, $${b + 5})`;
-  });
-  await ctx.admin.query(`insert into ${S}.load_commits (userid, query, slice, name, filename, byte_offset, lines_scanned, errors,
-    curtime, status, file_format) values ${rows.join(', ')}`, values);
+  // Redshift's clock is UTC: curtime is written as UTC whatever the backend's time zone.
+  const curtime = new Date().toISOString().replace('T', ' ').replace('Z', '');
+  const rows = files.map((f, i): LoadCommitRow => ({
+    userid: 100, query, slice: i % ctx.slices, name: f.url, filename: f.url, byte_offset: 0, lines_scanned: f.lines,
+    errors: 0, curtime, status: 1, file_format: format,
+  }));
+  const S = quoteIdent(ctx.schema);
+  await ctx.admin.query(`insert into ${S}.load_commits (${LOAD_COMMIT_COLUMNS.join(', ')})
+    select ${LOAD_COMMIT_COLUMNS.join(', ')} from json_populate_recordset(null::${S}.load_commits, $1)`, [JSON.stringify(rows)]);
+  return rows;
 }

@@ -3,7 +3,7 @@
 // backend's answers come back unchanged except errors Redshift words differently.
 import type { Socket } from 'node:net';
 import { Backend } from './backend.js';
-import type { EmulatorContext, SessionState } from './context.js';
+import type { EmulatorContext, LoadCommitRow, SessionState } from './context.js';
 import { parseCreateTable, catalogStatements } from './ddl.js';
 import { BackendError, RedshiftError, serializableViolation } from './errors.js';
 import { classify, dmlTarget, foldIdentifiers, rewriteText, searchPathChange, type Step } from './rewrite.js';
@@ -22,6 +22,7 @@ export const REDSHIFT_SERVER_VERSION = '8.0.2';
 
 export class ClientSession implements SessionState {
   lastCopyId = -1;
+  loadCommits: LoadCommitRow[] = [];
   caseSensitive = false;
   pid = 0;
   private backend!: Backend;
@@ -169,7 +170,8 @@ export class ClientSession implements SessionState {
   }
 
   private ctxFor() {
-    return { schema: this.ctx.schema, lastCopyId: this.lastCopyId, slices: this.ctx.slices, caseSensitive: this.caseSensitive };
+    return { schema: this.ctx.schema, lastCopyId: this.lastCopyId, slices: this.ctx.slices, caseSensitive: this.caseSensitive,
+      loadCommits: this.loadCommits };
   }
 
   private async handle(f: Frame): Promise<void> {
