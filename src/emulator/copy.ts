@@ -206,12 +206,15 @@ export async function runCopy(sql: string, backend: Backend, ctx: EmulatorContex
   return { tag: `COPY ${loaded}`, notices };
 }
 
+/** Text Postgres can store: NUL bytes (binary data read as text) are dropped. */
+const storable = (text: string): string => text.replace(/\u0000/g, '');
+
 async function recordErrors(ctx: EmulatorContext, errors: LoadError[], q: { query: number; relid: number; pid: number; started: Date }): Promise<void> {
   const S = quoteIdent(ctx.schema);
   const values: unknown[] = [];
   const rows = errors.map((e, i) => {
     values.push(q.pid, q.relid, q.started, q.query, e.filename, e.line, e.colname, e.type, e.colLength, e.position,
-      e.rawLine.slice(0, 1024), e.rawValue.slice(0, 1024), e.code, e.reason.slice(0, 512));
+      storable(e.rawLine).slice(0, 1024), storable(e.rawValue).slice(0, 1024), e.code, storable(e.reason).slice(0, 512));
     const b = i * 14;
     return `(100, 0, $${b + 2}, $${b + 3}, $${b + 1}, $${b + 4}, $${b + 5}, $${b + 6}, $${b + 7}, $${b + 8}, $${b + 9}, $${b + 10}, $${b + 11}, $${b + 12}, $${b + 13}, $${b + 14}, txid_current(), current_database())`;
   });

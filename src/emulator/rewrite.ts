@@ -99,6 +99,8 @@ export function rewriteText(sql: string, ctx: RewriteContext): string {
   const drop = new Set<Token>();
   // A query (SELECT, or WITH ... SELECT) reads stl_load_commits through a CTE holding the session's own rows.
   const withOwnCommits = ctx.loadCommits?.length && isWord(sig[0], 'select', 'with') ? ctx.loadCommits : undefined;
+  // Rewritten once already (a Parse of a classified statement): its stl_load_commits is the CTE.
+  const hasOwnCommits = isWord(sig[0], 'with') && isWord(sig[1], 'stl_load_commits') && isWord(sig[2], 'as');
   let readsOwnCommits = false;
   for (let i = 0; i < sig.length; i++) {
     const t = sig[i]!;
@@ -128,6 +130,7 @@ export function rewriteText(sql: string, ctx: RewriteContext): string {
       out = `${S}.pg_last_copy_id`;
       replace.set(sig[i + 2]!, `${ctx.lastCopyId})`);
     } else if (call && t.value === 'format_encoding') out = `${S}.format_encoding`;
+    else if (!call && t.value === 'stl_load_commits' && hasOwnCommits) continue;
     else if (!call && t.value === 'stl_load_commits' && withOwnCommits) { out = 'stl_load_commits'; readsOwnCommits = true; }
     else if (!call && RELATIONS.includes(t.value)) out = `${S}.${t.value}`;
     else if (!call && t.value === 'stv_slices') out = `${S}.stv_slices(${ctx.slices})`;
