@@ -5,6 +5,7 @@ import { describeDifference, diffTable, typeText, type Difference } from '../dif
 import type { LiveTable } from '../introspect/types.js';
 import { liveToModel } from '../live-model.js';
 import type { LoadedModel } from '../load-models.js';
+import { postgresSteps } from './alter-postgres.js';
 import { addColumn, alterEncode, alterVarchar, commentOnColumn, commentOnTable, deepCopy, dropColumn, tableSql } from './ddl.js';
 
 export interface TableMigration {
@@ -108,6 +109,17 @@ function planTable(m: LoadedModel, live: LiveTable | undefined, dialect: Dialect
   if (refused.length) return refused;
   const summary = diffs.map((d) => describeDifference(d, dialect));
   const columns = [...new Set(diffs.flatMap((d) => (d.kind === 'column-added' || d.kind === 'column-changed' ? [d.column] : [])))];
+  if (dialect === 'postgres') {
+    // Postgres ALTERs every difference in place: nothing the summary doesn't list is rebuilt
+    const steps = postgresSteps({ schema, name, primaryKey: model.options.primaryKey, ...(model.options.comment !== undefined ? { comment: model.options.comment } : {}) }, live, diffs);
+    return {
+      model: m,
+      summary: [...summary, ...steps.flatMap((s) => (s.note ? [s.note] : []))],
+      up: steps.flatMap((s) => s.up),
+      down: [...steps].reverse().flatMap((s) => s.down),
+      columns,
+    };
+  }
   if (deep) {
     const before = liveToModel(live);
     return {
