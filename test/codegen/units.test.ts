@@ -25,6 +25,7 @@ describe('catalog types and defaults', () => {
     expect(parseDefault(`'{"a": [1]}'::jsonb`, 'super')).toEqual({ default: { kind: 'value', value: { a: [1] } } });
     expect(parseDefault(`now()`, 'timestamptz')).toEqual({ default: { kind: 'sql', sql: 'now()' } });
     expect(parseDefault(`"identity"(108226, 0, '5,10'::text)`, 'bigint')).toEqual({ identity: { seed: 5, step: 10 } });
+    expect(parseDefault(`"identity"(6035942, 0, ('1,1'::character varying)::text)`, 'integer')).toEqual({ identity: { seed: 1, step: 1 } });
     expect(parseDefault(null, 'bigint')).toBeUndefined();
   });
 
