@@ -4,16 +4,17 @@
 // strings with U+0000 or a lone surrogate serialize fine but fail late in COPY. So the value is
 // walked first, without recursion (a value nested 100,000 deep must be refused, not overflow the
 // stack), and the first thing that is not plain JSON is refused, naming where it is ($.a[3]).
+import { REDSHIFT_LIMITS } from './columns.js';
 import type { Parsed } from './temporal.js';
 
 /**
- * The deepest nesting of arrays and objects a SUPER value may have: Redshift's documented
- * limit ("The maximum nesting depth for arrays and structures of the SUPER data type is 1,000").
+ * The deepest nesting of arrays and objects a SUPER value may have (REDSHIFT_LIMITS.superDepth):
+ * Redshift's documented limit ("The maximum nesting depth for arrays and structures of the SUPER data type is 1,000").
  * Postgres jsonb reads deeper (about 13,000 objects or 14,500 arrays with the default 2 MB
  * max_stack_depth, measured on Postgres 15), and JSON.stringify overflows the stack somewhere
  * below 6,000, so 1,000 is the limit every warehouse and the serializer hold.
  */
-export const SUPER_MAX_DEPTH = 1000;
+const SUPER_MAX_DEPTH = REDSHIFT_LIMITS.superDepth;
 
 type Container = unknown[] | Record<string, unknown>;
 /** One open array or object in the walk: its entries, the next one to visit, how we got in. */

@@ -327,6 +327,121 @@ describe('SUPER', () => {
   });
 });
 
+describe('SUPER: only plain JSON, refused naming the path', () => {
+  const SUPER_MAX_DEPTH = REDSHIFT_LIMITS.superDepth;
+  const spec = t.super().spec;
+  const superCheck = columnChecker(spec);
+  class Candy {
+    constructor(readonly name: string) {}
+  }
+  // What JSON.stringify changes silently (or COPY refuses late), with the rule it breaks.
+  const bad: [string, () => unknown, string][] = [
+    ['Map', () => new Map([['a', 1]]), 'plain JSON'],
+    ['Set', () => new Set([1]), 'plain JSON'],
+    ['Uint8Array', () => new Uint8Array([1, 2]), 'plain JSON'],
+    ['Float64Array', () => new Float64Array(2), 'plain JSON'],
+    ['ArrayBuffer', () => new ArrayBuffer(2), 'plain JSON'],
+    ['DataView', () => new DataView(new ArrayBuffer(2)), 'plain JSON'],
+    ['Buffer', () => Buffer.from('hi'), 'plain JSON'],
+    ['Date', () => new Date(0), 'plain JSON'],
+    ['class instance', () => new Candy('gummy'), 'plain JSON'],
+    ['boxed string', () => new String('x'), 'plain JSON'],
+    ['NaN', () => Number.NaN, 'JSON-serializable'],
+    ['Infinity', () => Number.NEGATIVE_INFINITY, 'JSON-serializable'],
+    ['function', () => () => 1, 'JSON-serializable'],
+    ['symbol', () => Symbol('s'), 'JSON-serializable'],
+    ['bigint', () => 1n, 'JSON-serializable'],
+    ['NUL in a string', () => 'a\u0000b', 'JSON text'],
+    ['lone high surrogate', () => 'a\uD800', 'JSON text'],
+    ['lone low surrogate', () => '\uDC00b', 'JSON text'],
+    ['NUL in a key', () => ({ 'k\u0000': 1 }), 'JSON text'],
+    ['lone surrogate in a key', () => ({ '\uDFFF': 1 }), 'JSON text'],
+    ['symbol key', () => ({ [Symbol('k')]: 1 }), 'JSON-serializable'],
+  ];
+
+  it('each thing JSON would change is refused, at the path it sits at', () => {
+    for (const [what, make, rule] of bad) {
+      const r = superCheck({ a: [0, 1, 2, make()] });
+      expect(r, what).toMatchObject({ ok: false, rule });
+      if (!r.ok) expect(r.detail, what).toMatch(/^\$\.a\[3\] /);
+    }
+    expect(superCheck({ a: [1, undefined] })).toEqual({ ok: false, rule: 'JSON-serializable', detail: '$.a[1] is undefined (or an empty slot) in an array, which JSON writes as null' });
+    expect(superCheck([1, , 3])).toMatchObject({ ok: false, rule: 'JSON-serializable', detail: expect.stringMatching(/^\$\[1\] is undefined \(or an empty slot\)/) });
+    expect(superCheck({ 'odd key': { x: new Map() } })).toMatchObject({ ok: false, detail: expect.stringMatching(/^\$\["odd key"\]\.x is a Map/) });
+    expect(superCheck(new Map())).toMatchObject({ ok: false, detail: expect.stringMatching(/^\$ is a Map, which JSON writes as \{\}/) });
+  });
+
+  it('a random JSON value with one bad thing planted anywhere is refused with that rule and path', () => {
+    // A path into a JSON tree: the container at each step, then where the bad value goes.
+    const plant = (root: unknown, steps: number[], value: unknown): { doc: unknown; path: string } => {
+      const doc = structuredClone(root);
+      let node: unknown = doc;
+      let path = '$';
+      for (const step of steps) {
+        if (Array.isArray(node)) {
+          if (node.length === 0) break;
+          const i = step % node.length;
+          if (typeof node[i] !== 'object' || node[i] === null) break;
+          node = node[i];
+          path += `[${i}]`;
+        } else if (typeof node === 'object' && node !== null) {
+          const keys = Object.keys(node);
+          if (keys.length === 0) break;
+          const k = keys[step % keys.length]!;
+          const next = (node as Record<string, unknown>)[k];
+          if (typeof next !== 'object' || next === null) break;
+          node = next;
+          path += /^[A-Za-z_$][\w$]*$/.test(k) ? `.${k}` : `[${JSON.stringify(k)}]`;
+        }
+      }
+      if (Array.isArray(node)) return { doc, path: `${path}[${node.push(value) - 1}]` };
+      (node as Record<string, unknown>).planted = value;
+      return { doc, path: `${path}.planted` };
+    };
+    const container = fc.oneof(fc.array(fc.jsonValue({ maxDepth: 3 })), fc.dictionary(fc.string(), fc.jsonValue({ maxDepth: 3 })));
+    fc.assert(
+      fc.property(container, fc.array(fc.nat(), { maxLength: 4 }), fc.constantFrom(...bad), (root, steps, [what, make, rule]) => {
+        // skip a root that already breaks a rule (fc strings may hold a lone surrogate)
+        fc.pre(superCheck(root).ok);
+        const { doc, path } = plant(root, steps, make());
+        const r = superCheck(doc);
+        expect(r, what).toMatchObject({ ok: false, rule });
+        if (!r.ok) expect(r.detail.startsWith(`${path} `), `${what}: ${r.detail} should start with ${path}`).toBe(true);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('an object property that is undefined is left out, as JSON.stringify leaves it out; -0 is 0', () => {
+    expect(passes(spec, { a: 1, b: undefined })).toBe('{"a":1}');
+    expect(passes(spec, [-0])).toBe('[0]');
+    expect(passes(spec, Object.assign(Object.create(null) as object, { a: 1 }))).toBe('{"a":1}');
+    const shared = { x: 1 };
+    expect(passes(spec, [shared, shared])).toBe('[{"x":1},{"x":1}]'); // shared, not circular
+  });
+
+  it(`nesting: ${REDSHIFT_LIMITS.superDepth} levels of arrays or objects pass, one more is refused, 100,000 do not overflow the stack`, () => {
+    const nest = (depth: number, wrap: (v: unknown) => unknown): unknown => {
+      let v: unknown = 1;
+      for (let i = 0; i < depth; i++) v = wrap(v);
+      return v;
+    };
+    const inArray = (v: unknown) => [v];
+    const inObject = (v: unknown) => ({ a: v });
+    expect(passes(spec, nest(SUPER_MAX_DEPTH, inArray))).toBe(`${'['.repeat(1000)}1${']'.repeat(1000)}`);
+    expect(passes(spec, nest(SUPER_MAX_DEPTH, inObject))).toMatch(/^\{"a":\{"a":/);
+    for (const wrap of [inArray, inObject]) {
+      expect(failsWith(spec, nest(SUPER_MAX_DEPTH + 1, wrap))).toBe('super depth');
+      expect(failsWith(spec, nest(100_000, wrap))).toBe('super depth');
+    }
+    const r = superCheck(nest(SUPER_MAX_DEPTH + 1, inArray));
+    expect(r).toMatchObject({ ok: false, detail: expect.stringMatching(/^\$\[0\]\[0\]\[0\]\[0\]\[0\]\[0\]…\(988 more levels\)…\[0\]\[0\]\[0\]\[0\]\[0\]\[0\] is nested deeper than 1000 levels/) });
+    const circular: unknown[] = [1];
+    circular.push({ back: circular });
+    expect(superCheck(circular)).toEqual({ ok: false, rule: 'JSON-serializable', detail: '$[1].back is the value it sits in (a cycle), which JSON cannot write' });
+  });
+});
+
 describe('VARBYTE', () => {
   it('at most n bytes; Uint8Array or hex text', () => {
     fc.assert(
