@@ -80,7 +80,6 @@ const fail = (rule: string, where: string, detail: string): Parsed<string> => ({
  */
 export function superJson(v: unknown, maxBytes: number): Parsed<string> {
   const stack: Frame[] = [];
-  const open = new Set<object>();
   let values = 0;
   let current: unknown = v;
   let at: string | number | undefined;
@@ -93,10 +92,8 @@ export function superJson(v: unknown, maxBytes: number): Parsed<string> {
       const proto = Object.getPrototypeOf(current) as unknown;
       const isArray = Array.isArray(current) && proto === Array.prototype;
       if (!isArray && proto !== Object.prototype && proto !== null) return fail(JSON_PLAIN, pathOf(stack, at), nonPlainProblem(current));
-      if (open.has(current)) return fail('JSON-serializable', pathOf(stack, at), 'is the value it sits in (a cycle), which JSON cannot write');
-      if (stack.length >= SUPER_MAX_DEPTH) {
-        return fail('super depth', pathOf(stack, at), `is nested deeper than ${SUPER_MAX_DEPTH} levels of arrays and objects, the most Redshift SUPER holds`);
-      }
+      // A cycle nests without end, so it is looked for only once the depth runs out.
+      if (stack.length >= SUPER_MAX_DEPTH) return tooDeep(stack, at, current);
       const keys = isArray ? undefined : Object.keys(current);
       if (!isArray && Object.getOwnPropertySymbols(current).length > 0) return fail('JSON-serializable', pathOf(stack, at), 'has symbol keys, which JSON leaves out');
       if (keys) {
@@ -105,7 +102,6 @@ export function superJson(v: unknown, maxBytes: number): Parsed<string> {
           if (bad) return fail('JSON text', pathOf(stack, at), `has a key ${JSON.stringify(key)} that ${bad}`);
         }
       }
-      open.add(current);
       stack.push({ container: current as Container, keys, length: keys ? keys.length : (current as unknown[]).length, next: 0, at });
     }
     // Move to the next entry to visit, closing finished containers on the way.
@@ -126,11 +122,22 @@ export function superJson(v: unknown, maxBytes: number): Parsed<string> {
         found = true;
         break;
       }
-      if (!found) open.delete(stack.pop()!.container);
+      if (!found) stack.pop();
     }
     if (!found) break;
   }
   return { ok: true, value: JSON.stringify(v) };
+}
+
+/** Past the depth limit: a cycle (the value sits inside itself), or really that deep. */
+function tooDeep(stack: readonly Frame[], at: string | number | undefined, current: object): Parsed<string> {
+  const first = stack.findIndex((f) => f.container === current);
+  if (first >= 0) {
+    const again = stack.findIndex((f, i) => i > first && f.container === current);
+    const inner = again >= 0 ? pathOf(stack.slice(0, again + 1)) : pathOf(stack, at);
+    return fail('JSON-serializable', pathOf(stack.slice(0, first + 1)), `contains itself at ${inner} (a cycle), which JSON cannot write`);
+  }
+  return fail('super depth', pathOf(stack, at), `is nested deeper than ${SUPER_MAX_DEPTH} levels of arrays and objects, the most Redshift SUPER holds`);
 }
 
 type Problem = { rule: string; detail: string } | undefined;

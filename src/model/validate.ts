@@ -10,7 +10,7 @@ import { normalizeDate, normalizeTime, normalizeTimestamp, timestampText, type P
 
 /**
  * The normalized form of one value, per column kind:
- * smallint/integer/real/double: number; bigint: bigint; decimal: canonical decimal string;
+ * smallint/integer/double: number; real: number, rounded to the nearest float4; bigint: bigint; decimal: canonical decimal string;
  * boolean: boolean; char/varchar/geometry/geography/hllsketch/intervals: string;
  * date 'YYYY-MM-DD'; time 'HH:MM:SS.ffffff'; timetz 'HH:MM:SS.ffffff+HH:MM';
  * timestamp 'YYYY-MM-DD HH:MM:SS.ffffff' (UTC wall time); timestamptz the same, in UTC;

@@ -438,7 +438,10 @@ describe('SUPER: only plain JSON, refused naming the path', () => {
     expect(r).toMatchObject({ ok: false, detail: expect.stringMatching(/^\$\[0\]\[0\]\[0\]\[0\]\[0\]\[0\]…\(988 more levels\)…\[0\]\[0\]\[0\]\[0\]\[0\]\[0\] is nested deeper than 1000 levels/) });
     const circular: unknown[] = [1];
     circular.push({ back: circular });
-    expect(superCheck(circular)).toEqual({ ok: false, rule: 'JSON-serializable', detail: '$[1].back is the value it sits in (a cycle), which JSON cannot write' });
+    expect(superCheck(circular)).toEqual({ ok: false, rule: 'JSON-serializable', detail: '$ contains itself at $[1].back (a cycle), which JSON cannot write' });
+    const inner: Record<string, unknown> = { x: 1 };
+    inner.me = { again: [inner] };
+    expect(superCheck({ a: inner })).toMatchObject({ ok: false, detail: '$.a contains itself at $.a.me.again[0] (a cycle), which JSON cannot write' });
   });
 });
 
