@@ -25,13 +25,13 @@ export function keyCanonical(spec: ColumnSpec): KeyCanonical | undefined {
     case 'bigint':
       return (v) => (typeof v === 'number' || typeof v === 'bigint' ? v : undefined);
     case 'double':
-      // -0 < 0 is false in JS, as -0 = 0 is true in SQL; NaN compares false both ways.
-      return (v) => (typeof v === 'number' ? v : undefined);
+      // -0 = 0 in SQL (adding 0 folds -0 into 0); NaN compares false both ways, so it never passes for increasing.
+      return (v) => (typeof v === 'number' ? v + 0 : undefined);
     case 'real':
-      return (v) => (typeof v === 'number' ? Math.fround(v) : undefined);
+      return (v) => (typeof v === 'number' ? Math.fround(v) + 0 : undefined);
     case 'decimal':
       // Equal decimals are one number, so they round to one double; distinct ones may collide (harmless).
-      return (v) => (typeof v === 'string' || typeof v === 'number' ? Number(v) : undefined);
+      return (v) => (typeof v === 'string' || typeof v === 'number' ? Number(v) + 0 : undefined);
     case 'char':
     case 'varchar':
       // Trailing blanks are insignificant for CHAR everywhere and for VARCHAR on Redshift; folding
