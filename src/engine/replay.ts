@@ -34,6 +34,10 @@ export class ReplayError extends Error {
   constructor(
     readonly loadId: string,
     message: string,
+    /** committed: already applied to the target (force replays it); model: the target's model was not given; otherwise it can't be replayed as asked. */
+    readonly reason: 'committed' | 'model' | 'refused' = 'refused',
+    /** The table concerned, where one is known. */
+    readonly table?: string,
   ) {
     super(message);
   }
@@ -131,7 +135,7 @@ function targetModel(loadId: string, table: string, options: ReplayOptions): Tab
   const models = options.models === undefined ? [] : Array.isArray(options.models) ? options.models : Object.values(options.models);
   const hit = (models as unknown[]).filter(isModel).find((m) => m.qualifiedName === table);
   if (hit) return hit;
-  throw new ReplayError(loadId, `load ${loadId} was into ${table}: pass its model to replay it, db.replay('${loadId}', { into: model }) (or { models } with it among them)`);
+  throw new ReplayError(loadId, `load ${loadId} was into ${table}: pass its model to replay it, db.replay('${loadId}', { into: model }) (or { models } with it among them)`, 'model', table);
 }
 
 /** Refuses files whose columns the target can't take, or whose binary encoding it would read differently. */
@@ -192,7 +196,7 @@ export async function replayLoad(warehouse: Warehouse, loadId: string, options: 
     const done = await commitsOf(warehouse, loadId, model.qualifiedName);
     if (done.length) {
       const how = done.map((d) => (d.load_id.trim() === loadId ? `as load ${loadId}` : `replayed as load ${d.load_id.trim()}`)).join(', ');
-      throw new ReplayError(loadId, `load ${loadId} already committed into ${model.qualifiedName} (${how}): replaying it would apply it again. Pass force: true (CLI: --force) to do so anyway`);
+      throw new ReplayError(loadId, `load ${loadId} already committed into ${model.qualifiedName} (${how}): replaying it would apply it again. Pass force: true (CLI: --force) to do so anyway`, 'committed', model.qualifiedName);
     }
   }
   const { into: _i, models: _m, force: _f, ...load } = options;

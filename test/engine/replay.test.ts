@@ -103,7 +103,7 @@ function replayBehaviour(name: string, setup: () => { db: Db; schema: string; st
       const validate = createRowValidator(killed);
       const loadId = newLoadId();
       // What a load killed between staging and COPY leaves: parts and a manifest, nothing else.
-      await stage.writeRows(batch.map((r, i) => validate(r, i)), { target: killed, columns: ['id', 'flavour', 'qty'].map((c) => killed.columns[c]!.spec), columnNames: ['id', 'flavour', 'qty'], ordinal: true, binary: db.binary, loadId });
+      await stage.writeRows(batch.map((r, i) => validate(r, i)), { target: killed, columns: [killed.columns.id.spec, killed.columns.flavour.spec, killed.columns.qty.spec], columnNames: ['id', 'flavour', 'qty'], ordinal: true, binary: db.binary, loadId });
       await expect(db.replay(loadId, { into: killed })).rejects.toThrow(`load ${loadId} has no audit row to say its mode: pass mode ('upsert', 'append' or 'replace')`);
       await expect(db.replay(loadId, { mode: 'upsert' })).rejects.toThrow(`load ${loadId} was into ${schema}.sweets_killed: pass its model to replay it, db.replay('${loadId}', { into: model })`);
       const done = await db.replay(loadId, { mode: 'upsert', models: [model, killed] });
