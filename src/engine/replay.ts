@@ -188,17 +188,16 @@ export async function replayLoad(warehouse: Warehouse, loadId: string, options: 
   const layout = replayLayout(loadId, found.uri, found.manifest);
   const original = trace?.target_table.trim() ?? layout.target;
   const model = targetModel(loadId, original, options);
-  const mode = options.mode ?? (trace?.mode.trim() as LoadMode | undefined);
+  checkFits(loadId, model, layout, warehouse);
+  const done = await commitsOf(warehouse, loadId, model.qualifiedName);
+  if (done.length && !options.force) {
+    const how = done.map((d) => (d.load_id.trim() === loadId ? `as load ${loadId}` : `replayed as load ${d.load_id.trim()}`)).join(', ');
+    throw new ReplayError(loadId, `load ${loadId} already committed into ${model.qualifiedName} (${how}): replaying it would apply it again. Pass force: true (CLI: --force) to do so anyway`, 'committed', model.qualifiedName);
+  }
+  // The mode the load was made with, else the one its last replay used.
+  const mode = options.mode ?? (trace ?? done.at(-1))?.mode.trim() as LoadMode | undefined;
   if (!mode) throw new ReplayError(loadId, `load ${loadId} has no audit row to say its mode: pass mode ('upsert', 'append' or 'replace')`);
   if (!MODES.includes(mode)) throw new ReplayError(loadId, `mode ${JSON.stringify(mode)} is not a load mode: give 'upsert', 'append' or 'replace'`);
-  checkFits(loadId, model, layout, warehouse);
-  if (!options.force) {
-    const done = await commitsOf(warehouse, loadId, model.qualifiedName);
-    if (done.length) {
-      const how = done.map((d) => (d.load_id.trim() === loadId ? `as load ${loadId}` : `replayed as load ${d.load_id.trim()}`)).join(', ');
-      throw new ReplayError(loadId, `load ${loadId} already committed into ${model.qualifiedName} (${how}): replaying it would apply it again. Pass force: true (CLI: --force) to do so anyway`, 'committed', model.qualifiedName);
-    }
-  }
   const { into: _i, models: _m, force: _f, ...load } = options;
   return runLoad(warehouse, model, stagedSource(loadId, found.uri, found.manifest, layout), { ...load, mode });
 }

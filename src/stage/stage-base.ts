@@ -160,11 +160,15 @@ export abstract class StageBase implements Stage {
 
   async findManifest(loadId: string): Promise<string | null> {
     const { yyyy, mm, dd } = loadIdDate(loadId);
+    const tail = `/${yyyy}/${mm}/${dd}/${loadId}/${MANIFEST_NAME}`;
     for (const table of await this.needs('listFolders')('')) {
       const dir = `${table}/${yyyy}/${mm}/${dd}/${loadId}`;
       if ((await this.backend.list(dir)).some((o) => o.name === MANIFEST_NAME)) return this.backend.uriOf(`${dir}/${MANIFEST_NAME}`);
     }
-    return null;
+    // Before saying "not there", look at every object: some S3-compatible stores (s3rver) list
+    // no common prefixes for keys nested deeper than one level.
+    const hit = (await this.needs('walk')('')).find((o) => o.relPath.endsWith(tail) && parseLoadPath(o.relPath) !== null);
+    return hit ? hit.uri : null;
   }
 
   /** A backend method that listing by id and gc need (every stage upshift ships has them). */

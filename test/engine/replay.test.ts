@@ -7,8 +7,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRowValidator, defineTable, LocalStage, newLoadId, PgliteDatabase, PostgresDatabase, ReplayError, t, type TableModel } from '../../src/index.js';
+import { startRedshiftEmulator, type RedshiftEmulator } from '../../src/emulator/index.js';
+import { createRowValidator, defineTable, LocalStage, newLoadId, PgliteDatabase, PostgresDatabase, RedshiftDatabase, ReplayError, S3Stage, t, type TableModel } from '../../src/index.js';
 import { createTestSchema, type TestSchema } from '../helpers/pg.js';
+import { TEST_BUCKET, testS3Client, testS3Endpoint } from '../helpers/s3.js';
 
 type Db = PostgresDatabase | PgliteDatabase;
 type Row = Record<string, unknown>;
@@ -178,5 +180,39 @@ describe('replay', () => {
     expect(await table.upsert(many(5), { onProgress })).toMatchObject({ inserted: 20_000 });
     expect(readdirSync(spillDir)).toEqual([]);
     expect([...seen]).toEqual(expect.arrayContaining(['upshift-spill-X 700 600,600,600']));
+  });
+});
+
+describe('replay through the local Redshift emulator (COPY from the kept S3 manifest)', () => {
+  let pg: TestSchema;
+  let emulator: RedshiftEmulator;
+  let db: RedshiftDatabase;
+  let stage: S3Stage;
+
+  beforeAll(async () => {
+    pg = await createTestSchema('replay_rs');
+    emulator = await startRedshiftEmulator({ port: 0, postgres: pg.url, s3: { endpoint: testS3Endpoint(), credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } } });
+    stage = new S3Stage({ basePath: `s3://${TEST_BUCKET}/replay/${pg.schema}`, client: testS3Client(), slices: 3 });
+    db = new RedshiftDatabase({ connectionString: emulator.url, iamRole: 'arn:aws:iam::123456789012:role/upshift-test', auditSchema: `${pg.schema}_audit`, stage });
+  });
+  afterAll(async () => {
+    await db?.query(`drop schema if exists "${pg.schema}_audit" cascade`).catch(() => undefined);
+    await db?.close();
+    await emulator?.close();
+    await pg?.drop();
+  });
+
+  it('finishes a killed load from S3, keeps last-write-wins, refuses it once committed, and re-applies it forced', async () => {
+    const model = sweetsModel(pg.schema);
+    await db.table(model).create();
+    const validate = createRowValidator(model);
+    const loadId = newLoadId();
+    await stage.writeRows(batch.map((r, i) => validate(r, i)), { target: model, columns: [model.columns.id.spec, model.columns.flavour.spec, model.columns.qty.spec], columnNames: ['id', 'flavour', 'qty'], ordinal: true, binary: db.binary, loadId });
+    const done = await db.replay(loadId, { mode: 'upsert', into: model });
+    expect(done).toMatchObject({ inserted: 3, duplicates: 2, manifestUri: stage.manifestUri(model, loadId) });
+    expect(await db.query<Row>(`select id, flavour, qty from ${model.qualifiedName} order by id`)).toEqual(expected);
+    await expect(db.replay(loadId, { into: model })).rejects.toThrow(`load ${loadId} already committed into ${model.qualifiedName}`);
+    await expect(db.replay(loadId, { into: model, force: true })).resolves.toMatchObject({ inserted: 0, updated: 3 });
+    expect(await db.query<Row>(`select id, flavour, qty from ${model.qualifiedName} order by id`)).toEqual(expected);
   });
 });
