@@ -119,7 +119,8 @@ export function auditParams(r: AuditRecord): unknown[] {
   return [
     r.loadId, truncateBytes(storableText(r.table), 300), r.mode, stored(r.source), stored(JSON.stringify(r.stageUris)),
     r.rowsStaged, r.inserted, r.updated, r.deleted, r.attempts,
-    r.startedAt.toISOString(), r.finishedAt.toISOString(), r.durationMs, r.status,
+    // A running row has no end yet.
+    r.startedAt.toISOString(), r.status === 'running' ? null : r.finishedAt.toISOString(), r.status === 'running' ? null : r.durationMs, r.status,
     r.error === null ? null : stored(r.error),
     r.loadCommits === null ? null : stored(JSON.stringify(r.loadCommits)),
   ];
