@@ -16,7 +16,8 @@ import type { LoadPlan, PlanResult, PlanStep } from '../../src/warehouse/plan.js
 import { main } from '../../src/cli/main.js';
 import { UpshiftStageError } from '../../src/stage/errors.js';
 import { createTestSchema, type TestSchema } from '../helpers/pg.js';
-import { TEST_BUCKET, testS3Client } from '../helpers/s3.js';
+import { TEST_BUCKET, testS3Client, testS3Endpoint } from '../helpers/s3.js';
+import { startRedshiftEmulator } from '../../src/emulator/index.js';
 import { tempDir } from '../stage/support.js';
 
 let s: TestSchema;
@@ -50,6 +51,7 @@ const options = (extra: Record<string, unknown> = {}) => ({
  * client can't know); 'before' drops the COMMIT itself (the transaction never commits).
  */
 class CommitCutter {
+  constructor(private readonly upstreamUrl: () => string = () => s.url) {}
   armed: 'after' | 'before' | undefined;
   cuts = 0;
   private readonly server = net.createServer((client) => this.relay(client));
@@ -57,13 +59,13 @@ class CommitCutter {
 
   async start(): Promise<string> {
     await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-    const url = new URL(s.url);
+    const url = new URL(this.upstreamUrl());
     url.host = `127.0.0.1:${(this.server.address() as net.AddressInfo).port}`;
     return url.toString();
   }
 
   private relay(client: net.Socket): void {
-    const target = new URL(s.url);
+    const target = new URL(this.upstreamUrl());
     const upstream = net.connect(Number(target.port || 5432), target.hostname);
     let dropAnswer = false;
     const cut = () => { client.destroy(); upstream.destroy(); };
@@ -92,6 +94,16 @@ class CommitCutter {
 }
 
 /** Arms the proxy as the load's merge transaction starts (a live COPY commits its stage table before). */
+class CutRedshiftAtMerge extends RedshiftDatabase {
+  constructor(opts: ConstructorParameters<typeof RedshiftDatabase>[0], readonly cutter: CommitCutter, readonly mode: 'after' | 'before') {
+    super(opts);
+  }
+  override runPlan(plan: LoadPlan, on?: Session): Promise<PlanResult> {
+    this.cutter.armed = this.mode;
+    return super.runPlan(plan, on);
+  }
+}
+
 class CutAtMerge extends PostgresDatabase {
   constructor(opts: ConstructorParameters<typeof PostgresDatabase>[0], readonly cutter: CommitCutter, readonly mode: 'after' | 'before') {
     super(opts);
@@ -145,6 +157,45 @@ describe('the result and the audit agree', () => {
     console.log(`commit-drop trials (${cutter.cuts} cuts): ${tally.join(', ')}`);
     expect(cutter.cuts).toBe(4 * trials);
     expect(tally).toEqual(['commit_after_files', 'commit_before_files', 'commit_after_live', 'commit_before_live'].map((n) => `${n}: ${trials}/${trials} held`));
+  }, 120_000);
+
+  it('Redshift (the local emulator): the same, COMMIT answer lost or COMMIT lost, decided by the audit row after LOCK', async () => {
+    const emulator = await startRedshiftEmulator({
+      port: 0, postgres: s.url, s3: { endpoint: testS3Endpoint(), credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } },
+    });
+    const cutter = new CommitCutter(() => emulator.url);
+    const url = await cutter.start();
+    const tally: string[] = [];
+    const trials = 3;
+    try {
+      for (const mode of ['after', 'before'] as const) {
+        const name = `rs_commit_${mode}`;
+        const db = new CutRedshiftAtMerge({
+          connectionString: url, iamRole: 'arn:aws:iam::123456789012:role/upshift-test', auditSchema: auditSchema(),
+          stage: new S3Stage({ basePath: `s3://${TEST_BUCKET}/audit-truth/${s.schema}`, client: testS3Client() }),
+        }, cutter, mode);
+        const table = db.table(model(name));
+        await table.create();
+        let held = 0;
+        for (let trial = 0; trial < trials; trial++) {
+          const before = await count(name);
+          const outcome = await table.upsert(rows(1000, trial * 1000)).then((r) => ({ r }), (err: unknown) => ({ err }));
+          const after = await count(name);
+          const audit = (await auditRows(`${s.schema}.${name}`)).slice(trial);
+          const agrees = mode === 'after'
+            ? 'r' in outcome && after === before + 1000 && audit.length === 1 && audit[0]!.status === 'succeeded' && /confirmed the load committed/.test(outcome.r.notes?.join() ?? '')
+            : 'err' in outcome && outcome.err instanceof CommitUnconfirmedError && after === before && audit.length === 1 && audit[0]!.status === 'failed';
+          if (agrees) held++;
+        }
+        tally.push(`${name}: ${held}/${trials} held`);
+        await db.close();
+      }
+    } finally {
+      await cutter.stop();
+      await emulator.close();
+    }
+    console.log(`Redshift emulator commit-drop trials (${cutter.cuts} cuts): ${tally.join(', ')}`);
+    expect(tally).toEqual(['rs_commit_after', 'rs_commit_before'].map((n) => `${n}: ${trials}/${trials} held`));
   }, 120_000);
 
   /** Postgres whose merge hits a serialization conflict at the DELETE, `conflicts` times. */
