@@ -140,6 +140,10 @@ export function ensureAuditTable(warehouse: Warehouse): Promise<void> {
         await ignoreAlreadyExists(() => warehouse.query(sql));
       }
       await addMissingColumns(warehouse);
+      // Every load updates its own row by load_id (Redshift has no indexes; its sort key is started_at).
+      if (warehouse.dialect === 'postgres') {
+        await ignoreAlreadyExists(() => warehouse.query(`CREATE INDEX IF NOT EXISTS ${quoteIdent('load_audit_load_id')} ON ${auditTableName(warehouse)} (${quoteIdent('load_id')})`));
+      }
     })();
     done.catch(() => ensured.delete(warehouse));
     ensured.set(warehouse, done);

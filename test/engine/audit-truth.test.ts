@@ -310,6 +310,32 @@ describe('the result and the audit agree', () => {
   }, 60_000);
 });
 
+describe('audit tables made by an older upshift', () => {
+  it('keep working: a load opens and closes its row in a table without the newer columns, old rows untouched', async () => {
+    const old = `${s.schema}_oldaudit`;
+    await s.pool.query(`create schema "${old}"`);
+    try {
+      // load_audit as the first upshift created it (no load_commits), with one of its rows.
+      await s.pool.query(`create table "${old}".load_audit (load_id varchar(64) not null, target_table varchar(300) not null, mode varchar(16) not null,
+        source varchar(65535), stage_uris varchar(65535), rows_staged bigint, rows_inserted bigint, rows_updated bigint, rows_deleted bigint, attempts integer,
+        started_at timestamptz not null, finished_at timestamptz, duration_ms bigint, status varchar(16) not null, error varchar(65535))`);
+      await s.pool.query(`insert into "${old}".load_audit (load_id, target_table, mode, started_at, status) values ('old-1', 'x.y', 'upsert', now(), 'succeeded')`);
+      const db = new PostgresDatabase(options({ auditSchema: old }));
+      const table = db.table(model('old_audit'));
+      await table.create();
+      const r = await table.upsert(rows(10));
+      const audit = (await s.pool.query(`select load_id, status, attempts, rows_inserted from "${old}".load_audit order by started_at`)).rows as Row[];
+      expect(audit).toEqual([
+        { load_id: 'old-1', status: 'succeeded', attempts: null, rows_inserted: null },
+        { load_id: r.loadId, status: 'succeeded', attempts: 1, rows_inserted: '10' },
+      ]);
+      await db.close();
+    } finally {
+      await s.pool.query(`drop schema "${old}" cascade`);
+    }
+  });
+});
+
 describe('errors name what the user knows', () => {
   /** Postgres whose stage table refuses qty >= 1000: a rejection only the server can make. */
   class CheckingDatabase extends PostgresDatabase {
