@@ -70,9 +70,16 @@ class S3Backend implements StageBackend {
     const { bucket } = this.base;
     const key = this.keyOf(relPath);
     const body = new PassThrough({ highWaterMark: 64 * 1024 });
+    // lib-storage reads its own stream: when a part upload fails it stops reading and destroys
+    // that stream with a bare AbortError before done() rejects with the real error. The writer's
+    // stream (body) is kept out of that, so it waits until done()'s handler fails it with the
+    // key and the cause.
+    const feed = new PassThrough({ highWaterMark: 64 * 1024 });
+    feed.on('error', () => {}); // the upload's own rejection reports it
+    body.pipe(feed);
     const upload = new Upload({
       client: this.client,
-      params: { Bucket: bucket, Key: key, Body: body },
+      params: { Bucket: bucket, Key: key, Body: feed },
       partSize: this.uploadPartBytes,
       queueSize: this.queueSize,
       // We abort ourselves: lib-storage's own abort replaces the upload's error with the abort's
@@ -114,6 +121,7 @@ class S3Backend implements StageBackend {
         if (!completed) {
           await upload.abort().catch(() => {});
           body.destroy();
+          feed.destroy();
           await done.catch(() => {});
           await abortUpload();
         }
