@@ -6,6 +6,8 @@
 // neither Postgres nor Redshift text can hold U+0000, and they are what a UTF-16 file read as
 // UTF-8 looks like.
 
+import { TextDecoder } from 'node:util';
+
 export const TEXT_ENCODINGS = ['utf8', 'latin1', 'windows-1252'] as const;
 /**
  * How a text file's bytes become characters: 'utf8' (default; a BOM at the start is skipped),
@@ -118,7 +120,16 @@ function utf8Problem(buf: Uint8Array, i: number, fileStart: boolean): string {
     if (i + n < buf.length) n++;
     what = 'a multi-byte character cut short';
   }
-  return `is not valid UTF-8: bytes ${shown(n)} are ${what} (${UTF8_HINT})`;
+  return `is not valid UTF-8: bytes ${shown(n)} are ${what}`;
+}
+
+/** The first place `bytes` (a whole value) are not UTF-8, and why; undefined if they are UTF-8. */
+export function firstUtf8Problem(bytes: Uint8Array): { offset: number; problem: string } | undefined {
+  let i = 0;
+  let n = 0;
+  while (i < bytes.length && (n = utf8Sequence(bytes, i)) > 0) i += n;
+  if (i >= bytes.length) return undefined;
+  return { offset: i, problem: n === -1 ? `is not valid UTF-8: it ends inside a multi-byte character (${hex(bytes.subarray(i))})` : utf8Problem(bytes, i, false) };
 }
 
 /** The bytes at the end of `buf` that start a UTF-8 character not finished yet (what a streaming decoder holds back). */
@@ -225,7 +236,10 @@ export class StrictDecoder {
     while (i < buf.length && (n = utf8Sequence(buf, i)) > 0) i += n;
     const nul = buf.indexOf(0);
     if (nul !== -1 && nul < i) return this.errorIn(buf, base, nul, NUL_REASON);
-    if (i < buf.length && n === 0) return this.errorIn(buf, base, i, utf8Problem(buf, i, base === 0));
+    if (i < buf.length && n === 0) {
+      const problem = utf8Problem(buf, i, base === 0);
+      return this.errorIn(buf, base, i, problem.includes('UTF-16') ? problem : `${problem} (${UTF8_HINT})`);
+    }
     if (final && i < buf.length) {
       return this.errorIn(buf, base, i, `starts a multi-byte character that the file ends inside: its last bytes ${hex(buf.subarray(i))} are a UTF-8 sequence cut short (a truncated file?)`);
     }
