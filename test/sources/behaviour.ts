@@ -148,6 +148,7 @@ export function sourcesBehaviour(get: () => SourceHarness) {
     await failsCleanly(f, fromLocalFile(path), { file: path, line: 2, column: 'name' }, new RegExp(`character 7 of the line \\(byte offset ${body.indexOf(0xe9)}\\) is not valid UTF-8.*encoding: 'latin1'`));
     const gz = writeLocal(f.dir, 'latin1.csv.gz', compress.gzip(body));
     await failsCleanly(f, fromLocalFile(gz), { file: gz, line: 2, column: 'name' }, /is not valid UTF-8/);
+    await failsCleanly(f, fromLocalFile(gz, { trusted: true, header: true, encoding: 'latin1' }), { file: gz }, /trusted files are uploaded as they are.*drop trusted/);
     await f.table.loadFrom(fromLocalFile(gz, { encoding: 'latin1' }));
     expect((await f.rows()).map((r) => [r.id, r.name])).toEqual([[1n, 'café'], [2n, 'Müller ß £'], [100n, 'seed']]);
   });
@@ -197,6 +198,12 @@ export function sourcesBehaviour(get: () => SourceHarness) {
     const pq = await f.put('bad.parquet', parquet);
     await failsCleanly(g, fromS3File(pq, { ...f.s3Options, validate: true }), { file: pq, line: 2, column: 'name' }, /line 2, column "name", value "caf.": byte 3 of the value is not valid UTF-8.*0xE9/);
     await expect(f.table.loadFrom(fromS3File(pq, { ...f.s3Options, encoding: 'latin1' }))).rejects.toThrow(/Parquet.*encoding option \(latin1\) is for CSV and JSON lines/);
+  });
+
+  it('S3 CSV read by COPY itself (not re-staged): invalid UTF-8 is refused by the warehouse, naming the S3 file and line', async () => {
+    const f = await fresh('enc_s3_copy');
+    const uri = await f.put('bad.csv', Buffer.concat([Buffer.from('id,name,updated_at\n1,"ok",2026-11-24T00:00:00Z\n2,"caf'), Buffer.from([0xe9]), Buffer.from('",2026-11-24T00:00:00Z\n')]));
+    await failsCleanly(f, fromS3File(uri, f.s3Options), { file: uri, line: 3 }, /invalid byte sequence for encoding "UTF8"|invalid or unsupported UTF8/);
   });
 
   // ---- S3 ----------------------------------------------------------------------------------------
