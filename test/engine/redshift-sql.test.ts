@@ -71,10 +71,10 @@ describe('Redshift load plan (golden)', () => {
     expect(sqlOf(plan, db).filter((s) => s.includes('__upshift_ord" >'))).toEqual([]);
   });
 
-  it('files without order: orderBy dedupe, then a duplicate check', () => {
+  it('files without order: orderBy dedupe (a NULL loses to any value), then a duplicate check', () => {
     const plan = buildLoadPlan({ warehouse: db, model, mode: 'upsert', loadId: 'L1', orderBy: 'created_at', prepared: { ...prepared, ordered: false } });
     const sql = sqlOf(plan, db);
-    expect(sql[3]).toBe('DELETE FROM "upshift_stage_l1" WHERE EXISTS (SELECT 1 FROM "upshift_stage_l1" AS d WHERE d."id" = "upshift_stage_l1"."id" AND d."created_at" > "upshift_stage_l1"."created_at")');
+    expect(sql[3]).toBe('DELETE FROM "upshift_stage_l1" WHERE EXISTS (SELECT 1 FROM "upshift_stage_l1" AS d WHERE d."id" = "upshift_stage_l1"."id" AND (d."created_at" > "upshift_stage_l1"."created_at" OR (d."created_at" IS NOT NULL AND "upshift_stage_l1"."created_at" IS NULL)))');
     expect(sql[4]).toBe('SELECT "id", COUNT(*) AS copies FROM "upshift_stage_l1" GROUP BY "id" HAVING COUNT(*) > 1 LIMIT 5');
   });
 
