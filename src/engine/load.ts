@@ -11,12 +11,15 @@ import type { Warehouse } from '../warehouse/warehouse.js';
 import { auditInsertSql, auditParams, decodeLoadCommits, ensureAuditTable, type AuditRecord, type LoadCommit } from './audit.js';
 import { hookList, runAfterLoad, runBeforeLoad, runMaintenance, type HookFailure, type LoadBehaviour, type MaintenanceOutcome } from './hooks.js';
 import { LiveStage, type LoadedStage } from './live-stage.js';
-import { buildLoadPlan, checkLoadOptions, stageTableName, type LoadMode } from './plan.js';
+import { buildLoadPlan, checkLoadOptions, stageTableName, type LoadMode, type PlanInput } from './plan.js';
+import { GivenColumns } from './given-columns.js';
 
 export interface LoadOptions extends LoadBehaviour {
   mode?: LoadMode;
   /** Files without load order: duplicates on the upsert key keep the row with the greatest value here. */
   orderBy?: string;
+  /** Upsert only the columns the source gives (see GivenColumns); without it, an upsert from a source lacking columns is refused. */
+  partial?: boolean;
   onProgress?: (p: Progress) => void;
 }
 
@@ -63,8 +66,9 @@ export async function runLoad(warehouse: Warehouse, model: TableModel, source: S
     record.finishedAt = new Date();
     record.durationMs = record.finishedAt.getTime() - startedAt.getTime();
     record.rowsStaged = counts.staged ?? null;
-    const total = counts.inserted ?? 0;
-    record.updated = mode === 'upsert' ? Math.min(counts.updated ?? 0, total) : 0;
+    // A partial upsert's INSERT writes only new keys (its UPDATE counts `matched`); a whole-row upsert's writes the updated rows too.
+    const total = (counts.inserted ?? 0) + (counts.matched ?? 0);
+    record.updated = mode === 'upsert' ? Math.min((counts.updated ?? 0) + (counts.matched ?? 0), total) : 0;
     record.inserted = total - record.updated;
     record.deleted = counts.deleted ?? 0;
   };
@@ -72,13 +76,14 @@ export async function runLoad(warehouse: Warehouse, model: TableModel, source: S
   let loadStarted = 0;
   try {
     checkLoadOptions(model, mode, options.orderBy);
+    const columnWatch = new GivenColumns(model, mode, options.partial ?? false, record.source);
     await runBeforeLoad(hookList(options.hooks), { loadId, table: model.qualifiedName, model, mode, source: record.source });
     await ensureAuditTable(warehouse);
     const planResult = await warehouse.withLoadSession(async (session) => {
       const live = session.copyWhileStaging ? new LiveStage({ copyWhileStaging: session.copyWhileStaging }, warehouse, model, stageTableName(loadId)) : undefined;
       const preparing = source
         .prepare({
-          model, stage: warehouse.stage, binary: warehouse.binary, copiesFromS3: warehouse.copiesFromS3, loadId,
+          model, stage: warehouse.stage, binary: warehouse.binary, copiesFromS3: warehouse.copiesFromS3, loadId, columnWatch,
           ...(options.onProgress ? { onProgress: options.onProgress } : {}),
           ...(live ? { copyWhileStaging: live.open } : {}),
         })
@@ -113,6 +118,7 @@ export async function runLoad(warehouse: Warehouse, model: TableModel, source: S
         ...(prepared ? { prepared } : {}),
         ...(stageLoaded ? { stageLoaded } : {}),
         ...(options.orderBy !== undefined ? { orderBy: options.orderBy } : {}),
+        ...partialInput(options.partial, columnWatch),
         auditRow: {
           sql: auditInsertSql(warehouse),
           params: async (counts) => {
@@ -164,6 +170,12 @@ export async function runLoad(warehouse: Warehouse, model: TableModel, source: S
   result.maintenance = await runMaintenance(warehouse, model, options);
   result.hookErrors = await runAfterLoad(options, record);
   return result;
+}
+
+/** The plan's partial flag and the columns the source gave (read once every row is staged). */
+function partialInput(partial: boolean | undefined, watch: GivenColumns): Pick<PlanInput, 'partial' | 'givenColumns'> {
+  const given = watch.columns();
+  return { ...(partial ? { partial: true } : {}), ...(given ? { givenColumns: given } : {}) };
 }
 
 function safeDescribe(source: Source): string {

@@ -9,6 +9,7 @@ import type { TableModel } from '../model/table.js';
 import { createRowValidator } from '../model/row-validator.js';
 import { loadColumns, type NormalizedValue } from '../model/validate.js';
 import { LoadError } from '../warehouse/errors.js';
+import type { ColumnWatch } from './types.js';
 
 export interface CsvOptions {
   /** The first line names the columns (default true). */
@@ -175,16 +176,21 @@ export function textRecordValidator(model: TableModel, fileColumns: readonly str
 }
 
 /** Validated rows from a CSV stream: header (or given columns) matched to the model first. */
-export async function* validatedCsvRows(model: TableModel, stream: Readable, options: CsvOptions, file: string): AsyncGenerator<NormalizedValue[]> {
+export async function* validatedCsvRows(model: TableModel, stream: Readable, options: CsvOptions, file: string, watch?: ColumnWatch): AsyncGenerator<NormalizedValue[]> {
   let check: ((r: TextRecord) => NormalizedValue[] | undefined) | undefined;
   let needHeader = options.header ?? true;
-  if (!needHeader) check = textRecordValidator(model, matchColumns(model, options.columns ?? loadColumns(model), file), file);
+  const columnsOf = (names: readonly string[]) => {
+    const columns = matchColumns(model, names, file);
+    watch?.file(columns, file);
+    return columns;
+  };
+  if (!needHeader) check = textRecordValidator(model, columnsOf(options.columns ?? loadColumns(model)), file);
   for await (const batch of csvBatches(stream, options, file, model.qualifiedName)) {
     for (let i = 0; i < batch.length; i++) {
       const r = batch[i]!;
       if (needHeader) {
         needHeader = false;
-        check = textRecordValidator(model, matchColumns(model, options.columns ?? r.fields.map((f) => f ?? ''), file), file);
+        check = textRecordValidator(model, columnsOf(options.columns ?? r.fields.map((f) => f ?? '')), file);
         continue;
       }
       const row = check!(r);
@@ -209,7 +215,7 @@ async function* textLines(stream: Readable): AsyncGenerator<string> {
 }
 
 /** Validated rows from JSON lines: one object per line, keys are column names. */
-export async function* validatedJsonRows(model: TableModel, stream: Readable, file: string): AsyncGenerator<NormalizedValue[]> {
+export async function* validatedJsonRows(model: TableModel, stream: Readable, file: string, watch?: ColumnWatch): AsyncGenerator<NormalizedValue[]> {
   const validate = createRowValidator(model);
   let line = 0;
   try {
@@ -226,6 +232,7 @@ export async function* validatedJsonRows(model: TableModel, stream: Readable, fi
         throw fileError(model.qualifiedName, { file, line, value: text.slice(0, 200), reason: 'is not a JSON object keyed by column name' });
       }
       try {
+        watch?.record(obj as Record<string, unknown>, line);
         yield validate(obj, line);
       } catch (err) {
         throw rowError(model.qualifiedName, file, line, err);
