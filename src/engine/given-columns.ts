@@ -21,7 +21,7 @@ export function checkPartialOption(model: TableModel, mode: LoadMode, partial: b
  * Why a load can't run with these given columns, or undefined. An upsert must give every load
  * column unless partial; a partial upsert must give its whole key and at least one other column.
  */
-export function givenColumnsProblem(model: TableModel, mode: LoadMode, partial: boolean, given: readonly string[]): { column: string; reason: string } | undefined {
+export function givenColumnsProblem(model: TableModel, mode: LoadMode, partial: boolean, given: readonly string[], missingWord = 'is missing'): { column: string; reason: string } | undefined {
   if (mode !== 'upsert') return undefined;
   const all = loadColumns(model);
   const key = model.options.upsertKey;
@@ -33,7 +33,7 @@ export function givenColumnsProblem(model: TableModel, mode: LoadMode, partial: 
     return {
       column: missing[0]!,
       reason:
-        `is missing (missing: ${list(missing)}; given: ${list(all.filter((c) => has.has(c)))}). An upsert replaces whole rows, so these columns ` +
+        `${missingWord} (missing: ${list(missing)}; given: ${list(all.filter((c) => has.has(c)))}). An upsert replaces whole rows, so these columns ` +
         `would become NULL or their defaults in every updated row of ${model.qualifiedName}. Give every column (${list(all)}), ` +
         'or load with partial: true (CLI --partial) to update only the given columns of matched keys and insert new keys',
     };
@@ -49,8 +49,8 @@ export function givenColumnsProblem(model: TableModel, mode: LoadMode, partial: 
 }
 
 /** Throws the problem, if any, naming where the columns came from. */
-export function checkGivenColumns(model: TableModel, mode: LoadMode, partial: boolean, given: readonly string[], where?: string): void {
-  const problem = givenColumnsProblem(model, mode, partial, given);
+export function checkGivenColumns(model: TableModel, mode: LoadMode, partial: boolean, given: readonly string[], where?: string, missingWord?: string): void {
+  const problem = givenColumnsProblem(model, mode, partial, given, missingWord);
   if (problem) throw new LoadError(model.qualifiedName, [{ ...(where ? { file: where } : {}), column: problem.column, reason: problem.reason }]);
 }
 
@@ -135,7 +135,7 @@ export class GivenColumns implements ColumnWatch {
     if (this.firstRecord) return this.all.filter((_, i) => this.firstRecord![i]);
     if (!this.sawRecord) return undefined;
     const given = this.all.filter((c) => !this.unseen.has(c));
-    checkGivenColumns(this.model, this.mode, this.partial, given, this.source);
+    checkGivenColumns(this.model, this.mode, this.partial, given, undefined, `is in no record of ${this.source}`);
     return given;
   }
 }
