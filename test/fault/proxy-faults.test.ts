@@ -86,7 +86,7 @@ function trials(suite: string, warehouse: 'postgres' | 'redshift', get: () => { 
     it(c.name, async () => {
       const { db, proxy, reader } = get();
       const outcome = await runTrial({
-        name: c.name, db, reader, schema: s.schema, table: `fault_${++trialNo}`,
+        name: c.name, db, reader, backend: { query: async (sql, params) => (await s.pool.query(sql, params)).rows }, schema: s.schema, table: `fault_${++trialNo}`,
         arm: () => proxy.arm(c.fault()),
       });
       if (!proxy.fired) outcome.problems.push(`the fault never fired: the load sent no such statement (it sent: ${proxy.seen.map((q) => q.slice(0, 40)).join(' | ')})`);

@@ -62,6 +62,22 @@ export interface TrialSetup {
   timeoutMs?: number;
   /** Runs just before the load (e.g. arms the fault, so setup statements pass). */
   arm?: () => void;
+  /**
+   * The real Postgres under the warehouse: after the load, no session may still hold a lock on
+   * the target (an abandoned transaction also leaves the table looking unchanged).
+   */
+  backend?: Reader;
+}
+
+/** Sessions other than ours holding a lock on the table, polled until none or the deadline. */
+async function lingeringLocks(backend: Reader, table: string, waitMs = 5000): Promise<string[]> {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    const rows = await backend.query<{ pid: number; state: string; mode: string }>(
+      `select l.pid, a.state, l.mode from pg_locks l join pg_stat_activity a using (pid) where l.relation = $1::regclass and l.pid <> pg_backend_pid()`, [table]);
+    if (rows.length === 0 || Date.now() > deadline) return rows.map((r) => `pid ${r.pid} (${r.state}) holds ${r.mode}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 export async function runTrial(setup: TrialSetup): Promise<TrialOutcome> {
@@ -86,6 +102,10 @@ export async function runTrial(setup: TrialSetup): Promise<TrialOutcome> {
   clearTimeout(timer);
 
   const problems: string[] = [];
+  if (setup.backend) {
+    const held = await lingeringLocks(setup.backend, qualified);
+    if (held.length) problems.push(`5 s after the load a session still locks the table: ${held.join(', ')}`);
+  }
   const after = await snapshot(reader, qualified).catch((e: unknown) => `unreadable: ${String(e)}`);
   const tableState: TrialOutcome['table'] = after === before ? 'unchanged' : after === expectedAfter(before, rows) ? 'new rows' : 'something else';
   const audit = (await reader.query<{ status: string }>(`select status from "${db.auditSchema}".load_audit where target_table = $1 order by started_at`, [`${schema}.${table}`])).map((r) => r.status);
