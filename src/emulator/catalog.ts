@@ -10,7 +10,7 @@ export const CATALOG_ATTS = '__upshift_atts__';
 export const CATALOG_PARENT = '__upshift_parent__';
 export const CATALOG_TYPES = '__upshift_types__';
 
-const CATALOG_VERSION = 11;
+const CATALOG_VERSION = 12;
 
 export const REDSHIFT_VERSION =
   'PostgreSQL 8.0.2 on i686-pc-linux-gnu, compiled by GCC gcc (GCC) 3.4.2 20041017 (Red Hat 3.4.2-6.fc3), Redshift 1.0.77467';
@@ -120,7 +120,10 @@ create or replace view ${S}.pg_table_def as
   where c.relkind in ('r', 'p') and n.nspname = any (current_schemas(true)) and n.nspname <> ${qiLit(s)}
   order by n.nspname, c.relname, a.attnum;
 create or replace view ${S}.svv_columns as
-  select ic.table_catalog, ic.table_schema, ic.table_name, ic.column_name, ic.ordinal_position, ic.column_default,
+  select ic.table_catalog, ic.table_schema, ic.table_name, ic.column_name, ic.ordinal_position,
+    -- Redshift keeps IDENTITY(seed, step) as a default: "identity"(<table oid>, <0-based column>, '<seed>,<step>'::text)
+    case when ic.is_identity = 'YES' then '"identity"(' || c.oid || ', ' || (ic.ordinal_position::int - 1) || ', '''
+      || ic.identity_start || ',' || ic.identity_increment || '''::text)' else ic.column_default end::text as column_default,
     ic.is_nullable, coalesce(regexp_replace(col.rs_type, '\\(.*$', ''),
       case when ic.data_type = 'interval' and ic.interval_type is not null then 'interval ' || lower(ic.interval_type) end,
       ic.data_type)::text as data_type,

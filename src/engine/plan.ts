@@ -50,19 +50,26 @@ function keyMatch(model: TableModel, a: string, b: string): string {
     .join(' AND ');
 }
 
-/** Steps that leave one row per upsert key in the stage table: the last by load order or orderBy. */
+/**
+ * Steps that leave one row per upsert key in the stage table: the last by load order, or the
+ * greatest `orderBy` value. With orderBy, NULL loses to any value, and a tie (equal values, or
+ * both NULL) goes to the later row in load order; files without load order can't break ties,
+ * so those fail the duplicate check below.
+ */
 function dedupeSteps(input: PlanInput, prepared: { ordered: boolean; distinctKeys?: boolean }, stage: string): PlanStep[] {
   const { model, orderBy } = input;
   const key = model.options.upsertKey;
   const s = q(stage);
-  const later = (col: string) => `d.${q(col)} > ${s}.${q(col)}`;
   const steps: PlanStep[] = [];
   if ((prepared.ordered && !prepared.distinctKeys) || orderBy) {
     // A row loses when another row with its key comes later (greater orderBy, then load order).
-    let wins: string;
-    if (orderBy && prepared.ordered) wins = `(${later(orderBy)} OR (d.${q(orderBy)} = ${s}.${q(orderBy)} AND ${later(ORDINAL_COLUMN)}))`;
-    else if (orderBy) wins = later(orderBy);
-    else wins = later(ORDINAL_COLUMN);
+    const ord = `d.${q(ORDINAL_COLUMN)} > ${s}.${q(ORDINAL_COLUMN)}`;
+    let wins = ord;
+    if (orderBy) {
+      const [a, b] = [`d.${q(orderBy)}`, `${s}.${q(orderBy)}`];
+      const greater = `(${a} > ${b} OR (${a} IS NOT NULL AND ${b} IS NULL))`;
+      wins = prepared.ordered ? `(${greater} OR ((${a} = ${b} OR (${a} IS NULL AND ${b} IS NULL)) AND ${ord}))` : greater;
+    }
     steps.push({
       kind: 'sql',
       sql: `DELETE FROM ${s} WHERE EXISTS (SELECT 1 FROM ${s} AS d WHERE ${keyMatch(model, 'd', s)} AND ${wins})`,
@@ -86,7 +93,7 @@ export function checkLoadOptions(model: TableModel, mode: LoadMode, orderBy?: st
   if (mode === 'upsert' && model.options.upsertKey.length === 0) {
     throw new Error(`upsert into ${model.qualifiedName} needs an upsertKey in its model (defineTable(..., { upsertKey: ['id'] })); use mode 'append' or 'replace' otherwise`);
   }
-  if (orderBy !== undefined && !(orderBy in model.columns)) {
+  if (orderBy !== undefined && !Object.hasOwn(model.columns, orderBy)) {
     throw new Error(`orderBy names "${orderBy}", which is not a column of ${model.qualifiedName}`);
   }
 }

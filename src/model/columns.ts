@@ -223,6 +223,8 @@ export const REDSHIFT_LIMITS = {
   varbyteDefault: 64_000,
   varcharDefault: 256,
   superBytes: 16 * 1024 * 1024,
+  /** Arrays and objects nested in one SUPER value (see super-json.ts for why this is the limit). */
+  superDepth: 1000,
 } as const;
 
 function checkLength(type: string, n: number, max: number, hint: string): number {

@@ -1,9 +1,28 @@
+import { inspect, type InspectOptions } from 'node:util';
+
 /** A model that Redshift would refuse, found when the model is defined. */
 export class ModelDefinitionError extends Error {
   override name = 'ModelDefinitionError';
 }
 
 const MAX_VALUE_CHARS = 80;
+const INSPECT: InspectOptions = { depth: 2, breakLength: Infinity, maxArrayLength: 8, maxStringLength: MAX_VALUE_CHARS };
+
+/**
+ * JSON where JSON shows the value as it is; Node's inspect for what JSON would misshow (a Map
+ * as {}, a class instance as its fields) or cannot show (a cycle, nesting deeper than the stack).
+ */
+function jsonOrInspected(value: unknown): string {
+  if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+    const proto = Object.getPrototypeOf(value) as unknown;
+    if (proto !== Object.prototype && proto !== null) return inspect(value, INSPECT);
+  }
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return inspect(value, INSPECT);
+  }
+}
 
 /** Shows a value in an error message: JSON-ish, truncated so a 16 MB value can't flood a log. */
 export function showValue(value: unknown): string {
@@ -15,13 +34,7 @@ export function showValue(value: unknown): string {
     text = `<${value.length} bytes: ${hex}${value.length > 16 ? '…' : ''}>`;
   }
   else if (value === undefined) text = 'undefined';
-  else {
-    try {
-      text = JSON.stringify(value) ?? String(value);
-    } catch {
-      text = String(value);
-    }
-  }
+  else text = jsonOrInspected(value);
   if (text.length <= MAX_VALUE_CHARS) return text;
   // Don't cut a surrogate pair in half: the message would carry a lone surrogate.
   const cut = /[\uD800-\uDBFF]/.test(text[MAX_VALUE_CHARS - 1]!) ? MAX_VALUE_CHARS - 1 : MAX_VALUE_CHARS;

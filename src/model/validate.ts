@@ -5,11 +5,12 @@
 import { z } from 'zod';
 import { REDSHIFT_LIMITS, byteLimit, type ColumnSpec } from './columns.js';
 import type { TableModel } from './table.js';
+import { superJson } from './super-json.js';
 import { normalizeDate, normalizeTime, normalizeTimestamp, timestampText, type Parsed } from './temporal.js';
 
 /**
  * The normalized form of one value, per column kind:
- * smallint/integer/real/double: number; bigint: bigint; decimal: canonical decimal string;
+ * smallint/integer/double: number; real: number, rounded to the nearest float4; bigint: bigint; decimal: canonical decimal string;
  * boolean: boolean; char/varchar/geometry/geography/hllsketch/intervals: string;
  * date 'YYYY-MM-DD'; time 'HH:MM:SS.ffffff'; timetz 'HH:MM:SS.ffffff+HH:MM';
  * timestamp 'YYYY-MM-DD HH:MM:SS.ffffff' (UTC wall time); timestamptz the same, in UTC;
@@ -116,17 +117,76 @@ function parseDecimal(text: string, p: number, s: number): Check {
   return ok(`${isZero ? '' : sign}${intPart}${frac ? `.${frac}` : ''}`);
 }
 
+// Floats. Postgres reads float text with strtod / strtof: rounded to nearest (ties to even) once,
+// subnormals kept, and "out of range" when a nonzero text rounds to 0 or to infinity. Redshift
+// refuses the same. Number() rounds text to a double exactly as strtod does, so DOUBLE needs only
+// the two refusals. REAL rounds to float4 here, in validation, so the value staged is the value
+// stored: 16777217 becomes 16777216, 0.1 becomes 0.100000001490116... (the float4 nearest).
+// A JS number rounds from its exact binary value, as Postgres's float8-to-real cast does; text
+// rounds from its exact decimal value, as Postgres's float4in does (see float4FromText).
+
+/** The mantissa of numeric text (before any exponent) has a nonzero digit: the value is not 0. */
+const NONZERO_MANTISSA = /^[^eE]*[1-9]/;
+
 function checkFloat(kind: 'real' | 'double', v: unknown): Check {
   const n = toNumber(v);
   if (n === undefined) return fail('type', 'is not a number');
-  if (!Number.isFinite(n)) return fail('finite', 'is NaN or infinite');
-  if (kind === 'real') {
-    // What a float4 conversion does: overflow to infinity, underflow to zero. Both refused.
-    const f = Math.fround(n);
-    if (!Number.isFinite(f)) return fail('real range', 'is beyond REAL (float4) range ±3.4e38: use t.double()');
-    if (f === 0 && n !== 0) return fail('real range', 'is too small for REAL (float4) and would become 0: use t.double()');
+  const text = typeof v === 'string' ? v : undefined;
+  if (text === undefined && !Number.isFinite(n)) return fail('finite', 'is NaN or infinite');
+  const nonzero = text === undefined ? n !== 0 : NONZERO_MANTISSA.test(text);
+  if (kind === 'double') {
+    if (!Number.isFinite(n)) return fail('double range', 'is beyond DOUBLE PRECISION range ±1.7976931348623157e308');
+    if (n === 0 && nonzero) return fail('double range', 'is too small for DOUBLE PRECISION and would become 0 (the smallest is ±5e-324)');
+    return ok(n);
   }
-  return ok(n);
+  const f = text === undefined ? Math.fround(n) : float4FromText(text, n);
+  if (!Number.isFinite(f)) return fail('real range', 'is beyond REAL (float4) range ±3.4028235e38: use t.double()');
+  if (f === 0 && nonzero) return fail('real range', 'is too small for REAL (float4) and would become 0 (the smallest is ±1e-45): use t.double()');
+  return ok(f);
+}
+
+const FLOAT4_MIN_NORMAL = 2 ** -126;
+
+/**
+ * The float4 that numeric text rounds to, as strtof rounds it: once, from the exact decimal.
+ * `n` is the text as a double (Number rounds exactly as strtod does). Math.fround(n) rounds a
+ * second time, which differs from rounding once only when n lies exactly halfway between two
+ * float4s (a midpoint is itself a double, so the text rounded onto it): then the text's side of
+ * n decides, compared exactly. '3.4028235677973366e38' is just below the midpoint over the
+ * largest float4, so it is the largest float4, not infinity.
+ */
+function float4FromText(text: string, n: number): number {
+  const rounded = Math.fround(n);
+  const a = Math.abs(n);
+  if (rounded === n || !Number.isFinite(a) || a >= 2 ** 128) return rounded;
+  // Half the float4 spacing at a: 2^-150 among subnormals, else 2^(exponent - 24).
+  let exponent = -126;
+  if (a >= FLOAT4_MIN_NORMAL) {
+    exponent = Math.floor(Math.log2(a));
+    if (2 ** exponent > a) exponent--; // log2 can be off by one next to a power of two
+    else if (2 ** (exponent + 1) <= a) exponent++;
+  }
+  const halfStep = exponent - 24;
+  const halves = a / 2 ** halfStep; // exact: a power-of-two scale
+  if (!Number.isInteger(halves) || halves % 2 !== 1) return rounded; // not a midpoint
+  const side = compareDecimalToBinary(text, BigInt(halves), halfStep);
+  if (side === 0) return rounded; // exactly halfway: ties to even, as fround did
+  const magnitude = Math.fround(side > 0 ? a + 2 ** halfStep : a - 2 ** halfStep);
+  return n < 0 ? -magnitude : magnitude;
+}
+
+const DECIMAL_PARTS = /^\s*[+-]?(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?\s*$/;
+
+/** Compares |text| (numeric text) with odd * 2^power, exactly: -1, 0 or 1. */
+function compareDecimalToBinary(text: string, odd: bigint, power: number): number {
+  const m = DECIMAL_PARTS.exec(text)!;
+  const frac = m[2] ?? '';
+  const digits = BigInt(`${m[1] ?? ''}${frac}` || '0');
+  const tens = Number(m[3] ?? 0) - frac.length;
+  // digits * 10^tens against odd * 2^power, both sides brought to integers.
+  const left = digits * 10n ** BigInt(Math.max(tens, 0)) * 2n ** BigInt(Math.max(-power, 0));
+  const right = odd * 10n ** BigInt(Math.max(-tens, 0)) * 2n ** BigInt(Math.max(power, 0));
+  return left > right ? 1 : left < right ? -1 : 0;
 }
 
 const BOOL_TEXT: Record<string, boolean> = { true: true, t: true, yes: true, y: true, '1': true, false: false, f: false, no: false, n: false, '0': false };
@@ -166,20 +226,9 @@ function textChecker(spec: ColumnSpec): (v: unknown) => Check {
 }
 
 function checkSuper(v: unknown): Check {
-  let text: string | undefined;
-  let problem: string | undefined;
-  try {
-    text = JSON.stringify(v, (_key, val: unknown) => {
-      if (typeof val === 'number' && !Number.isFinite(val)) problem ??= 'contains NaN or Infinity, which JSON cannot hold';
-      else if (typeof val === 'bigint') problem ??= 'contains a bigint: convert it to a string or number first';
-      else if (typeof val === 'function' || typeof val === 'symbol') problem ??= `contains a ${typeof val}`;
-      return typeof val === 'bigint' ? val.toString() : val;
-    });
-  } catch (e) {
-    return fail('JSON-serializable', `cannot be serialized to JSON (${(e as Error).message})`);
-  }
-  if (problem) return fail('JSON-serializable', problem);
-  if (text === undefined) return fail('JSON-serializable', 'is not a JSON value');
+  const r = superJson(v, REDSHIFT_LIMITS.superBytes);
+  if (!r.ok) return r;
+  const text = r.value;
   if (text.length > REDSHIFT_LIMITS.superBytes / 3) {
     const bytes = Buffer.byteLength(text, 'utf8');
     if (bytes > REDSHIFT_LIMITS.superBytes) return fail('super size', `is ${bytes} bytes of JSON; SUPER holds at most 16 MB (16777216 bytes)`);
@@ -336,6 +385,9 @@ export function columnFastPath(spec: ColumnSpec): ((v: unknown) => NormalizedVal
       return (v) => (typeof v === 'bigint' && v >= BIGINT_MIN && v <= BIGINT_MAX ? v : undefined);
     case 'double':
       return (v) => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+    case 'real':
+      // A number that is already a float4 (the common case for REAL data) is its own rounding.
+      return (v) => (typeof v === 'number' && Math.fround(v) === v && Number.isFinite(v) ? v : undefined);
     case 'boolean':
       return (v) => (typeof v === 'boolean' ? v : undefined);
     case 'decimal': {

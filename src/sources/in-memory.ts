@@ -1,6 +1,7 @@
 // fromInMemory: rows from an array or any (async) iterable, validated one at a time and
 // streamed into the stage, so memory stays flat whatever the row count.
 import { createRowValidator } from '../model/row-validator.js';
+import { keyCanonical, type KeyCanonical } from '../model/key-order.js';
 import { loadColumns } from '../model/validate.js';
 import type { NormalizedValue } from '../model/validate.js';
 import type { InsertRow, TableModel } from '../model/table.js';
@@ -30,22 +31,25 @@ function rowNormalizer(model: TableModel): (row: unknown, index: number) => Norm
 /**
  * Watches a single-column upsert key for strictly increasing values (input sorted by key, as
  * exports often are). Strictly increasing keys can't repeat, so the merge may skip its dedupe
- * pass; it costs O(1) memory. Any other input just leaves `increasing` false.
+ * pass; it costs O(1) memory. Values are compared in the key type's canonical form (see
+ * keyCanonical), so keys the database calls equal never pass for increasing. Any other input,
+ * or a key kind without a canonical form, just leaves `increasing` false.
  */
 class KeyOrderWatch {
   increasing: boolean;
-  private last: NormalizedValue = null;
+  private last: number | bigint | string | undefined;
   private readonly index: number;
+  private readonly canonical: KeyCanonical | undefined;
   constructor(model: TableModel) {
     const key = model.options.upsertKey;
-    this.index = key.length === 1 ? loadColumns(model).indexOf(key[0]!) : -1;
+    this.canonical = key.length === 1 ? keyCanonical(model.columns[key[0]!]!.spec) : undefined;
+    this.index = this.canonical ? loadColumns(model).indexOf(key[0]!) : -1;
     this.increasing = this.index >= 0;
   }
   see(values: NormalizedValue[]): NormalizedValue[] {
     if (this.increasing) {
-      const v = values[this.index]!;
-      const comparable = typeof v === 'number' || typeof v === 'bigint' || typeof v === 'string';
-      if (!comparable || (this.last !== null && !((this.last as number) < (v as number)))) this.increasing = false;
+      const v = this.canonical!(values[this.index]!);
+      if (v === undefined || (this.last !== undefined && !(this.last < v))) this.increasing = false;
       this.last = v;
     }
     return values;

@@ -108,6 +108,8 @@ export function inlineParams(sql: string, params: readonly QueryParam[]): string
 const SESSION = [
   'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY',
   "SET LOCAL TIME ZONE 'UTC'",
+  // The COPY below spells NULL as '\\N': with standard_conforming_strings off that would read 'N'.
+  'SET LOCAL standard_conforming_strings = on',
   "SET LOCAL DateStyle = 'ISO, YMD'",
   "SET LOCAL IntervalStyle = 'postgres'",
   'SET LOCAL extra_float_digits = 3',

@@ -13,6 +13,26 @@ export async function openStaged(stage: Stage, step: CopyStep, uri: string): Pro
   return step.format.gzip ? raw.pipe(createGunzip()) : raw;
 }
 
+/**
+ * What a load's transaction relies on, set on its own session whatever the server's defaults:
+ * staged times are UTC wall times, and the COPY options spell NULL as '\\N', which a server with
+ * standard_conforming_strings = off would read as 'N' (turning NULL into "\\N" and "N" into NULL).
+ * DateStyle and IntervalStyle fix how staged dates and intervals are read.
+ */
+export const POSTGRES_LOAD_SETTINGS: readonly string[] = [
+  "SET LOCAL TIME ZONE 'UTC'",
+  'SET LOCAL standard_conforming_strings = on',
+  "SET LOCAL DateStyle = 'ISO, YMD'",
+  "SET LOCAL IntervalStyle = 'postgres'",
+];
+
+/** The same for a query exported as CSV (unload): exact floats, hex bytea. */
+export const POSTGRES_EXPORT_SETTINGS: readonly string[] = [
+  ...POSTGRES_LOAD_SETTINGS,
+  'SET LOCAL extra_float_digits = 3',
+  "SET LOCAL bytea_output = 'hex'",
+];
+
 /** Postgres COPY options for a CSV format (standard_conforming_strings: \N is two characters). */
 export function postgresCopyOptions(format: CopyFormat): string {
   // Postgres COPY reads CSV only: sources re-stage JSON and Parquet as CSV for it.

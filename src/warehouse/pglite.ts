@@ -7,7 +7,7 @@ import type { Dialect } from '../model/ddl.js';
 import type { TableModel } from '../model/table.js';
 import { quoteIdent } from '../model/identifiers.js';
 import type { BinaryDialect } from '../stage/types.js';
-import { copyEachFile, copyTarget, postgresCopyOptions } from './copy-input.js';
+import { copyEachFile, copyTarget, POSTGRES_EXPORT_SETTINGS, POSTGRES_LOAD_SETTINGS, postgresCopyOptions } from './copy-input.js';
 import { PGLITE_PARSERS } from './pg-types.js';
 import type { ExportField } from '../toolbox/parquet.js';
 import { Warehouse, type CopyStep, type QueryResult, type Session, type WarehouseOptions } from './warehouse.js';
@@ -41,7 +41,7 @@ export class PgliteWarehouse extends Warehouse {
   }
 
   override beginStatements(): string[] {
-    return ['BEGIN', "SET LOCAL TIME ZONE 'UTC'"];
+    return ['BEGIN', ...POSTGRES_LOAD_SETTINGS];
   }
 
   override lockTableSql(table: TableModel): string {
@@ -80,7 +80,7 @@ export class PgliteWarehouse extends Warehouse {
       const { db } = session as PgliteSession;
       await db.query('BEGIN READ ONLY');
       try {
-        await db.query("SET LOCAL TIME ZONE 'UTC'");
+        for (const setting of POSTGRES_EXPORT_SETTINGS) await db.query(setting);
         const { fields } = await db.query(`SELECT * FROM (${sql}) AS upshift_unload LIMIT 0`);
         const asText = Object.fromEntries(fields.map((f) => [f.dataTypeID, (text: string) => text]));
         await db.query(`DECLARE upshift_unload NO SCROLL CURSOR FOR ${sql}`);

@@ -8,7 +8,7 @@ import type { TableModel } from '../model/table.js';
 import { quoteIdent } from '../model/identifiers.js';
 import type { Dialect } from '../model/ddl.js';
 import type { BinaryDialect } from '../stage/types.js';
-import { copyEachFile, copyTarget, postgresCopyOptions } from './copy-input.js';
+import { copyEachFile, copyTarget, POSTGRES_EXPORT_SETTINGS, POSTGRES_LOAD_SETTINGS, postgresCopyOptions } from './copy-input.js';
 import { upshiftPgTypes } from './pg-types.js';
 import { PgLiveCopy } from './pg-live-copy.js';
 import type { ExportField } from '../toolbox/parquet.js';
@@ -60,8 +60,7 @@ export class PostgresWarehouse extends Warehouse {
   }
 
   override beginStatements(): string[] {
-    // Staged timestamps are UTC wall times: read them as UTC whatever the server's TimeZone.
-    return ['BEGIN', "SET LOCAL TIME ZONE 'UTC'"];
+    return ['BEGIN', ...POSTGRES_LOAD_SETTINGS];
   }
 
   override lockTableSql(table: TableModel): string {
@@ -168,7 +167,7 @@ export class PostgresWarehouse extends Warehouse {
     return this.withSession(async (session) => {
       const { client } = session as PgSession;
       await client.query('BEGIN READ ONLY');
-      await client.query("SET LOCAL TIME ZONE 'UTC'");
+      for (const setting of POSTGRES_EXPORT_SETTINGS) await client.query(setting);
       const pid = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
       const copy = client.query(copyTo(
         `COPY (${sql}) TO STDOUT WITH (FORMAT csv, DELIMITER '${delimiter.replace(/'/g, "''")}', QUOTE '"', NULL '\\N', FORCE_QUOTE *)`,

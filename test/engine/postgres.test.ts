@@ -64,6 +64,16 @@ describe('PostgresDatabase', () => {
     expect(await db.query<Row>(`select id, v from "${s.schema}".unordered order by id`)).toEqual([{ id: 1n, v: 9 }, { id: 2n, v: 1 }]);
   });
 
+  it('files without load order: a NULL orderBy loses to any value; two NULLs are a tie the load refuses', async () => {
+    const table = db.table(defineTable(`${s.schema}.unordered_nulls`, { id: t.bigint().notNull(), v: t.integer() }, { upsertKey: ['id'] }));
+    await table.create();
+    const r = await table.loadFrom(csvSource('1,\\N\n1,5\n1,\\N\n2,\\N\n'), { orderBy: 'v' });
+    expect(r).toMatchObject({ staged: 4, inserted: 2, duplicates: 2 });
+    expect(await db.query<Row>(`select id, v from "${s.schema}".unordered_nulls order by id`)).toEqual([{ id: 1n, v: 5 }, { id: 2n, v: null }]);
+    await expect(table.loadFrom(csvSource('3,\\N\n3,\\N\n'), { orderBy: 'v' })).rejects.toThrow(/same upsert key \(id\).*"id":"3"/);
+    expect(await db.query<Row>(`select count(*)::int as n from "${s.schema}".unordered_nulls`)).toEqual([{ n: 2 }]);
+  });
+
   it('a connection killed mid-load rolls back: target unchanged, failed audit row', async () => {
     // Its own pool, named, so the killer finds this load's COPY and no other test's.
     const named = `${s.url}${s.url.includes('?') ? '&' : '?'}application_name=upshift-test-killed-files`;

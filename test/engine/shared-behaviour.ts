@@ -1,6 +1,6 @@
 // The engine's behaviour, asserted the same way on every warehouse with a connection here.
 import { expect, it } from 'vitest';
-import { LoadError, RowValidationError, defineTable, sql, t, type BoundTable } from '../../src/index.js';
+import { LoadError, RowValidationError, defineTable, sql, t, type BoundTable, type TableModel } from '../../src/index.js';
 import type { Warehouse } from '../../src/warehouse/index.js';
 import { candies, candyModel } from './fixtures.js';
 
@@ -15,10 +15,12 @@ export function engineBehaviour(get: () => EngineHarness) {
   const fresh = async (suffix: string) => {
     const { db, schema } = get();
     const model = defineTable(`${schema}.candy_${suffix}`, candyModel(schema).columns, { upsertKey: ['id'] });
-    const table = db.table(model);
+    const table = uniqueKeysChecked(db, db.table(model));
     await table.create();
     return { db, table, name: `"${schema}"."candy_${suffix}"` };
   };
+  const bind = <T extends TableModel>(db: Warehouse, model: T) =>
+    uniqueKeysChecked(db, (db as unknown as { table: (m: T) => BoundTable<T> }).table(model));
   const audit = async (db: Warehouse, loadId: string) =>
     (await db.query<Row>(`select * from "${db.auditSchema}".load_audit where load_id = $1`, [loadId]))[0];
 
@@ -37,6 +39,64 @@ export function engineBehaviour(get: () => EngineHarness) {
     const sorted = await table.upsert([{ id: 3n, name: 'a', updated_at: new Date(0) }, { id: 3n, name: 'b', updated_at: new Date(0) }, { id: 4n, name: 'c', updated_at: new Date(0) }]);
     expect(sorted).toMatchObject({ duplicates: 1, inserted: 2 });
     expect(await db.query<Row>(`select name from ${name} where id = 3`)).toEqual([{ name: 'b' }]);
+  });
+
+  it('keys the database calls equal are deduped even when they look increasing in JS', async () => {
+    const { db, schema } = get();
+    // Each pair differs in JS and increases, but the warehouse compares the two keys as equal.
+    const pairs = [
+      { kind: 'decimal', column: t.decimal(10, 2).notNull(), keys: ['1.5', '1.50'] },
+      { kind: 'char', column: t.char(3).notNull(), keys: ['a', 'a '] },
+      { kind: 'real', column: t.real().notNull(), keys: [16777216, 16777217] },
+      { kind: 'interval', column: t.intervalDayToSecond().notNull(), keys: ['1 day', '24 hours'] },
+    ] as const;
+    for (const { kind, column, keys } of pairs) {
+      const model = defineTable(`${schema}.sqleq_${kind}`, { k: column, v: t.integer().notNull() }, { upsertKey: ['k'] });
+      const table = bind(db, model);
+      await table.create();
+      const r = await table.upsert([{ k: keys[0], v: 1 }, { k: keys[1], v: 2 }] as never);
+      expect(r, kind).toMatchObject({ staged: 2, inserted: 1, duplicates: 1 });
+      expect(await db.query<Row>(`select v from "${schema}".sqleq_${kind}`), kind).toEqual([{ v: 2 }]);
+    }
+  });
+
+  it('keys whose equality differs between warehouses still never repeat after an upsert', async () => {
+    const { db, schema } = get();
+    // timetz: Postgres compares the UTC time, then the zone; VARCHAR: Redshift ignores trailing
+    // blanks, Postgres doesn't. Whatever the warehouse decides, its own GROUP BY finds no repeat.
+    const pairs = [
+      { kind: 'timetz', column: t.timetz().notNull(), keys: ['09:00:00+00', '10:00:00+01'] },
+      { kind: 'varchar', column: t.varchar(8).notNull(), keys: ['a', 'a '] },
+    ] as const;
+    for (const { kind, column, keys } of pairs) {
+      const table = bind(db, defineTable(`${schema}.sqleq2_${kind}`, { k: column, v: t.integer().notNull() }, { upsertKey: ['k'] }));
+      await table.create();
+      await table.upsert([{ k: keys[0], v: 1 }, { k: keys[1], v: 2 }] as never);
+      await table.upsert([{ k: keys[1], v: 3 }, { k: keys[0], v: 4 }] as never);
+    }
+  });
+
+  it('orderBy: NULL loses to any value, ties go to the later row in load order', async () => {
+    const { db, schema } = get();
+    const model = defineTable(`${schema}.order_nulls`, { id: t.integer().notNull(), v: t.integer(), name: t.varchar(8) }, { upsertKey: ['id'] });
+    const table = bind(db, model);
+    await table.create();
+    const r = await table.upsert([
+      { id: 1, v: null, name: 'a' }, { id: 1, v: 5, name: 'b' }, { id: 1, v: null, name: 'c' },
+      { id: 2, v: null, name: 'x' }, { id: 2, v: null, name: 'y' },
+      { id: 3, v: 1, name: 'p' }, { id: 3, v: 1, name: 'q' }, { id: 3, v: 0, name: 'r' },
+    ], { orderBy: 'v' });
+    expect(r).toMatchObject({ staged: 8, inserted: 3, duplicates: 5 });
+    expect(await db.query<Row>(`select id, v, name from "${schema}".order_nulls order by id`)).toEqual([
+      { id: 1, v: 5, name: 'b' }, { id: 2, v: null, name: 'y' }, { id: 3, v: 1, name: 'q' },
+    ]);
+  });
+
+  it('orderBy must name an own column of the model (not an Object.prototype name)', async () => {
+    const { table } = await fresh('orderby_proto');
+    for (const orderBy of ['toString', '__proto__', 'constructor', 'nope']) {
+      await expect(table.upsert([{ id: 1n, updated_at: new Date(0) }], { orderBy: orderBy as never })).rejects.toThrow(/orderBy names/);
+    }
   });
 
   it('upsert across batches updates existing keys and inserts new ones, with an audit row each', async () => {
@@ -137,4 +197,23 @@ export function engineBehaviour(get: () => EngineHarness) {
   it('exports LoadError for COPY failures', () => {
     expect(new LoadError('s.t', [{ file: 'f', line: 2, column: 'c', value: 'v', reason: 'bad' }]).message).toBe('Load into s.t failed at file f, line 2, column "c", value "v": bad');
   });
+}
+
+/**
+ * The invariant every upsert keeps, checked after each one in this suite: no upsert key occurs
+ * twice in the target, as the warehouse itself compares keys (GROUP BY uses its equality).
+ */
+export function uniqueKeysChecked<T extends TableModel>(db: Warehouse, table: BoundTable<T>): BoundTable<T> {
+  const loadFrom = table.loadFrom.bind(table);
+  table.loadFrom = async (source, options = {}) => {
+    const result = await loadFrom(source, options);
+    const key = table.model.options.upsertKey;
+    if ((options.mode ?? 'upsert') === 'upsert' && key.length > 0) {
+      const cols = key.map((k) => `"${k}"`).join(', ');
+      const repeated = await db.query(`select ${cols}, count(*) as copies from "${table.model.schema}"."${table.model.name}" group by ${cols} having count(*) > 1 limit 5`);
+      expect(repeated, `upsert key repeated in ${table.model.qualifiedName}`).toEqual([]);
+    }
+    return result;
+  };
+  return table;
 }

@@ -181,10 +181,58 @@ describe('floats', () => {
       fc.property(fc.double({ noNaN: true, noDefaultInfinity: true }), (n) => {
         expect(passes(double, n)).toBe(n === 0 ? n : n);
         const f = Math.fround(n);
-        if (Number.isFinite(f) && (f !== 0 || n === 0)) expect(passes(real, n)).toBe(n);
+        // REAL rounds to the nearest float4 in validation (the value staged is the value stored)
+        if (Number.isFinite(f) && (f !== 0 || n === 0)) expect(passes(real, n)).toBe(f);
         else expect(failsWith(real, n)).toBe('real range');
       }),
     );
+  });
+
+  it('text that rounds to 0 or to infinity is refused, as Postgres refuses it (float8in / float4in)', () => {
+    const real = t.real().spec;
+    const double = t.double().spec;
+    for (const text of ['1e-400', '2e-324', '-2e-324', '2.4703282292062327e-324', '0.0000001e-320']) {
+      expect(failsWith(double, text), text).toBe('double range');
+      expect(failsWith(real, text), text).toBe('real range');
+    }
+    for (const text of ['1e400', '-1.7976931348623159e308']) expect(failsWith(double, text), text).toBe('double range');
+    expect(columnChecker(double)('1e-400')).toEqual({
+      ok: false,
+      rule: 'double range',
+      detail: 'is too small for DOUBLE PRECISION and would become 0 (the smallest is ±5e-324)',
+    });
+    // subnormals and zeros written as text are kept
+    expect([passes(double, '5e-324'), passes(double, '3e-324'), passes(double, '2.4703282292062328e-324')]).toEqual([5e-324, 5e-324, 5e-324]);
+    expect([passes(double, '0e-500'), passes(double, '-0'), passes(double, '1.7976931348623158e308')]).toEqual([0, -0, 1.7976931348623157e308]);
+    expect(Object.is(passes(double, '-0.000'), -0)).toBe(true);
+    for (const text of ['1e-50', '-1e-46', '7.006492321624085e-46', '4e38', '-3.5e38', '1e400']) expect(failsWith(real, text), text).toBe('real range');
+    expect([passes(real, '1e-40'), passes(real, '1.4e-45'), passes(real, '7.0064923216240862e-46')]).toEqual([
+      Math.fround(1e-40),
+      1.401298464324817e-45,
+      1.401298464324817e-45,
+    ]);
+  });
+
+  it('REAL rounds once, to the float4 nearest the exact value written (ties to even), as strtof does', () => {
+    const real = t.real().spec;
+    const FLT_MAX = 3.4028234663852886e38;
+    expect(passes(real, 16777217)).toBe(16777216); // 2^24 + 1: halfway, ties to even
+    expect(passes(real, '16777217')).toBe(16777216);
+    expect(passes(real, '16777217.000000001')).toBe(16777218); // just past halfway: up
+    expect(passes(real, '16777218.999999999')).toBe(16777218); // just below the next midpoint
+    expect(passes(real, 0.1)).toBe(Math.fround(0.1));
+    // The midpoint between the largest float4 and 2^128: exactly there rounds to even (infinity,
+    // refused); the double-shortest text of that midpoint is a hair below it, so it is FLT_MAX.
+    const midpoint = '340282356779733661637539395458142568448';
+    expect(failsWith(real, midpoint)).toBe('real range');
+    expect(failsWith(real, 2 ** 128 - 2 ** 103)).toBe('real range');
+    expect(passes(real, '340282356779733661637539395458142568447.999')).toBe(FLT_MAX);
+    expect(passes(real, '3.4028235677973366e38')).toBe(FLT_MAX);
+    expect(passes(real, '-3.4028235677973366e38')).toBe(-FLT_MAX);
+    // And between 0 and the smallest subnormal, 2^-150: exactly there ties to 0 (refused).
+    const tiny = '7.00649232162408535461864791644958065640130970938257885878534141944895541342930300743319094181060791015625e-46';
+    expect(failsWith(real, tiny)).toBe('real range');
+    expect(passes(real, `${tiny.slice(0, -4)}1e-46`)).toBe(1.401298464324817e-45);
   });
 });
 
@@ -276,6 +324,124 @@ describe('SUPER', () => {
     expect([failsWith(spec, { n: Number.NaN }), failsWith(spec, [1n]), failsWith(spec, circular), failsWith(spec, () => 1), failsWith(spec, undefined)]).toEqual(
       ['JSON-serializable', 'JSON-serializable', 'JSON-serializable', 'JSON-serializable', 'JSON-serializable'],
     );
+  });
+});
+
+describe('SUPER: only plain JSON, refused naming the path', () => {
+  const SUPER_MAX_DEPTH = REDSHIFT_LIMITS.superDepth;
+  const spec = t.super().spec;
+  const superCheck = columnChecker(spec);
+  class Candy {
+    constructor(readonly name: string) {}
+  }
+  // What JSON.stringify changes silently (or COPY refuses late), with the rule it breaks.
+  const bad: [string, () => unknown, string][] = [
+    ['Map', () => new Map([['a', 1]]), 'plain JSON'],
+    ['Set', () => new Set([1]), 'plain JSON'],
+    ['Uint8Array', () => new Uint8Array([1, 2]), 'plain JSON'],
+    ['Float64Array', () => new Float64Array(2), 'plain JSON'],
+    ['ArrayBuffer', () => new ArrayBuffer(2), 'plain JSON'],
+    ['DataView', () => new DataView(new ArrayBuffer(2)), 'plain JSON'],
+    ['Buffer', () => Buffer.from('hi'), 'plain JSON'],
+    ['Date', () => new Date(0), 'plain JSON'],
+    ['class instance', () => new Candy('gummy'), 'plain JSON'],
+    ['boxed string', () => new String('x'), 'plain JSON'],
+    ['NaN', () => Number.NaN, 'JSON-serializable'],
+    ['Infinity', () => Number.NEGATIVE_INFINITY, 'JSON-serializable'],
+    ['function', () => () => 1, 'JSON-serializable'],
+    ['symbol', () => Symbol('s'), 'JSON-serializable'],
+    ['bigint', () => 1n, 'JSON-serializable'],
+    ['NUL in a string', () => 'a\u0000b', 'JSON text'],
+    ['lone high surrogate', () => 'a\uD800', 'JSON text'],
+    ['lone low surrogate', () => '\uDC00b', 'JSON text'],
+    ['NUL in a key', () => ({ 'k\u0000': 1 }), 'JSON text'],
+    ['lone surrogate in a key', () => ({ '\uDFFF': 1 }), 'JSON text'],
+    ['symbol key', () => ({ [Symbol('k')]: 1 }), 'JSON-serializable'],
+  ];
+
+  it('each thing JSON would change is refused, at the path it sits at', () => {
+    for (const [what, make, rule] of bad) {
+      const r = superCheck({ a: [0, 1, 2, make()] });
+      expect(r, what).toMatchObject({ ok: false, rule });
+      if (!r.ok) expect(r.detail, what).toMatch(/^\$\.a\[3\] /);
+    }
+    expect(superCheck({ a: [1, undefined] })).toEqual({ ok: false, rule: 'JSON-serializable', detail: '$.a[1] is undefined (or an empty slot) in an array, which JSON writes as null' });
+    expect(superCheck([1, , 3])).toMatchObject({ ok: false, rule: 'JSON-serializable', detail: expect.stringMatching(/^\$\[1\] is undefined \(or an empty slot\)/) });
+    expect(superCheck({ 'odd key': { x: new Map() } })).toMatchObject({ ok: false, detail: expect.stringMatching(/^\$\["odd key"\]\.x is a Map/) });
+    expect(superCheck(new Map())).toMatchObject({ ok: false, detail: expect.stringMatching(/^\$ is a Map, which JSON writes as \{\}/) });
+  });
+
+  it('a random JSON value with one bad thing planted anywhere is refused with that rule and path', () => {
+    // A path into a JSON tree: the container at each step, then where the bad value goes.
+    const plant = (root: unknown, steps: number[], value: unknown): { doc: unknown; path: string } => {
+      const doc = structuredClone(root);
+      let node: unknown = doc;
+      let path = '$';
+      for (const step of steps) {
+        if (Array.isArray(node)) {
+          if (node.length === 0) break;
+          const i = step % node.length;
+          if (typeof node[i] !== 'object' || node[i] === null) break;
+          node = node[i];
+          path += `[${i}]`;
+        } else if (typeof node === 'object' && node !== null) {
+          const keys = Object.keys(node);
+          if (keys.length === 0) break;
+          const k = keys[step % keys.length]!;
+          const next = (node as Record<string, unknown>)[k];
+          if (typeof next !== 'object' || next === null) break;
+          node = next;
+          path += /^[A-Za-z_$][\w$]*$/.test(k) ? `.${k}` : `[${JSON.stringify(k)}]`;
+        }
+      }
+      if (Array.isArray(node)) return { doc, path: `${path}[${node.push(value) - 1}]` };
+      (node as Record<string, unknown>).planted = value;
+      return { doc, path: `${path}.planted` };
+    };
+    const container = fc.oneof(fc.array(fc.jsonValue({ maxDepth: 3 })), fc.dictionary(fc.string(), fc.jsonValue({ maxDepth: 3 })));
+    fc.assert(
+      fc.property(container, fc.array(fc.nat(), { maxLength: 4 }), fc.constantFrom(...bad), (root, steps, [what, make, rule]) => {
+        // skip a root that already breaks a rule (fc strings may hold a lone surrogate)
+        fc.pre(superCheck(root).ok);
+        const { doc, path } = plant(root, steps, make());
+        const r = superCheck(doc);
+        expect(r, what).toMatchObject({ ok: false, rule });
+        if (!r.ok) expect(r.detail.startsWith(`${path} `), `${what}: ${r.detail} should start with ${path}`).toBe(true);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('an object property that is undefined is left out, as JSON.stringify leaves it out; -0 is 0', () => {
+    expect(passes(spec, { a: 1, b: undefined })).toBe('{"a":1}');
+    expect(passes(spec, [-0])).toBe('[0]');
+    expect(passes(spec, Object.assign(Object.create(null) as object, { a: 1 }))).toBe('{"a":1}');
+    const shared = { x: 1 };
+    expect(passes(spec, [shared, shared])).toBe('[{"x":1},{"x":1}]'); // shared, not circular
+  });
+
+  it(`nesting: ${REDSHIFT_LIMITS.superDepth} levels of arrays or objects pass, one more is refused, 100,000 do not overflow the stack`, () => {
+    const nest = (depth: number, wrap: (v: unknown) => unknown): unknown => {
+      let v: unknown = 1;
+      for (let i = 0; i < depth; i++) v = wrap(v);
+      return v;
+    };
+    const inArray = (v: unknown) => [v];
+    const inObject = (v: unknown) => ({ a: v });
+    expect(passes(spec, nest(SUPER_MAX_DEPTH, inArray))).toBe(`${'['.repeat(1000)}1${']'.repeat(1000)}`);
+    expect(passes(spec, nest(SUPER_MAX_DEPTH, inObject))).toMatch(/^\{"a":\{"a":/);
+    for (const wrap of [inArray, inObject]) {
+      expect(failsWith(spec, nest(SUPER_MAX_DEPTH + 1, wrap))).toBe('super depth');
+      expect(failsWith(spec, nest(100_000, wrap))).toBe('super depth');
+    }
+    const r = superCheck(nest(SUPER_MAX_DEPTH + 1, inArray));
+    expect(r).toMatchObject({ ok: false, detail: expect.stringMatching(/^\$\[0\]\[0\]\[0\]\[0\]\[0\]\[0\]…\(988 more levels\)…\[0\]\[0\]\[0\]\[0\]\[0\]\[0\] is nested deeper than 1000 levels/) });
+    const circular: unknown[] = [1];
+    circular.push({ back: circular });
+    expect(superCheck(circular)).toEqual({ ok: false, rule: 'JSON-serializable', detail: '$ contains itself at $[1].back (a cycle), which JSON cannot write' });
+    const inner: Record<string, unknown> = { x: 1 };
+    inner.me = { again: [inner] };
+    expect(superCheck({ a: inner })).toMatchObject({ ok: false, detail: '$.a contains itself at $.a.me.again[0] (a cycle), which JSON cannot write' });
   });
 });
 
@@ -427,16 +593,16 @@ describe('intervals', () => {
 
 describe('the row validator fast path (columnFastPath)', () => {
   const specs: ColumnSpec[] = [
-    t.smallint().spec, t.integer().spec, t.bigint().spec, t.double().spec, t.boolean().spec,
+    t.smallint().spec, t.integer().spec, t.bigint().spec, t.real().spec, t.double().spec, t.boolean().spec,
     t.decimal(12, 2).spec, t.decimal(5, 0).spec, t.decimal(38, 38).spec, t.varchar(9).spec, t.varchar(64).spec,
     t.timestamp().spec, t.timestamptz().spec,
   ];
   const values = fc.oneof(
     fc.anything(),
-    fc.integer(), fc.double(), fc.constantFrom(-0, 32767, 32768, -2147483648, 2147483648, Number.MAX_SAFE_INTEGER),
+    fc.integer(), fc.double(), fc.float(), fc.constantFrom(-0, 32767, 32768, -2147483648, 2147483648, Number.MAX_SAFE_INTEGER, 16777217, 2 ** 128 - 2 ** 103),
     fc.bigInt({ min: -(2n ** 64n), max: 2n ** 64n }),
     fc.string({ maxLength: 30 }), fc.string({ unit: 'grapheme', maxLength: 12 }),
-    fc.constantFrom('-0', '-0.00', '007', '1.5', '123456789012.34', '12.345', '\u0000', '\uD800', 'ééé'),
+    fc.constantFrom('-0', '-0.00', '007', '1.5', '123456789012.34', '12.345', '\u0000', '\uD800', 'ééé', '1e-400', '2e-324', '1e400', '16777217'),
     fc.date({ noInvalidDate: false, min: new Date(-62_200_000_000_000), max: new Date(253_500_000_000_000) }),
   );
 
@@ -464,5 +630,8 @@ describe('the row validator fast path (columnFastPath)', () => {
     expect(fast(t.timestamptz().spec, new Date(Date.UTC(2026, 10, 24, 10, 30, 0, 123)))).toBe('2026-11-24 10:30:00.123000');
     expect(fast(t.timestamptz().spec, new Date(Date.UTC(10000, 0, 1)))).toBeUndefined(); // out of range: the full check says why
     expect(fast(t.integer().spec, -0)).toBeUndefined();
+    expect(fast(t.real().spec, 1.5)).toBe(1.5);
+    expect(fast(t.real().spec, 16777217)).toBeUndefined(); // not a float4: the full check rounds it
+
   });
 });

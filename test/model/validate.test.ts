@@ -135,3 +135,27 @@ describe('errors name the row, the column, the value and the rule', () => {
     );
   });
 });
+
+describe('SUPER values that are not plain JSON', () => {
+  const docs = defineTable('s.docs', { id: t.integer().notNull(), doc: t.super() });
+  const check = createRowValidator(docs);
+
+  it('are refused naming the row, the column, the value, the rule and the path inside the value', () => {
+    const e = rowError(() => check({ id: 1, doc: { tags: ['a', new Set(['b'])] } }, 7));
+    expect(e).toMatchObject({ rowIndex: 7, column: 'doc', rule: 'plain JSON' });
+    expect(e.message).toBe(
+      's.docs: row 7, column "doc": $.tags[1] is a Set, which JSON writes as {}: convert it first, e.g. [...set] (value {"tags":["a",{}]}; rule: plain JSON)',
+    );
+    const m = rowError(() => check({ id: 1, doc: new Map([['k', 1]]) }, 0));
+    expect(m.message).toContain("(value Map(1) { 'k' => 1 }; rule: plain JSON)"); // not shown as {}
+  });
+
+  it('nested 100,000 deep: a RowValidationError, not a RangeError (the walk and the message are both bounded)', () => {
+    let deep: unknown = 1;
+    for (let i = 0; i < 100_000; i++) deep = [deep];
+    const e = rowError(() => check({ id: 1, doc: deep }, 3));
+    expect(e).toMatchObject({ rowIndex: 3, column: 'doc', rule: 'super depth' });
+    expect(e.message).toMatch(/row 3, column "doc": \$(\[0\]){6}…\(988 more levels\)…(\[0\]){6} is nested deeper than 1000 levels/);
+    expect(e.message.length).toBeLessThan(400);
+  });
+});
