@@ -6,7 +6,8 @@
 // and compared with the text this file derives from the generated value (never from upshift's own
 // normalizer), so a value changed on the way in shows as a difference too.
 //
-// On a failure fast-check prints the seed and path; rerun one with UPSHIFT_FC_SEED=<seed>.
+// On a failure the error names the seed; rerun it with UPSHIFT_FC_SEED=<seed> (UPSHIFT_FC_SHRINK=1
+// to shrink it, UPSHIFT_FC_RUNS=<n> for n times the runs).
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -474,6 +475,8 @@ async function runScenario(target: Target, scenario: Scenario, dir: string): Pro
 }
 
 const seedOption = process.env.UPSHIFT_FC_SEED ? { seed: Number(process.env.UPSHIFT_FC_SEED) } : {};
+/** UPSHIFT_FC_RUNS=10 runs ten times as many cases (a deeper hunt than npm test's budget allows). */
+const runsFactor = Number(process.env.UPSHIFT_FC_RUNS ?? 1);
 
 /** The shapes each warehouse runs: one per promise, so a failure names which one broke. */
 const SHAPES: Array<{ title: string; shape: Shape; share: number }> = [
@@ -513,7 +516,7 @@ function lwwProperties(target: Target, dir: () => string) {
       await fc.assert(
         fc.asyncProperty(scenarioArb(shape), (scenario) => runScenario(target, scenario, dir())),
         {
-          numRuns: Math.max(2, Math.round(target.numRuns * share)), endOnFailure: !process.env.UPSHIFT_FC_SHRINK, ...seedOption,
+          numRuns: Math.max(2, Math.round(target.numRuns * share * runsFactor)), endOnFailure: !process.env.UPSHIFT_FC_SHRINK, ...seedOption,
           // The seed and the first failure's message; the whole counterexample is pages of JSON.
           reporter: (run) => {
             if (run.failed) throw new Error(`${title} on ${target.name}: failed after ${run.numRuns} runs (rerun with UPSHIFT_FC_SEED=${run.seed}): ${String(run.errorInstance)}`);

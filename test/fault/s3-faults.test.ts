@@ -110,7 +110,8 @@ describe('the local Redshift emulator with S3 failing', () => {
   beforeAll(async () => {
     const creds = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
     emulator = await startRedshiftEmulator({ port: 0, postgres: s.url, s3: { endpoint: testS3Endpoint(), credentials: creds } });
-    readsFlaky = await startRedshiftEmulator({ port: 0, postgres: s.url, s3: { endpoint: flaky.endpoint, credentials: creds } });
+    // A short idle deadline keeps the stall case quick: the promise under test is that there is one.
+    readsFlaky = await startRedshiftEmulator({ port: 0, postgres: s.url, s3: { endpoint: flaky.endpoint, credentials: creds, timeouts: { idleMs: 3000 } } });
     const audit = `${s.schema}_audit`;
     uploadsFlaky = new RedshiftDatabase({ connectionString: emulator.url, iamRole: IAM_ROLE, auditSchema: audit, stage: stage(flaky.endpoint, `rs/${s.schema}`) });
     copyReadsFlaky = new RedshiftDatabase({ connectionString: readsFlaky.url, iamRole: IAM_ROLE, auditSchema: audit, stage: stage(testS3Endpoint(), `rs/${s.schema}`) });
