@@ -26,20 +26,22 @@ const STATEMENTS: Array<[string, RegExp, ('postgres' | 'redshift')?]> = [
   ['DELETE duplicates (stage)', /^DELETE FROM "upshift_stage/i],
   ['DELETE matched (target)', /^DELETE FROM "t_[^"]*"\."/i],
   ['INSERT (target)', /^INSERT INTO (?!.*load_audit)/i],
+  // The audit row: inserted (as 'running' when the load starts, or at its end) and/or updated in the merge.
   ['INSERT audit row', /^INSERT INTO .*load_audit/i],
+  ['UPDATE audit row', /^UPDATE .*load_audit/i],
   ['DROP TABLE (stage)', /^DROP TABLE "upshift_stage/i],
   ['COMMIT', /^COMMIT/i],
 ];
 
 /**
- * The merge's COMMIT is the one after the audit row (a COPY while staging commits the stage
- * table's creation first): a matcher with memory, made fresh for each trial.
+ * The merge's COMMIT is the one after the INSERT into the target (a COPY while staging commits
+ * the stage table's creation first): a matcher with memory, made fresh for each trial.
  */
 const mergeCommit = (): ((f: Frame) => boolean) => {
-  let auditSent = false;
+  let merged = false;
   return (f) => {
-    if (sqlStarts(/^INSERT INTO .*load_audit/i)(f)) auditSent = true;
-    return auditSent && sqlStarts(/^COMMIT/i)(f);
+    if (sqlStarts(/^INSERT INTO (?!.*load_audit)/i)(f)) merged = true;
+    return merged && sqlStarts(/^COMMIT/i)(f);
   };
 };
 const matcher = (name: string, re: RegExp) => (name === 'COMMIT' ? mergeCommit() : sqlStarts(re));

@@ -76,7 +76,8 @@ async function lingeringLocks(backend: Reader, table: string, waitMs = 5000): Pr
   const deadline = Date.now() + waitMs;
   for (;;) {
     const rows = await backend.query<{ pid: number; state: string; mode: string }>(
-      `select l.pid, a.state, l.mode from pg_locks l join pg_stat_activity a using (pid) where l.relation = $1::regclass and l.pid <> pg_backend_pid()`, [table]);
+      // SIRead (predicate) locks outlive their serializable transaction until its overlapping ones end: not held by anyone.
+      `select l.pid, a.state, l.mode from pg_locks l join pg_stat_activity a using (pid) where l.relation = $1::regclass and l.pid <> pg_backend_pid() and l.mode <> 'SIReadLock'`, [table]);
     if (rows.length === 0 || Date.now() > deadline) return rows.map((r) => `pid ${r.pid} (${r.state}) holds ${r.mode}`);
     await new Promise((r) => setTimeout(r, 100));
   }
