@@ -12,12 +12,15 @@ import type { Warehouse } from '../warehouse/warehouse.js';
 import { auditInsertSql, auditParams, auditStatusSql, auditTableName, auditUpdateSql, decodeLoadCommits, ensureAuditTable, type AuditRecord, type LoadCommit } from './audit.js';
 import { hookList, runAfterLoad, runBeforeLoad, runMaintenance, type HookFailure, type LoadBehaviour, type MaintenanceOutcome } from './hooks.js';
 import { LiveStage, type LoadedStage } from './live-stage.js';
-import { buildLoadPlan, checkLoadOptions, stageTableName, type LoadMode } from './plan.js';
+import { buildLoadPlan, checkLoadOptions, stageTableName, type LoadMode, type PlanInput } from './plan.js';
+import { GivenColumns } from './given-columns.js';
 
 export interface LoadOptions extends LoadBehaviour {
   mode?: LoadMode;
   /** Files without load order: duplicates on the upsert key keep the row with the greatest value here. */
   orderBy?: string;
+  /** Upsert only the columns the source gives (see GivenColumns); without it, an upsert from a source lacking columns is refused. */
+  partial?: boolean;
   onProgress?: (p: Progress) => void;
 }
 
@@ -66,8 +69,9 @@ export async function runLoad(warehouse: Warehouse, model: TableModel, source: S
     record.finishedAt = new Date();
     record.durationMs = record.finishedAt.getTime() - startedAt.getTime();
     record.rowsStaged = counts.staged ?? null;
-    const total = counts.inserted ?? 0;
-    record.updated = mode === 'upsert' ? Math.min(counts.updated ?? 0, total) : 0;
+    // A partial upsert's INSERT writes only new keys (its UPDATE counts `matched`); a whole-row upsert's writes the updated rows too.
+    const total = (counts.inserted ?? 0) + (counts.matched ?? 0);
+    record.updated = mode === 'upsert' ? Math.min((counts.updated ?? 0) + (counts.matched ?? 0), total) : 0;
     record.inserted = total - record.updated;
     record.deleted = counts.deleted ?? 0;
   };
@@ -76,6 +80,7 @@ export async function runLoad(warehouse: Warehouse, model: TableModel, source: S
   let auditOpened = false;
   try {
     checkLoadOptions(model, mode, options.orderBy);
+    const columnWatch = new GivenColumns(model, mode, options.partial ?? false, record.source);
     await runBeforeLoad(hookList(options.hooks), { loadId, table: model.qualifiedName, model, mode, source: record.source });
     await ensureAuditTable(warehouse);
     await warehouse.query(auditInsertSql(warehouse), auditParams(record));
@@ -84,7 +89,7 @@ export async function runLoad(warehouse: Warehouse, model: TableModel, source: S
       const live = session.copyWhileStaging ? new LiveStage({ copyWhileStaging: session.copyWhileStaging }, warehouse, model, stageTableName(loadId)) : undefined;
       const preparing = source
         .prepare({
-          model, stage: warehouse.stage, binary: warehouse.binary, copiesFromS3: warehouse.copiesFromS3, loadId,
+          model, stage: warehouse.stage, binary: warehouse.binary, copiesFromS3: warehouse.copiesFromS3, loadId, columnWatch,
           ...(options.onProgress ? { onProgress: options.onProgress } : {}),
           ...(live ? { copyWhileStaging: live.open } : {}),
         })
@@ -119,6 +124,7 @@ export async function runLoad(warehouse: Warehouse, model: TableModel, source: S
         ...(prepared ? { prepared } : {}),
         ...(stageLoaded ? { stageLoaded } : {}),
         ...(options.orderBy !== undefined ? { orderBy: options.orderBy } : {}),
+        ...partialInput(options.partial, columnWatch),
         // Closes the running row in the load's transaction: commit and audit stay one.
         auditRow: {
           sql: auditUpdateSql(warehouse, false),
@@ -195,6 +201,12 @@ function errorText(err: unknown): string {
   const detail = (err as { detail?: unknown }).detail;
   const text = `${err.name}: ${err.message}`;
   return typeof detail === 'string' && detail && !text.includes(detail) ? `${text} (${detail})` : text;
+}
+
+/** The plan's partial flag and the columns the source gave (read once every row is staged). */
+function partialInput(partial: boolean | undefined, watch: GivenColumns): Pick<PlanInput, 'partial' | 'givenColumns'> {
+  const given = watch.columns();
+  return { ...(partial ? { partial: true } : {}), ...(given ? { givenColumns: given } : {}) };
 }
 
 function safeDescribe(source: Source): string {

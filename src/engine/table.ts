@@ -24,7 +24,12 @@ export class BoundTable<T extends TableModel> {
     this.behaviour = mergeBehaviour(...behaviours);
   }
 
-  /** Last write wins on the model's upsertKey; duplicates in the batch keep the last row. */
+  /**
+   * Last write wins on the model's upsertKey; duplicates in the batch keep the last row. A row
+   * replaces the stored row whole: an omitted optional column is NULL (or its DEFAULT), as the
+   * row type says. `{ partial: true }` updates only the columns the first row gives (every row
+   * must give the same ones) and keeps the others of matched keys.
+   */
   upsert(rows: RowInput<T>, options: Omit<LoadOptions, 'mode'> = {}): Promise<LoadResult> {
     return this.loadFrom(fromInMemory(rows), { ...options, mode: 'upsert' });
   }

@@ -44,7 +44,7 @@ export function fromLocalFile(path: string, options: LocalFileOptions = {}): Sou
       if (!info.isFile()) throw fileError(table, { file, reason: 'is not a file' });
       if (options.trusted) return prepareTrusted(ctx, file, format, options);
       const { stream } = await openDecompressed(createReadStream(file), file);
-      const rows = format === 'jsonl' ? validatedJsonRows(ctx.model, stream, file, options) : validatedCsvRows(ctx.model, stream, options, file);
+      const rows = format === 'jsonl' ? validatedJsonRows(ctx.model, stream, file, options, ctx.columnWatch) : validatedCsvRows(ctx.model, stream, options, file, ctx.columnWatch);
       // Lines have an order: a later line wins over an earlier one with the same key.
       return stageRows(ctx, rows, true);
     },
@@ -68,6 +68,7 @@ async function prepareTrusted(ctx: SourceContext, file: string, format: TextForm
   } else {
     opened.stream.destroy();
   }
+  if (columns) ctx.columnWatch?.file(columns, file);
   const staged = await ctx.stage.writeFiles([createReadStream(file)], {
     target: ctx.model,
     loadId: ctx.loadId,

@@ -15,6 +15,7 @@ import { createRowValidator } from '../model/row-validator.js';
 import { type NormalizedValue } from '../model/validate.js';
 import { fileError, matchColumns, rowError } from './records.js';
 import { firstUtf8Problem } from './text-decode.js';
+import type { ColumnWatch } from './types.js';
 
 export interface ParquetFile {
   metadata: FileMetaData;
@@ -158,8 +159,9 @@ function readPlan(model: TableModel, metadata: FileMetaData, columns: string[]):
 }
 
 /** Validated rows of one Parquet file; `line` in errors is the 1-based row number. */
-export async function* validatedParquetRows(model: TableModel, file: AsyncBuffer, footer: ParquetFile, where: string): AsyncGenerator<NormalizedValue[]> {
+export async function* validatedParquetRows(model: TableModel, file: AsyncBuffer, footer: ParquetFile, where: string, watch?: ColumnWatch): AsyncGenerator<NormalizedValue[]> {
   const columns = matchColumns(model, footer.names, where);
+  watch?.file(columns, where);
   const validate = createRowValidator(model);
   const plan = readPlan(model, footer.metadata, columns);
   let rowStart = 0;

@@ -9,6 +9,7 @@ import type { TableModel } from '../model/table.js';
 import { createRowValidator } from '../model/row-validator.js';
 import { loadColumns, type NormalizedValue } from '../model/validate.js';
 import { LoadError } from '../warehouse/errors.js';
+import type { ColumnWatch } from './types.js';
 
 export interface CsvOptions {
   /** The first line names the columns (default true). */
@@ -227,21 +228,22 @@ export function textRecordValidator(model: TableModel, fileColumns: readonly str
 }
 
 /** Validated rows from a CSV stream: header (or given columns) matched to the model first. */
-export async function* validatedCsvRows(model: TableModel, stream: Readable, options: CsvOptions & DecodeOptions, file: string): AsyncGenerator<NormalizedValue[]> {
+export async function* validatedCsvRows(model: TableModel, stream: Readable, options: CsvOptions & DecodeOptions, file: string, watch?: ColumnWatch): AsyncGenerator<NormalizedValue[]> {
   let check: ((r: TextRecord) => NormalizedValue[] | undefined) | undefined;
   let needHeader = options.header ?? true;
   let columns: string[] | undefined;
-  if (!needHeader) {
-    columns = matchColumns(model, options.columns ?? loadColumns(model), file);
-    check = textRecordValidator(model, columns, file);
-  }
+  const columnsOf = (names: readonly string[]) => {
+    columns = matchColumns(model, names, file);
+    watch?.file(columns, file);
+    return columns;
+  };
+  if (!needHeader) check = textRecordValidator(model, columnsOf(options.columns ?? loadColumns(model)), file);
   for await (const batch of csvBatches(stream, options, file, model.qualifiedName, () => columns)) {
     for (let i = 0; i < batch.length; i++) {
       const r = batch[i]!;
       if (needHeader) {
         needHeader = false;
-        columns = matchColumns(model, options.columns ?? r.fields.map((f) => f ?? ''), file);
-        check = textRecordValidator(model, columns, file);
+        check = textRecordValidator(model, columnsOf(options.columns ?? r.fields.map((f) => f ?? '')), file);
         continue;
       }
       const row = check!(r);
@@ -273,7 +275,7 @@ async function* textLines(stream: Readable, options: DecodeOptions): AsyncGenera
 }
 
 /** Validated rows from JSON lines: one object per line, keys are column names. */
-export async function* validatedJsonRows(model: TableModel, stream: Readable, file: string, options: DecodeOptions = {}): AsyncGenerator<NormalizedValue[]> {
+export async function* validatedJsonRows(model: TableModel, stream: Readable, file: string, options: DecodeOptions = {}, watch?: ColumnWatch): AsyncGenerator<NormalizedValue[]> {
   const validate = createRowValidator(model);
   let line = 0;
   try {
@@ -290,6 +292,7 @@ export async function* validatedJsonRows(model: TableModel, stream: Readable, fi
         throw fileError(model.qualifiedName, { file, line, value: text.slice(0, 200), reason: 'is not a JSON object keyed by column name' });
       }
       try {
+        watch?.record(obj as Record<string, unknown>, line);
         yield validate(obj, line);
       } catch (err) {
         throw rowError(model.qualifiedName, file, line, err);

@@ -131,6 +131,7 @@ async function inPlace(ctx: SourceContext, client: S3Client, objects: S3Object[]
       }
     });
     columns = matchColumns(ctx.model, footers[0]!.names, objects[0]!.uri);
+    ctx.columnWatch?.file(columns, objects[0]!.uri);
     format = { kind: 'parquet', gzip: false };
   } else {
     const codec = { gzip: compression === 'gzip', ...(compression === 'bzip2' || compression === 'zstd' ? { compression } : {}) };
@@ -138,10 +139,15 @@ async function inPlace(ctx: SourceContext, client: S3Client, objects: S3Object[]
       // FORMAT JSON 'auto' matches keys to the listed columns, ignores unknown keys and loads NULL for absent ones.
       // Check the first object of each file as Postgres would check every one: unknown keys fail here too.
       await mapLimit(objects, 8, async (o) => matchColumns(ctx.model, await firstJsonKeys(client, o, table), o.uri));
+      if (ctx.columnWatch?.partial) {
+        // Absent keys load as NULL, unseen: a partial upsert can't tell which columns each line gives.
+        throw fileError(table, { file: objects[0]!.uri, reason: "a partial upsert can't read JSON lines in place (Redshift's JSON 'auto' loads absent keys as NULL); load with validate: true to have every line's keys checked" });
+      }
       columns = loadColumns(ctx.model);
       format = { kind: 'json', ...codec };
     } else {
       columns = await csvColumns(client, ctx.model, objects, options);
+      ctx.columnWatch?.file(columns, objects[0]!.uri);
       format = csvFormat(options, codec);
     }
   }
@@ -211,6 +217,7 @@ async function streamed(ctx: SourceContext, client: S3Client, where: string, obj
   const table = ctx.model.qualifiedName;
   if (sniffed.format === 'csv') {
     const columns = await csvColumns(client, ctx.model, objects, options);
+    ctx.columnWatch?.file(columns, objects[0]!.uri);
     const files = objects.map((o) => ({ uri: o.uri, bytes: o.bytes }));
     const bytes = files.reduce((n, f) => n + f.bytes, 0);
     let read = 0;
@@ -241,7 +248,7 @@ async function* validatedRows(ctx: SourceContext, client: S3Client, objects: S3O
   }
   for (const o of objects) {
     const { stream } = await openDecompressed(await getObject(client, o.uri, ctx.model.qualifiedName), o.uri);
-    yield* format === 'jsonl' ? validatedJsonRows(ctx.model, stream, o.uri, options) : validatedCsvRows(ctx.model, stream, options, o.uri);
+    yield* format === 'jsonl' ? validatedJsonRows(ctx.model, stream, o.uri, options, ctx.columnWatch) : validatedCsvRows(ctx.model, stream, options, o.uri, ctx.columnWatch);
   }
 }
 
@@ -249,6 +256,6 @@ async function* parquetRows(ctx: SourceContext, client: S3Client, objects: S3Obj
   for (const o of objects) {
     const file = s3AsyncBuffer(client, o, ctx.model.qualifiedName);
     const footer = await readParquetFooter(file, o.uri, ctx.model.qualifiedName);
-    yield* validatedParquetRows(ctx.model, file, footer, o.uri);
+    yield* validatedParquetRows(ctx.model, file, footer, o.uri, ctx.columnWatch);
   }
 }
