@@ -100,12 +100,17 @@ export function auditInsertSql(warehouse: Warehouse): string {
 }
 
 /**
- * Closes the load's row (same parameters as the insert, load_id first). `onlyRunning`: a
- * failure never overwrites a row the load's own transaction already marked succeeded.
+ * Marks the load's `running` row failed (same parameters as the insert, load_id first). Runs
+ * outside any load transaction; a row the load's transaction wrote as succeeded is never touched.
  */
-export function auditUpdateSql(warehouse: Warehouse, onlyRunning: boolean): string {
+export function auditFailRunningSql(warehouse: Warehouse): string {
   const set = COLUMNS.slice(1).map((c, i) => `${quoteIdent(c)} = $${i + 2}`).join(', ');
-  return `UPDATE ${auditTableName(warehouse)} SET ${set} WHERE ${quoteIdent('load_id')} = $1${onlyRunning ? ` AND ${quoteIdent('status')} = 'running'` : ''}`;
+  return `UPDATE ${auditTableName(warehouse)} SET ${set} WHERE ${quoteIdent('load_id')} = $1 AND ${quoteIdent('status')} = 'running'`;
+}
+
+/** Removes the load's `running` row once its `succeeded` row has committed. */
+export function auditDropRunningSql(warehouse: Warehouse): string {
+  return `DELETE FROM ${auditTableName(warehouse)} WHERE ${quoteIdent('load_id')} = $1 AND ${quoteIdent('status')} = 'running'`;
 }
 
 /** The load's own status, read back to learn whether a COMMIT whose answer was lost went through. */

@@ -1,15 +1,20 @@
-// One load, end to end: beforeLoad hooks (may veto), the audit row written as `running` (and
-// committed at once, so a killed load leaves a trace), prepare the source (validate + stage; on
-// Postgres the COPY into the stage table runs meanwhile, on the load's own connection), run
-// the plan as one transaction, and close the audit row: `succeeded` in that same transaction,
-// `failed` after the rollback. Then, outside the transaction: maintenance (VACUUM / ANALYZE)
-// after a success, and afterLoad hooks either way.
+// One load, end to end: beforeLoad hooks (may veto), a `running` audit row (committed at once,
+// so a killed load leaves a trace), prepare the source (validate + stage; on Postgres the COPY
+// into the stage table runs meanwhile, on the load's own connection), run the plan as one
+// transaction that also INSERTs the load's `succeeded` row, then drop the running row; after a
+// failure the running row becomes `failed`. Then, outside the transaction: maintenance (VACUUM /
+// ANALYZE) after a success, and afterLoad hooks either way.
+//
+// Why a second row and not an UPDATE inside the load: an UPDATE reads the shared audit table,
+// and on Redshift two concurrent loads that each read and write it form a serialization cycle
+// (1023), so every concurrent load into any table would be retried. INSERTs don't read.
 import { newLoadId } from '../stage/index.js';
 import type { Progress } from '../stage/types.js';
 import type { TableModel } from '../model/table.js';
 import type { Source } from '../sources/types.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
-import { auditInsertSql, auditParams, auditStatusSql, auditTableName, auditUpdateSql, decodeLoadCommits, ensureAuditTable, type AuditRecord, type LoadCommit } from './audit.js';
+import { auditDropRunningSql, auditFailRunningSql, auditInsertSql, auditParams, auditStatusSql, auditTableName, decodeLoadCommits, ensureAuditTable, type AuditRecord, type LoadCommit } from './audit.js';
+import { CommitUnconfirmedError, isSerializationConflict } from '../warehouse/errors.js';
 import { hookList, runAfterLoad, runBeforeLoad, runMaintenance, type HookFailure, type LoadBehaviour, type MaintenanceOutcome } from './hooks.js';
 import { LiveStage, type LoadedStage } from './live-stage.js';
 import { buildLoadPlan, checkLoadOptions, stageTableName, type LoadMode, type PlanInput } from './plan.js';
@@ -77,14 +82,12 @@ export async function runLoad(warehouse: Warehouse, model: TableModel, source: S
   };
   let result: LoadResult;
   let loadStarted = 0;
-  let auditOpened = false;
   try {
     checkLoadOptions(model, mode, options.orderBy);
     const columnWatch = new GivenColumns(model, mode, options.partial ?? false, record.source);
     await runBeforeLoad(hookList(options.hooks), { loadId, table: model.qualifiedName, model, mode, source: record.source });
     await ensureAuditTable(warehouse);
     await warehouse.query(auditInsertSql(warehouse), auditParams(record));
-    auditOpened = true;
     const planResult = await warehouse.withLoadSession(async (session) => {
       const live = session.copyWhileStaging ? new LiveStage({ copyWhileStaging: session.copyWhileStaging }, warehouse, model, stageTableName(loadId)) : undefined;
       const preparing = source
@@ -125,9 +128,9 @@ export async function runLoad(warehouse: Warehouse, model: TableModel, source: S
         ...(stageLoaded ? { stageLoaded } : {}),
         ...(options.orderBy !== undefined ? { orderBy: options.orderBy } : {}),
         ...partialInput(options.partial, columnWatch),
-        // Closes the running row in the load's transaction: commit and audit stay one.
+        // The succeeded row, in the load's transaction: commit and audit stay one.
         auditRow: {
-          sql: auditUpdateSql(warehouse, false),
+          sql: auditInsertSql(warehouse),
           params: async (counts) => {
             await preparing;
             finish(counts);
@@ -143,7 +146,7 @@ export async function runLoad(warehouse: Warehouse, model: TableModel, source: S
         onAttempt: (attempt: number) => { record.attempts = attempt; },
         commitMarker: {
           table: auditTableName(warehouse), sql: auditStatusSql(warehouse), params: [loadId],
-          committed: (rows: Record<string, unknown>[]) => String(rows[0]?.status ?? '').trim() === 'succeeded',
+          committed: (rows: Record<string, unknown>[]) => rows.some((r) => String(r.status ?? '').trim() === 'succeeded'),
         },
       };
       try {
@@ -154,6 +157,7 @@ export async function runLoad(warehouse: Warehouse, model: TableModel, source: S
     });
     record.attempts = planResult.attempts;
     record.status = 'succeeded';
+    await auditWrite(warehouse, auditDropRunningSql(warehouse), [loadId]).catch(() => undefined); // readers ignore a stale running row
     record.timings.loadMs = Date.now() - loadStarted;
     result = {
       loadId, table: model.qualifiedName, mode,
@@ -173,15 +177,9 @@ export async function runLoad(warehouse: Warehouse, model: TableModel, source: S
     record.finishedAt = new Date();
     record.durationMs = record.finishedAt.getTime() - startedAt.getTime();
     if (loadStarted) record.timings.loadMs = Date.now() - loadStarted;
-    // Outside the rolled-back transaction: the running row becomes failed (never a row the load's
-    // own transaction marked succeeded). If even this fails (the database is gone), the load error still wins.
+    // Outside the rolled-back transaction. If even this fails (the database is gone), the load error still wins.
     try {
-      if (auditOpened) {
-        await warehouse.query(auditUpdateSql(warehouse, true), auditParams(record));
-      } else {
-        await ensureAuditTable(warehouse);
-        await warehouse.query(auditInsertSql(warehouse), auditParams(record));
-      }
+      await recordFailure(warehouse, record, err);
     } catch (auditErr) {
       if (err instanceof Error) (err as FailedLoadError).auditError = auditErr;
     }
@@ -193,6 +191,34 @@ export async function runLoad(warehouse: Warehouse, model: TableModel, source: S
   result.maintenance = await runMaintenance(warehouse, model, options);
   result.hookErrors = await runAfterLoad(options, record);
   return result;
+}
+
+/**
+ * The failed load's audit row: its running row becomes failed, or, when there is none (the load
+ * failed before writing it, or its INSERT's answer was lost and it never arrived), a failed row
+ * is added. A load whose COMMIT outcome is unknown keeps its running row: the truth isn't known.
+ */
+async function recordFailure(warehouse: Warehouse, record: AuditRecord, err: unknown): Promise<void> {
+  if (err instanceof CommitUnconfirmedError && err.committed === undefined) return;
+  await ensureAuditTable(warehouse);
+  const rows = await warehouse.query<{ status: string }>(auditStatusSql(warehouse), [record.loadId]);
+  const statuses = rows.map((r) => String(r.status).trim());
+  if (statuses.includes('succeeded') || statuses.includes('failed')) return;
+  if (statuses.includes('running')) await auditWrite(warehouse, auditFailRunningSql(warehouse), auditParams(record));
+  else await auditWrite(warehouse, auditInsertSql(warehouse), auditParams(record));
+}
+
+/** An audit write outside a load: Redshift may refuse it as a serialization conflict (1023) with another load's; try again. */
+async function auditWrite(warehouse: Warehouse, sql: string, params: unknown[]): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await warehouse.query(sql, params);
+      return;
+    } catch (err) {
+      if (!isSerializationConflict(err) || attempt >= 3) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 50 * attempt * Math.random()));
+    }
+  }
 }
 
 /** The error as the audit stores it: name, message, and the database's DETAIL when it has one. */

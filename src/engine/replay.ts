@@ -66,7 +66,7 @@ const auditTable = (w: Warehouse) => `${quoteIdent(w.auditSchema)}.${quoteIdent(
 async function auditRows(w: Warehouse, loadId: string): Promise<AuditTrace[]> {
   try {
     return await w.query<AuditTrace>(
-      `SELECT load_id, target_table, mode, source, stage_uris, status, started_at FROM ${auditTable(w)} WHERE load_id = $1 ORDER BY started_at`, [loadId]);
+      `SELECT load_id, target_table, mode, source, stage_uris, status, started_at FROM ${auditTable(w)} WHERE load_id = $1 ORDER BY CASE WHEN status = 'running' THEN 1 ELSE 0 END, started_at`, [loadId]);
   } catch (err) {
     if ((err as { code?: string }).code === '42P01') return [];
     throw err;

@@ -147,11 +147,9 @@ export class PostgresWarehouse extends Warehouse {
   }
 
   /**
-   * COPY's answer was lost on `lost`: on a new connection (not from the pool, which the load may
-   * have exhausted), wait until the old transaction is over, then read the marker row. A backend
-   * still idle in that transaction never got the COMMIT: ending it rolls it back. A backend
-   * still committing holds the marker row's lock: FOR UPDATE waits for it, then reads the row as
-   * it committed (or not).
+   * After COMMIT got no answer: wait until the old backend's transaction has ended (it may still
+   * be committing; one left idle in its transaction is ended, which rolls it back), then read the
+   * load's audit row on a fresh connection (not the pool, which the load may have used up).
    */
   protected override async commitOutcome(lost: Session, marker: CommitMarker): Promise<boolean> {
     const pid = ((lost as PgSession).client as unknown as { processID?: number } | undefined)?.processID;
@@ -159,14 +157,8 @@ export class PostgresWarehouse extends Warehouse {
     client.on('error', () => undefined);
     await client.connect();
     try {
-      await client.query('BEGIN');
-      await client.query("SET LOCAL lock_timeout = '60s'");
-      if (pid) {
-        await client.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid = $1 AND state LIKE 'idle in transaction%'`, [pid]);
-      }
-      const { rows } = await client.query(`${marker.sql} FOR UPDATE`, marker.params);
-      await client.query('ROLLBACK');
-      return marker.committed(rows);
+      if (pid) await waitForTransactionEnd(client, pid, 60_000);
+      return marker.committed((await client.query(marker.sql, marker.params)).rows);
     } finally {
       await client.end().catch(() => undefined);
     }
@@ -236,4 +228,21 @@ function isConnectionError(err: unknown): boolean {
   if (err instanceof Error && err.cause && isConnectionError(err.cause)) return true;
   const code = (err as { code?: string })?.code ?? '';
   return /^(57P0[1-3]|08\d\d\d)$/.test(code) || /ECONNRESET|EPIPE|Connection terminated/i.test(String((err as Error)?.message));
+}
+
+/**
+ * Waits until backend `pid` is in no transaction: gone, or idle. One idle in its transaction
+ * (the COMMIT never arrived) is terminated, which rolls it back; one still active (committing) is
+ * waited for. Its transaction's outcome is final once this returns.
+ */
+async function waitForTransactionEnd(client: pg.Client, pid: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const { rows } = await client.query<{ state: string | null }>('SELECT state FROM pg_stat_activity WHERE pid = $1', [pid]);
+    const state = rows[0]?.state;
+    if (state === undefined || state === 'idle') return;
+    if (state?.startsWith('idle in transaction')) await client.query('SELECT pg_terminate_backend($1)', [pid]);
+    if (Date.now() > deadline) throw new Error(`backend ${pid} was still ${state ?? 'busy'} after ${timeoutMs / 1000} s`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }

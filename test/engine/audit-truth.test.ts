@@ -279,6 +279,25 @@ describe('the result and the audit agree', () => {
     await db.close();
   });
 
+  it('a finished load has one audit row; a running row left beside it (its cleanup failed) is not shown as running', async () => {
+    const db = new PostgresDatabase(options());
+    const table = db.table(model('one_row'));
+    await table.create();
+    const r = await table.upsert([...rows(3)]);
+    expect((await auditRows(`${s.schema}.one_row`)).map((a) => a.status)).toEqual(['succeeded']);
+    // What a lost DELETE of the running row would leave.
+    await s.pool.query(`insert into "${auditSchema()}".load_audit (load_id, target_table, mode, source, stage_uris, attempts, started_at, status)
+      values ($1, $2, 'upsert', 'x', '[]', 0, now(), 'running')`, [r.loadId, `${s.schema}.one_row`]);
+    const printed: string[] = [];
+    const io = { out: (x: string) => void printed.push(x), err: (x: string) => void printed.push(x), isTTY: false };
+    expect(await main(['audit', '--database-url', s.url, '--schema', auditSchema(), '--status', 'running', '--table', `${s.schema}.one_row`], { cwd: tmp.dir, env: {}, io })).toBe(0);
+    expect(printed.join('')).toBe('no loads match\n');
+    printed.length = 0;
+    expect(await main(['audit', '--database-url', s.url, '--schema', auditSchema(), '--table', `${s.schema}.one_row`, '--json'], { cwd: tmp.dir, env: {}, io })).toBe(0);
+    expect(printed.map((l) => (JSON.parse(l) as Row).status)).toEqual(['succeeded']);
+    await db.close();
+  });
+
   it('a load SIGKILLed while staging leaves a running row; `upshift audit` shows it, its age and the replay hint', async () => {
     const name = 'killed';
     const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./audit-kill-child.ts', import.meta.url))], {

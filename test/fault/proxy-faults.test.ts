@@ -26,9 +26,10 @@ const STATEMENTS: Array<[string, RegExp, ('postgres' | 'redshift')?]> = [
   ['DELETE duplicates (stage)', /^DELETE FROM "upshift_stage/i],
   ['DELETE matched (target)', /^DELETE FROM "t_[^"]*"\."/i],
   ['INSERT (target)', /^INSERT INTO (?!.*load_audit)/i],
-  // The audit row: inserted (as 'running' when the load starts, or at its end) and/or updated in the merge.
-  ['INSERT audit row', /^INSERT INTO .*load_audit/i],
-  ['UPDATE audit row', /^UPDATE .*load_audit/i],
+  // The audit: a 'running' row when the load starts, the 'succeeded' row in the merge, then the running row dropped.
+  ['INSERT running audit row', /^INSERT INTO .*load_audit/i],
+  ['INSERT succeeded audit row', /^INSERT INTO .*load_audit/i],
+  ['DELETE running audit row', /^DELETE FROM .*load_audit/i],
   ['DROP TABLE (stage)', /^DROP TABLE "upshift_stage/i],
   ['COMMIT', /^COMMIT/i],
 ];
@@ -44,7 +45,16 @@ const mergeCommit = (): ((f: Frame) => boolean) => {
     return merged && sqlStarts(/^COMMIT/i)(f);
   };
 };
-const matcher = (name: string, re: RegExp) => (name === 'COMMIT' ? mergeCommit() : sqlStarts(re));
+/** The audit INSERT inside the merge: the one after the INSERT into the target. */
+const mergeAuditInsert = (): ((f: Frame) => boolean) => {
+  let merged = false;
+  return (f) => {
+    if (sqlStarts(/^INSERT INTO (?!.*load_audit)/i)(f)) merged = true;
+    return merged && sqlStarts(/^INSERT INTO .*load_audit/i)(f);
+  };
+};
+const matcher = (name: string, re: RegExp) =>
+  name === 'COMMIT' ? mergeCommit() : name === 'INSERT succeeded audit row' ? mergeAuditInsert() : sqlStarts(re);
 
 interface Case {
   name: string;

@@ -91,9 +91,12 @@ export function registerAudit(program: Command, run: Run) {
         params.push(parseSince(flags.since).toISOString());
         where.push(`started_at >= $${params.length}`);
       }
+      const table = `${quoteIdent(schema)}.${quoteIdent('load_audit')}`;
+      // A finished load may keep its 'running' row beside its final one (it is dropped after the commit, best effort): show the final one.
+      where.push(`NOT (status = 'running' AND EXISTS (SELECT 1 FROM ${table} AS f WHERE f.load_id = a.load_id AND f.status <> 'running'))`);
       const text =
         `SELECT load_id, target_table, mode, source, stage_uris, rows_staged, rows_inserted, rows_updated, rows_deleted, attempts, started_at, finished_at, status, error ` +
-        `FROM ${quoteIdent(schema)}.${quoteIdent('load_audit')}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY started_at DESC LIMIT ${limit}`;
+        `FROM ${table} AS a WHERE ${where.join(' AND ')} ORDER BY started_at DESC LIMIT ${limit}`;
       return withPool(ctx, async (pool) => {
         let rows: AuditRow[];
         try {
