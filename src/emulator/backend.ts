@@ -14,6 +14,8 @@ export interface InternalResult {
   rows: Array<Array<string | null>>;
   tag: string | undefined;
   error: NoticeFields | undefined;
+  /** Notices and warnings the statement raised (e.g. 25001 for a BEGIN inside a transaction). */
+  notices?: NoticeFields[];
 }
 
 type Consumer = (f: Frame) => void;
@@ -123,6 +125,7 @@ export class Backend {
           }
           case 'C': result.tag = f.frame.toString('utf8', 5, f.frame.length - 1); break;
           case 'E': result.error = parseNotice(f.frame); break;
+          case 'N': (result.notices ??= []).push(parseNotice(f.frame)); break;
           case 'Z':
             this.txStatus = f.frame.toString('latin1', 5, 6) as TxStatus;
             this.internal = undefined;
