@@ -10,7 +10,7 @@ export const CATALOG_ATTS = '__upshift_atts__';
 export const CATALOG_PARENT = '__upshift_parent__';
 export const CATALOG_TYPES = '__upshift_types__';
 
-const CATALOG_VERSION = 12;
+const CATALOG_VERSION = 13;
 
 export const REDSHIFT_VERSION =
   'PostgreSQL 8.0.2 on i686-pc-linux-gnu, compiled by GCC gcc (GCC) 3.4.2 20041017 (Red Hat 3.4.2-6.fc3), Redshift 1.0.77467';
@@ -33,8 +33,14 @@ function constraintViews(S: string, tc: ViewColumn[], kcu: ViewColumn[]): string
     table_catalog: 'current_database()', table_schema: 'n.nspname', table_name: 'c.relname',
   };
   return `
+create or replace view ${S}.check_constraints as select * from information_schema.check_constraints
+  where constraint_name !~ ${INTERNAL_CHECK};
+create or replace view ${S}.constraint_column_usage as select * from information_schema.constraint_column_usage
+  where constraint_name !~ ${INTERNAL_CHECK};
 create or replace view ${S}.table_constraints as ${infoSchemaUnion('table_constraints', tc,
-    { ...common, constraint_type: 'k.contype', is_deferrable: "'NO'", initially_deferred: "'NO'", enforced: "'NO'" }, base)};
+    { ...common, constraint_type: 'k.contype', is_deferrable: "'NO'", initially_deferred: "'NO'", enforced: "'NO'" }, base)
+    .replace('select * from information_schema.table_constraints', `select * from information_schema.table_constraints
+      where constraint_name !~ ${INTERNAL_CHECK}`)};
 create or replace view ${S}.key_column_usage as ${infoSchemaUnion('key_column_usage', kcu,
     { ...common, column_name: 'u.col', ordinal_position: 'u.ord',
       position_in_unique_constraint: "case when k.contype = 'FOREIGN KEY' then u.ord end" },
@@ -42,7 +48,35 @@ create or replace view ${S}.key_column_usage as ${infoSchemaUnion('key_column_us
 `;
 }
 
-function catalogSql(s: string, attrColumns: string[], classColumns: string[], tc: ViewColumn[], kcu: ViewColumn[]): string {
+/** The byte-length checks the emulator adds for VARCHAR/CHAR/VARBYTE (types.ts): Redshift has no such constraints. */
+const INTERNAL_CHECK = `'^rs_(bytes|char|varbyte)_[0-9]+_'`;
+
+/**
+ * pg_constraint as Redshift shows it: Postgres's constraints without the emulator's internal checks,
+ * and the declared (unenforced) PRIMARY KEY / UNIQUE / FOREIGN KEY constraints the emulator records.
+ */
+function pgConstraintView(S: string, columns: ViewColumn[]): string {
+  const attnums = (rel: string, names: string) => `array(select a.attnum from unnest(${names}) with ordinality u(n, o)
+    join pg_catalog.pg_attribute a on a.attrelid = ${rel} and a.attname = u.n order by u.o)::smallint[]`;
+  const declared: Record<string, string> = {
+    oid: 'k.conoid', conname: 'k.conname', connamespace: 'c.relnamespace',
+    contype: "case k.contype when 'PRIMARY KEY' then 'p' when 'UNIQUE' then 'u' else 'f' end",
+    condeferrable: 'false', condeferred: 'false', convalidated: 'true', conrelid: 'k.relid', contypid: '0', conindid: '0',
+    conparentid: '0', confrelid: 'coalesce(r.oid, 0)',
+    confupdtype: "case when k.contype = 'FOREIGN KEY' then 'a' else ' ' end",
+    confdeltype: "case when k.contype = 'FOREIGN KEY' then 'a' else ' ' end",
+    confmatchtype: "case when k.contype = 'FOREIGN KEY' then 's' else ' ' end",
+    conislocal: 'true', coninhcount: '0', connoinherit: 'true', conkey: attnums('k.relid', 'k.columns'),
+    confkey: `case when k.contype = 'FOREIGN KEY' then ${attnums('r.oid', 'k.ref_columns')} end`,
+  };
+  const list = columns.map((c) => `(${declared[c.name] ?? 'null'})::${c.type} as ${qi(c.name)}`).join(', ');
+  return `create or replace view ${S}.pg_constraint as
+  select * from pg_catalog.pg_constraint where not (contype = 'c' and conname ~ ${INTERNAL_CHECK})
+  union all select ${list} from ${S}.constraints k join pg_catalog.pg_class c on c.oid = k.relid
+  left join lateral (select pg_catalog.to_regclass(k.ref_table)::oid as oid) r on true;`;
+}
+
+function catalogSql(s: string, attrColumns: string[], classColumns: string[], tc: ViewColumn[], kcu: ViewColumn[], con: ViewColumn[]): string {
   const S = qi(s);
   const encArray = `array[${ENCODINGS.map((e) => `'${e}'`).join(',')}]`;
   return `
@@ -55,7 +89,11 @@ create table if not exists ${S}.columns (relid oid not null, attname name not nu
 create sequence if not exists ${S}.query_id start 1000;
 create table if not exists ${S}.constraints (relid oid not null, conname text not null, contype text not null,
   columns text[] not null, ref_table text, ref_columns text[]);
+-- Oids for the declared constraints, far above those Postgres hands out.
+create sequence if not exists ${S}.constraint_oid start 3000000000 minvalue 3000000000 maxvalue 4294967295;
+alter table ${S}.constraints add column if not exists conoid oid not null default nextval(${qiLit(`${S}.constraint_oid`)})::oid;
 ${constraintViews(S, tc, kcu)}
+${pgConstraintView(S, con)}
 create table if not exists ${S}.load_errors (userid int, slice int, tbl int, starttime timestamp, session int,
   query int, filename text, line_number bigint, colname text, type text, col_length text, position int,
   raw_line text, raw_field_value text, err_code int, err_reason text, xid bigint, dbname text);
@@ -182,7 +220,7 @@ export async function ensureCatalog(url: string, schema: string): Promise<void> 
       const attrs = await client.query<{ attname: string }>(
         `select attname from pg_attribute where attrelid = 'pg_catalog.pg_attribute'::regclass and attnum > 0
            and atttypid <> 'anyarray'::regtype order by attnum`);
-      for (const v of ['table_constraints', 'key_column_usage', 'stl_load_errors', 'sys_load_error_detail', 'stl_load_commits', 'sys_load_detail', 'pg_attribute', 'pg_class', 'svv_tables', 'pg_table_def',
+      for (const v of ['pg_constraint', 'check_constraints', 'constraint_column_usage', 'table_constraints', 'key_column_usage', 'stl_load_errors', 'sys_load_error_detail', 'stl_load_commits', 'sys_load_detail', 'pg_attribute', 'pg_class', 'svv_tables', 'pg_table_def',
         'svv_all_columns', 'svv_columns', 'svv_table_info']) {
         await client.query(`drop view if exists ${qi(schema)}.${qi(v)} cascade`);
       }
@@ -190,9 +228,9 @@ export async function ensureCatalog(url: string, schema: string): Promise<void> 
         `select attname from pg_attribute where attrelid = 'pg_catalog.pg_class'::regclass and attnum > 0 order by attnum`);
       const viewColumns = async (view: string): Promise<ViewColumn[]> => (await client.query<ViewColumn>(
         `select attname as name, format_type(atttypid, atttypmod) as type from pg_attribute
-          where attrelid = $1::regclass and attnum > 0 order by attnum`, [`information_schema.${view}`])).rows;
+          where attrelid = $1::regclass and attnum > 0 order by attnum`, [view.includes('.') ? view : `information_schema.${view}`])).rows;
       await client.query(catalogSql(schema, attrs.rows.map((r) => r.attname), cls.rows.map((r) => r.attname),
-        await viewColumns('table_constraints'), await viewColumns('key_column_usage')));
+        await viewColumns('table_constraints'), await viewColumns('key_column_usage'), await viewColumns('pg_catalog.pg_constraint')));
       await client.query(`delete from ${qi(schema)}.meta`);
       await client.query(`insert into ${qi(schema)}.meta values ($1)`, [CATALOG_VERSION]);
     }

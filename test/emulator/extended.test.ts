@@ -7,6 +7,7 @@
 // COPY appends the input to the table and reports the rows loaded; UNLOAD writes one file per
 // slice: https://docs.aws.amazon.com/redshift/latest/dg/r_COPY.html,
 // https://docs.aws.amazon.com/redshift/latest/dg/r_UNLOAD.html
+import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ROLE, s3url, startFixture, type EmulatorFixture } from './setup.js';
 import { WireClient, summary } from './wire-client.js';
@@ -23,6 +24,9 @@ beforeAll(async () => {
 afterAll(async () => { await f?.close(); });
 beforeEach(async () => { await f.client.query('truncate ext_t'); });
 
+/** A statement node-postgres sends as Parse/Bind/Describe/Execute/Sync, as pgjdbc does by default. */
+const extended = (text: string): pg.QueryConfig => ({ text, queryMode: 'extended' }) as pg.QueryConfig;
+
 const ids = async (): Promise<number[]> =>
   (await f.client.query('select id from ext_t order by id')).rows.map((r: { id: number }) => r.id);
 
@@ -38,7 +42,7 @@ describe('COPY and UNLOAD through the extended protocol', () => {
     const c = await f.connect();
     const notices: string[] = [];
     c.on('notice', (n) => notices.push(n.message ?? ''));
-    const r = await c.query({ text: `copy ext_t from '${good}' ${ROLE}`, queryMode: 'extended' } as never);
+    const r = await c.query(extended(`copy ext_t from '${good}' ${ROLE}`));
     expect(r.command).toBe('COPY');
     expect(r.rowCount).toBe(2);
     expect(notices).toContain("Load into table 'ext_t' completed, 2 record(s) loaded successfully.");
@@ -56,16 +60,16 @@ describe('COPY and UNLOAD through the extended protocol', () => {
 
   it('a failing COPY reports the load error, and the session goes on', async () => {
     const c = await f.connect();
-    await expect(c.query({ text: `copy ext_t from '${bad}' ${ROLE}`, queryMode: 'extended' } as never))
+    await expect(c.query(extended(`copy ext_t from '${bad}' ${ROLE}`)))
       .rejects.toThrow(/Load into table 'ext_t' failed/);
-    expect((await c.query({ text: 'select 1 as one', queryMode: 'extended' } as never)).rows).toEqual([{ one: 1 }]);
+    expect((await c.query(extended('select 1 as one'))).rows).toEqual([{ one: 1 }]);
     expect(await ids()).toEqual([]);
   });
 
   it('UNLOAD through the extended protocol writes one file per slice', async () => {
     await f.client.query(`insert into ext_t values (1, 'a'), (2, 'b')`);
     const c = await f.connect();
-    const r = await c.query({ text: `unload ('select id, name from ext_t') to '${s3url(f, 'unl/p_')}' ${ROLE}`, queryMode: 'extended' } as never);
+    const r = await c.query(extended(`unload ('select id, name from ext_t') to '${s3url(f, 'unl/p_')}' ${ROLE}`));
     expect(r.command).toBe('UNLOAD');
     expect(await f.list('unl/')).toEqual(['unl/p_0000_part_00', 'unl/p_0001_part_00']);
     const text = (await f.get('unl/p_0000_part_00')).toString() + (await f.get('unl/p_0001_part_00')).toString();
