@@ -10,7 +10,7 @@ export const CATALOG_ATTS = '__upshift_atts__';
 export const CATALOG_PARENT = '__upshift_parent__';
 export const CATALOG_TYPES = '__upshift_types__';
 
-const CATALOG_VERSION = 13;
+const CATALOG_VERSION = 14;
 
 export const REDSHIFT_VERSION =
   'PostgreSQL 8.0.2 on i686-pc-linux-gnu, compiled by GCC gcc (GCC) 3.4.2 20041017 (Red Hat 3.4.2-6.fc3), Redshift 1.0.77467';
@@ -142,8 +142,12 @@ create or replace view ${S}.sys_load_detail as select userid as user_id, query a
   0::bigint as bytes_scanned, lines_scanned::bigint as lines_scanned, errors::bigint as errors, 'COMPLETED'::char(20) as status,
   curtime as record_time, curtime as start_time, curtime as end_time from ${S}.load_commits;
 create or replace view ${S}.pg_class as select ${classColumns.map((c) => `c.${qi(c)}`).join(', ')},
-  (case coalesce(t.diststyle, 'AUTO') when 'EVEN' then 0 when 'KEY' then 1 when 'ALL' then 8 else 10 end)::int as reldiststyle
+  (case coalesce(t.diststyle, 'AUTO') when 'EVEN' then 0 when 'KEY' then 1 when 'ALL' then 8 else 10 end)::int as reldiststyle,
+  -- Columns of PostgreSQL 8.0's catalog that clients ask a server of that version for (psql's \d).
+  false as relhasoids
   from pg_catalog.pg_class c left join ${S}.tables t on t.relid = c.oid;
+create or replace view ${S}.pg_proc as select p.*, p.prokind = 'a' as proisagg, p.prokind = 'w' as proiswindow
+  from pg_catalog.pg_proc p;
 create or replace view ${S}.svv_tables as select table_catalog, table_schema, table_name, table_type,
   obj_description((quote_ident(table_schema) || '.' || quote_ident(table_name))::regclass, 'pg_class') as remarks
   from information_schema.tables where table_schema not in ('pg_catalog', 'information_schema', ${qiLit(s)});
@@ -220,7 +224,7 @@ export async function ensureCatalog(url: string, schema: string): Promise<void> 
       const attrs = await client.query<{ attname: string }>(
         `select attname from pg_attribute where attrelid = 'pg_catalog.pg_attribute'::regclass and attnum > 0
            and atttypid <> 'anyarray'::regtype order by attnum`);
-      for (const v of ['pg_constraint', 'check_constraints', 'constraint_column_usage', 'table_constraints', 'key_column_usage', 'stl_load_errors', 'sys_load_error_detail', 'stl_load_commits', 'sys_load_detail', 'pg_attribute', 'pg_class', 'svv_tables', 'pg_table_def',
+      for (const v of ['pg_constraint', 'check_constraints', 'constraint_column_usage', 'table_constraints', 'key_column_usage', 'stl_load_errors', 'sys_load_error_detail', 'stl_load_commits', 'sys_load_detail', 'pg_attribute', 'pg_class', 'pg_proc', 'svv_tables', 'pg_table_def',
         'svv_all_columns', 'svv_columns', 'svv_table_info']) {
         await client.query(`drop view if exists ${qi(schema)}.${qi(v)} cascade`);
       }

@@ -16,7 +16,7 @@ export type Step =
 
 const RELATIONS = ['stl_load_errors', 'sys_load_error_detail', 'stl_load_commits', 'sys_load_detail', 'svv_table_info',
   'svv_columns', 'svv_all_columns', 'svv_tables', 'pg_table_def',
-  'pg_constraint'];
+  'pg_constraint', 'pg_class', 'pg_proc'];
 
 export interface RewriteContext { schema: string; lastCopyId: number; slices: number; caseSensitive: boolean }
 
