@@ -65,6 +65,9 @@ export class Backend {
 
   setRelay(relay: Consumer): void { this.relay = relay; }
 
+  /** A statement is running on the backend (relayed, or the emulator's own). */
+  get busy(): boolean { return this.outstanding > 0 || this.internal !== undefined; }
+
   private onData(chunk: Buffer): void {
     for (const f of this.reader.push(chunk)) {
       if (this.internal) { this.internal(f); continue; }

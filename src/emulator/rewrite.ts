@@ -3,7 +3,8 @@
 // and what Redshift refuses.
 import { RedshiftError, syntaxError } from './errors.js';
 import { isCreateTable } from './ddl.js';
-import { isPunct, isWord, quoteIdent, significant, tokenize, type Token } from './sql.js';
+import type { LoadCommitRow } from './context.js';
+import { isPunct, isWord, quoteIdent, quoteLiteral, significant, tokenize, type Token } from './sql.js';
 
 export type Step =
   | { kind: 'pass'; sql: string; caseSensitive?: boolean }
@@ -18,7 +19,24 @@ const RELATIONS = ['stl_load_errors', 'sys_load_error_detail', 'stl_load_commits
   'svv_columns', 'svv_all_columns', 'svv_tables', 'pg_table_def',
   'pg_constraint', 'pg_class', 'pg_proc'];
 
-export interface RewriteContext { schema: string; lastCopyId: number; slices: number; caseSensitive: boolean }
+export interface RewriteContext {
+  schema: string;
+  lastCopyId: number;
+  slices: number;
+  caseSensitive: boolean;
+  /** stl_load_commits rows of the session's own COPYs in its transaction (its snapshot may predate them). */
+  loadCommits?: readonly LoadCommitRow[];
+}
+
+/**
+ * stl_load_commits as the session sees it: the catalog's rows, with the session's own COPYs taken
+ * from memory (the catalog writes them outside the client's transaction, after its snapshot).
+ */
+function ownLoadCommits(S: string, rows: readonly LoadCommitRow[]): string {
+  const ids = [...new Set(rows.map((r) => r.query))].join(', ');
+  return `stl_load_commits as (select * from ${S}.stl_load_commits where query not in (${ids}) union all ` +
+    `select * from json_populate_recordset(null::${S}.stl_load_commits, ${quoteLiteral(JSON.stringify(rows))}))`;
+}
 
 /** Redshift folds even quoted identifiers to lower case (unless enable_case_sensitive_identifier). */
 export function foldIdentifiers(sql: string): string {
@@ -80,6 +98,11 @@ export function rewriteText(sql: string, ctx: RewriteContext): string {
   const tableDef = sig.some((t) => isWord(t, 'pg_table_def'));
   const replace = new Map<Token, string>();
   const drop = new Set<Token>();
+  // A query (SELECT, or WITH ... SELECT) reads stl_load_commits through a CTE holding the session's own rows.
+  const withOwnCommits = ctx.loadCommits?.length && isWord(sig[0], 'select', 'with') ? ctx.loadCommits : undefined;
+  // Rewritten once already (a Parse of a classified statement): its stl_load_commits is the CTE.
+  const hasOwnCommits = isWord(sig[0], 'with') && isWord(sig[1], 'stl_load_commits') && isWord(sig[2], 'as');
+  let readsOwnCommits = false;
   for (let i = 0; i < sig.length; i++) {
     const t = sig[i]!;
     if (t.type !== 'ident') continue;
@@ -108,6 +131,8 @@ export function rewriteText(sql: string, ctx: RewriteContext): string {
       out = `${S}.pg_last_copy_id`;
       replace.set(sig[i + 2]!, `${ctx.lastCopyId})`);
     } else if (call && t.value === 'format_encoding') out = `${S}.format_encoding`;
+    else if (!call && t.value === 'stl_load_commits' && hasOwnCommits) continue;
+    else if (!call && t.value === 'stl_load_commits' && withOwnCommits) { out = 'stl_load_commits'; readsOwnCommits = true; }
     else if (!call && RELATIONS.includes(t.value)) out = `${S}.${t.value}`;
     else if (!call && t.value === 'stv_slices') out = `${S}.stv_slices(${ctx.slices})`;
     else if (!call && t.value === 'pg_attribute' && needsAttr) out = `${S}.pg_attribute`;
@@ -115,6 +140,14 @@ export function rewriteText(sql: string, ctx: RewriteContext): string {
     if (out === undefined) continue;
     replace.set(t, out);
     if (qualifiedByCatalog) { drop.add(sig[i - 1]!); drop.add(sig[i - 2]!); }
+  }
+  if (readsOwnCommits) {
+    const cte = ownLoadCommits(S, withOwnCommits!);
+    if (isWord(sig[0], 'select')) replace.set(sig[0]!, `with ${cte} ${sig[0]!.text}`);
+    else {
+      const at = isWord(sig[1], 'recursive') ? sig[1]! : sig[0]!;
+      replace.set(at, `${at.text} ${cte},`);
+    }
   }
   if (!replace.size) return sql;
   return tokens.map((t) => (drop.has(t) ? '' : replace.get(t) ?? t.text)).join('');

@@ -3,7 +3,7 @@
 // backend's answers come back unchanged except errors Redshift words differently.
 import type { Socket } from 'node:net';
 import { Backend } from './backend.js';
-import type { EmulatorContext, SessionState } from './context.js';
+import type { EmulatorContext, LoadCommitRow, SessionState } from './context.js';
 import { parseCreateTable, catalogStatements } from './ddl.js';
 import { BackendError, RedshiftError, serializableViolation } from './errors.js';
 import { classify, dmlTarget, foldIdentifiers, rewriteText, searchPathChange, type Step } from './rewrite.js';
@@ -25,6 +25,7 @@ export const REDSHIFT_SERVER_VERSION = '8.0.2';
 
 export class ClientSession implements SessionState {
   lastCopyId = -1;
+  loadCommits: LoadCommitRow[] = [];
   caseSensitive = false;
   pid = 0;
   private backend!: Backend;
@@ -63,9 +64,22 @@ export class ClientSession implements SessionState {
       this.queue.push(...this.reader.push(chunk));
       void this.pump();
     });
-    this.socket.on('close', () => this.backend.close());
-    this.socket.on('error', () => this.backend.close());
+    this.socket.on('close', () => this.clientGone());
+    this.socket.on('error', () => this.clientGone());
     this.socket.write(Buffer.concat(out));
+  }
+
+  /**
+   * The client went away without a Terminate. An idle backend ends on its own once its socket
+   * closes (rolling back, freeing locks), but one busy with a statement would not notice until
+   * the statement ends (a pg_sleep, a lock wait, a COPY fed by a stalled S3): terminate it.
+   */
+  private clientGone(): void {
+    if (this.backend.closed) return;
+    if (this.backend.busy || this.running) {
+      this.ctx.admin.query('select pg_terminate_backend($1)', [this.backend.pid]).catch(() => {});
+    }
+    this.backend.close();
   }
 
   private async pump(): Promise<void> {
@@ -162,7 +176,8 @@ export class ClientSession implements SessionState {
   }
 
   private ctxFor() {
-    return { schema: this.ctx.schema, lastCopyId: this.lastCopyId, slices: this.ctx.slices, caseSensitive: this.caseSensitive };
+    return { schema: this.ctx.schema, lastCopyId: this.lastCopyId, slices: this.ctx.slices, caseSensitive: this.caseSensitive,
+      loadCommits: this.loadCommits };
   }
 
   private async handle(f: Frame): Promise<void> {

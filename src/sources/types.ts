@@ -21,6 +21,26 @@ export interface SourceContext {
    * rows must go through it.
    */
   copyWhileStaging?: (columns: readonly string[], ordered: boolean) => LiveSink;
+  /** Told which model columns the source's data carries, as soon as the source knows (see ColumnWatch). */
+  columnWatch?: ColumnWatch;
+}
+
+/**
+ * Which model columns a source gives, as it learns them: an upsert replaces whole rows, so a
+ * source that lacks columns is refused (or, in a partial upsert, only its columns are updated).
+ * Staged files may hold every load column (validated rows are staged whole, the missing ones
+ * NULL); this is how the merge knows which of them the user actually gave.
+ */
+export interface ColumnWatch {
+  /** A partial upsert: record sources check every record against the first one's columns. */
+  readonly partial: boolean;
+  /** A file's model columns (its header, Parquet footer, a data frame's fields), before its first row. Throws to refuse. */
+  file(columns: readonly string[], where: string): void;
+  /**
+   * One object record (JSON lines; in-memory rows in a partial upsert only, since an omitted
+   * optional key of a typed row means NULL) before it is validated. Throws a RowValidationError.
+   */
+  record(row: Record<string, unknown>, index: number): void;
 }
 
 /** What a source knows about its rows once they are all written. */

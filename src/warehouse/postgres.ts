@@ -12,6 +12,7 @@ import { copyEachFile, copyTarget, POSTGRES_EXPORT_SETTINGS, POSTGRES_LOAD_SETTI
 import { upshiftPgTypes } from './pg-types.js';
 import { PgLiveCopy } from './pg-live-copy.js';
 import type { ExportField } from '../toolbox/parquet.js';
+import type { CommitMarker } from './plan.js';
 import { Warehouse, type CopyStep, type LoadSession, type QueryResult, type Session, type WarehouseOptions } from './warehouse.js';
 
 export interface PostgresOptions extends WarehouseOptions {
@@ -124,7 +125,7 @@ export class PostgresWarehouse extends Warehouse {
             throw err;
           }
           created.push(step.table.name);
-          return new PgLiveCopy(session.client, `COPY ${copyTarget(step)} FROM STDIN WITH (${postgresCopyOptions(step.format)})`, step.table.name);
+          return new PgLiveCopy(session.client, `COPY ${copyTarget(step)} FROM STDIN WITH (${postgresCopyOptions(step.format)})`, step.target ?? step.table.name);
         },
         runPlan: (plan) => this.runPlan(plan, held?.session),
       });
@@ -143,6 +144,32 @@ export class PostgresWarehouse extends Warehouse {
   private poolHasRoom(): boolean {
     const { pool } = this;
     return pool.waitingCount === 0 && (pool.idleCount > 0 || pool.totalCount < (pool.options.max ?? 10));
+  }
+
+  /**
+   * COPY's answer was lost on `lost`: on a new connection (not from the pool, which the load may
+   * have exhausted), wait until the old transaction is over, then read the marker row. A backend
+   * still idle in that transaction never got the COMMIT: ending it rolls it back. A backend
+   * still committing holds the marker row's lock: FOR UPDATE waits for it, then reads the row as
+   * it committed (or not).
+   */
+  protected override async commitOutcome(lost: Session, marker: CommitMarker): Promise<boolean> {
+    const pid = ((lost as PgSession).client as unknown as { processID?: number } | undefined)?.processID;
+    const client = new pg.Client(this.pool.options as pg.ClientConfig);
+    client.on('error', () => undefined);
+    await client.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query("SET LOCAL lock_timeout = '60s'");
+      if (pid) {
+        await client.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid = $1 AND state LIKE 'idle in transaction%'`, [pid]);
+      }
+      const { rows } = await client.query(`${marker.sql} FOR UPDATE`, marker.params);
+      await client.query('ROLLBACK');
+      return marker.committed(rows);
+    } finally {
+      await client.end().catch(() => undefined);
+    }
   }
 
   protected async copy(session: Session, step: CopyStep): Promise<number> {
