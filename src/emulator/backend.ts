@@ -42,7 +42,7 @@ export class Backend {
   ) {}
 
   static async open(url: string, isolation: string, relay: Consumer, onClose: () => void): Promise<Backend> {
-    const client = new pg.Client({ connectionString: url, options: `-c default_transaction_isolation=${isolation.replace(' ', '\\ ')} -c timezone=UTC` });
+    const client = new pg.Client({ connectionString: url, application_name: 'upshift-emulator', options: `-c default_transaction_isolation=${isolation.replace(' ', '\\ ')} -c timezone=UTC` });
     const params: Record<string, string> = {};
     const conn = (client as unknown as { connection: { on(e: string, f: (m: { parameterName: string; parameterValue: string }) => void): void; stream: Socket } }).connection;
     conn.on('parameterStatus', (m) => { params[m.parameterName] = m.parameterValue; });

@@ -12,6 +12,7 @@ import { alterTarget, dropChecksSql, planAlter } from './alter.js';
 import { writeCatalog } from './catalog-write.js';
 import { runUnload } from './unload.js';
 import { splitStatements } from './sql.js';
+import { readsHistory, type LogEntry } from './query-log.js';
 import {
   PipelineState, bindComplete, bindNames, closeComplete, executedPortal, flush, noData, noParameters, parseComplete, targetOf,
 } from './pipeline.js';
@@ -49,6 +50,13 @@ export class ClientSession implements SessionState {
   private extendedFailed = false;
   /** Extended protocol: catalog entries of a CREATE TABLE, recorded once its Sync is answered. */
   private pendingCatalog: { statements: string[]; table: string; parent: string | undefined } | undefined;
+
+  /** Query history: statements relayed as one unit, finished at their ReadyForQuery (in order). */
+  private logUnits: Array<{ entries: LogEntry[]; error?: string }> = [];
+  /** Extended protocol: statement and portal texts, and the Executes since the last Sync. */
+  private statementTexts = new Map<string, string>();
+  private portalTexts = new Map<string, string>();
+  private executed: LogEntry[] = [];
 
   constructor(private readonly socket: Socket, private readonly ctx: EmulatorContext) {}
 
@@ -111,7 +119,10 @@ export class ClientSession implements SessionState {
 
   /** Backend frames to the client, with errors reworded as Redshift words them. */
   private relay(f: Frame): void {
-    if (!this.stepMode) this.pipeline.replied(f);
+    if (!this.stepMode) {
+      this.pipeline.replied(f);
+      this.logReply(f);
+    }
     if (f.type === 'E') {
       if (this.stepMode) this.stepFailed = true;
       else if (this.unsynced > 0) this.extendedFailed = true;
@@ -186,6 +197,7 @@ export class ClientSession implements SessionState {
       case 'P': return this.parse(f.frame);
       case 'S': return this.sync(f.frame);
       case 'B': case 'D': case 'E': case 'C':
+        this.noteExtended(f);
         if (await this.answerOwn(f)) return;
         return this.forwardExtended(f);
       case 'X':
@@ -254,10 +266,14 @@ export class ClientSession implements SessionState {
   }
 
   private async executeOwn(step: Step): Promise<void> {
+    this.executed.pop();
+    const entry = this.logStart('sql' in step ? step.sql : '');
     await this.pipelineTransaction();
     this.stepMode = true;
     try {
-      if (!(await this.runStep(step))) this.pipeline.skipping = this.pipeline.failed = true;
+      const ok = await this.runStep(step);
+      this.ctx.log.finish(entry, ok);
+      if (!ok) this.pipeline.skipping = this.pipeline.failed = true;
     } finally {
       this.stepMode = false;
     }
@@ -272,7 +288,33 @@ export class ClientSession implements SessionState {
     this.pipeline.skipping = this.pipeline.failed = true;
   }
 
+  private logStart(text: string): LogEntry {
+    const url = new URL(this.ctx.postgres);
+    return this.ctx.log.start(this.pid, decodeURIComponent(url.username || 'postgres'), url.pathname.slice(1) || 'postgres', text);
+  }
+
+  /** The backend's answers end the oldest unit of logged statements: an error fails it, ReadyForQuery finishes it. */
+  private logReply(f: Frame): void {
+    const unit = this.logUnits[0];
+    if (!unit) return;
+    if (f.type === 'E') unit.error ??= parseNotice(f.frame).M ?? 'error';
+    if (f.type !== 'Z') return;
+    this.logUnits.shift();
+    for (const e of unit.entries) this.ctx.log.finish(e, unit.error === undefined, unit.error);
+  }
+
+  /** Extended protocol: Parse, Bind and Execute give the text of each statement executed before a Sync. */
+  private noteExtended(f: Frame): void {
+    if (f.type === 'B') {
+      const { portal, statement } = bindNames(f.frame);
+      this.portalTexts.set(portal, this.statementTexts.get(statement) ?? '');
+    } else if (f.type === 'E' && !this.pipeline.skipping) {
+      this.executed.push(this.logStart(this.portalTexts.get(executedPortal(f.frame)) ?? ''));
+    }
+  }
+
   private async query(sql: string): Promise<void> {
+    if (readsHistory(sql)) await this.ctx.log.flush();
     const statements = splitStatements(sql);
     const caseSensitive = this.caseSensitive;
     const classifyNext = (statement: string): Step => {
@@ -284,6 +326,7 @@ export class ClientSession implements SessionState {
     const steps = statements.map(classifyNext);
     if (steps.every((s) => s.kind === 'pass')) {
       const text = steps.length ? steps.map((s) => (s as { sql: string }).sql).join(';\n') : sql;
+      this.logUnits.push({ entries: statements.map((s) => this.logStart(s)) });
       this.backend.forward(queryMessage(text), true);
       return;
     }
@@ -295,7 +338,12 @@ export class ClientSession implements SessionState {
     try {
       if (block) await this.backend.query('begin');
       let ok = true;
-      for (const statement of statements) if (!(ok = await this.runStep(classifyNext(statement)))) break;
+      for (const statement of statements) {
+        const entry = this.logStart(statement);
+        ok = await this.runStep(classifyNext(statement));
+        this.ctx.log.finish(entry, ok);
+        if (!ok) break;
+      }
       if (block) await this.endBlock(ok);
     } finally {
       this.stepMode = false;
@@ -387,6 +435,8 @@ export class ClientSession implements SessionState {
     if (this.pipeline.skipping) return;
     const { name, query, rest } = parseParse(frame);
     this.pipeline.statements.delete(name);
+    this.statementTexts.set(name, query);
+    if (readsHistory(query)) await this.ctx.log.flush();
     const statements = splitStatements(query);
     if (statements.length !== 1) return this.forwardExtended({ type: 'P', frame });
     const step = classify(statements[0]!, this.ctxFor());
@@ -436,6 +486,7 @@ export class ClientSession implements SessionState {
     // The backend may be skipping to this Sync after an error: it goes first, and its answer is
     // relayed unless the emulator still has its own transaction block to end.
     if (tx === 'emulator') this.swallowReady++;
+    this.logUnits.push({ entries: this.executed.splice(0) });
     this.backend.forward(frame, true);
     await this.backend.whenIdle();
     const failed = this.extendedFailed || this.pipeline.failed;
