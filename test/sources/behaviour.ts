@@ -150,7 +150,7 @@ export function sourcesBehaviour(get: () => SourceHarness) {
     const gz = writeLocal(f.dir, 'latin1.csv.gz', compress.gzip(body));
     await failsCleanly(f, fromLocalFile(gz), { file: gz, line: 2, column: 'name' }, /is not valid UTF-8/);
     await failsCleanly(f, fromLocalFile(gz, { trusted: true, header: true, encoding: 'latin1' }), { file: gz }, /trusted files are uploaded as they are.*drop trusted/);
-    await f.table.loadFrom(fromLocalFile(gz, { encoding: 'latin1' }));
+    await f.table.loadFrom(fromLocalFile(gz, { encoding: 'latin1' }), { partial: true });
     expect((await f.rows()).map((r) => [r.id, r.name])).toEqual([[1n, 'café'], [2n, 'Müller ß £'], [100n, 'seed']]);
   });
 
@@ -160,8 +160,8 @@ export function sourcesBehaviour(get: () => SourceHarness) {
     const cp1252 = Buffer.concat([Buffer.from(line(1, 'ok')), Buffer.from(line(2, '\u201Cquoted\u201D'), 'latin1').map((b) => (b === 0x1c ? 0x93 : b === 0x1d ? 0x94 : b))]);
     const bad = writeLocal(f.dir, 'cp1252.jsonl', cp1252);
     await failsCleanly(f, fromLocalFile(bad), { file: bad, line: 2 }, /character 17 of the line .* is not valid UTF-8: bytes 0x93/);
-    await f.table.loadFrom(fromLocalFile(bad, { encoding: 'windows-1252' }));
-    await f.table.loadFrom(fromLocalFile(writeLocal(f.dir, 'bom.jsonl', Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(line(3, 'after a BOM'))]))));
+    await f.table.loadFrom(fromLocalFile(bad, { encoding: 'windows-1252' }), { partial: true });
+    await f.table.loadFrom(fromLocalFile(writeLocal(f.dir, 'bom.jsonl', Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(line(3, 'after a BOM'))]))), { partial: true });
     expect((await f.rows()).map((r) => [r.id, r.name])).toEqual([[1n, 'ok'], [2n, '“quoted”'], [3n, 'after a BOM'], [100n, 'seed']]);
   });
 
@@ -177,7 +177,7 @@ export function sourcesBehaviour(get: () => SourceHarness) {
     const f = await fresh('csv_cr');
     const bad = writeLocal(f.dir, 'cr.csv', 'id,name,updated_at\r\n1,"ok",2026-11-24T00:00:00Z\r\n2,"a"\r,2026-11-24T00:00:00Z\r\n');
     await failsCleanly(f, fromLocalFile(bad), { file: bad, line: 3, column: 'name' }, /malformed CSV: characters after a closing quote/);
-    await f.table.loadFrom(fromLocalFile(writeLocal(f.dir, 'crlf.csv', 'id,name,updated_at\r\n1,"a",2026-11-24T00:00:00Z\r\n2,"b\r\nc",2026-11-24T00:00:00Z\r\n')));
+    await f.table.loadFrom(fromLocalFile(writeLocal(f.dir, 'crlf.csv', 'id,name,updated_at\r\n1,"a",2026-11-24T00:00:00Z\r\n2,"b\r\nc",2026-11-24T00:00:00Z\r\n')), { partial: true });
     expect((await f.rows()).map((r) => [r.id, r.name])).toEqual([[1n, 'a'], [2n, 'b\r\nc'], [100n, 'seed']]);
   });
 
@@ -185,7 +185,7 @@ export function sourcesBehaviour(get: () => SourceHarness) {
     const f = await fresh('enc_s3');
     const cp1252 = Buffer.concat([Buffer.from('id,name,updated_at\n1,"'), Buffer.from([0x93, 0x68, 0x69, 0x94, 0x20, 0x80]), Buffer.from('",2026-11-24T00:00:00Z\n')]);
     const uri = await f.put('cp1252.csv.gz', compress.gzip(cp1252));
-    await f.table.loadFrom(fromS3File(uri, { ...f.s3Options, encoding: 'windows-1252' }));
+    await f.table.loadFrom(fromS3File(uri, { ...f.s3Options, encoding: 'windows-1252' }), { partial: true });
     expect((await f.rows()).map((r) => [r.id, r.name])).toEqual([[1n, '“hi” €']]);
     const g = await fresh('enc_s3_strict');
     await failsCleanly(g, fromS3File(uri, { ...f.s3Options, validate: true }), { file: uri, line: 2, column: 'name' }, /character 4 of the line .* is not valid UTF-8: bytes 0x93/);
