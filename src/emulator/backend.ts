@@ -14,6 +14,8 @@ export interface InternalResult {
   rows: Array<Array<string | null>>;
   tag: string | undefined;
   error: NoticeFields | undefined;
+  /** Notices and warnings the statement raised (e.g. 25001 for a BEGIN inside a transaction). */
+  notices?: NoticeFields[];
 }
 
 type Consumer = (f: Frame) => void;
@@ -40,7 +42,7 @@ export class Backend {
   ) {}
 
   static async open(url: string, isolation: string, relay: Consumer, onClose: () => void): Promise<Backend> {
-    const client = new pg.Client({ connectionString: url, options: `-c default_transaction_isolation=${isolation.replace(' ', '\\ ')} -c timezone=UTC` });
+    const client = new pg.Client({ connectionString: url, application_name: 'upshift-emulator', options: `-c default_transaction_isolation=${isolation.replace(' ', '\\ ')} -c timezone=UTC` });
     const params: Record<string, string> = {};
     const conn = (client as unknown as { connection: { on(e: string, f: (m: { parameterName: string; parameterValue: string }) => void): void; stream: Socket } }).connection;
     conn.on('parameterStatus', (m) => { params[m.parameterName] = m.parameterValue; });
@@ -126,6 +128,7 @@ export class Backend {
           }
           case 'C': result.tag = f.frame.toString('utf8', 5, f.frame.length - 1); break;
           case 'E': result.error = parseNotice(f.frame); break;
+          case 'N': (result.notices ??= []).push(parseNotice(f.frame)); break;
           case 'Z':
             this.txStatus = f.frame.toString('latin1', 5, 6) as TxStatus;
             this.internal = undefined;

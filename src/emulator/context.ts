@@ -1,6 +1,7 @@
 // What every part of the emulator shares: its configuration and its connections.
 import type { S3Store } from './s3.js';
 import type pg from 'pg';
+import type { QueryLog } from './query-log.js';
 
 export interface EmulatorContext {
   /** Backend Postgres URL. */
@@ -12,6 +13,8 @@ export interface EmulatorContext {
   s3: S3Store;
   /** Autocommit connections for what must outlive a rolled-back transaction (load errors). */
   admin: pg.Pool;
+  /** The statements run, for the query history views. */
+  log: QueryLog;
 }
 
 /** What a COPY or UNLOAD needs from the client session running it. */

@@ -16,7 +16,8 @@ export type Step =
   | { kind: 'implicitCommit'; sql: string };
 
 const RELATIONS = ['stl_load_errors', 'sys_load_error_detail', 'stl_load_commits', 'sys_load_detail', 'svv_table_info',
-  'svv_columns', 'svv_all_columns', 'svv_tables', 'pg_table_def'];
+  'svv_columns', 'svv_all_columns', 'svv_tables', 'pg_table_def',
+  'pg_constraint', 'pg_class', 'pg_proc', 'stl_query', 'stl_querytext', 'svl_qlog', 'svl_statementtext', 'stv_recents', 'sys_query_history', 'stv_sessions', 'pg_user_info', 'svv_external_schemas'];
 
 export interface RewriteContext {
   schema: string;
@@ -109,7 +110,7 @@ export function rewriteText(sql: string, ctx: RewriteContext): string {
     const next = sig[i + 1];
     let qualifiedByCatalog = false;
     if (isPunct(prev, '.')) {
-      if (isWord(sig[i - 2], 'information_schema') && (t.value === 'table_constraints' || t.value === 'key_column_usage')) {
+      if (isWord(sig[i - 2], 'information_schema') && ['table_constraints', 'key_column_usage', 'check_constraints', 'constraint_column_usage'].includes(t.value)) {
         replace.set(t, `${S}.${t.value}`);
         drop.add(sig[i - 1]!);
         drop.add(sig[i - 2]!);

@@ -8,6 +8,7 @@ import { ensureCatalog } from './catalog.js';
 import type { EmulatorContext } from './context.js';
 import { S3Store, type S3Options } from './s3.js';
 import { ClientSession } from './session.js';
+import { QueryLog } from './query-log.js';
 import { errorResponse } from './wire.js';
 
 export interface RedshiftEmulatorOptions {
@@ -57,6 +58,7 @@ export async function startRedshiftEmulator(options: RedshiftEmulatorOptions): P
     isolation: options.isolation === 'snapshot' ? 'repeatable read' : 'serializable',
     s3: S3Store.fromOptions(options.s3 ?? {}),
     admin,
+    log: new QueryLog(admin, schema),
   };
   const sockets = new Set<net.Socket>();
   const server = net.createServer((socket) => {
@@ -102,6 +104,7 @@ export async function startRedshiftEmulator(options: RedshiftEmulatorOptions): P
         server.close(() => resolve());
         for (const s of sockets) s.destroy();
       });
+      await ctx.log.close();
       await admin.end();
     },
   };
