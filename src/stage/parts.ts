@@ -14,7 +14,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Transform, type Writable } from 'node:stream';
 import { finished, pipeline } from 'node:stream/promises';
-import { createGzip } from 'node:zlib';
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
+import { createGzip, type ZlibOptions } from 'node:zlib';
 import type { NormalizedValue } from '../model/validate.js';
 import type { PartSink, StageBackend } from './backend.js';
 import { CSV_CHUNK_CHARS, isSyncIterable, type CsvLineEncoder } from './csv.js';
@@ -84,6 +85,9 @@ function byteCounter(part: { bytes: number }, totals: Totals): Transform {
   });
 }
 
+/** Text queued per part for its compressor (zlib runs on libuv's thread pool) before the row loop waits: the row loop keeps encoding while other threads compress. */
+const COMPRESS_WINDOW = 4 * CSV_CHUNK_CHARS;
+
 /** Raw CSV text over its gzip size at level 1, typically 4-6: spilled parts roll at about the size of compressed ones. */
 const SPILL_RATIO_ESTIMATE = 4;
 
@@ -115,7 +119,7 @@ class OpenPart {
     spillTo?: SpillFolder,
   ) {
     const counter = byteCounter(this, totals);
-    const compressor = () => (compression === 'gzip' ? createGzip({ level: gzipLevel }) : new PassThrough());
+    const compressor = () => (compression === 'gzip' ? createGzip({ level: gzipLevel, chunkSize: CSV_CHUNK_CHARS, writableHighWaterMark: COMPRESS_WINDOW } as ZlibOptions) : new PassThrough());
     let written: Promise<void>;
     const spill = spillTo?.open();
     this.spill = spill?.path;
@@ -193,6 +197,7 @@ export async function writeRowParts(
     if (teed) await Promise.race([teed, failure]);
     // Asked after the tee: the compressor may have drained meanwhile, and its 'drain' is gone.
     if (part.input.writableNeedDrain) await Promise.race([once(part.input, 'drain'), failure]);
+    else await yieldToLoop();
   };
 
   const flush = async (part: OpenPart): Promise<void> => {

@@ -1,8 +1,7 @@
-// S3Stage: parts streamed to S3 with multipart uploads (@aws-sdk/lib-storage Upload), the
+// S3Stage: parts streamed to S3 with multipart uploads (S3ObjectWriter, s3-upload.ts), the
 // manifest PUT last. An upload failure aborts its multipart upload, writes no manifest, removes
 // the load's finished parts, and surfaces as an UpshiftStageError naming the key.
 import {
-  AbortMultipartUploadCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
   ListObjectsV2Command,
@@ -11,11 +10,11 @@ import {
   type S3ClientConfig,
   type _Object,
 } from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
-import { PassThrough, Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { parseS3Uri, resolveS3BasePath, type S3Location, type UpshiftConfig } from '../config.js';
 import type { PartSink, StageBackend, StoredObject, WalkedObject } from './backend.js';
 import { describeError, UpshiftStageError, type StageOperation } from './errors.js';
+import { S3ObjectWriter } from './s3-upload.js';
 import { StageBase, type PartOptions } from './stage-base.js';
 
 export interface S3StageOptions extends PartOptions {
@@ -35,7 +34,7 @@ export interface S3StageOptions extends PartOptions {
    */
   uploadPartBytes?: number;
   /**
-   * Upload parts in flight per staged file (default 1). Files of a group upload at once
+   * Upload parts in flight per staged file while its next part fills (default 1). Files of a group upload at once
    * (`slices` of them), which already gives parallelism; 1 also makes a failed part stop the
    * stream at once instead of after the rest of the file.
    */
@@ -69,61 +68,41 @@ class S3Backend implements StageBackend {
   openPart(relPath: string): PartSink {
     const { bucket } = this.base;
     const key = this.keyOf(relPath);
-    const body = new PassThrough({ highWaterMark: 64 * 1024 });
-    // lib-storage reads its own stream: when a part upload fails it stops reading and destroys
-    // that stream with a bare AbortError before done() rejects with the real error. The writer's
-    // stream (body) is kept out of that, so it waits until done()'s handler fails it with the
-    // key and the cause.
-    const feed = new PassThrough({ highWaterMark: 64 * 1024 });
-    feed.on('error', () => {}); // the upload's own rejection reports it
-    body.pipe(feed);
-    const upload = new Upload({
+    const stream = new S3ObjectWriter({
       client: this.client,
-      params: { Bucket: bucket, Key: key, Body: feed },
+      bucket,
+      key,
       partSize: this.uploadPartBytes,
       queueSize: this.queueSize,
-      // We abort ourselves: lib-storage's own abort replaces the upload's error with the abort's
-      // error when the abort fails too, and the key and original cause matter more.
-      leavePartsOnError: true,
+      describe: (err) => this.fail('upload', bucket, key, err),
     });
-    let failure: UpshiftStageError | undefined;
-    const abortUpload = async (): Promise<void> => {
-      if (!upload.uploadId) return;
-      const UploadId = upload.uploadId;
-      upload.uploadId = undefined;
-      try {
-        await this.client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId }));
-      } catch (abortErr) {
-        if (failure) failure.cleanupError = abortErr;
-      }
-    };
-    const done = upload.done().then(
-      () => undefined,
-      async (err: unknown) => {
-        failure = this.fail('upload', bucket, key, err);
-        body.destroy(failure); // stops the writer's pipeline at once
-        await abortUpload();
-        throw failure;
-      },
-    );
-    done.catch(() => {});
+    stream.on('error', () => {}); // reported through the writer's pipeline and failure()
+    let aborted: Promise<void> | undefined;
+    // Once per object: the first failure's abort error rides along on that failure.
+    const abort = () =>
+      (aborted ??= stream.abort().then((abortErr) => {
+        if (abortErr !== undefined && stream.error instanceof UpshiftStageError) stream.error.cleanupError = abortErr;
+      }));
+    stream.once('close', () => {
+      if (stream.error) void abort();
+    });
     let completed = false;
+    stream.once('finish', () => (completed = true));
     return {
       uri: `s3://${bucket}/${key}`,
       key,
-      stream: body,
-      failure: () => failure,
+      stream,
+      failure: () => stream.error,
       commit: async () => {
-        await done;
-        completed = true;
+        if (stream.error) {
+          await abort();
+          throw stream.error;
+        }
       },
       discard: async () => {
         if (!completed) {
-          await upload.abort().catch(() => {});
-          body.destroy();
-          feed.destroy();
-          await done.catch(() => {});
-          await abortUpload();
+          stream.destroy();
+          await abort();
         }
         // A finished part of a failed load: remove it (best effort, never referenced anyway).
         await this.removeKeys([key]).catch(() => {});
