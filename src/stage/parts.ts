@@ -35,6 +35,8 @@ export interface PartWriterOptions {
   onRowsWritten?: (() => void) | undefined;
   /** Where the load's spill folder is made (default: the system temp folder). */
   spillRoot?: string | undefined;
+  /** 64 KiB chunks queued per part for compression before the row loop waits (DEFAULT_COMPRESS_AHEAD; 1 is the serial path). */
+  compressAhead?: number | undefined;
 }
 
 /** Spill folders are named so `upshift stage gc` can find the ones a killed load left. */
@@ -85,11 +87,44 @@ function byteCounter(part: { bytes: number }, totals: Totals): Transform {
   });
 }
 
-/** Text queued per part for its compressor (zlib runs on libuv's thread pool) before the row loop waits: the row loop keeps encoding while other threads compress. */
-const COMPRESS_WINDOW = 4 * CSV_CHUNK_CHARS;
+/**
+ * Chunks of text queued per part for its compressor before the row loop waits (default of
+ * PartWriterOptions.compressAhead). zlib compresses on libuv's thread pool, so while one part's
+ * chunks are compressed on other cores the row loop goes on encoding the next; with 1 the loop
+ * waits for every chunk (the serial path: one core encodes or compresses, never both).
+ */
+export const DEFAULT_COMPRESS_AHEAD = 4;
+
+/** A part's compressor: zlib's async stream (thread pool), or a pass-through for 'none'. */
+function createCompressor(compression: Compression, gzipLevel: number, ahead: number): Transform {
+  // The serial path keeps Node's stream defaults, exactly as before compressAhead existed.
+  if (ahead <= 1) return compression === 'gzip' ? createGzip({ level: gzipLevel }) : new PassThrough();
+  const writableHighWaterMark = ahead * CSV_CHUNK_CHARS;
+  // chunkSize: one thread-pool job per 64 KiB chunk instead of one per 16 KiB of output.
+  if (compression === 'gzip') return createGzip({ level: gzipLevel, chunkSize: CSV_CHUNK_CHARS, writableHighWaterMark } as ZlibOptions);
+  return new PassThrough({ writableHighWaterMark });
+}
 
 /** Raw CSV text over its gzip size at level 1, typically 4-6: spilled parts roll at about the size of compressed ones. */
 const SPILL_RATIO_ESTIMATE = 4;
+
+/**
+ * How much more a part's compressor can put out once its queued text is compressed, over that
+ * text: deflate's worst case for stored blocks (5 bytes per 16 KiB, rounded up to 1%), plus the
+ * symbols deflate holds back from earlier text (at most 16K of them, <= 6 bytes each) and a
+ * block header.
+ */
+const QUEUED_GROWTH = 1.01;
+const HELD_BACK_BYTES = 256 * 1024;
+
+/** Counts what a compressor puts out, as it puts it out (before any backpressure downstream). */
+function countOutput(stream: Transform, onBytes: (n: number) => void): void {
+  const push = stream.push.bind(stream);
+  stream.push = (chunk: unknown, encoding?: BufferEncoding) => {
+    if (chunk) onBytes((chunk as Buffer).length);
+    return push(chunk, encoding);
+  };
+}
 
 /**
  * One part being written: its own pending text, its compressor, its sink. With a `spill` path
@@ -103,8 +138,13 @@ class OpenPart {
   writtenRows = 0;
   /** Staged (compressed) bytes, once they reach the sink. */
   bytes = 0;
+  /** Bytes the compressor has put out for the text it finished (what parts roll on). */
+  compressedBytes = 0;
   /** Text bytes written so far. */
   rawBytes = 0;
+  /** Text bytes written to the compressor that it has not finished yet. */
+  queuedBytes = 0;
+  private idleWaiters: Array<() => void> = [];
   pending = '';
   readonly input: Writable;
   /** The raw text's temp file, when spilling. */
@@ -115,11 +155,12 @@ class OpenPart {
     readonly sink: PartSink,
     compression: Compression,
     gzipLevel: number,
+    compressAhead: number,
     totals: Totals,
     spillTo?: SpillFolder,
   ) {
     const counter = byteCounter(this, totals);
-    const compressor = () => (compression === 'gzip' ? createGzip({ level: gzipLevel, chunkSize: CSV_CHUNK_CHARS, writableHighWaterMark: COMPRESS_WINDOW } as ZlibOptions) : new PassThrough());
+    const compressor = () => createCompressor(compression, gzipLevel, compressAhead);
     let written: Promise<void>;
     const spill = spillTo?.open();
     this.spill = spill?.path;
@@ -128,6 +169,7 @@ class OpenPart {
       written = finished(this.input).then(() => pipeline(createReadStream(spill.path), compressor(), counter, sink.stream));
     } else {
       const input = compressor();
+      countOutput(input, (n) => (this.compressedBytes += n));
       this.input = input;
       written = pipeline(input, counter, sink.stream);
     }
@@ -142,9 +184,35 @@ class OpenPart {
     this.settled.catch(() => {}); // observed through the writer's failure promise
   }
 
-  /** The bytes that count toward partBytes: compressed, or (spilling) an estimate from the raw text. */
+  /** Writes a chunk of text; its compression is tracked until it is done. Returns false when the compressor's queue is full. */
+  send(chunk: Buffer): boolean {
+    this.rawBytes += chunk.length;
+    this.queuedBytes += chunk.length;
+    return this.input.write(chunk, () => {
+      this.queuedBytes -= chunk.length;
+      if (this.queuedBytes === 0) for (const done of this.idleWaiters.splice(0)) done();
+    });
+  }
+
+  /** Resolves once every chunk written so far is compressed (at once when none is queued). */
+  idle(): Promise<void> | undefined {
+    if (this.spill || this.queuedBytes === 0) return undefined;
+    return new Promise((done) => this.idleWaiters.push(done));
+  }
+
+  /**
+   * The bytes that count toward partBytes once all queued text is compressed: compressed bytes
+   * (the same whenever they are counted: deflate's output depends only on the text), or when
+   * spilling an estimate from the raw text. Exact only when idle().
+   */
   get sizeForRolling(): number {
-    return this.spill ? this.rawBytes / SPILL_RATIO_ESTIMATE : this.bytes;
+    return this.spill ? this.rawBytes / SPILL_RATIO_ESTIMATE : this.compressedBytes;
+  }
+
+  /** An upper bound of sizeForRolling once the queued text is compressed. */
+  get sizeForRollingAtMost(): number {
+    if (this.spill || this.queuedBytes === 0) return this.sizeForRolling;
+    return this.compressedBytes + this.queuedBytes * QUEUED_GROWTH + HELD_BACK_BYTES;
   }
 }
 
@@ -155,6 +223,7 @@ export async function writeRowParts(
   o: PartWriterOptions,
 ): Promise<{ files: StagedFile[]; rows: number }> {
   const totals: Totals = { bytes: 0, encodedBytes: 0 };
+  const compressAhead = o.compressAhead ?? DEFAULT_COMPRESS_AHEAD;
   const all: OpenPart[] = [];
   let rejectFailure!: (e: unknown) => void;
   const failure = new Promise<never>((_, reject) => (rejectFailure = reject));
@@ -179,7 +248,7 @@ export async function writeRowParts(
   const spillFolder = spilling ? new SpillFolder(o.spillRoot ?? tmpdir()) : undefined;
   const open = (slot: number): OpenPart => {
     const sink = backend.openPart(`${o.dir}/${partName(groupBase + slot, o.extension)}`);
-    const part = new OpenPart(sink, o.compression, o.gzipLevel, totals, spillFolder);
+    const part = new OpenPart(sink, o.compression, o.gzipLevel, compressAhead, totals, spillFolder);
     part.settled.catch(failWith);
     all.push(part);
     group[slot] = part;
@@ -191,13 +260,14 @@ export async function writeRowParts(
     const chunk = Buffer.from(text);
     const teed = o.onChunk?.(chunk, { uri: part.sink.uri, line: part.writtenRows + 1, rows: part.rows - part.writtenRows });
     part.writtenRows = part.rows;
-    part.rawBytes += chunk.length;
     totals.encodedBytes += chunk.length;
-    part.input.write(chunk);
+    part.send(chunk);
     if (teed) await Promise.race([teed, failure]);
     // Asked after the tee: the compressor may have drained meanwhile, and its 'drain' is gone.
     if (part.input.writableNeedDrain) await Promise.race([once(part.input, 'drain'), failure]);
-    else await yieldToLoop();
+    // A sync row source never leaves the microtask queue on its own: the thread pool's finished
+    // chunks (and uploads' replies) wait for this, and the next chunk of each part starts then.
+    else if (compressAhead > 1) await yieldToLoop();
   };
 
   const flush = async (part: OpenPart): Promise<void> => {
@@ -205,9 +275,23 @@ export async function writeRowParts(
     part.pending = '';
     await write(part, text);
     o.onProgress?.({ rows: rowCount, bytes: totals.bytes, encodedBytes: totals.encodedBytes });
-    let groupBytes = 0;
-    for (const p of group) groupBytes += p.sizeForRolling;
-    if (groupBytes >= o.partBytes * o.slices) rolling = true;
+    if (await groupIsFull()) rolling = true;
+  };
+
+  // The group rolls on the compressed size of all text written to it so far, as if each chunk
+  // had been compressed before the next was encoded (the serial path): the parts of a load are
+  // the same however fast the cores and the storage are. Far from the limit a bound decides
+  // without waiting; near it, the row loop waits for the group's compressors to catch up.
+  const groupIsFull = async (): Promise<boolean> => {
+    const limit = o.partBytes * o.slices;
+    let atMost = 0;
+    for (const p of group) atMost += p.sizeForRollingAtMost;
+    if (atMost < limit) return false;
+    const waits = group.map((p) => p.idle()).filter((w) => w !== undefined);
+    if (waits.length > 0) await Promise.race([Promise.all(waits), failure]);
+    let exact = 0;
+    for (const p of group) exact += p.sizeForRolling;
+    return exact >= limit;
   };
 
   // route/accept return a promise only when they must wait (a chunk went out), so a sync

@@ -8,7 +8,7 @@ import { createCsvLineEncoder } from './csv.js';
 import { UPSHIFT_CSV } from '../warehouse/plan.js';
 import { isTempName, loadDir, loadIdDate, MANIFEST_NAME, newLoadId, PART_FILE, partName, parseLoadPath } from './layout.js';
 import { buildManifest, parseManifest } from './manifest.js';
-import { discardAll, writeRowParts } from './parts.js';
+import { DEFAULT_COMPRESS_AHEAD, discardAll, writeRowParts } from './parts.js';
 import type {
   Compression, InventoryObject, LoadFolder, Manifest, ManifestLoad, Stage, StagedFile, StagedLoad, StageInventory, StageTarget, WriteFilesOptions, WriteRowsOptions,
 } from './types.js';
@@ -29,6 +29,12 @@ export interface PartOptions {
    * (0700) made here per load and removed when it ends. Default: the system temp folder.
    */
   spillDir?: string;
+  /**
+   * 64 KiB chunks of text queued per part for compression before the row loop waits (default 4).
+   * Parts compress on zlib's thread pool, on other cores, while the rows are encoded; memory is
+   * about this many chunks per part being written. 1 encodes and compresses in turn (one core).
+   */
+  compressAhead?: number;
 }
 
 export const DEFAULT_PART_BYTES = 64 * 1024 * 1024;
@@ -46,12 +52,14 @@ export abstract class StageBase implements Stage {
   readonly slices: number;
   readonly gzipLevel: number;
   readonly spillDir: string | undefined;
+  readonly compressAhead: number;
 
   constructor(options: PartOptions, defaultSlices: number) {
     this.spillDir = options.spillDir;
     this.partBytes = checkInt('partBytes', options.partBytes ?? DEFAULT_PART_BYTES, 1024, 5 * 1024 ** 4);
     this.slices = checkInt('slices', options.slices ?? defaultSlices, 1, 10_000);
     this.gzipLevel = checkInt('gzipLevel', options.gzipLevel ?? DEFAULT_GZIP_LEVEL, 1, 9);
+    this.compressAhead = checkInt('compressAhead', options.compressAhead ?? DEFAULT_COMPRESS_AHEAD, 1, 64);
   }
 
   async writeRows(rows: Iterable<NormalizedValue[]> | AsyncIterable<NormalizedValue[]>, options: WriteRowsOptions): Promise<StagedLoad> {
@@ -78,6 +86,7 @@ export abstract class StageBase implements Stage {
       onChunk: options.onChunk,
       onRowsWritten: options.onRowsWritten,
       spillRoot: this.spillDir,
+      compressAhead: this.compressAhead,
     });
     const manifestUri = await this.commitManifest(dir, files, {
       ...describeLoad(options.target, loadId),
