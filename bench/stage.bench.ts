@@ -1,17 +1,23 @@
-// Stage benchmark (issue 4): rows/s for encode, encode+gzip and encode+gzip+upload on 1M rows
+// Stage benchmark (issues 4, 18): rows/s for encode, encode+gzip and encode+gzip+upload on 1M rows
 // (bigint, text, numeric(12,2), timestamptz, bool), each as a ratio against a raw baseline
 // measured in the same run (a loop that only joins pre-made CSV lines into 64 KiB chunks);
-// then peak RSS for 1M and 5M rows, each size in its own child process.
-// Usage: npm run bench -- stage   (UPSHIFT_BENCH_ROWS=200000 for a quick run)
+// then peak RSS for 1M, 5M and 10M rows, each size in its own child process.
+// Issue 18's targets, each a ratio within this run: S3-staged rows/s >= 2.5x the staging code
+// before it ("today": commit REFERENCE_COMMIT's src/, extracted to .scratch/ and imported), and
+// >= 75% of an all-cores encode+gzip baseline with no I/O; S3 peak RSS within 10% from 1M to 10M.
+// Usage: npm run bench -- stage   (UPSHIFT_BENCH_ROWS=200000 for a quick run;
+// UPSHIFT_BENCH_REF=<commit> for another reference, UPSHIFT_BENCH_REF=none to skip it)
 import { S3Client } from '@aws-sdk/client-s3';
-import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { createInterface } from 'node:readline';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { createGzip } from 'node:zlib';
+import { createGzip, type ZlibOptions } from 'node:zlib';
+import { once } from 'node:events';
 import { t, type NormalizedValue } from '../src/model/index.js';
 import type { PartSink, StageBackend } from '../src/stage/backend.js';
 import { encodeCsvChunksWithCsvStringify } from '../src/stage/csv-stringify.js';
@@ -31,6 +37,52 @@ function* rows(n: number): Generator<NormalizedValue[]> {
 }
 
 const mb = (bytes: number) => bytes / 1024 / 1024;
+
+/** The staging code before issue 18 (serial compression, lib-storage uploads). */
+const REFERENCE_COMMIT = 'c4b7e9d';
+
+type StageModule = typeof import('../src/stage/index.js');
+
+/** Imports src/stage of the reference commit, extracted once into .scratch/ (git-ignored), or null when skipped. */
+async function referenceStage(): Promise<{ commit: string; stage: StageModule } | null> {
+  const commit = process.env.UPSHIFT_BENCH_REF ?? REFERENCE_COMMIT;
+  if (commit === 'none') return null;
+  const root = join(import.meta.dirname, '..');
+  const dir = join(root, '.scratch', `bench-ref-${commit}`);
+  if (!existsSync(join(dir, 'src', 'stage', 'index.ts'))) {
+    mkdirSync(dir, { recursive: true });
+    const tar = execFileSync('git', ['-C', root, 'archive', '--format=tar', commit, 'src'], { maxBuffer: 1 << 28 });
+    execFileSync('tar', ['-x', '-C', dir], { input: tar });
+  }
+  return { commit, stage: (await import(pathToFileURL(join(dir, 'src', 'stage', 'index.ts')).href)) as StageModule };
+}
+
+/**
+ * The machine's limit for this work without I/O: rows encoded as the stage does (on the thread
+ * that iterates them: a load's rows come from one iterator), gzip level 1 in one stream per core
+ * on zlib's thread pool, 64 KiB chunks dealt round-robin, four queued per stream.
+ */
+async function encodeGzipAllCores(n: number): Promise<{ csv: number; staged: number }> {
+  const cores = availableParallelism();
+  let staged = 0;
+  let csv = 0;
+  const streams = Array.from({ length: cores }, () => {
+    const gz = createGzip({ level: 1, chunkSize: 64 * 1024, writableHighWaterMark: 4 * 64 * 1024 } as ZlibOptions);
+    gz.on('data', (c: Buffer) => (staged += c.length));
+    return gz;
+  });
+  const ended = streams.map((gz) => new Promise((done) => gz.once('end', done)));
+  let next = 0;
+  for await (const chunk of encodeCsvChunks(rows(n), writeOpts)) {
+    csv += chunk.length;
+    const gz = streams[next++ % cores]!;
+    if (!gz.write(chunk)) await once(gz, 'drain');
+    else await new Promise(setImmediate); // let finished chunks' callbacks in, as the stage does
+  }
+  for (const gz of streams) gz.end();
+  await Promise.all(ended);
+  return { csv, staged };
+}
 
 async function s3rver(): Promise<{ endpoint: string; stop(): Promise<void> }> {
   const dir = mkdtempSync(join(tmpdir(), 'upshift-bench-s3-'));
@@ -149,8 +201,14 @@ async function throughput(): Promise<void> {
   const server = await s3rver();
   const results: Result[] = [];
   const small = Math.max(1, Math.floor(N / 5));
+  const ref = await referenceStage();
+  const s3Load = (stage: StageModule, slices: number) => async () => {
+    const load = await new stage.S3Stage({ basePath: `s3://${BUCKET}/bench`, client: s3Client(server.endpoint), slices }).writeRows(rows(N), writeOpts);
+    return { staged: load.bytes };
+  };
   try {
     results.push(await time('baseline: join pre-made lines into 64 KiB chunks', baseline));
+    results.push(await time(`ceiling: encode + gzip 1 on all ${availableParallelism()} cores, no I/O`, async () => encodeGzipAllCores(N)));
     results.push(await time('row source only (generate the rows)', async () => { let n = 0; for (const r of rows(N)) n += r.length; }));
     results.push(await time('encode, hand-written (used)', async () => ({ csv: await drain(encodeCsvChunks(rows(N), writeOpts)) })));
     results.push(await time(`encode, csv-stringify + rechunk (${small.toLocaleString('en')} rows)`, async () => ({ csv: await drain(encodeCsvChunksWithCsvStringify(rows(small), writeOpts)) }), 1, small));
@@ -168,10 +226,8 @@ async function throughput(): Promise<void> {
       return { staged: load.bytes };
     }));
     for (const slices of [1, 4]) {
-      results.push(await time(`S3Stage: encode+gzip+upload (s3rver), slices ${slices}`, async () => {
-        const load = await new S3Stage({ basePath: `s3://${BUCKET}/bench`, client: s3Client(server.endpoint), slices }).writeRows(rows(N), writeOpts);
-        return { staged: load.bytes };
-      }, 2));
+      if (ref) results.push(await time(`today (${ref.commit}) S3Stage: encode+gzip+upload (s3rver), slices ${slices}`, s3Load(ref.stage, slices), 2));
+      results.push(await time(`S3Stage: encode+gzip+upload (s3rver), slices ${slices}`, s3Load(await import('../src/stage/index.js'), slices), 2));
     }
   } finally {
     await server.stop();
@@ -195,6 +251,18 @@ async function throughput(): Promise<void> {
   ])));
   const encGzip = results.find((r) => r.path.startsWith('stage parts: encode+gzip 1, slices 4'))!;
   console.log(`encode+gzip (stage parts, slices 4): ${Math.round(rate(encGzip)).toLocaleString('en')} rows/s wall, ${Math.round(cpuRate(encGzip)).toLocaleString('en')} rows/CPU-s; target >= 300,000 rows/s: ${rate(encGzip) >= 300_000 ? 'met' : 'not met in wall time on this run'}`);
+  const ceiling = results.find((r) => r.path.startsWith('ceiling:'))!;
+  for (const slices of [1, 4]) {
+    const now = results.find((r) => r.path === `S3Stage: encode+gzip+upload (s3rver), slices ${slices}`)!;
+    const before = results.find((r) => r.path.startsWith('today') && r.path.endsWith(`slices ${slices}`));
+    const vsBefore = before ? rate(now) / rate(before) : undefined;
+    const vsCeiling = rate(now) / rate(ceiling);
+    console.log(
+      `S3Stage slices ${slices}: ${Math.round(rate(now)).toLocaleString('en')} rows/s; ` +
+        (vsBefore !== undefined ? `${vsBefore.toFixed(2)}x today's (target >= 2.5: ${vsBefore >= 2.5 ? 'met' : 'not met'}); ` : '') +
+        `${(vsCeiling * 100).toFixed(0)}% of the all-cores ceiling (target >= 75%: ${vsCeiling >= 0.75 ? 'met' : 'not met'})`,
+    );
+  }
 }
 
 function table(head: string[], body: string[][]): string {
@@ -205,7 +273,8 @@ function table(head: string[], body: string[][]): string {
 
 /** Child mode: stage `n` rows to `where` and print this process's own peak RSS. */
 async function rssChild(where: string, n: number, endpoint: string, dir: string): Promise<void> {
-  const stage = where === 's3' ? new S3Stage({ basePath: `s3://${BUCKET}/rss`, client: s3Client(endpoint), slices: 4 }) : new LocalStage({ dir, slices: 4 });
+  const S3 = where === 'today-s3' ? (await referenceStage())!.stage.S3Stage : S3Stage;
+  const stage = where.endsWith('s3') ? new S3({ basePath: `s3://${BUCKET}/rss`, client: s3Client(endpoint), slices: 4 }) : new LocalStage({ dir, slices: 4 });
   const startMB = process.memoryUsage().rss / 1024 / 1024; // modules loaded, nothing staged yet
   const t0 = Date.now();
   const load = await stage.writeRows(rows(n), writeOpts);
@@ -219,13 +288,14 @@ async function peakRss(): Promise<void> {
   try {
     // S3 also at 10M: at 1M its parts (~4 MB) are single PUTs, from 5M on multipart uploads
     // (two 5 MiB buffers per file), so 5M vs 10M is the like-for-like comparison there.
-    const sizes: Record<string, string> = { local: '1000000,5000000', s3: '1000000,5000000,10000000' };
-    for (const where of (process.env.UPSHIFT_BENCH_RSS_STAGES ?? 'local,s3').split(',')) {
+    const sizes: Record<string, string> = { local: '1000000,5000000', s3: '1000000,5000000,10000000', 'today-s3': '1000000,5000000,10000000' };
+    const stages = process.env.UPSHIFT_BENCH_RSS_STAGES ?? (process.env.UPSHIFT_BENCH_REF === 'none' ? 'local,s3' : 'local,s3,today-s3');
+    for (const where of stages.split(',')) {
       for (const n of (process.env.UPSHIFT_BENCH_RSS_ROWS ?? sizes[where]!).split(',').map(Number)) {
         const r = spawnSync(process.execPath, ['--import', 'tsx', import.meta.filename, '--rss', where, String(n), server.endpoint, dir], { encoding: 'utf8', maxBuffer: 1 << 20 });
         if (r.status !== 0) throw new Error(`child failed: ${r.stderr}`);
         const m = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { rows: number; seconds: number; startMB: number; maxRssMB: number; files: number };
-        out.push([where === 's3' ? 'S3Stage (s3rver)' : 'LocalStage', m.rows.toLocaleString('en'), m.seconds.toFixed(1), Math.round(m.rows / m.seconds).toLocaleString('en'), String(m.files), m.startMB.toFixed(0), m.maxRssMB.toFixed(0), (m.maxRssMB - m.startMB).toFixed(0)]);
+        out.push([where === 's3' ? 'S3Stage (s3rver)' : where === 'today-s3' ? `today's S3Stage (${process.env.UPSHIFT_BENCH_REF ?? REFERENCE_COMMIT})` : 'LocalStage', m.rows.toLocaleString('en'), m.seconds.toFixed(1), Math.round(m.rows / m.seconds).toLocaleString('en'), String(m.files), m.startMB.toFixed(0), m.maxRssMB.toFixed(0), (m.maxRssMB - m.startMB).toFixed(0)]);
       }
     }
   } finally {
@@ -234,6 +304,12 @@ async function peakRss(): Promise<void> {
   }
   console.log('\nPeak RSS, each size in its own process (slices 4, gzip 1); it must not grow with rows');
   console.log(table(['stage', 'rows', 's', 'rows/s', 'parts', 'RSS before MB', 'peak RSS MB', 'added by the load MB'], out));
+  for (const stage of new Set(out.map((r) => r[0]!))) {
+    const peaks = out.filter((r) => r[0] === stage).map((r) => Number(r[6]));
+    if (peaks.length < 2) continue;
+    const growth = peaks.at(-1)! / peaks[0]! - 1;
+    console.log(`${stage}: peak RSS ${growth >= 0 ? '+' : ''}${(growth * 100).toFixed(0)}% from the smallest to the largest load (target within 10%: ${Math.abs(growth) <= 0.1 ? 'met' : 'not met'})`);
+  }
 }
 
 if (process.argv[2] === '--rss') {

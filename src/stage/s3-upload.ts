@@ -39,6 +39,8 @@ export class S3ObjectWriter extends Writable {
   private readonly inFlight = new Set<Promise<void>>();
   /** Spare buffers of finished parts, reused so a long object allocates at most queueSize + 1. */
   private readonly spare: Buffer[] = [];
+  /** Cancels the object's requests in flight when it is aborted. */
+  private readonly cancel = new AbortController();
   /** The first failure, described (later ones, other parts of the same object, are its echoes). */
   error: Error | undefined;
 
@@ -75,7 +77,7 @@ export class S3ObjectWriter extends Writable {
     const body = this.buffer!;
     this.buffer = undefined;
     this.filled = 0;
-    this.uploadId ??= this.send(() => this.t.client.send(new CreateMultipartUploadCommand({ Bucket: this.t.bucket, Key: this.t.key }))).then((r) => r.UploadId!);
+    this.uploadId ??= this.send(() => this.t.client.send(new CreateMultipartUploadCommand({ Bucket: this.t.bucket, Key: this.t.key }), { abortSignal: this.cancel.signal })).then((r) => r.UploadId!);
     const upload = this.uploadPart(this.nextPartNumber++, body);
     this.inFlight.add(upload);
     void upload.then(() => this.inFlight.delete(upload), () => this.inFlight.delete(upload));
@@ -84,7 +86,7 @@ export class S3ObjectWriter extends Writable {
 
   private async uploadPart(PartNumber: number, body: Buffer): Promise<void> {
     const UploadId = await this.uploadId!;
-    const r = await this.send(() => this.t.client.send(new UploadPartCommand({ Bucket: this.t.bucket, Key: this.t.key, UploadId, PartNumber, Body: body, ContentLength: body.length })));
+    const r = await this.send(() => this.t.client.send(new UploadPartCommand({ Bucket: this.t.bucket, Key: this.t.key, UploadId, PartNumber, Body: body, ContentLength: body.length }), { abortSignal: this.cancel.signal }));
     this.parts.push({ PartNumber, ETag: r.ETag! });
     this.spare.push(body);
   }
@@ -93,7 +95,7 @@ export class S3ObjectWriter extends Writable {
     if (!this.uploadId) {
       // Never filled one buffer: one PUT of what was written (an empty object for no bytes).
       const body = this.buffer ? this.buffer.subarray(0, this.filled) : Buffer.alloc(0);
-      await this.send(() => this.t.client.send(new PutObjectCommand({ Bucket: this.t.bucket, Key: this.t.key, Body: body, ContentLength: body.length })));
+      await this.send(() => this.t.client.send(new PutObjectCommand({ Bucket: this.t.bucket, Key: this.t.key, Body: body, ContentLength: body.length }), { abortSignal: this.cancel.signal }));
       this.release();
       return;
     }
@@ -106,7 +108,7 @@ export class S3ObjectWriter extends Writable {
     await Promise.all(this.inFlight);
     const UploadId = await this.uploadId;
     const Parts = [...this.parts].sort((a, b) => a.PartNumber! - b.PartNumber!);
-    await this.send(() => this.t.client.send(new CompleteMultipartUploadCommand({ Bucket: this.t.bucket, Key: this.t.key, UploadId, MultipartUpload: { Parts } })));
+    await this.send(() => this.t.client.send(new CompleteMultipartUploadCommand({ Bucket: this.t.bucket, Key: this.t.key, UploadId, MultipartUpload: { Parts } }), { abortSignal: this.cancel.signal }));
     this.release();
   }
 
@@ -131,10 +133,11 @@ export class S3ObjectWriter extends Writable {
 
   /** Aborts the multipart upload, if one was started; returns the abort's own failure, if any. */
   async abort(): Promise<unknown> {
+    this.cancel.abort();
     const UploadId = await this.startedUploadId();
     this.release();
     if (!UploadId) return undefined;
-    await Promise.allSettled(this.inFlight);
+    await Promise.allSettled(this.inFlight); // cancelled: S3 drops the parts they sent with the upload
     try {
       await this.t.client.send(new AbortMultipartUploadCommand({ Bucket: this.t.bucket, Key: this.t.key, UploadId }));
       return undefined;
