@@ -111,12 +111,12 @@ const keyName = (k: { name: string; columns: readonly string[] }) => `${k.name} 
  */
 function redshiftKeys(model: TableModel, live: LiveTable): { up: KeptKeys; down: KeptKeys; destructive: string[]; refused: string[]; notes: string[] } {
   const o = live.options;
-  const kept = (k: { columns: readonly string[] }) => k.columns.every((c) => c in model.columns);
+  const kept = (k: { columns: readonly string[] }) => k.columns.every((c) => Object.hasOwn(model.columns, c));
   const uniques = o.uniques ?? [];
   const foreignKeys = o.foreignKeys ?? [];
   const referencedBy = o.referencedBy ?? [];
   const lost = [...uniques.filter((u) => !kept(u)).map((u) => `UNIQUE ${keyName(u)}`), ...foreignKeys.filter((f) => !kept(f)).map((f) => `FOREIGN KEY ${keyName(f)}`)];
-  const refused = referencedBy.filter((r) => !r.references.columns.every((c) => c in model.columns)).map((r) =>
+  const refused = referencedBy.filter((r) => !r.references.columns.every((c) => Object.hasOwn(model.columns, c))).map((r) =>
     `FOREIGN KEY ${r.name} of table ${r.schema}.${r.table} references column(s) ${r.references.columns.join(', ')}, which the model drops: drop that key first`);
   const destructive = [
     ...lost.map((k) => `drops ${k} with the column(s) it names: pass --allow-destructive to allow it`),
