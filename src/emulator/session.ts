@@ -47,7 +47,7 @@ export class ClientSession implements SessionState {
   constructor(private readonly socket: Socket, private readonly ctx: EmulatorContext) {}
 
   async start(): Promise<void> {
-    this.backend = await Backend.open(this.ctx.postgres, this.ctx.isolation, (f) => this.relay(f), () => this.socket.end());
+    this.backend = await Backend.open(this.ctx.postgres, this.ctx.isolation, (f) => this.relay(f), () => this.socket.end(), this.ctx.schema);
     this.pid = this.backend.pid;
     const out: Buffer[] = [authenticationOk()];
     for (const [k, v] of Object.entries(this.backend.params)) {
@@ -325,7 +325,8 @@ export class ClientSession implements SessionState {
         return;
     }
     this.unsynced++;
-    this.backend.forward(sql === query ? frame : buildParse(name, rewriteText(sql, this.ctxFor()), rest), false);
+    // A pass step is translated already; translating it twice would read its strings twice.
+    this.backend.forward(sql === query ? frame : buildParse(name, step.kind === 'pass' ? sql : rewriteText(sql, this.ctxFor()), rest), false);
   }
 
   private async sync(frame: Buffer): Promise<void> {
