@@ -3,6 +3,7 @@
 // exchanges raw frames: relayed to the client, or consumed by statements the emulator runs itself.
 import pg from 'pg';
 import { ensureFunctions } from './functions.js';
+import { parserReady } from './translate/tree.js';
 import type { Socket } from 'node:net';
 import { once } from 'node:events';
 import {
@@ -49,6 +50,7 @@ export class Backend {
     await client.connect();
     // Redshift's functions, installed once per database before the session takes the socket over.
     if (schema !== undefined) await ensureFunctions(client, url, schema);
+    await parserReady();
     const socket = conn.stream;
     socket.removeAllListeners('data');
     const { processID: pid, secretKey } = client as unknown as { processID: number; secretKey: number };
