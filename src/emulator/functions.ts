@@ -299,7 +299,7 @@ async function install(client: pg.Client, schema: string): Promise<void> {
       await client.query(`create extension if not exists pgcrypto with schema ${S}`);
       const ext = await client.query<{ nspname: string }>(
         `select n.nspname from pg_catalog.pg_extension e join pg_catalog.pg_namespace n on n.oid = e.extnamespace where e.extname = 'pgcrypto'`);
-      await client.query(librarySql(S, qi(ext.rows[0]!.nspname)));
+      await client.query(librarySql(S, qi(ext.rows[0]?.nspname ?? schema)));
       await client.query(`delete from ${S}.function_library`);
       await client.query(`insert into ${S}.function_library values ($1)`, [LIBRARY_VERSION]);
     }
