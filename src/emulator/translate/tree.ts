@@ -127,6 +127,12 @@ class Rewriter {
       case 'FuncCall': return this.func(body);
       case 'ColumnRef': return this.column(body);
       case 'ResTarget': return this.label(body);
+      case 'JsonSerializeExpr': {
+        // Postgres 16's parser reads JSON_SERIALIZE as SQL/JSON syntax; on Redshift it is a function of SUPER.
+        const k = this.sp.at(body.location as number);
+        if (k !== undefined && isWord(this.sp.sig[k], 'json_serialize')) this.sp.replace(k, k, `${this.S}.json_serialize`);
+        return;
+      }
       case 'InsertStmt':
         if (body.onConflictClause) {
           const loc = (body.onConflictClause as { location: number }).location;
