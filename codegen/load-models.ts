@@ -69,7 +69,15 @@ export async function importModule(file: string): Promise<Record<string, unknown
  * the file that defines it, not to a file that re-exports it.
  */
 export async function loadModels(dir: string): Promise<LoadedModel[]> {
-  const files = (await walk(path.resolve(dir))).sort((a, b) => {
+  return loadModelFiles(await walk(path.resolve(dir)));
+}
+
+/** The source files under `dir` (what loadModels imports). */
+export const modelFiles = (dir: string): Promise<string[]> => walk(path.resolve(dir));
+
+/** Every TableModel exported by these files (index files read last, as loadModels). */
+export async function loadModelFiles(list: readonly string[]): Promise<LoadedModel[]> {
+  const files = [...list].sort((a, b) => {
     const ia = /^index\./.test(path.basename(a)) ? 1 : 0;
     const ib = /^index\./.test(path.basename(b)) ? 1 : 0;
     return ia - ib || (a < b ? -1 : a > b ? 1 : 0);

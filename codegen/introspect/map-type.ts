@@ -105,8 +105,9 @@ export type ParsedDefault =
   | { identity: { seed: number; step: number } }
   | undefined;
 
-// Redshift keeps IDENTITY(seed, step) as a default: "identity"(<table oid>, <column index>, '1,1'::text)
-const REDSHIFT_IDENTITY = /^"identity"\(\s*\d+\s*,\s*\d+\s*,\s*'(-?\d+)\s*,\s*(-?\d+)'(?:::text)?\s*\)$/i;
+// Redshift keeps IDENTITY(seed, step) as a default: "identity"(<oid>, <column index>, '1,1'::text),
+// which some versions print as "identity"(<oid>, <column index>, ('1,1'::character varying)::text)
+const REDSHIFT_IDENTITY = /^"identity"\(\s*\d+\s*,\s*\d+\s*,\s*(?:'(-?\d+)\s*,\s*(-?\d+)'(?:::text)?|\('(-?\d+)\s*,\s*(-?\d+)'::character varying\)::text)\s*\)$/i;
 const CAST_LITERAL = /^'((?:[^']|'')*)'::([\w\s]+(?:\(\d+(?:,\d+)?\))?)$/;
 const NUMBER = /^\(?(-?\d+(?:\.\d+)?)\)?$/;
 
@@ -130,7 +131,7 @@ export function parseDefault(expr: string | null | undefined, kind: ColumnSpec['
   if (expr == null) return undefined;
   const text = expr.trim();
   const id = REDSHIFT_IDENTITY.exec(text);
-  if (id) return { identity: { seed: Number(id[1]), step: Number(id[2]) } };
+  if (id) return { identity: { seed: Number(id[1] ?? id[3]), step: Number(id[2] ?? id[4]) } };
   const numeric = ['smallint', 'integer', 'bigint', 'decimal', 'real', 'double'].includes(kind);
   const num = NUMBER.exec(text);
   if (num && numeric) return { default: { kind: 'value', value: numberValue(num[1]!, kind) } };

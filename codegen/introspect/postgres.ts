@@ -9,7 +9,7 @@ select c.table_schema, c.table_name, c.column_name, c.ordinal_position::int as o
        c.data_type, c.character_maximum_length::int as character_maximum_length,
        c.numeric_precision::int as numeric_precision, c.numeric_scale::int as numeric_scale,
        c.interval_type, c.is_nullable, c.column_default, c.is_identity,
-       c.identity_start, c.identity_increment,
+       c.identity_start, c.identity_increment, a.attidentity,
        format_type(a.atttypid, a.atttypmod) as native_type,
        col_description(a.attrelid, a.attnum) as column_comment,
        obj_description(a.attrelid, 'pg_class') as table_comment
@@ -23,7 +23,7 @@ where c.table_schema = any($1::text[])
 order by c.table_schema, c.table_name, c.ordinal_position`;
 
 const PRIMARY_KEYS_SQL = `
-select k.table_schema, k.table_name, k.column_name, k.ordinal_position::int as ordinal_position
+select k.table_schema, k.table_name, k.column_name, k.ordinal_position::int as ordinal_position, tc.constraint_name
 from information_schema.table_constraints tc
 join information_schema.key_column_usage k
   on k.constraint_schema = tc.constraint_schema and k.constraint_name = tc.constraint_name
@@ -36,6 +36,7 @@ interface PgColumnRow extends InfoSchemaColumnRow {
   is_identity: 'YES' | 'NO';
   identity_start: string | null;
   identity_increment: string | null;
+  attidentity: string;
   native_type: string;
   column_comment: string | null;
   table_comment: string | null;
@@ -55,9 +56,11 @@ export async function introspectPostgres(db: Queryable, selection: TableSelectio
     list.push(row);
   }
   const pks = new Map<string, string[]>();
-  for (const k of keys.rows as { table_schema: string; table_name: string; column_name: string }[]) {
+  const pkNames = new Map<string, string>();
+  for (const k of keys.rows as { table_schema: string; table_name: string; column_name: string; constraint_name: string }[]) {
     const key = `${k.table_schema}.${k.table_name}`;
     pks.set(key, [...(pks.get(key) ?? []), k.column_name]);
+    pkNames.set(key, k.constraint_name);
   }
   const tables: LiveTable[] = [];
   for (const [key, rows] of byTable) {
@@ -85,7 +88,14 @@ export async function introspectPostgres(db: Queryable, selection: TableSelectio
       if (spec.default?.kind === 'sql' && /\bnextval\(/i.test(spec.default.sql)) {
         warnings.push(`${where}: default ${spec.default.sql} uses a sequence, which Redshift does not have; consider .identity()`);
       }
-      return { name: r.column_name, spec, nativeType: r.native_type, ...(mapped.fallback ? { fallback: mapped.fallback } : {}) };
+      return {
+        name: r.column_name,
+        spec,
+        nativeType: r.native_type,
+        ...(mapped.fallback ? { fallback: mapped.fallback } : {}),
+        ...(r.column_default != null && r.is_identity !== 'YES' ? { defaultSql: r.column_default } : {}),
+        ...(r.attidentity === 'a' ? { identityKind: 'always' as const } : r.attidentity === 'd' ? { identityKind: 'by default' as const } : {}),
+      };
     });
     tables.push({
       schema: first.table_schema,
@@ -94,6 +104,7 @@ export async function introspectPostgres(db: Queryable, selection: TableSelectio
       columns,
       options: {
         primaryKey: pks.get(key) ?? [],
+        ...(pkNames.has(key) ? { primaryKeyName: pkNames.get(key)! } : {}),
         ...(first.table_comment != null ? { comment: first.table_comment } : {}),
       },
     });

@@ -25,10 +25,16 @@ export interface LiveColumn {
   readonly nativeType: string;
   /** Set when the native type has no exact model type and `spec` is a fallback. */
   readonly fallback?: string;
+  /** The catalog's default expression as written (migrations' `down` restores it verbatim). */
+  readonly defaultSql?: string;
+  /** Postgres: GENERATED ALWAYS or BY DEFAULT (the model can't say; migrations keep it). */
+  readonly identityKind?: 'always' | 'by default';
 }
 
 export interface LiveTableOptions {
   readonly primaryKey: readonly string[];
+  /** The primary key constraint's name (a migration that rebuilds the key keeps it). */
+  readonly primaryKeyName?: string;
   readonly distStyle?: 'auto' | 'even' | 'key' | 'all';
   readonly distKey?: string;
   readonly sortKey?: { style: 'compound' | 'interleaved'; columns: readonly string[] } | 'auto';

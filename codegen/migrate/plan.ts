@@ -1,10 +1,11 @@
 // Plans a migration: diffs each model with its live table and chooses the Redshift-legal way
 // to get there. Changes that would drop or narrow data are refused unless allowDestructive.
-import { createTableStatements, quoteIdent, type ColumnSpec, type Dialect } from '../../src/model/index.js';
+import { createTableStatements, defaultSql, quoteIdent, type ColumnSpec, type Dialect, type TableModel } from '../../src/model/index.js';
 import { describeDifference, diffTable, typeText, type Difference } from '../diff.js';
 import type { LiveTable } from '../introspect/types.js';
 import { liveToModel } from '../live-model.js';
 import type { LoadedModel } from '../load-models.js';
+import { postgresSteps } from './alter-postgres.js';
 import { addColumn, alterEncode, alterVarchar, commentOnColumn, commentOnTable, deepCopy, dropColumn, tableSql } from './ddl.js';
 
 export interface TableMigration {
@@ -77,6 +78,22 @@ function classify(d: Difference, dialect: Dialect): { action: Action; destructiv
   }
 }
 
+/** UPDATEs that give existing NULLs the default of a column the model makes NOT NULL. */
+function backfills(model: TableModel, live: LiveTable, dialect: Dialect): { sql: string; note: string }[] {
+  const out: { sql: string; note: string }[] = [];
+  for (const lc of live.columns) {
+    const spec = model.columns[lc.name]?.spec;
+    if (!spec?.notNull || spec.identity || lc.spec.notNull) continue;
+    const fill = defaultSql(spec, dialect);
+    if (fill === undefined) continue;
+    out.push({
+      sql: `UPDATE ${tableSql(model.schema, model.name)} SET ${quoteIdent(lc.name)} = ${fill} WHERE ${quoteIdent(lc.name)} IS NULL`,
+      note: `column ${lc.name}: NULLs are set to its default ${fill} before NOT NULL (down keeps those values)`,
+    });
+  }
+  return out;
+}
+
 function liveColumns(live: LiveTable): Map<string, ColumnSpec> {
   return new Map(live.columns.map((c) => [c.name, c.spec]));
 }
@@ -105,15 +122,37 @@ function planTable(m: LoadedModel, live: LiveTable | undefined, dialect: Dialect
     }
     if (c.action === 'deep-copy') deep = true;
   }
+  // A Redshift deep copy can't keep IDENTITY values (it refuses explicit ones): they are renumbered
+  const renumbered = deep && dialect === 'redshift' ? model.columnNames.filter((c) => model.columns[c]!.spec.identity && live.columns.some((l) => l.name === c)) : [];
+  if (renumbered.length && !allowDestructive) {
+    refused.push({
+      table: model.qualifiedName,
+      reason: `this change needs a deep copy, which renumbers IDENTITY column(s) ${renumbered.join(', ')} (Redshift refuses explicit IDENTITY values), breaking anything that refers to them: pass --allow-destructive to allow it`,
+    });
+  }
   if (refused.length) return refused;
   const summary = diffs.map((d) => describeDifference(d, dialect));
   const columns = [...new Set(diffs.flatMap((d) => (d.kind === 'column-added' || d.kind === 'column-changed' ? [d.column] : [])))];
-  if (deep) {
-    const before = liveToModel(live);
+  if (dialect === 'postgres') {
+    // Postgres ALTERs every difference in place: nothing the summary doesn't list is rebuilt
+    const steps = postgresSteps({ schema, name, primaryKey: model.options.primaryKey, ...(model.options.comment !== undefined ? { comment: model.options.comment } : {}) }, live, diffs);
     return {
       model: m,
-      summary: [`deep copy of ${model.qualifiedName} (Redshift can't ALTER these in place):`, ...summary.map((s) => `  ${s}`)],
-      up: deepCopy(model, { columns: liveColumns(live) }, dialect),
+      summary: [...summary, ...steps.flatMap((s) => (s.note ? [s.note] : []))],
+      up: steps.flatMap((s) => s.up),
+      down: [...steps].reverse().flatMap((s) => s.down),
+      columns,
+    };
+  }
+  if (deep) {
+    const before = liveToModel(live);
+    // NOT NULL with a default: the NULLs already there take the default first (the copy would fail on them)
+    const backfill = backfills(model, live, dialect);
+    const up = deepCopy(model, { columns: liveColumns(live) }, dialect);
+    return {
+      model: m,
+      summary: [`deep copy of ${model.qualifiedName} (Redshift can't ALTER these in place):`, ...summary.map((s) => `  ${s}`), ...backfill.map((b) => `  ${b.note}`)],
+      up: [up[0]!, ...backfill.map((b) => b.sql), ...up.slice(1)],
       down: deepCopy(before, { columns: new Map(model.columnNames.map((c) => [c, model.columns[c]!.spec])) }, dialect),
       columns: [...model.columnNames],
     };

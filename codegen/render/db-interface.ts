@@ -29,7 +29,14 @@ export function interfaceName(exportName: string): string {
 }
 
 /** db.ts: one interface per table and `DB` mapping 'schema.table' to it. */
-export function renderDbInterface(tables: readonly { table: LiveTable; exportName: string }[], opts: RenderOptions = {}): string {
+/** What db.ts needs of a table: its name and columns (a LiveTable, or a loaded model's). */
+export interface DbTable {
+  schema: string;
+  name: string;
+  columns: readonly { name: string; spec: ColumnSpec }[];
+}
+
+export function renderDbInterface(tables: readonly { table: DbTable | LiveTable; exportName: string }[], opts: RenderOptions = {}): string {
   const sf = newSourceFile();
   const types = tables.flatMap(({ table }) => table.columns.map((c) => kyselyColumnType(c.spec)));
   const kysely = ['ColumnType', 'Generated'].filter((n) => types.some((t) => t.includes(`${n}<`)));

@@ -110,5 +110,44 @@ export function requireDatabaseUrl(s: Settings): string {
       ExitCode.CONFIG,
     );
   }
+  checkDatabaseUrl(s.databaseUrl);
   return s.databaseUrl;
+}
+
+// Characters that end the user:password part of a URL early: what follows them is read as the
+// host, path, query or fragment, so the connection goes elsewhere or the URL doesn't parse.
+const BREAKS_USERINFO: Record<string, string> = { '#': '%23', '/': '%2F', '?': '%3F' };
+
+/**
+ * Refuses a connection URL whose user or password holds a character that breaks the URL (an
+ * unencoded `#`, `/` or `?`), naming the character and its encoding but never the password.
+ */
+export function checkDatabaseUrl(url: string): void {
+  const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(url);
+  if (!scheme) return; // a socket path or key=value string: pg reads those itself
+  const rest = url.slice(scheme[0].length);
+  const at = rest.lastIndexOf('@');
+  if (at >= 0) {
+    const userinfo = rest.slice(0, at);
+    // only when what follows the last @ is a host[:port]: an @ in a query string is not a password's end
+    const host = /^(\[[^\]]*\]|[^/?#:@\s]*)(:\d*)?([/?#]|$)/.test(rest.slice(at + 1));
+    const first = userinfo.search(/[#/?]/);
+    if (host && first >= 0 && !userinfo.slice(0, first).includes('@')) {
+      const ch = userinfo[first]!;
+      const where = userinfo.indexOf(':') >= 0 && userinfo.indexOf(':') < first ? 'password' : 'user name';
+      throw new CliError(
+        `the database URL's ${where} contains an unencoded "${ch}", which ends that part of the URL: percent-encode it as ${BREAKS_USERINFO[ch]} ` +
+          '(encodeURIComponent does it; also % as %25, @ as %40, : as %3A)',
+        ExitCode.CONFIG,
+      );
+    }
+  }
+  try {
+    new URL(url);
+  } catch {
+    throw new CliError(
+      "the database URL is not a valid URL (it is not shown here: it may hold a password). Percent-encode special characters in the user name and password, e.g. # as %23, / as %2F, @ as %40",
+      ExitCode.CONFIG,
+    );
+  }
 }

@@ -9,6 +9,8 @@ import { registerCodegen } from './commands/codegen.js';
 import { registerEmulator } from './commands/emulator.js';
 import { registerLoad } from './commands/load.js';
 import { registerMigrate } from './commands/migrate.js';
+import { registerReplay } from './commands/replay.js';
+import { registerStage } from './commands/stage.js';
 
 export interface MainOptions {
   cwd?: string;
@@ -64,6 +66,8 @@ export async function main(argv: readonly string[], opts: MainOptions = {}): Pro
   registerMigrate(program, run);
   registerAudit(program, run);
   registerLoad(program, run);
+  registerReplay(program, run);
+  registerStage(program, run);
   registerEmulator(program, context, (code) => (exitCode = code));
   const applyOverride = (c: Command) => {
     c.exitOverride();

@@ -16,6 +16,8 @@ export interface InternalResult {
   rows: Array<Array<string | null>>;
   tag: string | undefined;
   error: NoticeFields | undefined;
+  /** Notices and warnings the statement raised (e.g. 25001 for a BEGIN inside a transaction). */
+  notices?: NoticeFields[];
 }
 
 type Consumer = (f: Frame) => void;
@@ -42,7 +44,7 @@ export class Backend {
   ) {}
 
   static async open(url: string, isolation: string, relay: Consumer, onClose: () => void, schema?: string): Promise<Backend> {
-    const client = new pg.Client({ connectionString: url, options: `-c default_transaction_isolation=${isolation.replace(' ', '\\ ')} -c timezone=UTC` });
+    const client = new pg.Client({ connectionString: url, application_name: 'upshift-emulator', options: `-c default_transaction_isolation=${isolation.replace(' ', '\\ ')} -c timezone=UTC` });
     const params: Record<string, string> = {};
     const conn = (client as unknown as { connection: { on(e: string, f: (m: { parameterName: string; parameterValue: string }) => void): void; stream: Socket } }).connection;
     conn.on('parameterStatus', (m) => { params[m.parameterName] = m.parameterValue; });
@@ -67,6 +69,9 @@ export class Backend {
   }
 
   setRelay(relay: Consumer): void { this.relay = relay; }
+
+  /** A statement is running on the backend (relayed, or the emulator's own). */
+  get busy(): boolean { return this.outstanding > 0 || this.internal !== undefined; }
 
   private onData(chunk: Buffer): void {
     for (const f of this.reader.push(chunk)) {
@@ -128,6 +133,7 @@ export class Backend {
           }
           case 'C': result.tag = f.frame.toString('utf8', 5, f.frame.length - 1); break;
           case 'E': result.error = parseNotice(f.frame); break;
+          case 'N': (result.notices ??= []).push(parseNotice(f.frame)); break;
           case 'Z':
             this.txStatus = f.frame.toString('latin1', 5, 6) as TxStatus;
             this.internal = undefined;

@@ -10,7 +10,7 @@ export const CATALOG_ATTS = '__upshift_atts__';
 export const CATALOG_PARENT = '__upshift_parent__';
 export const CATALOG_TYPES = '__upshift_types__';
 
-const CATALOG_VERSION = 11;
+const CATALOG_VERSION = 16;
 
 export const REDSHIFT_VERSION =
   'PostgreSQL 8.0.2 on i686-pc-linux-gnu, compiled by GCC gcc (GCC) 3.4.2 20041017 (Red Hat 3.4.2-6.fc3), Redshift 1.0.77467';
@@ -33,8 +33,14 @@ function constraintViews(S: string, tc: ViewColumn[], kcu: ViewColumn[]): string
     table_catalog: 'current_database()', table_schema: 'n.nspname', table_name: 'c.relname',
   };
   return `
+create or replace view ${S}.check_constraints as select * from information_schema.check_constraints
+  where constraint_name !~ ${INTERNAL_CHECK};
+create or replace view ${S}.constraint_column_usage as select * from information_schema.constraint_column_usage
+  where constraint_name !~ ${INTERNAL_CHECK};
 create or replace view ${S}.table_constraints as ${infoSchemaUnion('table_constraints', tc,
-    { ...common, constraint_type: 'k.contype', is_deferrable: "'NO'", initially_deferred: "'NO'", enforced: "'NO'" }, base)};
+    { ...common, constraint_type: 'k.contype', is_deferrable: "'NO'", initially_deferred: "'NO'", enforced: "'NO'" }, base)
+    .replace('select * from information_schema.table_constraints', `select * from information_schema.table_constraints
+      where constraint_name !~ ${INTERNAL_CHECK}`)};
 create or replace view ${S}.key_column_usage as ${infoSchemaUnion('key_column_usage', kcu,
     { ...common, column_name: 'u.col', ordinal_position: 'u.ord',
       position_in_unique_constraint: "case when k.contype = 'FOREIGN KEY' then u.ord end" },
@@ -42,7 +48,87 @@ create or replace view ${S}.key_column_usage as ${infoSchemaUnion('key_column_us
 `;
 }
 
-function catalogSql(s: string, attrColumns: string[], classColumns: string[], tc: ViewColumn[], kcu: ViewColumn[]): string {
+/** The byte-length checks the emulator adds for VARCHAR/CHAR/VARBYTE (types.ts): Redshift has no such constraints. */
+const INTERNAL_CHECK = `'^rs_(bytes|char|varbyte)_[0-9]+_'`;
+
+/**
+ * pg_constraint as Redshift shows it: Postgres's constraints without the emulator's internal checks,
+ * and the declared (unenforced) PRIMARY KEY / UNIQUE / FOREIGN KEY constraints the emulator records.
+ */
+function pgConstraintView(S: string, columns: ViewColumn[]): string {
+  const attnums = (rel: string, names: string) => `array(select a.attnum from unnest(${names}) with ordinality u(n, o)
+    join pg_catalog.pg_attribute a on a.attrelid = ${rel} and a.attname = u.n order by u.o)::smallint[]`;
+  const declared: Record<string, string> = {
+    oid: 'k.conoid', conname: 'k.conname', connamespace: 'c.relnamespace',
+    contype: "case k.contype when 'PRIMARY KEY' then 'p' when 'UNIQUE' then 'u' else 'f' end",
+    condeferrable: 'false', condeferred: 'false', convalidated: 'true', conrelid: 'k.relid', contypid: '0', conindid: '0',
+    conparentid: '0', confrelid: 'coalesce(r.oid, 0)',
+    confupdtype: "case when k.contype = 'FOREIGN KEY' then 'a' else ' ' end",
+    confdeltype: "case when k.contype = 'FOREIGN KEY' then 'a' else ' ' end",
+    confmatchtype: "case when k.contype = 'FOREIGN KEY' then 's' else ' ' end",
+    conislocal: 'true', coninhcount: '0', connoinherit: 'true', conkey: attnums('k.relid', 'k.columns'),
+    confkey: `case when k.contype = 'FOREIGN KEY' then ${attnums('r.oid', 'k.ref_columns')} end`,
+  };
+  const list = columns.map((c) => `(${declared[c.name] ?? 'null'})::${c.type} as ${qi(c.name)}`).join(', ');
+  return `create or replace view ${S}.pg_constraint as
+  select * from pg_catalog.pg_constraint where not (contype = 'c' and conname ~ ${INTERNAL_CHECK})
+  union all select ${list} from ${S}.constraints k join pg_catalog.pg_class c on c.oid = k.relid
+  left join lateral (select pg_catalog.to_regclass(k.ref_table)::oid as oid) r on true;`;
+}
+
+/**
+ * Query history and sessions, from the statements the emulator ran (query-log.ts). Columns as the
+ * Redshift reference lists them: https://docs.aws.amazon.com/redshift/latest/dg/r_STL_QUERY.html,
+ * r_STL_QUERYTEXT.html, r_SVL_QLOG.html, r_SVL_STATEMENTTEXT.html, r_STV_RECENTS.html,
+ * SYS_QUERY_HISTORY.html, r_STV_SESSIONS.html, r_PG_USER_INFO.html, r_SVV_EXTERNAL_SCHEMAS.html.
+ */
+function historyViews(S: string): string {
+  const user = `coalesce((select usesysid from pg_catalog.pg_user u where u.usename = q.usename), 100)::int`;
+  const aborted = `(q.status <> 'success')::int`;
+  // Text split into 200-character rows, numbered from 0, as STL_QUERYTEXT and SVL_STATEMENTTEXT keep it.
+  const chunks = `cross join lateral (select g - 1 as sequence, substr(q.text, (g - 1) * 200 + 1, 200) as part
+    from generate_series(1, greatest(1, (length(q.text) + 199) / 200)) g) t`;
+  const queries = `q.query_type in ('SELECT', 'INSERT', 'UPDATE', 'DELETE', 'MERGE', 'COPY', 'UNLOAD', 'CTAS')`;
+  return `
+create table if not exists ${S}.statements (query int not null default nextval('${S}.query_id'), usename text, pid int,
+  xid bigint not null default 0, dbname text, label text not null default 'default', starttime timestamp, endtime timestamp,
+  text text, status text, error text, query_type text);
+create or replace view ${S}.stl_query as select ${user} as userid, q.query, q.label::char(320) as label, q.xid, q.pid,
+  q.dbname::char(32) as database, q.text::char(4000) as querytxt, q.starttime, q.endtime, ${aborted} as aborted,
+  0 as insert_pristine, 0 as concurrency_scaling_status from ${S}.statements q where ${queries};
+create or replace view ${S}.stl_querytext as select ${user} as userid, q.xid, q.pid, q.query, t.sequence, t.part::char(200) as text
+  from ${S}.statements q ${chunks} where ${queries};
+create or replace view ${S}.svl_qlog as select ${user} as userid, q.query, q.xid, q.pid, q.starttime, q.endtime,
+  (extract(epoch from q.endtime - q.starttime) * 1000000)::bigint as elapsed, ${aborted} as aborted, q.label::char(320) as label,
+  q.text::char(60) as substring, null::int as source_query, 'Ran on the main cluster'::text as concurrency_scaling_status_txt,
+  null::int as from_sp_call from ${S}.statements q where ${queries};
+create or replace view ${S}.svl_statementtext as select ${user} as userid, q.xid, q.pid, q.label::char(320) as label, q.starttime,
+  q.endtime, t.sequence, (case when ${queries} then 'QUERY' when q.query_type = 'DDL' then 'DDL' else 'UTILITY' end)::varchar(10) as type,
+  t.part::char(200) as text from ${S}.statements q ${chunks};
+create or replace view ${S}.stv_recents as select ${user} as userid, 'Done'::char(20) as status, q.starttime,
+  (extract(epoch from q.endtime - q.starttime) * 1000000)::int as duration, q.usename::char(50) as user_name,
+  q.dbname::char(50) as db_name, q.text::char(600) as query, -1 as pid from ${S}.statements q;
+create or replace view ${S}.sys_query_history as select ${user} as user_id, q.query::bigint as query_id,
+  q.label::char(320) as query_label, q.xid as transaction_id, q.pid as session_id, q.dbname::char(128) as database_name,
+  q.query_type::char(32) as query_type, q.status::char(10) as status, false as result_cache_hit, q.starttime as start_time,
+  q.endtime as end_time, (extract(epoch from q.endtime - q.starttime) * 1000000)::bigint as elapsed_time, 0::bigint as queue_time,
+  (extract(epoch from q.endtime - q.starttime) * 1000000)::bigint as execution_time, q.error::char(512) as error_message,
+  null::bigint as returned_rows, null::bigint as returned_bytes, q.text::char(4000) as query_text,
+  ${qiLit(REDSHIFT_VERSION.replace(/^.*Redshift /, ''))}::char(256) as redshift_version, null::char(150) as usage_limit,
+  'main'::varchar(32) as compute_type, 0::bigint as compile_time, 0::bigint as planning_time, 0::bigint as lock_wait_time
+  from ${S}.statements q;
+create or replace view ${S}.stv_sessions as select a.backend_start::timestamp as starttime, a.pid as process,
+  a.usename::char(50) as user_name, a.datname::char(50) as db_name, 0 as timeout_sec
+  from pg_catalog.pg_stat_activity a where a.application_name = 'upshift-emulator';
+create or replace view ${S}.pg_user_info as select u.usename, u.usesysid::int as usesysid, u.usecreatedb, u.usesuper,
+  u.usesuper as usecatupd, '********'::text as passwd, u.valuntil, u.useconfig, 'UNLIMITED'::text as useconnlimit,
+  0 as sessiontimeout from pg_catalog.pg_user u;
+create or replace view ${S}.svv_external_schemas as select null::oid as esoid, null::smallint as eskind, null::name as schemaname,
+  null::int as esowner, null::text as databasename, null::text as esoptions where false;
+`;
+}
+
+function catalogSql(s: string, attrColumns: string[], classColumns: string[], tc: ViewColumn[], kcu: ViewColumn[], con: ViewColumn[]): string {
   const S = qi(s);
   const encArray = `array[${ENCODINGS.map((e) => `'${e}'`).join(',')}]`;
   return `
@@ -55,7 +141,12 @@ create table if not exists ${S}.columns (relid oid not null, attname name not nu
 create sequence if not exists ${S}.query_id start 1000;
 create table if not exists ${S}.constraints (relid oid not null, conname text not null, contype text not null,
   columns text[] not null, ref_table text, ref_columns text[]);
+-- Oids for the declared constraints, far above those Postgres hands out.
+create sequence if not exists ${S}.constraint_oid start 3000000000 minvalue 3000000000 maxvalue 4294967295;
+alter table ${S}.constraints add column if not exists conoid oid not null default nextval(${qiLit(`${S}.constraint_oid`)})::oid;
 ${constraintViews(S, tc, kcu)}
+${pgConstraintView(S, con)}
+${historyViews(S)}
 create table if not exists ${S}.load_errors (userid int, slice int, tbl int, starttime timestamp, session int,
   query int, filename text, line_number bigint, colname text, type text, col_length text, position int,
   raw_line text, raw_field_value text, err_code int, err_reason text, xid bigint, dbname text);
@@ -93,7 +184,13 @@ create or replace function ${S}.count_rows(rel oid) returns bigint language plpg
     if exists (select 1 from pg_catalog.pg_locks where relation = rel and mode = 'AccessExclusiveLock' and pid <> pg_backend_pid()) then
       return greatest((select reltuples from pg_catalog.pg_class where oid = rel), 0)::bigint;
     end if;
-    execute format('select count(*) from %s', rel::regclass) into n;
+    -- Another session may drop the table between the scan and this count (test suites do, all
+    -- the time): its oid then names nothing (rel::regclass prints the bare number), so it counts as 0.
+    begin
+      execute format('select count(*) from %s', rel::regclass) into n;
+    exception when undefined_table or syntax_error or feature_not_supported then
+      return 0;
+    end;
     return n;
   end $$;
 create or replace view ${S}.pg_attribute as select ${attrColumns.map((c) => `a.${qi(c)}`).join(', ')},
@@ -104,8 +201,12 @@ create or replace view ${S}.sys_load_detail as select userid as user_id, query a
   0::bigint as bytes_scanned, lines_scanned::bigint as lines_scanned, errors::bigint as errors, 'COMPLETED'::char(20) as status,
   curtime as record_time, curtime as start_time, curtime as end_time from ${S}.load_commits;
 create or replace view ${S}.pg_class as select ${classColumns.map((c) => `c.${qi(c)}`).join(', ')},
-  (case coalesce(t.diststyle, 'AUTO') when 'EVEN' then 0 when 'KEY' then 1 when 'ALL' then 8 else 10 end)::int as reldiststyle
+  (case coalesce(t.diststyle, 'AUTO') when 'EVEN' then 0 when 'KEY' then 1 when 'ALL' then 8 else 10 end)::int as reldiststyle,
+  -- Columns of PostgreSQL 8.0's catalog that clients ask a server of that version for (psql's \d).
+  false as relhasoids
   from pg_catalog.pg_class c left join ${S}.tables t on t.relid = c.oid;
+create or replace view ${S}.pg_proc as select p.*, p.prokind = 'a' as proisagg, p.prokind = 'w' as proiswindow
+  from pg_catalog.pg_proc p;
 create or replace view ${S}.svv_tables as select table_catalog, table_schema, table_name, table_type,
   obj_description((quote_ident(table_schema) || '.' || quote_ident(table_name))::regclass, 'pg_class') as remarks
   from information_schema.tables where table_schema not in ('pg_catalog', 'information_schema', ${qiLit(s)});
@@ -120,7 +221,10 @@ create or replace view ${S}.pg_table_def as
   where c.relkind in ('r', 'p') and n.nspname = any (current_schemas(true)) and n.nspname <> ${qiLit(s)}
   order by n.nspname, c.relname, a.attnum;
 create or replace view ${S}.svv_columns as
-  select ic.table_catalog, ic.table_schema, ic.table_name, ic.column_name, ic.ordinal_position, ic.column_default,
+  select ic.table_catalog, ic.table_schema, ic.table_name, ic.column_name, ic.ordinal_position,
+    -- Redshift keeps IDENTITY(seed, step) as a default: "identity"(<table oid>, <0-based column>, '<seed>,<step>'::text)
+    case when ic.is_identity = 'YES' then '"identity"(' || c.oid || ', ' || (ic.ordinal_position::int - 1) || ', '''
+      || ic.identity_start || ',' || ic.identity_increment || '''::text)' else ic.column_default end::text as column_default,
     ic.is_nullable, coalesce(regexp_replace(col.rs_type, '\\(.*$', ''),
       case when ic.data_type = 'interval' and ic.interval_type is not null then 'interval ' || lower(ic.interval_type) end,
       ic.data_type)::text as data_type,
@@ -179,7 +283,8 @@ export async function ensureCatalog(url: string, schema: string): Promise<void> 
       const attrs = await client.query<{ attname: string }>(
         `select attname from pg_attribute where attrelid = 'pg_catalog.pg_attribute'::regclass and attnum > 0
            and atttypid <> 'anyarray'::regtype order by attnum`);
-      for (const v of ['table_constraints', 'key_column_usage', 'stl_load_errors', 'sys_load_error_detail', 'stl_load_commits', 'sys_load_detail', 'pg_attribute', 'pg_class', 'svv_tables', 'pg_table_def',
+      for (const v of ['stl_query', 'stl_querytext', 'svl_qlog', 'svl_statementtext', 'stv_recents', 'sys_query_history',
+        'stv_sessions', 'pg_user_info', 'svv_external_schemas', 'pg_constraint', 'check_constraints', 'constraint_column_usage', 'table_constraints', 'key_column_usage', 'stl_load_errors', 'sys_load_error_detail', 'stl_load_commits', 'sys_load_detail', 'pg_attribute', 'pg_class', 'pg_proc', 'svv_tables', 'pg_table_def',
         'svv_all_columns', 'svv_columns', 'svv_table_info']) {
         await client.query(`drop view if exists ${qi(schema)}.${qi(v)} cascade`);
       }
@@ -187,9 +292,9 @@ export async function ensureCatalog(url: string, schema: string): Promise<void> 
         `select attname from pg_attribute where attrelid = 'pg_catalog.pg_class'::regclass and attnum > 0 order by attnum`);
       const viewColumns = async (view: string): Promise<ViewColumn[]> => (await client.query<ViewColumn>(
         `select attname as name, format_type(atttypid, atttypmod) as type from pg_attribute
-          where attrelid = $1::regclass and attnum > 0 order by attnum`, [`information_schema.${view}`])).rows;
+          where attrelid = $1::regclass and attnum > 0 order by attnum`, [view.includes('.') ? view : `information_schema.${view}`])).rows;
       await client.query(catalogSql(schema, attrs.rows.map((r) => r.attname), cls.rows.map((r) => r.attname),
-        await viewColumns('table_constraints'), await viewColumns('key_column_usage')));
+        await viewColumns('table_constraints'), await viewColumns('key_column_usage'), await viewColumns('pg_catalog.pg_constraint')));
       await client.query(`delete from ${qi(schema)}.meta`);
       await client.query(`insert into ${qi(schema)}.meta values ($1)`, [CATALOG_VERSION]);
     }

@@ -1,6 +1,7 @@
 // What every part of the emulator shares: its configuration and its connections.
-import type { S3Client } from '@aws-sdk/client-s3';
+import type { S3Store } from './s3.js';
 import type pg from 'pg';
+import type { QueryLog } from './query-log.js';
 
 export interface EmulatorContext {
   /** Backend Postgres URL. */
@@ -9,9 +10,11 @@ export interface EmulatorContext {
   schema: string;
   slices: number;
   isolation: 'serializable' | 'repeatable read';
-  s3: S3Client;
+  s3: S3Store;
   /** Autocommit connections for what must outlive a rolled-back transaction (load errors). */
   admin: pg.Pool;
+  /** The statements run, for the query history views. */
+  log: QueryLog;
 }
 
 /** What a COPY or UNLOAD needs from the client session running it. */
@@ -19,4 +22,15 @@ export interface SessionState {
   /** The backend's process id (Redshift's session id). */
   pid: number;
   lastCopyId: number;
+  /** stl_load_commits rows of this session's COPYs in its current transaction. */
+  loadCommits: LoadCommitRow[];
 }
+
+/** One stl_load_commits row (the columns of the catalog's load_commits table, in order). */
+export interface LoadCommitRow {
+  userid: number; query: number; slice: number; name: string; filename: string; byte_offset: number;
+  lines_scanned: number; errors: number; curtime: string; status: number; file_format: string;
+}
+
+export const LOAD_COMMIT_COLUMNS: ReadonlyArray<keyof LoadCommitRow> = ['userid', 'query', 'slice', 'name', 'filename',
+  'byte_offset', 'lines_scanned', 'errors', 'curtime', 'status', 'file_format'];

@@ -2,22 +2,27 @@
 import { parse as parseCsv } from 'csv-parse';
 import { createGunzip } from 'node:zlib';
 import { createInterface } from 'node:readline';
-import { Readable } from 'node:stream';
-import type { S3Client } from '@aws-sdk/client-s3';
+import { isUtf8 } from 'node:buffer';
+import { Readable, Transform, pipeline } from 'node:stream';
 import { parquetMetadata, parquetReadObjects, parquetSchema } from 'hyparquet';
 import { decompress as zstdDecompress } from 'fzstd';
 // @ts-expect-error seek-bzip ships no types
 import Bunzip from 'seek-bzip';
 import type { CopyStatement } from './copy-options.js';
-import { getBuffer, getStream } from './s3.js';
+import { getBuffer, getStream, type S3Store } from './s3.js';
 
 export interface Field { v: string | null; q: boolean }
 export interface SourceRecord { line: number; raw: string; fields: Field[] }
 /** A record whose fields failed to split (a malformed line): reported, never loaded. */
 export interface BrokenRecord { line: number; raw: string; broken: { code: number; reason: string }; fatal?: boolean }
 
-async function openBytes(s3: S3Client, url: string, compression: CopyStatement['compression']): Promise<Readable> {
-  if (compression === 'gzip') return (await getStream(s3, url)).pipe(createGunzip());
+/** source piped into next, an error on either side failing both (pipe() leaves next waiting forever). */
+function joined<T extends NodeJS.ReadWriteStream>(source: Readable, next: T): T {
+  return pipeline(source, next, () => {}) as unknown as T;
+}
+
+async function openBytes(s3: S3Store, url: string, compression: CopyStatement['compression']): Promise<Readable> {
+  if (compression === 'gzip') return joined(await getStream(s3, url), createGunzip());
   if (compression === 'bzip2') {
     const buf = await getBuffer(s3, url);
     return Readable.from([Buffer.from((Bunzip as { decode(b: Buffer): Buffer }).decode(buf))]);
@@ -29,12 +34,97 @@ async function openBytes(s3: S3Client, url: string, compression: CopyStatement['
   return getStream(s3, url);
 }
 
-export async function* readRecords(s3: S3Client, url: string, st: CopyStatement, columns: string[]): AsyncGenerator<SourceRecord | BrokenRecord> {
+export async function* readRecords(s3: S3Store, url: string, st: CopyStatement, columns: string[]): AsyncGenerator<SourceRecord | BrokenRecord> {
   if (st.format === 'parquet') { yield* readParquet(await getBuffer(s3, url)); return; }
-  const bytes = await openBytes(s3, url, st.compression);
-  if (st.format === 'csv') yield* readCsv(bytes, st);
-  else if (st.format === 'json') yield* readJson(bytes, st, columns, s3);
-  else yield* readText(bytes, st);
+  const opened = await openBytes(s3, url, st.compression);
+  // Without ACCEPTINVCHARS, bytes that aren't UTF-8 (a gzip file read without GZIP...) are a load error.
+  const bytes = st.acceptInvChars === undefined ? joined(opened, strictUtf8()) : opened;
+  try {
+    if (st.format === 'csv') yield* readCsv(bytes, st);
+    else if (st.format === 'json') yield* readJson(bytes, st, columns, s3);
+    else yield* readText(bytes, st);
+  } catch (err) {
+    if (!(err instanceof InvalidUtf8)) throw err;
+    // The bytes after it can't be split into records any more: the COPY fails whatever MAXERROR says.
+    yield { line: err.line, raw: err.raw, fatal: true, broken: {
+      code: 1220, reason: `String contains invalid or unsupported UTF8 codepoints. Bad UTF8 hex sequence: ${err.hex} (error ${err.error})` } };
+  }
+}
+
+/** Bytes that are not UTF-8, at a line of the file; `error` is Redshift's UTF-8 error number. */
+class InvalidUtf8 extends Error {
+  constructor(readonly line: number, readonly raw: string, readonly hex: string, readonly error: number) {
+    super(`invalid UTF-8 at line ${line}: ${hex} (error ${error})`);
+  }
+}
+
+/**
+ * The first byte sequence of buf that isn't UTF-8 (offset, length) and Redshift's error number for
+ * it: 1 longer than 4 bytes, 2 cut short, 3 a bad lead byte, 4 a bad continuation byte,
+ * 5 a surrogate, 8 past U+10FFFF, 9 an overlong form. Undefined when buf is all UTF-8.
+ */
+export function invalidUtf8(buf: Uint8Array): { offset: number; length: number; error: number } | undefined {
+  for (let i = 0; i < buf.length;) {
+    const b = buf[i]!;
+    if (b < 0x80) { i++; continue; }
+    if (b < 0xc0 || b >= 0xfe) return { offset: i, length: 1, error: 3 };
+    if (b >= 0xf8) return { offset: i, length: 1, error: 1 };
+    const need = b >= 0xf0 ? 3 : b >= 0xe0 ? 2 : 1;
+    let cp = b & (0x3f >> need);
+    for (let k = 1; k <= need; k++) {
+      // The end of the line ends the string too: the character is cut short there.
+      if (i + k >= buf.length || buf[i + k] === 0x0a) return { offset: i, length: k, error: 2 };
+      const c = buf[i + k]!;
+      if (c < 0x80 || c > 0xbf) return { offset: i, length: k + 1, error: 4 };
+      cp = (cp << 6) | (c & 0x3f);
+    }
+    const length = need + 1;
+    if (cp < [0, 0x80, 0x800, 0x10000][need]!) return { offset: i, length, error: 9 };
+    if (cp >= 0xd800 && cp <= 0xdfff) return { offset: i, length, error: 5 };
+    if (cp > 0x10ffff) return { offset: i, length, error: 8 };
+    i += length;
+  }
+  return undefined;
+}
+
+/** Passes bytes through, line by line checked as UTF-8 (a newline byte is never inside a character). */
+function strictUtf8(): Transform {
+  let carry: Buffer = Buffer.alloc(0);
+  let lines = 0;
+  const check = (t: Transform, data: Buffer): void => {
+    if (!isUtf8(data)) {
+      const bad = invalidUtf8(data)!;
+      const start = data.lastIndexOf(10, bad.offset) + 1;
+      const end = data.indexOf(10, bad.offset);
+      let line = lines + 1;
+      for (let i = data.indexOf(10); i >= 0 && i < bad.offset; i = data.indexOf(10, i + 1)) line++;
+      throw new InvalidUtf8(line, data.subarray(start, end < 0 ? data.length : end).toString('utf8').slice(0, 1024),
+        Buffer.from(data.subarray(bad.offset, bad.offset + bad.length)).toString('hex'), bad.error);
+    }
+    for (let i = data.indexOf(10); i >= 0; i = data.indexOf(10, i + 1)) lines++;
+    t.push(data);
+  };
+  return new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      const data = carry.length ? Buffer.concat([carry, chunk]) : chunk;
+      const cut = data.lastIndexOf(10) + 1;
+      carry = data.subarray(cut);
+      try {
+        if (cut > 0) check(this, data.subarray(0, cut));
+        cb();
+      } catch (err) {
+        cb(err as Error);
+      }
+    },
+    flush(cb) {
+      try {
+        if (carry.length) check(this, carry);
+        cb();
+      } catch (err) {
+        cb(err as Error);
+      }
+    },
+  });
 }
 
 function countNewlines(s: string, from: number, to: number): number {
@@ -67,7 +157,7 @@ function quotedFields(raw: string, delimiter: string, quote: string): boolean[] 
 async function* readCsv(bytes: Readable, st: CopyStatement): AsyncGenerator<SourceRecord | BrokenRecord> {
   // csv-parse's cast option would tell quoting, but costs ~20x: quoting is read from the raw record instead.
   // Line numbers are counted from the raw records (csv-parse's info option doubles the parse time).
-  const parser = bytes.pipe(parseCsv({
+  const parser = joined(bytes, parseCsv({
     delimiter: st.delimiter, quote: st.quote, escape: st.quote, raw: true, relax_column_count: true, relax_quotes: true,
     from_line: st.ignoreHeader + 1, skip_empty_lines: true,
   }));
@@ -93,7 +183,9 @@ async function* readCsv(bytes: Readable, st: CopyStatement): AsyncGenerator<Sour
       yield { line, raw, fields };
     }
   } catch (err) {
-    const e = err as { lines?: number; message: string };
+    const e = err as { lines?: number; message: string; code?: string };
+    // Not the CSV's fault (S3 broke, the bytes would not decompress): the COPY fails with that.
+    if (!e.code?.startsWith('CSV_')) throw err;
     // The CSV parser cannot go on past a malformed record: the COPY fails whatever MAXERROR says.
     yield { line: e.lines ?? 0, raw: '', broken: { code: 1214, reason: 'Delimiter not found' }, fatal: true };
   }
@@ -160,7 +252,7 @@ function evalPath(obj: unknown, path: string): unknown {
   return cur;
 }
 
-async function* readJson(bytes: Readable, st: CopyStatement, columns: string[], s3: S3Client): AsyncGenerator<SourceRecord | BrokenRecord> {
+async function* readJson(bytes: Readable, st: CopyStatement, columns: string[], s3: S3Store): AsyncGenerator<SourceRecord | BrokenRecord> {
   const chunks: Buffer[] = [];
   for await (const c of bytes) chunks.push(c as Buffer);
   const text = Buffer.concat(chunks).toString('utf8');

@@ -4,12 +4,12 @@
 // errors in stl_load_errors / sys_load_error_detail (outside the transaction) and commits in
 // stl_load_commits.
 import type { Backend } from './backend.js';
-import type { EmulatorContext, SessionState } from './context.js';
+import { LOAD_COMMIT_COLUMNS, type EmulatorContext, type LoadCommitRow, type SessionState } from './context.js';
 import { parseCopy, type CopyStatement } from './copy-options.js';
 import { readRecords } from './copy-read.js';
 import { convert, loadErrorType, type TargetColumn } from './copy-values.js';
 import { BackendError, RedshiftError, internalDetail, loadFailed, loadSetupError } from './errors.js';
-import { getBuffer, isNotFound, listPrefix, parseS3Url } from './s3.js';
+import { S3Error, getBuffer, isNotFound, listPrefix, parseS3Url, toS3Error } from './s3.js';
 import { quoteIdent, quoteLiteral } from './sql.js';
 
 export interface CopyResult { tag: string; notices: string[] }
@@ -50,13 +50,19 @@ async function resolveFiles(ctx: EmulatorContext, st: CopyStatement, query: numb
   const src = parseS3Url(st.from);
   if (!src) throw new RedshiftError(`Invalid S3 path: ${st.from}`, 'XX000');
   if (st.manifest) {
-    let manifest: { entries?: Array<{ url?: string; mandatory?: boolean; meta?: { content_length?: number } }> };
+    let text: string;
     try {
-      manifest = JSON.parse((await getBuffer(ctx.s3, st.from)).toString('utf8'));
+      text = (await getBuffer(ctx.s3, st.from)).toString('utf8');
     } catch (err) {
       if (isNotFound(err)) {
         throw loadSetupError('Problem reading manifest file - S3ServiceException:The specified key does not exist.,Status 404,Error NoSuchKey', 8001, `s3://${src.bucket}/${src.key}`, query);
       }
+      throw loadSetupError(`Problem reading manifest file - ${toS3Error(err, st.from).message}`, 8001, `s3://${src.bucket}/${src.key}`, query);
+    }
+    let manifest: { entries?: Array<{ url?: string; mandatory?: boolean; meta?: { content_length?: number } }> };
+    try {
+      manifest = JSON.parse(text);
+    } catch {
       throw loadSetupError('Manifest file is not in correct json format', 8001, st.from, query);
     }
     const out: FileEntry[] = [];
@@ -66,7 +72,7 @@ async function resolveFiles(ctx: EmulatorContext, st: CopyStatement, query: numb
         throw loadSetupError("File entry does not have 'meta' key.", 15003, e.url, query, 'spectrum_manifest.cpp:204');
       }
       const u = parseS3Url(e.url);
-      const exists = u ? (await listPrefix(ctx.s3, u.bucket, u.key)).some((o) => o.key === u.key) : false;
+      const exists = u ? (await listing(ctx, u.bucket, u.key, query)).some((o) => o.key === u.key) : false;
       if (!exists) {
         if (e.mandatory) {
           throw loadSetupError('S3ServiceException:The specified key does not exist.,Status 404,Error NoSuchKey', 8001, `S3 key being read : ${e.url}`, query, 'table_s3_scanner.cpp:354');
@@ -77,11 +83,20 @@ async function resolveFiles(ctx: EmulatorContext, st: CopyStatement, query: numb
     }
     return out;
   }
-  const objects = await listPrefix(ctx.s3, src.bucket, src.key);
+  const objects = await listing(ctx, src.bucket, src.key, query);
   if (!objects.length) {
     throw loadSetupError(`The specified S3 prefix '${src.key}' does not exist`, 8001, '', query, 's3_utility.cpp:568');
   }
   return objects.map((o) => ({ url: o.url, lines: 0 }));
+}
+
+/** Lists a prefix; a failure is the COPY's S3 error. */
+async function listing(ctx: EmulatorContext, bucket: string, prefix: string, query: number): ReturnType<typeof listPrefix> {
+  try {
+    return await listPrefix(ctx.s3, bucket, prefix);
+  } catch (err) {
+    throw loadSetupError(toS3Error(err, `s3://${bucket}/${prefix}`).message, 8001, `s3://${bucket}/${prefix}`, query);
+  }
 }
 
 const csvField = (v: string | null): string => (v === null ? '' : v.includes('"') ? `"${v.replace(/"/g, '""')}"` : `"${v}"`);
@@ -163,8 +178,10 @@ export async function runCopy(sql: string, backend: Backend, ctx: EmulatorContex
     throw new RedshiftError(err instanceof Error ? err.message : String(err));
   }
   if (result.sourceError && !tooMany()) {
-    // Reading S3 failed (not a data error).
-    throw new RedshiftError(`S3ServiceException:${(result.sourceError as Error).message}`, 'XX000');
+    // Reading S3 failed (not a data error): the COPY fails with S3's error, naming the object.
+    const e = result.sourceError;
+    if (e instanceof S3Error) throw loadSetupError(e.message, 8001, `S3 key being read : ${e.url}`, query, 'table_s3_scanner.cpp:0');
+    throw new RedshiftError(`S3ServiceException:${(e as Error).message}`, 'XX000');
   }
   if (!result.sourceError && result.error) {
     // Postgres refused a row the checks above let through: report it as a load error at that row.
@@ -181,18 +198,23 @@ export async function runCopy(sql: string, backend: Backend, ctx: EmulatorContex
     const e = errors[0]!;
     throw loadFailed(st.tableName, internalDetail(e.reason, e.code, e.rawValue, query, 'load_error.cpp:0'));
   }
-  await recordCommits(ctx, files, st, query);
+  const commits = await recordCommits(ctx, files, st, query);
+  // Kept for the rest of the transaction (a COPY outside one starts afresh).
+  session.loadCommits = backend.txStatus === 'T' ? [...session.loadCommits, ...commits] : commits;
   const notices = [`Load into table '${st.tableName}' completed, ${loaded} record(s) loaded successfully.`];
   if (errors.length) notices.push(`Load into table '${st.tableName}' completed, ${errors.length} record(s) could not be loaded.  Check 'stl_load_errors' system table for details.`);
   return { tag: `COPY ${loaded}`, notices };
 }
+
+/** Text Postgres can store: NUL bytes (binary data read as text) are dropped. */
+const storable = (text: string): string => text.replace(/\u0000/g, '');
 
 async function recordErrors(ctx: EmulatorContext, errors: LoadError[], q: { query: number; relid: number; pid: number; started: Date }): Promise<void> {
   const S = quoteIdent(ctx.schema);
   const values: unknown[] = [];
   const rows = errors.map((e, i) => {
     values.push(q.pid, q.relid, q.started, q.query, e.filename, e.line, e.colname, e.type, e.colLength, e.position,
-      e.rawLine.slice(0, 1024), e.rawValue.slice(0, 1024), e.code, e.reason.slice(0, 512));
+      storable(e.rawLine).slice(0, 1024), storable(e.rawValue).slice(0, 1024), e.code, storable(e.reason).slice(0, 512));
     const b = i * 14;
     return `(100, 0, $${b + 2}, $${b + 3}, $${b + 1}, $${b + 4}, $${b + 5}, $${b + 6}, $${b + 7}, $${b + 8}, $${b + 9}, $${b + 10}, $${b + 11}, $${b + 12}, $${b + 13}, $${b + 14}, txid_current(), current_database())`;
   });
@@ -200,16 +222,22 @@ async function recordErrors(ctx: EmulatorContext, errors: LoadError[], q: { quer
     type, col_length, position, raw_line, raw_field_value, err_code, err_reason, xid, dbname) values ${rows.join(', ')}`, values);
 }
 
-async function recordCommits(ctx: EmulatorContext, files: FileEntry[], st: CopyStatement, query: number): Promise<void> {
-  if (!files.length) return;
-  const S = quoteIdent(ctx.schema);
+/**
+ * One stl_load_commits row per file, written outside the client's transaction (Redshift's system
+ * tables don't roll back). Returned too: a transaction whose snapshot predates the insert can't
+ * see it, so the session shows its own rows to its own reads (see rewrite.ts).
+ */
+async function recordCommits(ctx: EmulatorContext, files: FileEntry[], st: CopyStatement, query: number): Promise<LoadCommitRow[]> {
+  if (!files.length) return [];
   const format = { text: 'Text', csv: 'Text', json: 'Json', parquet: 'Parquet' }[st.format];
-  const values: unknown[] = [];
-  const rows = files.map((f, i) => {
-    values.push(query, i % ctx.slices, f.url, f.lines, format);
-    const b = i * 5;
-    return `(100, $${b + 1}, $${b + 2}, $${b + 3}, $${b + 3}, 0, $${b + 4}, 0, now()::timestamp, 1, $${b + 5})`;
-  });
-  await ctx.admin.query(`insert into ${S}.load_commits (userid, query, slice, name, filename, byte_offset, lines_scanned, errors,
-    curtime, status, file_format) values ${rows.join(', ')}`, values);
+  // Redshift's clock is UTC: curtime is written as UTC whatever the backend's time zone.
+  const curtime = new Date().toISOString().replace('T', ' ').replace('Z', '');
+  const rows = files.map((f, i): LoadCommitRow => ({
+    userid: 100, query, slice: i % ctx.slices, name: f.url, filename: f.url, byte_offset: 0, lines_scanned: f.lines,
+    errors: 0, curtime, status: 1, file_format: format,
+  }));
+  const S = quoteIdent(ctx.schema);
+  await ctx.admin.query(`insert into ${S}.load_commits (${LOAD_COMMIT_COLUMNS.join(', ')})
+    select ${LOAD_COMMIT_COLUMNS.join(', ')} from json_populate_recordset(null::${S}.load_commits, $1)`, [JSON.stringify(rows)]);
+  return rows;
 }

@@ -3,6 +3,7 @@
 // and what Redshift refuses.
 import { RedshiftError, syntaxError } from './errors.js';
 import { isCreateTable } from './ddl.js';
+import type { LoadCommitRow } from './context.js';
 import { isPunct, isWord, quoteIdent, significant, tokenize, type Token } from './sql.js';
 import { translate } from './translate/index.js';
 
@@ -15,7 +16,14 @@ export type Step =
   | { kind: 'alter'; sql: string }
   | { kind: 'implicitCommit'; sql: string };
 
-export interface RewriteContext { schema: string; lastCopyId: number; slices: number; caseSensitive: boolean }
+export interface RewriteContext {
+  schema: string;
+  lastCopyId: number;
+  slices: number;
+  caseSensitive: boolean;
+  /** stl_load_commits rows of the session's own COPYs in its transaction (its snapshot may predate them). */
+  loadCommits?: readonly LoadCommitRow[];
+}
 
 /** Redshift folds even quoted identifiers to lower case (unless enable_case_sensitive_identifier). */
 export function foldIdentifiers(sql: string): string {

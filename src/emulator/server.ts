@@ -6,8 +6,9 @@ import pg from 'pg';
 import { PostgresConnection, type TlsOptions } from 'pg-gateway';
 import { ensureCatalog } from './catalog.js';
 import type { EmulatorContext } from './context.js';
-import { makeS3Client, type S3Options } from './s3.js';
+import { S3Store, type S3Options } from './s3.js';
 import { ClientSession } from './session.js';
+import { QueryLog } from './query-log.js';
 import { errorResponse } from './wire.js';
 
 export interface RedshiftEmulatorOptions {
@@ -17,7 +18,10 @@ export interface RedshiftEmulatorOptions {
   host?: string;
   /** The backend Postgres URL. */
   postgres: string;
-  /** Where COPY reads and UNLOAD writes: an S3 client, or an endpoint (path-style) and credentials. */
+  /**
+   * Where COPY reads and UNLOAD writes: an S3 client, or an endpoint (path-style) and credentials;
+   * `timeouts` bound every S3 request (default 10 s to answer, 30 s without data).
+   */
   s3?: S3Options;
   /** Number of slices stv_slices reports and UNLOAD ... PARALLEL ON writes files for (default 2). */
   slices?: number;
@@ -52,8 +56,9 @@ export async function startRedshiftEmulator(options: RedshiftEmulatorOptions): P
     schema,
     slices: options.slices ?? 2,
     isolation: options.isolation === 'snapshot' ? 'repeatable read' : 'serializable',
-    s3: makeS3Client(options.s3 ?? {}),
+    s3: S3Store.fromOptions(options.s3 ?? {}),
     admin,
+    log: new QueryLog(admin, schema),
   };
   const sockets = new Set<net.Socket>();
   const server = net.createServer((socket) => {
@@ -99,6 +104,7 @@ export async function startRedshiftEmulator(options: RedshiftEmulatorOptions): P
         server.close(() => resolve());
         for (const s of sockets) s.destroy();
       });
+      await ctx.log.close();
       await admin.end();
     },
   };

@@ -3,7 +3,7 @@
 // backend's answers come back unchanged except errors Redshift words differently.
 import type { Socket } from 'node:net';
 import { Backend } from './backend.js';
-import type { EmulatorContext, SessionState } from './context.js';
+import type { EmulatorContext, LoadCommitRow, SessionState } from './context.js';
 import { parseCreateTable, catalogStatements } from './ddl.js';
 import { BackendError, RedshiftError, serializableViolation } from './errors.js';
 import { classify, dmlTarget, foldIdentifiers, rewriteText, searchPathChange, type Step } from './rewrite.js';
@@ -12,6 +12,10 @@ import { alterTarget, dropChecksSql, planAlter } from './alter.js';
 import { writeCatalog } from './catalog-write.js';
 import { runUnload } from './unload.js';
 import { splitStatements } from './sql.js';
+import { readsHistory, type LogEntry } from './query-log.js';
+import {
+  PipelineState, bindComplete, bindNames, closeComplete, executedPortal, flush, noData, noParameters, parseComplete, targetOf,
+} from './pipeline.js';
 import { checkViolation } from './types.js';
 import {
   FrameReader, authenticationOk, backendKeyData, buildParse, commandComplete, errorResponse, parameterStatus,
@@ -22,16 +26,19 @@ export const REDSHIFT_SERVER_VERSION = '8.0.2';
 
 export class ClientSession implements SessionState {
   lastCopyId = -1;
+  loadCommits: LoadCommitRow[] = [];
   caseSensitive = false;
   pid = 0;
   private backend!: Backend;
   private reader = new FrameReader();
   private queue: Frame[] = [];
   private running = false;
-  /** Set after an extended-protocol statement the emulator refuses: frames are dropped until Sync. */
-  private pendingError: NoticeFields | undefined;
+  /** Extended-protocol frames forwarded since the last Sync. */
   private unsynced = 0;
-  private injectBeforeReady: Buffer[] = [];
+  /** Extended protocol: statements the emulator answers itself, and its place among the backend's replies. */
+  private pipeline = new PipelineState();
+  /** ReadyForQuery messages from the backend not to relay (the emulator sends its own after ending a transaction). */
+  private swallowReady = 0;
   /** While the emulator runs a multi-step query: ReadyForQuery is held back, errors noted. */
   private stepMode = false;
   private stepFailed = false;
@@ -43,6 +50,13 @@ export class ClientSession implements SessionState {
   private extendedFailed = false;
   /** Extended protocol: catalog entries of a CREATE TABLE, recorded once its Sync is answered. */
   private pendingCatalog: { statements: string[]; table: string; parent: string | undefined } | undefined;
+
+  /** Query history: statements relayed as one unit, finished at their ReadyForQuery (in order). */
+  private logUnits: Array<{ entries: LogEntry[]; error?: string }> = [];
+  /** Extended protocol: statement and portal texts, and the Executes since the last Sync. */
+  private statementTexts = new Map<string, string>();
+  private portalTexts = new Map<string, string>();
+  private executed: LogEntry[] = [];
 
   constructor(private readonly socket: Socket, private readonly ctx: EmulatorContext) {}
 
@@ -58,9 +72,22 @@ export class ClientSession implements SessionState {
       this.queue.push(...this.reader.push(chunk));
       void this.pump();
     });
-    this.socket.on('close', () => this.backend.close());
-    this.socket.on('error', () => this.backend.close());
+    this.socket.on('close', () => this.clientGone());
+    this.socket.on('error', () => this.clientGone());
     this.socket.write(Buffer.concat(out));
+  }
+
+  /**
+   * The client went away without a Terminate. An idle backend ends on its own once its socket
+   * closes (rolling back, freeing locks), but one busy with a statement would not notice until
+   * the statement ends (a pg_sleep, a lock wait, a COPY fed by a stalled S3): terminate it.
+   */
+  private clientGone(): void {
+    if (this.backend.closed) return;
+    if (this.backend.busy || this.running) {
+      this.ctx.admin.query('select pg_terminate_backend($1)', [this.backend.pid]).catch(() => {});
+    }
+    this.backend.close();
   }
 
   private async pump(): Promise<void> {
@@ -92,15 +119,19 @@ export class ClientSession implements SessionState {
 
   /** Backend frames to the client, with errors reworded as Redshift words them. */
   private relay(f: Frame): void {
+    if (!this.stepMode) {
+      this.pipeline.replied(f);
+      this.logReply(f);
+    }
     if (f.type === 'E') {
       if (this.stepMode) this.stepFailed = true;
-      else this.extendedFailed = true;
+      else if (this.unsynced > 0) this.extendedFailed = true;
       this.toClient(this.rewordError(f.frame));
       return;
     }
     if (f.type === 'Z') {
-      for (const b of this.injectBeforeReady.splice(0)) this.toClient(b);
       if (this.stepMode) return;
+      if (this.swallowReady > 0) { this.swallowReady--; return; }
     }
     this.toClient(f.frame);
   }
@@ -156,7 +187,8 @@ export class ClientSession implements SessionState {
   }
 
   private ctxFor() {
-    return { schema: this.ctx.schema, lastCopyId: this.lastCopyId, slices: this.ctx.slices, caseSensitive: this.caseSensitive };
+    return { schema: this.ctx.schema, lastCopyId: this.lastCopyId, slices: this.ctx.slices, caseSensitive: this.caseSensitive,
+      loadCommits: this.loadCommits };
   }
 
   private async handle(f: Frame): Promise<void> {
@@ -164,18 +196,125 @@ export class ClientSession implements SessionState {
       case 'Q': return this.query(readQuery(f.frame));
       case 'P': return this.parse(f.frame);
       case 'S': return this.sync(f.frame);
+      case 'B': case 'D': case 'E': case 'C':
+        this.noteExtended(f);
+        if (await this.answerOwn(f)) return;
+        return this.forwardExtended(f);
       case 'X':
         this.backend.close();
         this.socket.end();
         return;
       default:
-        if (this.pendingError) return;
-        this.unsynced++;
-        this.backend.forward(f.frame, false);
+        return this.forwardExtended(f);
+    }
+  }
+
+  private forwardExtended(f: Frame): void {
+    if (this.pipeline.skipping) return;
+    this.unsynced++;
+    this.pipeline.forwarded(f.type);
+    this.backend.forward(f.frame, false);
+  }
+
+  /**
+   * Bind, Describe, Execute and Close of a statement the emulator answers itself; false when the
+   * frame is for the backend. A Bind of another statement to a portal replaces the emulator's portal.
+   */
+  private async answerOwn(f: Frame): Promise<boolean> {
+    const p = this.pipeline;
+    let answer: Buffer[] | (() => Promise<void>);
+    if (f.type === 'B') {
+      const { portal, statement } = bindNames(f.frame);
+      const step = p.statements.get(statement);
+      if (!step) { p.portals.delete(portal); return false; }
+      p.portals.set(portal, step);
+      answer = [bindComplete()];
+    } else if (f.type === 'E') {
+      const step = p.portals.get(executedPortal(f.frame));
+      if (!step) return false;
+      answer = () => this.executeOwn(step);
+    } else {
+      const { kind, name } = targetOf(f.frame);
+      const own = kind === 'S' ? p.statements : p.portals;
+      if (!own.has(name)) return false;
+      if (f.type === 'C') own.delete(name);
+      answer = f.type === 'C' ? [closeComplete()] : kind === 'S' ? [noParameters(), noData()] : [noData()];
+    }
+    if (!(await this.inOrder())) return true;
+    if (Array.isArray(answer)) for (const b of answer) this.toClient(b);
+    else await answer();
+    return true;
+  }
+
+  /** Waits for the backend's replies to what was forwarded before; false when the pipeline is failing (skip the frame). */
+  private async inOrder(): Promise<boolean> {
+    if (this.pipeline.skipping) return false;
+    await this.pipeline.whenCaughtUp(() => this.backend.forward(flush(), false));
+    return !this.extendedFailed && !this.pipeline.skipping && !this.backend.closed;
+  }
+
+  /**
+   * The emulator's statements in a pipeline run in a transaction block, so that the pipeline commits
+   * or rolls back as one, as Postgres's implicit transaction does: the client's own block, or one
+   * the emulator opens (turning the implicit transaction into it) and ends at Sync.
+   */
+  private async pipelineTransaction(): Promise<void> {
+    if (this.pipeline.tx) return;
+    const r = await this.backend.query('begin');
+    const already = r.error !== undefined || (r.notices ?? []).some((n) => n.C === '25001');
+    this.pipeline.tx = already ? 'client' : 'emulator';
+  }
+
+  private async executeOwn(step: Step): Promise<void> {
+    this.executed.pop();
+    const entry = this.logStart('sql' in step ? step.sql : '');
+    await this.pipelineTransaction();
+    this.stepMode = true;
+    try {
+      const ok = await this.runStep(step);
+      this.ctx.log.finish(entry, ok);
+      if (!ok) this.pipeline.skipping = this.pipeline.failed = true;
+    } finally {
+      this.stepMode = false;
+    }
+  }
+
+  /** An error the emulator reports in a pipeline: the pipeline's transaction is aborted and the rest skipped. */
+  private async pipelineError(fields: NoticeFields): Promise<void> {
+    if (!(await this.inOrder())) return;
+    await this.pipelineTransaction();
+    if (this.backend.txStatus === 'T') await this.backend.query(ABORT_TRANSACTION);
+    this.toClient(errorResponse(fields));
+    this.pipeline.skipping = this.pipeline.failed = true;
+  }
+
+  private logStart(text: string): LogEntry {
+    const url = new URL(this.ctx.postgres);
+    return this.ctx.log.start(this.pid, decodeURIComponent(url.username || 'postgres'), url.pathname.slice(1) || 'postgres', text);
+  }
+
+  /** The backend's answers end the oldest unit of logged statements: an error fails it, ReadyForQuery finishes it. */
+  private logReply(f: Frame): void {
+    const unit = this.logUnits[0];
+    if (!unit) return;
+    if (f.type === 'E') unit.error ??= parseNotice(f.frame).M ?? 'error';
+    if (f.type !== 'Z') return;
+    this.logUnits.shift();
+    for (const e of unit.entries) this.ctx.log.finish(e, unit.error === undefined, unit.error);
+  }
+
+  /** Extended protocol: Parse, Bind and Execute give the text of each statement executed before a Sync. */
+  private noteExtended(f: Frame): void {
+    if (f.type === 'B') {
+      const { portal, statement } = bindNames(f.frame);
+      this.portalTexts.set(portal, this.statementTexts.get(statement) ?? '');
+    } else if (f.type === 'E' && !this.pipeline.skipping) {
+      this.executed.push(this.logStart(this.portalTexts.get(executedPortal(f.frame)) ?? ''));
     }
   }
 
   private async query(sql: string): Promise<void> {
+    if (readsHistory(sql)) await this.ctx.log.flush();
     const statements = splitStatements(sql);
     const caseSensitive = this.caseSensitive;
     const classifyNext = (statement: string): Step => {
@@ -187,19 +326,35 @@ export class ClientSession implements SessionState {
     const steps = statements.map(classifyNext);
     if (steps.every((s) => s.kind === 'pass')) {
       const text = steps.length ? steps.map((s) => (s as { sql: string }).sql).join(';\n') : sql;
+      this.logUnits.push({ entries: statements.map((s) => this.logStart(s)) });
       this.backend.forward(queryMessage(text), true);
       return;
     }
     // Run one statement at a time, each classified when its turn comes (pg_last_copy_id() after a COPY).
     this.caseSensitive = caseSensitive;
     await this.backend.whenIdle();
+    const block = this.backend.txStatus === 'I' && isOneTransaction(statements, steps);
     this.stepMode = true;
     try {
-      for (const statement of statements) if (!(await this.runStep(classifyNext(statement)))) break;
+      if (block) await this.backend.query('begin');
+      let ok = true;
+      for (const statement of statements) {
+        const entry = this.logStart(statement);
+        ok = await this.runStep(classifyNext(statement));
+        this.ctx.log.finish(entry, ok);
+        if (!ok) break;
+      }
+      if (block) await this.endBlock(ok);
     } finally {
       this.stepMode = false;
     }
     this.toClient(readyForQuery(this.backend.txStatus));
+  }
+
+  /** Ends the block a multi-statement query ran in: committed when every statement succeeded. */
+  private async endBlock(ok: boolean): Promise<void> {
+    const r = await this.backend.query(ok ? 'commit' : 'rollback');
+    if (r.error) this.toClient(errorResponse(this.reword(r.error)));
   }
 
   /** Relays one statement's answers (without its ReadyForQuery); false when it failed. */
@@ -212,9 +367,7 @@ export class ClientSession implements SessionState {
 
   private async fail(error: RedshiftError): Promise<false> {
     // An error inside a transaction aborts it, as on Redshift.
-    if (this.backend.txStatus === 'T') {
-      await this.backend.query(`do $emulator$ begin raise exception 'aborted by a Redshift error'; end $emulator$`);
-    }
+    if (this.backend.txStatus === 'T') await this.backend.query(ABORT_TRANSACTION);
     this.toClient(errorResponse(error.fields()));
     return false;
   }
@@ -279,14 +432,13 @@ export class ClientSession implements SessionState {
   }
 
   private async parse(frame: Buffer): Promise<void> {
-    if (this.pendingError) return;
+    if (this.pipeline.skipping) return;
     const { name, query, rest } = parseParse(frame);
+    this.pipeline.statements.delete(name);
+    this.statementTexts.set(name, query);
+    if (readsHistory(query)) await this.ctx.log.flush();
     const statements = splitStatements(query);
-    if (statements.length !== 1) {
-      this.unsynced++;
-      this.backend.forward(frame, false);
-      return;
-    }
+    if (statements.length !== 1) return this.forwardExtended({ type: 'P', frame });
     const step = classify(statements[0]!, this.ctxFor());
     if (step.kind === 'pass' && step.caseSensitive !== undefined) this.caseSensitive = step.caseSensitive;
     if (step.kind === 'pass') this.observe(step.sql);
@@ -306,53 +458,63 @@ export class ClientSession implements SessionState {
           sql = ddl.pgSql;
           this.pendingCatalog = { statements: catalogStatements(ddl, this.ctx.schema), table: ddl.table, parent: ddl.likeParent };
         } catch (err) {
-          this.pendingError = err instanceof RedshiftError ? err.fields() : { S: 'ERROR', C: 'XX000', M: String(err) };
-          return;
+          return this.pipelineError(err instanceof RedshiftError ? err.fields() : { S: 'ERROR', C: 'XX000', M: String(err) });
         }
         break;
       case 'alter': {
         const plan = planAlter(step.sql, this.ctx.schema);
-        if (plan && (plan.pgSql === undefined || plan.retypeColumn !== undefined)) {
-          this.pendingError = { S: 'ERROR', C: '0A000', M: 'this ALTER TABLE is supported by the emulator through the simple query protocol only' };
-          return;
-        }
+        if (plan && (plan.pgSql === undefined || plan.retypeColumn !== undefined)) return this.parseOwn(name, step);
         sql = plan?.pgSql ?? step.sql;
         break;
       }
-      case 'refuse': this.pendingError = step.error.fields(); return;
-      default:
-        this.pendingError = { S: 'ERROR', C: '0A000', M: `${step.kind.toUpperCase()} is supported by the emulator through the simple query protocol only` };
-        return;
+      case 'refuse': return this.pipelineError(step.error.fields());
+      default: return this.parseOwn(name, step);
     }
-    this.unsynced++;
     // A pass step is translated already; translating it twice would read its strings twice.
-    this.backend.forward(sql === query ? frame : buildParse(name, step.kind === 'pass' ? sql : rewriteText(sql, this.ctxFor()), rest), false);
+    const rewritten = sql === query ? frame : buildParse(name, step.kind === 'pass' ? sql : rewriteText(sql, this.ctxFor()), rest);
+    this.forwardExtended({ type: 'P', frame: rewritten });
+  }
+
+  /** Parse of a statement the emulator runs itself: answered here, run at Execute. */
+  private async parseOwn(name: string, step: Step): Promise<void> {
+    if (!(await this.inOrder())) return;
+    this.pipeline.statements.set(name, step);
+    this.toClient(parseComplete());
   }
 
   private async sync(frame: Buffer): Promise<void> {
-    const error = this.pendingError;
-    this.pendingError = undefined;
-    if (error && this.unsynced > 0) this.injectBeforeReady.push(errorResponse(error));
-    if (error && this.unsynced === 0) {
-      await this.backend.whenIdle();
-      if (this.backend.txStatus === 'T') {
-        await this.backend.query(`do $emulator$ begin raise exception 'aborted by a Redshift error'; end $emulator$`);
-      }
-      this.toClient(errorResponse(error));
-      this.toClient(readyForQuery(this.backend.txStatus));
-      return;
-    }
+    const tx = this.pipeline.tx;
+    // The backend may be skipping to this Sync after an error: it goes first, and its answer is
+    // relayed unless the emulator still has its own transaction block to end.
+    if (tx === 'emulator') this.swallowReady++;
+    this.logUnits.push({ entries: this.executed.splice(0) });
+    this.backend.forward(frame, true);
+    await this.backend.whenIdle();
+    const failed = this.extendedFailed || this.pipeline.failed;
     this.unsynced = 0;
     this.extendedFailed = false;
-    this.backend.forward(frame, true);
+    this.pipeline.reset();
+    if (tx === 'emulator') {
+      const r = await this.backend.query(failed ? 'rollback' : 'commit');
+      if (r.error) this.toClient(errorResponse(this.reword(r.error)));
+      this.toClient(readyForQuery(this.backend.txStatus));
+    }
     const pending = this.pendingCatalog;
     this.pendingCatalog = undefined;
-    if (pending) {
-      await this.backend.whenIdle();
-      if (!this.extendedFailed && this.backend.txStatus !== 'E') {
-        await this.writeCatalog(pending.statements, pending.table, pending.parent).catch(() => {});
-      }
+    if (pending && !failed && this.backend.txStatus !== 'E') {
+      await this.writeCatalog(pending.statements, pending.table, pending.parent).catch(() => {});
     }
   }
 }
 
+/**
+ * Whether the statements of one simple query run as one transaction, as Postgres runs them (its
+ * implicit block): several statements, none that ends or opens a block or commits by itself.
+ */
+function isOneTransaction(statements: string[], steps: Step[]): boolean {
+  if (statements.length < 2 || steps.some((s) => s.kind === 'implicitCommit')) return false;
+  return !statements.some((s) => /^\s*(begin|start|commit|end|rollback|abort|vacuum)\b/i.test(s));
+}
+
+/** Puts the session's open transaction block into the aborted state, as a failed statement does. */
+const ABORT_TRANSACTION = `do $emulator$ begin raise exception 'aborted by a Redshift error'; end $emulator$`;

@@ -3,37 +3,54 @@
 import { once } from 'node:events';
 import { PassThrough, Transform } from 'node:stream';
 import { createGzip } from 'node:zlib';
-import type { S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import { parseS3Url } from './s3.js';
+import { S3Error, parseS3Url, toS3Error, untilIdle, type S3Store } from './s3.js';
 
 export interface WrittenFile { url: string; bytes: number; rows: number }
 
 class ObjectStream {
   private readonly input = new PassThrough();
   private bytes = 0;
+  private readonly upload: Upload;
   private readonly done: Promise<unknown>;
+  /** When the upload last took bytes or finished a part: a stalled S3 shows as no activity. */
+  private active = Date.now();
   rows = 0;
   size = 0;
 
-  constructor(s3: S3Client, readonly url: string, gzip: boolean) {
+  constructor(private readonly s3: S3Store, readonly url: string, gzip: boolean) {
     const { bucket, key } = parseS3Url(url)!;
     const counted = new Transform({
-      transform: (chunk: Buffer, _enc, cb) => { this.bytes += chunk.length; cb(null, chunk); },
+      transform: (chunk: Buffer, _enc, cb) => { this.bytes += chunk.length; this.active = Date.now(); cb(null, chunk); },
     });
     const body = gzip ? this.input.pipe(createGzip()).pipe(counted) : this.input.pipe(counted);
-    this.done = new Upload({ client: s3, params: { Bucket: bucket, Key: key, Body: body } }).done();
+    this.upload = new Upload({ client: s3.client, params: { Bucket: bucket, Key: key, Body: body } });
+    this.upload.on('httpUploadProgress', () => { this.active = Date.now(); });
+    this.done = this.upload.done();
     this.done.catch(() => {});
+  }
+
+  /** Waits for the upload, failing (and aborting it) when S3 makes no progress for idleMs. */
+  private async progress(work: Promise<unknown>): Promise<void> {
+    const { idleMs } = this.s3.timeouts;
+    try {
+      await untilIdle(work, idleMs, () => this.active,
+        () => new S3Error(`Write timed out: S3 took no data for ${idleMs} ms after ${this.bytes} bytes`, 0, 'RequestTimeout', this.url));
+    } catch (err) {
+      void this.upload.abort().catch(() => {});
+      this.input.destroy();
+      throw toS3Error(err, this.url);
+    }
   }
 
   async write(text: string): Promise<void> {
     this.size += Buffer.byteLength(text, 'utf8');
-    if (!this.input.write(text)) await Promise.race([once(this.input, 'drain'), this.done]);
+    if (!this.input.write(text)) await this.progress(Promise.race([once(this.input, 'drain'), this.done]));
   }
 
   async end(): Promise<WrittenFile> {
     this.input.end();
-    await this.done;
+    await this.progress(this.done);
     return { url: this.url, bytes: this.bytes, rows: this.rows };
   }
 }
@@ -62,7 +79,7 @@ export class UnloadWriter {
   private readonly files: WrittenFile[] = [];
   private rows = 0;
 
-  constructor(private readonly s3: S3Client, private readonly layout: UnloadLayout) {}
+  constructor(private readonly s3: S3Store, private readonly layout: UnloadLayout) {}
 
   /** Writes one formatted row to the file of the slice that gets it (round robin across slices). */
   async write(line: string): Promise<void> {

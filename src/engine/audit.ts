@@ -26,7 +26,8 @@ export const auditModel = (schema: string) =>
     load_commits: t.varchar(65535),
   }, { sortKey: ['started_at'], comment: 'One row per upshift load: what, from where, how many rows, and why it failed' });
 
-export type AuditStatus = 'succeeded' | 'failed';
+/** 'running' from the load's start until it ends: a row left running is a load that was killed (or is still going). */
+export type AuditStatus = 'running' | 'succeeded' | 'failed';
 
 /** What the audit row records, and what hooks receive. */
 export interface AuditRecord {
@@ -71,28 +72,62 @@ export function decodeLoadCommits(rows: Record<string, unknown>[]): LoadCommit[]
   }));
 }
 
+/**
+ * Text Postgres and Redshift can store: U+0000 (which no text column holds) and lone UTF-16
+ * surrogates (which pg would silently turn into U+FFFD) are written as \u escapes, so a NUL in
+ * a column name or a UTF-16 file's error text can't make the audit write fail.
+ */
+export function storableText(text: string): string {
+  return text.replace(/\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 /** Cuts text to a byte budget so a huge error never breaks the audit insert. */
 export function truncateBytes(text: string, max: number): string {
   if (Buffer.byteLength(text) <= max) return text;
   let cut = text.slice(0, max);
   while (Buffer.byteLength(cut) > max - 3) cut = cut.slice(0, -Math.max(1, Math.ceil((Buffer.byteLength(cut) - max + 3) / 4)));
+  // Never end on half a surrogate pair.
+  if (/[\uD800-\uDBFF]$/.test(cut)) cut = cut.slice(0, -1);
   return `${cut}...`;
 }
 
 const COLUMNS = ['load_id', 'target_table', 'mode', 'source', 'stage_uris', 'rows_staged', 'rows_inserted', 'rows_updated', 'rows_deleted', 'attempts', 'started_at', 'finished_at', 'duration_ms', 'status', 'error', 'load_commits'];
 
+export const auditTableName = (warehouse: Warehouse): string => `${quoteIdent(warehouse.auditSchema)}.${quoteIdent('load_audit')}`;
+
 export function auditInsertSql(warehouse: Warehouse): string {
-  const table = `${quoteIdent(warehouse.auditSchema)}.${quoteIdent('load_audit')}`;
-  return `INSERT INTO ${table} (${COLUMNS.map(quoteIdent).join(', ')}) VALUES (${COLUMNS.map((_, i) => `$${i + 1}`).join(', ')})`;
+  return `INSERT INTO ${auditTableName(warehouse)} (${COLUMNS.map(quoteIdent).join(', ')}) VALUES (${COLUMNS.map((_, i) => `$${i + 1}`).join(', ')})`;
 }
+
+/**
+ * Marks the load's `running` row failed (same parameters as the insert, load_id first). Runs
+ * outside any load transaction; a row the load's transaction wrote as succeeded is never touched.
+ */
+export function auditFailRunningSql(warehouse: Warehouse): string {
+  const set = COLUMNS.slice(1).map((c, i) => `${quoteIdent(c)} = $${i + 2}`).join(', ');
+  return `UPDATE ${auditTableName(warehouse)} SET ${set} WHERE ${quoteIdent('load_id')} = $1 AND ${quoteIdent('status')} = 'running'`;
+}
+
+/** Removes the load's `running` row once its `succeeded` row has committed. */
+export function auditDropRunningSql(warehouse: Warehouse): string {
+  return `DELETE FROM ${auditTableName(warehouse)} WHERE ${quoteIdent('load_id')} = $1 AND ${quoteIdent('status')} = 'running'`;
+}
+
+/** The load's own status, read back to learn whether a COMMIT whose answer was lost went through. */
+export function auditStatusSql(warehouse: Warehouse): string {
+  return `SELECT ${quoteIdent('status')} FROM ${auditTableName(warehouse)} WHERE ${quoteIdent('load_id')} = $1`;
+}
+
+const stored = (text: string): string => truncateBytes(storableText(text), 65535);
 
 export function auditParams(r: AuditRecord): unknown[] {
   return [
-    r.loadId, r.table, r.mode, truncateBytes(r.source, 65535), truncateBytes(JSON.stringify(r.stageUris), 65535),
+    r.loadId, truncateBytes(storableText(r.table), 300), r.mode, stored(r.source), stored(JSON.stringify(r.stageUris)),
     r.rowsStaged, r.inserted, r.updated, r.deleted, r.attempts,
-    r.startedAt.toISOString(), r.finishedAt.toISOString(), r.durationMs, r.status,
-    r.error === null ? null : truncateBytes(r.error, 65535),
-    r.loadCommits === null ? null : truncateBytes(JSON.stringify(r.loadCommits), 65535),
+    // A running row has no end yet.
+    r.startedAt.toISOString(), r.status === 'running' ? null : r.finishedAt.toISOString(), r.status === 'running' ? null : r.durationMs, r.status,
+    r.error === null ? null : stored(r.error),
+    r.loadCommits === null ? null : stored(JSON.stringify(r.loadCommits)),
   ];
 }
 
@@ -110,6 +145,10 @@ export function ensureAuditTable(warehouse: Warehouse): Promise<void> {
         await ignoreAlreadyExists(() => warehouse.query(sql));
       }
       await addMissingColumns(warehouse);
+      // Every load updates its own row by load_id (Redshift has no indexes; its sort key is started_at).
+      if (warehouse.dialect === 'postgres') {
+        await ignoreAlreadyExists(() => warehouse.query(`CREATE INDEX IF NOT EXISTS ${quoteIdent('load_audit_load_id')} ON ${auditTableName(warehouse)} (${quoteIdent('load_id')})`));
+      }
     })();
     done.catch(() => ensured.delete(warehouse));
     ensured.set(warehouse, done);

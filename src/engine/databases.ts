@@ -9,7 +9,9 @@ import { RedshiftWarehouse, type RedshiftOptions } from '../warehouse/redshift.j
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pickBehaviour, type LoadBehaviour } from './hooks.js';
+import { mergeBehaviour, pickBehaviour, type LoadBehaviour } from './hooks.js';
+import type { LoadResult } from './load.js';
+import { replayLoad, type ReplayOptions } from './replay.js';
 import { BoundTable, type TableOptions } from './table.js';
 
 export type PostgresDatabaseOptions = PostgresOptions & LoadBehaviour;
@@ -25,6 +27,10 @@ export class PostgresDatabase extends PostgresWarehouse {
   table<T extends TableModel>(model: T, options?: TableOptions): BoundTable<T> {
     return new BoundTable(this, model, this.behaviour, options);
   }
+  /** Re-applies a past load from the files it staged (see ReplayOptions); refused when it already committed into the target, unless forced. */
+  replay(loadId: string, options: ReplayOptions = {}): Promise<LoadResult> {
+    return replayWith(this, this.behaviour, loadId, options);
+  }
 }
 
 export class RedshiftDatabase extends RedshiftWarehouse {
@@ -35,6 +41,10 @@ export class RedshiftDatabase extends RedshiftWarehouse {
   }
   table<T extends TableModel>(model: T, options?: TableOptions): BoundTable<T> {
     return new BoundTable(this, model, this.behaviour, options);
+  }
+  /** Re-applies a past load from the files it staged (see ReplayOptions); refused when it already committed into the target, unless forced. */
+  replay(loadId: string, options: ReplayOptions = {}): Promise<LoadResult> {
+    return replayWith(this, this.behaviour, loadId, options);
   }
 }
 
@@ -55,6 +65,16 @@ export class PgliteDatabase extends PgliteWarehouse {
   table<T extends TableModel>(model: T, options?: TableOptions): BoundTable<T> {
     return new BoundTable(this, model, this.behaviour, options);
   }
+  /** Re-applies a past load from the files it staged (see ReplayOptions); refused when it already committed into the target, unless forced. */
+  replay(loadId: string, options: ReplayOptions = {}): Promise<LoadResult> {
+    return replayWith(this, this.behaviour, loadId, options);
+  }
 }
 
-export type { PostgresOptions, RedshiftOptions, PgliteOptions };
+/** A database's replay: its behaviour (hooks, maintenance) first, then the call's. */
+function replayWith(db: PostgresWarehouse | RedshiftWarehouse | PgliteWarehouse, behaviour: LoadBehaviour, loadId: string, options: ReplayOptions): Promise<LoadResult> {
+  const { hooks: _h, onHookError: _e, analyze: _a, vacuum: _v, log: _l, ...rest } = options;
+  return replayLoad(db, loadId, { ...rest, ...mergeBehaviour(behaviour, options) });
+}
+
+export type { PostgresOptions, RedshiftOptions, PgliteOptions, ReplayOptions };

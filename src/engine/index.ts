@@ -3,6 +3,10 @@ export type { PgliteDatabaseOptions, PostgresDatabaseOptions, RedshiftDatabaseOp
 export { BoundTable } from './table.js';
 export type { TableOptions as BoundTableOptions } from './table.js';
 export { runLoad } from './load.js';
+export { replayLoad, ReplayError } from './replay.js';
+export type { ReplayOptions } from './replay.js';
+export { gcStage } from './stage-gc.js';
+export type { StageGcOptions, StageGcResult } from './stage-gc.js';
 export type { LoadOptions, LoadResult, FailedLoadError } from './load.js';
 export { buildLoadPlan } from './plan.js';
 export type { LoadMode, PlanInput } from './plan.js';

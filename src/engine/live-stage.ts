@@ -58,6 +58,7 @@ export class LiveStage {
     const createSql = this.warehouse.createTempTableSql(this.stageTable, this.model, columns, ordered);
     this.copy = await this.session.copyWhileStaging(createSql, {
       table: { name: this.stageTable },
+      target: this.model.qualifiedName,
       columns: ordered ? [...columns, ORDINAL_COLUMN] : columns,
       // The chunks are the parts' text before gzip.
       format: { ...UPSHIFT_CSV, gzip: false },

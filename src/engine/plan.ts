@@ -2,6 +2,8 @@
 // provides. The engine never asks which warehouse it has.
 //   LOCK target; CREATE TEMP stage; COPY stage; dedupe; [DELETE target USING stage |
 //   DELETE target]; INSERT target SELECT stage; audit row; DROP stage.
+// A partial upsert merges with UPDATE target ... FROM stage (the given columns of matched keys)
+// and INSERT ... WHERE NOT EXISTS (new keys) instead of DELETE + INSERT.
 // After a live COPY (Postgres: the stage table was filled while staging, on the load's own
 // session) the plan starts at the LOCK and skips CREATE and COPY.
 import { defaultSql } from '../model/ddl.js';
@@ -13,6 +15,7 @@ import type { LoadPlan, PlanStep } from '../warehouse/plan.js';
 import { ORDINAL_COLUMN, type Warehouse } from '../warehouse/warehouse.js';
 import type { PreparedSource } from '../sources/types.js';
 import type { LoadedStage } from './live-stage.js';
+import { checkGivenColumns, checkPartialOption } from './given-columns.js';
 
 export type LoadMode = 'upsert' | 'append' | 'replace';
 
@@ -31,6 +34,10 @@ export interface PlanInput {
   onLoadCommits?: (rows: Record<string, unknown>[]) => void;
   /** The stage table already exists in the load's session and holds these rows (a live COPY ran while staging). */
   stageLoaded?: LoadedStage;
+  /** Upsert only the given columns: matched keys keep the others; new keys get their defaults / NULL. */
+  partial?: boolean;
+  /** The model columns the source gave (GivenColumns); default: the staged files' columns. */
+  givenColumns?: readonly string[];
 }
 
 /** The temp stage table of a load. */
@@ -103,16 +110,15 @@ export function buildLoadPlan(input: PlanInput): LoadPlan {
   const rows = stageLoaded ?? prepared;
   if (!rows) throw new Error('buildLoadPlan needs the prepared source or the loaded stage table');
   checkLoadOptions(model, mode, input.orderBy);
+  checkPartialOption(model, mode, input.partial);
   const target = w.tableName(model);
   const stage = stageTableName(input.loadId);
   const fileColumns = rows.columns ?? loadColumns(model);
-  // Columns with a SQL DEFAULT that the files don't carry, or carry as NULL, get the default in the INSERT.
+  const given = input.givenColumns ?? fileColumns;
+  checkGivenColumns(model, mode, input.partial ?? false, given);
+  // Columns with a SQL DEFAULT that the source doesn't give, or gives as NULL, get the default in the INSERT.
   const insertColumns = loadColumns(model);
-  const selectList = insertColumns.map((c) => {
-    const spec = model.columns[c]!.spec;
-    if (!fileColumns.includes(c)) return spec.default ? defaultSql(spec, w.dialect)! : 'NULL';
-    return spec.default?.kind === 'sql' ? `COALESCE(${q(c)}, ${defaultSql(spec, w.dialect)})` : q(c);
-  });
+  const selectList = insertColumns.map((c) => stageValueSql(w, model, given, c));
   const steps: PlanStep[] = [{ kind: 'sql', sql: w.lockTableSql(model) }];
   if (!stageLoaded && prepared) {
     steps.push(
@@ -131,17 +137,56 @@ export function buildLoadPlan(input: PlanInput): LoadPlan {
     const compared = [...new Set([...model.options.upsertKey, ...(input.orderBy ? [input.orderBy] : [])])];
     for (const sql of w.analyzeTempSql(stage, compared)) steps.push({ kind: 'sql', sql });
     steps.push(...dedupeSteps(input, rows, stage));
-    steps.push({ kind: 'sql', sql: `DELETE FROM ${target} USING ${q(stage)} WHERE ${keyMatch(model, target, q(stage))}`, label: 'updated' });
+    if (!input.partial) steps.push({ kind: 'sql', sql: `DELETE FROM ${target} USING ${q(stage)} WHERE ${keyMatch(model, target, q(stage))}`, label: 'updated' });
   } else if (mode === 'replace') {
     // Never TRUNCATE: on Redshift it commits the transaction, and a failed load would leave the table empty.
     steps.push({ kind: 'sql', sql: `DELETE FROM ${target}`, label: 'deleted' });
   }
-  steps.push({
-    kind: 'sql',
-    sql: `INSERT INTO ${target} (${insertColumns.map(q).join(', ')}) SELECT ${selectList.join(', ')} FROM ${q(stage)}`,
-    label: 'inserted',
-  });
+  if (mode === 'upsert' && input.partial) steps.push(...partialMergeSteps(w, model, given, stage));
+  else {
+    steps.push({
+      kind: 'sql',
+      sql: `INSERT INTO ${target} (${insertColumns.map(q).join(', ')}) SELECT ${selectList.join(', ')} FROM ${q(stage)}`,
+      label: 'inserted',
+    });
+  }
   if (input.auditRow) steps.push({ kind: 'sql', sql: input.auditRow.sql, params: input.auditRow.params });
   steps.push({ kind: 'sql', sql: `DROP TABLE ${q(stage)}` });
   return { target: model.qualifiedName, steps, ...(stageLoaded ? { counts: { staged: stageLoaded.rows } } : {}) };
+}
+
+/**
+ * What column c gets from a stage row (qualified by `from` when given): the staged value, with
+ * a SQL DEFAULT for NULL; or, when the source doesn't give c, the default or NULL.
+ */
+function stageValueSql(w: Warehouse, model: TableModel, given: readonly string[], c: string, from?: string): string {
+  const spec = model.columns[c]!.spec;
+  if (!given.includes(c)) return spec.default ? defaultSql(spec, w.dialect)! : 'NULL';
+  const ref = from ? `${from}.${q(c)}` : q(c);
+  return spec.default?.kind === 'sql' ? `COALESCE(${ref}, ${defaultSql(spec, w.dialect)})` : ref;
+}
+
+/**
+ * The partial upsert's merge (after the dedupe): UPDATE the given non-key columns of rows whose
+ * key is in the stage table, then INSERT the stage rows whose key is not in the target. Only
+ * statements Redshift runs (UPDATE ... FROM; no ON CONFLICT). The UPDATE never changes a key,
+ * so the INSERT's NOT EXISTS sees exactly the keys that were there before. Counts: `matched`
+ * (updated in place) and `inserted` (new keys only).
+ */
+function partialMergeSteps(w: Warehouse, model: TableModel, given: readonly string[], stageName: string): PlanStep[] {
+  const target = w.tableName(model);
+  const stage = q(stageName);
+  const key = model.options.upsertKey;
+  const updated = loadColumns(model).filter((c) => given.includes(c) && !key.includes(c));
+  const set = updated.map((c) => `${q(c)} = ${stageValueSql(w, model, given, c, stage)}`).join(', ');
+  const insertColumns = loadColumns(model);
+  const values = insertColumns.map((c) => stageValueSql(w, model, given, c, stage)).join(', ');
+  return [
+    { kind: 'sql', sql: `UPDATE ${target} SET ${set} FROM ${stage} WHERE ${keyMatch(model, target, stage)}`, label: 'matched' },
+    {
+      kind: 'sql',
+      sql: `INSERT INTO ${target} (${insertColumns.map(q).join(', ')}) SELECT ${values} FROM ${stage} WHERE NOT EXISTS (SELECT 1 FROM ${target} WHERE ${keyMatch(model, target, stage)})`,
+      label: 'inserted',
+    },
+  ];
 }

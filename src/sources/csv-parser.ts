@@ -13,10 +13,16 @@ export interface CsvRecord {
 
 export class CsvSyntaxError extends Error {
   override name = 'CsvSyntaxError';
-  constructor(readonly line: number, reason: string) {
+  /** The records the failing push() completed before the error (read them first: they come earlier in the file). */
+  records: CsvRecord[] = [];
+  /** `field` is the 1-based field of the record where the error is, when known. */
+  constructor(readonly line: number, reason: string, readonly field?: number) {
     super(reason);
   }
 }
+
+const afterClosingQuote = (line: number, field: number) =>
+  new CsvSyntaxError(line, `characters after a closing quote (field ${field}): only a delimiter or a line end may follow it`, field);
 
 export interface CsvParserOptions {
   delimiter?: string;
@@ -83,10 +89,15 @@ export class CsvParser {
     this.recordLine = this.line;
   }
 
+  /** Where the parser is: the line (line breaks in quoted fields counted) and the 1-based field of the current record. */
+  get position(): { line: number; field: number } {
+    return { line: this.line, field: this.fields.length + 1 };
+  }
+
   /** Parses the next chunk; returns the records it completed. */
   push(chunk: string): CsvRecord[] {
     const out: CsvRecord[] = [];
-    if (this.done) return out;
+    if (this.done || chunk.length === 0) return out; // nothing can change a pending quote or CR
     let text = chunk;
     if (!this.started && text.length > 0) {
       this.started = true;
@@ -108,7 +119,7 @@ export class CsvParser {
     } else if (this.pendingCR) {
       this.pendingCR = false;
       if (len > 0 && text.charCodeAt(0) !== 10) {
-        if (this.closed) throw new CsvSyntaxError(this.line, `characters after a closing quote (field ${this.fields.length + 1})`);
+        if (this.closed) throw afterClosingQuote(this.line, this.fields.length + 1);
         this.field += '\r';
       }
     }
@@ -176,17 +187,21 @@ export class CsvParser {
           this.recordLine = this.line;
           start = i + 1;
         } else if (closed) {
-          if (c !== 13) throw new CsvSyntaxError(this.line, `characters after a closing quote (field ${fields.length + 1})`);
+          // Only CRLF: a CR that the chunk's end leaves open is decided by the next chunk (pendingCR).
+          if (c !== 13 || (i + 1 < len && text.charCodeAt(i + 1) !== 10)) throw afterClosingQuote(this.line, fields.length + 1);
         } else if (c === q) {
           if (i === start && field === '' && !quoted) {
             inQuotes = quoted = true;
             start = i + 1;
           } else {
-            throw new CsvSyntaxError(this.line, `a quote inside an unquoted field (field ${fields.length + 1}): quote the whole field and double the quote`);
+            throw new CsvSyntaxError(this.line, `a quote inside an unquoted field (field ${fields.length + 1}): quote the whole field and double the quote`, fields.length + 1);
           }
         }
         i++;
       }
+    } catch (err) {
+      if (err instanceof CsvSyntaxError) err.records = out;
+      throw err;
     } finally {
       sync();
     }
@@ -204,8 +219,13 @@ export class CsvParser {
   /** Ends the input; returns the last record when the text did not end with a line break. */
   end(): CsvRecord[] {
     if (this.done) return [];
-    if (this.inQuotes && !this.pendingQuote) throw new CsvSyntaxError(this.recordLine, 'a quoted field is never closed (unterminated quote)');
+    if (this.inQuotes && !this.pendingQuote) throw new CsvSyntaxError(this.recordLine, 'a quoted field is never closed (unterminated quote)', this.fields.length + 1);
     this.pendingQuote = false;
+    if (this.pendingCR) {
+      // A CR that ends the input is no CRLF: after a closing quote it is an error, in a bare field it is data (as csv-parse reads it).
+      if (this.closed) throw afterClosingQuote(this.line, this.fields.length + 1);
+      this.field += '\r';
+    }
     this.pendingCR = false;
     this.inQuotes = false;
     const out: CsvRecord[] = [];

@@ -8,7 +8,7 @@ import { createRowValidator } from '../model/row-validator.js';
 import { type NormalizedValue } from '../model/validate.js';
 import { fileError, matchColumns, rowError } from './records.js';
 import { stageRows } from './restage.js';
-import type { PreparedSource, Source, SourceContext } from './types.js';
+import type { ColumnWatch, PreparedSource, Source, SourceContext } from './types.js';
 
 // apache-arrow is loaded on first use (~20 MB of RSS measured): loads that never see a data frame don't pay for it.
 type Arrow = typeof import('apache-arrow');
@@ -95,8 +95,9 @@ function planColumns(model: TableModel, table: Table, where: string) {
   });
 }
 
-async function* frameRows(model: TableModel, table: Table, where: string): AsyncGenerator<NormalizedValue[]> {
+async function* frameRows(model: TableModel, table: Table, where: string, watch?: ColumnWatch): AsyncGenerator<NormalizedValue[]> {
   const plan = planColumns(model, table, where);
+  watch?.file(plan.map((p) => p.column), where);
   const validate = createRowValidator(model);
   let rowNumber = 0;
   for (const batch of table.batches) {
@@ -121,7 +122,7 @@ export function fromDataFrame(table: Table, options: { name?: string } = {}): So
     describe: () => `${where}: Arrow table, ${table.numRows} rows (${table.schema.fields.map((f) => f.name).join(', ')})`,
     async prepare(ctx: SourceContext): Promise<PreparedSource> {
       arrow ??= (await import('apache-arrow')).DataType;
-      const rows = frameRows(ctx.model, table, where);
+      const rows = frameRows(ctx.model, table, where, ctx.columnWatch);
       // Rows have an order: a later row wins over an earlier one with the same key.
       return stageRows(ctx, rows, true);
     },

@@ -7,23 +7,32 @@ import type { NormalizedValue } from '../model/validate.js';
 import type { InsertRow, TableModel } from '../model/table.js';
 import { RowValidationError } from '../model/errors.js';
 import { stageRows } from './restage.js';
-import type { PreparedSource, Source, SourceContext } from './types.js';
+import type { ColumnWatch, PreparedSource, Source, SourceContext } from './types.js';
 
 export type RowInput<T extends TableModel> = Iterable<InsertRow<T>> | AsyncIterable<InsertRow<T>>;
 /** A row as a tuple in the model's column order (identity columns excluded), as the Python loader took. */
 export type TupleRow = readonly unknown[];
 
-/** Validates one row, object or tuple, into normalized values in load-column order. */
-function rowNormalizer(model: TableModel): (row: unknown, index: number) => NormalizedValue[] {
+/**
+ * Validates one row, object or tuple, into normalized values in load-column order. In a
+ * partial upsert the watch sees each row first (every row must give the first row's columns);
+ * otherwise an omitted optional key means NULL, as the row type says, and nothing is reported.
+ */
+function rowNormalizer(model: TableModel, watch?: ColumnWatch): (row: unknown, index: number) => NormalizedValue[] {
   const validate = createRowValidator(model);
   const columns = loadColumns(model);
+  const report = watch?.partial ? watch : undefined;
   return (row, i) => {
-    if (!Array.isArray(row)) return validate(row, i);
+    if (!Array.isArray(row)) {
+      if (report && typeof row === 'object' && row !== null) report.record(row as Record<string, unknown>, i);
+      return validate(row, i);
+    }
     if (row.length !== columns.length) {
       throw new RowValidationError(i, '(row)', row, 'tuple length', `has ${row.length} values; ${model.qualifiedName} takes ${columns.length} (${columns.join(', ')})`, model.qualifiedName);
     }
     const obj: Record<string, unknown> = {};
     for (let c = 0; c < columns.length; c++) obj[columns[c]!] = row[c];
+    report?.record(obj, i);
     return validate(obj, i);
   };
 }
@@ -56,15 +65,15 @@ class KeyOrderWatch {
   }
 }
 
-async function* validatedAsync(rows: AsyncIterable<unknown>, model: TableModel, watch: KeyOrderWatch): AsyncGenerator<NormalizedValue[]> {
-  const normalize = rowNormalizer(model);
+async function* validatedAsync(rows: AsyncIterable<unknown>, model: TableModel, watch: KeyOrderWatch, columnWatch?: ColumnWatch): AsyncGenerator<NormalizedValue[]> {
+  const normalize = rowNormalizer(model, columnWatch);
   let i = 0;
   for await (const row of rows) yield watch.see(normalize(row, i++));
 }
 
 /** Iterates synchronously when it can: `for await` over a large array costs a microtask per row. */
-function* validatedSync(rows: Iterable<unknown>, model: TableModel, watch: KeyOrderWatch): Generator<NormalizedValue[]> {
-  const normalize = rowNormalizer(model);
+function* validatedSync(rows: Iterable<unknown>, model: TableModel, watch: KeyOrderWatch, columnWatch?: ColumnWatch): Generator<NormalizedValue[]> {
+  const normalize = rowNormalizer(model, columnWatch);
   let i = 0;
   for (const row of rows) yield watch.see(normalize(row, i++));
 }
@@ -75,7 +84,9 @@ export function fromInMemory<T extends TableModel>(rows: RowInput<T> | Iterable<
     async prepare(ctx: SourceContext): Promise<PreparedSource> {
       const model = ctx.model;
       const watch = new KeyOrderWatch(model);
-      const normalized = Symbol.iterator in (rows as object) ? validatedSync(rows as Iterable<unknown>, model, watch) : validatedAsync(rows as AsyncIterable<unknown>, model, watch);
+      const normalized = Symbol.iterator in (rows as object)
+        ? validatedSync(rows as Iterable<unknown>, model, watch, ctx.columnWatch)
+        : validatedAsync(rows as AsyncIterable<unknown>, model, watch, ctx.columnWatch);
       return stageRows(ctx, normalized, true, () => ({ distinctKeys: watch.increasing }));
     },
   };

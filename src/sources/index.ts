@@ -8,6 +8,8 @@ export { fromDataFrame } from './data-frame.js';
 export { fromPostgresQuery, inlineParams, paramLiteral } from './postgres-query.js';
 export type { PostgresQueryOptions, QueryParam } from './postgres-query.js';
 export type { CsvOptions } from './records.js';
+export { TEXT_ENCODINGS, textEncoding } from './text-decode.js';
+export type { DecodeOptions, TextEncoding } from './text-decode.js';
 export { detectCompression, UnreadableFileError } from './decompress.js';
 export type { FileCompression } from './decompress.js';
 export type { Source, SourceContext, PreparedSource } from './types.js';

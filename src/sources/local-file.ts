@@ -1,19 +1,22 @@
 // fromLocalFile: a CSV or JSON-lines file on this machine, gzip/zstd/bzip2 detected from its
-// first bytes. Parsed (csv-parse), matched to the model's columns by header name or a given
-// column list, validated row by row and re-staged, at constant memory. `trusted: true` skips
+// first bytes. Decoded strictly (UTF-8 by default, or the encoding given), parsed, matched to
+// the model's columns by header name or a given column list, validated row by row and
+// re-staged, at constant memory. `trusted: true` skips
 // all that for a file already in the stage's CSV dialect and uploads it as it is.
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { loadColumns } from '../model/validate.js';
 import { UPSHIFT_CSV } from '../warehouse/plan.js';
 import { openDecompressed } from './decompress.js';
 import { fileError, matchColumns, readCsvHeader, validatedCsvRows, validatedJsonRows, type CsvOptions } from './records.js';
 import { stageRows } from './restage.js';
+import type { DecodeOptions } from './text-decode.js';
 import type { PreparedSource, Source, SourceContext } from './types.js';
 
 export type TextFormat = 'csv' | 'jsonl';
 
-export interface LocalFileOptions extends CsvOptions {
+export interface LocalFileOptions extends CsvOptions, DecodeOptions {
   /** 'csv' or 'jsonl' (one JSON object per line). Default: 'jsonl' for .jsonl/.ndjson/.json names (before any .gz/.zst/.bz2), else 'csv'. */
   format?: TextFormat;
   /**
@@ -42,7 +45,7 @@ export function fromLocalFile(path: string, options: LocalFileOptions = {}): Sou
       if (!info.isFile()) throw fileError(table, { file, reason: 'is not a file' });
       if (options.trusted) return prepareTrusted(ctx, file, format, options);
       const { stream } = await openDecompressed(createReadStream(file), file);
-      const rows = format === 'jsonl' ? validatedJsonRows(ctx.model, stream, file) : validatedCsvRows(ctx.model, stream, options, file);
+      const rows = format === 'jsonl' ? validatedJsonRows(ctx.model, stream, file, options, ctx.columnWatch) : validatedCsvRows(ctx.model, stream, options, file, ctx.columnWatch);
       // Lines have an order: a later line wins over an earlier one with the same key.
       return stageRows(ctx, rows, true);
     },
@@ -52,6 +55,7 @@ export function fromLocalFile(path: string, options: LocalFileOptions = {}): Sou
 async function prepareTrusted(ctx: SourceContext, file: string, format: TextFormat, options: LocalFileOptions): Promise<PreparedSource> {
   const table = ctx.model.qualifiedName;
   if (format !== 'csv') throw fileError(table, { file, reason: 'trusted files must be CSV in the stage dialect; JSON lines are parsed and validated (drop trusted)' });
+  if ((options.encoding ?? 'utf8') !== 'utf8') throw fileError(table, { file, reason: `trusted files are uploaded as they are, and the warehouse reads UTF-8: drop trusted to have a ${options.encoding} file decoded and re-staged` });
   const opened = await openDecompressed(createReadStream(file), file);
   if (opened.compression !== 'none' && opened.compression !== 'gzip') {
     opened.stream.destroy();
@@ -65,16 +69,16 @@ async function prepareTrusted(ctx: SourceContext, file: string, format: TextForm
   } else {
     opened.stream.destroy();
   }
+  if (columns) ctx.columnWatch?.file(columns, file);
+  const copyFormat = { ...UPSHIFT_CSV, gzip, ...(options.header ? { skipHeader: 1 } : {}) };
   const staged = await ctx.stage.writeFiles([createReadStream(file)], {
     target: ctx.model,
     loadId: ctx.loadId,
     extension: gzip ? '.csv.gz' : '.csv',
+    // Enough for a replay to COPY the file again as this load does.
+    describe: { format: copyFormat, columns: columns ?? loadColumns(ctx.model), ordered: false },
+    ...(ctx.intent ? { intent: ctx.intent } : {}),
     ...(ctx.onProgress ? { onProgress: ctx.onProgress } : {}),
   });
-  return {
-    staged,
-    format: { ...UPSHIFT_CSV, gzip, ...(options.header ? { skipHeader: 1 } : {}) },
-    ordered: false,
-    ...(columns ? { columns } : {}),
-  };
+  return { staged, format: copyFormat, ordered: false, ...(columns ? { columns } : {}) };
 }

@@ -5,6 +5,7 @@
 // keeping every fractional digit (microseconds, nanoseconds), INT64 as bigint, and a BYTE_ARRAY
 // without a string annotation as bytes (decoded as UTF-8 only when the target is not VARBYTE,
 // as many writers leave text un-annotated).
+import { TextDecoder } from 'node:util';
 import {
   parquetMetadataAsync, parquetReadObjects, parquetSchema,
   type AsyncBuffer, type FileMetaData, type ParquetParsers, type SchemaElement,
@@ -13,6 +14,8 @@ import type { TableModel } from '../model/table.js';
 import { createRowValidator } from '../model/row-validator.js';
 import { type NormalizedValue } from '../model/validate.js';
 import { fileError, matchColumns, rowError } from './records.js';
+import { firstUtf8Problem } from './text-decode.js';
+import type { ColumnWatch } from './types.js';
 
 export interface ParquetFile {
   metadata: FileMetaData;
@@ -43,10 +46,57 @@ function isoTimestamp(value: bigint, perSecond: bigint, digits: number): string 
   return date.toISOString().replace(/\.\d{3}Z$/, `.${frac.toString().padStart(digits, '0')}Z`);
 }
 
+/** A string value whose bytes are not UTF-8 (hyparquet's own decoder would make them U+FFFD). */
+class NotUtf8Error extends Error {
+  override name = 'NotUtf8Error';
+  constructor(readonly bytes: Uint8Array) {
+    super('a string value is not valid UTF-8');
+  }
+}
+
+// Strict, and a BOM at the start of a value is part of it (the default decoder drops it).
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+function strictText(bytes: Uint8Array): string {
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    throw new NotUtf8Error(bytes);
+  }
+}
+
 const PARSERS: Partial<ParquetParsers> = {
   timestampFromMilliseconds: (v: bigint) => isoTimestamp(BigInt(v), 1000n, 3),
   timestampFromMicroseconds: (v: bigint) => isoTimestamp(BigInt(v), 1_000_000n, 6),
   timestampFromNanoseconds: (v: bigint) => isoTimestamp(BigInt(v), 1_000_000_000n, 9),
+  stringFromBytes: (bytes: Uint8Array) => bytes && strictText(bytes),
+  jsonFromBytes: (bytes: Uint8Array) => bytes && (JSON.parse(strictText(bytes)) as unknown),
+};
+
+/** Where a bad string hides, on the error path only: strings that are not UTF-8 read as this marker instead. */
+class BadText {
+  constructor(readonly bytes: Uint8Array) {}
+}
+const markText = (bytes: Uint8Array): string | BadText => {
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    return new BadText(bytes);
+  }
+};
+const MARKING: Partial<ParquetParsers> = {
+  ...PARSERS,
+  stringFromBytes: (bytes: Uint8Array) => bytes && markText(bytes),
+  jsonFromBytes: (bytes: Uint8Array) => {
+    if (!bytes) return bytes;
+    const text = markText(bytes);
+    return text instanceof BadText ? text : (JSON.parse(text) as unknown);
+  },
+};
+const findBad = (v: unknown): BadText | undefined => {
+  if (v instanceof BadText) return v;
+  if (Array.isArray(v)) for (const x of v) { const b = findBad(x); if (b) return b; }
+  else if (v && typeof v === 'object' && !(v instanceof Uint8Array) && !(v instanceof Date)) for (const x of Object.values(v)) { const b = findBad(x); if (b) return b; }
+  return undefined;
 };
 
 /** A two's-complement big-endian integer (DECIMAL as BYTE_ARRAY or FIXED_LEN_BYTE_ARRAY). */
@@ -73,7 +123,6 @@ function decimalScale(e: SchemaElement): number | undefined {
 }
 
 type Fix = ((v: unknown) => unknown) | undefined;
-const utf8 = new TextDecoder();
 
 /**
  * What to read and how to finish each top-level column. hyparquet has no decimal parser (it
@@ -96,7 +145,7 @@ function readPlan(model: TableModel, metadata: FileMetaData, columns: string[]):
     }
     const binary = e.type === 'BYTE_ARRAY' || e.type === 'FIXED_LEN_BYTE_ARRAY';
     if (binary && model.columns[columns[i]!]?.spec.kind !== 'varbyte') {
-      return (v) => (v instanceof Uint8Array ? utf8.decode(v) : v);
+      return (v) => (v instanceof Uint8Array ? strictText(v) : v);
     }
     return undefined;
   });
@@ -110,17 +159,20 @@ function readPlan(model: TableModel, metadata: FileMetaData, columns: string[]):
 }
 
 /** Validated rows of one Parquet file; `line` in errors is the 1-based row number. */
-export async function* validatedParquetRows(model: TableModel, file: AsyncBuffer, footer: ParquetFile, where: string): AsyncGenerator<NormalizedValue[]> {
+export async function* validatedParquetRows(model: TableModel, file: AsyncBuffer, footer: ParquetFile, where: string, watch?: ColumnWatch): AsyncGenerator<NormalizedValue[]> {
   const columns = matchColumns(model, footer.names, where);
+  watch?.file(columns, where);
   const validate = createRowValidator(model);
   const plan = readPlan(model, footer.metadata, columns);
   let rowStart = 0;
   for (const group of footer.metadata.row_groups) {
     const rowEnd = rowStart + Number(group.num_rows);
     let rows: Record<string, unknown>[];
+    const read = (parsers: Partial<ParquetParsers>) => parquetReadObjects({ file, metadata: plan.metadata, rowStart, rowEnd, utf8: false, parsers });
     try {
-      rows = await parquetReadObjects({ file, metadata: plan.metadata, rowStart, rowEnd, utf8: false, parsers: PARSERS });
+      rows = await read(PARSERS);
     } catch (err) {
+      if (err instanceof NotUtf8Error) throw await locateBadText(model, where, columns, footer.names, rowStart, () => read(MARKING));
       throw fileError(model.qualifiedName, { file: where, line: rowStart + 1, reason: `cannot be read as Parquet: ${(err as Error).message}` }, err);
     }
     for (let i = 0; i < rows.length; i++) {
@@ -129,7 +181,12 @@ export async function* validatedParquetRows(model: TableModel, file: AsyncBuffer
       for (let c = 0; c < columns.length; c++) {
         const v = src[footer.names[c]!];
         const fix = plan.fixes[c];
-        row[columns[c]!] = fix ? fix(v) : v;
+        try {
+          row[columns[c]!] = fix ? fix(v) : v;
+        } catch (err) {
+          if (err instanceof NotUtf8Error) throw notUtf8(model, where, rowStart + i + 1, columns[c]!, err.bytes);
+          throw err;
+        }
       }
       try {
         yield validate(row, rowStart + i + 1);
@@ -139,4 +196,24 @@ export async function* validatedParquetRows(model: TableModel, file: AsyncBuffer
     }
     rowStart = rowEnd;
   }
+}
+
+/** A string value that is not UTF-8, named by row and column, with where in the value it breaks. */
+function notUtf8(model: TableModel, where: string, line: number, column: string, bytes: Uint8Array): Error {
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const found = firstUtf8Problem(bytes);
+  const why = found ? `byte ${found.offset} of the value ${found.problem}` : 'is not valid UTF-8';
+  return fileError(model.qualifiedName, { file: where, line, column, value: buf.toString('utf8'), reason: `${why} (Parquet strings are UTF-8; the file's writer stored other bytes)` });
+}
+
+/** Reads the row group again with bad strings marked, to name the row and column of the first. */
+async function locateBadText(model: TableModel, where: string, columns: string[], names: string[], rowStart: number, read: () => Promise<Record<string, unknown>[]>): Promise<Error> {
+  const rows = await read();
+  for (let i = 0; i < rows.length; i++) {
+    for (let c = 0; c < columns.length; c++) {
+      const bad = findBad(rows[i]![names[c]!]);
+      if (bad) return notUtf8(model, where, rowStart + i + 1, columns[c]!, bad.bytes);
+    }
+  }
+  return fileError(model.qualifiedName, { file: where, line: rowStart + 1, reason: 'has a string value that is not valid UTF-8 (Parquet strings are UTF-8)' });
 }

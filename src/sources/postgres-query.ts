@@ -130,7 +130,7 @@ export function fromPostgresQuery(sql: string, options: PostgresQueryOptions): S
         if (own) await own.connect();
         for (const s of SESSION) await client.query(s);
         const stream = client.query(copyTo(`COPY (${text}) TO STDOUT WITH (FORMAT csv, HEADER true)`));
-        const rows = validatedCsvRows(ctx.model, stream, { header: true }, `query ${query.length > 200 ? `${query.slice(0, 200)}…` : query}`);
+        const rows = validatedCsvRows(ctx.model, stream, { header: true }, `query ${query.length > 200 ? `${query.slice(0, 200)}…` : query}`, ctx.columnWatch);
         // The query's ORDER BY is the load order: a later row wins over an earlier one with the same key.
         const prepared = await stageRows(ctx, rows, true);
         await client.query('COMMIT');

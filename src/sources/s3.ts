@@ -3,6 +3,7 @@
 //   naming exactly the files meant (a bare prefix COPY would also load `prefix_old/...`).
 // - Postgres / PGlite: CSV objects are streamed from S3 (decompressed here) into COPY;
 //   JSON lines and Parquet, which COPY can't read, are parsed, validated and re-staged.
+// - Files in another encoding than UTF-8 are decoded, validated and re-staged everywhere.
 // Files carry no load order: duplicates on the upsert key need `orderBy`, else the load fails.
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { Transform, type Readable } from 'node:stream';
@@ -17,12 +18,13 @@ import { formatFromName } from './local-file.js';
 import { readParquetFooter, validatedParquetRows } from './parquet.js';
 import { fileError, matchColumns, readCsvHeader, validatedCsvRows, validatedJsonRows, type CsvOptions } from './records.js';
 import { stageRows } from './restage.js';
+import { StrictDecoder, TextDecodeError, type DecodeOptions } from './text-decode.js';
 import { getObject, headObject, listFolder, manifestObjects, mapLimit, objectHead, s3AsyncBuffer, s3ClientFor, type S3Object } from './s3-objects.js';
 import type { PreparedSource, Source, SourceContext } from './types.js';
 
 export type S3Format = 'csv' | 'jsonl' | 'parquet';
 
-export interface S3SourceOptions extends CsvOptions {
+export interface S3SourceOptions extends CsvOptions, DecodeOptions {
   /** Default: 'parquet' when the first object starts with PAR1, else by name ('jsonl' for .jsonl/.ndjson/.json), else 'csv'. */
   format?: S3Format;
   /** The client that reads the objects; default the S3Stage's client. Redshift's COPY uses the database's IAM role or keys instead. */
@@ -33,6 +35,11 @@ export interface S3SourceOptions extends CsvOptions {
    * COPY's own rules, e.g. extra decimal places are rounded rather than refused).
    */
   validate?: boolean;
+  /**
+   * CSV and JSON lines only. Any encoding but 'utf8' means upshift reads, decodes and
+   * re-stages the files on every warehouse (as validate: true does): COPY reads UTF-8 only.
+   */
+  encoding?: DecodeOptions['encoding'];
 }
 
 type Locate = (client: S3Client, table: string) => Promise<S3Object[]>;
@@ -93,7 +100,11 @@ function s3Source(description: string, where: string, locate: Locate, options: S
       const client = s3ClientFor(ctx, options.client, description);
       const objects = await locate(client, table);
       const sniffed = await sniff(client, objects, options, table);
-      if (options.validate) return stageRows(ctx, validatedRows(ctx, client, objects, sniffed.format, options), false);
+      const encoding = options.encoding ?? 'utf8';
+      if (encoding !== 'utf8' && sniffed.format === 'parquet') {
+        throw fileError(table, { file: objects[0]!.uri, reason: `is Parquet, whose text is UTF-8 by definition: the encoding option (${encoding}) is for CSV and JSON lines` });
+      }
+      if (options.validate || encoding !== 'utf8') return stageRows(ctx, validatedRows(ctx, client, objects, sniffed.format, options), false);
       return ctx.copiesFromS3
         ? inPlace(ctx, client, objects, sniffed, options)
         : streamed(ctx, client, where, objects, sniffed, options);
@@ -120,6 +131,7 @@ async function inPlace(ctx: SourceContext, client: S3Client, objects: S3Object[]
       }
     });
     columns = matchColumns(ctx.model, footers[0]!.names, objects[0]!.uri);
+    ctx.columnWatch?.file(columns, objects[0]!.uri);
     format = { kind: 'parquet', gzip: false };
   } else {
     const codec = { gzip: compression === 'gzip', ...(compression === 'bzip2' || compression === 'zstd' ? { compression } : {}) };
@@ -127,10 +139,15 @@ async function inPlace(ctx: SourceContext, client: S3Client, objects: S3Object[]
       // FORMAT JSON 'auto' matches keys to the listed columns, ignores unknown keys and loads NULL for absent ones.
       // Check the first object of each file as Postgres would check every one: unknown keys fail here too.
       await mapLimit(objects, 8, async (o) => matchColumns(ctx.model, await firstJsonKeys(client, o, table), o.uri));
+      if (ctx.columnWatch?.partial) {
+        // Absent keys load as NULL, unseen: a partial upsert can't tell which columns each line gives.
+        throw fileError(table, { file: objects[0]!.uri, reason: "a partial upsert can't read JSON lines in place (Redshift's JSON 'auto' loads absent keys as NULL); load with validate: true to have every line's keys checked" });
+      }
       columns = loadColumns(ctx.model);
       format = { kind: 'json', ...codec };
     } else {
       columns = await csvColumns(client, ctx.model, objects, options);
+      ctx.columnWatch?.file(columns, objects[0]!.uri);
       format = csvFormat(options, codec);
     }
   }
@@ -150,12 +167,23 @@ async function inPlace(ctx: SourceContext, client: S3Client, objects: S3Object[]
 /** The keys of the first JSON object of a JSON-lines object (reads only up to its first line break). */
 async function firstJsonKeys(client: S3Client, o: S3Object, table: string): Promise<string[]> {
   const { stream } = await openDecompressed(await getObject(client, o.uri, table), o.uri);
+  const decoder = new StrictDecoder('utf8');
+  const completeLine = (t: string) => {
+    const lines = t.split('\n');
+    return lines.find((l, i) => l.trim() !== '' && i < lines.length - 1);
+  };
   let text = '';
   try {
     for await (const chunk of stream) {
-      text += (chunk as Buffer).toString('utf8');
-      const lines = text.split('\n');
-      const first = lines.find((l, i) => l.trim() !== '' && i < lines.length - 1);
+      try {
+        text += decoder.write(chunk as Buffer);
+      } catch (err) {
+        if (!(err instanceof TextDecodeError)) throw err;
+        text += err.before;
+        // A bad byte after the first object is COPY's to report (it reads the whole file).
+        if (completeLine(text) === undefined) throw fileError(table, { file: o.uri, line: err.line, reason: err.message }, err);
+      }
+      const first = completeLine(text);
       if (first !== undefined) { text = first; break; }
       if (text.length > 16 * 1024 * 1024) break;
     }
@@ -189,6 +217,7 @@ async function streamed(ctx: SourceContext, client: S3Client, where: string, obj
   const table = ctx.model.qualifiedName;
   if (sniffed.format === 'csv') {
     const columns = await csvColumns(client, ctx.model, objects, options);
+    ctx.columnWatch?.file(columns, objects[0]!.uri);
     const files = objects.map((o) => ({ uri: o.uri, bytes: o.bytes }));
     const bytes = files.reduce((n, f) => n + f.bytes, 0);
     let read = 0;
@@ -219,7 +248,7 @@ async function* validatedRows(ctx: SourceContext, client: S3Client, objects: S3O
   }
   for (const o of objects) {
     const { stream } = await openDecompressed(await getObject(client, o.uri, ctx.model.qualifiedName), o.uri);
-    yield* format === 'jsonl' ? validatedJsonRows(ctx.model, stream, o.uri) : validatedCsvRows(ctx.model, stream, options, o.uri);
+    yield* format === 'jsonl' ? validatedJsonRows(ctx.model, stream, o.uri, options, ctx.columnWatch) : validatedCsvRows(ctx.model, stream, options, o.uri, ctx.columnWatch);
   }
 }
 
@@ -227,6 +256,6 @@ async function* parquetRows(ctx: SourceContext, client: S3Client, objects: S3Obj
   for (const o of objects) {
     const file = s3AsyncBuffer(client, o, ctx.model.qualifiedName);
     const footer = await readParquetFooter(file, o.uri, ctx.model.qualifiedName);
-    yield* validatedParquetRows(ctx.model, file, footer, o.uri);
+    yield* validatedParquetRows(ctx.model, file, footer, o.uri, ctx.columnWatch);
   }
 }

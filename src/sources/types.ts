@@ -2,7 +2,7 @@
 // warehouse can COPY. The engine owns the transaction; a source only prepares the files.
 import type { Readable } from 'node:stream';
 import type { TableModel } from '../model/table.js';
-import type { BinaryDialect, ChunkOrigin, Progress, Stage, StagedLoad } from '../stage/types.js';
+import type { BinaryDialect, ChunkOrigin, LoadIntent, Progress, Stage, StagedLoad } from '../stage/types.js';
 import type { CopyFormat } from '../warehouse/plan.js';
 
 export interface SourceContext {
@@ -21,6 +21,28 @@ export interface SourceContext {
    * rows must go through it.
    */
   copyWhileStaging?: (columns: readonly string[], ordered: boolean) => LiveSink;
+  /** Told which model columns the source's data carries, as soon as the source knows (see ColumnWatch). */
+  columnWatch?: ColumnWatch;
+  /** The load's intent, for the manifest of what the source stages (pass it to writeRows / writeFiles). */
+  intent?: () => LoadIntent | undefined;
+}
+
+/**
+ * Which model columns a source gives, as it learns them: an upsert replaces whole rows, so a
+ * source that lacks columns is refused (or, in a partial upsert, only its columns are updated).
+ * Staged files may hold every load column (validated rows are staged whole, the missing ones
+ * NULL); this is how the merge knows which of them the user actually gave.
+ */
+export interface ColumnWatch {
+  /** A partial upsert: record sources check every record against the first one's columns. */
+  readonly partial: boolean;
+  /** A file's model columns (its header, Parquet footer, a data frame's fields), before its first row. Throws to refuse. */
+  file(columns: readonly string[], where: string): void;
+  /**
+   * One object record (JSON lines; in-memory rows in a partial upsert only, since an omitted
+   * optional key of a typed row means NULL) before it is validated. Throws a RowValidationError.
+   */
+  record(row: Record<string, unknown>, index: number): void;
 }
 
 /** What a source knows about its rows once they are all written. */

@@ -25,6 +25,14 @@ export interface StoredObject {
   bytes: number;
 }
 
+export interface WalkedObject {
+  /** Path relative to the stage base, '/'-separated. */
+  relPath: string;
+  uri: string;
+  bytes: number;
+  modified: Date;
+}
+
 export interface StageBackend {
   /** Starts writing an object at `relPath` (relative to the stage base). */
   openPart(relPath: string): PartSink;
@@ -33,6 +41,10 @@ export interface StageBackend {
   read(uri: string): Promise<Readable>;
   /** The objects directly in a folder (relative to the base), sorted by name. */
   list(relDir: string): Promise<StoredObject[]>;
+  /** Every object under a folder (relative to the base), recursively, hidden temp files included (gc and replay by load id need it). */
+  walk?(relDir: string): Promise<WalkedObject[]>;
+  /** The sub-folders directly in a folder (relative to the base), sorted by name. */
+  listFolders?(relDir: string): Promise<string[]>;
   /** Removes objects; missing ones are fine. */
   remove(relPaths: string[]): Promise<void>;
   /** Drops what is left of a folder after its objects were removed (local: the empty dir). */

@@ -1,8 +1,9 @@
-export type { Stage, StageTarget, StagedLoad, StagedFile, Manifest, WriteRowsOptions, WriteFilesOptions, Progress, Compression, BinaryDialect, ChunkOrigin } from './types.js';
+export type { Stage, StageTarget, StagedLoad, StagedFile, Manifest, ManifestLoad, LoadIntent, StageInventory, LoadFolder, InventoryObject, WriteRowsOptions, WriteFilesOptions, Progress, Compression, BinaryDialect, ChunkOrigin } from './types.js';
 export { LocalStage, type LocalStageOptions } from './local.js';
 export { S3Stage, type S3StageOptions } from './s3.js';
 export { StageBase, DEFAULT_PART_BYTES, DEFAULT_GZIP_LEVEL, type PartOptions } from './stage-base.js';
-export { newLoadId, loadDir, loadIdDate, partName, MANIFEST_NAME } from './layout.js';
+export { newLoadId, loadDir, loadIdDate, partName, parseLoadPath, isTempName, MANIFEST_NAME } from './layout.js';
+export { SPILL_PREFIX } from './parts.js';
 export { createCsvLineEncoder, encodeCsvChunks, fieldEncoder, csvText, CSV_NULL, CSV_CHUNK_CHARS } from './csv.js';
 export type { CsvEncodeOptions, CsvLineEncoder, RowSource } from './csv.js';
 export { buildManifest, parseManifest } from './manifest.js';

@@ -61,3 +61,22 @@ export const partName = (index: number, extension: string): string => `part-${pa
 
 /** A staged part's file name: part-NNNNN and an extension (hidden temp names never match). */
 export const PART_FILE = /^part-\d{5,}[^/]*$/;
+
+/** A hidden temp name a local write uses until its file is complete (`.part-00000.csv.gz.1a2b3c4d.tmp`). */
+export const isTempName = (name: string): boolean => /^\.[^/]+\.[0-9a-f]{8}\.tmp$/.test(name);
+
+/** `<schema>.<table>/<yyyy>/<mm>/<dd>/<loadId>/<name>` split up, or null when a path is not in a load folder. */
+export function parseLoadPath(relPath: string): { target: string; loadId: string; name: string } | null {
+  const m = /^([^/]+)\/(\d{4})\/(\d{2})\/(\d{2})\/([^/]+)\/([^/]+)$/.exec(relPath);
+  if (!m) return null;
+  const [, target, yyyy, mm, dd, loadId, name] = m as unknown as [string, string, string, string, string, string, string];
+  let date;
+  try {
+    date = loadIdDate(loadId);
+  } catch {
+    return null;
+  }
+  // The folder's date is the load id's own: anything else was not put there by a stage.
+  if (date.yyyy !== yyyy || date.mm !== mm || date.dd !== dd) return null;
+  return { target, loadId, name };
+}

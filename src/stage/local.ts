@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Readable } from 'node:stream';
-import type { PartSink, StageBackend, StoredObject } from './backend.js';
+import type { PartSink, StageBackend, StoredObject, WalkedObject } from './backend.js';
 import { describeError, UpshiftStageError, type StageOperation } from './errors.js';
 import { StageBase, type PartOptions } from './stage-base.js';
 
@@ -117,6 +117,36 @@ class LocalBackend implements StageBackend {
       if (s.isFile()) out.push({ name, uri: pathToFileURL(path).href, bytes: s.size });
     }
     return out;
+  }
+
+  async walk(relDir: string): Promise<WalkedObject[]> {
+    const dir = this.pathOf(relDir);
+    let entries;
+    try {
+      entries = await readdir(dir, { recursive: true, withFileTypes: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw this.fail('list', dir, err);
+    }
+    const out: WalkedObject[] = [];
+    for (const e of entries) {
+      if (!e.isFile()) continue;
+      const path = join(e.parentPath, e.name);
+      // A file removed meanwhile (a load finishing its temp file) is simply not there any more.
+      const s = await stat(path).catch(() => undefined);
+      if (s) out.push({ relPath: relative(this.root, path).split(sep).join('/'), uri: pathToFileURL(path).href, bytes: s.size, modified: s.mtime });
+    }
+    return out.sort((a, b) => (a.relPath < b.relPath ? -1 : a.relPath > b.relPath ? 1 : 0));
+  }
+
+  async listFolders(relDir: string): Promise<string[]> {
+    const dir = this.pathOf(relDir);
+    try {
+      return (await readdir(dir, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name).sort();
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw this.fail('list', dir, err);
+    }
   }
 
   async remove(relPaths: string[]): Promise<void> {

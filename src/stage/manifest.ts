@@ -2,15 +2,18 @@
 // `mandatory: true` makes COPY fail if a file is missing instead of loading a partial set;
 // content_length is required for columnar formats and harmless for CSV; record_count (rows per
 // file, as UNLOAD's MANIFEST VERBOSE writes it) lets audit and replay see rows without reading.
-import type { Manifest, StagedFile } from './types.js';
+// The `upshift` key beside the entries (ManifestLoad) is upshift's own: COPY needs only url
+// and mandatory and ignores other keys, as it does for UNLOAD's MANIFEST VERBOSE keys.
+import type { Manifest, ManifestLoad, StagedFile } from './types.js';
 
-export function buildManifest(files: readonly StagedFile[]): Manifest {
+export function buildManifest(files: readonly StagedFile[], load?: ManifestLoad): Manifest {
   return {
     entries: files.map((f) => ({
       url: f.uri,
       mandatory: true,
       meta: { content_length: f.bytes, ...(f.rows !== undefined ? { record_count: f.rows } : {}) },
     })),
+    ...(load ? { upshift: load } : {}),
   };
 }
 
@@ -30,5 +33,7 @@ export function parseManifest(text: string, where: string): Manifest {
     const len = e.meta?.content_length;
     if (len !== undefined && !(Number.isSafeInteger(len) && len >= 0)) throw new Error(`manifest ${where}: entry ${i} has an invalid meta.content_length`);
   });
-  return { entries: entries.map((e) => ({ url: e.url, mandatory: e.mandatory ?? false, ...(e.meta ? { meta: e.meta } : {}) })) };
+  const load = (doc as Manifest).upshift;
+  if (load !== undefined && (typeof load !== 'object' || load === null || Array.isArray(load))) throw new Error(`manifest ${where} has an "upshift" entry that is not an object`);
+  return { entries: entries.map((e) => ({ url: e.url, mandatory: e.mandatory ?? false, ...(e.meta ? { meta: e.meta } : {}) })), ...(load ? { upshift: load } : {}) };
 }

@@ -8,9 +8,8 @@
 // loads: fewer rows than slices give one part per row; no rows give one empty part, so the
 // manifest is never empty and COPY loads zero rows.
 import { once } from 'node:events';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream, createWriteStream, mkdtempSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Transform, type Writable } from 'node:stream';
@@ -33,6 +32,40 @@ export interface PartWriterOptions {
   onProgress?: ((p: Progress) => void) | undefined;
   onChunk?: ((chunk: Buffer, at: ChunkOrigin) => Promise<void> | undefined) | undefined;
   onRowsWritten?: (() => void) | undefined;
+  /** Where the load's spill folder is made (default: the system temp folder). */
+  spillRoot?: string | undefined;
+}
+
+/** Spill folders are named so `upshift stage gc` can find the ones a killed load left. */
+export const SPILL_PREFIX = 'upshift-spill-';
+
+/**
+ * The folder one load spills raw text into: made on first use with mkdtemp (mode 0700, so no
+ * other local user can read the rows), spill files in it 0600, and the whole folder removed
+ * when the load's parts are settled, whichever way it ended. A load killed outright leaves at
+ * most this folder, which `upshift stage gc` removes once it is old.
+ */
+class SpillFolder {
+  private dir: string | undefined;
+  private count = 0;
+  private readonly files: Writable[] = [];
+  constructor(private readonly root: string) {}
+
+  /** Opens a new spill file (0600, never an existing one). */
+  open(): { path: string; stream: Writable } {
+    this.dir ??= mkdtempSync(join(this.root, SPILL_PREFIX));
+    const path = join(this.dir, `part-${this.count++}.csv`);
+    const stream = createWriteStream(path, { flags: 'wx', mode: 0o600 });
+    this.files.push(stream);
+    return { path, stream };
+  }
+
+  /** Waits for every spill file to be closed (a destroyed stream may still be opening), then removes the folder. */
+  async remove(): Promise<void> {
+    if (!this.dir) return;
+    await Promise.all(this.files.map((f) => (f.closed ? undefined : new Promise((done) => f.once('close', done)))));
+    await rm(this.dir, { recursive: true, force: true });
+  }
 }
 
 interface Totals {
@@ -70,6 +103,8 @@ class OpenPart {
   rawBytes = 0;
   pending = '';
   readonly input: Writable;
+  /** The raw text's temp file, when spilling. */
+  readonly spill: string | undefined;
   readonly settled: Promise<StagedFile>;
 
   constructor(
@@ -77,14 +112,16 @@ class OpenPart {
     compression: Compression,
     gzipLevel: number,
     totals: Totals,
-    readonly spill?: string,
+    spillTo?: SpillFolder,
   ) {
     const counter = byteCounter(this, totals);
     const compressor = () => (compression === 'gzip' ? createGzip({ level: gzipLevel }) : new PassThrough());
     let written: Promise<void>;
+    const spill = spillTo?.open();
+    this.spill = spill?.path;
     if (spill) {
-      this.input = createWriteStream(spill, { flags: 'wx' });
-      written = finished(this.input).then(() => pipeline(createReadStream(spill), compressor(), counter, sink.stream));
+      this.input = spill.stream;
+      written = finished(this.input).then(() => pipeline(createReadStream(spill.path), compressor(), counter, sink.stream));
     } else {
       const input = compressor();
       this.input = input;
@@ -96,7 +133,7 @@ class OpenPart {
         throw sink.failure() ?? err;
       })
       .then(() => sink.commit())
-      .finally(() => (spill ? rm(spill, { force: true }) : undefined))
+      .finally(() => (spill ? rm(spill.path, { force: true }) : undefined))
       .then(() => ({ uri: sink.uri, bytes: this.bytes, rows: this.rows }));
     this.settled.catch(() => {}); // observed through the writer's failure promise
   }
@@ -135,10 +172,10 @@ export async function writeRowParts(
 
   // Fed to a live COPY as well: spill raw text, compress each part when it closes (see OpenPart).
   const spilling = o.onChunk !== undefined && o.compression === 'gzip';
+  const spillFolder = spilling ? new SpillFolder(o.spillRoot ?? tmpdir()) : undefined;
   const open = (slot: number): OpenPart => {
     const sink = backend.openPart(`${o.dir}/${partName(groupBase + slot, o.extension)}`);
-    const spill = spilling ? join(tmpdir(), `upshift-spill-${randomBytes(6).toString('hex')}.csv`) : undefined;
-    const part = new OpenPart(sink, o.compression, o.gzipLevel, totals, spill);
+    const part = new OpenPart(sink, o.compression, o.gzipLevel, totals, spillFolder);
     part.settled.catch(failWith);
     all.push(part);
     group[slot] = part;
@@ -235,6 +272,8 @@ export async function writeRowParts(
   } catch (err) {
     await discardAll(all.map((p) => ({ sink: p.sink, input: p.input, settled: p.settled })));
     throw err;
+  } finally {
+    await spillFolder?.remove().catch(() => {}); // best effort: gc removes what a failed rm leaves
   }
 }
 

@@ -14,7 +14,7 @@ import {
 import { Upload } from '@aws-sdk/lib-storage';
 import { PassThrough, Readable } from 'node:stream';
 import { parseS3Uri, resolveS3BasePath, type S3Location, type UpshiftConfig } from '../config.js';
-import type { PartSink, StageBackend, StoredObject } from './backend.js';
+import type { PartSink, StageBackend, StoredObject, WalkedObject } from './backend.js';
 import { describeError, UpshiftStageError, type StageOperation } from './errors.js';
 import { StageBase, type PartOptions } from './stage-base.js';
 
@@ -70,9 +70,16 @@ class S3Backend implements StageBackend {
     const { bucket } = this.base;
     const key = this.keyOf(relPath);
     const body = new PassThrough({ highWaterMark: 64 * 1024 });
+    // lib-storage reads its own stream: when a part upload fails it stops reading and destroys
+    // that stream with a bare AbortError before done() rejects with the real error. The writer's
+    // stream (body) is kept out of that, so it waits until done()'s handler fails it with the
+    // key and the cause.
+    const feed = new PassThrough({ highWaterMark: 64 * 1024 });
+    feed.on('error', () => {}); // the upload's own rejection reports it
+    body.pipe(feed);
     const upload = new Upload({
       client: this.client,
-      params: { Bucket: bucket, Key: key, Body: body },
+      params: { Bucket: bucket, Key: key, Body: feed },
       partSize: this.uploadPartBytes,
       queueSize: this.queueSize,
       // We abort ourselves: lib-storage's own abort replaces the upload's error with the abort's
@@ -114,6 +121,7 @@ class S3Backend implements StageBackend {
         if (!completed) {
           await upload.abort().catch(() => {});
           body.destroy();
+          feed.destroy();
           await done.catch(() => {});
           await abortUpload();
         }
@@ -164,6 +172,46 @@ class S3Backend implements StageBackend {
       throw this.fail('list', this.base.bucket, prefix, err);
     }
     return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  /** The key prefix of a folder relative to the base ('' is the base itself). */
+  private folderPrefix(relDir: string): string {
+    if (relDir) return `${this.keyOf(relDir)}/`;
+    return this.base.prefix ? `${this.base.prefix}/` : '';
+  }
+
+  /** Pages through ListObjectsV2 under a folder; `delimited` stops at the next '/'. */
+  private async listPages(relDir: string, delimited: boolean, page: (res: { Contents?: _Object[]; CommonPrefixes?: Array<{ Prefix?: string }> }, prefix: string) => void): Promise<void> {
+    const prefix = this.folderPrefix(relDir);
+    let token: string | undefined;
+    try {
+      do {
+        const res = await this.client.send(new ListObjectsV2Command({ Bucket: this.base.bucket, Prefix: prefix, ContinuationToken: token, ...(delimited ? { Delimiter: '/' } : {}) }));
+        page(res, prefix);
+        token = res.IsTruncated ? res.NextContinuationToken : undefined;
+      } while (token);
+    } catch (err) {
+      throw this.fail('list', this.base.bucket, prefix, err);
+    }
+  }
+
+  async walk(relDir: string): Promise<WalkedObject[]> {
+    const out: WalkedObject[] = [];
+    const base = this.folderPrefix('');
+    await this.listPages(relDir, false, (res) => {
+      for (const o of res.Contents ?? []) {
+        if (o.Key) out.push({ relPath: o.Key.slice(base.length), uri: `s3://${this.base.bucket}/${o.Key}`, bytes: o.Size ?? 0, modified: o.LastModified ?? new Date(0) });
+      }
+    });
+    return out.sort((a, b) => (a.relPath < b.relPath ? -1 : a.relPath > b.relPath ? 1 : 0));
+  }
+
+  async listFolders(relDir: string): Promise<string[]> {
+    const out: string[] = [];
+    await this.listPages(relDir, true, (res, prefix) => {
+      for (const p of res.CommonPrefixes ?? []) if (p.Prefix) out.push(p.Prefix.slice(prefix.length, -1));
+    });
+    return out.sort();
   }
 
   async remove(relPaths: string[]): Promise<void> {

@@ -5,10 +5,13 @@ import { pipeline } from 'node:stream/promises';
 import type { NormalizedValue } from '../model/validate.js';
 import type { PartSink, StageBackend } from './backend.js';
 import { createCsvLineEncoder } from './csv.js';
-import { loadDir, MANIFEST_NAME, newLoadId, PART_FILE, partName } from './layout.js';
+import { UPSHIFT_CSV } from '../warehouse/plan.js';
+import { isTempName, loadDir, loadIdDate, MANIFEST_NAME, newLoadId, PART_FILE, partName, parseLoadPath } from './layout.js';
 import { buildManifest, parseManifest } from './manifest.js';
 import { discardAll, writeRowParts } from './parts.js';
-import type { Compression, Manifest, Stage, StagedFile, StagedLoad, StageTarget, WriteFilesOptions, WriteRowsOptions } from './types.js';
+import type {
+  Compression, InventoryObject, LoadFolder, LoadIntent, Manifest, ManifestLoad, Stage, StagedFile, StagedLoad, StageInventory, StageTarget, WriteFilesOptions, WriteRowsOptions,
+} from './types.js';
 
 /** Tuning shared by both stages. */
 export interface PartOptions {
@@ -21,6 +24,11 @@ export interface PartOptions {
   slices?: number;
   /** gzip level 1-9. Default 1: measured ~1.5x the throughput of level 6 for files ~2% larger (bench/stage.bench.ts). */
   gzipLevel?: number;
+  /**
+   * Where a load fed to a live COPY spills raw text before compressing it: a private folder
+   * (0700) made here per load and removed when it ends. Default: the system temp folder.
+   */
+  spillDir?: string;
 }
 
 export const DEFAULT_PART_BYTES = 64 * 1024 * 1024;
@@ -37,8 +45,10 @@ export abstract class StageBase implements Stage {
   readonly partBytes: number;
   readonly slices: number;
   readonly gzipLevel: number;
+  readonly spillDir: string | undefined;
 
   constructor(options: PartOptions, defaultSlices: number) {
+    this.spillDir = options.spillDir;
     this.partBytes = checkInt('partBytes', options.partBytes ?? DEFAULT_PART_BYTES, 1024, 5 * 1024 ** 4);
     this.slices = checkInt('slices', options.slices ?? defaultSlices, 1, 10_000);
     this.gzipLevel = checkInt('gzipLevel', options.gzipLevel ?? DEFAULT_GZIP_LEVEL, 1, 9);
@@ -67,8 +77,17 @@ export abstract class StageBase implements Stage {
       onProgress: options.onProgress,
       onChunk: options.onChunk,
       onRowsWritten: options.onRowsWritten,
+      spillRoot: this.spillDir,
     });
-    const manifestUri = await this.commitManifest(dir, files);
+    const manifestUri = await this.commitManifest(dir, files, {
+      ...describeLoad(options.target, loadId),
+      format: { ...UPSHIFT_CSV, gzip: compression === 'gzip' },
+      ...(options.columnNames ? { columns: [...options.columnNames] } : {}),
+      ordered: options.ordinal,
+      binary: options.binary,
+      rows: count,
+      ...intentOf(options.intent),
+    });
     return { loadId, target: options.target, files, manifestUri, rows: count, bytes: sum(files), compression };
   }
 
@@ -103,15 +122,15 @@ export abstract class StageBase implements Stage {
       throw err;
     }
     if (staged.length === 0) throw new Error('writeFiles got no files: a load needs at least one (Redshift refuses an empty manifest)');
-    const manifestUri = await this.commitManifest(dir, staged);
+    const manifestUri = await this.commitManifest(dir, staged, { ...describeLoad(options.target, loadId), ...options.describe, ...intentOf(options.intent) });
     const compression: Compression = /\.gz$/i.test(options.extension) ? 'gzip' : 'none';
     return { loadId, target: options.target, files: staged, manifestUri, bytes: sum(staged), compression };
   }
 
   /** Writes the manifest after every part is complete; if that fails, removes the parts. */
-  private async commitManifest(dir: string, files: StagedFile[]): Promise<string> {
+  private async commitManifest(dir: string, files: StagedFile[], load: ManifestLoad): Promise<string> {
     try {
-      return await this.backend.putSmall(`${dir}/${MANIFEST_NAME}`, JSON.stringify(buildManifest(files)), 'application/json');
+      return await this.backend.putSmall(`${dir}/${MANIFEST_NAME}`, JSON.stringify(buildManifest(files, load)), 'application/json');
     } catch (err) {
       const objects = await this.backend.list(dir).catch(() => []);
       await this.backend.remove(objects.map((o) => `${dir}/${o.name}`)).catch(() => {});
@@ -140,6 +159,60 @@ export abstract class StageBase implements Stage {
     return this.backend.uriOf(`${loadDir(target, loadId)}/${MANIFEST_NAME}`);
   }
 
+  async findManifest(loadId: string): Promise<string | null> {
+    const { yyyy, mm, dd } = loadIdDate(loadId);
+    const tail = `/${yyyy}/${mm}/${dd}/${loadId}/${MANIFEST_NAME}`;
+    for (const table of await this.needs('listFolders')('')) {
+      const dir = `${table}/${yyyy}/${mm}/${dd}/${loadId}`;
+      if ((await this.backend.list(dir)).some((o) => o.name === MANIFEST_NAME)) return this.backend.uriOf(`${dir}/${MANIFEST_NAME}`);
+    }
+    // Before saying "not there", look at every object: some S3-compatible stores (s3rver) list
+    // no common prefixes for keys nested deeper than one level.
+    const hit = (await this.needs('walk')('')).find((o) => o.relPath.endsWith(tail) && parseLoadPath(o.relPath) !== null);
+    return hit ? hit.uri : null;
+  }
+
+  /** A backend method that listing by id and gc need (every stage upshift ships has them). */
+  private needs<K extends 'walk' | 'listFolders'>(method: K): NonNullable<StageBackend[K]> {
+    const fn = this.backend[method];
+    if (!fn) throw new Error(`this stage's backend cannot ${method === 'walk' ? 'list all its objects' : 'list its folders'}, which stage gc and replay by load id need`);
+    return fn.bind(this.backend) as NonNullable<StageBackend[K]>;
+  }
+
+  /** Every load folder (by the layout; anything else under the base is not the stage's) and every hidden temp file. */
+  async inventory(): Promise<StageInventory> {
+    const loads = new Map<string, LoadFolder>();
+    const tempFiles: InventoryObject[] = [];
+    for (const o of await this.needs('walk')('')) {
+      const object: InventoryObject = { relPath: o.relPath, uri: o.uri, bytes: o.bytes, modified: o.modified };
+      const name = o.relPath.slice(o.relPath.lastIndexOf('/') + 1);
+      if (isTempName(name)) {
+        tempFiles.push(object);
+        continue;
+      }
+      const at = parseLoadPath(o.relPath);
+      if (!at) continue;
+      const key = `${at.target}/${at.loadId}`;
+      let folder = loads.get(key);
+      if (!folder) loads.set(key, (folder = { target: at.target, loadId: at.loadId, objects: [], hasManifest: false }));
+      folder.objects.push(object);
+      if (at.name === MANIFEST_NAME) folder.hasManifest = true;
+    }
+    return { loads: [...loads.values()], tempFiles };
+  }
+
+  /** Removes objects by path relative to the base, then the folders they leave empty. */
+  async removeStaged(relPaths: readonly string[]): Promise<void> {
+    await this.backend.remove([...relPaths]);
+    const folders = new Set<string>();
+    for (const p of relPaths) {
+      const segments = p.split('/').slice(0, -1);
+      for (let n = segments.length; n > 0; n--) folders.add(segments.slice(0, n).join('/'));
+    }
+    // Deepest first: a folder is empty only once its sub-folders are gone.
+    for (const f of [...folders].sort((a, b) => b.split('/').length - a.split('/').length)) await this.backend.removeDir(f);
+  }
+
   async delete(load: Pick<StagedLoad, 'target' | 'loadId'>): Promise<void> {
     const dir = loadDir(load.target, load.loadId);
     // Manifest first: a delete cut short never leaves a manifest naming missing parts.
@@ -149,5 +222,13 @@ export abstract class StageBase implements Stage {
     await this.backend.removeDir(dir);
   }
 }
+
+/** The manifest's `intent` entry, when the load gives one. */
+function intentOf(intent: (() => LoadIntent | undefined) | undefined): Pick<ManifestLoad, 'intent'> {
+  const value = intent?.();
+  return value ? { intent: value } : {};
+}
+
+const describeLoad = (target: StageTarget, loadId: string): ManifestLoad => ({ version: 1, loadId, target: `${target.schema}.${target.name}` });
 
 const sum = (files: readonly StagedFile[]): number => files.reduce((n, f) => n + f.bytes, 0);

@@ -4,6 +4,7 @@
 import type { Readable } from 'node:stream';
 import type { ColumnSpec } from '../model/columns.js';
 import type { NormalizedValue } from '../model/validate.js';
+import type { CopyFormat } from '../warehouse/plan.js';
 
 export interface StageTarget {
   readonly schema: string;
@@ -51,6 +52,8 @@ export interface WriteRowsOptions {
    * when a group of parts closes), so compression does not compete with the live COPY.
    */
   onRowsWritten?: () => void;
+  /** The load's intent, asked for when the manifest is written (after the last row: the given columns are known then). */
+  intent?: () => LoadIntent | undefined;
 }
 
 /** Where a chunk's lines are in the staged files: part `uri`, lines `line` .. `line + rows - 1` (1-based). */
@@ -66,6 +69,10 @@ export interface WriteFilesOptions {
   /** File name suffix, e.g. '.csv.gz', '.jsonl', '.parquet'; used for the part names. */
   extension: string;
   onProgress?: (p: Progress) => void;
+  /** How the files are encoded, recorded in the manifest so the load can be replayed; without it a replay refuses. */
+  describe?: Pick<ManifestLoad, 'format' | 'columns' | 'ordered'>;
+  /** As for writeRows. */
+  intent?: () => LoadIntent | undefined;
 }
 
 export interface StagedFile {
@@ -91,6 +98,39 @@ export interface StagedLoad {
 export interface Manifest {
   /** meta.record_count: rows in the file, where known (as UNLOAD's MANIFEST VERBOSE writes it; COPY accepts it). */
   entries: Array<{ url: string; mandatory: boolean; meta?: { content_length?: number; record_count?: number } }>;
+  /** What upshift knows about the staged load (manifests written by the stage since replay). COPY reads only url and mandatory. */
+  upshift?: ManifestLoad;
+}
+
+/**
+ * Beside the entries, a stage's manifest says how its files are to be read back, so a replay
+ * loads them exactly as the original load would have. Fields a stage could not know are absent.
+ */
+export interface ManifestLoad {
+  version: 1;
+  loadId: string;
+  /** 'schema.table' the load was staged for. */
+  target: string;
+  /** How the files are encoded (upshift's own CSV for rows; what the caller said for files). */
+  format?: CopyFormat;
+  /** Model columns in file order, without the load-order column. */
+  columns?: string[];
+  /** The files end each line with the load-order column (later lines win among duplicates). */
+  ordered?: boolean;
+  /** How VARBYTE values were written (rows only). */
+  binary?: BinaryDialect;
+  rows?: number;
+  /** How the load meant to apply the files: a replay does the same unless told otherwise. */
+  intent?: LoadIntent;
+}
+
+/** What a load asked for, beyond the files: recorded so a replay applies them as the load would have. */
+export interface LoadIntent {
+  mode?: string;
+  /** A partial upsert, and the columns it updates (the files may hold every column, the others NULL). */
+  partial?: boolean;
+  givenColumns?: string[];
+  orderBy?: string;
 }
 
 export interface Stage {
@@ -106,4 +146,36 @@ export interface Stage {
   list(target: StageTarget, loadId: string): Promise<StagedFile[]>;
   /** Deletes a load's files and manifest. Retention is the caller's choice: loads keep them by default. */
   delete(load: Pick<StagedLoad, 'target' | 'loadId'>): Promise<void>;
+  /** The manifest's URI for a load (whether or not it exists). */
+  manifestUri?(target: StageTarget, loadId: string): string;
+  /** Where a load's manifest is when only its id is known: looks in every table's folder (null when none has it). */
+  findManifest?(loadId: string): Promise<string | null>;
+  /** Every load folder in the stage and every leftover temp file, for `upshift stage gc`. */
+  inventory?(): Promise<StageInventory>;
+  /** Removes objects by their path relative to the stage base (from inventory()); missing ones are fine. */
+  removeStaged?(relPaths: readonly string[]): Promise<void>;
+}
+
+/** One stored object as gc sees it. */
+export interface InventoryObject {
+  /** Path relative to the stage base. */
+  relPath: string;
+  uri: string;
+  bytes: number;
+  modified: Date;
+}
+
+/** The files of one load folder `<schema>.<table>/<yyyy>/<mm>/<dd>/<loadId>/`. */
+export interface LoadFolder {
+  /** The folder's first segment, 'schema.table'. */
+  target: string;
+  loadId: string;
+  objects: InventoryObject[];
+  hasManifest: boolean;
+}
+
+export interface StageInventory {
+  loads: LoadFolder[];
+  /** Hidden temp files (a write cut short by a killed process), outside the loads' counts. */
+  tempFiles: InventoryObject[];
 }

@@ -91,3 +91,47 @@ export function decodePostgresCopyError(table: string, file: string | undefined,
     err,
   );
 }
+
+/** A COPY error decoded against the stage table, re-said against the table the user loads into (same details, same cause). */
+export function namingTarget(err: unknown, target: string): unknown {
+  if (!(err instanceof LoadError) || err.constructor !== LoadError || err.table === target) return err;
+  return new LoadError(target, err.details, err.cause);
+}
+
+/** The serialization conflict (Postgres 40001, Redshift 1023) outlasted every retry; the database's detail stays in the message. */
+export class SerializationConflictError extends Error {
+  override name = 'SerializationConflictError';
+  readonly code: string | undefined;
+  readonly detail: string | undefined;
+  constructor(target: string, readonly attempts: number, cause: unknown) {
+    const e = (cause ?? {}) as PgLikeError;
+    const text = e.message ?? String(cause);
+    super(`Load into ${target} failed: a serialization conflict on each of ${attempts} attempts; the last: ${text}${e.detail && !text.includes(e.detail) ? ` (${e.detail})` : ''}`, { cause });
+    this.code = e.code;
+    this.detail = e.detail;
+  }
+}
+
+/**
+ * The connection broke after COMMIT was sent, and a new connection read the load's own row to
+ * learn the outcome: `committed` false means nothing was committed; undefined means it could
+ * not be told (see lookupError), so the load's audit row is the truth.
+ */
+export class CommitUnconfirmedError extends Error {
+  override name = 'CommitUnconfirmedError';
+  constructor(target: string, readonly committed: false | undefined, cause: unknown, readonly lookupError?: unknown) {
+    const lost = cause instanceof Error ? cause.message : String(cause);
+    super(
+      committed === false
+        ? `Load into ${target} failed: the connection broke after COMMIT was sent (${lost}); a new connection found the load did not commit, the target is unchanged`
+        : `Load into ${target}: the connection broke after COMMIT was sent (${lost}) and a new connection could not tell whether it committed (${lookupError instanceof Error ? lookupError.message : String(lookupError)}); the load's audit row says which`,
+      { cause },
+    );
+  }
+}
+
+/** The server answered (an error with a SQLSTATE that is not about the connection): the transaction is known to have failed. */
+export function serverAnswered(err: unknown): boolean {
+  const e = err as { severity?: string; code?: string };
+  return typeof e?.severity === 'string' && !/^(08|57P)/.test(e.code ?? '');
+}

@@ -68,7 +68,8 @@ export class PgLiveCopy implements LiveCopy {
 
   /** Maps COPY's line number (counted over the whole stream) back to a part and its own line. */
   private locate(where: string | undefined): { uri: string; line: number } | undefined {
-    const m = /, line (\d+)/.exec(where ?? '');
+    // The COPY's own context line: an inner one comes first (jsonb: "JSON data, line 1: ...").
+    const m = /COPY [^,]+, line (\d+)/.exec(where ?? '');
     if (!m) return undefined;
     const line = Number(m[1]);
     let lo = 0;

@@ -35,6 +35,22 @@ export interface LoadPlan {
   steps: PlanStep[];
   /** Counts known before the transaction (rows a live COPY already put in the stage table). */
   counts?: Record<string, number>;
+  /** Told as each attempt of the transaction begins (1, 2, ...), so a failed load can record how many ran. */
+  onAttempt?: (attempt: number) => void;
+  /**
+   * A row the transaction writes (the load's audit row), read on a new connection when the
+   * connection breaks after COMMIT was sent: it tells whether the commit went through.
+   */
+  commitMarker?: CommitMarker;
+}
+
+export interface CommitMarker {
+  /** The table the marker row lives in (quoted, qualified). */
+  table: string;
+  /** Selects the marker row; `committed` reads the answer. */
+  sql: string;
+  params: unknown[];
+  committed: (rows: Record<string, unknown>[]) => boolean;
 }
 
 export interface PlanResult {
@@ -42,4 +58,6 @@ export interface PlanResult {
   counts: Record<string, number>;
   /** How many times the transaction was attempted (1 = no retry). */
   attempts: number;
+  /** What the user should know although the plan committed (e.g. COMMIT's answer was lost, the commit was confirmed). */
+  notes?: string[];
 }

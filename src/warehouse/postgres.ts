@@ -12,6 +12,7 @@ import { copyEachFile, copyTarget, POSTGRES_EXPORT_SETTINGS, POSTGRES_LOAD_SETTI
 import { upshiftPgTypes } from './pg-types.js';
 import { PgLiveCopy } from './pg-live-copy.js';
 import type { ExportField } from '../toolbox/parquet.js';
+import type { CommitMarker } from './plan.js';
 import { Warehouse, type CopyStep, type LoadSession, type QueryResult, type Session, type WarehouseOptions } from './warehouse.js';
 
 export interface PostgresOptions extends WarehouseOptions {
@@ -124,7 +125,7 @@ export class PostgresWarehouse extends Warehouse {
             throw err;
           }
           created.push(step.table.name);
-          return new PgLiveCopy(session.client, `COPY ${copyTarget(step)} FROM STDIN WITH (${postgresCopyOptions(step.format)})`, step.table.name);
+          return new PgLiveCopy(session.client, `COPY ${copyTarget(step)} FROM STDIN WITH (${postgresCopyOptions(step.format)})`, step.target ?? step.table.name);
         },
         runPlan: (plan) => this.runPlan(plan, held?.session),
       });
@@ -143,6 +144,24 @@ export class PostgresWarehouse extends Warehouse {
   private poolHasRoom(): boolean {
     const { pool } = this;
     return pool.waitingCount === 0 && (pool.idleCount > 0 || pool.totalCount < (pool.options.max ?? 10));
+  }
+
+  /**
+   * After COMMIT got no answer: wait until the old backend's transaction has ended (it may still
+   * be committing; one left idle in its transaction is ended, which rolls it back), then read the
+   * load's audit row on a fresh connection (not the pool, which the load may have used up).
+   */
+  protected override async commitOutcome(lost: Session, marker: CommitMarker): Promise<boolean> {
+    const pid = ((lost as PgSession).client as unknown as { processID?: number } | undefined)?.processID;
+    const client = new pg.Client(this.pool.options as pg.ClientConfig);
+    client.on('error', () => undefined);
+    await client.connect();
+    try {
+      if (pid) await waitForTransactionEnd(client, pid, 60_000);
+      return marker.committed((await client.query(marker.sql, marker.params)).rows);
+    } finally {
+      await client.end().catch(() => undefined);
+    }
   }
 
   protected async copy(session: Session, step: CopyStep): Promise<number> {
@@ -209,4 +228,21 @@ function isConnectionError(err: unknown): boolean {
   if (err instanceof Error && err.cause && isConnectionError(err.cause)) return true;
   const code = (err as { code?: string })?.code ?? '';
   return /^(57P0[1-3]|08\d\d\d)$/.test(code) || /ECONNRESET|EPIPE|Connection terminated/i.test(String((err as Error)?.message));
+}
+
+/**
+ * Waits until backend `pid` is in no transaction: gone, or idle. One idle in its transaction
+ * (the COMMIT never arrived) is terminated, which rolls it back; one still active (committing) is
+ * waited for. Its transaction's outcome is final once this returns.
+ */
+async function waitForTransactionEnd(client: pg.Client, pid: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const { rows } = await client.query<{ state: string | null }>('SELECT state FROM pg_stat_activity WHERE pid = $1', [pid]);
+    const state = rows[0]?.state;
+    if (state === undefined || state === 'idle') return;
+    if (state?.startsWith('idle in transaction')) await client.query('SELECT pg_terminate_backend($1)', [pid]);
+    if (Date.now() > deadline) throw new Error(`backend ${pid} was still ${state ?? 'busy'} after ${timeoutMs / 1000} s`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }

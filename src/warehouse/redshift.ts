@@ -1,13 +1,13 @@
 // Redshift: COPY from the stage's manifest in S3, load errors decoded from stl_load_errors
 // (sys_load_error_detail on Serverless). Subclass to adapt it: every step below is a
 // documented, overridable method (copySql, credentialsSql, loadErrorQuery, decodeError, ...).
-import type { PoolConfig } from 'pg';
+import pg, { type PoolConfig } from 'pg';
 import type { Dialect } from '../model/ddl.js';
 import { quoteIdent } from '../model/identifiers.js';
 import type { TableModel } from '../model/table.js';
 import type { BinaryDialect } from '../stage/types.js';
 import { LoadError, type LoadErrorDetail } from './errors.js';
-import type { CopyFormat, LoadPlan } from './plan.js';
+import type { CommitMarker, CopyFormat, LoadPlan } from './plan.js';
 import { PostgresWarehouse, type PostgresOptions } from './postgres.js';
 import { ORDINAL_COLUMN, type CopyStep, type Session, type VacuumMode } from './warehouse.js';
 import { S3Files } from '../s3/files.js';
@@ -137,6 +137,27 @@ export class RedshiftWarehouse extends PostgresWarehouse {
   protected override async copy(session: Session, step: CopyStep): Promise<number> {
     const r = await session.query(this.copySql(step));
     return r.rowCount;
+  }
+
+  /**
+   * COPY's answer was lost: on a new connection, LOCK the marker's table, which waits until the
+   * old transaction (it wrote there) is over, then read the marker row. Redshift has no SELECT
+   * FOR UPDATE and no pg_stat_activity.state; a backend that never got the COMMIT ends when the
+   * server notices the dropped client.
+   */
+  protected override async commitOutcome(_lost: Session, marker: CommitMarker): Promise<boolean> {
+    const client = new pg.Client(this.pool.options as pg.ClientConfig);
+    client.on('error', () => undefined);
+    await client.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query(`LOCK ${marker.table}`);
+      const { rows } = await client.query(marker.sql, marker.params);
+      await client.query('ROLLBACK');
+      return marker.committed(rows);
+    } finally {
+      await client.end().catch(() => undefined);
+    }
   }
 
   /** The query that reads the last COPY's errors in this session. */

@@ -7,8 +7,8 @@ import { sqlType } from '../model/ddl.js';
 import { quoteIdent, quoteLiteral } from '../model/identifiers.js';
 import type { TableModel } from '../model/table.js';
 import type { BinaryDialect, ChunkOrigin, Stage } from '../stage/types.js';
-import { isSerializationConflict } from './errors.js';
-import type { LoadPlan, PlanResult, PlanStep } from './plan.js';
+import { CommitUnconfirmedError, isSerializationConflict, namingTarget, SerializationConflictError, serverAnswered } from './errors.js';
+import type { CommitMarker, LoadPlan, PlanResult, PlanStep } from './plan.js';
 import { compileUnloadQuery, type UnloadQuery } from '../toolbox/query.js';
 import { resolveUnloadTarget } from '../toolbox/output.js';
 import { unloadViaExport, type UnloadOptions, type UnloadResult } from '../toolbox/unload.js';
@@ -67,7 +67,7 @@ export interface LoadSession {
    * stream (Postgres); absent where it reads the staged files (Redshift, PGlite). Resolves to
    * undefined when it can't start now (no free connection): the load then COPYs the files.
    */
-  copyWhileStaging?(createSql: string, step: Pick<CopyStep, 'table' | 'columns' | 'format'>): Promise<LiveCopy | undefined>;
+  copyWhileStaging?(createSql: string, step: Pick<CopyStep, 'table' | 'columns' | 'format'> & { /** The table the load is for, named in errors. */ target?: string }): Promise<LiveCopy | undefined>;
   /** Runs the merge plan as one transaction, retried on serialization conflicts. */
   runPlan(plan: LoadPlan): Promise<PlanResult>;
 }
@@ -188,11 +188,13 @@ export abstract class Warehouse {
    */
   async runPlan(plan: LoadPlan, on?: Session): Promise<PlanResult> {
     for (let attempt = 1; ; attempt++) {
+      plan.onAttempt?.(attempt);
       try {
-        const counts = on ? await this.runOnce(on, plan) : await this.withSession((session) => this.runOnce(session, plan));
-        return { counts, attempts: attempt };
+        const done = on ? await this.runOnce(on, plan) : await this.withSession((session) => this.runOnce(session, plan));
+        return { counts: done.counts, attempts: attempt, ...(done.notes ? { notes: done.notes } : {}) };
       } catch (err) {
-        if (!isSerializationConflict(err) || attempt >= this.retry.attempts) throw err;
+        if (!isSerializationConflict(err)) throw err;
+        if (attempt >= this.retry.attempts) throw new SerializationConflictError(plan.target, attempt, err);
         const delay = this.retry.baseDelayMs * 2 ** (attempt - 1);
         await sleep(delay / 2 + Math.random() * delay);
       }
@@ -204,17 +206,43 @@ export abstract class Warehouse {
     return fn({ runPlan: (plan) => this.runPlan(plan) });
   }
 
-  private async runOnce(session: Session, plan: LoadPlan): Promise<Record<string, number>> {
+  private async runOnce(session: Session, plan: LoadPlan): Promise<{ counts: Record<string, number>; notes?: string[] }> {
     const counts: Record<string, number> = { ...plan.counts };
     for (const sql of this.beginStatements()) await session.query(sql);
     try {
       for (const step of plan.steps) await this.runStep(session, step, counts);
-      await session.query('COMMIT');
-      return counts;
     } catch (err) {
       await session.query('ROLLBACK').catch(() => undefined);
-      throw await this.decodeError(session, plan, err);
+      throw namingTarget(await this.decodeError(session, plan, err), plan.target);
     }
+    try {
+      await session.query('COMMIT');
+    } catch (err) {
+      // The server said no: the transaction is gone, as for any failed step.
+      if (serverAnswered(err) || !plan.commitMarker) {
+        await session.query('ROLLBACK').catch(() => undefined);
+        throw namingTarget(await this.decodeError(session, plan, err), plan.target);
+      }
+      // No answer: the COMMIT may or may not have been applied. Ask the database, don't guess.
+      let committed: boolean;
+      try {
+        committed = await this.commitOutcome(session, plan.commitMarker);
+      } catch (lookupErr) {
+        throw new CommitUnconfirmedError(plan.target, undefined, err, lookupErr);
+      }
+      if (!committed) throw new CommitUnconfirmedError(plan.target, false, err);
+      return { counts, notes: [`the connection broke after COMMIT was sent (${err instanceof Error ? err.message : String(err)}); a new connection confirmed the load committed`] };
+    }
+    return { counts };
+  }
+
+  /**
+   * After COMMIT got no answer on `lost`: whether the transaction committed, read from the
+   * marker row on another session. Postgres overrides this to wait for the old transaction to
+   * end first; here (PGlite: one in-process session) the answer is already final.
+   */
+  protected async commitOutcome(_lost: Session, marker: CommitMarker): Promise<boolean> {
+    return this.withSession(async (session) => marker.committed((await session.query(marker.sql, marker.params)).rows));
   }
 
   protected async runStep(session: Session, step: PlanStep, counts: Record<string, number>): Promise<void> {

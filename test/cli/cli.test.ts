@@ -150,7 +150,8 @@ export async function up(db: Kysely<unknown>) {
   it('load: a local CSV into a modelled table (0), a bad row fails (9); audit lists both, the failure with its error', async () => {
     await writeFile(path.join(project.dir, 'items.csv'), 'id,name,qty\n1,toffee,2\n2,fudge,\n1,toffee apple,3\n');
     await writeFile(path.join(project.dir, 'bad.csv'), 'id,name,qty\n3,fine,1\n4,a name far too long for forty bytes of varchar,1\n');
-    const ok = await upshift(['load', 'items', 'items.csv', '--mode', 'upsert']);
+    // The migration above added `color`, which the file lacks: a whole-row upsert refuses it (test/cli/partial.test.ts).
+    const ok = await upshift(['load', 'items', 'items.csv', '--mode', 'upsert', '--partial']);
     expect(ok.stderr).toBe('');
     expect(ok.code).toBe(0);
     expect(ok.stdout).toMatch(new RegExp(`^loaded ${db.schema}\\.items \\(upsert\\): staged 3, inserted 2, updated 0, deleted 0, duplicates dropped 1 \\[load \\S+\\]\\n$`));

@@ -8,9 +8,11 @@ import path from 'node:path';
 import { Kysely, Migrator, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkDrift, codegen, formatDrift, migrateUp, TsFileMigrationProvider } from '../../codegen/index.js';
+import { checkDrift, codegen, formatDrift, importModule, migrateUp, TsFileMigrationProvider } from '../../codegen/index.js';
 import { startRedshiftEmulator, type RedshiftEmulator } from '../../src/emulator/index.js';
+import { RedshiftDatabase, S3Stage, type TableModel } from '../../src/index.js';
 import { createTestSchema, type TestSchema } from '../helpers/pg.js';
+import { TEST_BUCKET, testS3Client, testS3Endpoint } from '../helpers/s3.js';
 import { createProject, type TempProject } from './project.js';
 
 let db: TestSchema;
@@ -20,11 +22,17 @@ let project: TempProject;
 
 beforeAll(async () => {
   [db, project] = await Promise.all([createTestSchema('cg_emu'), createProject()]);
-  emulator = await startRedshiftEmulator({ port: 0, postgres: db.url });
+  emulator = await startRedshiftEmulator({
+    port: 0,
+    postgres: db.url,
+    // its own catalog: a test must not pass on views another (newer) emulator left in the shared one
+    catalogSchema: `${db.schema}_cat`,
+    s3: { endpoint: testS3Endpoint(), credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } },
+  });
   pool = new pg.Pool({ connectionString: emulator.url, max: 2 });
   const s = db.schema;
   for (const statement of [
-    // (no IDENTITY or getdate() default here: the emulator reports them unlike Redshift; see the report)
+    // (no getdate() default here: the emulator reports it unlike Redshift)
     `create table ${s}.orders (
        id bigint not null encode raw,
        status varchar(16) default 'new' not null encode lzo,
@@ -43,6 +51,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await pool?.end();
   await emulator?.close();
+  await db?.pool.query(`drop schema if exists "${db.schema}_cat" cascade`);
   await Promise.all([db?.drop(), project?.remove()]);
 });
 
@@ -86,5 +95,31 @@ export async function up(db: Kysely<unknown>) {
     expect(results.map((r) => r.status)).toEqual(['Success']);
     const { rows } = await pool.query(`select column_name from svv_columns where table_schema = $1 and table_name = 'orders' order by ordinal_position`, [db.schema]);
     expect(rows.map((r) => r.column_name)).toEqual(['id', 'status', 'total', 'updated_at', 'note']);
+  }, 180_000);
+
+  it('keeps IDENTITY: the emulator shows it as Redshift does, codegen writes .identity(), and a load with the generated model fills it', async () => {
+    await pool.query(`create table ${db.schema}.events (event_id bigint identity(1, 1), name varchar(32) not null, primary key (name))`);
+    const { rows: shown } = await pool.query(
+      `select column_default from svv_columns where table_schema = $1 and table_name = 'events' and column_name = 'event_id'`, [db.schema]);
+    expect(shown).toEqual([{ column_default: expect.stringMatching(/^"identity"\(\d+, 0, '1,1'::text\)$/) }]);
+    const out = path.join(project.dir, 'identity-models');
+    await codegen(pool, { schemas: [db.schema], tables: 'events', outDir: out });
+    const file = path.join(out, db.schema, 'events.ts');
+    expect(await readFile(file, 'utf8')).toContain("event_id: t.bigint().identity(1, 1).encode('az64'),");
+    const { events } = (await importModule(file)) as { events: TableModel };
+    const rs = new RedshiftDatabase({
+      connectionString: emulator.url,
+      iamRole: 'arn:aws:iam::123456789012:role/upshift-test',
+      auditSchema: `${db.schema}_audit`,
+      stage: new S3Stage({ basePath: `s3://${TEST_BUCKET}/codegen-emu/${db.schema}`, client: testS3Client() }),
+    });
+    try {
+      await rs.table(events).upsert([{ name: 'first' }, { name: 'second' }]);
+      const loaded = await rs.query<{ event_id: bigint; name: string }>(`select event_id, name from "${db.schema}".events order by event_id`);
+      expect(loaded).toEqual([{ event_id: 1n, name: 'first' }, { event_id: 2n, name: 'second' }]);
+    } finally {
+      await rs.query(`drop schema if exists "${db.schema}_audit" cascade`).catch(() => undefined);
+      await rs.close();
+    }
   }, 180_000);
 });

@@ -1,5 +1,5 @@
 // Migrations on the real Postgres: generate, up, down and status; ADD COLUMN and VARCHAR
-// widening in place; a deep copy that keeps the data (and the identity sequence); refused
+// widening in place; other changes ALTERed in place too (no deep copy on Postgres); refused
 // narrowing and drops; a migration that names a column the model lacks fails tsc; and two
 // concurrent `migrate up` runs of which one waits for the other's lock.
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
@@ -102,29 +102,31 @@ describe('migrations', () => {
     await rm(allowed.file!);
   }, SLOW);
 
-  it('deep-copies for changes ALTER cannot make, keeping the data and the identity sequence, and down restores', async () => {
+  it('ALTERs in place on Postgres (no deep copy), gives NULLs the default before NOT NULL, keeps the identity sequence, and down restores', async () => {
     await setModel(model(db.schema, V3));
     const before = await rows();
-    const { file } = await generateMigration({ ...config, name: 'wider price not null note', now: tick() });
+    const { file, plan } = await generateMigration({ ...config, name: 'wider price not null note', now: tick() });
     const text = await readFile(file!, 'utf8');
-    expect(text).toContain(`'LOCK TABLE "${db.schema}"."products"',`);
-    expect(text).toContain(`'INSERT INTO "${db.schema}"."products__upshift_new" ("row_id", "id", "name", "price", "note") SELECT "row_id", "id", "name", "price", "note" FROM "${db.schema}"."products"',`);
-    expect(text).toMatch(/deep copy of .*products.*\n\/\/ {5}column price: type is DECIMAL\(14,2\) in the model, DECIMAL\(10,2\) in the database/);
-    // NOT NULL on a column with NULLs: the copy fails and nothing changes
-    await expect(migrateUp(config)).rejects.toThrow(/null value in column "note"/);
-    await db.pool.query(`update ${db.schema}.products set note = 'n/a'`);
+    expect(text).not.toContain('__upshift_new');
+    expect(text).toContain(`'ALTER TABLE "${db.schema}"."products" ALTER COLUMN "price" TYPE DECIMAL(14,2)',`);
+    // NOT NULL on a column with NULLs: the migration gives them the model's default first
+    expect(text).toContain(`'UPDATE "${db.schema}"."products" SET "note" = \\'none\\' WHERE "note" IS NULL',\n  'ALTER TABLE "${db.schema}"."products" ALTER COLUMN "note" SET NOT NULL',`);
+    expect(plan.tables[0]!.summary).toContain("column note: NULLs are set to its default 'none' before NOT NULL (down keeps those values)");
     await migrateUp(config);
     expect(await rows()).toEqual(before);
+    const { rows: notes } = await db.pool.query(`select distinct note from ${db.schema}.products`);
+    expect(notes).toEqual([{ note: 'none' }]);
     const cols = await columnsOf();
     expect(cols.find((c) => c.column_name === 'price')).toMatchObject({ p: 14 });
     expect(cols.find((c) => c.column_name === 'note')).toMatchObject({ is_nullable: 'NO', column_default: "'none'::character varying" });
-    // the identity sequence continues after the copied values
+    // the identity sequence was never touched: it continues after the existing values
     const { rows: added } = await db.pool.query(`insert into ${db.schema}.products (id, name) values (4, 'praline') returning row_id`);
     expect(Number(added[0].row_id)).toBe(4);
 
     const down = await migrateDown(config);
     expect(down.map((r) => [r.direction, r.status])).toEqual([['Down', 'Success']]);
     expect((await columnsOf()).find((c) => c.column_name === 'price')).toMatchObject({ p: 10 });
+    expect((await columnsOf()).find((c) => c.column_name === 'note')).toMatchObject({ is_nullable: 'YES', column_default: null });
     expect((await rows()).map((r) => r.name)).toEqual(['toffee', 'fudge', 'nougat', 'praline']);
     expect((await migrationStatus(config)).filter((m) => m.executedAt)).toHaveLength(2);
     await migrateUp(config);

@@ -25,6 +25,7 @@ describe('catalog types and defaults', () => {
     expect(parseDefault(`'{"a": [1]}'::jsonb`, 'super')).toEqual({ default: { kind: 'value', value: { a: [1] } } });
     expect(parseDefault(`now()`, 'timestamptz')).toEqual({ default: { kind: 'sql', sql: 'now()' } });
     expect(parseDefault(`"identity"(108226, 0, '5,10'::text)`, 'bigint')).toEqual({ identity: { seed: 5, step: 10 } });
+    expect(parseDefault(`"identity"(6035942, 0, ('1,1'::character varying)::text)`, 'integer')).toEqual({ identity: { seed: 1, step: 1 } });
     expect(parseDefault(null, 'bigint')).toBeUndefined();
   });
 
@@ -72,9 +73,12 @@ describe('migration plans for Redshift', () => {
     ]);
   });
 
-  it('deep-copies a type change, leaving IDENTITY values to Redshift (it refuses explicit ones)', () => {
+  it('deep-copies a type change; renumbering IDENTITY values (Redshift refuses explicit ones) needs --allow-destructive', () => {
     const model = defineTable('shop.orders', { ...base, qty: t.bigint().encode('az64') }, opts);
-    const plan = planMigration(loaded(model), [live], 'redshift');
+    expect(planMigration(loaded(model), [live], 'redshift').refused.map((r) => r.reason)).toEqual([
+      'this change needs a deep copy, which renumbers IDENTITY column(s) row_id (Redshift refuses explicit IDENTITY values), breaking anything that refers to them: pass --allow-destructive to allow it',
+    ]);
+    const plan = planMigration(loaded(model), [live], 'redshift', { allowDestructive: true });
     const up = plan.tables[0]!.up;
     expect(up[0]).toBe('LOCK TABLE "shop"."orders"');
     expect(up[1]).toMatch(/^CREATE TABLE "shop"."orders__upshift_new" \(\n {2}"row_id" BIGINT IDENTITY\(1,1\) ENCODE az64 NOT NULL,[\s\S]*DISTKEY \("id"\)\nCOMPOUND SORTKEY \("id"\)$/);
@@ -86,12 +90,23 @@ describe('migration plans for Redshift', () => {
     ]);
   });
 
+  it('a deep copy that makes a column NOT NULL with a default first gives its NULLs the default', () => {
+    const { row_id: _, ...rest } = base;
+    const noIdentity = { ...live, columns: live.columns.slice(1) };
+    const model = defineTable('shop.orders', { ...rest, qty: t.integer().default(0).notNull().encode('az64') }, opts);
+    const plan = planMigration(loaded(model), [noIdentity], 'redshift');
+    expect(plan.refused).toEqual([]);
+    expect(plan.tables[0]!.up.slice(0, 2)).toEqual(['LOCK TABLE "shop"."orders"', 'UPDATE "shop"."orders" SET "qty" = 0 WHERE "qty" IS NULL']);
+    expect(plan.tables[0]!.summary).toContain('  column qty: NULLs are set to its default 0 before NOT NULL (down keeps those values)');
+  });
+
   it('refuses narrowing, drops and NOT NULL columns without a default', () => {
     const model = defineTable('shop.orders', { row_id: base.row_id, id: base.id, name: t.varchar(8), added: t.integer().notNull() }, opts);
     expect(planMigration(loaded(model), [live], 'redshift').refused.map((r) => r.reason)).toEqual([
       'changes column name from VARCHAR(32) to VARCHAR(8), which can narrow or rewrite its values: pass --allow-destructive to allow it',
       'column added is NOT NULL without a default: the rows already there would have no value. Give it a .default(...) or make it nullable',
       'drops column qty (integer) and its data: pass --allow-destructive to allow it',
+      'this change needs a deep copy, which renumbers IDENTITY column(s) row_id (Redshift refuses explicit IDENTITY values), breaking anything that refers to them: pass --allow-destructive to allow it',
     ]);
   });
 

@@ -43,6 +43,21 @@ describe('RedshiftDatabase through the local Redshift emulator', () => {
 
   engineBehaviour(() => ({ db, schema: s.schema }));
 
+  it('concurrent loads into different tables never conflict with each other (the audit table is only appended to inside a load)', async () => {
+    // Each load writes its own audit row in its transaction. An UPDATE there would read the shared
+    // audit table too, and on Redshift two such transactions form a cycle (1023): every
+    // concurrent load would be retried, the whole COPY included.
+    const tables = await Promise.all([0, 1, 2, 3].map(async (i) => {
+      const table = db.table(defineTable(`${s.schema}.apart_${i}`, { id: t.bigint().notNull(), v: t.integer() }, { upsertKey: ['id'] }));
+      await table.create();
+      return table;
+    }));
+    const results = await Promise.all(tables.map((table, i) => table.upsert(Array.from({ length: 50 }, (_, k) => ({ id: BigInt(k), v: i })))));
+    expect(results.map((r) => r.attempts)).toEqual([1, 1, 1, 1]);
+    const audit = await db.query<Row>(`select load_id, status from "${db.auditSchema}".load_audit where load_id in (${results.map((r) => `'${r.loadId}'`).join(', ')})`);
+    expect(audit.map((a) => String(a.status).trim()).sort()).toEqual(['succeeded', 'succeeded', 'succeeded', 'succeeded']);
+  });
+
   it('a COPY Redshift rejects is decoded from stl_load_errors into a LoadError', async () => {
     const table = db.table(defineTable(`${s.schema}.rejected`, { id: t.bigint().notNull(), qty: t.integer() }, { upsertKey: ['id'] }));
     await table.create();

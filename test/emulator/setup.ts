@@ -75,3 +75,14 @@ export async function failure(client: pg.Client, sql: string): Promise<pg.Databa
 }
 
 export const ROLE = `iam_role 'arn:aws:iam::123456789012:role/Loader'`;
+
+/** The promise's outcome, or a failure naming what did not finish within ms. */
+export async function within<T>(ms: number, what: string, p: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`${what}: still waiting after ${ms} ms`)), ms); });
+  try {
+    return await Promise.race([p, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -71,11 +71,29 @@ describe('Redshift load plan (golden)', () => {
     expect(sqlOf(plan, db).filter((s) => s.includes('__upshift_ord" >'))).toEqual([]);
   });
 
-  it('files without order: orderBy dedupe, then a duplicate check', () => {
+  it('files without order: orderBy dedupe (a NULL loses to any value), then a duplicate check', () => {
     const plan = buildLoadPlan({ warehouse: db, model, mode: 'upsert', loadId: 'L1', orderBy: 'created_at', prepared: { ...prepared, ordered: false } });
     const sql = sqlOf(plan, db);
-    expect(sql[3]).toBe('DELETE FROM "upshift_stage_l1" WHERE EXISTS (SELECT 1 FROM "upshift_stage_l1" AS d WHERE d."id" = "upshift_stage_l1"."id" AND d."created_at" > "upshift_stage_l1"."created_at")');
+    expect(sql[3]).toBe('DELETE FROM "upshift_stage_l1" WHERE EXISTS (SELECT 1 FROM "upshift_stage_l1" AS d WHERE d."id" = "upshift_stage_l1"."id" AND (d."created_at" > "upshift_stage_l1"."created_at" OR (d."created_at" IS NOT NULL AND "upshift_stage_l1"."created_at" IS NULL)))');
     expect(sql[4]).toBe('SELECT "id", COUNT(*) AS copies FROM "upshift_stage_l1" GROUP BY "id" HAVING COUNT(*) > 1 LIMIT 5');
+  });
+
+  it('partial upsert: dedupe, then UPDATE ... FROM the given columns and INSERT the new keys (no ON CONFLICT)', () => {
+    const plan = buildLoadPlan({ warehouse: db, model, mode: 'upsert', loadId: 'L1', prepared, partial: true, givenColumns: ['id', 'name', 'created_at'] });
+    const sql = sqlOf(plan, db);
+    expect(sql.slice(3)).toEqual([
+      'DELETE FROM "upshift_stage_l1" WHERE EXISTS (SELECT 1 FROM "upshift_stage_l1" AS d WHERE d."id" = "upshift_stage_l1"."id" AND d."__upshift_ord" > "upshift_stage_l1"."__upshift_ord")',
+      'UPDATE "candy"."candy_names" SET "name" = "upshift_stage_l1"."name", "created_at" = COALESCE("upshift_stage_l1"."created_at", getdate()) FROM "upshift_stage_l1" WHERE "candy"."candy_names"."id" = "upshift_stage_l1"."id"',
+      'INSERT INTO "candy"."candy_names" ("id", "name", "price", "created_at") SELECT "upshift_stage_l1"."id", "upshift_stage_l1"."name", NULL, COALESCE("upshift_stage_l1"."created_at", getdate()) ' +
+        'FROM "upshift_stage_l1" WHERE NOT EXISTS (SELECT 1 FROM "candy"."candy_names" WHERE "candy"."candy_names"."id" = "upshift_stage_l1"."id")',
+      'DROP TABLE "upshift_stage_l1"',
+    ]);
+    // A column the source doesn't give takes its DEFAULT on insert and is never SET.
+    const noDate = sqlOf(buildLoadPlan({ warehouse: db, model, mode: 'upsert', loadId: 'L1', prepared, partial: true, givenColumns: ['id', 'price'] }), db);
+    expect(noDate[4]).toBe('UPDATE "candy"."candy_names" SET "price" = "upshift_stage_l1"."price" FROM "upshift_stage_l1" WHERE "candy"."candy_names"."id" = "upshift_stage_l1"."id"');
+    expect(noDate[5]).toMatch(/^INSERT INTO "candy"."candy_names" \("id", "name", "price", "created_at"\) SELECT "upshift_stage_l1"."id", NULL, "upshift_stage_l1"."price", getdate\(\) FROM/);
+    // The whole-row upsert refuses files that carry some columns only.
+    expect(() => buildLoadPlan({ warehouse: db, model, mode: 'upsert', loadId: 'L1', prepared: { ...prepared, columns: ['id', 'name'] } })).toThrow(/column "price": is missing \(missing: price, created_at; given: id, name\)/);
   });
 
   it('refuses a local stage: Redshift COPY reads S3 only', async () => {

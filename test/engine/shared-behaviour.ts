@@ -1,6 +1,9 @@
 // The engine's behaviour, asserted the same way on every warehouse with a connection here.
-import { expect, it } from 'vitest';
-import { LoadError, RowValidationError, defineTable, sql, t, type BoundTable, type TableModel } from '../../src/index.js';
+import { describe, expect, it } from 'vitest';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LoadError, RowValidationError, defineTable, fromLocalFile, sql, t, type BoundTable, type TableModel } from '../../src/index.js';
 import type { Warehouse } from '../../src/warehouse/index.js';
 import { candies, candyModel } from './fixtures.js';
 
@@ -196,6 +199,116 @@ export function engineBehaviour(get: () => EngineHarness) {
 
   it('exports LoadError for COPY failures', () => {
     expect(new LoadError('s.t', [{ file: 'f', line: 2, column: 'c', value: 'v', reason: 'bad' }]).message).toBe('Load into s.t failed at file f, line 2, column "c", value "v": bad');
+  });
+
+  // ---- partial upserts: data the user did not give is kept, or the load is refused ----------
+
+  describe('upsert from a source that lacks columns', () => {
+    const csv = (text: string) => {
+      const path = join(mkdtempSync(join(tmpdir(), 'upshift-partial-')), 'status.csv');
+      writeFileSync(path, text);
+      return path;
+    };
+    const seed = async (table: BoundTable<ReturnType<typeof candyModel>>) =>
+      table.upsert([
+        { id: 1n, name: 'one', price: '1.50', tags: ['keep'], updated_at: '2026-11-24T00:00:00Z' },
+        { id: 2n, name: 'two', price: '2.50', tags: ['keep'], updated_at: '2026-11-24T00:00:00Z' },
+      ]);
+    const read = async (db: Warehouse, name: string) =>
+      (await db.query<Row>(`select id, name, price, tags, updated_at from ${name} order by id`))
+        .map((r) => (typeof r.tags === 'string' ? { ...r, tags: JSON.parse(r.tags) as unknown } : r));
+
+    it('is refused by default, before anything is staged, naming the missing columns and the choices', async () => {
+      const { db, table, name } = await fresh('partial_refused');
+      await seed(table);
+      const before = await read(db, name);
+      const file = csv('id,name,updated_at\n1,renamed,2026-11-25T00:00:00Z\n');
+      const err = (await table.loadFrom(fromLocalFile(file)).catch((e: unknown) => e)) as LoadError;
+      expect(err).toBeInstanceOf(LoadError);
+      expect(err).toMatchObject({ file, column: 'price' });
+      expect(err.message).toMatch(/missing: price, tags; given: id, name, updated_at\)\. An upsert replaces whole rows/);
+      expect(err.message).toMatch(/Give every column \(id, name, price, tags, updated_at\), or load with partial: true \(CLI --partial\)/);
+      expect(await read(db, name)).toEqual(before);
+      const failed = await db.query<Row>(`select status, stage_uris from "${db.auditSchema}".load_audit where target_table = $1 and status = 'failed'`, [table.model.qualifiedName]);
+      expect(failed).toEqual([{ status: 'failed', stage_uris: '[]' }]);
+    });
+
+    it('partial: updates only the given columns of matched keys (last line wins), inserts new keys with NULL / defaults', async () => {
+      const { db, table, name } = await fresh('partial_csv');
+      await seed(table);
+      const file = csv('id,name,updated_at\n1,first try,2026-11-25T00:00:00Z\n3,new,2026-11-25T00:00:00Z\n1,renamed,2026-11-25T00:00:01Z\n');
+      const r = await table.loadFrom(fromLocalFile(file), { partial: true });
+      expect(r).toMatchObject({ staged: 3, duplicates: 1, updated: 1, inserted: 1, deleted: 0 });
+      expect(await read(db, name)).toEqual([
+        { id: 1n, name: 'renamed', price: '1.50', tags: ['keep'], updated_at: new Date('2026-11-25T00:00:01Z') },
+        { id: 2n, name: 'two', price: '2.50', tags: ['keep'], updated_at: new Date('2026-11-24T00:00:00Z') },
+        { id: 3n, name: 'new', price: null, tags: null, updated_at: new Date('2026-11-25T00:00:00Z') },
+      ]);
+      expect(await audit(db, r.loadId)).toMatchObject({ status: 'succeeded', rows_staged: 3n, rows_inserted: 1n, rows_updated: 1n });
+    });
+
+    it('typed rows: an omitted optional column is NULL (the row is replaced whole); partial keeps it', async () => {
+      const { db, table, name } = await fresh('partial_rows');
+      await seed(table);
+      const whole = await table.upsert([{ id: 1n, name: 'whole', updated_at: '2026-11-25T00:00:00Z' }]);
+      expect(whole).toMatchObject({ updated: 1, inserted: 0 });
+      const part = await table.upsert([{ id: 2n, name: 'part', updated_at: '2026-11-25T00:00:00Z' }, { id: 4n, name: 'new', updated_at: '2026-11-25T00:00:00Z' }], { partial: true });
+      expect(part).toMatchObject({ updated: 1, inserted: 1 });
+      expect((await read(db, name)).map((r) => [r.id, r.name, r.price, r.tags])).toEqual([
+        [1n, 'whole', null, null],
+        [2n, 'part', '2.50', ['keep']],
+        [4n, 'new', null, null],
+      ]);
+      // Every row of a partial upsert gives the first row's columns: no row silently writes NULL where another updates.
+      const before = await read(db, name);
+      const err = await table.upsert([{ id: 1n, name: 'a', updated_at: new Date(0) }, { id: 2n, name: 'b', price: '9.00', updated_at: new Date(0) }], { partial: true }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(RowValidationError);
+      expect(err).toMatchObject({ rowIndex: 1, column: 'price', rule: 'partial upsert columns' });
+      expect(await read(db, name)).toEqual(before);
+    });
+
+    it('partial: SQL and value defaults and IDENTITY for new keys, NULL-safe keys matched, untouched columns kept', async () => {
+      const { db, schema } = get();
+      const model = defineTable(`${schema}.partial_defaults`, {
+        seq: t.bigint().identity(),
+        k1: t.integer().notNull(),
+        k2: t.varchar(8),
+        v: t.integer(),
+        note: t.varchar(8),
+        at: t.timestamptz().notNull().default(sql('current_timestamp')),
+        tag: t.varchar(8).notNull().default('new'),
+      }, { upsertKey: ['k1', 'k2'], nullSafeUpsertKey: true });
+      const table = bind(db, model);
+      await table.create();
+      await table.upsert([{ k1: 1, k2: null, v: 1, note: 'n1', tag: 'old' }, { k1: 1, k2: 'a', v: 1, note: 'na', tag: 'old' }]);
+      const seqs = async () => (await db.query<Row>(`select seq from "${schema}".partial_defaults order by k1, k2 nulls first`)).map((x) => x.seq);
+      const [seqNull, seqA] = await seqs();
+      const r = await table.upsert([{ k1: 1, k2: null, v: 2 }, { k1: 2, k2: null, v: 3 }], { partial: true });
+      expect(r).toMatchObject({ updated: 1, inserted: 1 });
+      const rows = await db.query<Row>(`select k1, k2, v, note, tag, at is not null as has_at from "${schema}".partial_defaults order by k1, k2 nulls first`);
+      expect(rows).toEqual([
+        { k1: 1, k2: null, v: 2, note: 'n1', tag: 'old', has_at: true },
+        { k1: 1, k2: 'a', v: 1, note: 'na', tag: 'old', has_at: true },
+        { k1: 2, k2: null, v: 3, note: null, tag: 'new', has_at: true },
+      ]);
+      // Updated in place: the matched row keeps its IDENTITY value; the new one gets a fresh one.
+      const after = await seqs();
+      expect(after.slice(0, 2)).toEqual([seqNull, seqA]);
+      expect(after[2]).not.toBeNull();
+      expect([seqNull, seqA]).not.toContain(after[2]);
+    });
+
+    it('partial is refused outside upsert, and without a column to update', async () => {
+      const { db, table, name } = await fresh('partial_refusals');
+      await seed(table);
+      const before = await read(db, name);
+      await expect(table.loadFrom(fromLocalFile(csv('id,name,updated_at\n5,x,2026-11-25T00:00:00Z\n')), { mode: 'append', partial: true })).rejects.toThrow(/partial applies to upsert only; append/);
+      const keyOnly = defineTable(`${get().schema}.partial_key_only`, { id: t.bigint().notNull(), name: t.varchar(8) }, { upsertKey: ['id'] });
+      const bound = bind(db, keyOnly);
+      await bound.create();
+      await expect(bound.upsert([{ id: 1n }], { partial: true })).rejects.toThrow(/a partial upsert updates the given columns besides the key \(id\), but none is given/);
+      expect(await read(db, name)).toEqual(before);
+    });
   });
 }
 

@@ -124,6 +124,6 @@ describe('Parquet read exactly', () => {
     const uri = await putObject(s3, TEST_BUCKET, `${prefix}/data/nanos.parquet`, Buffer.from(buf));
     const table = db.table(exactModel(s.schema, 'nanos'));
     await table.create();
-    await expect(table.loadFrom(fromS3File(uri, { client: s3 }))).rejects.toMatchObject({ column: 'tsn', value: '2026-11-24T10:00:00.000001001Z' });
+    await expect(table.loadFrom(fromS3File(uri, { client: s3 }), { partial: true })).rejects.toMatchObject({ column: 'tsn', value: '2026-11-24T10:00:00.000001001Z' });
   });
 });

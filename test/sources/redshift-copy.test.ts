@@ -28,7 +28,8 @@ const put = (key: string, body: string | Buffer) => putObject(s3, TEST_BUCKET, `
 async function copyOf(source: Source, db = role, orderBy?: string) {
   const loadId = newLoadId();
   const prepared = await source.prepare({ model, stage, binary: 'redshift', copiesFromS3: true, loadId });
-  const plan = buildLoadPlan({ warehouse: db, model, mode: 'upsert', loadId, prepared, ...(orderBy ? { orderBy } : {}) });
+  // partial: most files here give some columns only (a whole-row upsert refuses them); the COPY is the same either way.
+  const plan = buildLoadPlan({ warehouse: db, model, mode: 'upsert', loadId, prepared, partial: true, ...(orderBy ? { orderBy } : {}) });
   const step = plan.steps.find((s): s is CopyStep => s.kind === 'copy')!;
   const manifest = await stage.readManifest(step.load.manifestUri);
   return { sql: db.copySql(step, true), manifestUri: step.load.manifestUri, manifest: manifest.entries, plan, stageTable: step.table.name };

@@ -22,4 +22,11 @@ describe('source option types', () => {
     // @ts-expect-error an unknown option
     fromS3File('s3://b/k', { compression: 'gzip' });
   });
+
+  it('text encodings are a closed set (the CLI maps names through textEncoding)', () => {
+    expectTypeOf<S3SourceOptions['encoding']>().toEqualTypeOf<'utf8' | 'latin1' | 'windows-1252' | undefined>();
+    fromLocalFile('x.csv', { encoding: 'windows-1252' });
+    // @ts-expect-error not an encoding upshift reads
+    fromLocalFile('x.csv', { encoding: 'utf16' });
+  });
 });

@@ -49,7 +49,11 @@ describe('LocalStage', () => {
     expect(load.files[0]!.bytes).toBe(size);
     expect(load.bytes).toBe(size);
     const manifest = JSON.parse(readFileSync(join(folder, 'manifest.json'), 'utf8'));
-    expect(manifest).toEqual({ entries: [{ url: load.files[0]!.uri, mandatory: true, meta: { content_length: size, record_count: 10 } }] });
+    expect(manifest).toEqual({
+      entries: [{ url: load.files[0]!.uri, mandatory: true, meta: { content_length: size, record_count: 10 } }],
+      // What a replay needs to read the files back exactly (COPY reads only the entries).
+      upshift: { version: 1, loadId, target: 'candy.candy_names', format: { kind: 'csv', gzip: true, delimiter: ',', quote: '"', nullAs: '\\N' }, columns: columnNames, ordered: true, binary: 'postgres', rows: 10 },
+    });
     expect(await stage.readManifest(load.manifestUri)).toEqual(manifest);
     const text = gunzipSync(readFileSync(join(folder, 'part-00000.csv.gz'))).toString('utf8');
     expect(text.split('\n').slice(0, 2)).toEqual(['0,"name 0, ""quoted""",0.25,2026-11-24 10:30:00.123456,t,1', '1,"name 1, ""quoted""",1.25,2026-11-24 10:30:00.123456,f,2']);

@@ -74,7 +74,11 @@ describe('S3Stage', () => {
     expect([...stored.keys()].sort()).toEqual([`${dir}manifest.json`, `${dir}part-00000.csv.gz`, `${dir}part-00001.csv.gz`]);
     for (const f of load.files) expect(stored.get(f.uri.slice(`s3://${TEST_BUCKET}/`.length))).toBe(f.bytes);
     const manifest = JSON.parse(await getText(client, `${dir}manifest.json`));
-    expect(manifest).toEqual({ entries: load.files.map((f) => ({ url: f.uri, mandatory: true, meta: { content_length: f.bytes, record_count: 500 } })) });
+    expect(manifest).toEqual({
+      entries: load.files.map((f) => ({ url: f.uri, mandatory: true, meta: { content_length: f.bytes, record_count: 500 } })),
+      // No columnNames given: the manifest says what it knows, without columns.
+      upshift: { version: 1, loadId, target: 'candy.candy_names', format: { kind: 'csv', gzip: true, delimiter: ',', quote: '"', nullAs: '\\N' }, ordered: true, binary: 'redshift', rows: 1000 },
+    });
     expect(await stage.readManifest(load.manifestUri)).toEqual(manifest);
     const text = (await Promise.all(load.files.map((f) => readStaged(stage, f.uri, 'gzip')))).map(String).join('');
     expect(text.split('\n').length - 1).toBe(1000);

@@ -1,5 +1,7 @@
 // `upshift audit`: recent loads from <auditSchema>.load_audit, newest first; failed loads with
-// their errors. Plain SQL against the audit table's columns, so it reads what any version wrote.
+// their errors; loads still `running` with their age (a row left running is a load that is still
+// going or was killed: it may be finished with `upshift replay`). Plain SQL against the audit
+// table's columns, so it reads what any version wrote.
 import type { Command } from 'commander';
 import { quoteIdent } from '../../model/identifiers.js';
 import { CliError, ExitCode } from '../exit-codes.js';
@@ -37,6 +39,7 @@ interface AuditRow {
   rows_inserted: string | number | null;
   rows_updated: string | number | null;
   rows_deleted: string | number | null;
+  attempts: string | number | null;
   started_at: Date;
   finished_at: Date | null;
   status: string;
@@ -45,12 +48,23 @@ interface AuditRow {
 
 const n = (v: string | number | null) => (v === null ? null : Number(v));
 
+/** 42 s, 17 min, 5 h, 3 d. */
+export function formatAge(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 120) return `${s} s`;
+  if (s < 7200) return `${Math.round(s / 60)} min`;
+  if (s < 172_800) return `${Math.round(s / 3600)} h`;
+  return `${Math.round(s / 86_400)} d`;
+}
+
+const STATUSES = ['succeeded', 'failed', 'running'];
+
 export function registerAudit(program: Command, run: Run) {
   program
     .command('audit')
-    .description('show recent loads from the audit table, newest first; failed loads with their errors')
+    .description('show recent loads from the audit table, newest first; failed loads with their errors, loads left running with their age')
     .option('--table <table>', 'only loads into this table (schema.table, or a table name in any schema)')
-    .option('--status <status>', 'succeeded or failed')
+    .option('--status <status>', 'succeeded, failed or running')
     .option('--since <when>', 'only loads started since: a duration (30m, 24h, 7d) or an ISO date')
     .option('-n, --limit <n>', 'at most this many loads', '20')
     .option('--schema <schema>', 'schema of load_audit (default: config auditSchema, else upshift)')
@@ -59,8 +73,8 @@ export function registerAudit(program: Command, run: Run) {
     .action(run<AuditFlags>(async (ctx, flags) => {
       const limit = Number(flags.limit ?? 20);
       if (!Number.isInteger(limit) || limit < 1) throw new CliError(`--limit ${flags.limit}: give a positive whole number`, ExitCode.USAGE);
-      if (flags.status && !['succeeded', 'failed'].includes(flags.status)) {
-        throw new CliError(`--status ${flags.status}: give succeeded or failed`, ExitCode.USAGE);
+      if (flags.status && !STATUSES.includes(flags.status)) {
+        throw new CliError(`--status ${flags.status}: give succeeded, failed or running`, ExitCode.USAGE);
       }
       const schema = flags.schema ?? ctx.settings.config.auditSchema ?? 'upshift';
       const where: string[] = [];
@@ -77,9 +91,12 @@ export function registerAudit(program: Command, run: Run) {
         params.push(parseSince(flags.since).toISOString());
         where.push(`started_at >= $${params.length}`);
       }
+      const table = `${quoteIdent(schema)}.${quoteIdent('load_audit')}`;
+      // A finished load may keep its 'running' row beside its final one (it is dropped after the commit, best effort): show the final one.
+      where.push(`NOT (status = 'running' AND EXISTS (SELECT 1 FROM ${table} AS f WHERE f.load_id = a.load_id AND f.status <> 'running'))`);
       const text =
-        `SELECT load_id, target_table, mode, source, stage_uris, rows_staged, rows_inserted, rows_updated, rows_deleted, started_at, finished_at, status, error ` +
-        `FROM ${quoteIdent(schema)}.${quoteIdent('load_audit')}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY started_at DESC LIMIT ${limit}`;
+        `SELECT load_id, target_table, mode, source, stage_uris, rows_staged, rows_inserted, rows_updated, rows_deleted, attempts, started_at, finished_at, status, error ` +
+        `FROM ${table} AS a WHERE ${where.join(' AND ')} ORDER BY started_at DESC LIMIT ${limit}`;
       return withPool(ctx, async (pool) => {
         let rows: AuditRow[];
         try {
@@ -94,7 +111,7 @@ export function registerAudit(program: Command, run: Run) {
           for (const r of rows) {
             ctx.io.out(`${JSON.stringify({
               loadId: r.load_id, table: r.target_table, mode: r.mode, status: r.status, source: r.source,
-              rowsStaged: n(r.rows_staged), inserted: n(r.rows_inserted), updated: n(r.rows_updated), deleted: n(r.rows_deleted),
+              rowsStaged: n(r.rows_staged), inserted: n(r.rows_inserted), updated: n(r.rows_updated), deleted: n(r.rows_deleted), attempts: n(r.attempts),
               startedAt: new Date(r.started_at).toISOString(), finishedAt: r.finished_at ? new Date(r.finished_at).toISOString() : null, error: r.error,
             })}\n`);
           }
@@ -104,14 +121,18 @@ export function registerAudit(program: Command, run: Run) {
           ctx.io.out('no loads match\n');
           return ExitCode.OK;
         }
+        const now = Date.now();
         for (const r of rows) {
-          const counts = r.status === 'succeeded'
+          const status = r.status.trim();
+          const running = status === 'running';
+          const counts = status === 'succeeded'
             ? `staged ${n(r.rows_staged) ?? '?'}, inserted ${n(r.rows_inserted) ?? 0}, updated ${n(r.rows_updated) ?? 0}, deleted ${n(r.rows_deleted) ?? 0}`
-            : 'FAILED';
-          const secs = r.finished_at ? ` in ${((new Date(r.finished_at).getTime() - new Date(r.started_at).getTime()) / 1000).toFixed(1)} s` : '';
+            : running ? `started ${formatAge(now - new Date(r.started_at).getTime())} ago, not finished (still loading, or the process was killed)` : 'FAILED';
+          const secs = r.finished_at && !running ? ` in ${((new Date(r.finished_at).getTime() - new Date(r.started_at).getTime()) / 1000).toFixed(1)} s` : '';
           ctx.io.out(`${new Date(r.started_at).toISOString()}  ${r.status.padEnd(9)}  ${r.target_table}  ${r.mode}  ${counts}${secs}  [${r.load_id}]\n`);
           if (r.source) ctx.io.out(`    source: ${r.source}\n`);
-          if (r.status === 'failed' && r.error) ctx.io.out(`    error: ${r.error.replace(/\n/g, '\n           ')}\n`);
+          if (status === 'failed' && r.error) ctx.io.out(`    error: ${r.error.replace(/\n/g, '\n           ')}\n`);
+          if (running) ctx.io.out(`    if its process is gone, finish it from its staged files: upshift replay ${r.load_id}\n`);
         }
         return ExitCode.OK;
       });

@@ -12,6 +12,7 @@ interface LoadFlags {
   mode: string;
   format?: string;
   orderBy?: string;
+  partial?: boolean;
   json?: boolean;
   progress?: boolean;
 }
@@ -47,11 +48,13 @@ export function registerLoad(program: Command, run: Run) {
     .requiredOption('-m, --mode <mode>', 'upsert (last write wins on the upsert key), append, or replace')
     .option('-f, --format <format>', 'csv, jsonl or parquet (default: from the name or content)')
     .option('--order-by <column>', 'for upserts of files without load order: the greatest value wins among duplicates')
+    .option('--partial', 'upsert only the columns the file has: matched keys keep their other columns, new keys get defaults (without it, an upsert from a file lacking columns is refused)')
     .option('--json', 'print the load result as JSON')
     .option('--no-progress', 'no progress line (it is only drawn when stderr is a terminal)')
-    .addHelpText('after', '\nExamples:\n  upshift load sales.orders ./orders.csv.gz --mode upsert\n  upshift load orders s3://bucket/exports/orders/ --mode append')
+    .addHelpText('after', '\nExamples:\n  upshift load sales.orders ./orders.csv.gz --mode upsert\n  upshift load sales.orders ./status.csv --mode upsert --partial   # a file with id,status\n  upshift load orders s3://bucket/exports/orders/ --mode append')
     .action(run<LoadFlags>(async (ctx, flags, tableName, source) => {
       if (!MODES.includes(flags.mode as LoadMode)) throw new CliError(`--mode ${flags.mode}: give upsert, append or replace`, ExitCode.USAGE);
+      if (flags.partial && flags.mode !== 'upsert') throw new CliError(`--partial applies to --mode upsert only; ${flags.mode} inserts whole rows`, ExitCode.USAGE);
       const model = await findModel(ctx, tableName!);
       // The engine, sources and stage load here only: other commands don't pay for them.
       const [{ default: cliProgress }, { detectDialect }, { PostgresDatabase, RedshiftDatabase }, { LocalStage }] = await Promise.all([
@@ -77,6 +80,7 @@ export function registerLoad(program: Command, run: Run) {
         const result = await db.table(model).loadFrom(await sourceFor(source!, flags.format, ctx.settings.cwd), {
           mode: flags.mode as LoadMode,
           ...(flags.orderBy ? { orderBy: flags.orderBy } : {}),
+          ...(flags.partial ? { partial: true } : {}),
           // Encoded CSV grows with the rows; staged (compressed) bytes can come later (Postgres compresses after the COPY).
           onProgress: ({ rows, bytes, encodedBytes }) => bar?.update(0, { rows, mb: ((encodedBytes ?? bytes) / 1e6).toFixed(1) }),
         });

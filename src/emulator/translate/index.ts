@@ -26,7 +26,9 @@ function compute(sql: string, ctx: TreeContext): Cached {
 export function translate(sql: string, ctx: TreeContext): string {
   // pg_last_copy_id() is answered from the session's last COPY: part of the key only where it is called.
   const copyId = /pg_last_copy_id/i.test(sql) ? ctx.lastCopyId : '';
-  const key = `${ctx.schema}\u0000${ctx.slices}\u0000${copyId}\u0000${sql}`;
+  // stl_load_commits is read with the session's own rows: those are part of the key where it is read.
+  const commits = ctx.loadCommits?.length && /stl_load_commits/i.test(sql) ? JSON.stringify(ctx.loadCommits) : '';
+  const key = `${ctx.schema}\u0000${ctx.slices}\u0000${copyId}\u0000${commits}\u0000${sql}`;
   let hit = cache.get(key);
   if (hit) {
     cache.delete(key);

@@ -2,6 +2,7 @@
 // calls found in the tree are rewritten as edits of the text at the tree's locations (the rest of
 // the text is kept as written), and what Redshift refuses is refused by tree node.
 import { loadModule, parseSync } from 'libpg-query';
+import type { LoadCommitRow } from '../context.js';
 import { RedshiftError, syntaxError } from '../errors.js';
 import { LIBRARY_FUNCTIONS } from '../functions.js';
 import { closingParen, isPunct, isWord, quoteIdent, quoteLiteral, significant, tokenize, type Token } from '../sql.js';
@@ -11,12 +12,30 @@ const loading = loadModule().then(() => { loaded = true; });
 /** Resolves once the parser (WebAssembly) is loaded; sessions wait for it before their first statement. */
 export const parserReady = (): Promise<void> => loading;
 
-export interface TreeContext { schema: string; lastCopyId: number; slices: number }
+export interface TreeContext {
+  schema: string;
+  lastCopyId: number;
+  slices: number;
+  /** stl_load_commits rows of the session's own COPYs in its transaction (its snapshot may predate them). */
+  loadCommits?: readonly LoadCommitRow[];
+}
+
+/**
+ * stl_load_commits as the session sees it: the catalog's rows, with the session's own COPYs taken
+ * from memory (the catalog writes them outside the client's transaction, after its snapshot).
+ */
+function ownLoadCommits(S: string, rows: readonly LoadCommitRow[]): string {
+  const ids = [...new Set(rows.map((r) => r.query))].join(', ');
+  return `stl_load_commits as (select * from ${S}.stl_load_commits where query not in (${ids}) union all ` +
+    `select * from json_populate_recordset(null::${S}.stl_load_commits, ${quoteLiteral(JSON.stringify(rows))}))`;
+}
 
 /** Redshift system relations the emulator keeps in its catalog schema. */
 const RELATIONS = new Set(['stl_load_errors', 'sys_load_error_detail', 'stl_load_commits', 'sys_load_detail', 'svv_table_info',
-  'svv_columns', 'svv_all_columns', 'svv_tables', 'pg_table_def']);
-const INFO_SCHEMA = new Set(['table_constraints', 'key_column_usage']);
+  'svv_columns', 'svv_all_columns', 'svv_tables', 'pg_table_def', 'pg_constraint', 'pg_class', 'pg_proc', 'stl_query',
+  'stl_querytext', 'svl_qlog', 'svl_statementtext', 'stv_recents', 'sys_query_history', 'stv_sessions', 'pg_user_info',
+  'svv_external_schemas']);
+const INFO_SCHEMA = new Set(['table_constraints', 'key_column_usage', 'check_constraints', 'constraint_column_usage']);
 const ADVISORY = /^pg_(try_)?advisory_(xact_)?(un)?lock(_shared)?(_all)?$/;
 /** Functions whose first argument is a datepart, which Redshift takes unquoted. */
 const DATEPART_FIRST = new Set(['dateadd', 'datediff', 'date_part', 'datepart', 'date_trunc', 'datetrunc']);
@@ -116,9 +135,23 @@ class Rewriter {
     this.S = quoteIdent(ctx.schema);
   }
 
+  private readsOwnCommits = false;
+
   run(tree: unknown): void {
     walk(tree, (type, body) => { if (type === 'CommonTableExpr') this.cteNames.add(body.ctename as string); });
     walk(tree, (type, body) => this.node(type, body));
+    if (this.readsOwnCommits) this.ownCommits();
+  }
+
+  /** A query reading stl_load_commits reads it through a CTE holding the session's own rows. */
+  private ownCommits(): void {
+    const cte = ownLoadCommits(this.S, this.ctx.loadCommits!);
+    const sig = this.sp.sig;
+    if (isWord(sig[0], 'select')) this.sp.add(sig[0]!.start, sig[0]!.start, `with ${cte} `);
+    else {
+      const at = isWord(sig[1], 'recursive') ? 1 : 0;
+      this.sp.add(this.sp.endOf(at), this.sp.endOf(at), ` ${cte},`);
+    }
   }
 
   private node(type: string, body: Json): void {
@@ -167,6 +200,10 @@ class Rewriter {
     if (schema === 'information_schema' && INFO_SCHEMA.has(rel)) { this.sp.replace(k, end, `${this.S}.${rel}`); return; }
     if (schema !== undefined && schema !== 'pg_catalog') return;
     if (schema === undefined && this.cteNames.has(rel)) return;
+    if (rel === 'stl_load_commits' && this.ctx.loadCommits?.length && isWord(this.sp.sig[0], 'select', 'with')) {
+      this.readsOwnCommits = true;
+      return;
+    }
     if (RELATIONS.has(rel)) this.sp.replace(k, end, `${this.S}.${rel}`);
     else if (rel === 'stv_slices') this.sp.replace(k, end, `${this.S}.stv_slices(${this.ctx.slices})${body.alias ? '' : ' as stv_slices'}`);
     else if (rel === 'pg_attribute' && /\b(attisdistkey|attsortkeyord|attencodingtype)\b/i.test(this.text)) this.sp.replace(k, end, `${this.S}.pg_attribute`);
