@@ -202,6 +202,7 @@ class Rewriter {
     if (schema === undefined && this.cteNames.has(rel)) return;
     if (rel === 'stl_load_commits' && this.ctx.loadCommits?.length && isWord(this.sp.sig[0], 'select', 'with')) {
       this.readsOwnCommits = true;
+      if (schema !== undefined) this.sp.replace(k, end, 'stl_load_commits');
       return;
     }
     if (RELATIONS.has(rel)) this.sp.replace(k, end, `${this.S}.${rel}`);
