@@ -231,7 +231,9 @@ async function auditWrite(warehouse: Warehouse, sql: string, params: unknown[]):
 function errorText(err: unknown): string {
   if (!(err instanceof Error)) return String(err);
   const detail = (err as { detail?: unknown }).detail;
-  const text = `${err.name}: ${err.message}`;
+  // pg names its DatabaseError 'error' (the protocol's message type): "error: duplicate key ..." reads as an echo under `upshift audit`'s "error:" label.
+  const name = err.name === 'error' && typeof (err as { code?: unknown }).code === 'string' ? 'DatabaseError' : err.name;
+  const text = `${name}: ${err.message}`;
   return typeof detail === 'string' && detail && !text.includes(detail) ? `${text} (${detail})` : text;
 }
 
