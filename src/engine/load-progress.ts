@@ -10,6 +10,11 @@ export class LoadProgress {
 
   constructor(private readonly sink: (p: Progress) => void) {}
 
+  /** The load started: the caller hears 'reading' before the source has anything to count. */
+  begin(): void {
+    this.emit();
+  }
+
   /** What sources and stages report. The first staged row ends the reading phase. */
   readonly report = (p: Progress): void => {
     if (this.phase === 'reading' && p.rows > 0) this.phase = 'staging';

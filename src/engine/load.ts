@@ -90,6 +90,7 @@ export async function runLoad(warehouse: Warehouse, model: TableModel, source: S
     await ensureAuditTable(warehouse);
     await warehouse.query(auditInsertSql(warehouse), auditParams(record));
     const progress = options.onProgress ? new LoadProgress(options.onProgress) : undefined;
+    progress?.begin();
     const planResult = await warehouse.withLoadSession(async (session) => {
       const live = session.copyWhileStaging ? new LiveStage({ copyWhileStaging: session.copyWhileStaging }, warehouse, model, stageTableName(loadId)) : undefined;
       const preparing = source

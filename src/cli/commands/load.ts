@@ -130,7 +130,7 @@ async function load(ctx: CommandContext, flags: LoadFlags, tableName: string, in
 
 export function registerLoad(program: Command, run: Run) {
   program
-    .command('load <table> <input>')
+    .command('load <table> <source>')
     .description('load a local file (CSV, JSON lines, Parquet) or an s3:// file or folder (ending in /) into a modelled table')
     .option('-m, --mode <mode>', 'upsert (last write wins on the upsert key), append, or replace', 'upsert')
     .option('-f, --format <format>', 'csv, jsonl or parquet (default: from the name, else the content: Parquet starts with PAR1)')
