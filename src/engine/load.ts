@@ -9,7 +9,7 @@
 // and on Redshift two concurrent loads that each read and write it form a serialization cycle
 // (1023), so every concurrent load into any table would be retried. INSERTs don't read.
 import { newLoadId } from '../stage/index.js';
-import type { Progress } from '../stage/types.js';
+import type { LoadIntent, Progress } from '../stage/types.js';
 import type { TableModel } from '../model/table.js';
 import type { Source } from '../sources/types.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
@@ -19,6 +19,7 @@ import { hookList, runAfterLoad, runBeforeLoad, runMaintenance, type HookFailure
 import { LiveStage, type LoadedStage } from './live-stage.js';
 import { buildLoadPlan, checkLoadOptions, stageTableName, type LoadMode, type PlanInput } from './plan.js';
 import { GivenColumns } from './given-columns.js';
+import { announceMerge, LoadProgress } from './load-progress.js';
 
 export interface LoadOptions extends LoadBehaviour {
   mode?: LoadMode;
@@ -88,12 +89,15 @@ export async function runLoad(warehouse: Warehouse, model: TableModel, source: S
     await runBeforeLoad(hookList(options.hooks), { loadId, table: model.qualifiedName, model, mode, source: record.source });
     await ensureAuditTable(warehouse);
     await warehouse.query(auditInsertSql(warehouse), auditParams(record));
+    const progress = options.onProgress ? new LoadProgress(options.onProgress) : undefined;
+    progress?.begin();
     const planResult = await warehouse.withLoadSession(async (session) => {
       const live = session.copyWhileStaging ? new LiveStage({ copyWhileStaging: session.copyWhileStaging }, warehouse, model, stageTableName(loadId)) : undefined;
       const preparing = source
         .prepare({
           model, stage: warehouse.stage, binary: warehouse.binary, copiesFromS3: warehouse.copiesFromS3, loadId, columnWatch,
-          ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+          intent: () => loadIntent(mode, options, columnWatch),
+          ...(progress ? { onProgress: progress.report } : {}),
           ...(live ? { copyWhileStaging: live.open } : {}),
         })
         .then((prepared) => {
@@ -112,14 +116,17 @@ export async function runLoad(warehouse: Warehouse, model: TableModel, source: S
           await live.abort();
           throw err;
         }
+        progress?.enter('copying');
         try {
           stageLoaded = await live.finish();
+          progress?.enter('merging');
         } catch (err) {
           await preparing.catch(() => undefined); // report it with the staged files complete, to inspect
           throw err;
         }
       }
       const prepared = stageLoaded ? undefined : await preparing;
+      if (prepared) progress?.enter('copying');
       loadStarted = Date.now();
       record.timings.stageMs = loadStarted - startedAt.getTime();
       const built = buildLoadPlan({
@@ -143,6 +150,7 @@ export async function runLoad(warehouse: Warehouse, model: TableModel, source: S
       });
       const plan = {
         ...built,
+        ...(progress ? { steps: announceMerge(built.steps, () => progress.enter('merging')) } : {}),
         onAttempt: (attempt: number) => { record.attempts = attempt; },
         commitMarker: {
           table: auditTableName(warehouse), sql: auditStatusSql(warehouse), params: [loadId],
@@ -225,8 +233,21 @@ async function auditWrite(warehouse: Warehouse, sql: string, params: unknown[]):
 function errorText(err: unknown): string {
   if (!(err instanceof Error)) return String(err);
   const detail = (err as { detail?: unknown }).detail;
-  const text = `${err.name}: ${err.message}`;
+  // pg names its DatabaseError 'error' (the protocol's message type): "error: duplicate key ..." reads as an echo under `upshift audit`'s "error:" label.
+  const name = err.name === 'error' && typeof (err as { code?: unknown }).code === 'string' ? 'DatabaseError' : err.name;
+  const text = `${name}: ${err.message}`;
   return typeof detail === 'string' && detail && !text.includes(detail) ? `${text} (${detail})` : text;
+}
+
+/** What the manifest records so a replay applies the files as this load does (mode, partial columns, orderBy). */
+function loadIntent(mode: LoadMode, options: LoadOptions, watch: GivenColumns): LoadIntent {
+  let given: string[] | undefined;
+  try {
+    given = options.partial ? watch.columns() : undefined;
+  } catch {
+    given = undefined; // the plan refuses this load; the manifest need not say why
+  }
+  return { mode, ...(options.partial ? { partial: true } : {}), ...(given ? { givenColumns: given } : {}), ...(options.orderBy !== undefined ? { orderBy: options.orderBy } : {}) };
 }
 
 /** The plan's partial flag and the columns the source gave (read once every row is staged). */

@@ -25,7 +25,21 @@ export interface Progress {
    * behind it, e.g. on Postgres, where parts are compressed only once the rows are all copied.
    */
   encodedBytes?: number;
+  /** Bytes of the input read so far (as stored: compressed bytes of a compressed file), where the source can count them. */
+  inputBytes?: number;
+  /** The input's size in bytes, where known (a local file, the S3 objects listed): with inputBytes, the share done. */
+  inputTotal?: number;
+  /** What the load is doing (set by the engine): a load can spend its last seconds copying and merging with no row count changing. */
+  phase?: LoadPhase;
 }
+
+/**
+ * reading: opening the input (headers, footers, S3 listings) before the first row is staged;
+ * staging: rows validated, encoded and written to the stage; copying: the warehouse's COPY into
+ * the stage table (on Postgres it runs while staging, and finishes after); merging: the
+ * transaction that applies the stage table to the target.
+ */
+export type LoadPhase = 'reading' | 'staging' | 'copying' | 'merging';
 
 export interface WriteRowsOptions {
   target: StageTarget;
@@ -52,6 +66,8 @@ export interface WriteRowsOptions {
    * when a group of parts closes), so compression does not compete with the live COPY.
    */
   onRowsWritten?: () => void;
+  /** The load's intent, asked for when the manifest is written (after the last row: the given columns are known then). */
+  intent?: () => LoadIntent | undefined;
 }
 
 /** Where a chunk's lines are in the staged files: part `uri`, lines `line` .. `line + rows - 1` (1-based). */
@@ -69,6 +85,8 @@ export interface WriteFilesOptions {
   onProgress?: (p: Progress) => void;
   /** How the files are encoded, recorded in the manifest so the load can be replayed; without it a replay refuses. */
   describe?: Pick<ManifestLoad, 'format' | 'columns' | 'ordered'>;
+  /** As for writeRows. */
+  intent?: () => LoadIntent | undefined;
 }
 
 export interface StagedFile {
@@ -116,6 +134,17 @@ export interface ManifestLoad {
   /** How VARBYTE values were written (rows only). */
   binary?: BinaryDialect;
   rows?: number;
+  /** How the load meant to apply the files: a replay does the same unless told otherwise. */
+  intent?: LoadIntent;
+}
+
+/** What a load asked for, beyond the files: recorded so a replay applies them as the load would have. */
+export interface LoadIntent {
+  mode?: string;
+  /** A partial upsert, and the columns it updates (the files may hold every column, the others NULL). */
+  partial?: boolean;
+  givenColumns?: string[];
+  orderBy?: string;
 }
 
 export interface Stage {
