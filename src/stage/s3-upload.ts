@@ -1,8 +1,9 @@
 // One staged object written to S3 at bounded memory: its bytes are copied into buffers of
-// exactly `partSize` bytes; each full buffer goes out as an UploadPart while the next fills,
-// with at most `queueSize` of them in flight per object (then the writer waits: backpressure
-// reaches the compressor and the row loop). An object that never fills one buffer is a single
-// PutObject. Memory per object is at most (queueSize + 1) buffers, whatever the row count.
+// exactly the upload part size, taken from a pool the stage shares (UploadBuffers); each full
+// buffer goes out as an UploadPart while the next fills, with at most `queueSize` of them in
+// flight per object (then the writer waits: backpressure reaches the compressor and the row
+// loop). An object that never fills one buffer is a single PutObject. A load's memory is at
+// most the pool's buffers, whatever its row count.
 //
 // Why not lib-storage's Upload: it gathers each part as a list of chunks and concatenates them
 // (two copies of every part alive at once) and buffers a whole small object before its PUT, so
@@ -19,11 +20,49 @@ import {
 } from '@aws-sdk/client-s3';
 import { Writable } from 'node:stream';
 
+/**
+ * The upload buffers one stage shares between the objects it writes at once: at most `limit`
+ * of `size` bytes exist, reused as parts finish, so a load's memory does not grow with its
+ * size. An object waits for a buffer when all are in use (backpressure, as for a slow upload).
+ * The limit must be at least the number of objects filled at once (a group: `slices`), or the
+ * row loop, which feeds them in turn, would wait on a buffer that a part not yet full holds.
+ */
+export class UploadBuffers {
+  private made = 0;
+  private readonly free: Buffer[] = [];
+  private readonly waiting: Array<(b: Buffer) => void> = [];
+  constructor(
+    readonly size: number,
+    readonly limit: number,
+  ) {}
+
+  /** Buffers not in use (free or not made yet): the limit, whenever no object is being written. */
+  get available(): number {
+    return this.free.length + this.limit - this.made;
+  }
+
+  acquire(): Buffer | Promise<Buffer> {
+    const free = this.free.pop();
+    if (free) return free;
+    if (this.made < this.limit) {
+      this.made++;
+      return Buffer.allocUnsafe(this.size);
+    }
+    return new Promise((take) => this.waiting.push(take));
+  }
+
+  release(buffer: Buffer): void {
+    const next = this.waiting.shift();
+    if (next) next(buffer);
+    else this.free.push(buffer);
+  }
+}
+
 export interface S3ObjectTarget {
   client: S3Client;
   bucket: string;
   key: string;
-  partSize: number;
+  buffers: UploadBuffers;
   queueSize: number;
   /** Turns the first failure into the error the load reports (with the key). */
   describe(err: unknown): Error;
@@ -37,8 +76,6 @@ export class S3ObjectWriter extends Writable {
   private readonly parts: CompletedPart[] = [];
   private nextPartNumber = 1;
   private readonly inFlight = new Set<Promise<void>>();
-  /** Spare buffers of finished parts, reused so a long object allocates at most queueSize + 1. */
-  private readonly spare: Buffer[] = [];
   /** Cancels the object's requests in flight when it is aborted. */
   private readonly cancel = new AbortController();
   /** The first failure, described (later ones, other parts of the same object, are its echoes). */
@@ -64,11 +101,16 @@ export class S3ObjectWriter extends Writable {
   private async append(chunk: Buffer): Promise<void> {
     let at = 0;
     while (at < chunk.length) {
-      this.buffer ??= this.spare.pop() ?? Buffer.allocUnsafe(this.t.partSize);
+      if (!this.buffer) {
+        const buffer = await this.t.buffers.acquire();
+        // Failed meanwhile (abort gave back what it held): this one goes back too, or the pool shrinks.
+        if (this.destroyed) return this.t.buffers.release(buffer);
+        this.buffer = buffer;
+      }
       const n = chunk.copy(this.buffer, this.filled, at);
       this.filled += n;
       at += n;
-      if (this.filled === this.t.partSize) await this.sendFullBuffer();
+      if (this.filled === this.buffer.length) await this.sendFullBuffer();
     }
   }
 
@@ -78,32 +120,41 @@ export class S3ObjectWriter extends Writable {
     this.buffer = undefined;
     this.filled = 0;
     this.uploadId ??= this.send(() => this.t.client.send(new CreateMultipartUploadCommand({ Bucket: this.t.bucket, Key: this.t.key }), { abortSignal: this.cancel.signal })).then((r) => r.UploadId!);
-    const upload = this.uploadPart(this.nextPartNumber++, body);
+    const upload = this.uploadPart(this.nextPartNumber++, body, body.length);
     this.inFlight.add(upload);
     void upload.then(() => this.inFlight.delete(upload), () => this.inFlight.delete(upload));
     while (this.inFlight.size >= this.t.queueSize) await Promise.race(this.inFlight);
   }
 
-  private async uploadPart(PartNumber: number, body: Buffer): Promise<void> {
-    const UploadId = await this.uploadId!;
-    const r = await this.send(() => this.t.client.send(new UploadPartCommand({ Bucket: this.t.bucket, Key: this.t.key, UploadId, PartNumber, Body: body, ContentLength: body.length }), { abortSignal: this.cancel.signal }));
-    this.parts.push({ PartNumber, ETag: r.ETag! });
-    this.spare.push(body);
+  /** Uploads the first `length` bytes of a buffer as a part, then gives the buffer back. */
+  private async uploadPart(PartNumber: number, buffer: Buffer, length: number): Promise<void> {
+    try {
+      const UploadId = await this.uploadId!;
+      const Body = buffer.subarray(0, length);
+      const r = await this.send(() => this.t.client.send(new UploadPartCommand({ Bucket: this.t.bucket, Key: this.t.key, UploadId, PartNumber, Body, ContentLength: length }), { abortSignal: this.cancel.signal }));
+      this.parts.push({ PartNumber, ETag: r.ETag! });
+    } finally {
+      this.t.buffers.release(buffer);
+    }
   }
 
   private async finish(): Promise<void> {
     if (!this.uploadId) {
       // Never filled one buffer: one PUT of what was written (an empty object for no bytes).
       const body = this.buffer ? this.buffer.subarray(0, this.filled) : Buffer.alloc(0);
-      await this.send(() => this.t.client.send(new PutObjectCommand({ Bucket: this.t.bucket, Key: this.t.key, Body: body, ContentLength: body.length }), { abortSignal: this.cancel.signal }));
-      this.release();
+      try {
+        await this.send(() => this.t.client.send(new PutObjectCommand({ Bucket: this.t.bucket, Key: this.t.key, Body: body, ContentLength: body.length }), { abortSignal: this.cancel.signal }));
+      } finally {
+        this.release();
+      }
       return;
     }
     if (this.filled > 0) {
-      const last = this.buffer!.subarray(0, this.filled);
+      const last = this.buffer!;
+      const length = this.filled;
       this.buffer = undefined;
       this.filled = 0;
-      this.inFlight.add(this.uploadPart(this.nextPartNumber++, last));
+      this.inFlight.add(this.uploadPart(this.nextPartNumber++, last, length));
     }
     await Promise.all(this.inFlight);
     const UploadId = await this.uploadId;
@@ -112,9 +163,11 @@ export class S3ObjectWriter extends Writable {
     this.release();
   }
 
+  /** Gives back the buffer being filled (parts in flight give back theirs when they settle). */
   private release(): void {
+    if (this.buffer) this.t.buffers.release(this.buffer);
     this.buffer = undefined;
-    this.spare.length = 0;
+    this.filled = 0;
   }
 
   /** Sends a command; the first failure of this object is kept (and rethrown) as its error. */

@@ -14,7 +14,7 @@ import { Readable } from 'node:stream';
 import { parseS3Uri, resolveS3BasePath, type S3Location, type UpshiftConfig } from '../config.js';
 import type { PartSink, StageBackend, StoredObject, WalkedObject } from './backend.js';
 import { describeError, UpshiftStageError, type StageOperation } from './errors.js';
-import { S3ObjectWriter } from './s3-upload.js';
+import { S3ObjectWriter, UploadBuffers } from './s3-upload.js';
 import { StageBase, type PartOptions } from './stage-base.js';
 
 export interface S3StageOptions extends PartOptions {
@@ -29,8 +29,8 @@ export interface S3StageOptions extends PartOptions {
   /** Extra S3Client settings when upshift creates the client. */
   clientConfig?: S3ClientConfig;
   /**
-   * Multipart upload part size in bytes (default and minimum 5 MiB, S3's minimum). Memory: each
-   * file being written holds up to about two of these, and `slices` files are written at once.
+   * Multipart upload part size in bytes (default and minimum 5 MiB, S3's minimum). Memory: the
+   * stage holds at most `uploadBuffers` of these.
    */
   uploadPartBytes?: number;
   /**
@@ -39,6 +39,13 @@ export interface S3StageOptions extends PartOptions {
    * stream at once instead of after the rest of the file.
    */
   uploadQueueSize?: number;
+  /**
+   * Upload buffers (of uploadPartBytes each) the stage keeps for all the files it writes at once
+   * (default: slices + 1; at least slices). This bounds a load's upload memory whatever its size:
+   * by default one spare buffer beyond one per file being filled, so a part can upload while its
+   * file fills on; more lets more parts upload at once.
+   */
+  uploadBuffers?: number;
 }
 
 const MIN_UPLOAD_PART = 5 * 1024 * 1024;
@@ -47,7 +54,7 @@ class S3Backend implements StageBackend {
   constructor(
     readonly client: S3Client,
     readonly base: S3Location,
-    readonly uploadPartBytes: number,
+    readonly buffers: UploadBuffers,
     readonly queueSize: number,
   ) {}
 
@@ -72,7 +79,7 @@ class S3Backend implements StageBackend {
       client: this.client,
       bucket,
       key,
-      partSize: this.uploadPartBytes,
+      buffers: this.buffers,
       queueSize: this.queueSize,
       describe: (err) => this.fail('upload', bucket, key, err),
     });
@@ -246,7 +253,9 @@ export class S3Stage extends StageBase {
     }
     const queue = options.uploadQueueSize ?? 1;
     if (!Number.isInteger(queue) || queue < 1 || queue > 64) throw new RangeError(`uploadQueueSize must be an integer from 1 to 64, got ${queue}`);
-    this.backend = new S3Backend(this.client, base, partSize, queue);
+    const buffers = options.uploadBuffers ?? this.slices + 1;
+    if (!Number.isInteger(buffers) || buffers < this.slices) throw new RangeError(`uploadBuffers must be an integer of at least slices (${this.slices}): each file being written needs one; got ${buffers}`);
+    this.backend = new S3Backend(this.client, base, new UploadBuffers(partSize, buffers), queue);
   }
 
   /** The base path as s3://bucket/prefix. */

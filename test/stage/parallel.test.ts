@@ -9,6 +9,7 @@ import { t, type NormalizedValue } from '../../src/model/index.js';
 import { LocalStage, newLoadId, S3Stage, StageEncodeError, UpshiftStageError, type Stage, type StagedLoad, type WriteRowsOptions } from '../../src/stage/index.js';
 import { TEST_BUCKET, testS3Client } from '../helpers/s3.js';
 import { tempDir } from './support.js';
+import type { UploadBuffers } from '../../src/stage/s3-upload.js';
 
 const target = { schema: 'candy', name: 'parallel' };
 const columns = [t.bigint().spec, t.varchar('max').spec, t.decimal(12, 2).spec, t.boolean().spec];
@@ -167,5 +168,21 @@ describe('a failure in one part stops the others', () => {
     expect(r.log.filter((e) => e.name === 'UploadPartCommand').length).toBeGreaterThanOrEqual(2);
     expectAllUndone(r);
     expect(r.read.count).toBe(bad + 1);
+  });
+
+  it('a failed load gives its upload buffers back: the next load on the same stage, needing them all, completes', async () => {
+    const client = testS3Client();
+    let failures = 0;
+    recordCommands(client, (name, key) => name === 'UploadPartCommand' && key.endsWith('part-00001.csv') && failures++ === 0);
+    // One spare buffer: at the failure, files hold buffers they were filling.
+    const stage = new S3Stage({ basePath: `s3://${TEST_BUCKET}/parallel-reuse-${randomBytes(4).toString('hex')}`, client, slices: 2, uploadBuffers: 3 });
+    const first = await stage.writeRows(noisyRows(N, { count: 0 }), opts({ compression: 'none' })).catch((e: unknown) => e);
+    expect(first).toBeInstanceOf(UpshiftStageError);
+    expect((stage as unknown as { backend: { buffers: UploadBuffers } }).backend.buffers.available).toBe(3);
+    const load = await stage.writeRows(noisyRows(N, { count: 0 }), opts({ compression: 'none' }));
+    expect(load.rows).toBe(N);
+    const manifest = await stage.readManifest(load.manifestUri);
+    const text = Buffer.concat(await Promise.all(manifest.entries.map((e) => bytesOf(stage, e.url)))).toString('utf8');
+    expect(text.split('\n').length - 1).toBe(N);
   });
 });
