@@ -34,7 +34,9 @@ function ownLoadCommits(S: string, rows: readonly LoadCommitRow[]): string {
 const RELATIONS = new Set(['stl_load_errors', 'sys_load_error_detail', 'stl_load_commits', 'sys_load_detail', 'svv_table_info',
   'svv_columns', 'svv_all_columns', 'svv_tables', 'pg_table_def', 'pg_constraint', 'pg_class', 'pg_proc', 'stl_query',
   'stl_querytext', 'svl_qlog', 'svl_statementtext', 'stv_recents', 'sys_query_history', 'stv_sessions', 'pg_user_info',
-  'svv_external_schemas']);
+  'svv_external_schemas', 'stv_locks']);
+/** System relations that depend on the slice count: functions of it in the catalog schema. */
+const SLICED = new Set(['stv_slices', 'stv_tbl_perm', 'svv_diskusage']);
 const INFO_SCHEMA = new Set(['table_constraints', 'key_column_usage', 'check_constraints', 'constraint_column_usage']);
 const ADVISORY = /^pg_(try_)?advisory_(xact_)?(un)?lock(_shared)?(_all)?$/;
 /** Functions whose first argument is a datepart, which Redshift takes unquoted. */
@@ -206,7 +208,7 @@ class Rewriter {
       return;
     }
     if (RELATIONS.has(rel)) this.sp.replace(k, end, `${this.S}.${rel}`);
-    else if (rel === 'stv_slices') this.sp.replace(k, end, `${this.S}.stv_slices(${this.ctx.slices})${body.alias ? '' : ' as stv_slices'}`);
+    else if (SLICED.has(rel)) this.sp.replace(k, end, `${this.S}.${rel}(${this.ctx.slices})${body.alias ? '' : ` as ${rel}`}`);
     else if (rel === 'pg_attribute' && /\b(attisdistkey|attsortkeyord|attencodingtype)\b/i.test(this.text)) this.sp.replace(k, end, `${this.S}.pg_attribute`);
     else if (rel === 'pg_class' && /\breldiststyle\b/i.test(this.text)) this.sp.replace(k, end, `${this.S}.pg_class`);
   }
