@@ -69,10 +69,9 @@ describe('Redshift syntax', () => {
     expect(await rows(`select count(*) from v_late`)).toEqual([['3']]);
   });
 
-  it('IGNORE NULLS where Redshift places it for LAG is refused by name, RESPECT NULLS is the default', async () => {
+  it('RESPECT NULLS is the default of FIRST_VALUE', async () => {
     // https://docs.aws.amazon.com/redshift/latest/dg/r_WF_first_value.html
     expect(await rows(`select first_value(name respect nulls) over (order by id rows between unbounded preceding and unbounded following) from t limit 1`)).toEqual([['a']]);
-    expect((await failure(f.client, `select lag(name) ignore nulls over (order by id) from t`)).code).toBe('0A000');
   });
 
   it('# temp tables and DATEADD in a DEFAULT', async () => {
@@ -80,5 +79,67 @@ describe('Redshift syntax', () => {
     await f.client.query(`create table #tmp (id int, at timestamp default getdate())`);
     await f.client.query(`insert into #tmp (id) values (1)`);
     expect(await rows(`select count(*) from #tmp where at <= dateadd(minute, 1, getdate())`)).toEqual([['1']]);
+  });
+});
+
+describe('QUALIFY', () => {
+  // https://docs.aws.amazon.com/redshift/latest/dg/r_QUALIFY_clause.html: the sample data and both examples.
+  beforeAll(async () => {
+    await f.client.query(`create table store_sales (ss_sold_date date, ss_sold_time time, ss_item text, ss_sales_price float);
+      insert into store_sales values ('2022-01-01', '09:00:00', 'Product 1', 100.0), ('2022-01-01', '11:00:00', 'Product 2', 500.0),
+      ('2022-01-01', '15:00:00', 'Product 3', 20.0), ('2022-01-01', '17:00:00', 'Product 4', 1000.0), ('2022-01-01', '18:00:00', 'Product 5', 30.0),
+      ('2022-01-02', '10:00:00', 'Product 6', 5000.0), ('2022-01-02', '16:00:00', 'Product 7', 5.0)`);
+  });
+  const items = async (sql: string): Promise<unknown[]> => (await rows(sql)).map((r) => r[2]);
+
+  it('the two most expensive items sold after 12:00 each day (documented)', async () => {
+    const r = await f.client.query(`SELECT * FROM store_sales ss WHERE ss_sold_time > time '12:00:00'
+      QUALIFY row_number() OVER (PARTITION BY ss_sold_date ORDER BY ss_sales_price DESC) <= 2 order by ss_sold_date, ss_sales_price desc`);
+    expect(r.fields.map((x) => x.name)).toEqual(['ss_sold_date', 'ss_sold_time', 'ss_item', 'ss_sales_price']);
+    expect(r.rows.map((x) => [x.ss_item, x.ss_sales_price])).toEqual([['Product 4', 1000], ['Product 5', 30], ['Product 7', 5]]);
+  });
+
+  it('the last item sold each day (documented)', async () => {
+    expect(await items(`SELECT * FROM store_sales ss QUALIFY last_value(ss_item) OVER (PARTITION BY ss_sold_date ORDER BY ss_sold_time ASC
+      ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) = ss_item order by 1`)).toEqual(['Product 5', 'Product 7']);
+  });
+
+  it('with named columns, a window in the list, GROUP BY, LIMIT and inside a subquery', async () => {
+    const r = await f.client.query({ rowMode: 'array', text: `select ss_sold_date, ss_item item, rank() over (partition by ss_sold_date order by ss_sales_price) as rk
+      from store_sales qualify rk = 1 order by ss_sold_date` });
+    expect(r.fields.map((x) => x.name)).toEqual(['ss_sold_date', 'item', 'rk']);
+    expect(r.rows.map((x) => [x[1], x[2]])).toEqual([['Product 3', '1'], ['Product 7', '1']]);
+    // The window in the list is computed before the filter, as Redshift computes it: 5 rows that day.
+    expect(await rows(`select ss_item, count(*) over (partition by ss_sold_date) from store_sales ss qualify ss_sales_price > 600 order by 1`))
+      .toEqual([['Product 4', '5'], ['Product 6', '2']]);
+    expect(await rows(`select ss_sold_date::text, count(*) from store_sales group by 1 qualify rank() over (order by count(*) desc) = 1`))
+      .toEqual([['2022-01-01', '5']]);
+    expect(await rows(`select count(*) from (select ss_item from store_sales s qualify row_number() over (order by ss_item) <= 3 limit 2) x`)).toEqual([['2']]);
+    expect(await rows(`select a.id, b.id from t a join t b on b.id = a.id + 1 qualify max(b.id) over () = b.id`)).toEqual([[2, 3]]);
+  });
+});
+
+describe('LAG and LEAD with IGNORE NULLS (refused with 0A000 before)', () => {
+  // https://docs.aws.amazon.com/redshift/latest/dg/r_WF_LAG.html and r_WF_LEAD.html: IGNORE NULLS skips nulls in
+  // choosing the row; offset defaults to 1, 0 is the current row; RESPECT NULLS is the default.
+  beforeAll(async () => {
+    await f.client.query(`create table lg (g int, o int, v int); insert into lg values
+      (1, 1, 10), (1, 2, null), (1, 3, 30), (1, 4, null), (1, 5, 50), (2, 1, null), (2, 2, 7)`);
+  });
+
+  it('LAG skips null values, with and without an offset', async () => {
+    expect(await rows(`select o, lag(v) ignore nulls over (partition by g order by o), lag(v, 2) ignore nulls over (partition by g order by o),
+      lag(v, 0) ignore nulls over (partition by g order by o) from lg where g = 1 order by o`))
+      .toEqual([[1, null, null, 10], [2, 10, null, null], [3, 10, null, 30], [4, 30, 10, null], [5, 30, 10, 50]]);
+  });
+
+  it('LEAD skips null values; RESPECT NULLS keeps them', async () => {
+    expect(await rows(`select o, lead(v) ignore nulls over (partition by g order by o) as nx, lead(v) respect nulls over (partition by g order by o)
+      from lg order by g, o`)).toEqual([[1, 30, null], [2, 30, 30], [3, 50, null], [4, 50, 50], [5, null, null], [1, 7, 7], [2, null, null]]);
+  });
+
+  it('the output column is named lag, as the function', async () => {
+    const r = await f.client.query(`select lag(v) ignore nulls over (order by g, o) from lg`);
+    expect(r.fields.map((x) => x.name)).toEqual(['lag']);
   });
 });
