@@ -143,3 +143,29 @@ describe('LAG and LEAD with IGNORE NULLS (refused with 0A000 before)', () => {
     expect(r.fields.map((x) => x.name)).toEqual(['lag']);
   });
 });
+
+describe('CREATE TABLE AS keeps its table properties', () => {
+  // https://docs.aws.amazon.com/redshift/latest/dg/r_CREATE_TABLE_AS.html: CTAS takes an optional column-name
+  // list, DISTSTYLE / DISTKEY / SORTKEY (by name or position); without them the table is DISTSTYLE AUTO.
+  const notices: string[] = [];
+  beforeAll(() => { f.client.on('notice', (n) => notices.push(n.message)); });
+  const def = async (table: string): Promise<unknown[][]> => rows(`select "column", trim(encoding), distkey, sortkey from pg_table_def
+    where tablename = '${table}' and schemaname = current_schema() order by "column"`);
+
+  it('a plain CTAS is recorded with its columns, without a warning (it warned "not recorded" before)', async () => {
+    notices.length = 0;
+    await f.client.query(`create table ctas_plain as select id, name from t`);
+    expect(notices.filter((n) => /not recorded/.test(n))).toEqual([]);
+    expect(await def('ctas_plain')).toEqual([['id', 'az64', false, 0], ['name', 'lzo', false, 0]]);
+    expect(await rows(`select diststyle, sortkey1 from svv_table_info where "table" = 'ctas_plain' and schema = current_schema()`))
+      .toEqual([['AUTO(ALL)', 'AUTO(SORTKEY)']]);
+  });
+
+  it('DISTKEY and SORTKEY by name, and a column-name list (refused as an unsupported type before)', async () => {
+    await f.client.query(`create table ctas_keys (k, label) distkey(k) sortkey(label) as select id, name from t`);
+    expect(await def('ctas_keys')).toEqual([['k', 'az64', true, 0], ['label', 'none', false, 1]]);
+    expect(await rows(`select diststyle, sortkey1 from svv_table_info where "table" = 'ctas_keys' and schema = current_schema()`))
+      .toEqual([['KEY(k)', 'label']]);
+    expect(await rows(`select count(*) from ctas_keys`)).toEqual([['3']]);
+  });
+});
