@@ -169,3 +169,49 @@ describe('CREATE TABLE AS keeps its table properties', () => {
     expect(await rows(`select count(*) from ctas_keys`)).toEqual([['3']]);
   });
 });
+
+describe('ALTER TABLE APPEND (a Postgres syntax error before)', () => {
+  // https://docs.aws.amazon.com/redshift/latest/dg/r_ALTER_TABLE_APPEND.html: rows move to the columns of the same
+  // names, the source is left empty; IGNOREEXTRA drops the source's extra columns, FILLTARGET fills the target's
+  // with their defaults (or null); it commits at once and can't run inside a transaction block.
+  beforeAll(async () => {
+    await f.client.query(`create table ap_sales (id int, qty int, region varchar(10) default 'none');
+      create table ap_monthly (qty int, id int); insert into ap_monthly values (5, 1), (7, 2);
+      create table ap_wide (id int, qty int, region varchar(10), note text); insert into ap_wide values (3, 1, 'eu', 'x')`);
+  });
+
+  it('moves the rows by column name and empties the source', async () => {
+    await f.client.query(`alter table ap_monthly add column region varchar(10)`);
+    await f.client.query(`update ap_monthly set region = 'us'`);
+    const r = await f.client.query(`alter table ap_sales append from ap_monthly`);
+    expect(r.command).toBe('ALTER');
+    expect(await rows(`select id, qty, region from ap_sales order by id`)).toEqual([[1, 5, 'us'], [2, 7, 'us']]);
+    expect(await rows(`select count(*) from ap_monthly`)).toEqual([['0']]);
+  });
+
+  it('extra columns need IGNOREEXTRA or FILLTARGET', async () => {
+    expect((await failure(f.client, `alter table ap_sales append from ap_wide`)).message).toMatch(/column\(s\) note not in target table ap_sales.*IGNOREEXTRA/);
+    await f.client.query(`alter table ap_sales append from ap_wide ignoreextra`);
+    await f.client.query(`create table ap_narrow (id int); insert into ap_narrow values (9)`);
+    expect((await failure(f.client, `alter table ap_sales append from ap_narrow`)).message).toMatch(/qty, region not in source table ap_narrow.*FILLTARGET/);
+    await f.client.query(`alter table ap_sales append from ap_narrow filltarget`);
+    expect(await rows(`select id, qty, region from ap_sales where id > 2 order by id`)).toEqual([[3, 1, 'eu'], [9, null, 'none']]);
+    expect(await rows(`select (select count(*) from ap_wide), (select count(*) from ap_narrow)`)).toEqual([['0', '0']]);
+  });
+
+  it('is refused inside a transaction block, and commits by itself outside one', async () => {
+    await f.client.query(`insert into ap_narrow values (10)`);
+    await f.client.query('begin');
+    expect((await failure(f.client, `alter table ap_sales append from ap_narrow filltarget`)).code).toBe('25001');
+    await f.client.query('rollback');
+    const other = await f.connect();
+    await f.client.query(`alter table ap_sales append from ap_narrow filltarget`);
+    expect(await other.query({ text: `select count(*) from ap_sales where id = 10`, rowMode: 'array' }).then((r) => r.rows)).toEqual([['1']]);
+  });
+
+  it('through the extended protocol (each statement its own Sync, as JDBC sends it)', async () => {
+    await f.client.query(`insert into ap_narrow values (11)`);
+    await f.client.query({ text: `alter table ap_sales append from ap_narrow filltarget`, values: [] });
+    expect(await rows(`select count(*) from ap_sales where id = 11`)).toEqual([['1']]);
+  });
+});
