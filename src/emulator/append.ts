@@ -38,7 +38,7 @@ async function columnsOf(backend: Backend, table: string): Promise<Column[]> {
   const r = await backend.query(`select a.attname, format_type(a.atttypid, a.atttypmod), a.attidentity = 'a'
     from pg_attribute a where a.attrelid = ${quoteLiteral(table)}::regclass and a.attnum > 0 and not a.attisdropped order by a.attnum`);
   if (r.error) throw new BackendError(r.error);
-  return r.rows.map((row) => ({ name: String(row[0]), type: String(row[1]), identity: row[2] === true || row[2] === 't' }));
+  return r.rows.map((row) => ({ name: String(row[0]), type: String(row[1]), identity: row[2] === 't' }));
 }
 
 /** The columns moved: those of both tables, after checking what the mode allows. */

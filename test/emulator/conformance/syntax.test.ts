@@ -148,7 +148,7 @@ describe('CREATE TABLE AS keeps its table properties', () => {
   // https://docs.aws.amazon.com/redshift/latest/dg/r_CREATE_TABLE_AS.html: CTAS takes an optional column-name
   // list, DISTSTYLE / DISTKEY / SORTKEY (by name or position); without them the table is DISTSTYLE AUTO.
   const notices: string[] = [];
-  beforeAll(() => { f.client.on('notice', (n) => notices.push(n.message)); });
+  beforeAll(() => { f.client.on('notice', (n) => notices.push(n.message ?? '')); });
   const def = async (table: string): Promise<unknown[][]> => rows(`select "column", trim(encoding), distkey, sortkey from pg_table_def
     where tablename = '${table}' and schemaname = current_schema() order by "column"`);
 
