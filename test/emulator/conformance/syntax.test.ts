@@ -215,3 +215,57 @@ describe('ALTER TABLE APPEND (a Postgres syntax error before)', () => {
     expect(await rows(`select count(*) from ap_sales where id = 11`)).toEqual([['1']]);
   });
 });
+
+describe('Redshift utility statements (each failed on Postgres before)', () => {
+  const db = async (): Promise<string> => (await rows(`select current_database()`))[0]![0] as string;
+
+  it('SHOW TABLES FROM SCHEMA db.schema [LIKE] [LIMIT]', async () => {
+    // https://docs.aws.amazon.com/redshift/latest/dg/r_SHOW_TABLES.html
+    const r = await f.client.query(`show tables from schema ${await db()}.${f.schema.schema} like 'ap\\_%'`);
+    expect(r.fields.map((x) => x.name)).toEqual(['database_name', 'schema_name', 'table_name', 'table_type', 'table_acl', 'remarks']);
+    expect(r.rows.map((x) => [x.table_name, x.table_type])).toEqual([['ap_monthly', 'TABLE'], ['ap_narrow', 'TABLE'], ['ap_sales', 'TABLE'], ['ap_wide', 'TABLE']]);
+    expect((await f.client.query(`show tables from schema ${await db()}.${f.schema.schema} limit 2`)).rows).toHaveLength(2);
+  });
+
+  it('SHOW COLUMNS FROM TABLE db.schema.table', async () => {
+    // https://docs.aws.amazon.com/redshift/latest/dg/r_SHOW_COLUMNS.html
+    const r = await f.client.query(`show columns from table ${await db()}.${f.schema.schema}.t`);
+    expect(r.fields.map((x) => x.name)).toEqual(['database_name', 'schema_name', 'table_name', 'column_name', 'ordinal_position', 'column_default',
+      'is_nullable', 'data_type', 'character_maximum_length', 'numeric_precision', 'numeric_scale', 'remarks']);
+    expect(r.rows.map((x) => [x.column_name, x.ordinal_position, x.data_type, x.character_maximum_length]))
+      .toEqual([['id', 1, 'integer', null], ['name', 2, 'character varying', 20]]);
+  });
+
+  it('ANALYZE COMPRESSION answers with Redshift\'s columns', async () => {
+    // https://docs.aws.amazon.com/redshift/latest/dg/r_ANALYZE_COMPRESSION.html (Table, Column, Encoding, Est_reduction_pct)
+    const r = await f.client.query({ text: `analyze compression ctas_keys`, rowMode: 'array' });
+    expect(r.fields.map((x) => x.name)).toEqual(['Table', 'Column', 'Encoding', 'Est_reduction_pct']);
+    expect(r.rows).toEqual([['ctas_keys', 'k', 'az64', '0.00'], ['ctas_keys', 'label', 'raw', '0.00']]);
+  });
+
+  it('CANCEL pid cancels that session\'s running query', async () => {
+    // https://docs.aws.amazon.com/redshift/latest/dg/r_CANCEL.html
+    const other = await f.connect();
+    const pid = (await other.query(`select pg_backend_pid() as p`)).rows[0].p as number;
+    const running = other.query(`select pg_sleep(30)`).then(() => 'finished', (e: Error) => e.message);
+    await new Promise((r) => setTimeout(r, 300));
+    await f.client.query(`cancel ${pid} 'long query'`);
+    expect(await running).toMatch(/cancel/i);
+  });
+
+  it('CREATE USER with Redshift\'s password rules, md5 form and PASSWORD DISABLE', async () => {
+    // https://docs.aws.amazon.com/redshift/latest/dg/r_CREATE_USER.html
+    const u = `u_${f.schema.schema.slice(-8)}`;
+    try {
+      expect((await failure(f.client, `create user ${u}a password 'abcdefgh1'`)).message).toBe('Password must contain an uppercase character');
+      expect((await failure(f.client, `create user ${u}a password 'Abc1'`)).message).toBe('Password must be 8 to 64 characters long');
+      await f.client.query(`create user ${u}a password 'ABCd4717'`);
+      await f.client.query(`create user ${u}b password 'md5153c434b4b77c89e6b94f12c5393af5b'`);
+      await f.client.query(`create user ${u}c password disable`);
+      expect(await rows(`select usename, passwd is null from pg_shadow where usename like '${u}_' order by 1`))
+        .toEqual([[`${u}a`, false], [`${u}b`, false], [`${u}c`, true]]);
+    } finally {
+      for (const s of ['a', 'b', 'c']) await f.client.query(`drop user if exists ${u}${s}`);
+    }
+  });
+});
