@@ -9,6 +9,7 @@ import { BackendError, RedshiftError, serializableViolation } from './errors.js'
 import { classify, dmlTarget, foldIdentifiers, rewriteText, searchPathChange, type Step } from './rewrite.js';
 import { runCopy } from './copy.js';
 import { alterTarget, dropChecksSql, planAlter } from './alter.js';
+import { parseAppend, runAppend } from './append.js';
 import { writeCatalog } from './catalog-write.js';
 import { runUnload } from './unload.js';
 import { splitStatements } from './sql.js';
@@ -397,6 +398,13 @@ export class ClientSession implements SessionState {
           return true;
         }
         case 'alter': {
+          const append = parseAppend(step.sql);
+          if (append) {
+            const own = this.pipeline.tx === 'emulator';
+            await runAppend(append, this.backend, this.backend.txStatus !== 'I' && !own, own);
+            this.toClient(commandComplete('ALTER TABLE APPEND'));
+            return true;
+          }
           const plan = planAlter(step.sql, this.ctx.schema);
           if (!plan) return await this.relayStatement(rewriteText(step.sql, this.ctxFor()));
           if (plan.retypeColumn !== undefined) {
@@ -462,6 +470,7 @@ export class ClientSession implements SessionState {
         }
         break;
       case 'alter': {
+        if (parseAppend(step.sql)) return this.parseOwn(name, step);
         const plan = planAlter(step.sql, this.ctx.schema);
         if (plan && (plan.pgSql === undefined || plan.retypeColumn !== undefined)) return this.parseOwn(name, step);
         sql = plan?.pgSql ?? step.sql;
