@@ -1,7 +1,8 @@
 // Postgres: the same plan as Redshift; COPY FROM STDIN streams the staged parts (pg-copy-streams),
 // so Postgres runs exactly the files Redshift would read from S3.
 import pg from 'pg';
-import { Kysely, PostgresDialect } from 'kysely';
+import type { Kysely } from 'kysely';
+import { requireOptional } from '../optional.js';
 import { pipeline } from 'node:stream/promises';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import type { TableModel } from '../model/table.js';
@@ -207,9 +208,11 @@ export class PostgresWarehouse extends Warehouse {
 
   /**
    * A typed Kysely handle over the same pool (pair it with codegen's `DB` interface).
-   * Close the database with db.close(), not kysely.destroy().
+   * Close the database with db.close(), not kysely.destroy(). Kysely is an optional peer
+   * dependency, loaded here (its CommonJS build: this method is synchronous).
    */
   kysely<DB>(): Kysely<DB> {
+    const { Kysely, PostgresDialect } = requireOptional<typeof import('kysely')>('kysely', 'db.kysely()');
     return new Kysely<DB>({ dialect: new PostgresDialect({ pool: this.pool }) });
   }
 

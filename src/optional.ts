@@ -1,0 +1,60 @@
+// Optional peer dependencies (package.json peerDependenciesMeta): PGlite, Arrow, Parquet, ts-morph,
+// tsx and Kysely install only for the projects that use them, and load only when the feature
+// that needs them runs, so `import('upshift')` stays small and fast. A missing one fails with
+// the package to install instead of a bare ERR_MODULE_NOT_FOUND from deep inside a load.
+import { createRequire } from 'node:module';
+
+/** A feature was used whose optional package is not installed. */
+export class MissingDependencyError extends Error {
+  override readonly name = 'MissingDependencyError';
+  constructor(
+    /** The npm package to install. */
+    readonly packageName: string,
+    /** What needed it, e.g. 'PgliteDatabase'. */
+    readonly feature: string,
+    options?: ErrorOptions,
+  ) {
+    super(`${feature} needs the optional package '${packageName}', which is not installed: run \`npm install ${packageName}\``, options);
+  }
+}
+
+/**
+ * True when `err` says the package itself can't be found. A package that is there but misses
+ * one of its own files or dependencies is a broken install, and keeps its own error.
+ */
+function isMissingPackage(err: unknown, packageName: string): boolean {
+  const { code, message } = (err ?? {}) as NodeJS.ErrnoException;
+  if (code !== 'ERR_MODULE_NOT_FOUND' && code !== 'MODULE_NOT_FOUND') return false;
+  // ESM: "Cannot find package 'tsx' imported from ..."; CJS: "Cannot find module 'ts-morph'"
+  return typeof message === 'string' && (message.includes(`'${packageName}'`) || message.includes(`'${packageName}/`));
+}
+
+/**
+ * Imports an optional package (ESM): `load` is the literal `() => import('pkg')`, so the types
+ * come from the package. Node caches the module: calling this again costs a resolved promise.
+ */
+export async function importOptional<M>(packageName: string, feature: string, load: () => Promise<M>): Promise<M> {
+  try {
+    return await load();
+  } catch (err) {
+    if (isMissingPackage(err, packageName)) throw new MissingDependencyError(packageName, feature, { cause: err });
+    throw err;
+  }
+}
+
+const requireHere = createRequire(import.meta.url);
+
+/**
+ * Loads an optional package synchronously, for an API that is synchronous (a constructor, a
+ * getter). Only for packages whose Node entry is CommonJS anyway (ts-morph, the AWS SDK, pg), or
+ * whose CommonJS build is self-contained (PGlite, Kysely): the result is then the same module
+ * `import()` would give, or an equivalent one.
+ */
+export function requireOptional<M>(packageName: string, feature: string): M {
+  try {
+    return requireHere(packageName) as M;
+  } catch (err) {
+    if (isMissingPackage(err, packageName)) throw new MissingDependencyError(packageName, feature, { cause: err });
+    throw err;
+  }
+}
