@@ -92,8 +92,8 @@ try {
   if (!existsSync(join(app, 'node_modules/upshift/package.json'))) throw new Error(`${app} has no node_modules/upshift`);
 
   const { diskBytes, fileBytes } = footprint(join(app, 'node_modules'));
-  const mb = diskBytes / 1e6;
-  console.log(`install: ${mb.toFixed(1)} MB on disk (${(fileBytes / 1e6).toFixed(1)} MB in files), ${packageCount(app)} packages  [target < ${TARGET.installMb} MB: ${verdict(mb < TARGET.installMb)}]`);
+  const mb = diskBytes / 2 ** 20;
+  console.log(`install: ${mb.toFixed(1)} MiB on disk, as du -m (${(fileBytes / 2 ** 20).toFixed(1)} MiB in files), ${packageCount(app)} packages  [target < ${TARGET.installMb} MB: ${verdict(mb < TARGET.installMb)}]`);
 
   const node = process.execPath;
   const bin = join(app, 'node_modules/.bin/upshift');

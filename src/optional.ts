@@ -29,6 +29,32 @@ function isMissingPackage(err: unknown, packageName: string): boolean {
   return typeof message === 'string' && (message.includes(`'${packageName}'`) || message.includes(`'${packageName}/`));
 }
 
+/** The optional peer dependencies (package.json peerDependenciesMeta), by what needs them. */
+export const OPTIONAL_PACKAGES: Readonly<Record<string, string>> = {
+  '@electric-sql/pglite': 'PgliteDatabase',
+  'apache-arrow': 'fromDataFrame',
+  hyparquet: 'Reading Parquet files on Postgres or PGlite',
+  'hyparquet-writer': 'Unloading to Parquet on Postgres or PGlite',
+  kysely: 'Migrations and db.kysely()',
+  'ts-morph': 'Writing model and migration files (codegen)',
+  tsx: 'Importing TypeScript files (models, upshift.config.ts)',
+  'csv-stringify': 'The Redshift emulator',
+  'pg-gateway': 'The Redshift emulator',
+};
+
+/**
+ * `err` as a MissingDependencyError when it is, or says, that an optional package is missing:
+ * a module that imports one statically (upshift/codegen's migrations import Kysely, the
+ * emulator its Parquet and wire packages) fails with Node's own ERR_MODULE_NOT_FOUND.
+ */
+export function asMissingDependency(err: unknown): MissingDependencyError | undefined {
+  if (err instanceof MissingDependencyError) return err;
+  for (const [name, feature] of Object.entries(OPTIONAL_PACKAGES)) {
+    if (isMissingPackage(err, name)) return new MissingDependencyError(name, feature, { cause: err });
+  }
+  return undefined;
+}
+
 /**
  * Imports an optional package (ESM): `load` is the literal `() => import('pkg')`, so the types
  * come from the package. Node caches the module: calling this again costs a resolved promise.

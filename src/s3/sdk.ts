@@ -1,31 +1,9 @@
-// The AWS SDK classes upshift uses, loaded when one is first constructed rather than when
-// 'upshift' is imported: the SDK's import is ~100 ms of a ~60 ms bare node start (measured with
-// bench/startup.bench.ts), paid by every Postgres-only load and Lambda cold start otherwise.
-// The SDK's Node entry is CommonJS, so `require` returns the very module `import()` would:
-// instances made here are the SDK's own, and a caller's own S3Client works with them.
-import { createRequire } from 'node:module';
+// The AWS SDK classes upshift uses, each loaded when first used rather than with 'upshift': the
+// SDK's import was ~100 ms on top of a ~60 ms bare node start (bench/startup.bench.ts), paid by
+// every Postgres-only load and Lambda cold start.
 import type * as ClientS3 from '@aws-sdk/client-s3';
 import type * as LibStorage from '@aws-sdk/lib-storage';
-
-const requireHere = createRequire(import.meta.url);
-
-type AnyClass = abstract new (...args: never[]) => unknown;
-
-/**
- * Stands in for a class until it is first used (`new`, a static, `instanceof`): a Proxy that
- * forwards each of those to the real class, required then. Call sites read as plain SDK code.
- */
-function lazyClass<C extends AnyClass>(load: () => C): C {
-  let real: C | undefined;
-  const target = () => (real ??= load()) as unknown as new (...args: unknown[]) => object;
-  const proxy: C = new Proxy(function lazySdkClass() {} as unknown as C, {
-    // new.target is the real class, unless a subclass of this stand-in is being constructed
-    construct: (_stub, args, newTarget) => Reflect.construct(target(), args, newTarget === proxy ? target() : newTarget),
-    get: (_stub, key) => Reflect.get(target(), key),
-    has: (_stub, key) => Reflect.has(target(), key),
-  });
-  return proxy;
-}
+import { lazyClass, requireHere } from '../lazy.js';
 
 const clientS3 = () => requireHere('@aws-sdk/client-s3') as typeof ClientS3;
 

@@ -1,10 +1,10 @@
 // Postgres: the same plan as Redshift; COPY FROM STDIN streams the staged parts (pg-copy-streams),
 // so Postgres runs exactly the files Redshift would read from S3.
-import pg from 'pg';
+import type pg from 'pg';
 import type { Kysely } from 'kysely';
 import { requireOptional } from '../optional.js';
 import { pipeline } from 'node:stream/promises';
-import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
+import { copyFrom, copyTo, pgLib } from './pg-lib.js';
 import type { TableModel } from '../model/table.js';
 import { quoteIdent } from '../model/identifiers.js';
 import type { Dialect } from '../model/ddl.js';
@@ -54,7 +54,7 @@ export class PostgresWarehouse extends Warehouse {
     } else {
       const connectionString = options.connectionString ?? process.env.UPSHIFT_DATABASE_URL ?? process.env.DATABASE_URL;
       if (!connectionString) throw new Error('PostgresDatabase needs { connectionString } or { pool } (or UPSHIFT_DATABASE_URL / DATABASE_URL in the environment)');
-      this.pool = new pg.Pool({ connectionString, max: options.maxConnections ?? 4, types: upshiftPgTypes });
+      this.pool = new pgLib.Pool({ connectionString, max: options.maxConnections ?? 4, types: upshiftPgTypes });
       this.ownsPool = true;
     }
     // An idle client that dies (server restart, killed backend) must not crash the process.
@@ -154,7 +154,7 @@ export class PostgresWarehouse extends Warehouse {
    */
   protected override async commitOutcome(lost: Session, marker: CommitMarker): Promise<boolean> {
     const pid = ((lost as PgSession).client as unknown as { processID?: number } | undefined)?.processID;
-    const client = new pg.Client(this.pool.options as pg.ClientConfig);
+    const client = new pgLib.Client(this.pool.options as pg.ClientConfig);
     client.on('error', () => undefined);
     await client.connect();
     try {
