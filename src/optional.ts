@@ -7,14 +7,19 @@ import { createRequire } from 'node:module';
 /** A feature was used whose optional package is not installed. */
 export class MissingDependencyError extends Error {
   override readonly name = 'MissingDependencyError';
+  /** The npm package to install (the first, when the feature needs several). */
+  readonly packageName: string;
   constructor(
-    /** The npm package to install. */
-    readonly packageName: string,
+    /** Every package the feature needs that is not installed. */
+    readonly packages: readonly string[],
     /** What needed it, e.g. 'PgliteDatabase'. */
     readonly feature: string,
     options?: ErrorOptions,
   ) {
-    super(`${feature} needs the optional package '${packageName}', which is not installed: run \`npm install ${packageName}\``, options);
+    const names = packages.map((p) => `'${p}'`).join(', ');
+    const which = packages.length === 1 ? `package ${names}, which is` : `packages ${names}, which are`;
+    super(`${feature} needs the optional ${which} not installed: run \`npm install ${packages.join(' ')}\``, options);
+    this.packageName = packages[0]!;
   }
 }
 
@@ -42,6 +47,9 @@ export const OPTIONAL_PACKAGES: Readonly<Record<string, string>> = {
   'pg-gateway': 'The Redshift emulator',
 };
 
+/** What upshift/emulator imports that the core does not install. */
+export const EMULATOR_PACKAGES: readonly string[] = ['pg-gateway', 'hyparquet', 'hyparquet-writer', 'csv-stringify'];
+
 /**
  * `err` as a MissingDependencyError when it is, or says, that an optional package is missing:
  * a module that imports one statically (upshift/codegen's migrations import Kysely, the
@@ -50,7 +58,7 @@ export const OPTIONAL_PACKAGES: Readonly<Record<string, string>> = {
 export function asMissingDependency(err: unknown): MissingDependencyError | undefined {
   if (err instanceof MissingDependencyError) return err;
   for (const [name, feature] of Object.entries(OPTIONAL_PACKAGES)) {
-    if (isMissingPackage(err, name)) return new MissingDependencyError(name, feature, { cause: err });
+    if (isMissingPackage(err, name)) return new MissingDependencyError([name], feature, { cause: err });
   }
   return undefined;
 }
@@ -63,8 +71,30 @@ export async function importOptional<M>(packageName: string, feature: string, lo
   try {
     return await load();
   } catch (err) {
-    if (isMissingPackage(err, packageName)) throw new MissingDependencyError(packageName, feature, { cause: err });
+    if (isMissingPackage(err, packageName)) throw new MissingDependencyError([packageName], feature, { cause: err });
     throw err;
+  }
+}
+
+const installed = (packageName: string): boolean => {
+  try {
+    import.meta.resolve(packageName);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/**
+ * Imports a module of ours that imports several optional packages statically (the emulator):
+ * when one is missing, the error names every one of them that is, not only the first.
+ */
+export async function importFeature<M>(feature: string, packages: readonly string[], load: () => Promise<M>): Promise<M> {
+  try {
+    return await load();
+  } catch (err) {
+    if (!packages.some((p) => isMissingPackage(err, p))) throw err;
+    throw new MissingDependencyError(packages.filter((p) => !installed(p)), feature, { cause: err });
   }
 }
 
@@ -80,7 +110,7 @@ export function requireOptional<M>(packageName: string, feature: string): M {
   try {
     return requireHere(packageName) as M;
   } catch (err) {
-    if (isMissingPackage(err, packageName)) throw new MissingDependencyError(packageName, feature, { cause: err });
+    if (isMissingPackage(err, packageName)) throw new MissingDependencyError([packageName], feature, { cause: err });
     throw err;
   }
 }
