@@ -99,6 +99,23 @@ const needs = (packages: string[], feature: string) => ({
   message: `${feature} needs the optional package '${packages[0]}', which is not installed: run \`npm install ${packages[0]}\``,
 });
 
+// Makes a process print each file it loads: ESM through a resolve hook (writing from the hooks
+// thread), CommonJS from require.cache at exit (CommonJS requires skip ESM hooks on Node 20).
+const LOADED_FILES_HOOK = `import { register, createRequire } from 'node:module';
+register('data:text/javascript,' + encodeURIComponent(
+  'export async function resolve(s, c, next) { const r = await next(s, c); process.stderr.write("LOADED " + r.url + "\\\\n"); return r; }'
+));
+process.on('exit', () => {
+  for (const file of Object.keys(createRequire(import.meta.url).cache)) process.stderr.write('LOADED ' + file + '\\n');
+});
+`;
+
+/** The npm packages (upshift aside) among the LOADED lines. */
+function loadedPackages(stderr: string): string[] {
+  const names = [...stderr.matchAll(/^LOADED (.*)$/gm)].map((m) => /node_modules\/((?:@[^/]+\/)?[^/]+)\/(?!.*node_modules\/)/.exec(m[1]!)?.[1]);
+  return [...new Set(names.filter((n): n is string => n !== undefined && n !== 'upshift'))].sort();
+}
+
 let installedApp: string | undefined;
 
 describe('the packed package', () => {
@@ -161,6 +178,17 @@ DISTKEY ("id");`);
     const declared = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8'));
     expect(Object.keys(declared.peerDependencies).sort()).toEqual(OPTIONAL_PEERS);
     expect(OPTIONAL_PEERS.filter((name) => declared.peerDependenciesMeta[name]?.optional !== true)).toEqual([]);
+
+    // what `import('upshift')` and `upshift --help` load: no optional package, no AWS SDK, no pg,
+    // no zod (each loads on first use); bench/startup.bench.ts times it
+    writeFileSync(join(app, 'loaded-files.mjs'), LOADED_FILES_HOOK);
+    const loaded = async (args: string[]) => {
+      const { stderr } = await run(process.execPath, ['--import', './loaded-files.mjs', ...args], { cwd: app });
+      expect(stderr).toMatch(/^LOADED .*node_modules\/upshift\//m); // the hook saw upshift itself
+      return loadedPackages(stderr);
+    };
+    expect(await loaded(['--input-type=module', '-e', "await import('upshift')"])).toEqual(['fzstd', 'seek-bzip']);
+    expect(await loaded(['node_modules/upshift/dist/src/cli/bin.js', '--help'])).toEqual(['commander']);
 
     const db = await createTestSchema('pack');
     try {
