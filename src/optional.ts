@@ -45,10 +45,11 @@ export const OPTIONAL_PACKAGES: Readonly<Record<string, string>> = {
   tsx: 'Importing TypeScript files (models, upshift.config.ts)',
   'csv-stringify': 'The Redshift emulator',
   'pg-gateway': 'The Redshift emulator',
+  'libpg-query': 'The Redshift emulator',
 };
 
 /** What upshift/emulator imports that the core does not install. */
-export const EMULATOR_PACKAGES: readonly string[] = ['pg-gateway', 'hyparquet', 'hyparquet-writer', 'csv-stringify'];
+export const EMULATOR_PACKAGES: readonly string[] = ['pg-gateway', 'libpg-query', 'hyparquet', 'hyparquet-writer', 'csv-stringify'];
 
 /**
  * `err` as a MissingDependencyError when it is, or says, that an optional package is missing:

@@ -61,7 +61,7 @@ export class ClientSession implements SessionState {
   constructor(private readonly socket: Socket, private readonly ctx: EmulatorContext) {}
 
   async start(): Promise<void> {
-    this.backend = await Backend.open(this.ctx.postgres, this.ctx.isolation, (f) => this.relay(f), () => this.socket.end());
+    this.backend = await Backend.open(this.ctx.postgres, this.ctx.isolation, (f) => this.relay(f), () => this.socket.end(), this.ctx.schema);
     this.pid = this.backend.pid;
     const out: Buffer[] = [authenticationOk()];
     for (const [k, v] of Object.entries(this.backend.params)) {
@@ -470,7 +470,8 @@ export class ClientSession implements SessionState {
       case 'refuse': return this.pipelineError(step.error.fields());
       default: return this.parseOwn(name, step);
     }
-    const rewritten = sql === query ? frame : buildParse(name, rewriteText(sql, this.ctxFor()), rest);
+    // A pass step is translated already; translating it twice would read its strings twice.
+    const rewritten = sql === query ? frame : buildParse(name, step.kind === 'pass' ? sql : rewriteText(sql, this.ctxFor()), rest);
     this.forwardExtended({ type: 'P', frame: rewritten });
   }
 

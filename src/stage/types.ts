@@ -52,6 +52,8 @@ export interface WriteRowsOptions {
    * when a group of parts closes), so compression does not compete with the live COPY.
    */
   onRowsWritten?: () => void;
+  /** The load's intent, asked for when the manifest is written (after the last row: the given columns are known then). */
+  intent?: () => LoadIntent | undefined;
 }
 
 /** Where a chunk's lines are in the staged files: part `uri`, lines `line` .. `line + rows - 1` (1-based). */
@@ -69,6 +71,8 @@ export interface WriteFilesOptions {
   onProgress?: (p: Progress) => void;
   /** How the files are encoded, recorded in the manifest so the load can be replayed; without it a replay refuses. */
   describe?: Pick<ManifestLoad, 'format' | 'columns' | 'ordered'>;
+  /** As for writeRows. */
+  intent?: () => LoadIntent | undefined;
 }
 
 export interface StagedFile {
@@ -116,6 +120,17 @@ export interface ManifestLoad {
   /** How VARBYTE values were written (rows only). */
   binary?: BinaryDialect;
   rows?: number;
+  /** How the load meant to apply the files: a replay does the same unless told otherwise. */
+  intent?: LoadIntent;
+}
+
+/** What a load asked for, beyond the files: recorded so a replay applies them as the load would have. */
+export interface LoadIntent {
+  mode?: string;
+  /** A partial upsert, and the columns it updates (the files may hold every column, the others NULL). */
+  partial?: boolean;
+  givenColumns?: string[];
+  orderBy?: string;
 }
 
 export interface Stage {

@@ -93,7 +93,7 @@ try {
 console.log(JSON.stringify(out));
 `;
 
-const OPTIONAL_PEERS = ['@electric-sql/pglite', 'apache-arrow', 'csv-stringify', 'hyparquet', 'hyparquet-writer', 'kysely', 'pg-gateway', 'ts-morph', 'tsx'];
+const OPTIONAL_PEERS = ['@electric-sql/pglite', 'apache-arrow', 'csv-stringify', 'hyparquet', 'hyparquet-writer', 'kysely', 'libpg-query', 'pg-gateway', 'ts-morph', 'tsx'];
 const needs = (packages: string[], feature: string) => ({
   packages,
   message: `${feature} needs the optional package '${packages[0]}', which is not installed: run \`npm install ${packages[0]}\``,
@@ -221,7 +221,7 @@ DISTKEY ("id");`);
       });
       expect(await cli(['emulator'])).toEqual({
         code: 3, out: '',
-        err: "upshift: The Redshift emulator needs the optional packages 'pg-gateway', 'hyparquet', 'hyparquet-writer', 'csv-stringify', which are not installed: run `npm install pg-gateway hyparquet hyparquet-writer csv-stringify`\n",
+        err: "upshift: The Redshift emulator needs the optional packages 'pg-gateway', 'libpg-query', 'hyparquet', 'hyparquet-writer', 'csv-stringify', which are not installed: run `npm install pg-gateway libpg-query hyparquet hyparquet-writer csv-stringify`\n",
       });
       mkdirSync(join(app, 'ts-config'));
       writeFileSync(join(app, 'ts-config/upshift.config.ts'), `export default { database: ${JSON.stringify(db.url)} as string };\n`);
