@@ -229,15 +229,17 @@ FROM stl_load_errors WHERE query = pg_last_copy_id() ORDER BY line_number LIMIT 
     const s3 = this.stage instanceof S3Stage ? S3Files.forStage(this.stage) : new S3Files(options.s3Client ? { client: options.s3Client } : {});
     const text = await s3.readText(manifestUri);
     const manifest = parseManifest(text, manifestUri);
-    // MANIFEST VERBOSE: per-entry and total meta.record_count (the total is the one to trust).
+    // MANIFEST VERBOSE: per-entry and total meta.record_count. With HEADER, Redshift counts each
+    // file's header line as a record; the result reports data rows, as on Postgres and PGlite.
+    const headerLines = format === 'csv' && options.header ? 1 : 0;
     const total = (JSON.parse(text) as { meta?: { record_count?: number } }).meta?.record_count;
     const files = manifest.entries.map((e) => {
       const meta = (e.meta ?? {}) as { content_length?: number; record_count?: number };
-      return { uri: e.url, bytes: meta.content_length ?? 0, ...(meta.record_count !== undefined ? { rows: meta.record_count } : {}) };
+      return { uri: e.url, bytes: meta.content_length ?? 0, ...(meta.record_count !== undefined ? { rows: meta.record_count - headerLines } : {}) };
     });
     return {
       target: targetUri, files, manifestUri, format,
-      rows: total ?? files.reduce((n, f) => n + (f.rows ?? 0), 0),
+      rows: total !== undefined ? total - headerLines * files.length : files.reduce((n, f) => n + (f.rows ?? 0), 0),
       bytes: files.reduce((n, f) => n + f.bytes, 0),
       ...(format === 'csv' ? { copyFormat: unloadCopyFormat(options) } : {}),
     };
