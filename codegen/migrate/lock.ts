@@ -7,9 +7,9 @@ import { PostgresAdapter, PostgresDialect, sql, type DialectAdapter, type Kysely
 
 export interface LockOptions {
   /** Give up after this long (default 10 minutes). */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
   /** Poll interval while another run holds the lock (default 500 ms). */
-  pollMs?: number;
+  pollMs?: number | undefined;
   /** Called once when the lock is taken by another run. */
   onWait?: (heldSince: Date | undefined) => void;
 }

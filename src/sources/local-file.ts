@@ -17,13 +17,13 @@ export type TextFormat = 'csv' | 'jsonl';
 
 export interface LocalFileOptions extends CsvOptions, DecodeOptions {
   /** 'csv' or 'jsonl' (one JSON object per line). Default: 'jsonl' for .jsonl/.ndjson/.json names (before any .gz/.zst/.bz2), else 'csv'. */
-  format?: TextFormat;
+  format?: TextFormat | undefined;
   /**
    * The file is already in the stage's CSV dialect (comma, '"' quotes, NULL as unquoted \N,
    * UTF-8, plain or gzip): upload it as it is, unvalidated and without load order. The
    * warehouse's COPY is then the only check. Header defaults to false here.
    */
-  trusted?: boolean;
+  trusted?: boolean | undefined;
 }
 
 /** 'jsonl' for .jsonl / .ndjson / .json (optionally compressed), else 'csv'. */

@@ -20,7 +20,7 @@ export type PostgresQueryOptions = (
   | { pool: pg.Pool; connectionString?: never }
 ) & {
   /** Values for $1, $2, ... in the query. */
-  params?: readonly QueryParam[];
+  params?: readonly QueryParam[] | undefined;
 };
 
 /** One parameter as an SQL literal, in the text form pg would send it. */

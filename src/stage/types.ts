@@ -35,11 +35,11 @@ export interface WriteRowsOptions {
   ordinal: boolean;
   binary: BinaryDialect;
   /** Defaults to a fresh time-sortable id. */
-  loadId?: string;
-  compression?: Compression;
-  onProgress?: (p: Progress) => void;
+  loadId?: string | undefined;
+  compression?: Compression | undefined;
+  onProgress?: ((p: Progress) => void) | undefined;
   /** Column names (same order as `columns`), so an encoding error can name the column. */
-  columnNames?: readonly string[];
+  columnNames?: readonly string[] | undefined;
   /**
    * Gets every encoded CSV chunk (uncompressed, whole lines) as it is written, with where its
    * lines sit in their part, so a warehouse can COPY while the parts are staged. A returned
@@ -51,7 +51,7 @@ export interface WriteRowsOptions {
    * onChunk, gzip parts are spilled raw to a temp file and compressed after this point (and
    * when a group of parts closes), so compression does not compete with the live COPY.
    */
-  onRowsWritten?: () => void;
+  onRowsWritten?: (() => void) | undefined;
 }
 
 /** Where a chunk's lines are in the staged files: part `uri`, lines `line` .. `line + rows - 1` (1-based). */
@@ -63,12 +63,12 @@ export interface ChunkOrigin {
 
 export interface WriteFilesOptions {
   target: StageTarget;
-  loadId?: string;
+  loadId?: string | undefined;
   /** File name suffix, e.g. '.csv.gz', '.jsonl', '.parquet'; used for the part names. */
   extension: string;
-  onProgress?: (p: Progress) => void;
+  onProgress?: ((p: Progress) => void) | undefined;
   /** How the files are encoded, recorded in the manifest so the load can be replayed; without it a replay refuses. */
-  describe?: Pick<ManifestLoad, 'format' | 'columns' | 'ordered'>;
+  describe?: Pick<ManifestLoad, 'format' | 'columns' | 'ordered'> | undefined;
 }
 
 export interface StagedFile {

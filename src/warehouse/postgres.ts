@@ -17,15 +17,15 @@ import { Warehouse, type CopyStep, type LoadSession, type QueryResult, type Sess
 
 export interface PostgresOptions extends WarehouseOptions {
   /** A connection string; or pass your own `pool`. */
-  connectionString?: string;
-  pool?: pg.Pool;
+  connectionString?: string | undefined;
+  pool?: pg.Pool | undefined;
   /** Pool size when upshift creates the pool. Default 4. */
-  maxConnections?: number;
+  maxConnections?: number | undefined;
   /**
    * COPY rows into the stage table while they are staged (default true). false stages first and
    * COPYs the staged files inside the merge transaction, as Redshift does.
    */
-  copyWhileStaging?: boolean;
+  copyWhileStaging?: boolean | undefined;
 }
 
 /** A pg.PoolClient as a Session. */
