@@ -73,7 +73,7 @@ export function diffTable(model: TableModel, live: LiveTable): Difference[] {
     }
   }
   for (const lc of live.columns) {
-    if (!(lc.name in model.columns)) out.push({ kind: 'column-removed', column: lc.name, spec: lc.spec, nativeType: lc.nativeType });
+    if (!Object.hasOwn(model.columns, lc.name)) out.push({ kind: 'column-removed', column: lc.name, spec: lc.spec, nativeType: lc.nativeType });
   }
   const o = model.options;
   const lo = live.options;

@@ -11,7 +11,7 @@ export interface LockOptions {
   /** Poll interval while another run holds the lock (default 500 ms). */
   pollMs?: number | undefined;
   /** Called once when the lock is taken by another run. */
-  onWait?: (heldSince: Date | undefined) => void;
+  onWait?: ((heldSince: Date | undefined) => void) | undefined;
 }
 
 export class MigrationLockTimeoutError extends Error {

@@ -9,7 +9,7 @@
 // and on Redshift two concurrent loads that each read and write it form a serialization cycle
 // (1023), so every concurrent load into any table would be retried. INSERTs don't read.
 import { newLoadId } from '../stage/index.js';
-import type { Progress } from '../stage/types.js';
+import type { LoadIntent, Progress } from '../stage/types.js';
 import type { TableModel } from '../model/table.js';
 import type { Source } from '../sources/types.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
@@ -93,6 +93,7 @@ export async function runLoad(warehouse: Warehouse, model: TableModel, source: S
       const preparing = source
         .prepare({
           model, stage: warehouse.stage, binary: warehouse.binary, copiesFromS3: warehouse.copiesFromS3, loadId, columnWatch,
+          intent: () => loadIntent(mode, options, columnWatch),
           ...(options.onProgress ? { onProgress: options.onProgress } : {}),
           ...(live ? { copyWhileStaging: live.open } : {}),
         })
@@ -227,6 +228,17 @@ function errorText(err: unknown): string {
   const detail = (err as { detail?: unknown }).detail;
   const text = `${err.name}: ${err.message}`;
   return typeof detail === 'string' && detail && !text.includes(detail) ? `${text} (${detail})` : text;
+}
+
+/** What the manifest records so a replay applies the files as this load does (mode, partial columns, orderBy). */
+function loadIntent(mode: LoadMode, options: LoadOptions, watch: GivenColumns): LoadIntent {
+  let given: string[] | undefined;
+  try {
+    given = options.partial ? watch.columns() : undefined;
+  } catch {
+    given = undefined; // the plan refuses this load; the manifest need not say why
+  }
+  return { mode, ...(options.partial ? { partial: true } : {}), ...(given ? { givenColumns: given } : {}), ...(options.orderBy !== undefined ? { orderBy: options.orderBy } : {}) };
 }
 
 /** The plan's partial flag and the columns the source gave (read once every row is staged). */

@@ -6,7 +6,7 @@ import { quoteIdent } from '../model/identifiers.js';
 import type { TableModel } from '../model/table.js';
 import { loadColumns } from '../model/validate.js';
 import { loadIdDate } from '../stage/layout.js';
-import type { Manifest, ManifestLoad, Progress, StagedLoad } from '../stage/types.js';
+import type { LoadIntent, Manifest, ManifestLoad, Progress, StagedLoad } from '../stage/types.js';
 import type { PreparedSource, Source } from '../sources/types.js';
 import type { CopyFormat } from '../warehouse/plan.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
@@ -23,7 +23,7 @@ export interface ReplayOptions extends LoadBehaviour {
   mode?: LoadMode | undefined;
   /** Apply it again even though it already committed into the target (an upsert is idempotent; an append doubles the rows). */
   force?: boolean | undefined;
-  /** The orderBy the original load used, if any: manifests don't record it, and it decides which duplicate wins. */
+  /** Which duplicate wins, if not the original load's (its manifest records the orderBy it used). */
   orderBy?: string | undefined;
   onProgress?: ((p: Progress) => void) | undefined;
 }
@@ -152,10 +152,12 @@ function checkFits(loadId: string, model: TableModel, layout: ManifestLoad & { c
 }
 
 /** The replay as a Source: it stages nothing, it hands the engine the original files as they are. */
-function stagedSource(loadId: string, manifestUri: string, manifest: Manifest, layout: ReturnType<typeof replayLayout>): Source {
+function stagedSource(loadId: string, manifestUri: string, manifest: Manifest, layout: ReturnType<typeof replayLayout>, givenColumns?: string[]): Source {
   return {
     describe: () => replaySource(loadId, manifestUri),
-    prepare: async (): Promise<PreparedSource> => {
+    prepare: async (ctx): Promise<PreparedSource> => {
+      // The columns the original partial upsert gave: only those are updated again.
+      if (givenColumns) ctx.columnWatch?.file(givenColumns, manifestUri);
       const files = manifest.entries.map((e) => ({ uri: e.url, bytes: e.meta?.content_length ?? 0, ...(e.meta?.record_count !== undefined ? { rows: e.meta.record_count } : {}) }));
       const dot = layout.target.indexOf('.');
       const staged: StagedLoad = {
@@ -194,10 +196,28 @@ export async function replayLoad(warehouse: Warehouse, loadId: string, options: 
     const how = done.map((d) => (d.load_id.trim() === loadId ? `as load ${loadId}` : `replayed as load ${d.load_id.trim()}`)).join(', ');
     throw new ReplayError(loadId, `load ${loadId} already committed into ${model.qualifiedName} (${how}): replaying it would apply it again. Pass force: true (CLI: --force) to do so anyway`, 'committed', model.qualifiedName);
   }
-  // The mode the load was made with, else the one its last replay used.
-  const mode = options.mode ?? (trace ?? done.at(-1))?.mode.trim() as LoadMode | undefined;
+  // The mode the load was made with (its manifest, else its audit row), else the one its last replay used.
+  const intent = readIntent(layout.intent);
+  const mode = options.mode ?? intent.mode ?? (trace ?? done.at(-1))?.mode.trim() as LoadMode | undefined;
   if (!mode) throw new ReplayError(loadId, `load ${loadId} has no audit row to say its mode: pass mode ('upsert', 'append' or 'replace')`);
   if (!MODES.includes(mode)) throw new ReplayError(loadId, `mode ${JSON.stringify(mode)} is not a load mode: give 'upsert', 'append' or 'replace'`);
   const { into: _i, models: _m, force: _f, ...load } = options;
-  return runLoad(warehouse, model, stagedSource(loadId, found.uri, found.manifest, layout), { ...load, mode });
+  // A partial upsert stays partial (its files hold every column, the ones it didn't give as NULL), and keeps its orderBy.
+  const partial = mode === 'upsert' && intent.partial === true;
+  const orderBy = options.orderBy ?? intent.orderBy;
+  return runLoad(warehouse, model, stagedSource(loadId, found.uri, found.manifest, layout, partial ? intent.givenColumns : undefined), {
+    ...load, mode, ...(partial ? { partial: true } : {}), ...(orderBy !== undefined ? { orderBy } : {}),
+  });
+}
+
+/** The manifest's record of what the load asked for, each field checked (manifests are files anyone can edit). */
+function readIntent(raw: LoadIntent | undefined): { mode?: LoadMode; partial?: boolean; givenColumns?: string[]; orderBy?: string } {
+  if (typeof raw !== 'object' || raw === null) return {};
+  const strings = (v: unknown): v is string[] => Array.isArray(v) && v.every((c) => typeof c === 'string');
+  return {
+    ...(MODES.includes(raw.mode as LoadMode) ? { mode: raw.mode as LoadMode } : {}),
+    ...(raw.partial === true ? { partial: true } : {}),
+    ...(strings(raw.givenColumns) ? { givenColumns: raw.givenColumns } : {}),
+    ...(typeof raw.orderBy === 'string' ? { orderBy: raw.orderBy } : {}),
+  };
 }

@@ -102,7 +102,7 @@ function keyList(option: string, value: unknown, columns: Columns): string[] {
     throw new ModelDefinitionError(`${option} must be a non-empty list of column names: name at least one column, or leave ${option} out`);
   }
   for (const col of value) {
-    if (typeof col !== 'string' || !(col in columns)) {
+    if (typeof col !== 'string' || !Object.hasOwn(columns, col)) {
       throw new ModelDefinitionError(`${option} names "${String(col)}", which is not a column (columns: ${Object.keys(columns).join(', ')})`);
     }
   }

@@ -6,6 +6,7 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { loadColumns } from '../model/validate.js';
 import { UPSHIFT_CSV } from '../warehouse/plan.js';
 import { openDecompressed } from './decompress.js';
 import { fileError, matchColumns, readCsvHeader, validatedCsvRows, validatedJsonRows, type CsvOptions } from './records.js';
@@ -69,16 +70,15 @@ async function prepareTrusted(ctx: SourceContext, file: string, format: TextForm
     opened.stream.destroy();
   }
   if (columns) ctx.columnWatch?.file(columns, file);
+  const copyFormat = { ...UPSHIFT_CSV, gzip, ...(options.header ? { skipHeader: 1 } : {}) };
   const staged = await ctx.stage.writeFiles([createReadStream(file)], {
     target: ctx.model,
     loadId: ctx.loadId,
     extension: gzip ? '.csv.gz' : '.csv',
+    // Enough for a replay to COPY the file again as this load does.
+    describe: { format: copyFormat, columns: columns ?? loadColumns(ctx.model), ordered: false },
+    ...(ctx.intent ? { intent: ctx.intent } : {}),
     ...(ctx.onProgress ? { onProgress: ctx.onProgress } : {}),
   });
-  return {
-    staged,
-    format: { ...UPSHIFT_CSV, gzip, ...(options.header ? { skipHeader: 1 } : {}) },
-    ordered: false,
-    ...(columns ? { columns } : {}),
-  };
+  return { staged, format: copyFormat, ordered: false, ...(columns ? { columns } : {}) };
 }

@@ -148,7 +148,7 @@ export function matchColumns(model: TableModel, names: readonly string[], file: 
   const seen = new Set<string>();
   const out = names.map((raw) => {
     const name = raw.trim();
-    const col = name in model.columns ? name : lower.get(name.toLowerCase())?.length === 1 ? lower.get(name.toLowerCase())![0]! : undefined;
+    const col = Object.hasOwn(model.columns, name) ? name : lower.get(name.toLowerCase())?.length === 1 ? lower.get(name.toLowerCase())![0]! : undefined;
     if (!col) throw fileError(model.qualifiedName, { file, column: name, reason: `is not a column of ${model.qualifiedName} (columns: ${load.join(', ')})` });
     if (!load.includes(col)) throw fileError(model.qualifiedName, { file, column: col, reason: 'is an IDENTITY column: the warehouse generates its values, loads never write them' });
     if (seen.has(col)) throw fileError(model.qualifiedName, { file, column: col, reason: 'appears twice in the file' });

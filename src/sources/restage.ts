@@ -26,6 +26,7 @@ export async function stageRows(
     binary: ctx.binary,
     loadId: ctx.loadId,
     ...(ctx.onProgress ? { onProgress: ctx.onProgress } : {}),
+    ...(ctx.intent ? { intent: ctx.intent } : {}),
     ...(live ? { onChunk: live.write, onRowsWritten: () => live.end(facts()) } : {}),
   });
   return { staged, format: { ...UPSHIFT_CSV, gzip: staged.compression === 'gzip' }, ordered, columns, ...facts() };

@@ -2,7 +2,7 @@
 // warehouse can COPY. The engine owns the transaction; a source only prepares the files.
 import type { Readable } from 'node:stream';
 import type { TableModel } from '../model/table.js';
-import type { BinaryDialect, ChunkOrigin, Progress, Stage, StagedLoad } from '../stage/types.js';
+import type { BinaryDialect, ChunkOrigin, LoadIntent, Progress, Stage, StagedLoad } from '../stage/types.js';
 import type { CopyFormat } from '../warehouse/plan.js';
 
 export interface SourceContext {
@@ -23,6 +23,8 @@ export interface SourceContext {
   copyWhileStaging?: (columns: readonly string[], ordered: boolean) => LiveSink;
   /** Told which model columns the source's data carries, as soon as the source knows (see ColumnWatch). */
   columnWatch?: ColumnWatch;
+  /** The load's intent, for the manifest of what the source stages (pass it to writeRows / writeFiles). */
+  intent?: () => LoadIntent | undefined;
 }
 
 /**

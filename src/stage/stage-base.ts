@@ -10,7 +10,7 @@ import { isTempName, loadDir, loadIdDate, MANIFEST_NAME, newLoadId, PART_FILE, p
 import { buildManifest, parseManifest } from './manifest.js';
 import { discardAll, writeRowParts } from './parts.js';
 import type {
-  Compression, InventoryObject, LoadFolder, Manifest, ManifestLoad, Stage, StagedFile, StagedLoad, StageInventory, StageTarget, WriteFilesOptions, WriteRowsOptions,
+  Compression, InventoryObject, LoadFolder, LoadIntent, Manifest, ManifestLoad, Stage, StagedFile, StagedLoad, StageInventory, StageTarget, WriteFilesOptions, WriteRowsOptions,
 } from './types.js';
 
 /** Tuning shared by both stages. */
@@ -86,6 +86,7 @@ export abstract class StageBase implements Stage {
       ordered: options.ordinal,
       binary: options.binary,
       rows: count,
+      ...intentOf(options.intent),
     });
     return { loadId, target: options.target, files, manifestUri, rows: count, bytes: sum(files), compression };
   }
@@ -121,7 +122,7 @@ export abstract class StageBase implements Stage {
       throw err;
     }
     if (staged.length === 0) throw new Error('writeFiles got no files: a load needs at least one (Redshift refuses an empty manifest)');
-    const manifestUri = await this.commitManifest(dir, staged, { ...describeLoad(options.target, loadId), ...options.describe });
+    const manifestUri = await this.commitManifest(dir, staged, { ...describeLoad(options.target, loadId), ...options.describe, ...intentOf(options.intent) });
     const compression: Compression = /\.gz$/i.test(options.extension) ? 'gzip' : 'none';
     return { loadId, target: options.target, files: staged, manifestUri, bytes: sum(staged), compression };
   }
@@ -220,6 +221,12 @@ export abstract class StageBase implements Stage {
     await this.backend.remove(objects.map((o) => `${dir}/${o.name}`));
     await this.backend.removeDir(dir);
   }
+}
+
+/** The manifest's `intent` entry, when the load gives one. */
+function intentOf(intent: (() => LoadIntent | undefined) | undefined): Pick<ManifestLoad, 'intent'> {
+  const value = intent?.();
+  return value ? { intent: value } : {};
 }
 
 const describeLoad = (target: StageTarget, loadId: string): ManifestLoad => ({ version: 1, loadId, target: `${target.schema}.${target.name}` });

@@ -45,13 +45,15 @@ export interface WriteRowsOptions {
    * lines sit in their part, so a warehouse can COPY while the parts are staged. A returned
    * promise holds the writer back until it settles (backpressure).
    */
-  onChunk?: (chunk: Buffer, at: ChunkOrigin) => Promise<void> | undefined;
+  onChunk?: ((chunk: Buffer, at: ChunkOrigin) => Promise<void> | undefined) | undefined;
   /**
    * Called once every row's text has gone to onChunk, before the parts are finished. With
    * onChunk, gzip parts are spilled raw to a temp file and compressed after this point (and
    * when a group of parts closes), so compression does not compete with the live COPY.
    */
   onRowsWritten?: (() => void) | undefined;
+  /** The load's intent, asked for when the manifest is written (after the last row: the given columns are known then). */
+  intent?: (() => LoadIntent | undefined) | undefined;
 }
 
 /** Where a chunk's lines are in the staged files: part `uri`, lines `line` .. `line + rows - 1` (1-based). */
@@ -69,6 +71,8 @@ export interface WriteFilesOptions {
   onProgress?: ((p: Progress) => void) | undefined;
   /** How the files are encoded, recorded in the manifest so the load can be replayed; without it a replay refuses. */
   describe?: Pick<ManifestLoad, 'format' | 'columns' | 'ordered'> | undefined;
+  /** As for writeRows. */
+  intent?: (() => LoadIntent | undefined) | undefined;
 }
 
 export interface StagedFile {
@@ -116,6 +120,17 @@ export interface ManifestLoad {
   /** How VARBYTE values were written (rows only). */
   binary?: BinaryDialect;
   rows?: number;
+  /** How the load meant to apply the files: a replay does the same unless told otherwise. */
+  intent?: LoadIntent;
+}
+
+/** What a load asked for, beyond the files: recorded so a replay applies them as the load would have. */
+export interface LoadIntent {
+  mode?: string | undefined;
+  /** A partial upsert, and the columns it updates (the files may hold every column, the others NULL). */
+  partial?: boolean | undefined;
+  givenColumns?: string[] | undefined;
+  orderBy?: string | undefined;
 }
 
 export interface Stage {

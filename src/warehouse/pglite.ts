@@ -72,8 +72,7 @@ export class PgliteWarehouse extends Warehouse {
 
   /**
    * PGlite's COPY TO '/dev/blob' builds the whole result in memory, so the result is read with a
-   * cursor instead, a batch of rows at a time, every value kept as the text Postgres prints
-   * (identity parsers), and written as the same CSV that COPY TO STDOUT gives on Postgres.
+   * cursor instead, a batch of rows at a time, every value kept as the text Postgres prints, and written as the same CSV that COPY TO STDOUT gives on Postgres.
    */
   override exportCsv(sql: string, delimiter: string, onChunk: (chunk: Buffer) => Promise<void>): Promise<void> {
     return this.withSession(async (session) => {
@@ -82,14 +81,22 @@ export class PgliteWarehouse extends Warehouse {
       try {
         for (const setting of POSTGRES_EXPORT_SETTINGS) await db.query(setting);
         const { fields } = await db.query(`SELECT * FROM (${sql}) AS upshift_unload LIMIT 0`);
-        const asText = Object.fromEntries(fields.map((f) => [f.dataTypeID, (text: string) => text]));
-        await db.query(`DECLARE upshift_unload NO SCROLL CURSOR FOR ${sql}`);
+        // Each row comes back as one JSON array of the values' text: PGlite decodes every text
+        // field with a TextDecoder that drops a leading U+FEFF, so a value starting with one would
+        // lose it; inside a JSON array no value starts the field. Columns are renamed by position
+        // (c1, c2, ...), so duplicate or odd names don't matter.
+        const cols = fields.map((_, i) => `c${i + 1}`);
+        await db.query(`DECLARE upshift_unload NO SCROLL CURSOR FOR SELECT array_to_json(ARRAY[${cols.map(asOutputText).join(', ')}]::text[])::text
+          FROM (${sql}) AS upshift_unload(${cols.join(', ')})`);
         const quote = (v: string) => `"${v.replace(/"/g, '""')}"`;
         for (;;) {
-          const r = await db.query<unknown[]>('FETCH FORWARD 5000 FROM upshift_unload', [], { rowMode: 'array', parsers: asText });
+          const r = await db.query<[string]>('FETCH FORWARD 5000 FROM upshift_unload', [], { rowMode: 'array', parsers: { 25: (text: string) => text } });
           if (r.rows.length === 0) break;
           let text = '';
-          for (const row of r.rows) text += `${row.map((v) => (v === null ? '\\N' : quote(String(v)))).join(delimiter)}\n`;
+          for (const [json] of r.rows) {
+            const row = JSON.parse(json) as Array<string | null>;
+            text += `${row.map((v) => (v === null ? '\\N' : quote(v))).join(delimiter)}\n`;
+          }
           await onChunk(Buffer.from(text));
         }
         await db.query('CLOSE upshift_unload');
@@ -110,3 +117,10 @@ export class PgliteWarehouse extends Warehouse {
     await this.db.close();
   }
 }
+
+/**
+ * A column's value as the text its type's output function prints (format's %s; a cast to text
+ * would print booleans as 'true'/'false', not 't'/'f'), NULL kept as NULL (num_nulls: a row of
+ * NULL fields is not NULL itself).
+ */
+const asOutputText = (column: string): string => `CASE WHEN num_nulls(${column}) = 1 THEN NULL ELSE format('%s', ${column}) END`;

@@ -113,6 +113,27 @@ function replayBehaviour(name: string, setup: () => { db: Db; schema: string; st
       expect(await rowsOf(db, `${schema}.sweets_killed`)).toEqual(expected);
     });
 
+    it('replays a partial upsert as partial (only its columns of matched keys), and keeps the orderBy the load used', async () => {
+      const { db, schema } = setup();
+      const partialModel = sweetsModel(schema, 'sweets_partial');
+      const table = db.table(partialModel);
+      await table.create();
+      await table.upsert([{ id: 1n, flavour: 'lemon', qty: 1 }, { id: 2n, flavour: 'mint', qty: 2 }]);
+      await db.query(`alter table ${schema}.sweets_partial add constraint few check (qty < 100)`);
+      // Updates qty only; 150 (a new key) breaks the CHECK, so the load fails after staging. Key 2 has two rows: orderBy keeps qty 9.
+      const rows = [{ id: 1n, qty: 50 }, { id: 2n, qty: 9 }, { id: 2n, qty: 7 }, { id: 3n, qty: 150 }];
+      const err = (await table.upsert(rows, { partial: true, orderBy: 'qty' }).catch((e: unknown) => e)) as Error;
+      expect(err.message).toMatch(/few/);
+      const [failed] = await db.query<Row>(`select load_id from ${db.auditSchema}.load_audit where target_table = $1 and status = 'failed'`, [partialModel.qualifiedName]);
+      await db.query(`alter table ${schema}.sweets_partial drop constraint few`);
+      const done = await db.replay(String(failed!.load_id), { into: partialModel });
+      expect(done).toMatchObject({ mode: 'upsert', updated: 2, inserted: 1, duplicates: 1 });
+      // flavour was not given: kept for matched keys, NULL for the new one; id 2 took its greatest qty.
+      expect(await rowsOf(db, `${schema}.sweets_partial`)).toEqual([
+        { id: 1n, flavour: 'lemon', qty: 50 }, { id: 2n, flavour: 'mint', qty: 9 }, { id: 3n, flavour: null, qty: 150 },
+      ]);
+    });
+
     it('refuses clearly what it cannot replay exactly: an unknown id, an old manifest, columns the target lacks', async () => {
       const { db, schema, stage } = setup();
       const ghost = newLoadId();

@@ -189,3 +189,12 @@ describe('table options', () => {
     );
   });
 });
+
+describe('model options name own columns only', () => {
+  it('refuses an upsertKey named like an Object.prototype member', async () => {
+    const { defineTable, ModelDefinitionError } = await import('../../src/index.js');
+    for (const name of ['toString', 'constructor', '__proto__']) {
+      expect(() => defineTable('s.t', { id: t.integer() }, { upsertKey: [name as never] }), name).toThrow(ModelDefinitionError);
+    }
+  });
+});

@@ -108,6 +108,8 @@ export function sourcesBehaviour(get: () => SourceHarness) {
   it('local file errors: an unknown column and a missing required column name the column', async () => {
     const f = await fresh('err_columns');
     await failsCleanly(f, fromLocalFile(writeLocal(f.dir, 'u.csv', 'id,colour,updated_at\n1,red,2026-11-24T00:00:00Z\n')), { column: 'colour' }, /column "colour".*is not a column of/);
+    // A header named like an Object.prototype member is not a column either.
+    await failsCleanly(f, fromLocalFile(writeLocal(f.dir, 'proto.csv', 'id,constructor,updated_at\n1,red,2026-11-24T00:00:00Z\n')), { column: 'constructor' }, /column "constructor".*is not a column of/);
     await failsCleanly(f, fromLocalFile(writeLocal(f.dir, 'm.csv', 'id,name\n1,x\n')), { column: 'updated_at' }, /column "updated_at".*missing from the file/);
   });
 

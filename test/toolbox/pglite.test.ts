@@ -54,6 +54,11 @@ describe('toolbox on PGlite', () => {
     expect(await files.readText(r.files[0]!.uri)).toBe('"0",\\N,\\N,\\N\n"1","","f","0001-01-01"\n');
   });
 
+  it('keeps a value that starts with U+FEFF (PGlite drops it from every text field it returns), and columns with one name', async () => {
+    const r = await db.unload(`select U&'\\FEFFbom' as a, 'x' as a, null::text as b, 7::int8 as n`, 'exports/bom', { parallel: false });
+    expect(await files.readText(r.files[0]!.uri)).toBe('"\uFEFFbom","x",\\N,"7"\n');
+  });
+
   it('Parquet from PGlite (no typmods: decimals as exact text)', async () => {
     const r = await db.unload('select id, money, tsz, sup from tb.src where id = 1', 'exports/pq', { format: 'parquet' });
     const buf = Buffer.concat((await (await files.download(r.files[0]!.uri)).toArray()) as Buffer[]);
