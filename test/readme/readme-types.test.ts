@@ -174,10 +174,52 @@ function expectedSquiggles(block: Block): { where: string; column: number; messa
   });
 }
 
+// The option types: what users pass in. Their optional properties must take `undefined` too, or
+// under exactOptionalPropertyTypes `{ connectionString: process.env.DATABASE_URL }` is an error.
+// ResolvedTableOptions and LiveTableOptions are results (a model's options resolved, a live table's), not inputs.
+const OPTION_TYPE = /(Options|Config)$|^(LoadBehaviour|LoadHooks|RedshiftCredentials)$/;
+const NOT_OPTIONS = new Set(['ResolvedTableOptions', 'LiveTableOptions']);
+const ENTRY_POINTS = ['upshift', 'upshift/emulator', 'upshift/codegen'];
+
+/** `Type.property (file)` for each optional property of an exported option type that rejects undefined. */
+function findOptionsRejectingUndefined(program: ts.Program): string[] {
+  const checker = program.getTypeChecker();
+  const entry = program.getSourceFile(join(app, 'entry-points.ts'));
+  if (!entry) throw new Error('entry-points.ts is not in the program');
+  const found = new Set<string>();
+  const acceptsUndefined = (t: ts.Type) =>
+    (t.flags & (ts.TypeFlags.Any | ts.TypeFlags.Unknown | ts.TypeFlags.Undefined)) !== 0 || (t.isUnion() && t.types.some((u) => (u.flags & ts.TypeFlags.Undefined) !== 0));
+  const visit = (owner: string, type: ts.Type, depth: number): void => {
+    for (const part of type.isUnionOrIntersection() ? type.types : [type]) {
+      for (const prop of checker.getPropertiesOfType(part)) {
+        const decl = prop.valueDeclaration;
+        if (!decl || !ts.isPropertySignature(decl) || !decl.type) continue;
+        const declared = checker.getTypeFromTypeNode(decl.type);
+        if (decl.questionToken && !acceptsUndefined(declared)) {
+          found.add(`${owner}.${prop.name} (${relative(work, decl.getSourceFile().fileName)})`);
+        }
+        if (ts.isTypeLiteralNode(decl.type) && depth < 3) visit(`${owner}.${prop.name}`, declared, depth + 1);
+      }
+    }
+  };
+  for (const spec of ENTRY_POINTS) {
+    const module = entry.statements.map((s) => (ts.isImportDeclaration(s) && ts.isStringLiteral(s.moduleSpecifier) && s.moduleSpecifier.text === spec ? s.moduleSpecifier : undefined)).find((m) => m);
+    const moduleSymbol = module && checker.getSymbolAtLocation(module);
+    if (!moduleSymbol) throw new Error(`${spec} did not resolve`);
+    for (const exported of checker.getExportsOfModule(moduleSymbol)) {
+      if (!OPTION_TYPE.test(exported.name) || NOT_OPTIONS.has(exported.name)) continue;
+      const symbol = exported.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(exported) : exported;
+      if (symbol.flags & (ts.SymbolFlags.Interface | ts.SymbolFlags.TypeAlias)) visit(exported.name, checker.getDeclaredTypeOfSymbol(symbol), 0);
+    }
+  }
+  return [...found].sort();
+}
+
 describe('README.md TypeScript blocks', () => {
   const blocks = readmeBlocks(readFileSync(join(repo, 'README.md'), 'utf8'));
   let diagnostics: { where: string; column: number; message: string }[] = [];
   let options: ts.CompilerOptions = {};
+  let optionsRejectingUndefined: string[] = [];
 
   beforeAll(async () => {
     mkdirSync(join(app, 'models'), { recursive: true });
@@ -187,7 +229,8 @@ describe('README.md TypeScript blocks', () => {
     writeFileSync(join(app, 'models.ts'), MODELS);
     writeFileSync(join(app, 'models/db.ts'), KYSELY_DB);
     writeFileSync(join(app, 'control.ts'), CONTROL);
-    await Promise.all([installUpshiftDeclarations(), writeTsconfig([...blocks.map((b) => b.file), 'fixtures.d.ts', 'models.ts', 'models/db.ts', 'control.ts'])]);
+    writeFileSync(join(app, 'entry-points.ts'), ENTRY_POINTS.map((spec) => `import '${spec}';\n`).join(''));
+    await Promise.all([installUpshiftDeclarations(), writeTsconfig([...blocks.map((b) => b.file), 'fixtures.d.ts', 'models.ts', 'models/db.ts', 'control.ts', 'entry-points.ts'])]);
 
     const config = ts.getParsedCommandLineOfConfigFile(join(app, 'tsconfig.readme.json'), {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: (d) => { throw new Error(ts.flattenDiagnosticMessageText(d.messageText, '\n')); } });
     if (!config) throw new Error('tsconfig.readme.json did not parse');
@@ -195,12 +238,17 @@ describe('README.md TypeScript blocks', () => {
     const program = ts.createProgram({ rootNames: config.fileNames, options: config.options, configFileParsingDiagnostics: config.errors });
     const byFile = new Map(blocks.map((b) => [b.file, b]));
     diagnostics = ts.getPreEmitDiagnostics(program).map((d) => describeDiagnostic(d, byFile));
+    optionsRejectingUndefined = findOptionsRejectingUndefined(program);
   }, 120_000);
 
   it('are compiled with the strict options of `tsc --init`, and the check can fail', () => {
     expect(blocks.length).toBeGreaterThan(20);
     expect(options).toMatchObject({ strict: true, exactOptionalPropertyTypes: true, noUncheckedIndexedAccess: true, verbatimModuleSyntax: true });
     expect(diagnostics.filter((d) => d.where.startsWith('control.ts')).map((d) => d.where)).toEqual(CONTROL_ERRORS);
+  });
+
+  it("accept undefined in every option type's optional properties (exactOptionalPropertyTypes)", () => {
+    expect(optionsRejectingUndefined).toEqual([]);
   });
 
   it('type-check, except for the errors they show on purpose', () => {
