@@ -5,7 +5,7 @@
 import { quoteLiteral, type ColumnSpec } from '../../src/model/index.js';
 import { mapCatalogType, mapEncoding, parseDefault } from './map-type.js';
 import { cmp } from './postgres.js';
-import { tableMatcher, type InfoSchemaColumnRow, type LiveColumn, type LiveTable, type LiveTableOptions, type Queryable, type TableSelection } from './types.js';
+import { tableMatcher, type InfoSchemaColumnRow, type LiveColumn, type LiveForeignKey, type LiveKey, type LiveReference, type LiveTable, type LiveTableOptions, type Queryable, type TableSelection } from './types.js';
 
 /** A row of svv_columns (the columns upshift reads). */
 export interface RsColumnRow extends InfoSchemaColumnRow {
@@ -45,12 +45,35 @@ export interface RsKeyRow {
   column_name: string;
   ordinal_position: number;
 }
+/** pg_constraint (leader): a PRIMARY KEY ('p'), UNIQUE ('u') or FOREIGN KEY ('f') with its table and, for a key, the referenced one. */
+export interface RsConstraintRow {
+  conname: string;
+  contype: 'p' | 'u' | 'f';
+  table_schema: string;
+  table_name: string;
+  conrelid: number | string;
+  /** Column numbers: an int2 array ('{1,2}' as text, or already parsed). */
+  conkey: unknown;
+  ref_schema: string | null;
+  ref_table: string | null;
+  confrelid: number | string | null;
+  confkey: unknown;
+}
+/** pg_attribute numbers of the tables those constraints name, to turn conkey / confkey into column names. */
+export interface RsConstraintColumnRow {
+  attrelid: number | string;
+  attnum: number;
+  attname: string;
+}
 export interface RedshiftCatalog {
   columns: RsColumnRow[];
   tableInfo: RsTableInfoRow[];
   classes: RsClassRow[];
   attributes: RsAttributeRow[];
   primaryKeys: RsKeyRow[];
+  /** Optional, so catalogs recorded before constraints were read still build. */
+  constraints?: RsConstraintRow[];
+  constraintColumns?: RsConstraintColumnRow[];
 }
 
 const inList = (schemas: readonly string[]) => schemas.map(quoteLiteral).join(', ');
@@ -58,6 +81,10 @@ const inList = (schemas: readonly string[]) => schemas.map(quoteLiteral).join(',
 /** The catalog queries (Redshift has no array parameters, so schemas are inlined as literals). */
 export function redshiftCatalogQueries(schemas: readonly string[]): Record<keyof RedshiftCatalog, string> {
   const list = inList(schemas);
+  // The keys of the selected schemas' tables and the keys that reference them from anywhere.
+  const constraintsFrom = `pg_constraint con join pg_class c on c.oid = con.conrelid join pg_namespace n on n.oid = c.relnamespace
+      left join pg_class fc on fc.oid = con.confrelid left join pg_namespace fn on fn.oid = fc.relnamespace
+      where con.contype in ('p', 'u', 'f') and (n.nspname in (${list}) or fn.nspname in (${list}))`;
   return {
     columns: `select c.table_schema, c.table_name, c.column_name, c.ordinal_position, c.data_type,
         c.character_maximum_length, c.numeric_precision, c.numeric_scale, c.is_nullable, c.column_default, c.remarks
@@ -77,6 +104,12 @@ export function redshiftCatalogQueries(schemas: readonly string[]): Record<keyof
        and k.constraint_name = tc.constraint_name and k.table_name = tc.table_name
       where tc.constraint_type = 'PRIMARY KEY' and tc.table_schema in (${list})
       order by k.table_schema, k.table_name, k.ordinal_position`,
+    constraints: `select con.conname, con.contype, n.nspname as table_schema, c.relname as table_name, con.conrelid, con.conkey,
+        fn.nspname as ref_schema, fc.relname as ref_table, con.confrelid, con.confkey
+      from ${constraintsFrom}`,
+    constraintColumns: `select a.attrelid, a.attnum, a.attname from pg_attribute a
+      where a.attnum > 0 and (a.attrelid in (select con.conrelid from ${constraintsFrom})
+        or a.attrelid in (select con.confrelid from ${constraintsFrom}))`,
   };
 }
 
@@ -120,6 +153,40 @@ function sortKey(info: RsTableInfoRow | undefined, attrs: RsAttributeRow[]): Liv
   return { style: interleaved ? 'interleaved' : 'compound', columns };
 }
 
+/** An int2 array as a driver returns it: parsed, '{1,2}' (int2[] as text) or '1 2' (int2vector). */
+export function attnums(v: unknown): number[] {
+  if (Array.isArray(v)) return v.map(Number);
+  if (typeof v !== 'string') return [];
+  return v.replace(/[{}]/g, '').split(/[\s,]+/).filter(Boolean).map(Number);
+}
+
+type TableKeys = Pick<LiveTableOptions, 'primaryKeyName' | 'uniques' | 'foreignKeys' | 'referencedBy'>;
+
+/** Each table's named keys: its primary key's name, UNIQUE constraints, FOREIGN KEYs and those referencing it. */
+function constraintsByTable(cat: RedshiftCatalog): Map<string, TableKeys> {
+  const names = new Map((cat.constraintColumns ?? []).map((a) => [`${a.attrelid}:${a.attnum}`, a.attname]));
+  const columns = (rel: unknown, key: unknown) => attnums(key).map((n) => names.get(`${rel}:${n}`) ?? `#${n}`);
+  const out = new Map<string, { primaryKeyName?: string; uniques: LiveKey[]; foreignKeys: LiveForeignKey[]; referencedBy: LiveReference[] }>();
+  const of = (k: string) => out.get(k) ?? out.set(k, { uniques: [], foreignKeys: [], referencedBy: [] }).get(k)!;
+  const byName = (a: LiveKey, b: LiveKey) => cmp(a.name, b.name);
+  for (const r of cat.constraints ?? []) {
+    const own = of(`${r.table_schema}.${r.table_name}`);
+    const cols = columns(r.conrelid, r.conkey);
+    if (r.contype === 'p') own.primaryKeyName = r.conname;
+    else if (r.contype === 'u') own.uniques.push({ name: r.conname, columns: cols });
+    else if (r.ref_schema != null && r.ref_table != null) {
+      const fk: LiveForeignKey = { name: r.conname, columns: cols, references: { schema: r.ref_schema, table: r.ref_table, columns: columns(r.confrelid, r.confkey) } };
+      own.foreignKeys.push(fk);
+      // a self-reference is the table's own key: a copy re-creates it with the others
+      if (`${r.ref_schema}.${r.ref_table}` !== `${r.table_schema}.${r.table_name}`) {
+        of(`${r.ref_schema}.${r.ref_table}`).referencedBy.push({ ...fk, schema: r.table_schema, table: r.table_name });
+      }
+    }
+  }
+  for (const k of out.values()) [k.uniques, k.foreignKeys, k.referencedBy].forEach((l) => (l as LiveKey[]).sort(byName));
+  return out;
+}
+
 /** Joins the catalog rows into LiveTables. Pure, so recorded catalog rows test it. */
 export function buildRedshiftTables(cat: RedshiftCatalog, selection: TableSelection): { tables: LiveTable[]; warnings: string[] } {
   const matches = tableMatcher(selection.tables);
@@ -134,6 +201,7 @@ export function buildRedshiftTables(cat: RedshiftCatalog, selection: TableSelect
   const infos = new Map(cat.tableInfo.map((i) => [key(i.schema, i.table), i]));
   const classes = new Map(cat.classes.map((c) => [key(c.schema, c.table), c]));
   const attrs = group(cat.attributes, (a) => key(a.schema, a.table));
+  const keys = constraintsByTable(cat);
   const pks = group([...cat.primaryKeys].sort((a, b) => a.ordinal_position - b.ordinal_position), (k) => key(k.table_schema, k.table_name));
   const warnings: string[] = [];
   const tables: LiveTable[] = [];
@@ -163,6 +231,7 @@ export function buildRedshiftTables(cat: RedshiftCatalog, selection: TableSelect
     });
     const cls = classes.get(k);
     const sk = sortKey(info, tableAttrs);
+    const named = keys.get(k);
     tables.push({
       schema: rows[0]!.table_schema,
       name: rows[0]!.table_name,
@@ -170,6 +239,10 @@ export function buildRedshiftTables(cat: RedshiftCatalog, selection: TableSelect
       columns,
       options: {
         primaryKey: (pks.get(k) ?? []).map((p) => p.column_name),
+        ...(named?.primaryKeyName !== undefined ? { primaryKeyName: named.primaryKeyName } : {}),
+        ...(named?.uniques?.length ? { uniques: named.uniques } : {}),
+        ...(named?.foreignKeys?.length ? { foreignKeys: named.foreignKeys } : {}),
+        ...(named?.referencedBy?.length ? { referencedBy: named.referencedBy } : {}),
         ...distribution(info, cls, tableAttrs),
         ...(sk ? { sortKey: sk } : {}),
         ...(cls?.table_comment != null ? { comment: cls.table_comment } : {}),

@@ -31,10 +31,33 @@ export interface LiveColumn {
   readonly identityKind?: 'always' | 'by default';
 }
 
+/** A named UNIQUE (or PRIMARY KEY) constraint. */
+export interface LiveKey {
+  readonly name: string;
+  readonly columns: readonly string[];
+}
+
+/** A FOREIGN KEY: `columns` of its table reference `references.columns` of another (or the same) table. */
+export interface LiveForeignKey extends LiveKey {
+  readonly references: { readonly schema: string; readonly table: string; readonly columns: readonly string[] };
+}
+
+/** A FOREIGN KEY of another table that references this one. */
+export interface LiveReference extends LiveForeignKey {
+  readonly schema: string;
+  readonly table: string;
+}
+
 export interface LiveTableOptions {
   readonly primaryKey: readonly string[];
   /** The primary key constraint's name (a migration that rebuilds the key keeps it). */
   readonly primaryKeyName?: string;
+  /** Redshift: UNIQUE constraints (a deep copy re-creates them under their names). */
+  readonly uniques?: readonly LiveKey[];
+  /** Redshift: the table's own FOREIGN KEYs (a deep copy re-creates them under their names). */
+  readonly foreignKeys?: readonly LiveForeignKey[];
+  /** Redshift: other tables' FOREIGN KEYs that reference this table (a deep copy's DROP would need CASCADE). */
+  readonly referencedBy?: readonly LiveReference[];
   readonly distStyle?: 'auto' | 'even' | 'key' | 'all';
   readonly distKey?: string;
   readonly sortKey?: { style: 'compound' | 'interleaved'; columns: readonly string[] } | 'auto';

@@ -1,8 +1,10 @@
 // Redshift-legal DDL for migrations. Redshift's ALTER TABLE can add a column (one per
-// statement), widen a VARCHAR, change an encoding and comment; everything else (types,
-// nullability, defaults, identity, keys) needs a deep copy: create the new table, copy the
-// rows with named columns, swap the names, all inside the migration's transaction.
-import { columnSql, createTableStatements, quoteIdent, quoteLiteral, sqlType, type ColumnSpec, type Dialect, type TableModel } from '../../src/model/index.js';
+// statement), widen a VARCHAR, change an encoding and comment, add and drop a constraint;
+// everything else (types, nullability, defaults, identity, dist and sort keys) needs a deep
+// copy: create the new table, copy the rows with named columns, swap the names, re-create the
+// table's keys under their names, all inside the migration's transaction.
+import { Column, columnSql, createTableStatements, quoteIdent, quoteLiteral, sqlType, type ColumnSpec, type Dialect, type TableModel } from '../../src/model/index.js';
+import type { LiveForeignKey, LiveKey, LiveReference } from '../introspect/types.js';
 
 export const tableSql = (schema: string, name: string) => `${quoteIdent(schema)}.${quoteIdent(name)}`;
 
@@ -34,18 +36,55 @@ function sideName(name: string, suffix: string, dialect: Dialect): string {
 }
 
 /**
+ * The named keys a Redshift deep copy re-creates on the copy. Redshift can't rename a
+ * constraint, and a key declared in the copy's CREATE TABLE would be named after the copy
+ * (`t__upshift_new_pkey`): so the copy is created without them and they are added under their
+ * own names once it has the table's name (all in the migration's transaction).
+ */
+export interface KeptKeys {
+  /** The primary key's name; without one, the server names it (`<table>_pkey`). */
+  primaryKeyName?: string;
+  uniques: readonly LiveKey[];
+  foreignKeys: readonly LiveForeignKey[];
+  /**
+   * Other tables' keys that reference this one: DROP TABLE of the old table needs them gone (or
+   * CASCADE, which would drop them silently), so each is dropped before the swap and re-created
+   * after it, referencing the copy.
+   */
+  referencedBy: readonly LiveReference[];
+}
+
+const NO_KEYS: KeptKeys = { uniques: [], foreignKeys: [], referencedBy: [] };
+const columnList = (cols: readonly string[]) => `(${cols.map(quoteIdent).join(', ')})`;
+const addConstraint = (schema: string, table: string, name: string | undefined, what: string) =>
+  `ALTER TABLE ${tableSql(schema, table)} ADD ${name === undefined ? '' : `CONSTRAINT ${quoteIdent(name)} `}${what}`;
+const foreignKeySql = (fk: LiveForeignKey) =>
+  `FOREIGN KEY ${columnList(fk.columns)} REFERENCES ${tableSql(fk.references.schema, fk.references.table)} ${columnList(fk.references.columns)}`;
+
+/** The copy of `to` as Redshift creates it: no primary key yet (added by name later), its columns NOT NULL as the key makes them. */
+function withoutPrimaryKey(to: TableModel, name: string): TableModel {
+  const key = new Set(to.options.primaryKey);
+  const columns = Object.fromEntries(to.columnNames.map((c) => {
+    const spec = to.columns[c]!.spec;
+    return [c, key.has(c) && !spec.notNull ? new Column({ ...spec, notNull: true }) : to.columns[c]!];
+  }));
+  return { ...to, name, qualifiedName: `${to.schema}.${name}`, columns, options: { ...to.options, primaryKey: [] } };
+}
+
+/**
  * Rebuilds `from` (the live table) as `to` (the model), keeping the rows of the columns both
  * have. Columns whose kind changes are CAST; same-kind changes (a narrower VARCHAR or DECIMAL)
  * go through the assignment cast, which fails on a value that doesn't fit instead of
- * truncating it.
+ * truncating it. On Redshift the table's keys are re-created under their names (see KeptKeys).
  */
-export function deepCopy(to: TableModel, from: { columns: ReadonlyMap<string, ColumnSpec> }, dialect: Dialect): string[] {
+export function deepCopy(to: TableModel, from: { columns: ReadonlyMap<string, ColumnSpec> }, dialect: Dialect, keys: KeptKeys = NO_KEYS): string[] {
   const { schema, name } = to;
   const fresh = sideName(name, '__upshift_new', dialect);
   const old = sideName(name, '__upshift_old', dialect);
-  const renamed: TableModel = { ...to, name: fresh, qualifiedName: `${schema}.${fresh}` };
+  const rs = dialect === 'redshift';
+  const renamed: TableModel = rs ? withoutPrimaryKey(to, fresh) : { ...to, name: fresh, qualifiedName: `${schema}.${fresh}` };
   // Redshift refuses explicit values for IDENTITY(seed, step) columns: those are regenerated there.
-  const copied = to.columnNames.filter((c) => from.columns.has(c) && !(dialect === 'redshift' && to.columns[c]!.spec.identity));
+  const copied = to.columnNames.filter((c) => from.columns.has(c) && !(rs && to.columns[c]!.spec.identity));
   const select = copied.map((c) => {
     const target = to.columns[c]!.spec;
     return from.columns.get(c)!.kind === target.kind ? quoteIdent(c) : `CAST(${quoteIdent(c)} AS ${sqlType(target, dialect)})`;
@@ -61,10 +100,17 @@ export function deepCopy(to: TableModel, from: { columns: ReadonlyMap<string, Co
       out.push(`SELECT setval(pg_get_serial_sequence(${quoteLiteral(tableSql(schema, fresh))}, ${quoteLiteral(c)}), max(${quoteIdent(c)})) FROM ${tableSql(schema, fresh)} HAVING max(${quoteIdent(c)}) IS NOT NULL`);
     }
   }
+  for (const r of keys.referencedBy) out.push(`ALTER TABLE ${tableSql(r.schema, r.table)} DROP CONSTRAINT ${quoteIdent(r.name)}`);
   out.push(
     `ALTER TABLE ${tableSql(schema, name)} RENAME TO ${quoteIdent(old)}`,
     `ALTER TABLE ${tableSql(schema, fresh)} RENAME TO ${quoteIdent(name)}`,
     `DROP TABLE ${tableSql(schema, old)}`,
   );
+  if (!rs) return out;
+  // the old table (and its keys) are gone: the names are free again
+  if (to.options.primaryKey.length) out.push(addConstraint(schema, name, keys.primaryKeyName, `PRIMARY KEY ${columnList(to.options.primaryKey)}`));
+  for (const u of keys.uniques) out.push(addConstraint(schema, name, u.name, `UNIQUE ${columnList(u.columns)}`));
+  for (const fk of keys.foreignKeys) out.push(addConstraint(schema, name, fk.name, foreignKeySql(fk)));
+  for (const r of keys.referencedBy) out.push(addConstraint(r.schema, r.table, r.name, foreignKeySql(r)));
   return out;
 }

@@ -3,7 +3,10 @@
 // concurrent updates of the row, so exactly one run sees its update take effect and the others
 // poll until it sets the row back. is_locked holds the epoch second it was taken, so a waiting
 // run can say since when, and `upshift migrate unlock` can clear a lock a crashed run left.
-import { PostgresAdapter, PostgresDialect, sql, type DialectAdapter, type Kysely, type MigrationLockOptions, type PostgresDialectConfig } from 'kysely';
+import {
+  PostgresAdapter, PostgresDialect, sql, type DatabaseIntrospector, type DatabaseMetadata, type DialectAdapter, type Kysely, type MigrationLockOptions,
+  type PostgresDialectConfig, type SchemaMetadata, type TableMetadata,
+} from 'kysely';
 
 export interface LockOptions {
   /** Give up after this long (default 10 minutes). */
@@ -80,5 +83,32 @@ export class MigrationDialect extends PostgresDialect {
   }
   override createAdapter(): DialectAdapter {
     return new LockRowAdapter(this.lock);
+  }
+  override createIntrospector(db: Kysely<any>): DatabaseIntrospector {
+    return new MigrationIntrospector(db);
+  }
+}
+
+/**
+ * What the Migrator asks (does the migration schema / table exist?), answered from pg_namespace
+ * and pg_class alone. Kysely's own Postgres introspector calls has_schema_privilege() on every
+ * schema it lists, which fails ("schema ... does not exist") when another session drops a
+ * schema meanwhile, so `migrate up` failed whenever anything else in the database dropped one.
+ */
+class MigrationIntrospector implements DatabaseIntrospector {
+  constructor(private readonly db: Kysely<any>) {}
+  async getSchemas(): Promise<SchemaMetadata[]> {
+    const { rows } = await sql<{ name: string }>`select nspname as name from pg_catalog.pg_namespace`.execute(this.db);
+    return rows;
+  }
+  async getTables(): Promise<TableMetadata[]> {
+    const { rows } = await sql<{ schema: string; name: string; kind: string }>`
+      select n.nspname as schema, c.relname as name, c.relkind as kind
+      from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+      where c.relkind in ('r', 'p', 'v')`.execute(this.db);
+    return rows.map((r) => ({ schema: r.schema, name: r.name, isView: r.kind === 'v', columns: [] }));
+  }
+  async getMetadata(): Promise<DatabaseMetadata> {
+    return { tables: await this.getTables() };
   }
 }

@@ -1,12 +1,12 @@
 // Plans a migration: diffs each model with its live table and chooses the Redshift-legal way
 // to get there. Changes that would drop or narrow data are refused unless allowDestructive.
-import { createTableStatements, defaultSql, quoteIdent, type ColumnSpec, type Dialect, type TableModel } from '../../src/model/index.js';
+import { Column, createTableStatements, defaultSql, quoteIdent, type ColumnSpec, type Dialect, type TableModel } from '../../src/model/index.js';
 import { describeDifference, diffTable, typeText, type Difference } from '../diff.js';
 import type { LiveTable } from '../introspect/types.js';
 import { liveToModel } from '../live-model.js';
 import type { LoadedModel } from '../load-models.js';
 import { postgresSteps } from './alter-postgres.js';
-import { addColumn, alterEncode, alterVarchar, commentOnColumn, commentOnTable, deepCopy, dropColumn, tableSql } from './ddl.js';
+import { addColumn, alterEncode, alterVarchar, commentOnColumn, commentOnTable, deepCopy, dropColumn, tableSql, type KeptKeys } from './ddl.js';
 
 export interface TableMigration {
   model: LoadedModel;
@@ -51,7 +51,7 @@ const isVarcharWidening = (from: ColumnSpec, to: ColumnSpec) => bytes(to) > byte
 
 type Action = 'alter' | 'deep-copy' | 'refuse';
 
-function classify(d: Difference, dialect: Dialect): { action: Action; destructive?: string; reason?: string } {
+function classify(d: Difference, dialect: Dialect, keyed: ReadonlySet<string>): { action: Action; destructive?: string; reason?: string } {
   switch (d.kind) {
     case 'column-added':
       if (d.spec.identity) return { action: 'deep-copy' };
@@ -66,7 +66,8 @@ function classify(d: Difference, dialect: Dialect): { action: Action; destructiv
       if (d.field === 'encode') return { action: 'alter' };
       if (d.field === 'type') {
         const { liveSpec: from, modelSpec: to } = d;
-        if (from.kind === 'varchar' && to.kind === 'varchar' && isVarcharWidening(from, to) && !from.encode?.match(/^(bytedict|runlength|text255|text32k)$/)) {
+        // Redshift's ALTER COLUMN TYPE refuses these encodings and columns in a PRIMARY KEY, UNIQUE or FOREIGN KEY
+        if (from.kind === 'varchar' && to.kind === 'varchar' && isVarcharWidening(from, to) && !from.encode?.match(/^(bytedict|runlength|text255|text32k)$/) && !keyed.has(d.column)) {
           return { action: 'alter' };
         }
         if (isWidening(from, to)) return { action: 'deep-copy' };
@@ -94,6 +95,61 @@ function backfills(model: TableModel, live: LiveTable, dialect: Dialect): { sql:
   return out;
 }
 
+/** Columns in one of the table's keys, or referenced by another table's key. */
+function keyedColumns(live: LiveTable): Set<string> {
+  const o = live.options;
+  return new Set([...o.primaryKey, ...[...(o.uniques ?? []), ...(o.foreignKeys ?? [])].flatMap((k) => k.columns), ...(o.referencedBy ?? []).flatMap((r) => r.references.columns)]);
+}
+
+const keyName = (k: { name: string; columns: readonly string[] }) => `${k.name} (${k.columns.join(', ')})`;
+
+/**
+ * What a Redshift deep copy does with the table's named keys: `up` re-creates those whose
+ * columns the model keeps, `down` all of them. A key on a dropped column is lost (destructive);
+ * another table's key that references this one must be dropped and re-created around the swap,
+ * which touches a table the model doesn't name (destructive too: the reason says which).
+ */
+function redshiftKeys(model: TableModel, live: LiveTable): { up: KeptKeys; down: KeptKeys; destructive: string[]; refused: string[]; notes: string[] } {
+  const o = live.options;
+  const kept = (k: { columns: readonly string[] }) => k.columns.every((c) => Object.hasOwn(model.columns, c));
+  const uniques = o.uniques ?? [];
+  const foreignKeys = o.foreignKeys ?? [];
+  const referencedBy = o.referencedBy ?? [];
+  const lost = [...uniques.filter((u) => !kept(u)).map((u) => `UNIQUE ${keyName(u)}`), ...foreignKeys.filter((f) => !kept(f)).map((f) => `FOREIGN KEY ${keyName(f)}`)];
+  const refused = referencedBy.filter((r) => !r.references.columns.every((c) => Object.hasOwn(model.columns, c))).map((r) =>
+    `FOREIGN KEY ${r.name} of table ${r.schema}.${r.table} references column(s) ${r.references.columns.join(', ')}, which the model drops: drop that key first`);
+  const destructive = [
+    ...lost.map((k) => `drops ${k} with the column(s) it names: pass --allow-destructive to allow it`),
+    ...referencedBy.map((r) =>
+      `FOREIGN KEY ${r.name} of table ${r.schema}.${r.table} references this table, which the deep copy must DROP (Redshift refuses while that key exists, and DROP ... CASCADE would drop the key silently): ` +
+      `pass --allow-destructive to drop ${r.name} before the copy and re-create it after, referencing the copy (this changes ${r.schema}.${r.table})`),
+  ];
+  const notes = [
+    ...lost.map((k) => `drops ${k}: its column(s) are dropped (down re-creates it)`),
+    ...referencedBy.map((r) => `FOREIGN KEY ${r.name} of ${r.schema}.${r.table} is dropped before the copy and re-created on it (Redshift can't keep a key to a dropped table)`),
+  ];
+  const pk = o.primaryKeyName !== undefined ? { primaryKeyName: o.primaryKeyName } : {};
+  return {
+    up: { ...pk, uniques: uniques.filter(kept), foreignKeys: foreignKeys.filter(kept), referencedBy },
+    down: { ...pk, uniques, foreignKeys, referencedBy },
+    destructive,
+    refused,
+    notes,
+  };
+}
+
+/** The model with the live encodings of columns whose encoding it leaves open (the diff compares only those it pins). */
+function keepEncodings(model: TableModel, live: LiveTable): TableModel {
+  if (live.options.autoEncoding) return model;
+  const liveEncode = new Map(live.columns.map((c) => [c.name, c.spec.encode]));
+  const columns = Object.fromEntries(model.columnNames.map((c) => {
+    const spec = model.columns[c]!.spec;
+    const encode = liveEncode.get(c);
+    return [c, spec.encode === undefined && encode !== undefined ? new Column({ ...spec, encode }) : model.columns[c]!];
+  }));
+  return { ...model, columns };
+}
+
 function liveColumns(live: LiveTable): Map<string, ColumnSpec> {
   return new Map(live.columns.map((c) => [c.name, c.spec]));
 }
@@ -115,7 +171,7 @@ function planTable(m: LoadedModel, live: LiveTable | undefined, dialect: Dialect
   const refused: Refusal[] = [];
   let deep = false;
   for (const d of diffs) {
-    const c = classify(d, dialect);
+    const c = classify(d, dialect, keyedColumns(live));
     if (c.action === 'refuse') refused.push({ table: model.qualifiedName, reason: c.reason! });
     if (c.destructive && !allowDestructive) {
       refused.push({ table: model.qualifiedName, reason: `${c.destructive}: pass --allow-destructive to allow it` });
@@ -129,6 +185,11 @@ function planTable(m: LoadedModel, live: LiveTable | undefined, dialect: Dialect
       table: model.qualifiedName,
       reason: `this change needs a deep copy, which renumbers IDENTITY column(s) ${renumbered.join(', ')} (Redshift refuses explicit IDENTITY values), breaking anything that refers to them: pass --allow-destructive to allow it`,
     });
+  }
+  const keys = deep && dialect === 'redshift' ? redshiftKeys(model, live) : undefined;
+  for (const reason of keys?.refused ?? []) refused.push({ table: model.qualifiedName, reason });
+  if (!allowDestructive) {
+    for (const reason of keys?.destructive ?? []) refused.push({ table: model.qualifiedName, reason });
   }
   if (refused.length) return refused;
   const summary = diffs.map((d) => describeDifference(d, dialect));
@@ -148,12 +209,12 @@ function planTable(m: LoadedModel, live: LiveTable | undefined, dialect: Dialect
     const before = liveToModel(live);
     // NOT NULL with a default: the NULLs already there take the default first (the copy would fail on them)
     const backfill = backfills(model, live, dialect);
-    const up = deepCopy(model, { columns: liveColumns(live) }, dialect);
+    const up = deepCopy(keepEncodings(model, live), { columns: liveColumns(live) }, dialect, keys!.up);
     return {
       model: m,
-      summary: [`deep copy of ${model.qualifiedName} (Redshift can't ALTER these in place):`, ...summary.map((s) => `  ${s}`), ...backfill.map((b) => `  ${b.note}`)],
+      summary: [`deep copy of ${model.qualifiedName} (Redshift can't ALTER these in place):`, ...summary.map((s) => `  ${s}`), ...backfill.map((b) => `  ${b.note}`), ...keys!.notes.map((n) => `  ${n}`)],
       up: [up[0]!, ...backfill.map((b) => b.sql), ...up.slice(1)],
-      down: deepCopy(before, { columns: new Map(model.columnNames.map((c) => [c, model.columns[c]!.spec])) }, dialect),
+      down: deepCopy(before, { columns: new Map(model.columnNames.map((c) => [c, model.columns[c]!.spec])) }, dialect, keys!.down),
       columns: [...model.columnNames],
     };
   }

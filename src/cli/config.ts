@@ -49,20 +49,28 @@ export const CONFIG_FILES = ['upshift.config.ts', 'upshift.config.mts', 'upshift
 
 const exists = (p: string) => access(p).then(() => true, () => false);
 
-/** Finds and imports the config: --config, else $UPSHIFT_CONFIG, else upshift.config.* in cwd. */
-export async function loadConfig(explicit: string | undefined, cwd: string, env: NodeJS.ProcessEnv): Promise<{ config: UpshiftCliConfig; file?: string }> {
+/** The nearest upshift.config.* in `dir` or a folder above it (as git finds .git): commands work from any subfolder. */
+export async function findConfigFile(dir: string): Promise<string | undefined> {
+  for (let at = path.resolve(dir); ; at = path.dirname(at)) {
+    for (const name of CONFIG_FILES) {
+      if (await exists(path.join(at, name))) return path.join(at, name);
+    }
+    if (path.dirname(at) === at) return undefined;
+  }
+}
+
+/**
+ * Finds and imports the config: --config, else $UPSHIFT_CONFIG, else the nearest upshift.config.*
+ * in cwd or a parent folder. `found` tells a searched-for file from a named one.
+ */
+export async function loadConfig(explicit: string | undefined, cwd: string, env: NodeJS.ProcessEnv): Promise<{ config: UpshiftCliConfig; file?: string; found?: boolean }> {
   const named = explicit ?? env.UPSHIFT_CONFIG;
   let file: string | undefined;
   if (named) {
     file = path.resolve(cwd, named);
     if (!(await exists(file))) throw new CliError(`config file ${file} does not exist`, ExitCode.CONFIG);
   } else {
-    for (const name of CONFIG_FILES) {
-      if (await exists(path.join(cwd, name))) {
-        file = path.join(cwd, name);
-        break;
-      }
-    }
+    file = await findConfigFile(cwd);
   }
   if (!file) return { config: {} };
   let mod: Record<string, unknown>;
@@ -76,37 +84,51 @@ export async function loadConfig(explicit: string | undefined, cwd: string, env:
   if (!config || typeof config !== 'object') {
     throw new CliError(`${path.relative(cwd, file)} must \`export default defineConfig({ ... })\``, ExitCode.CONFIG);
   }
-  return { config, file };
+  return { config, file, ...(named ? {} : { found: true }) };
 }
 
 export interface Settings {
   config: UpshiftCliConfig;
   configFile?: string;
+  /**
+   * The project's folder: the folder of a config file found in a parent folder, else the
+   * folder the command runs in. The config's paths (models, migrations) and the default stage
+   * (.upshift/stage) are relative to it, so every subfolder sees the same project.
+   */
   cwd: string;
+  /** The folder the command runs in: paths given on the command line are relative to it. */
+  workDir: string;
   env: NodeJS.ProcessEnv;
-  /** --database-url, else $UPSHIFT_DATABASE_URL, else config.database. */
+  /** --database-url, else $UPSHIFT_DATABASE_URL, else config.database, else $DATABASE_URL. */
   databaseUrl?: string;
   modelsDir: string;
   migrationsDir: string;
 }
 
-export function resolveSettings(config: UpshiftCliConfig, flags: { databaseUrl?: string; configFile?: string }, cwd: string, env: NodeJS.ProcessEnv): Settings {
-  const databaseUrl = flags.databaseUrl ?? env.UPSHIFT_DATABASE_URL ?? config.database;
+/**
+ * `found`: the config file was searched for (not named by --config or $UPSHIFT_CONFIG), so its
+ * folder is the project's. DATABASE_URL comes last: other tools set that generic name too, and
+ * upshift's own settings win over it.
+ */
+export function resolveSettings(config: UpshiftCliConfig, flags: { databaseUrl?: string; configFile?: string; found?: boolean }, cwd: string, env: NodeJS.ProcessEnv): Settings {
+  const databaseUrl = flags.databaseUrl || env.UPSHIFT_DATABASE_URL || config.database || env.DATABASE_URL;
+  const root = flags.found && flags.configFile ? path.dirname(flags.configFile) : cwd;
   return {
     config,
     ...(flags.configFile ? { configFile: flags.configFile } : {}),
-    cwd,
+    cwd: root,
+    workDir: cwd,
     env,
     ...(databaseUrl ? { databaseUrl } : {}),
-    modelsDir: path.resolve(cwd, config.models ?? 'models'),
-    migrationsDir: path.resolve(cwd, config.migrations?.dir ?? 'migrations'),
+    modelsDir: path.resolve(root, config.models ?? 'models'),
+    migrationsDir: path.resolve(root, config.migrations?.dir ?? 'migrations'),
   };
 }
 
 export function requireDatabaseUrl(s: Settings): string {
   if (!s.databaseUrl) {
     throw new CliError(
-      'no database to connect to: pass --database-url, set UPSHIFT_DATABASE_URL, or set `database` in upshift.config.ts',
+      'no database to connect to: pass --database-url, set UPSHIFT_DATABASE_URL (or DATABASE_URL), or set `database` in upshift.config.ts',
       ExitCode.CONFIG,
     );
   }
@@ -124,7 +146,15 @@ const BREAKS_USERINFO: Record<string, string> = { '#': '%23', '/': '%2F', '?': '
  */
 export function checkDatabaseUrl(url: string): void {
   const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(url);
-  if (!scheme) return; // a socket path or key=value string: pg reads those itself
+  // a socket path or key=value string: pg reads those itself
+  if (!scheme && (url.startsWith('/') || url.includes('='))) return;
+  if (!scheme) {
+    // pg would read it as a database name on the default host, and fail with "ENOTFOUND base"
+    throw new CliError(
+      'the database URL is not a URL (it is not shown here: it may hold a password): give postgres://user:password@host:5432/database, a socket folder (/var/run/postgresql) or key=value settings (host=... dbname=...)',
+      ExitCode.CONFIG,
+    );
+  }
   const rest = url.slice(scheme[0].length);
   const at = rest.lastIndexOf('@');
   if (at >= 0) {

@@ -24,15 +24,41 @@ export interface CommandContext {
  */
 export type Run = <F>(fn: (ctx: CommandContext, flags: F, ...args: string[]) => Promise<number>) => (...args: unknown[]) => Promise<void>;
 
-const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'ETIMEDOUT', 'ECONNRESET', 'EAI_AGAIN', '28P01', '28000', '3D000']);
+const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'ETIMEDOUT', 'ECONNRESET', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', '28P01', '28000', '3D000']);
 
-/** A pg error (a SQLSTATE, or a socket error) as a CliError with the DATABASE exit code. */
-export function databaseError(err: unknown, doing: string): CliError | undefined {
+// Node's TLS and certificate errors (ERR_TLS_CERT_ALTNAME_INVALID, DEPTH_ZERO_SELF_SIGNED_CERT, CERT_HAS_EXPIRED, ...).
+const TLS_CODE = /^(ERR_TLS_|ERR_SSL_|CERT_|UNABLE_TO_|DEPTH_ZERO_|SELF_SIGNED_|EPROTO$)/;
+// pg's own words when the server answers the SSL request with "no".
+const NO_TLS_SERVER = /server does not support SSL/i;
+
+/** A TLS failure as one line that says what to change, or undefined when it is not one. */
+function tlsProblem(e: { code?: string; message?: string }): string | undefined {
+  if (NO_TLS_SERVER.test(e.message ?? '')) {
+    return 'the server does not accept TLS (SSL) connections, but the connection asks for TLS (sslmode or ssl in the URL or config): drop sslmode, or enable SSL on the server';
+  }
+  if (typeof e.code === 'string' && TLS_CODE.test(e.code)) {
+    return `TLS failed: ${e.message || e.code} (${e.code}); check the server's certificate, or sslmode and sslrootcert in the URL`;
+  }
+  return undefined;
+}
+
+/** The database could not be reached or refused the connection (or its TLS): exit DATABASE, not the load's or a query's failure. */
+export function isConnectionFailure(err: unknown): boolean {
   const e = err as { code?: string; message?: string };
-  if (typeof e?.code === 'string' && (CONNECTION_CODES.has(e.code) || /^[0-9A-Z]{5}$/.test(e.code))) {
+  if (err instanceof AggregateError) return isConnectionFailure(err.errors[0]);
+  if (tlsProblem(e ?? {})) return true;
+  return typeof e?.code === 'string' && (CONNECTION_CODES.has(e.code) || /^(08|28|3D)/.test(e.code));
+}
+
+/** A pg error (a SQLSTATE, a socket or TLS error) as a CliError with the DATABASE exit code. */
+export function databaseError(err: unknown, doing: string): CliError | undefined {
+  if (err instanceof AggregateError) return databaseError(err.errors[0], doing);
+  const e = (err ?? {}) as { code?: string; message?: string };
+  const tls = tlsProblem(e);
+  if (tls) return new CliError(`${doing}: ${tls}`, ExitCode.DATABASE);
+  if (typeof e.code === 'string' && (CONNECTION_CODES.has(e.code) || /^[0-9A-Z]{5}$/.test(e.code))) {
     return new CliError(`${doing}: ${e.message || e.code}${e.code && !e.message?.includes(e.code) ? ` (${e.code})` : ''}`, ExitCode.DATABASE);
   }
-  if (err instanceof AggregateError) return databaseError(err.errors[0], doing);
   return undefined;
 }
 
@@ -43,7 +69,7 @@ export async function withPool<T>(ctx: CommandContext, fn: (pool: pg.Pool) => Pr
     try {
       await pool.query('select 1');
     } catch (err) {
-      throw databaseError(err, `cannot connect to the database`) ?? err;
+      throw databaseError(err, 'cannot connect to the database') ?? err;
     }
     return await fn(pool);
   } catch (err) {

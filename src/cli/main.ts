@@ -36,8 +36,8 @@ export async function main(argv: readonly string[], opts: MainOptions = {}): Pro
   const program = new Command('upshift')
     .description('Typed, staged, audited loads into Amazon Redshift (and Postgres) - codegen, migrations, loads, audit')
     .version(VERSION, '-V, --version')
-    .option('-c, --config <file>', 'config file (default: ./upshift.config.ts; env UPSHIFT_CONFIG)')
-    .option('--database-url <url>', 'database connection string (env UPSHIFT_DATABASE_URL)')
+    .option('-c, --config <file>', 'config file (default: the nearest upshift.config.ts here or in a parent folder; env UPSHIFT_CONFIG)')
+    .option('--database-url <url>', 'database connection string (env UPSHIFT_DATABASE_URL, else DATABASE_URL)')
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
     .exitOverride()
@@ -49,8 +49,9 @@ export async function main(argv: readonly string[], opts: MainOptions = {}): Pro
 
   const context = async (cmd: Command): Promise<CommandContext> => {
     const g = cmd.optsWithGlobals() as { config?: string; databaseUrl?: string };
-    const { config, file } = await loadConfig(g.config, cwd, env);
-    return { settings: resolveSettings(config, { ...(g.databaseUrl ? { databaseUrl: g.databaseUrl } : {}), ...(file ? { configFile: file } : {}) }, cwd, env), io };
+    const { config, file, found } = await loadConfig(g.config, cwd, env);
+    const flags = { ...(g.databaseUrl ? { databaseUrl: g.databaseUrl } : {}), ...(file ? { configFile: file } : {}), ...(found ? { found } : {}) };
+    return { settings: resolveSettings(config, flags, cwd, env), io };
   };
   // Wraps a command body: (ctx, flags, ...positional) -> exit code.
   const run: Run =

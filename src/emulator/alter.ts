@@ -1,5 +1,6 @@
-// Redshift ALTER TABLE: ADD COLUMN with Redshift types and attributes; ALTER DISTSTYLE / DISTKEY /
-// SORTKEY / ENCODE (catalog only: Postgres has no such thing); ALTER COLUMN ... TYPE VARCHAR(n).
+// Redshift ALTER TABLE: ADD COLUMN with Redshift types and attributes; ADD / DROP CONSTRAINT of the
+// declared (unenforced) keys; ALTER DISTSTYLE / DISTKEY / SORTKEY / ENCODE (catalog only: Postgres
+// has no such thing); ALTER COLUMN ... TYPE VARCHAR(n).
 import { syntaxError } from './errors.js';
 import { element, type TableDdl } from './ddl.js';
 import { closingParen, identName, isPunct, isWord, quoteIdent, quoteLiteral, render, significant, splitTopLevel, tokenize } from './sql.js';
@@ -26,7 +27,7 @@ export function planAlter(sql: string, schema: string): AlterPlan | undefined {
   let i = 2;
   if (isWord(sig[i], 'if') && isWord(sig[i + 1], 'exists')) i += 2;
   const nameStart = i;
-  while (i < sig.length && (sig[i]!.type === 'qident' || sig[i]!.type === 'ident' && !isWord(sig[i], 'add', 'alter') || isPunct(sig[i], '.'))) i++;
+  while (i < sig.length && (sig[i]!.type === 'qident' || sig[i]!.type === 'ident' && !isWord(sig[i], 'add', 'alter', 'drop') || isPunct(sig[i], '.'))) i++;
   const table = render(sig.slice(nameStart, i));
   const tableName = identName(sig[i - 1]!);
   const S = quoteIdent(schema);
@@ -56,6 +57,12 @@ export function planAlter(sql: string, schema: string): AlterPlan | undefined {
       catalog: [`insert into ${S}.columns values (${rel}, ${quoteLiteral(c.name)}, ${c.display ? quoteLiteral(c.display) : 'null'},
         ${quoteLiteral(c.encoding)}, false, 0) on conflict (relid, attname) do update set rs_type = excluded.rs_type, encoding = excluded.encoding`],
     };
+  }
+  if (isWord(sig[i], 'drop') && isWord(sig[i + 1], 'constraint') && sig[i + 2]) {
+    // A declared key lives in the catalog only (RESTRICT / CASCADE change nothing: no object depends on it here).
+    const name = identName(sig[i + 2]!);
+    if (sig[i + 3] && !(isWord(sig[i + 3], 'restrict', 'cascade') && !sig[i + 4])) throw syntaxError(sig[i + 3]!.text);
+    return { catalog: [`delete from ${S}.constraints where relid = ${rel} and conname = ${quoteLiteral(name)}`] };
   }
   if (!isWord(sig[i], 'alter')) return undefined;
   i++;
@@ -125,6 +132,6 @@ export function alterTarget(sql: string): string {
   let i = 2;
   if (isWord(sig[i], 'if') && isWord(sig[i + 1], 'exists')) i += 2;
   const start = i;
-  while (i < sig.length && (sig[i]!.type === 'qident' || sig[i]!.type === 'ident' && !isWord(sig[i], 'add', 'alter') || isPunct(sig[i], '.'))) i++;
+  while (i < sig.length && (sig[i]!.type === 'qident' || sig[i]!.type === 'ident' && !isWord(sig[i], 'add', 'alter', 'drop') || isPunct(sig[i], '.'))) i++;
   return render(sig.slice(start, i));
 }

@@ -2,6 +2,8 @@
 // does the startup and authentication (SSL, SCRAM...), then the emulator takes its socket over and
 // exchanges raw frames: relayed to the client, or consumed by statements the emulator runs itself.
 import pg from 'pg';
+import { ensureFunctions } from './functions.js';
+import { parserReady } from './translate/tree.js';
 import type { Socket } from 'node:net';
 import { once } from 'node:events';
 import {
@@ -41,13 +43,16 @@ export class Backend {
     private relay: Consumer,
   ) {}
 
-  static async open(url: string, isolation: string, relay: Consumer, onClose: () => void): Promise<Backend> {
+  static async open(url: string, isolation: string, relay: Consumer, onClose: () => void, schema?: string): Promise<Backend> {
     const client = new pg.Client({ connectionString: url, application_name: 'upshift-emulator', options: `-c default_transaction_isolation=${isolation.replace(' ', '\\ ')} -c timezone=UTC` });
     const params: Record<string, string> = {};
     const conn = (client as unknown as { connection: { on(e: string, f: (m: { parameterName: string; parameterValue: string }) => void): void; stream: Socket } }).connection;
     conn.on('parameterStatus', (m) => { params[m.parameterName] = m.parameterValue; });
     client.on('error', () => {});
     await client.connect();
+    // Redshift's functions, installed once per database before the session takes the socket over.
+    if (schema !== undefined) await ensureFunctions(client, url, schema);
+    await parserReady();
     const socket = conn.stream;
     socket.removeAllListeners('data');
     const { processID: pid, secretKey } = client as unknown as { processID: number; secretKey: number };

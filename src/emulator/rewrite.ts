@@ -3,8 +3,10 @@
 // and what Redshift refuses.
 import { RedshiftError, syntaxError } from './errors.js';
 import { isCreateTable } from './ddl.js';
+import { utilityCommand } from './commands.js';
 import type { LoadCommitRow } from './context.js';
-import { isPunct, isWord, quoteIdent, quoteLiteral, significant, tokenize, type Token } from './sql.js';
+import { isPunct, isWord, quoteIdent, significant, tokenize, type Token } from './sql.js';
+import { translate } from './translate/index.js';
 
 export type Step =
   | { kind: 'pass'; sql: string; caseSensitive?: boolean }
@@ -15,10 +17,6 @@ export type Step =
   | { kind: 'alter'; sql: string }
   | { kind: 'implicitCommit'; sql: string };
 
-const RELATIONS = ['stl_load_errors', 'sys_load_error_detail', 'stl_load_commits', 'sys_load_detail', 'svv_table_info',
-  'svv_columns', 'svv_all_columns', 'svv_tables', 'pg_table_def',
-  'pg_constraint', 'pg_class', 'pg_proc', 'stl_query', 'stl_querytext', 'svl_qlog', 'svl_statementtext', 'stv_recents', 'sys_query_history', 'stv_sessions', 'pg_user_info', 'svv_external_schemas'];
-
 export interface RewriteContext {
   schema: string;
   lastCopyId: number;
@@ -26,16 +24,6 @@ export interface RewriteContext {
   caseSensitive: boolean;
   /** stl_load_commits rows of the session's own COPYs in its transaction (its snapshot may predate them). */
   loadCommits?: readonly LoadCommitRow[];
-}
-
-/**
- * stl_load_commits as the session sees it: the catalog's rows, with the session's own COPYs taken
- * from memory (the catalog writes them outside the client's transaction, after its snapshot).
- */
-function ownLoadCommits(S: string, rows: readonly LoadCommitRow[]): string {
-  const ids = [...new Set(rows.map((r) => r.query))].join(', ');
-  return `stl_load_commits as (select * from ${S}.stl_load_commits where query not in (${ids}) union all ` +
-    `select * from json_populate_recordset(null::${S}.stl_load_commits, ${quoteLiteral(JSON.stringify(rows))}))`;
 }
 
 /** Redshift folds even quoted identifiers to lower case (unless enable_case_sensitive_identifier). */
@@ -87,79 +75,23 @@ function setting(sig: Token[], sql: string, ctx: RewriteContext): Step | undefin
   return { kind: 'pass', sql: text };
 }
 
-/** Redirects Redshift-only relations and functions in one statement's text. */
+/** Redirects Redshift-only relations and functions in one statement (parsed); throws what Redshift refuses. */
 export function rewriteText(sql: string, ctx: RewriteContext): string {
-  const tokens = tokenize(sql);
-  const sig = significant(tokens);
-  const S = quoteIdent(ctx.schema);
-  const needsAttr = sig.some((t) => isWord(t, 'attisdistkey', 'attsortkeyord', 'attencodingtype'));
-  const needsClass = sig.some((t) => isWord(t, 'reldiststyle'));
-  // pg_table_def has a column named notnull, a keyword in Postgres: quote it there.
-  const tableDef = sig.some((t) => isWord(t, 'pg_table_def'));
-  const replace = new Map<Token, string>();
-  const drop = new Set<Token>();
-  // A query (SELECT, or WITH ... SELECT) reads stl_load_commits through a CTE holding the session's own rows.
-  const withOwnCommits = ctx.loadCommits?.length && isWord(sig[0], 'select', 'with') ? ctx.loadCommits : undefined;
-  // Rewritten once already (a Parse of a classified statement): its stl_load_commits is the CTE.
-  const hasOwnCommits = isWord(sig[0], 'with') && isWord(sig[1], 'stl_load_commits') && isWord(sig[2], 'as');
-  let readsOwnCommits = false;
-  for (let i = 0; i < sig.length; i++) {
-    const t = sig[i]!;
-    if (t.type !== 'ident') continue;
-    const prev = sig[i - 1];
-    const next = sig[i + 1];
-    let qualifiedByCatalog = false;
-    if (isPunct(prev, '.')) {
-      if (isWord(sig[i - 2], 'information_schema') && ['table_constraints', 'key_column_usage', 'check_constraints', 'constraint_column_usage'].includes(t.value)) {
-        replace.set(t, `${S}.${t.value}`);
-        drop.add(sig[i - 1]!);
-        drop.add(sig[i - 2]!);
-        continue;
-      }
-      if (!isWord(sig[i - 2], 'pg_catalog')) continue;
-      qualifiedByCatalog = true;
-    }
-    let out: string | undefined;
-    if (tableDef && t.value === 'notnull') { replace.set(t, '"notnull"'); continue; }
-    const call = isPunct(next, '(');
-    if (call && isPunct(sig[i + 2], ')') && t.value === 'version') out = `${S}.version`;
-    else if (call && t.value === 'nvl') out = 'coalesce';
-    else if (call && t.value === 'len') out = 'length';
-    else if (!call && t.value === 'sysdate') out = 'localtimestamp';
-    else if (call && isPunct(sig[i + 2], ')') && t.value === 'getdate') out = `${S}.getdate`;
-    else if (call && isPunct(sig[i + 2], ')') && t.value === 'pg_last_copy_id') {
-      out = `${S}.pg_last_copy_id`;
-      replace.set(sig[i + 2]!, `${ctx.lastCopyId})`);
-    } else if (call && t.value === 'format_encoding') out = `${S}.format_encoding`;
-    else if (!call && t.value === 'stl_load_commits' && hasOwnCommits) continue;
-    else if (!call && t.value === 'stl_load_commits' && withOwnCommits) { out = 'stl_load_commits'; readsOwnCommits = true; }
-    else if (!call && RELATIONS.includes(t.value)) out = `${S}.${t.value}`;
-    else if (!call && t.value === 'stv_slices') out = `${S}.stv_slices(${ctx.slices})`;
-    else if (!call && t.value === 'pg_attribute' && needsAttr) out = `${S}.pg_attribute`;
-    else if (!call && t.value === 'pg_class' && needsClass) out = `${S}.pg_class`;
-    if (out === undefined) continue;
-    replace.set(t, out);
-    if (qualifiedByCatalog) { drop.add(sig[i - 1]!); drop.add(sig[i - 2]!); }
-  }
-  if (readsOwnCommits) {
-    const cte = ownLoadCommits(S, withOwnCommits!);
-    if (isWord(sig[0], 'select')) replace.set(sig[0]!, `with ${cte} ${sig[0]!.text}`);
-    else {
-      const at = isWord(sig[1], 'recursive') ? sig[1]! : sig[0]!;
-      replace.set(at, `${at.text} ${cte},`);
-    }
-  }
-  if (!replace.size) return sql;
-  return tokens.map((t) => (drop.has(t) ? '' : replace.get(t) ?? t.text)).join('');
+  return translate(sql, ctx);
 }
-
-const ADVISORY = /^pg_(try_)?advisory_(xact_)?(un)?lock(_shared)?(_all)?$/;
 
 /** Classifies one statement. */
 export function classify(statement: string, ctx: RewriteContext): Step {
   const hashed = hashTempNames(statement);
   const sql = ctx.caseSensitive ? hashed : foldIdentifiers(hashed);
   const sig = significant(tokenize(sql));
+  try {
+    const utility = utilityCommand(sig, sql, ctx.schema);
+    if (utility !== undefined) return { kind: 'pass', sql: utility };
+  } catch (err) {
+    if (err instanceof RedshiftError) return { kind: 'refuse', error: err };
+    throw err;
+  }
   const set = setting(sig, sql, ctx);
   if (set) return set;
   const first = sig[0];
@@ -183,21 +115,18 @@ export function classify(statement: string, ctx: RewriteContext): Step {
     if (isWord(sig[i], 'trigger')) return { kind: 'refuse', error: syntaxError(sig[i]!.text) };
     if (isCreateTable(sig)) return { kind: 'create', sql };
   }
-  for (let i = 0; i < sig.length; i++) {
-    const t = sig[i]!;
-    if (isWord(t, 'on') && isWord(sig[i + 1], 'conflict') && isWord(first, 'insert')) return { kind: 'refuse', error: syntaxError(t.text) };
-    if (isWord(t, 'returning') && isWord(first, 'insert', 'update', 'delete', 'with')) return { kind: 'refuse', error: syntaxError(t.text) };
-    if (t.type === 'ident' && ADVISORY.test(t.value) && isPunct(sig[i + 1], '(')) {
-      return { kind: 'refuse', error: new RedshiftError(`function ${t.value}(bigint) does not exist`, '42883') };
-    }
-  }
   if (isWord(first, 'truncate')) return { kind: 'implicitCommit', sql };
   if (isWord(first, 'alter') && isWord(sig[1], 'table')) return { kind: 'alter', sql };
   if (isWord(first, 'vacuum')) {
     const table = sig.slice(1).find((t) => (t.type === 'ident' || t.type === 'qident') && !isWord(t, 'full', 'sort', 'only', 'delete', 'reindex', 'recluster', 'boost', 'to', 'percent'));
     return { kind: 'implicitCommit', sql: table ? `vacuum ${sql.slice(table.start).replace(/\s+to\s+\d+\s+percent.*$/i, '').replace(/\s+boost\s*$/i, '')}` : 'vacuum' };
   }
-  return { kind: 'pass', sql: rewriteText(sql, ctx) };
+  try {
+    return { kind: 'pass', sql: translate(sql, ctx) };
+  } catch (err) {
+    if (err instanceof RedshiftError) return { kind: 'refuse', error: err };
+    throw err;
+  }
 }
 
 /** The table a DML statement writes (as written), for Redshift's 1023 detail. */

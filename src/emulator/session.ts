@@ -9,6 +9,7 @@ import { BackendError, RedshiftError, serializableViolation } from './errors.js'
 import { classify, dmlTarget, foldIdentifiers, rewriteText, searchPathChange, type Step } from './rewrite.js';
 import { runCopy } from './copy.js';
 import { alterTarget, dropChecksSql, planAlter } from './alter.js';
+import { parseAppend, runAppend } from './append.js';
 import { writeCatalog } from './catalog-write.js';
 import { runUnload } from './unload.js';
 import { splitStatements } from './sql.js';
@@ -61,7 +62,7 @@ export class ClientSession implements SessionState {
   constructor(private readonly socket: Socket, private readonly ctx: EmulatorContext) {}
 
   async start(): Promise<void> {
-    this.backend = await Backend.open(this.ctx.postgres, this.ctx.isolation, (f) => this.relay(f), () => this.socket.end());
+    this.backend = await Backend.open(this.ctx.postgres, this.ctx.isolation, (f) => this.relay(f), () => this.socket.end(), this.ctx.schema);
     this.pid = this.backend.pid;
     const out: Buffer[] = [authenticationOk()];
     for (const [k, v] of Object.entries(this.backend.params)) {
@@ -397,6 +398,13 @@ export class ClientSession implements SessionState {
           return true;
         }
         case 'alter': {
+          const append = parseAppend(step.sql);
+          if (append) {
+            const own = this.pipeline.tx === 'emulator';
+            await runAppend(append, this.backend, this.backend.txStatus !== 'I' && !own, own);
+            this.toClient(commandComplete('ALTER TABLE APPEND'));
+            return true;
+          }
           const plan = planAlter(step.sql, this.ctx.schema);
           if (!plan) return await this.relayStatement(rewriteText(step.sql, this.ctxFor()));
           if (plan.retypeColumn !== undefined) {
@@ -462,6 +470,7 @@ export class ClientSession implements SessionState {
         }
         break;
       case 'alter': {
+        if (parseAppend(step.sql)) return this.parseOwn(name, step);
         const plan = planAlter(step.sql, this.ctx.schema);
         if (plan && (plan.pgSql === undefined || plan.retypeColumn !== undefined)) return this.parseOwn(name, step);
         sql = plan?.pgSql ?? step.sql;
@@ -470,7 +479,8 @@ export class ClientSession implements SessionState {
       case 'refuse': return this.pipelineError(step.error.fields());
       default: return this.parseOwn(name, step);
     }
-    const rewritten = sql === query ? frame : buildParse(name, rewriteText(sql, this.ctxFor()), rest);
+    // A pass step is translated already; translating it twice would read its strings twice.
+    const rewritten = sql === query ? frame : buildParse(name, step.kind === 'pass' ? sql : rewriteText(sql, this.ctxFor()), rest);
     this.forwardExtended({ type: 'P', frame: rewritten });
   }
 

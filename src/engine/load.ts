@@ -19,6 +19,7 @@ import { hookList, runAfterLoad, runBeforeLoad, runMaintenance, type HookFailure
 import { LiveStage, type LoadedStage } from './live-stage.js';
 import { buildLoadPlan, checkLoadOptions, stageTableName, type LoadMode, type PlanInput } from './plan.js';
 import { GivenColumns } from './given-columns.js';
+import { announceMerge, LoadProgress } from './load-progress.js';
 
 export interface LoadOptions extends LoadBehaviour {
   mode?: LoadMode | undefined;
@@ -88,13 +89,15 @@ export async function runLoad(warehouse: Warehouse, model: TableModel, source: S
     await runBeforeLoad(hookList(options.hooks), { loadId, table: model.qualifiedName, model, mode, source: record.source });
     await ensureAuditTable(warehouse);
     await warehouse.query(auditInsertSql(warehouse), auditParams(record));
+    const progress = options.onProgress ? new LoadProgress(options.onProgress) : undefined;
+    progress?.begin();
     const planResult = await warehouse.withLoadSession(async (session) => {
       const live = session.copyWhileStaging ? new LiveStage({ copyWhileStaging: session.copyWhileStaging }, warehouse, model, stageTableName(loadId)) : undefined;
       const preparing = source
         .prepare({
           model, stage: warehouse.stage, binary: warehouse.binary, copiesFromS3: warehouse.copiesFromS3, loadId, columnWatch,
           intent: () => loadIntent(mode, options, columnWatch),
-          ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+          ...(progress ? { onProgress: progress.report } : {}),
           ...(live ? { copyWhileStaging: live.open } : {}),
         })
         .then((prepared) => {
@@ -113,14 +116,17 @@ export async function runLoad(warehouse: Warehouse, model: TableModel, source: S
           await live.abort();
           throw err;
         }
+        progress?.enter('copying');
         try {
           stageLoaded = await live.finish();
+          progress?.enter('merging');
         } catch (err) {
           await preparing.catch(() => undefined); // report it with the staged files complete, to inspect
           throw err;
         }
       }
       const prepared = stageLoaded ? undefined : await preparing;
+      if (prepared) progress?.enter('copying');
       loadStarted = Date.now();
       record.timings.stageMs = loadStarted - startedAt.getTime();
       const built = buildLoadPlan({
@@ -144,6 +150,7 @@ export async function runLoad(warehouse: Warehouse, model: TableModel, source: S
       });
       const plan = {
         ...built,
+        ...(progress ? { steps: announceMerge(built.steps, () => progress.enter('merging')) } : {}),
         onAttempt: (attempt: number) => { record.attempts = attempt; },
         commitMarker: {
           table: auditTableName(warehouse), sql: auditStatusSql(warehouse), params: [loadId],
@@ -226,7 +233,9 @@ async function auditWrite(warehouse: Warehouse, sql: string, params: unknown[]):
 function errorText(err: unknown): string {
   if (!(err instanceof Error)) return String(err);
   const detail = (err as { detail?: unknown }).detail;
-  const text = `${err.name}: ${err.message}`;
+  // pg names its DatabaseError 'error' (the protocol's message type): "error: duplicate key ..." reads as an echo under `upshift audit`'s "error:" label.
+  const name = err.name === 'error' && typeof (err as { code?: unknown }).code === 'string' ? 'DatabaseError' : err.name;
+  const text = `${name}: ${err.message}`;
   return typeof detail === 'string' && detail && !text.includes(detail) ? `${text} (${detail})` : text;
 }
 

@@ -2,8 +2,7 @@
 import { createTableStatements } from '../model/ddl.js';
 import { quoteIdent } from '../model/identifiers.js';
 import type { TableModel } from '../model/table.js';
-import { fromInMemory, type RowInput } from '../sources/in-memory.js';
-import type { Source } from '../sources/types.js';
+import { fromInMemory, type RowInput, type InMemorySource } from '../sources/in-memory.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
 import { mergeBehaviour, type LoadBehaviour } from './hooks.js';
 import { runLoad, type LoadOptions, type LoadResult } from './load.js';
@@ -44,8 +43,8 @@ export class BoundTable<T extends TableModel> {
     return this.loadFrom(fromInMemory(rows), { ...options, mode: 'replace' });
   }
 
-  /** Loads any source (mode defaults to upsert). */
-  loadFrom(source: Source, options: LoadOptions = {}): Promise<LoadResult> {
+  /** Loads any source (mode defaults to upsert); rows from fromInMemory are type-checked against the model. */
+  loadFrom(source: InMemorySource<T>, options: LoadOptions = {}): Promise<LoadResult> {
     const { hooks: _h, onHookError: _e, analyze: _a, vacuum: _v, log: _l, ...rest } = options;
     return runLoad(this.warehouse, this.model, source, { ...rest, ...mergeBehaviour(this.behaviour, options) });
   }

@@ -78,7 +78,19 @@ function* validatedSync(rows: Iterable<unknown>, model: TableModel, watch: KeyOr
   for (const row of rows) yield watch.see(normalize(row, i++));
 }
 
-export function fromInMemory<T extends TableModel>(rows: RowInput<T> | Iterable<TupleRow> | AsyncIterable<TupleRow>): Source {
+/**
+ * A source of model T's rows. `db.table(model).loadFrom(fromInMemory(rows))` infers T from the
+ * table, so the rows are type-checked against the model as `upsert(rows)` checks them.
+ */
+export interface InMemorySource<T extends TableModel> extends Source {
+  /**
+   * Type-level only, never set: which model's rows the source holds. A function type, so a
+   * source of no particular model (InMemorySource<TableModel>, every file source) fits any table.
+   */
+  readonly rowsFor?: (model: T) => void;
+}
+
+export function fromInMemory<T extends TableModel = TableModel>(rows: RowInput<T> | Iterable<TupleRow> | AsyncIterable<TupleRow>): InMemorySource<T> {
   return {
     describe: () => (Array.isArray(rows) ? `in-memory: ${rows.length} rows` : 'in-memory: iterable'),
     async prepare(ctx: SourceContext): Promise<PreparedSource> {

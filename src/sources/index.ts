@@ -1,5 +1,5 @@
 export { fromInMemory } from './in-memory.js';
-export type { RowInput, TupleRow } from './in-memory.js';
+export type { RowInput, InMemorySource, TupleRow } from './in-memory.js';
 export { fromLocalFile, formatFromName } from './local-file.js';
 export type { LocalFileOptions, TextFormat } from './local-file.js';
 export { fromS3File, fromS3Path, fromManifest } from './s3.js';

@@ -4,11 +4,14 @@
 // re-staged, at constant memory. `trusted: true` skips
 // all that for a file already in the stage's CSV dialect and uploads it as it is.
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
+import { Transform, type Readable } from 'node:stream';
 import { resolve } from 'node:path';
 import { loadColumns } from '../model/validate.js';
 import { UPSHIFT_CSV } from '../warehouse/plan.js';
-import { openDecompressed } from './decompress.js';
+import { isParquetHead, openDecompressed } from './decompress.js';
+import { withInputProgress } from './input-progress.js';
+import { prepareLocalParquet } from './local-parquet.js';
 import { fileError, matchColumns, readCsvHeader, validatedCsvRows, validatedJsonRows, type CsvOptions } from './records.js';
 import { stageRows } from './restage.js';
 import type { DecodeOptions } from './text-decode.js';
@@ -17,8 +20,12 @@ import type { PreparedSource, Source, SourceContext } from './types.js';
 export type TextFormat = 'csv' | 'jsonl';
 
 export interface LocalFileOptions extends CsvOptions, DecodeOptions {
-  /** 'csv' or 'jsonl' (one JSON object per line). Default: 'jsonl' for .jsonl/.ndjson/.json names (before any .gz/.zst/.bz2), else 'csv'. */
-  format?: TextFormat | undefined;
+  /**
+   * 'csv', 'jsonl' (one JSON object per line) or 'parquet'. Default: 'parquet' for a .parquet
+   * name or a file that starts with PAR1, 'jsonl' for .jsonl/.ndjson/.json names (before any
+   * .gz/.zst/.bz2), else 'csv'.
+   */
+  format?: TextFormat | 'parquet' | undefined;
   /**
    * The file is already in the stage's CSV dialect (comma, '"' quotes, NULL as unquoted \N,
    * UTF-8, plain or gzip): upload it as it is, unvalidated and without load order. The
@@ -34,22 +41,53 @@ export function formatFromName(name: string): TextFormat {
 
 export function fromLocalFile(path: string, options: LocalFileOptions = {}): Source {
   const file = resolve(path);
-  const format = options.format ?? formatFromName(file);
+  const named = options.format ?? (/\.parquet$/i.test(file) ? 'parquet' : undefined);
   return {
-    describe: () => `local file${options.trusted ? ' (trusted)' : ''}: ${file} (${format})`,
+    describe: () => `local file${options.trusted ? ' (trusted)' : ''}: ${file} (${named ?? formatFromName(file)})`,
     async prepare(ctx: SourceContext): Promise<PreparedSource> {
       const table = ctx.model.qualifiedName;
       const info = await stat(file).catch((err: NodeJS.ErrnoException) => {
         throw fileError(table, { file, reason: err.code === 'ENOENT' ? 'no such file' : `cannot be read: ${err.message}` }, err);
       });
       if (!info.isFile()) throw fileError(table, { file, reason: 'is not a file' });
+      const format = named ?? ((await startsWithPar1(file)) ? 'parquet' : formatFromName(file));
+      if (format === 'parquet') {
+        if (options.trusted) throw fileError(table, { file, reason: 'trusted files must be CSV in the stage dialect; Parquet is read and validated (drop trusted)' });
+        if ((options.encoding ?? 'utf8') !== 'utf8') throw fileError(table, { file, reason: `is Parquet, whose text is UTF-8 by definition: the encoding option (${options.encoding}) is for CSV and JSON lines` });
+        return prepareLocalParquet(ctx, file, info.size);
+      }
       if (options.trusted) return prepareTrusted(ctx, file, format, options);
-      const { stream } = await openDecompressed(createReadStream(file), file);
+      const input = withInputProgress(ctx, info.size);
+      const { stream } = await openDecompressed(counted(createReadStream(file), input.count), file);
       const rows = format === 'jsonl' ? validatedJsonRows(ctx.model, stream, file, options, ctx.columnWatch) : validatedCsvRows(ctx.model, stream, options, file, ctx.columnWatch);
       // Lines have an order: a later line wins over an earlier one with the same key.
-      return stageRows(ctx, rows, true);
+      return stageRows(input.ctx, rows, true);
     },
   };
+}
+
+/** Whether the file starts with Parquet's magic bytes. */
+async function startsWithPar1(file: string): Promise<boolean> {
+  const handle = await open(file, 'r');
+  try {
+    const head = Buffer.alloc(4);
+    const { bytesRead } = await handle.read(head, 0, 4, 0);
+    return isParquetHead(head.subarray(0, bytesRead));
+  } finally {
+    await handle.close();
+  }
+}
+
+/** The file's bytes, telling `count` how many went by (raw, before decompression); a read error reaches the reader. */
+function counted(raw: Readable, count: (bytes: number) => void): Readable {
+  const counter = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      count(chunk.length);
+      done(null, chunk);
+    },
+  });
+  raw.on('error', (err) => counter.destroy(err));
+  return raw.pipe(counter);
 }
 
 async function prepareTrusted(ctx: SourceContext, file: string, format: TextFormat, options: LocalFileOptions): Promise<PreparedSource> {

@@ -18,6 +18,7 @@ import { formatFromName } from './local-file.js';
 import { readParquetFooter, validatedParquetRows } from './parquet.js';
 import { fileError, matchColumns, readCsvHeader, validatedCsvRows, validatedJsonRows, type CsvOptions } from './records.js';
 import { stageRows } from './restage.js';
+import { withInputProgress } from './input-progress.js';
 import { StrictDecoder, TextDecodeError, type DecodeOptions } from './text-decode.js';
 import { getObject, headObject, listFolder, manifestObjects, mapLimit, objectHead, s3AsyncBuffer, s3ClientFor, type S3Object } from './s3-objects.js';
 import type { PreparedSource, Source, SourceContext } from './types.js';
@@ -104,7 +105,7 @@ function s3Source(description: string, where: string, locate: Locate, options: S
       if (encoding !== 'utf8' && sniffed.format === 'parquet') {
         throw fileError(table, { file: objects[0]!.uri, reason: `is Parquet, whose text is UTF-8 by definition: the encoding option (${encoding}) is for CSV and JSON lines` });
       }
-      if (options.validate || encoding !== 'utf8') return stageRows(ctx, validatedRows(ctx, client, objects, sniffed.format, options), false);
+      if (options.validate || encoding !== 'utf8') return restaged(ctx, client, objects, sniffed.format, options);
       return ctx.copiesFromS3
         ? inPlace(ctx, client, objects, sniffed, options)
         : streamed(ctx, client, where, objects, sniffed, options);
@@ -227,7 +228,7 @@ async function streamed(ctx: SourceContext, client: S3Client, where: string, obj
       const counter = new Transform({
         transform(chunk: Buffer, _e, cb) {
           read += chunk.length;
-          ctx.onProgress?.({ rows: 0, bytes: read });
+          ctx.onProgress?.({ rows: 0, bytes: read, inputBytes: read, inputTotal: bytes });
           cb(null, chunk);
         },
       });
@@ -237,24 +238,34 @@ async function streamed(ctx: SourceContext, client: S3Client, where: string, obj
     const staged: StagedLoad = { loadId: ctx.loadId, target: ctx.model, files, manifestUri: where, bytes, compression: 'none' };
     return { staged, format: csvFormat(options, { gzip: false }), ordered: false, columns, read: readObject };
   }
-  return stageRows(ctx, validatedRows(ctx, client, objects, sniffed.format, options), false);
+  return restaged(ctx, client, objects, sniffed.format, options);
+}
+
+/** Every object validated and re-staged, with how much of the objects' bytes were read. */
+function restaged(ctx: SourceContext, client: S3Client, objects: S3Object[], format: S3Format, options: S3SourceOptions): Promise<PreparedSource> {
+  const input = withInputProgress(ctx, objects.reduce((n, o) => n + o.bytes, 0));
+  return stageRows(input.ctx, validatedRows(ctx, client, objects, format, options, input.count), false);
 }
 
 /** Every object's rows through the validator, one object after another. */
-async function* validatedRows(ctx: SourceContext, client: S3Client, objects: S3Object[], format: S3Format, options: S3SourceOptions): AsyncGenerator<NormalizedValue[]> {
+async function* validatedRows(ctx: SourceContext, client: S3Client, objects: S3Object[], format: S3Format, options: S3SourceOptions, count: (bytes: number) => void): AsyncGenerator<NormalizedValue[]> {
   if (format === 'parquet') {
-    yield* parquetRows(ctx, client, objects);
+    yield* parquetRows(ctx, client, objects, count);
     return;
   }
   for (const o of objects) {
-    const { stream } = await openDecompressed(await getObject(client, o.uri, ctx.model.qualifiedName), o.uri);
+    const raw = await getObject(client, o.uri, ctx.model.qualifiedName);
+    const counter = new Transform({ transform(chunk: Buffer, _e, done) { count(chunk.length); done(null, chunk); } });
+    raw.on('error', (err) => counter.destroy(err));
+    const { stream } = await openDecompressed(raw.pipe(counter), o.uri);
     yield* format === 'jsonl' ? validatedJsonRows(ctx.model, stream, o.uri, options, ctx.columnWatch) : validatedCsvRows(ctx.model, stream, options, o.uri, ctx.columnWatch);
   }
 }
 
-async function* parquetRows(ctx: SourceContext, client: S3Client, objects: S3Object[]): AsyncGenerator<NormalizedValue[]> {
+async function* parquetRows(ctx: SourceContext, client: S3Client, objects: S3Object[], count: (bytes: number) => void): AsyncGenerator<NormalizedValue[]> {
   for (const o of objects) {
-    const file = s3AsyncBuffer(client, o, ctx.model.qualifiedName);
+    const ranged = s3AsyncBuffer(client, o, ctx.model.qualifiedName);
+    const file = { byteLength: ranged.byteLength, slice: async (start: number, end?: number) => { const b = await ranged.slice(start, end); count(b.byteLength); return b; } };
     const footer = await readParquetFooter(file, o.uri, ctx.model.qualifiedName);
     yield* validatedParquetRows(ctx.model, file, footer, o.uri, ctx.columnWatch);
   }

@@ -1,4 +1,4 @@
-export type { Stage, StageTarget, StagedLoad, StagedFile, Manifest, ManifestLoad, LoadIntent, StageInventory, LoadFolder, InventoryObject, WriteRowsOptions, WriteFilesOptions, Progress, Compression, BinaryDialect, ChunkOrigin } from './types.js';
+export type { Stage, StageTarget, StagedLoad, StagedFile, Manifest, ManifestLoad, LoadIntent, StageInventory, LoadFolder, InventoryObject, WriteRowsOptions, WriteFilesOptions, Progress, LoadPhase, Compression, BinaryDialect, ChunkOrigin } from './types.js';
 export { LocalStage, type LocalStageOptions } from './local.js';
 export { S3Stage, type S3StageOptions } from './s3.js';
 export { StageBase, DEFAULT_PART_BYTES, DEFAULT_GZIP_LEVEL, type PartOptions } from './stage-base.js';

@@ -25,7 +25,21 @@ export interface Progress {
    * behind it, e.g. on Postgres, where parts are compressed only once the rows are all copied.
    */
   encodedBytes?: number;
+  /** Bytes of the input read so far (as stored: compressed bytes of a compressed file), where the source can count them. */
+  inputBytes?: number;
+  /** The input's size in bytes, where known (a local file, the S3 objects listed): with inputBytes, the share done. */
+  inputTotal?: number;
+  /** What the load is doing (set by the engine): a load can spend its last seconds copying and merging with no row count changing. */
+  phase?: LoadPhase;
 }
+
+/**
+ * reading: opening the input (headers, footers, S3 listings) before the first row is staged;
+ * staging: rows validated, encoded and written to the stage; copying: the warehouse's COPY into
+ * the stage table (on Postgres it runs while staging, and finishes after); merging: the
+ * transaction that applies the stage table to the target.
+ */
+export type LoadPhase = 'reading' | 'staging' | 'copying' | 'merging';
 
 export interface WriteRowsOptions {
   target: StageTarget;

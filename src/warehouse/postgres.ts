@@ -7,7 +7,11 @@ import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import type { TableModel } from '../model/table.js';
 import { quoteIdent } from '../model/identifiers.js';
 import type { Dialect } from '../model/ddl.js';
-import type { BinaryDialect } from '../stage/types.js';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LocalStage } from '../stage/local.js';
+import type { BinaryDialect, Stage } from '../stage/types.js';
 import { copyEachFile, copyTarget, POSTGRES_EXPORT_SETTINGS, POSTGRES_LOAD_SETTINGS, postgresCopyOptions } from './copy-input.js';
 import { upshiftPgTypes } from './pg-types.js';
 import { PgLiveCopy } from './pg-live-copy.js';
@@ -15,7 +19,12 @@ import type { ExportField } from '../toolbox/parquet.js';
 import type { CommitMarker } from './plan.js';
 import { Warehouse, type CopyStep, type LoadSession, type QueryResult, type Session, type WarehouseOptions } from './warehouse.js';
 
-export interface PostgresOptions extends WarehouseOptions {
+export interface PostgresOptions extends Omit<WarehouseOptions, 'stage'> {
+  /**
+   * Where loads stage their files. Default: a LocalStage in a new temp folder, made when a load
+   * (or replay, unload, stage gc) first needs it; queries need none.
+   */
+  stage?: Stage | undefined;
   /** A connection string; or pass your own `pool`. */
   connectionString?: string | undefined;
   pool?: pg.Pool | undefined;
@@ -26,6 +35,22 @@ export interface PostgresOptions extends WarehouseOptions {
    * COPYs the staged files inside the merge transaction, as Redshift does.
    */
   copyWhileStaging?: boolean | undefined;
+}
+
+// Stands in for the stage until stageOnFirstUse replaces it (never used: the getter is defined right after).
+const NO_STAGE_YET = {} as Stage;
+
+/** Gives the warehouse its default stage, a LocalStage in a fresh temp folder, when `stage` is first read. */
+function stageOnFirstUse(warehouse: { readonly stage: Stage }): void {
+  Object.defineProperty(warehouse, 'stage', {
+    configurable: true,
+    enumerable: true,
+    get() {
+      const stage = new LocalStage({ dir: mkdtempSync(join(tmpdir(), 'upshift-stage-')) });
+      Object.defineProperty(warehouse, 'stage', { value: stage, enumerable: true });
+      return stage;
+    },
+  });
 }
 
 /** A pg.PoolClient as a Session. */
@@ -45,7 +70,8 @@ export class PostgresWarehouse extends Warehouse {
   private readonly streamsWhileStaging: boolean;
 
   constructor(options: PostgresOptions) {
-    super(options);
+    super({ ...options, stage: options.stage ?? NO_STAGE_YET });
+    if (!options.stage) stageOnFirstUse(this);
     this.streamsWhileStaging = options.copyWhileStaging ?? true;
     if (options.pool) {
       this.pool = options.pool;

@@ -12,6 +12,7 @@ import { PostgresWarehouse, type PostgresOptions } from './postgres.js';
 import { ORDINAL_COLUMN, type CopyStep, type Session, type VacuumMode } from './warehouse.js';
 import { S3Files } from '../s3/files.js';
 import { S3Stage } from '../stage/s3.js';
+import type { Stage } from '../stage/types.js';
 import { parseManifest } from '../stage/manifest.js';
 import { compileUnloadQuery, type UnloadQuery } from '../toolbox/query.js';
 import { resolveUnloadTarget } from '../toolbox/output.js';
@@ -23,7 +24,9 @@ export interface RedshiftCredentials {
   sessionToken?: string | undefined;
 }
 
-export interface RedshiftOptions extends Omit<PostgresOptions, 'connectionString' | 'copyWhileStaging'> {
+export interface RedshiftOptions extends Omit<PostgresOptions, 'connectionString' | 'copyWhileStaging' | 'stage'> {
+  /** An S3Stage: Redshift's COPY reads staged files from S3 only. */
+  stage: Stage;
   connectionString?: string | undefined;
   host?: string | undefined;
   port?: number | undefined;

@@ -57,7 +57,8 @@ describe('Redshift introspection from catalog rows', () => {
   it('inlines schema names as escaped literals (Redshift has no array parameters)', () => {
     const q = redshiftCatalogQueries(['candy', "o'brien"]);
     expect(q.columns).toContain("c.table_schema in ('candy', 'o''brien')");
-    expect(Object.keys(q)).toEqual(['columns', 'tableInfo', 'classes', 'attributes', 'primaryKeys']);
+    expect(Object.keys(q)).toEqual(['columns', 'tableInfo', 'classes', 'attributes', 'primaryKeys', 'constraints', 'constraintColumns']);
+    expect(q.constraints).toContain("(n.nspname in ('candy', 'o''brien') or fn.nspname in ('candy', 'o''brien'))");
   });
 
   it('generates the golden model files and Kysely DB interface', async () => {

@@ -17,8 +17,10 @@ describe('source option types', () => {
 
   it('file formats are a closed set', () => {
     expectTypeOf<S3SourceOptions['format']>().toEqualTypeOf<'csv' | 'jsonl' | 'parquet' | undefined>();
-    // @ts-expect-error Parquet is read from S3 only
+    expectTypeOf<NonNullable<Parameters<typeof fromLocalFile>[1]>['format']>().toEqualTypeOf<'csv' | 'jsonl' | 'parquet' | undefined>();
     fromLocalFile('x.parquet', { format: 'parquet' });
+    // @ts-expect-error not a format upshift reads
+    fromLocalFile('x.xml', { format: 'xml' });
     // @ts-expect-error an unknown option
     fromS3File('s3://b/k', { compression: 'gzip' });
   });

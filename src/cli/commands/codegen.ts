@@ -26,7 +26,7 @@ export function registerCodegen(program: Command, run: Run) {
       const c = ctx.settings.config.codegen ?? {};
       const schemas = flags.schema ?? c.schemas ?? ['public'];
       const tables = flags.tables ?? c.tables;
-      const outDir = flags.out ? path.resolve(ctx.settings.cwd, flags.out) : ctx.settings.modelsDir;
+      const outDir = flags.out ? path.resolve(ctx.settings.workDir, flags.out) : ctx.settings.modelsDir;
       const dialect = ctx.settings.config.dialect;
       return withPool(ctx, async (pool) => {
         if (flags.check) {

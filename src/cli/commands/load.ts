@@ -1,18 +1,24 @@
-// `upshift load <table> <source> --mode upsert|append|replace`: a local file or an s3:// URI
-// into a modelled table, through the engine (validated, staged, atomic, audited).
+// `upshift load <table> <input> [--mode upsert|append|replace]`: a local file (CSV, JSON lines,
+// Parquet) or an s3:// file or folder into a modelled table, through the engine (validated,
+// staged, atomic, audited). Every option of fromLocalFile / fromS3File has its flag; --dry-run
+// validates and stages into a temp folder and reports what would load, touching no database.
 import path from 'node:path';
 import type { Command } from 'commander';
-import type { LoadMode } from '../../engine/index.js';
+import type { LoadMode, LoadResult } from '../../engine/index.js';
 import type { TableModel } from '../../model/index.js';
+import type { Progress, Stage } from '../../stage/types.js';
 import { requireDatabaseUrl } from '../config.js';
+import { loadFailure } from '../cli-words.js';
 import { CliError, ExitCode } from '../exit-codes.js';
-import { databaseError, withPool, type CommandContext, type Run } from '../context.js';
+import { withPool, type CommandContext, type Run } from '../context.js';
+import { buildSource, type SourceFlags } from '../load-source.js';
+import { progressLine } from '../progress.js';
 
-interface LoadFlags {
+interface LoadFlags extends SourceFlags {
   mode: string;
-  format?: string;
   orderBy?: string;
   partial?: boolean;
+  dryRun?: boolean;
   json?: boolean;
   progress?: boolean;
 }
@@ -34,72 +40,119 @@ async function findModel(ctx: CommandContext, name: string): Promise<TableModel>
   throw new CliError(`no model for table ${name} in ${path.relative(ctx.settings.cwd, ctx.settings.modelsDir) || '.'} (models: ${known}); run upshift codegen`, ExitCode.CONFIG);
 }
 
-async function sourceFor(uri: string, format: string | undefined, cwd: string) {
-  const { fromLocalFile, fromS3File, fromS3Path } = await import('../../sources/index.js');
-  const opts = format ? { format: format as never } : {};
-  if (uri.startsWith('s3://')) return uri.endsWith('/') ? fromS3Path(uri, opts) : fromS3File(uri, opts);
-  return fromLocalFile(path.resolve(cwd, uri), opts);
+/** The flags the load command takes, beside the source's (load-source.ts). */
+function checkLoadFlags(flags: LoadFlags): LoadMode {
+  if (!MODES.includes(flags.mode as LoadMode)) throw new CliError(`--mode ${flags.mode}: give upsert, append or replace`, ExitCode.USAGE);
+  if (flags.partial && flags.mode !== 'upsert') throw new CliError(`--partial applies to --mode upsert only; ${flags.mode} inserts whole rows`, ExitCode.USAGE);
+  return flags.mode as LoadMode;
+}
+
+/** s3:// inputs are read with the S3 stage's client (and on Redshift, COPY reads them where they are). */
+function checkStageFor(input: string, stage: Stage | undefined): void {
+  if (input.startsWith('s3://') && stage?.kind !== 's3') {
+    throw new CliError('s3:// inputs are read through an S3 stage: set `stage: new S3Stage({ basePath, region })` in upshift.config.ts', ExitCode.CONFIG);
+  }
+}
+
+/** The progress line on a terminal (stderr), redrawn as the load reports and twice a second for the clock. */
+async function progressDisplay(ctx: CommandContext, flags: LoadFlags, table: string) {
+  if (!ctx.io.isTTY || flags.progress === false) return undefined;
+  const { default: cliProgress } = await import('cli-progress');
+  const started = Date.now();
+  let last: Progress = { rows: 0, bytes: 0, phase: 'reading' };
+  const bar = new cliProgress.SingleBar({ format: '{line}', hideCursor: true, clearOnComplete: true, stream: process.stderr });
+  const draw = () => bar.update(0, { line: progressLine(table, last, Date.now() - started) });
+  bar.start(0, 0, { line: progressLine(table, last, 0) });
+  const clock = setInterval(draw, 500);
+  clock.unref();
+  return {
+    report: (p: Progress) => {
+      last = p;
+      draw();
+    },
+    stop: () => {
+      clearInterval(clock);
+      bar.stop();
+    },
+  };
+}
+
+function printResult(ctx: CommandContext, flags: LoadFlags, result: LoadResult): void {
+  if (flags.json) {
+    ctx.io.out(`${JSON.stringify(result)}\n`);
+    return;
+  }
+  ctx.io.out(
+    `loaded ${result.table} (${result.mode}): staged ${result.staged}, inserted ${result.inserted}, updated ${result.updated}, ` +
+      `deleted ${result.deleted}, duplicates dropped ${result.duplicates} [load ${result.loadId}]\n`,
+  );
+}
+
+async function load(ctx: CommandContext, flags: LoadFlags, tableName: string, input: string): Promise<number> {
+  const mode = checkLoadFlags(flags);
+  const cfg = ctx.settings.config;
+  checkStageFor(input, cfg.stage);
+  const built = await buildSource(input, flags, ctx.settings.workDir, flags.dryRun);
+  const model = await findModel(ctx, tableName);
+  if (flags.dryRun) {
+    const { dryRun } = await import('../dry-run.js');
+    return dryRun(ctx, model, built, { mode, ...(flags.orderBy !== undefined ? { orderBy: flags.orderBy } : {}), partial: flags.partial ?? false, json: flags.json ?? false });
+  }
+  // The engine, sources and stage load here only: other commands don't pay for them.
+  const [{ detectDialect }, { PostgresDatabase, RedshiftDatabase }, { LocalStage }] = await Promise.all([
+    import('../../../codegen/introspect/index.js'), import('../../engine/index.js'), import('../../stage/index.js'),
+  ]);
+  const connectionString = requireDatabaseUrl(ctx.settings);
+  const stage = cfg.stage ?? new LocalStage({ dir: path.resolve(ctx.settings.cwd, '.upshift/stage') });
+  const auditSchema = cfg.auditSchema ?? 'upshift';
+  const dialect = cfg.dialect ?? (await withPool(ctx, (pool) => detectDialect(pool)));
+  const db = dialect === 'redshift'
+    ? new RedshiftDatabase({ connectionString, stage, auditSchema, ...(cfg.redshift ?? {}) })
+    : new PostgresDatabase({ connectionString, stage, auditSchema });
+  const progress = await progressDisplay(ctx, flags, model.qualifiedName);
+  try {
+    const result = await db.table(model).loadFrom(built.source, {
+      mode,
+      ...(flags.orderBy !== undefined ? { orderBy: flags.orderBy } : {}),
+      ...(flags.partial ? { partial: true } : {}),
+      ...(progress ? { onProgress: progress.report } : {}),
+    });
+    progress?.stop();
+    printResult(ctx, flags, result);
+    return ExitCode.OK;
+  } catch (err) {
+    progress?.stop();
+    throw loadFailure(err, model.qualifiedName, `load into ${model.qualifiedName} failed`);
+  } finally {
+    await db.close();
+  }
 }
 
 export function registerLoad(program: Command, run: Run) {
   program
     .command('load <table> <source>')
-    .description('load a local file or an s3:// file or folder (ending in /) into a modelled table')
-    .requiredOption('-m, --mode <mode>', 'upsert (last write wins on the upsert key), append, or replace')
-    .option('-f, --format <format>', 'csv, jsonl or parquet (default: from the name or content)')
+    .description('load a local file (CSV, JSON lines, Parquet) or an s3:// file or folder (ending in /) into a modelled table')
+    .option('-m, --mode <mode>', 'upsert (last write wins on the upsert key), append, or replace', 'upsert')
+    .option('-f, --format <format>', 'csv, jsonl or parquet (default: from the name, else the content: Parquet starts with PAR1)')
+    .option('--delimiter <char>', 'CSV field delimiter (default ","; \\t or tab for a tab)')
+    .option('--quote <char>', 'CSV quote character (default \'"\')')
+    .option('--header', 'the first CSV line names the columns (the default, except with --trusted)')
+    .option('--no-header', 'the CSV has no header line: its fields are the model\'s columns in order, or --columns')
+    .option('--columns <list>', 'the file\'s columns in order, comma-separated (without a header, or instead of it)')
+    .option('--null-as <text>', 'the unquoted CSV text that means NULL (default: an empty field)')
+    .option('--encoding <name>', 'text encoding of a CSV or JSON-lines file: utf8 (default), latin1 or windows-1252')
     .option('--order-by <column>', 'for upserts of files without load order: the greatest value wins among duplicates')
     .option('--partial', 'upsert only the columns the file has: matched keys keep their other columns, new keys get defaults (without it, an upsert from a file lacking columns is refused)')
+    .option('--trusted', 'a local CSV already in the stage\'s dialect (comma, \'"\', NULL as \\N, UTF-8, plain or gzip): uploaded as it is, unvalidated; COPY is the only check')
+    .option('--validate', 's3:// inputs: read every file through upshift\'s validator and re-stage it (default: COPY reads them as they are)')
+    .option('--dry-run', 'validate and stage into a temp folder, report what would load, and remove it: no database is touched')
     .option('--json', 'print the load result as JSON')
     .option('--no-progress', 'no progress line (it is only drawn when stderr is a terminal)')
-    .addHelpText('after', '\nExamples:\n  upshift load sales.orders ./orders.csv.gz --mode upsert\n  upshift load sales.orders ./status.csv --mode upsert --partial   # a file with id,status\n  upshift load orders s3://bucket/exports/orders/ --mode append')
-    .action(run<LoadFlags>(async (ctx, flags, tableName, source) => {
-      if (!MODES.includes(flags.mode as LoadMode)) throw new CliError(`--mode ${flags.mode}: give upsert, append or replace`, ExitCode.USAGE);
-      if (flags.partial && flags.mode !== 'upsert') throw new CliError(`--partial applies to --mode upsert only; ${flags.mode} inserts whole rows`, ExitCode.USAGE);
-      const model = await findModel(ctx, tableName!);
-      // The engine, sources and stage load here only: other commands don't pay for them.
-      const [{ default: cliProgress }, { detectDialect }, { PostgresDatabase, RedshiftDatabase }, { LocalStage }] = await Promise.all([
-        import('cli-progress'), import('../../../codegen/introspect/index.js'), import('../../engine/index.js'), import('../../stage/index.js'),
-      ]);
-      const cfg = ctx.settings.config;
-      const connectionString = requireDatabaseUrl(ctx.settings);
-      const stage = cfg.stage ?? new LocalStage({ dir: path.resolve(ctx.settings.cwd, '.upshift/stage') });
-      const auditSchema = cfg.auditSchema ?? 'upshift';
-      const dialect = cfg.dialect ?? (await withPool(ctx, (pool) => detectDialect(pool)));
-      const db = dialect === 'redshift'
-        ? new RedshiftDatabase({ connectionString, stage, auditSchema, ...(cfg.redshift ?? {}) })
-        : new PostgresDatabase({ connectionString, stage, auditSchema });
-      const bar = ctx.io.isTTY && flags.progress !== false
-        ? new cliProgress.SingleBar(
-            // Rows arrive as a stream of unknown length, so the line counts instead of filling a bar.
-            { format: `loading ${model.qualifiedName}  {rows} rows  {mb} MB  {duration_formatted}`, hideCursor: true, clearOnComplete: true, stream: process.stderr },
-            cliProgress.Presets.shades_classic,
-          )
-        : undefined;
-      bar?.start(0, 0, { rows: 0, mb: '0.0' });
-      try {
-        const result = await db.table(model).loadFrom(await sourceFor(source!, flags.format, ctx.settings.cwd), {
-          mode: flags.mode as LoadMode,
-          ...(flags.orderBy ? { orderBy: flags.orderBy } : {}),
-          ...(flags.partial ? { partial: true } : {}),
-          // Encoded CSV grows with the rows; staged (compressed) bytes can come later (Postgres compresses after the COPY).
-          onProgress: ({ rows, bytes, encodedBytes }) => bar?.update(0, { rows, mb: ((encodedBytes ?? bytes) / 1e6).toFixed(1) }),
-        });
-        bar?.stop();
-        if (flags.json) ctx.io.out(`${JSON.stringify(result)}\n`);
-        else {
-          ctx.io.out(
-            `loaded ${result.table} (${result.mode}): staged ${result.staged}, inserted ${result.inserted}, updated ${result.updated}, ` +
-              `deleted ${result.deleted}, duplicates dropped ${result.duplicates} [load ${result.loadId}]\n`,
-          );
-        }
-        return ExitCode.OK;
-      } catch (err) {
-        bar?.stop();
-        const db = databaseError(err, 'the database refused the load');
-        if (db && /^(08|28|3D)|ECONN|ENOTFOUND/.test((err as { code?: string }).code ?? '')) throw db;
-        throw new CliError(`load into ${model.qualifiedName} failed, the table is unchanged: ${(err as Error).message}`, ExitCode.LOAD_FAILED);
-      } finally {
-        await db.close();
-      }
-    }));
+    .addHelpText(
+      'after',
+      '\nExamples:\n  upshift load sales.orders ./orders.csv.gz\n  upshift load sales.orders ./status.csv --partial   # a file with id,status\n' +
+        '  upshift load sales.orders ./export.txt --delimiter "|" --no-header --columns id,status --null-as NULL --encoding windows-1252\n' +
+        '  upshift load sales.orders ./orders.parquet --dry-run\n  upshift load orders s3://bucket/exports/orders/ --mode append --validate',
+    )
+    .action(run<LoadFlags>((ctx, flags, tableName, input) => load(ctx, flags, tableName!, input!)));
 }

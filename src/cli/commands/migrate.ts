@@ -51,7 +51,7 @@ export function registerMigrate(program: Command, run: Run) {
   migrate
     .command('generate <name>')
     .description('diff the models with the live tables and write a migration (Kysely up/down) with Redshift-legal DDL')
-    .option('--allow-destructive', 'allow changes that drop columns or narrow types (refused by default)')
+    .option('--allow-destructive', 'allow changes that drop columns or narrow types, renumber IDENTITY values in a Redshift deep copy, or drop and re-create other tables\' foreign keys to a copied table (refused by default)')
     .action(run<{ allowDestructive?: boolean }>(async (ctx, flags, name) => {
       const { plan, file } = await guarded(({ generateMigration }) =>
         generateMigration({

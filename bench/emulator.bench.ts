@@ -1,0 +1,52 @@
+// Emulator statement throughput: the same statements sent straight to Postgres and through the
+// emulator (which translates each one with the Postgres parser), one client, one at a time.
+// Printed as statements/s and as the ratio emulator/direct, measured in the same run. "repeated"
+// sends the same texts again (translations come from the cache); "unique" changes a literal in
+// every statement, so each one is parsed.
+// Run: npx tsx bench/emulator.bench.ts [statements]   (UPSHIFT_BENCH_PG: the Postgres URL)
+import pg from 'pg';
+import { startRedshiftEmulator } from '../src/emulator/index.js';
+import { translate } from '../src/emulator/translate/index.js';
+import { parserReady } from '../src/emulator/translate/tree.js';
+
+const N = Number(process.argv[2] ?? 3000);
+const url = process.env.UPSHIFT_BENCH_PG ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+const shapes = [
+  (i: number) => `select ${i} as n`,
+  (i: number) => `select count(*) from pg_catalog.pg_class where relname <> 'x${i}'`,
+  (i: number) => `select c.relname, n.nspname from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace where c.oid = ${i} order by 1 limit 5`,
+  (i: number) => `select coalesce(null::int, ${i}), length('abc${i}'), now() > '2020-01-01'`,
+];
+
+async function run(client: pg.Client, unique: boolean): Promise<number> {
+  const t0 = performance.now();
+  for (let i = 0; i < N; i++) await client.query(shapes[i % shapes.length]!(unique ? i : i % 16));
+  return N / ((performance.now() - t0) / 1000);
+}
+
+// The translation alone, in process: parsed (a new text each time) and from the cache.
+await parserReady();
+const ctx = { schema: 'upshift_emulator', lastCopyId: -1, slices: 2 };
+for (const unique of [true, false]) {
+  const t0 = performance.now();
+  for (let i = 0; i < N; i++) translate(shapes[i % shapes.length]!(unique ? 1_000_000 + i : 7), ctx);
+  console.log(`translate ${unique ? 'parsed' : 'cached'}: ${((performance.now() - t0) * 1000 / N).toFixed(1)} µs/statement`);
+}
+
+const direct = new pg.Client({ connectionString: url });
+await direct.connect();
+const emulator = await startRedshiftEmulator({ postgres: url, port: 0 });
+const through = new pg.Client({ connectionString: emulator.url });
+await through.connect();
+for (const unique of [false, true]) {
+  await run(direct, unique);
+  await run(through, unique);
+  const d = await run(direct, unique);
+  const e = await run(through, unique);
+  const label = unique ? 'unique' : 'repeated';
+  console.log(`${label.padEnd(8)} direct ${d.toFixed(0).padStart(6)} stmt/s   emulator ${e.toFixed(0).padStart(6)} stmt/s   ratio ${(e / d).toFixed(2)}`);
+}
+await through.end();
+await direct.end();
+await emulator.close();
