@@ -6,6 +6,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Stage } from '../stage/types.js';
 import { CliError, ExitCode } from './exit-codes.js';
+import { importOptional } from '../optional.js';
 
 export interface UpshiftCliConfig {
   /** The database: a connection string (env UPSHIFT_DATABASE_URL, flag --database-url). */
@@ -75,8 +76,7 @@ export async function loadConfig(explicit: string | undefined, cwd: string, env:
   if (!file) return { config: {} };
   let mod: Record<string, unknown>;
   try {
-    const { tsImport } = await import('tsx/esm/api');
-    mod = (await tsImport(pathToFileURL(file).href, { parentURL: pathToFileURL(path.join(cwd, 'noop.js')).href })) as Record<string, unknown>;
+    mod = await importConfigFile(file, cwd);
   } catch (err) {
     throw new CliError(`could not load ${path.relative(cwd, file) || file}: ${(err as Error).message}`, ExitCode.CONFIG);
   }
@@ -85,6 +85,17 @@ export async function loadConfig(explicit: string | undefined, cwd: string, env:
     throw new CliError(`${path.relative(cwd, file)} must \`export default defineConfig({ ... })\``, ExitCode.CONFIG);
   }
   return { config, file, ...(named ? {} : { found: true }) };
+}
+
+/**
+ * A JavaScript config is imported as it is; a TypeScript one through tsx, an optional peer
+ * dependency (the error names it when it is not installed).
+ */
+async function importConfigFile(file: string, cwd: string): Promise<Record<string, unknown>> {
+  const url = pathToFileURL(file).href;
+  if (/\.m?js$/.test(file)) return (await import(url)) as Record<string, unknown>;
+  const { tsImport } = await importOptional('tsx', `Reading ${path.basename(file)}`, () => import('tsx/esm/api'));
+  return (await tsImport(url, { parentURL: pathToFileURL(path.join(cwd, 'noop.js')).href })) as Record<string, unknown>;
 }
 
 export interface Settings {

@@ -1,15 +1,7 @@
 // S3 helpers over one S3 client and the configured base path: the one-liners users need next
 // to their loads (put a file, read one back, list a prefix, clean up), not another SDK wrapper.
 // Every method takes an `s3://bucket/key` URI or a path relative to the base path.
-import {
-  DeleteObjectsCommand,
-  GetObjectCommand,
-  HeadObjectCommand,
-  ListObjectsV2Command,
-  PutObjectCommand,
-  S3Client,
-} from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
+import { DeleteObjectsCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client, Upload } from './sdk.js';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';

@@ -5,7 +5,7 @@
 //   JSON lines and Parquet, which COPY can't read, are parsed, validated and re-staged.
 // - Files in another encoding than UTF-8 are decoded, validated and re-staged everywhere.
 // Files carry no load order: duplicates on the upsert key need `orderBy`, else the load fails.
-import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { PutObjectCommand, type S3Client } from '../s3/sdk.js';
 import { Transform, type Readable } from 'node:stream';
 import { loadColumns, type NormalizedValue } from '../model/validate.js';
 import type { TableModel } from '../model/table.js';

@@ -1,17 +1,8 @@
 // S3Stage: parts streamed to S3 with multipart uploads (@aws-sdk/lib-storage Upload), the
 // manifest PUT last. An upload failure aborts its multipart upload, writes no manifest, removes
 // the load's finished parts, and surfaces as an UpshiftStageError naming the key.
-import {
-  AbortMultipartUploadCommand,
-  DeleteObjectsCommand,
-  GetObjectCommand,
-  ListObjectsV2Command,
-  PutObjectCommand,
-  S3Client,
-  type S3ClientConfig,
-  type _Object,
-} from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
+import type { S3ClientConfig, _Object } from '@aws-sdk/client-s3';
+import { AbortMultipartUploadCommand, DeleteObjectsCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client, Upload } from '../s3/sdk.js';
 import { PassThrough, Readable } from 'node:stream';
 import { parseS3Uri, resolveS3BasePath, type S3Location, type UpshiftConfig } from '../config.js';
 import type { PartSink, StageBackend, StoredObject, WalkedObject } from './backend.js';

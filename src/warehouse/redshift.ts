@@ -1,7 +1,9 @@
 // Redshift: COPY from the stage's manifest in S3, load errors decoded from stl_load_errors
 // (sys_load_error_detail on Serverless). Subclass to adapt it: every step below is a
 // documented, overridable method (copySql, credentialsSql, loadErrorQuery, decodeError, ...).
-import pg, { type PoolConfig } from 'pg';
+import type pg from 'pg';
+import type { PoolConfig } from 'pg';
+import { pgLib } from './pg-lib.js';
 import type { Dialect } from '../model/ddl.js';
 import { quoteIdent } from '../model/identifiers.js';
 import type { TableModel } from '../model/table.js';
@@ -149,7 +151,7 @@ export class RedshiftWarehouse extends PostgresWarehouse {
    * server notices the dropped client.
    */
   protected override async commitOutcome(_lost: Session, marker: CommitMarker): Promise<boolean> {
-    const client = new pg.Client(this.pool.options as pg.ClientConfig);
+    const client = new pgLib.Client(this.pool.options as pg.ClientConfig);
     client.on('error', () => undefined);
     await client.connect();
     try {
