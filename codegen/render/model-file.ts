@@ -8,9 +8,9 @@ import { propertyKey, stringLiteral, valueLiteral } from './names.js';
 
 export interface RenderOptions {
   /** Where models import defineTable / t / sql from. Default 'upshift'. */
-  importFrom?: string;
+  importFrom?: string | undefined;
   /** The command that regenerates the file, quoted in its header. */
-  regenerate?: string;
+  regenerate?: string | undefined;
 }
 
 export const DEFAULT_REGENERATE = 'npx upshift codegen';

@@ -118,7 +118,7 @@ async function* frameRows(model: TableModel, table: Table, where: string, watch?
 }
 
 /** An Arrow table; errors name the data frame, the row number (1-based) and the column. */
-export function fromDataFrame(table: Table, options: { name?: string } = {}): Source {
+export function fromDataFrame(table: Table, options: { name?: string | undefined } = {}): Source {
   const where = options.name ?? 'data frame';
   return {
     describe: () => `${where}: Arrow table, ${table.numRows} rows (${table.schema.fields.map((f) => f.name).join(', ')})`,

@@ -16,11 +16,11 @@ export type QueryParam = string | number | bigint | boolean | Date | Uint8Array 
 
 /** Where the query runs: a connection string (upshift opens and closes one connection) or your pool. */
 export type PostgresQueryOptions = (
-  | { connectionString: string; pool?: never }
-  | { pool: pg.Pool; connectionString?: never }
+  | { connectionString: string; pool?: undefined }
+  | { pool: pg.Pool; connectionString?: undefined }
 ) & {
   /** Values for $1, $2, ... in the query. */
-  params?: readonly QueryParam[];
+  params?: readonly QueryParam[] | undefined;
 };
 
 /** One parameter as an SQL literal, in the text form pg would send it. */

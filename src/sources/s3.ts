@@ -27,15 +27,15 @@ export type S3Format = 'csv' | 'jsonl' | 'parquet';
 
 export interface S3SourceOptions extends CsvOptions, DecodeOptions {
   /** Default: 'parquet' when the first object starts with PAR1, else by name ('jsonl' for .jsonl/.ndjson/.json), else 'csv'. */
-  format?: S3Format;
+  format?: S3Format | undefined;
   /** The client that reads the objects; default the S3Stage's client. Redshift's COPY uses the database's IAM role or keys instead. */
-  client?: S3Client;
+  client?: S3Client | undefined;
   /**
    * Read every object through upshift's validator and re-stage it, on any warehouse (default
    * false: CSV, and on Redshift every format, is read by the warehouse's COPY as it is, under
    * COPY's own rules, e.g. extra decimal places are rounded rather than refused).
    */
-  validate?: boolean;
+  validate?: boolean | undefined;
   /**
    * CSV and JSON lines only. Any encoding but 'utf8' means upshift reads, decodes and
    * re-stages the files on every warehouse (as validate: true does): COPY reads UTF-8 only.

@@ -11,26 +11,26 @@ import { StageBase, type PartOptions } from './stage-base.js';
 
 export interface S3StageOptions extends PartOptions {
   /** `s3://bucket/prefix`; else `config.s3BasePath`, else env UPSHIFT_S3_BASE_PATH. */
-  basePath?: string;
-  config?: UpshiftConfig;
+  basePath?: string | undefined;
+  config?: UpshiftConfig | undefined;
   /** A configured client. Without one, region, endpoint and credentials come from the AWS SDK's usual chain. */
-  client?: S3Client;
-  region?: string;
-  endpoint?: string;
-  forcePathStyle?: boolean;
+  client?: S3Client | undefined;
+  region?: string | undefined;
+  endpoint?: string | undefined;
+  forcePathStyle?: boolean | undefined;
   /** Extra S3Client settings when upshift creates the client. */
-  clientConfig?: S3ClientConfig;
+  clientConfig?: S3ClientConfig | undefined;
   /**
    * Multipart upload part size in bytes (default and minimum 5 MiB, S3's minimum). Memory: each
    * file being written holds up to about two of these, and `slices` files are written at once.
    */
-  uploadPartBytes?: number;
+  uploadPartBytes?: number | undefined;
   /**
    * Upload parts in flight per staged file (default 1). Files of a group upload at once
    * (`slices` of them), which already gives parallelism; 1 also makes a failed part stop the
    * stream at once instead of after the rest of the file.
    */
-  uploadQueueSize?: number;
+  uploadQueueSize?: number | undefined;
 }
 
 const MIN_UPLOAD_PART = 5 * 1024 * 1024;

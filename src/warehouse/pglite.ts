@@ -15,9 +15,9 @@ import { Warehouse, type CopyStep, type QueryResult, type Session, type Warehous
 
 export interface PgliteOptions extends WarehouseOptions {
   /** Folder for the database files; in memory when omitted. Use a folder for big loads (in-memory COPY is superlinear). */
-  dataDir?: string;
+  dataDir?: string | undefined;
   /** An existing PGlite instance to use instead. */
-  pglite?: PGlite;
+  pglite?: PGlite | undefined;
 }
 
 class PgliteSession implements Session {

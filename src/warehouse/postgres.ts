@@ -25,17 +25,17 @@ export interface PostgresOptions extends Omit<WarehouseOptions, 'stage'> {
    * Where loads stage their files. Default: a LocalStage in a new temp folder, made when a load
    * (or replay, unload, stage gc) first needs it; queries need none.
    */
-  stage?: Stage;
+  stage?: Stage | undefined;
   /** A connection string; or pass your own `pool`. */
-  connectionString?: string;
-  pool?: pg.Pool;
+  connectionString?: string | undefined;
+  pool?: pg.Pool | undefined;
   /** Pool size when upshift creates the pool. Default 4. */
-  maxConnections?: number;
+  maxConnections?: number | undefined;
   /**
    * COPY rows into the stage table while they are staged (default true). false stages first and
    * COPYs the staged files inside the merge transaction, as Redshift does.
    */
-  copyWhileStaging?: boolean;
+  copyWhileStaging?: boolean | undefined;
 }
 
 // Stands in for the stage until stageOnFirstUse replaces it (never used: the getter is defined right after).

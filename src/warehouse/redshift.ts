@@ -23,27 +23,27 @@ import { checkUnloadOptions, unloadCopyFormat, type UnloadOptions, type UnloadRe
 export interface RedshiftCredentials {
   accessKeyId: string;
   secretAccessKey: string;
-  sessionToken?: string;
+  sessionToken?: string | undefined;
 }
 
 export interface RedshiftOptions extends Omit<PostgresOptions, 'connectionString' | 'copyWhileStaging' | 'stage'> {
   /** An S3Stage: Redshift's COPY reads staged files from S3 only. */
   stage: Stage;
-  connectionString?: string;
-  host?: string;
-  port?: number;
-  database?: string;
-  user?: string;
-  password?: string;
+  connectionString?: string | undefined;
+  host?: string | undefined;
+  port?: number | undefined;
+  database?: string | undefined;
+  user?: string | undefined;
+  password?: string | undefined;
   ssl?: PoolConfig['ssl'];
   /** The role COPY and UNLOAD assume (recommended). */
-  iamRole?: string;
+  iamRole?: string | undefined;
   /** Access keys for COPY and UNLOAD (not recommended by AWS; prefer iamRole). */
-  credentials?: RedshiftCredentials;
+  credentials?: RedshiftCredentials | undefined;
   /** REGION for COPY when the bucket is in another region than the cluster. */
-  region?: string;
+  region?: string | undefined;
   /** Serverless / concurrency scaling: read sys_load_error_detail instead of stl_load_errors. */
-  serverless?: boolean;
+  serverless?: boolean | undefined;
 }
 
 /** A Redshift string literal: backslashes are escapes there, so they are doubled too. */
