@@ -411,7 +411,8 @@ export class ClientSession implements SessionState {
             const r = await this.backend.query(dropChecksSql(alterTarget(step.sql), plan.retypeColumn));
             if (r.error) throw new BackendError(r.error);
           }
-          if (plan.pgSql !== undefined && !(await this.relayStatement(plan.pgSql))) return false;
+          // Translated like any statement: a DEFAULT getdate() names a Redshift function the backend has under the emulator's schema.
+          if (plan.pgSql !== undefined && !(await this.relayStatement(rewriteText(plan.pgSql, this.ctxFor())))) return false;
           await this.writeCatalog(plan.catalog, alterTarget(step.sql));
           if (plan.pgSql === undefined) this.toClient(commandComplete('ALTER TABLE'));
           return true;

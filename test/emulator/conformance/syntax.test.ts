@@ -41,6 +41,15 @@ describe('what keyword matching broke (each failed before the parser)', () => {
 });
 
 describe('Redshift syntax', () => {
+  it('ALTER TABLE ADD COLUMN ... DEFAULT getdate() fills existing rows (it failed: function getdate() does not exist)', async () => {
+    // https://docs.aws.amazon.com/redshift/latest/dg/r_ALTER_TABLE.html (ADD [ COLUMN ] column_name ... DEFAULT default_expr)
+    await f.client.query(`create table added (k int)`);
+    await f.client.query(`insert into added values (1), (2)`);
+    await f.client.query(`alter table added add column loaded_at timestamp default getdate()`);
+    await f.client.query(`alter table added add column n int default 5 not null`);
+    expect(await rows(`select k, loaded_at is not null, n from added order by k`)).toEqual([[1, true, 5], [2, true, 5]]);
+  });
+
   it('TOP n', async () => {
     // https://docs.aws.amazon.com/redshift/latest/dg/r_Examples_with_TOP.html
     expect(await rows(`select top 2 id from t order by id desc`)).toEqual([[3], [2]]);
