@@ -10,7 +10,7 @@ export const CATALOG_ATTS = '__upshift_atts__';
 export const CATALOG_PARENT = '__upshift_parent__';
 export const CATALOG_TYPES = '__upshift_types__';
 
-const CATALOG_VERSION = 17;
+const CATALOG_VERSION = 18;
 
 export const REDSHIFT_VERSION =
   'PostgreSQL 8.0.2 on i686-pc-linux-gnu, compiled by GCC gcc (GCC) 3.4.2 20041017 (Red Hat 3.4.2-6.fc3), Redshift 1.0.77467';
@@ -74,6 +74,42 @@ function pgConstraintView(S: string, columns: ViewColumn[]): string {
   select * from pg_catalog.pg_constraint where not (contype = 'c' and conname ~ ${INTERNAL_CHECK})
   union all select ${list} from ${S}.constraints k join pg_catalog.pg_class c on c.oid = k.relid
   left join lateral (select pg_catalog.to_regclass(k.ref_table)::oid as oid) r on true;`;
+}
+
+/** Attribute numbers of a declared key's columns, in key order. */
+const keyAttnums = (rel: string, names: string): string => `array(select a.attnum from unnest(${names}) with ordinality u(n, o)
+    join pg_catalog.pg_attribute a on a.attrelid = ${rel} and a.attname = u.n order by u.o)::smallint[]`;
+
+/**
+ * A declared (unenforced) PRIMARY KEY or UNIQUE constraint shown as the index Postgres would have
+ * built for it: pgjdbc's getPrimaryKeys joins pg_index (indisprimary) to pg_class for the key's name.
+ * These rows of pg_class (relkind 'i', the constraint's oid and name) and pg_index exist in these
+ * views only; nothing is indexed or enforced, as on Redshift.
+ */
+function declaredKeyRelations(S: string, cls: ViewColumn[]): string {
+  const mine: Record<string, string> = {
+    oid: 'k.conoid', relname: 'k.conname', relnamespace: 'c.relnamespace', relkind: "'i'", relowner: 'c.relowner', relam: '403',
+    relpersistence: 'c.relpersistence', relnatts: 'cardinality(k.columns)', relpages: '0', reltuples: '0', relhasindex: 'false',
+    relisshared: 'false', relhasrules: 'false', relhastriggers: 'false', relhassubclass: 'false', relrowsecurity: 'false',
+    relforcerowsecurity: 'false', relispopulated: 'true', relreplident: "'n'", relispartition: 'false', relchecks: '0',
+    reloftype: '0', reltype: '0', reltablespace: '0', relfilenode: '0', relallvisible: '0', reltoastrelid: '0',
+    relrewrite: '0', relfrozenxid: "'0'", relminmxid: "'0'",
+  };
+  const list = cls.map((c) => `(${mine[c.name] ?? 'null'})::${c.type} as ${qi(c.name)}`).join(', ');
+  return `select ${list}, 0 as reldiststyle, false as relhasoids
+  from ${S}.constraints k join pg_catalog.pg_class c on c.oid = k.relid where k.contype in ('PRIMARY KEY', 'UNIQUE')`;
+}
+
+function pgIndexView(S: string, idx: ViewColumn[]): string {
+  const mine: Record<string, string> = {
+    indexrelid: 'k.conoid', indrelid: 'k.relid', indnatts: 'cardinality(k.columns)', indnkeyatts: 'cardinality(k.columns)',
+    indisunique: 'true', indnullsnotdistinct: 'false', indisprimary: "k.contype = 'PRIMARY KEY'", indisexclusion: 'false',
+    indimmediate: 'true', indisclustered: 'false', indisvalid: 'true', indcheckxmin: 'false', indisready: 'true',
+    indislive: 'true', indisreplident: 'false', indkey: `array_to_string(${keyAttnums('k.relid', 'k.columns')}, ' ')::int2vector`,
+  };
+  const list = idx.map((c) => `(${mine[c.name] ?? 'null'})::${c.type} as ${qi(c.name)}`).join(', ');
+  return `create or replace view ${S}.pg_index as select * from pg_catalog.pg_index
+  union all select ${list} from ${S}.constraints k where k.contype in ('PRIMARY KEY', 'UNIQUE');`;
 }
 
 /**
@@ -194,7 +230,7 @@ $$;
 `;
 }
 
-function catalogSql(s: string, attrColumns: string[], classColumns: string[], tc: ViewColumn[], kcu: ViewColumn[], con: ViewColumn[]): string {
+function catalogSql(s: string, attrColumns: string[], classColumns: string[], tc: ViewColumn[], kcu: ViewColumn[], con: ViewColumn[], cls: ViewColumn[], idx: ViewColumn[]): string {
   const S = qi(s);
   const encArray = `array[${ENCODINGS.map((e) => `'${e}'`).join(',')}]`;
   return `
@@ -212,6 +248,7 @@ create sequence if not exists ${S}.constraint_oid start 3000000000 minvalue 3000
 alter table ${S}.constraints add column if not exists conoid oid not null default nextval(${qiLit(`${S}.constraint_oid`)})::oid;
 ${constraintViews(S, tc, kcu)}
 ${pgConstraintView(S, con)}
+${pgIndexView(S, idx)}
 ${historyViews(S)}
 create table if not exists ${S}.load_errors (userid int, slice int, tbl int, starttime timestamp, session int,
   query int, filename text, line_number bigint, colname text, type text, col_length text, position int,
@@ -270,7 +307,8 @@ create or replace view ${S}.pg_class as select ${classColumns.map((c) => `c.${qi
   (case coalesce(t.diststyle, 'AUTO') when 'EVEN' then 0 when 'KEY' then 1 when 'ALL' then 8 else 10 end)::int as reldiststyle,
   -- Columns of PostgreSQL 8.0's catalog that clients ask a server of that version for (psql's \d).
   false as relhasoids
-  from pg_catalog.pg_class c left join ${S}.tables t on t.relid = c.oid;
+  from pg_catalog.pg_class c left join ${S}.tables t on t.relid = c.oid
+  union all ${declaredKeyRelations(S, cls)};
 create or replace view ${S}.pg_proc as select p.*, p.prokind = 'a' as proisagg, p.prokind = 'w' as proiswindow
   from pg_catalog.pg_proc p;
 create or replace view ${S}.svv_tables as select table_catalog, table_schema, table_name, table_type,
@@ -350,7 +388,7 @@ export async function ensureCatalog(url: string, schema: string): Promise<void> 
         `select attname from pg_attribute where attrelid = 'pg_catalog.pg_attribute'::regclass and attnum > 0
            and atttypid <> 'anyarray'::regtype order by attnum`);
       for (const v of ['stl_query', 'stl_querytext', 'svl_qlog', 'svl_statementtext', 'stv_recents', 'sys_query_history',
-        'stv_sessions', 'stv_locks', 'pg_user_info', 'svv_external_schemas', 'pg_constraint', 'check_constraints', 'constraint_column_usage', 'table_constraints', 'key_column_usage', 'stl_load_errors', 'sys_load_error_detail', 'stl_load_commits', 'sys_load_detail', 'pg_attribute', 'pg_class', 'pg_proc', 'svv_tables', 'pg_table_def',
+        'stv_sessions', 'stv_locks', 'pg_user_info', 'svv_external_schemas', 'pg_constraint', 'pg_index', 'check_constraints', 'constraint_column_usage', 'table_constraints', 'key_column_usage', 'stl_load_errors', 'sys_load_error_detail', 'stl_load_commits', 'sys_load_detail', 'pg_attribute', 'pg_class', 'pg_proc', 'svv_tables', 'pg_table_def',
         'svv_all_columns', 'svv_columns', 'svv_table_info']) {
         await client.query(`drop view if exists ${qi(schema)}.${qi(v)} cascade`);
       }
@@ -360,7 +398,8 @@ export async function ensureCatalog(url: string, schema: string): Promise<void> 
         `select attname as name, format_type(atttypid, atttypmod) as type from pg_attribute
           where attrelid = $1::regclass and attnum > 0 order by attnum`, [view.includes('.') ? view : `information_schema.${view}`])).rows;
       await client.query(catalogSql(schema, attrs.rows.map((r) => r.attname), cls.rows.map((r) => r.attname),
-        await viewColumns('table_constraints'), await viewColumns('key_column_usage'), await viewColumns('pg_catalog.pg_constraint')));
+        await viewColumns('table_constraints'), await viewColumns('key_column_usage'), await viewColumns('pg_catalog.pg_constraint'),
+        await viewColumns('pg_catalog.pg_class'), await viewColumns('pg_catalog.pg_index')));
       await client.query(`delete from ${qi(schema)}.meta`);
       await client.query(`insert into ${qi(schema)}.meta values ($1)`, [CATALOG_VERSION]);
     }

@@ -32,7 +32,7 @@ function ownLoadCommits(S: string, rows: readonly LoadCommitRow[]): string {
 
 /** Redshift system relations the emulator keeps in its catalog schema. */
 const RELATIONS = new Set(['stl_load_errors', 'sys_load_error_detail', 'stl_load_commits', 'sys_load_detail', 'svv_table_info',
-  'svv_columns', 'svv_all_columns', 'svv_tables', 'pg_table_def', 'pg_constraint', 'pg_class', 'pg_proc', 'stl_query',
+  'svv_columns', 'svv_all_columns', 'svv_tables', 'pg_table_def', 'pg_constraint', 'pg_index', 'pg_class', 'pg_proc', 'stl_query',
   'stl_querytext', 'svl_qlog', 'svl_statementtext', 'stv_recents', 'sys_query_history', 'stv_sessions', 'pg_user_info',
   'svv_external_schemas', 'stv_locks']);
 /** System relations that depend on the slice count: functions of it in the catalog schema. */
