@@ -29,9 +29,9 @@ export interface DriftReport {
 
 export interface CheckOptions {
   /** Schemas to compare; default: the schemas the models name. */
-  schemas?: readonly string[];
-  tables?: TablePattern;
-  dialect?: Dialect;
+  schemas?: readonly string[] | undefined;
+  tables?: TablePattern | undefined;
+  dialect?: Dialect | undefined;
 }
 
 export function compareModels(models: readonly LoadedModel[], live: readonly LiveTable[], dialect: Dialect): DriftReport {

@@ -36,7 +36,7 @@ function canonicalNumber(text: string): string {
 const identityText = (s: ColumnSpec) => (s.identity ? `IDENTITY(${s.identity.seed},${s.identity.step})` : 'none');
 const commentText = (c: string | undefined) => (c === undefined ? 'none' : JSON.stringify(c));
 
-export function compareColumn(model: ColumnSpec, live: ColumnSpec, dialect: Dialect, opts: { autoEncoding?: boolean } = {}) {
+export function compareColumn(model: ColumnSpec, live: ColumnSpec, dialect: Dialect, opts: { autoEncoding?: boolean | undefined } = {}) {
   const out: { field: ColumnField; model: string; database: string }[] = [];
   const push = (field: ColumnField, m: string, d: string) => m !== d && out.push({ field, model: m, database: d });
   push('type', typeText(model, dialect), typeText(live, dialect));

@@ -68,7 +68,7 @@ export interface PlanOptions extends RenderOptions {
    * Models already in the output folder that this run does not generate (other schemas or
    * tables): index.ts and db.ts keep them, so a run for one schema doesn't drop the others.
    */
-  existing?: readonly IndexEntry[];
+  existing?: readonly IndexEntry[] | undefined;
 }
 
 /** Renders the files for introspected tables (pure: no I/O). */
@@ -116,7 +116,7 @@ export async function writeGenerated(outDir: string, files: readonly GeneratedFi
 
 export interface CodegenOptions extends RenderOptions, TableSelection {
   outDir: string;
-  dialect?: Dialect;
+  dialect?: Dialect | undefined;
 }
 
 export async function codegen(db: Queryable, opts: CodegenOptions): Promise<CodegenPlan & WriteResult> {

@@ -4,6 +4,7 @@ import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { isTableModel, type TableModel } from '../src/model/index.js';
+import { importOptional } from '../src/optional.js';
 
 export interface LoadedModel {
   model: TableModel;
@@ -42,8 +43,8 @@ let batch = 0;
  * call gets a fresh namespace, so files edited since the last call are read again.
  */
 export async function importModules(files: readonly string[]): Promise<Record<string, unknown>[]> {
-  // tsx loads here, on use: the rest of upshift/codegen works without it
-  const { register } = await import('tsx/esm/api');
+  // tsx (an optional peer dependency) loads here, on use: the rest of upshift/codegen works without it
+  const { register } = await importOptional('tsx', 'Importing model files', () => import('tsx/esm/api'));
   const api = register({ namespace: `upshift-${process.pid}-${++batch}` });
   try {
     const out: Record<string, unknown>[] = [];

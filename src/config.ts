@@ -8,7 +8,7 @@
  */
 export interface UpshiftConfig {
   /** Where loads are staged in S3: `s3://bucket/prefix` (env: UPSHIFT_S3_BASE_PATH). */
-  s3BasePath?: string;
+  s3BasePath?: string | undefined;
 }
 
 export const S3_BASE_PATH_ENV = 'UPSHIFT_S3_BASE_PATH';

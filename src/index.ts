@@ -7,3 +7,4 @@ export * from './sources/index.js';
 export * from './s3/index.js';
 export * from './toolbox/index.js';
 export { defineConfig, type UpshiftCliConfig } from './cli/config.js';
+export { MissingDependencyError } from './optional.js';

@@ -6,11 +6,11 @@ import { REDSHIFT_LIMITS, type ColumnDefault, type ColumnSpec, type Encoding } f
 export interface CatalogType {
   /** information_schema.columns.data_type, e.g. 'character varying'. */
   dataType: string;
-  charLength?: number | null;
-  numericPrecision?: number | null;
-  numericScale?: number | null;
+  charLength?: number | null | undefined;
+  numericPrecision?: number | null | undefined;
+  numericScale?: number | null | undefined;
   /** information_schema.columns.interval_type (Postgres), e.g. 'YEAR TO MONTH'. */
-  intervalType?: string | null;
+  intervalType?: string | null | undefined;
   /** The full native type text, for messages and drift reports. */
   nativeType: string;
 }

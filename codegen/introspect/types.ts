@@ -78,7 +78,7 @@ export interface LiveTable {
 /** Which tables to read: schemas, and an optional table-name pattern (`*` and `?` globs, or a RegExp). */
 export interface TableSelection {
   readonly schemas: readonly string[];
-  readonly tables?: TablePattern;
+  readonly tables?: TablePattern | undefined;
 }
 
 export type TablePattern = string | RegExp | ((name: string) => boolean);

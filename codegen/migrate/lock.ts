@@ -10,11 +10,11 @@ import {
 
 export interface LockOptions {
   /** Give up after this long (default 10 minutes). */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
   /** Poll interval while another run holds the lock (default 500 ms). */
-  pollMs?: number;
+  pollMs?: number | undefined;
   /** Called once when the lock is taken by another run. */
-  onWait?: (heldSince: Date | undefined) => void;
+  onWait?: ((heldSince: Date | undefined) => void) | undefined;
 }
 
 export class MigrationLockTimeoutError extends Error {

@@ -251,7 +251,7 @@ function planTable(m: LoadedModel, live: LiveTable | undefined, dialect: Dialect
   return { model: m, summary, up, down, columns };
 }
 
-export function planMigration(models: readonly LoadedModel[], live: readonly LiveTable[], dialect: Dialect, opts: { allowDestructive?: boolean } = {}): MigrationPlan {
+export function planMigration(models: readonly LoadedModel[], live: readonly LiveTable[], dialect: Dialect, opts: { allowDestructive?: boolean | undefined } = {}): MigrationPlan {
   const byName = new Map(live.map((t) => [`${t.schema}.${t.name}`, t]));
   const tables: TableMigration[] = [];
   const refused: Refusal[] = [];

@@ -2,8 +2,8 @@
 // models it migrates to. The SQL is frozen in the file, so a later model edit never changes what
 // an old migration does; the column list is checked against the model by tsc.
 import path from 'node:path';
-import { VariableDeclarationKind } from 'ts-morph';
-import { finish, newSourceFile } from '../render/model-file.js';
+import type { CodeBlockWriter } from 'ts-morph';
+import { finish, newSourceFile, tsMorph } from '../render/model-file.js';
 import { stringLiteral } from '../render/names.js';
 import type { MigrationPlan } from './plan.js';
 
@@ -40,7 +40,7 @@ export function renderMigration(plan: MigrationPlan, name: string, opts: RenderM
   for (const t of plan.tables) {
     sf.addStatements(`migratesColumns(${t.model.exportName}, [${t.columns.map(stringLiteral).join(', ')}]);`);
   }
-  const statements = (which: 'up' | 'down') => (w: import('ts-morph').CodeBlockWriter) => {
+  const statements = (which: 'up' | 'down') => (w: CodeBlockWriter) => {
     w.write('[').newLine();
     w.indent(() => {
       const tables = which === 'up' ? plan.tables : [...plan.tables].reverse();
@@ -48,6 +48,7 @@ export function renderMigration(plan: MigrationPlan, name: string, opts: RenderM
     });
     w.write(']');
   };
+  const { VariableDeclarationKind } = tsMorph();
   sf.addVariableStatement({ declarationKind: VariableDeclarationKind.Const, declarations: [{ name: 'upStatements', type: 'readonly string[]', initializer: statements('up') }], leadingTrivia: '\n' });
   sf.addVariableStatement({ declarationKind: VariableDeclarationKind.Const, declarations: [{ name: 'downStatements', type: 'readonly string[]', initializer: statements('down') }] });
   sf.addFunction({

@@ -12,15 +12,15 @@ import { planMigration, type MigrationPlan } from './plan.js';
 
 export interface MigrationsConfig {
   /** A pg pool (Postgres or Redshift), or a connection string. */
-  pool?: pg.Pool;
-  connectionString?: string;
+  pool?: pg.Pool | undefined;
+  connectionString?: string | undefined;
   /** The folder of migration files. */
   dir: string;
   /** Schema of the migrations and lock tables (default 'upshift'). */
-  schema?: string;
+  schema?: string | undefined;
   /** Run each `up`/`down` batch in one transaction (default true). */
-  transactional?: boolean;
-  lock?: LockOptions;
+  transactional?: boolean | undefined;
+  lock?: LockOptions | undefined;
 }
 
 export const MIGRATION_TABLE = 'upshift_migrations';
@@ -125,9 +125,9 @@ export const unlockMigrations = (config: MigrationsConfig) =>
 export interface GenerateOptions extends MigrationsConfig {
   modelsDir: string;
   name: string;
-  allowDestructive?: boolean;
-  dialect?: Dialect;
-  now?: Date;
+  allowDestructive?: boolean | undefined;
+  dialect?: Dialect | undefined;
+  now?: Date | undefined;
 }
 
 export class PendingMigrationsError extends Error {
@@ -135,7 +135,7 @@ export class PendingMigrationsError extends Error {
 }
 
 /** Diffs the models against the live tables and writes a migration file (unless refused or empty). */
-export async function generateMigration(opts: GenerateOptions): Promise<{ plan: MigrationPlan; file?: string }> {
+export async function generateMigration(opts: GenerateOptions): Promise<{ plan: MigrationPlan; file?: string | undefined }> {
   return withSession(opts, async (s) => {
     const pending = (await s.migrator.getMigrations()).filter((m) => !m.executedAt);
     if (pending.length) {

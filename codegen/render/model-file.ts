@@ -1,5 +1,6 @@
 // Renders one LiveTable as a model file (defineTable / t.*), built and formatted with ts-morph.
-import { IndentationText, Project, QuoteKind, VariableDeclarationKind, type CodeBlockWriter, type SourceFile } from 'ts-morph';
+import type { CodeBlockWriter, Project, SourceFile } from 'ts-morph';
+import { requireOptional } from '../../src/optional.js';
 import type { ColumnSpec } from '../../src/model/index.js';
 import type { LiveColumn, LiveTable } from '../introspect/types.js';
 import { upsertKeyFor } from '../live-model.js';
@@ -7,20 +8,33 @@ import { propertyKey, stringLiteral, valueLiteral } from './names.js';
 
 export interface RenderOptions {
   /** Where models import defineTable / t / sql from. Default 'upshift'. */
-  importFrom?: string;
+  importFrom?: string | undefined;
   /** The command that regenerates the file, quoted in its header. */
-  regenerate?: string;
+  regenerate?: string | undefined;
 }
 
 export const DEFAULT_REGENERATE = 'npx upshift codegen';
 
-const project = new Project({
-  useInMemoryFileSystem: true,
-  manipulationSettings: { quoteKind: QuoteKind.Single, indentationText: IndentationText.TwoSpaces },
-});
+/**
+ * ts-morph (with the TypeScript compiler under it) is an optional peer dependency, loaded when
+ * the first file is rendered: the rest of upshift/codegen (drift checks, migrations that run)
+ * works without it. CommonJS, so loading it is synchronous.
+ */
+export function tsMorph(): typeof import('ts-morph') {
+  return requireOptional<typeof import('ts-morph')>('ts-morph', 'Writing model and migration files (codegen)');
+}
+
+let project: Project | undefined;
 
 /** A fresh in-memory source file; formatted text comes out of `finish`. */
 export function newSourceFile(): SourceFile {
+  if (!project) {
+    const { Project, QuoteKind, IndentationText } = tsMorph();
+    project = new Project({
+      useInMemoryFileSystem: true,
+      manipulationSettings: { quoteKind: QuoteKind.Single, indentationText: IndentationText.TwoSpaces },
+    });
+  }
   return project.createSourceFile('/generated.ts', '', { overwrite: true });
 }
 
@@ -124,7 +138,7 @@ export function renderModelFile(table: LiveTable, exportName: string, opts: Rend
   });
   sf.addVariableStatement({
     isExported: true,
-    declarationKind: VariableDeclarationKind.Const,
+    declarationKind: tsMorph().VariableDeclarationKind.Const,
     declarations: [
       {
         name: exportName,

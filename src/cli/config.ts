@@ -6,38 +6,39 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Stage } from '../stage/types.js';
 import { CliError, ExitCode } from './exit-codes.js';
+import { importOptional } from '../optional.js';
 
 export interface UpshiftCliConfig {
   /** The database: a connection string (env UPSHIFT_DATABASE_URL, flag --database-url). */
-  database?: string;
+  database?: string | undefined;
   /** 'postgres' or 'redshift'; default: asked from the server (`select version()`). */
-  dialect?: 'postgres' | 'redshift';
+  dialect?: 'postgres' | 'redshift' | undefined;
   /** Where `upshift load` stages files (a LocalStage or S3Stage). */
-  stage?: Stage;
+  stage?: Stage | undefined;
   /** The models folder: codegen writes it, `codegen --check` and migrations read it. Default './models'. */
-  models?: string;
+  models?: string | undefined;
   codegen?: {
     /** Schemas to generate models for (flag --schema). Default ['public']. */
-    schemas?: string[];
+    schemas?: string[] | undefined;
     /** Table-name globs, comma-separated (flag --tables), e.g. 'orders_*,customers'. */
-    tables?: string;
+    tables?: string | undefined;
     /** Module the models import from. Default 'upshift'. */
-    importFrom?: string;
-  };
+    importFrom?: string | undefined;
+  } | undefined;
   migrations?: {
     /** Folder of migration files. Default './migrations'. */
-    dir?: string;
+    dir?: string | undefined;
     /** Schema of upshift_migrations and upshift_migration_lock. Default 'upshift'. */
-    schema?: string;
+    schema?: string | undefined;
     /** Run each batch in one transaction (default true). */
-    transactional?: boolean;
+    transactional?: boolean | undefined;
     /** How long `migrate up|down` waits for another run's lock. Default 600000 (10 min). */
-    lockTimeoutMs?: number;
-  };
+    lockTimeoutMs?: number | undefined;
+  } | undefined;
   /** Schema of the load_audit table (default 'upshift'). */
-  auditSchema?: string;
+  auditSchema?: string | undefined;
   /** Redshift-only settings for `upshift load` (COPY credentials). */
-  redshift?: { iamRole?: string; region?: string; serverless?: boolean; credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string } };
+  redshift?: { iamRole?: string | undefined; region?: string | undefined; serverless?: boolean | undefined; credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string | undefined } | undefined } | undefined;
 }
 
 /** Types the config file: `export default defineConfig({ ... })`. */
@@ -75,8 +76,7 @@ export async function loadConfig(explicit: string | undefined, cwd: string, env:
   if (!file) return { config: {} };
   let mod: Record<string, unknown>;
   try {
-    const { tsImport } = await import('tsx/esm/api');
-    mod = (await tsImport(pathToFileURL(file).href, { parentURL: pathToFileURL(path.join(cwd, 'noop.js')).href })) as Record<string, unknown>;
+    mod = await importConfigFile(file, cwd);
   } catch (err) {
     throw new CliError(`could not load ${path.relative(cwd, file) || file}: ${(err as Error).message}`, ExitCode.CONFIG);
   }
@@ -85,6 +85,17 @@ export async function loadConfig(explicit: string | undefined, cwd: string, env:
     throw new CliError(`${path.relative(cwd, file)} must \`export default defineConfig({ ... })\``, ExitCode.CONFIG);
   }
   return { config, file, ...(named ? {} : { found: true }) };
+}
+
+/**
+ * A JavaScript config is imported as it is; a TypeScript one through tsx, an optional peer
+ * dependency (the error names it when it is not installed).
+ */
+async function importConfigFile(file: string, cwd: string): Promise<Record<string, unknown>> {
+  const url = pathToFileURL(file).href;
+  if (/\.m?js$/.test(file)) return (await import(url)) as Record<string, unknown>;
+  const { tsImport } = await importOptional('tsx', `Reading ${path.basename(file)}`, () => import('tsx/esm/api'));
+  return (await tsImport(url, { parentURL: pathToFileURL(path.join(cwd, 'noop.js')).href })) as Record<string, unknown>;
 }
 
 export interface Settings {

@@ -1,6 +1,7 @@
 // What every command gets: resolved settings, output streams, and a database connection
 // helper that turns connection failures into the DATABASE exit code.
-import pg from 'pg';
+import type pg from 'pg';
+import { pgLib } from '../warehouse/pg-lib.js';
 import { requireDatabaseUrl, type Settings } from './config.js';
 import { CliError, ExitCode } from './exit-codes.js';
 
@@ -64,7 +65,7 @@ export function databaseError(err: unknown, doing: string): CliError | undefined
 
 export async function withPool<T>(ctx: CommandContext, fn: (pool: pg.Pool) => Promise<T>): Promise<T> {
   const url = requireDatabaseUrl(ctx.settings);
-  const pool = new pg.Pool({ connectionString: url, max: 2 });
+  const pool = new pgLib.Pool({ connectionString: url, max: 2 });
   try {
     try {
       await pool.query('select 1');

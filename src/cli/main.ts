@@ -3,6 +3,7 @@
 import { Command, CommanderError } from 'commander';
 import { loadConfig, resolveSettings } from './config.js';
 import { CliError, ExitCode } from './exit-codes.js';
+import { asMissingDependency } from '../optional.js';
 import type { CommandContext, Io, Run } from './context.js';
 import { registerAudit } from './commands/audit.js';
 import { registerCodegen } from './commands/codegen.js';
@@ -92,6 +93,12 @@ export async function main(argv: readonly string[], opts: MainOptions = {}): Pro
     if (err instanceof CliError) {
       io.err(`upshift: ${err.message}\n`);
       return err.exitCode;
+    }
+    // a command whose optional package is not installed (commands load their modules lazily)
+    const missing = asMissingDependency(err);
+    if (missing) {
+      io.err(`upshift: ${missing.message}\n`);
+      return ExitCode.CONFIG;
     }
     // from codegen/load-models.ts (matched by name: that module loads lazily)
     if ((err as Error)?.name === 'ModelLoadError') {

@@ -10,7 +10,7 @@ export const CATALOG_ATTS = '__upshift_atts__';
 export const CATALOG_PARENT = '__upshift_parent__';
 export const CATALOG_TYPES = '__upshift_types__';
 
-const CATALOG_VERSION = 16;
+const CATALOG_VERSION = 18;
 
 export const REDSHIFT_VERSION =
   'PostgreSQL 8.0.2 on i686-pc-linux-gnu, compiled by GCC gcc (GCC) 3.4.2 20041017 (Red Hat 3.4.2-6.fc3), Redshift 1.0.77467';
@@ -76,6 +76,42 @@ function pgConstraintView(S: string, columns: ViewColumn[]): string {
   left join lateral (select pg_catalog.to_regclass(k.ref_table)::oid as oid) r on true;`;
 }
 
+/** Attribute numbers of a declared key's columns, in key order. */
+const keyAttnums = (rel: string, names: string): string => `array(select a.attnum from unnest(${names}) with ordinality u(n, o)
+    join pg_catalog.pg_attribute a on a.attrelid = ${rel} and a.attname = u.n order by u.o)::smallint[]`;
+
+/**
+ * A declared (unenforced) PRIMARY KEY or UNIQUE constraint shown as the index Postgres would have
+ * built for it: pgjdbc's getPrimaryKeys joins pg_index (indisprimary) to pg_class for the key's name.
+ * These rows of pg_class (relkind 'i', the constraint's oid and name) and pg_index exist in these
+ * views only; nothing is indexed or enforced, as on Redshift.
+ */
+function declaredKeyRelations(S: string, cls: ViewColumn[]): string {
+  const mine: Record<string, string> = {
+    oid: 'k.conoid', relname: 'k.conname', relnamespace: 'c.relnamespace', relkind: "'i'", relowner: 'c.relowner', relam: '403',
+    relpersistence: 'c.relpersistence', relnatts: 'cardinality(k.columns)', relpages: '0', reltuples: '0', relhasindex: 'false',
+    relisshared: 'false', relhasrules: 'false', relhastriggers: 'false', relhassubclass: 'false', relrowsecurity: 'false',
+    relforcerowsecurity: 'false', relispopulated: 'true', relreplident: "'n'", relispartition: 'false', relchecks: '0',
+    reloftype: '0', reltype: '0', reltablespace: '0', relfilenode: '0', relallvisible: '0', reltoastrelid: '0',
+    relrewrite: '0', relfrozenxid: "'0'", relminmxid: "'0'",
+  };
+  const list = cls.map((c) => `(${mine[c.name] ?? 'null'})::${c.type} as ${qi(c.name)}`).join(', ');
+  return `select ${list}, 0 as reldiststyle, false as relhasoids
+  from ${S}.constraints k join pg_catalog.pg_class c on c.oid = k.relid where k.contype in ('PRIMARY KEY', 'UNIQUE')`;
+}
+
+function pgIndexView(S: string, idx: ViewColumn[]): string {
+  const mine: Record<string, string> = {
+    indexrelid: 'k.conoid', indrelid: 'k.relid', indnatts: 'cardinality(k.columns)', indnkeyatts: 'cardinality(k.columns)',
+    indisunique: 'true', indnullsnotdistinct: 'false', indisprimary: "k.contype = 'PRIMARY KEY'", indisexclusion: 'false',
+    indimmediate: 'true', indisclustered: 'false', indisvalid: 'true', indcheckxmin: 'false', indisready: 'true',
+    indislive: 'true', indisreplident: 'false', indkey: `array_to_string(${keyAttnums('k.relid', 'k.columns')}, ' ')::int2vector`,
+  };
+  const list = idx.map((c) => `(${mine[c.name] ?? 'null'})::${c.type} as ${qi(c.name)}`).join(', ');
+  return `create or replace view ${S}.pg_index as select * from pg_catalog.pg_index
+  union all select ${list} from ${S}.constraints k where k.contype in ('PRIMARY KEY', 'UNIQUE');`;
+}
+
 /**
  * Query history and sessions, from the statements the emulator ran (query-log.ts). Columns as the
  * Redshift reference lists them: https://docs.aws.amazon.com/redshift/latest/dg/r_STL_QUERY.html,
@@ -128,7 +164,73 @@ create or replace view ${S}.svv_external_schemas as select null::oid as esoid, n
 `;
 }
 
-function catalogSql(s: string, attrColumns: string[], classColumns: string[], tc: ViewColumn[], kcu: ViewColumn[], con: ViewColumn[]): string {
+/**
+ * Locks and storage, as https://docs.aws.amazon.com/redshift/latest/dg/r_STV_LOCKS.html,
+ * r_STV_TBL_PERM.html and r_SVV_DISKUSAGE.html list their columns. stv_locks is Postgres's table
+ * locks held or awaited by the emulator's sessions (read: AccessShare/RowShare/Share, write: the
+ * rest; serializable predicate locks left out); last_commit and lock_owner_end_ts are NULL (Postgres keeps neither). stv_tbl_perm and
+ * svv_diskusage take the slice count: a table's rows are spread round-robin over the slices
+ * whatever its DISTSTYLE (so sum(rows) is its row count), sorted_rows is rows when it has a sort
+ * key, and its Postgres size is cut into 1 MB blocks per column (user columns plus Redshift's three
+ * hidden ones) and slice, at least one where the slice has rows; minvalue/maxvalue are 0 (no zone maps).
+ */
+function storageViews(S: string, s: string): string {
+  const userTables = `c.relkind in ('r', 'p') and ns.nspname not in ('pg_catalog', 'information_schema', ${qiLit(s)})
+      and ns.nspname !~ '^pg_toast'`;
+  const readModes = `('AccessShareLock', 'RowShareLock', 'ShareLock')`;
+  return `
+create or replace view ${S}.stv_locks as select l.relation::bigint as table_id, null::timestamp as last_commit,
+  a.query_start::timestamp as last_update, coalesce(a.backend_xid::text::bigint, 0) as lock_owner, l.pid::bigint as lock_owner_pid,
+  a.xact_start::timestamp as lock_owner_start_ts, null::timestamp as lock_owner_end_ts,
+  ((case when l.granted then 'Holding ' else 'Waiting for ' end)
+    || (case when bool_and(l.mode in ${readModes}) then 'read' else 'write' end) || ' lock')::char(22) as lock_status
+  from pg_catalog.pg_locks l join pg_catalog.pg_stat_activity a on a.pid = l.pid
+  join pg_catalog.pg_class c on c.oid = l.relation join pg_catalog.pg_namespace ns on ns.oid = c.relnamespace
+  -- SIReadLock: serializable transactions' predicate locks, which block nothing (and outlive the transaction).
+  where l.locktype = 'relation' and l.mode <> 'SIReadLock' and l.database = (select oid from pg_catalog.pg_database where datname = current_database())
+    and a.application_name = 'upshift-emulator' and ${userTables}
+  group by l.relation, l.pid, l.granted, a.query_start, a.backend_xid, a.xact_start;
+drop function if exists ${S}.svv_diskusage(int);
+drop function if exists ${S}.stv_tbl_perm(int);
+create function ${S}.stv_tbl_perm(n int) returns table(slice int, id int, name char(72), "rows" bigint, sorted_rows bigint,
+  temp int, db_id int, insert_pristine int, delete_pristine int, backup int, dist_style int, block_count int)
+  -- Never inlined, and without JIT: generate_series's default estimate would cost it a second of compiling.
+  language sql stable set jit = off as $$
+  with t as (
+    select c.oid, c.relname, c.relpersistence = 't' as is_temp, coalesce(tb.backup, true) as backup,
+      coalesce(tb.diststyle, 'AUTO') as diststyle, coalesce(cardinality(tb.sortkeys), 0) > 0 as sorted,
+      ${S}.count_rows(c.oid) as total, coalesce(pg_catalog.pg_relation_size(c.oid), 0) as bytes,
+      (select count(*) from pg_catalog.pg_attribute a where a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped) + 3 as ncols
+    from pg_catalog.pg_class c join pg_catalog.pg_namespace ns on ns.oid = c.relnamespace
+    left join ${S}.tables tb on tb.relid = c.oid
+    where ${userTables} and (c.relpersistence <> 't' or c.relnamespace = pg_catalog.pg_my_temp_schema())
+  ), r as (
+    select t.*, g.slice, t.total / n + (g.slice < t.total % n)::int as slice_rows from t cross join generate_series(0, n - 1) g(slice)
+  )
+  select r.slice, r.oid::int, r.relname::char(72), r.slice_rows, case when r.sorted then r.slice_rows else 0 end, r.is_temp::int,
+    (select oid from pg_catalog.pg_database where datname = current_database())::int, 0, 0, r.backup::int,
+    case r.diststyle when 'EVEN' then 0 when 'KEY' then 1 when 'ALL' then 8 else 10 end,
+    (case when r.slice_rows = 0 then 0 else r.ncols * greatest(1, ceil(r.bytes::numeric / n / r.ncols / 1048576)) end)::int
+  from r order by r.oid, r.slice
+$$;
+create function ${S}.svv_diskusage(n int) returns table(db_id int, name char(72), slice int, col int, tbl int, blocknum int,
+  num_values int, minvalue bigint, maxvalue bigint, sb_pos int, pinned int, on_disk int, modified int, hdr_modified int,
+  unsorted int, tombstone int, preferred_diskno int, temporary int, newblock int)
+  -- Never inlined, and without JIT: generate_series's default estimate would cost it a second of compiling.
+  language sql stable set jit = off as $$
+  with p as (
+    select p.*, (select count(*) from pg_catalog.pg_attribute a where a.attrelid = p.id and a.attnum > 0 and not a.attisdropped)::int + 3 as ncols
+    from ${S}.stv_tbl_perm(n) p where p.block_count > 0
+  )
+  select p.db_id, p.name, p.slice, c.col, p.id, b.blocknum,
+    (p."rows" / (p.block_count / p.ncols) + (b.blocknum < p."rows" % (p.block_count / p.ncols))::int)::int,
+    0::bigint, 0::bigint, b.blocknum, 0, 1, 0, 0, (p.sorted_rows < p."rows")::int, 0, 0, p.temp, 0
+  from p cross join generate_series(0, p.ncols - 1) c(col) cross join generate_series(0, p.block_count / p.ncols - 1) b(blocknum)
+$$;
+`;
+}
+
+function catalogSql(s: string, attrColumns: string[], classColumns: string[], tc: ViewColumn[], kcu: ViewColumn[], con: ViewColumn[], cls: ViewColumn[], idx: ViewColumn[]): string {
   const S = qi(s);
   const encArray = `array[${ENCODINGS.map((e) => `'${e}'`).join(',')}]`;
   return `
@@ -146,6 +248,7 @@ create sequence if not exists ${S}.constraint_oid start 3000000000 minvalue 3000
 alter table ${S}.constraints add column if not exists conoid oid not null default nextval(${qiLit(`${S}.constraint_oid`)})::oid;
 ${constraintViews(S, tc, kcu)}
 ${pgConstraintView(S, con)}
+${pgIndexView(S, idx)}
 ${historyViews(S)}
 create table if not exists ${S}.load_errors (userid int, slice int, tbl int, starttime timestamp, session int,
   query int, filename text, line_number bigint, colname text, type text, col_length text, position int,
@@ -204,7 +307,8 @@ create or replace view ${S}.pg_class as select ${classColumns.map((c) => `c.${qi
   (case coalesce(t.diststyle, 'AUTO') when 'EVEN' then 0 when 'KEY' then 1 when 'ALL' then 8 else 10 end)::int as reldiststyle,
   -- Columns of PostgreSQL 8.0's catalog that clients ask a server of that version for (psql's \d).
   false as relhasoids
-  from pg_catalog.pg_class c left join ${S}.tables t on t.relid = c.oid;
+  from pg_catalog.pg_class c left join ${S}.tables t on t.relid = c.oid
+  union all ${declaredKeyRelations(S, cls)};
 create or replace view ${S}.pg_proc as select p.*, p.prokind = 'a' as proisagg, p.prokind = 'w' as proiswindow
   from pg_catalog.pg_proc p;
 create or replace view ${S}.svv_tables as select table_catalog, table_schema, table_name, table_type,
@@ -263,7 +367,7 @@ create or replace view ${S}.svv_table_info as
     where c.relkind in ('r', 'p') and n.nspname not in ('pg_catalog', 'information_schema', ${qiLit(s)})
       and n.nspname !~ '^pg_toast'
   ) x where tbl_rows > 0;
-`;
+${storageViews(S, s)}`;
 }
 
 const qiLit = (s: string): string => `'${s.replace(/'/g, "''")}'`;
@@ -284,7 +388,7 @@ export async function ensureCatalog(url: string, schema: string): Promise<void> 
         `select attname from pg_attribute where attrelid = 'pg_catalog.pg_attribute'::regclass and attnum > 0
            and atttypid <> 'anyarray'::regtype order by attnum`);
       for (const v of ['stl_query', 'stl_querytext', 'svl_qlog', 'svl_statementtext', 'stv_recents', 'sys_query_history',
-        'stv_sessions', 'pg_user_info', 'svv_external_schemas', 'pg_constraint', 'check_constraints', 'constraint_column_usage', 'table_constraints', 'key_column_usage', 'stl_load_errors', 'sys_load_error_detail', 'stl_load_commits', 'sys_load_detail', 'pg_attribute', 'pg_class', 'pg_proc', 'svv_tables', 'pg_table_def',
+        'stv_sessions', 'stv_locks', 'pg_user_info', 'svv_external_schemas', 'pg_constraint', 'pg_index', 'check_constraints', 'constraint_column_usage', 'table_constraints', 'key_column_usage', 'stl_load_errors', 'sys_load_error_detail', 'stl_load_commits', 'sys_load_detail', 'pg_attribute', 'pg_class', 'pg_proc', 'svv_tables', 'pg_table_def',
         'svv_all_columns', 'svv_columns', 'svv_table_info']) {
         await client.query(`drop view if exists ${qi(schema)}.${qi(v)} cascade`);
       }
@@ -294,7 +398,8 @@ export async function ensureCatalog(url: string, schema: string): Promise<void> 
         `select attname as name, format_type(atttypid, atttypmod) as type from pg_attribute
           where attrelid = $1::regclass and attnum > 0 order by attnum`, [view.includes('.') ? view : `information_schema.${view}`])).rows;
       await client.query(catalogSql(schema, attrs.rows.map((r) => r.attname), cls.rows.map((r) => r.attname),
-        await viewColumns('table_constraints'), await viewColumns('key_column_usage'), await viewColumns('pg_catalog.pg_constraint')));
+        await viewColumns('table_constraints'), await viewColumns('key_column_usage'), await viewColumns('pg_catalog.pg_constraint'),
+        await viewColumns('pg_catalog.pg_class'), await viewColumns('pg_catalog.pg_index')));
       await client.query(`delete from ${qi(schema)}.meta`);
       await client.query(`insert into ${qi(schema)}.meta values ($1)`, [CATALOG_VERSION]);
     }

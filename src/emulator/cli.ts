@@ -7,11 +7,11 @@ export interface EmulatorCliOptions {
   port: number;
   host: string;
   postgres: string;
-  s3Endpoint?: string;
-  s3Region?: string;
+  s3Endpoint?: string | undefined;
+  s3Region?: string | undefined;
   slices: number;
-  tlsKey?: string;
-  tlsCert?: string;
+  tlsKey?: string | undefined;
+  tlsCert?: string | undefined;
 }
 
 export const EMULATOR_USAGE = `usage: upshift emulator [--port 5439] [--host 127.0.0.1] --postgres URL [--s3-endpoint URL]

@@ -83,7 +83,10 @@ export function parseCreateTable(sql: string): TableDdl {
     if (close < 0) throw syntaxError('end of input');
     const elements = splitTopLevel(sig.slice(i + 1, close));
     const pgElements: string[] = [];
-    for (const el of elements) pgElements.push(...element(el, ddl, tableName));
+    // CTAS may name its columns: CREATE TABLE t (a, b) AS SELECT ...
+    const namesOnly = elements.every((el) => el.length === 1 && (el[0]!.type === 'ident' || el[0]!.type === 'qident'));
+    if (namesOnly && sig.slice(close + 1).some((t) => isWord(t, 'as'))) pgElements.push(...elements.map((el) => quoteIdent(identName(el[0]!))));
+    else for (const el of elements) pgElements.push(...element(el, ddl, tableName));
     // PRIMARY KEY columns are NOT NULL, as in Postgres; the key itself is not enforced.
     const pk = ddl.constraints.find((c) => c.type === 'PRIMARY KEY')?.columns ?? [];
     for (let e = 0; e < pgElements.length; e++) {
@@ -346,7 +349,7 @@ export function catalogStatements(ddl: TableDdl, schema: string): string[] {
     out.push(`insert into ${S}.columns (relid, attname, rs_type, encoding, is_distkey, sortkey_ord)
       select ${rel}, c.n, null, case when coalesce(array_position(${keys}, c.n::text), array_position(${keys}, c.o::text), 0) > 0 then 'none'
           when c.t in ('bool', 'float4', 'float8', 'text') then 'none' when c.t in ('varchar', 'bpchar', 'bytea') then 'lzo' else 'az64' end,
-        c.n::text = ${dist} or c.o::text = ${dist}, coalesce(array_position(${keys}, c.n::text), array_position(${keys}, c.o::text), 0)
+        coalesce(c.n::text = ${dist} or c.o::text = ${dist}, false), coalesce(array_position(${keys}, c.n::text), array_position(${keys}, c.o::text), 0)
       from unnest(${CATALOG_ATTS}::name[], ${CATALOG_TYPES}::text[]) with ordinality as c(n, t, o) on conflict do nothing`);
     out.push(`update ${S}.tables set distkey = (${CATALOG_ATTS}::name[])[distkey::int] where relid = ${rel} and distkey ~ '^[0-9]+$'`);
     out.push(`update ${S}.tables set sortkeys = array(select case when k ~ '^[0-9]+$' then ((${CATALOG_ATTS}::name[])[k::int])::text else k end

@@ -5,7 +5,7 @@ import type pg from 'pg';
 import { quoteIdent as qi } from './sql.js';
 
 /** Bumped whenever the library changes: sessions reinstall it once per backend database. */
-const LIBRARY_VERSION = 1;
+const LIBRARY_VERSION = 2;
 
 /** Names the translator sends to the library (called as schema.name). */
 export const LIBRARY_FUNCTIONS = new Set([
@@ -198,6 +198,12 @@ drop aggregate if exists ${S}.first_value_ignore_nulls(anyelement);
 drop aggregate if exists ${S}.last_value_ignore_nulls(anyelement);
 create aggregate ${S}.first_value_ignore_nulls(anyelement) (sfunc = ${S}.keep_first, stype = anyelement);
 create aggregate ${S}.last_value_ignore_nulls(anyelement) (sfunc = ${S}.keep_last, stype = anyelement);
+-- LAG / LEAD ... IGNORE NULLS: the n-th value from the end (LAG) or the start (LEAD) of the non-null
+-- values of the rows before (after) the current one; null when there are fewer.
+create or replace function ${S}.rs_nth_last(a anyarray, n bigint) returns anyelement language sql immutable as
+  $f$ select a[array_length(a, 1) - coalesce(n, 1) + 1] $f$;
+create or replace function ${S}.rs_nth(a anyarray, n bigint) returns anyelement language sql immutable as
+  $f$ select a[coalesce(n, 1)] $f$;
 
 -- Strings.
 create or replace function ${S}.charindex(sub text, s text) returns int language sql immutable strict as

@@ -3,6 +3,7 @@
 // and what Redshift refuses.
 import { RedshiftError, syntaxError } from './errors.js';
 import { isCreateTable } from './ddl.js';
+import { utilityCommand } from './commands.js';
 import type { LoadCommitRow } from './context.js';
 import { isPunct, isWord, quoteIdent, significant, tokenize, type Token } from './sql.js';
 import { translate } from './translate/index.js';
@@ -84,6 +85,13 @@ export function classify(statement: string, ctx: RewriteContext): Step {
   const hashed = hashTempNames(statement);
   const sql = ctx.caseSensitive ? hashed : foldIdentifiers(hashed);
   const sig = significant(tokenize(sql));
+  try {
+    const utility = utilityCommand(sig, sql, ctx.schema);
+    if (utility !== undefined) return { kind: 'pass', sql: utility };
+  } catch (err) {
+    if (err instanceof RedshiftError) return { kind: 'refuse', error: err };
+    throw err;
+  }
   const set = setting(sig, sql, ctx);
   if (set) return set;
   const first = sig[0];

@@ -14,12 +14,12 @@ export interface S3Timeouts {
 export const DEFAULT_S3_TIMEOUTS: S3Timeouts = { connectMs: 10_000, idleMs: 30_000 };
 
 export interface S3Options {
-  client?: S3Client;
-  endpoint?: string;
-  region?: string;
-  credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+  client?: S3Client | undefined;
+  endpoint?: string | undefined;
+  region?: string | undefined;
+  credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string | undefined } | undefined;
   /** Deadlines for S3 requests (defaults: 10 s to answer, 30 s without data). */
-  timeouts?: Partial<S3Timeouts>;
+  timeouts?: Partial<S3Timeouts> | undefined;
 }
 
 /** An S3 failure, worded as Redshift words them: `S3ServiceException:<what>,Status <http>,Error <code>`. */

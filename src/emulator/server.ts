@@ -13,24 +13,24 @@ import { errorResponse } from './wire.js';
 
 export interface RedshiftEmulatorOptions {
   /** Port to listen on (0 or omitted: a free port). */
-  port?: number;
+  port?: number | undefined;
   /** Host to listen on, default 127.0.0.1. */
-  host?: string;
+  host?: string | undefined;
   /** The backend Postgres URL. */
   postgres: string;
   /**
    * Where COPY reads and UNLOAD writes: an S3 client, or an endpoint (path-style) and credentials;
    * `timeouts` bound every S3 request (default 10 s to answer, 30 s without data).
    */
-  s3?: S3Options;
+  s3?: S3Options | undefined;
   /** Number of slices stv_slices reports and UNLOAD ... PARALLEL ON writes files for (default 2). */
-  slices?: number;
+  slices?: number | undefined;
   /** Schema of the backend database holding the emulator's catalog (default "upshift_emulator"). */
-  catalogSchema?: string;
+  catalogSchema?: string | undefined;
   /** Isolation of every transaction: Redshift's serializable (default) or snapshot. */
-  isolation?: 'serializable' | 'snapshot';
+  isolation?: 'serializable' | 'snapshot' | undefined;
   /** TLS key and certificate, for clients that require SSL. */
-  tls?: TlsOptions;
+  tls?: TlsOptions | undefined;
 }
 
 export interface RedshiftEmulator {

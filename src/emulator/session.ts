@@ -9,6 +9,7 @@ import { BackendError, RedshiftError, serializableViolation } from './errors.js'
 import { classify, dmlTarget, foldIdentifiers, rewriteText, searchPathChange, type Step } from './rewrite.js';
 import { runCopy } from './copy.js';
 import { alterTarget, dropChecksSql, planAlter } from './alter.js';
+import { parseAppend, runAppend } from './append.js';
 import { writeCatalog } from './catalog-write.js';
 import { runUnload } from './unload.js';
 import { splitStatements } from './sql.js';
@@ -397,13 +398,21 @@ export class ClientSession implements SessionState {
           return true;
         }
         case 'alter': {
+          const append = parseAppend(step.sql);
+          if (append) {
+            const own = this.pipeline.tx === 'emulator';
+            await runAppend(append, this.backend, this.backend.txStatus !== 'I' && !own, own);
+            this.toClient(commandComplete('ALTER TABLE APPEND'));
+            return true;
+          }
           const plan = planAlter(step.sql, this.ctx.schema);
           if (!plan) return await this.relayStatement(rewriteText(step.sql, this.ctxFor()));
           if (plan.retypeColumn !== undefined) {
             const r = await this.backend.query(dropChecksSql(alterTarget(step.sql), plan.retypeColumn));
             if (r.error) throw new BackendError(r.error);
           }
-          if (plan.pgSql !== undefined && !(await this.relayStatement(plan.pgSql))) return false;
+          // Translated like any statement: a DEFAULT getdate() names a Redshift function the backend has under the emulator's schema.
+          if (plan.pgSql !== undefined && !(await this.relayStatement(rewriteText(plan.pgSql, this.ctxFor())))) return false;
           await this.writeCatalog(plan.catalog, alterTarget(step.sql));
           if (plan.pgSql === undefined) this.toClient(commandComplete('ALTER TABLE'));
           return true;
@@ -462,6 +471,7 @@ export class ClientSession implements SessionState {
         }
         break;
       case 'alter': {
+        if (parseAppend(step.sql)) return this.parseOwn(name, step);
         const plan = planAlter(step.sql, this.ctx.schema);
         if (plan && (plan.pgSql === undefined || plan.retypeColumn !== undefined)) return this.parseOwn(name, step);
         sql = plan?.pgSql ?? step.sql;

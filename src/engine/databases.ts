@@ -48,7 +48,7 @@ export class RedshiftDatabase extends RedshiftWarehouse {
   }
 }
 
-export type PgliteDatabaseOptions = Omit<PgliteOptions, 'stage'> & { stage?: PgliteOptions['stage'] } & LoadBehaviour;
+export type PgliteDatabaseOptions = Omit<PgliteOptions, 'stage'> & { stage?: PgliteOptions['stage'] | undefined } & LoadBehaviour;
 
 export class PgliteDatabase extends PgliteWarehouse {
   readonly behaviour: LoadBehaviour;

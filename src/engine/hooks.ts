@@ -20,9 +20,9 @@ export interface BeforeLoadContext {
 
 export interface LoadHooks {
   /** Before anything is validated or staged. Throw to veto: the load fails, audited as 'failed', the target untouched. */
-  beforeLoad?: (context: BeforeLoadContext) => void | Promise<void>;
+  beforeLoad?: ((context: BeforeLoadContext) => void | Promise<void>) | undefined;
   /** After the load committed or failed (and after maintenance), with what the audit row records. */
-  afterLoad?: (record: AuditRecord) => void | Promise<void>;
+  afterLoad?: ((record: AuditRecord) => void | Promise<void>) | undefined;
 }
 
 /** A hook that threw after the load was decided. */
@@ -52,15 +52,15 @@ export interface MaintenanceOutcome {
 /** Settings a database, a table binding or a single load can carry; the narrower one wins (hooks add up). */
 export interface LoadBehaviour {
   /** Run in order: the database's, then the table's, then the load's. */
-  hooks?: LoadHooks | readonly LoadHooks[];
+  hooks?: LoadHooks | readonly LoadHooks[] | undefined;
   /** Called for each afterLoad hook failure (default: console.warn). */
-  onHookError?: (failure: HookFailure) => void;
+  onHookError?: ((failure: HookFailure) => void) | undefined;
   /** ANALYZE the target after a successful load. */
-  analyze?: boolean;
+  analyze?: boolean | undefined;
   /** VACUUM the target after a successful load (Redshift kinds; on Postgres 'delete only' = VACUUM, 'full' = VACUUM FULL, 'sort only' does nothing). */
-  vacuum?: VacuumMode;
+  vacuum?: VacuumMode | undefined;
   /** Where maintenance notes go (a VACUUM skipped because another is running, ...). Default: console.warn. */
-  log?: (message: string) => void;
+  log?: ((message: string) => void) | undefined;
 }
 
 export const hookList = (hooks: LoadBehaviour['hooks']): LoadHooks[] => (hooks === undefined ? [] : Array.isArray(hooks) ? [...hooks] : [hooks as LoadHooks]);

@@ -22,12 +22,12 @@ import { GivenColumns } from './given-columns.js';
 import { announceMerge, LoadProgress } from './load-progress.js';
 
 export interface LoadOptions extends LoadBehaviour {
-  mode?: LoadMode;
+  mode?: LoadMode | undefined;
   /** Files without load order: duplicates on the upsert key keep the row with the greatest value here. */
-  orderBy?: string;
+  orderBy?: string | undefined;
   /** Upsert only the columns the source gives (see GivenColumns); without it, an upsert from a source lacking columns is refused. */
-  partial?: boolean;
-  onProgress?: (p: Progress) => void;
+  partial?: boolean | undefined;
+  onProgress?: ((p: Progress) => void) | undefined;
 }
 
 export interface LoadResult {

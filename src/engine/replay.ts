@@ -16,16 +16,16 @@ import type { LoadMode } from './plan.js';
 
 export interface ReplayOptions extends LoadBehaviour {
   /** The model of the table to load into. Default: the original load's table, found in `models`. */
-  into?: TableModel;
+  into?: TableModel | undefined;
   /** Models to find the original table's among (an array, or a module namespace like `import * as models`). */
-  models?: readonly TableModel[] | Readonly<Record<string, unknown>>;
+  models?: readonly TableModel[] | Readonly<Record<string, unknown>> | undefined;
   /** Default: the original load's mode, from its audit row. */
-  mode?: LoadMode;
+  mode?: LoadMode | undefined;
   /** Apply it again even though it already committed into the target (an upsert is idempotent; an append doubles the rows). */
-  force?: boolean;
+  force?: boolean | undefined;
   /** Which duplicate wins, if not the original load's (its manifest records the orderBy it used). */
-  orderBy?: string;
-  onProgress?: (p: Progress) => void;
+  orderBy?: string | undefined;
+  onProgress?: ((p: Progress) => void) | undefined;
 }
 
 /** A replay that cannot run: names the load and what is missing or wrong. */

@@ -16,10 +16,10 @@ export interface StageGcOptions {
   /** Only what has not changed for this long (milliseconds). */
   olderThanMs: number;
   /** Say what would go, remove nothing. */
-  dryRun?: boolean;
-  now?: Date;
+  dryRun?: boolean | undefined;
+  now?: Date | undefined;
   /** Where spill folders are looked for (default: the stage's spillDir, else the system temp folder); null skips them. */
-  spillRoot?: string | null;
+  spillRoot?: string | null | undefined;
 }
 
 export interface GcItem {

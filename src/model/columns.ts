@@ -78,7 +78,7 @@ export interface RawSql {
   /** The Postgres / PGlite spelling, when it differs from `sql` (Redshift's). */
   readonly postgres?: string;
 }
-export const sql = (text: string, dialects: { postgres?: string } = {}): RawSql => ({
+export const sql = (text: string, dialects: { postgres?: string | undefined } = {}): RawSql => ({
   kind: 'upshift.rawSql',
   sql: text,
   ...(dialects.postgres !== undefined ? { postgres: dialects.postgres } : {}),

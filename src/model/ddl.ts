@@ -84,7 +84,7 @@ export const qualifiedTable = (table: Pick<TableModel, 'schema' | 'name'>): stri
   `${quoteIdent(table.schema)}.${quoteIdent(table.name)}`;
 
 /** The statements that create the table (IF NOT EXISTS) and its comments. */
-export function createTableStatements(table: TableModel, dialect: Dialect, opts: { ifNotExists?: boolean } = {}): string[] {
+export function createTableStatements(table: TableModel, dialect: Dialect, opts: { ifNotExists?: boolean | undefined } = {}): string[] {
   if (dialect === 'postgres') checkPostgresNames(table);
   const o = table.options;
   const lines = table.columnNames.map((name) => `  ${columnSql(name, table.columns[name]!.spec, dialect)}`);

@@ -14,17 +14,17 @@ export type SortKey<K extends string> =
 
 export interface TableOptions<K extends string> {
   /** Columns that identify a row for upsert: last write wins on these. */
-  upsertKey?: readonly K[];
+  upsertKey?: readonly K[] | undefined;
   /** Match NULLs in upsert-key columns as equal (slower on Redshift: defeats the hash join). */
-  nullSafeUpsertKey?: boolean;
-  distStyle?: 'auto' | 'even' | 'key' | 'all';
-  distKey?: K;
-  sortKey?: SortKey<K>;
+  nullSafeUpsertKey?: boolean | undefined;
+  distStyle?: 'auto' | 'even' | 'key' | 'all' | undefined;
+  distKey?: K | undefined;
+  sortKey?: SortKey<K> | undefined;
   /** Informational, as on Redshift (not enforced there). */
-  primaryKey?: readonly K[];
-  comment?: string;
+  primaryKey?: readonly K[] | undefined;
+  comment?: string | undefined;
   /** Redshift BACKUP NO excludes the table from snapshots. Default true. */
-  backup?: boolean;
+  backup?: boolean | undefined;
 }
 
 export interface ResolvedTableOptions {

@@ -2,7 +2,8 @@
 // kind, with the zod schema of record beside it. A value that passes comes out normalized into
 // exactly the form the stage encoder writes (see NormalizedValue); one that fails names the rule
 // it broke. row-validator.ts puts the columns of a model together into a row validator.
-import { z } from 'zod';
+import type { z } from 'zod';
+import { requireHere } from '../lazy.js';
 import { REDSHIFT_LIMITS, byteLimit, type ColumnSpec } from './columns.js';
 import type { TableModel } from './table.js';
 import { superJson } from './super-json.js';
@@ -407,6 +408,14 @@ export function columnFastPath(spec: ColumnSpec): ((v: unknown) => NormalizedVal
 }
 
 /**
+ * zod loads with the first columnSchema() call, not with 'upshift' (its ~200 modules were a third
+ * of the import time, bench/startup.bench.ts); validating rows never needs it. Its CommonJS build,
+ * as this function is synchronous: zod tells its schemas apart by their traits, not by identity,
+ * so they compose with a caller's own `z.object(...)`.
+ */
+const zod = (): typeof import('zod') => requireHere('zod') as typeof import('zod');
+
+/**
  * The zod schema of record for one column's value: validates and normalizes; the rule travels
  * in the issue's params. createRowValidator calls the same compiled check directly (zod's
  * per-call overhead cost about half the throughput; see bench/validate.bench.ts), so the two
@@ -414,6 +423,7 @@ export function columnFastPath(spec: ColumnSpec): ((v: unknown) => NormalizedVal
  */
 export function columnSchema(spec: ColumnSpec): z.ZodType<NormalizedValue, unknown> {
   const check = columnChecker(spec);
+  const { z } = zod();
   return z.unknown().transform((v, ctx) => {
     const r = check(v);
     if (r.ok) return r.value;

@@ -1,15 +1,7 @@
 // S3 helpers over one S3 client and the configured base path: the one-liners users need next
 // to their loads (put a file, read one back, list a prefix, clean up), not another SDK wrapper.
 // Every method takes an `s3://bucket/key` URI or a path relative to the base path.
-import {
-  DeleteObjectsCommand,
-  GetObjectCommand,
-  HeadObjectCommand,
-  ListObjectsV2Command,
-  PutObjectCommand,
-  S3Client,
-} from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
+import { DeleteObjectsCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client, Upload } from './sdk.js';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
@@ -25,12 +17,12 @@ import type { BinaryDialect } from '../stage/types.js';
 
 export interface S3FilesOptions {
   /** A configured client (an S3Stage's `client` works). Default: a new S3Client from the SDK's usual chain. */
-  client?: S3Client;
+  client?: S3Client | undefined;
   /** Base for relative paths: `s3://bucket/prefix`; else `config.s3BasePath`, else env UPSHIFT_S3_BASE_PATH. */
-  basePath?: string;
-  config?: UpshiftConfig;
+  basePath?: string | undefined;
+  config?: UpshiftConfig | undefined;
   /** Multipart part size for streamed uploads (default 8 MiB, S3's minimum is 5 MiB). */
-  uploadPartBytes?: number;
+  uploadPartBytes?: number | undefined;
 }
 
 /** One object as list() reports it. */
@@ -95,7 +87,7 @@ export class S3Files {
   }
 
   /** Uploads a string, bytes or a stream (streams go up in parts, at constant memory). Returns the URI. */
-  async upload(body: Body, to: string, options: { contentType?: string } = {}): Promise<string> {
+  async upload(body: Body, to: string, options: { contentType?: string | undefined } = {}): Promise<string> {
     const { bucket, key, uri } = this.loc(to);
     if (body instanceof Readable) {
       const sink = this.openUpload(uri, options);
@@ -109,7 +101,7 @@ export class S3Files {
   }
 
   /** Uploads a local file. */
-  uploadFile(localPath: string, to: string, options: { contentType?: string } = {}): Promise<string> {
+  uploadFile(localPath: string, to: string, options: { contentType?: string | undefined } = {}): Promise<string> {
     return this.upload(createReadStream(localPath), to, options);
   }
 
@@ -129,7 +121,7 @@ export class S3Files {
     model: T,
     rows: Iterable<InsertRow<T>> | AsyncIterable<InsertRow<T>>,
     to: string,
-    options: { gzip?: boolean; binary?: BinaryDialect } = {},
+    options: { gzip?: boolean | undefined; binary?: BinaryDialect | undefined } = {},
   ): Promise<{ uri: string; rows: number; columns: string[] }> {
     const validate = createRowValidator(model);
     const columns = loadColumns(model);
@@ -150,7 +142,7 @@ export class S3Files {
   }
 
   /** A streamed multipart upload to write yourself (e.g. from an encoder). */
-  openUpload(to: string, options: { contentType?: string } = {}): S3UploadSink {
+  openUpload(to: string, options: { contentType?: string | undefined } = {}): S3UploadSink {
     const { bucket, key, uri } = this.loc(to);
     const stream = new PassThrough({ highWaterMark: 64 * 1024 });
     const upload = new Upload({
@@ -208,14 +200,14 @@ export class S3Files {
    * matches `data/x1` and `data/x_old/y` (as Redshift COPY would load them). End the prefix with
    * '/' to list one folder. Follows continuation tokens through every page, sorted by key.
    */
-  async list(prefix: string, options: { pageSize?: number } = {}): Promise<S3Object[]> {
+  async list(prefix: string, options: { pageSize?: number | undefined } = {}): Promise<S3Object[]> {
     const out: S3Object[] = [];
     for await (const o of this.iterate(prefix, options)) out.push(o);
     return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   }
 
   /** list() one page at a time, for prefixes too big to hold. */
-  async *iterate(prefix: string, options: { pageSize?: number } = {}): AsyncGenerator<S3Object> {
+  async *iterate(prefix: string, options: { pageSize?: number | undefined } = {}): AsyncGenerator<S3Object> {
     const { bucket, key: Prefix } = this.loc(prefix, false);
     let token: string | undefined;
     do {

@@ -2,6 +2,7 @@
 // the model by column name. Arrow types are checked against the model's column kinds before
 // any row is read; values are then validated row by row and staged in row order.
 import type { DataType, Field, Table, Vector } from 'apache-arrow';
+import { importOptional } from '../optional.js';
 import type { ColumnKind } from '../model/columns.js';
 import type { TableModel } from '../model/table.js';
 import { createRowValidator } from '../model/row-validator.js';
@@ -10,7 +11,8 @@ import { fileError, matchColumns, rowError } from './records.js';
 import { stageRows } from './restage.js';
 import type { ColumnWatch, PreparedSource, Source, SourceContext } from './types.js';
 
-// apache-arrow is loaded on first use (~20 MB of RSS measured): loads that never see a data frame don't pay for it.
+// apache-arrow (an optional peer dependency) is loaded on first use (~20 MB of RSS measured):
+// loads that never see a data frame don't pay for it, nor install it.
 type Arrow = typeof import('apache-arrow');
 let arrow: Arrow['DataType'];
 
@@ -116,12 +118,12 @@ async function* frameRows(model: TableModel, table: Table, where: string, watch?
 }
 
 /** An Arrow table; errors name the data frame, the row number (1-based) and the column. */
-export function fromDataFrame(table: Table, options: { name?: string } = {}): Source {
+export function fromDataFrame(table: Table, options: { name?: string | undefined } = {}): Source {
   const where = options.name ?? 'data frame';
   return {
     describe: () => `${where}: Arrow table, ${table.numRows} rows (${table.schema.fields.map((f) => f.name).join(', ')})`,
     async prepare(ctx: SourceContext): Promise<PreparedSource> {
-      arrow ??= (await import('apache-arrow')).DataType;
+      arrow ??= (await importOptional('apache-arrow', 'fromDataFrame', () => import('apache-arrow'))).DataType;
       const rows = frameRows(ctx.model, table, where, ctx.columnWatch);
       // Rows have an order: a later row wins over an earlier one with the same key.
       return stageRows(ctx, rows, true);

@@ -25,13 +25,13 @@ export interface LocalFileOptions extends CsvOptions, DecodeOptions {
    * name or a file that starts with PAR1, 'jsonl' for .jsonl/.ndjson/.json names (before any
    * .gz/.zst/.bz2), else 'csv'.
    */
-  format?: TextFormat | 'parquet';
+  format?: TextFormat | 'parquet' | undefined;
   /**
    * The file is already in the stage's CSV dialect (comma, '"' quotes, NULL as unquoted \N,
    * UTF-8, plain or gzip): upload it as it is, unvalidated and without load order. The
    * warehouse's COPY is then the only check. Header defaults to false here.
    */
-  trusted?: boolean;
+  trusted?: boolean | undefined;
 }
 
 /** 'jsonl' for .jsonl / .ndjson / .json (optionally compressed), else 'csv'. */

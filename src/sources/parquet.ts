@@ -6,10 +6,8 @@
 // without a string annotation as bytes (decoded as UTF-8 only when the target is not VARBYTE,
 // as many writers leave text un-annotated).
 import { TextDecoder } from 'node:util';
-import {
-  parquetMetadataAsync, parquetReadObjects, parquetSchema,
-  type AsyncBuffer, type FileMetaData, type ParquetParsers, type SchemaElement,
-} from 'hyparquet';
+import type { AsyncBuffer, FileMetaData, ParquetParsers, SchemaElement } from 'hyparquet';
+import { importOptional } from '../optional.js';
 import type { TableModel } from '../model/table.js';
 import { createRowValidator } from '../model/row-validator.js';
 import { type NormalizedValue } from '../model/validate.js';
@@ -23,7 +21,12 @@ export interface ParquetFile {
   names: string[];
 }
 
+type Hyparquet = typeof import('hyparquet');
+/** hyparquet is an optional peer dependency, loaded when a Parquet file is first read here. */
+const hyparquet = (): Promise<Hyparquet> => importOptional('hyparquet', 'Reading Parquet files on Postgres or PGlite', () => import('hyparquet'));
+
 export async function readParquetFooter(file: AsyncBuffer, where: string, table: string): Promise<ParquetFile> {
+  const { parquetMetadataAsync, parquetSchema } = await hyparquet();
   try {
     const metadata = await parquetMetadataAsync(file);
     return { metadata, names: parquetSchema(metadata).children.map((c) => c.element.name) };
@@ -129,7 +132,7 @@ type Fix = ((v: unknown) => unknown) | undefined;
  * multiplies by 10^-scale in floating point), so top-level DECIMAL columns are read with their
  * annotation taken off (the raw unscaled integers) and turned into decimal text here.
  */
-function readPlan(model: TableModel, metadata: FileMetaData, columns: string[]): { metadata: FileMetaData; fixes: Fix[] } {
+function readPlan({ parquetSchema }: Hyparquet, model: TableModel, metadata: FileMetaData, columns: string[]): { metadata: FileMetaData; fixes: Fix[] } {
   const top = parquetSchema(metadata).children.map((c) => c.element);
   const stripped = new Set<SchemaElement>();
   const fixes = top.map((e, i): Fix => {
@@ -163,12 +166,13 @@ export async function* validatedParquetRows(model: TableModel, file: AsyncBuffer
   const columns = matchColumns(model, footer.names, where);
   watch?.file(columns, where);
   const validate = createRowValidator(model);
-  const plan = readPlan(model, footer.metadata, columns);
+  const lib = await hyparquet();
+  const plan = readPlan(lib, model, footer.metadata, columns);
   let rowStart = 0;
   for (const group of footer.metadata.row_groups) {
     const rowEnd = rowStart + Number(group.num_rows);
     let rows: Record<string, unknown>[];
-    const read = (parsers: Partial<ParquetParsers>) => parquetReadObjects({ file, metadata: plan.metadata, rowStart, rowEnd, utf8: false, parsers });
+    const read = (parsers: Partial<ParquetParsers>) => lib.parquetReadObjects({ file, metadata: plan.metadata, rowStart, rowEnd, utf8: false, parsers });
     try {
       rows = await read(PARSERS);
     } catch (err) {

@@ -6,8 +6,8 @@
 // quotes doubled, backslashes in E'' form). An untyped literal is what a bind parameter is to
 // the server (pg sends parameters as untyped text), so `$1` behaves the same: `id > $1`,
 // `LIMIT $1`, `$1::date` all resolve their type from the context.
-import pg from 'pg';
-import { to as copyTo } from 'pg-copy-streams';
+import type pg from 'pg';
+import { copyTo, pgLib } from '../warehouse/pg-lib.js';
 import { validatedCsvRows } from './records.js';
 import { stageRows } from './restage.js';
 import type { PreparedSource, Source, SourceContext } from './types.js';
@@ -16,29 +16,29 @@ export type QueryParam = string | number | bigint | boolean | Date | Uint8Array 
 
 /** Where the query runs: a connection string (upshift opens and closes one connection) or your pool. */
 export type PostgresQueryOptions = (
-  | { connectionString: string; pool?: never }
-  | { pool: pg.Pool; connectionString?: never }
+  | { connectionString: string; pool?: undefined }
+  | { pool: pg.Pool; connectionString?: undefined }
 ) & {
   /** Values for $1, $2, ... in the query. */
-  params?: readonly QueryParam[];
+  params?: readonly QueryParam[] | undefined;
 };
 
 /** One parameter as an SQL literal, in the text form pg would send it. */
 export function paramLiteral(value: QueryParam, index: number): string {
   if (value === null || value === undefined) return 'NULL';
-  if (typeof value === 'string') return pg.escapeLiteral(value);
+  if (typeof value === 'string') return pgLib.escapeLiteral(value);
   if (typeof value === 'number') {
     if (!Number.isFinite(value)) throw new Error(`query parameter $${index + 1} is ${value}: pass it as a string ('NaN', 'Infinity') if you mean it`);
-    return pg.escapeLiteral(String(value));
+    return pgLib.escapeLiteral(String(value));
   }
-  if (typeof value === 'bigint' || typeof value === 'boolean') return pg.escapeLiteral(String(value));
+  if (typeof value === 'bigint' || typeof value === 'boolean') return pgLib.escapeLiteral(String(value));
   if (value instanceof Date) {
     if (Number.isNaN(value.getTime())) throw new Error(`query parameter $${index + 1} is an Invalid Date`);
-    return pg.escapeLiteral(value.toISOString());
+    return pgLib.escapeLiteral(value.toISOString());
   }
-  if (value instanceof Uint8Array) return pg.escapeLiteral(`\\x${Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('hex')}`);
+  if (value instanceof Uint8Array) return pgLib.escapeLiteral(`\\x${Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('hex')}`);
   if (Array.isArray(value)) throw new Error(`query parameter $${index + 1} is an array: pass a JSON string and unnest it in SQL (e.g. json_array_elements_text($${index + 1}::json))`);
-  return pg.escapeLiteral(JSON.stringify(value));
+  return pgLib.escapeLiteral(JSON.stringify(value));
 }
 
 /**
@@ -123,7 +123,7 @@ export function fromPostgresQuery(sql: string, options: PostgresQueryOptions): S
     describe: () => `postgres query: ${query}${options.params?.length ? ` (${options.params.length} params)` : ''}`,
     async prepare(ctx: SourceContext): Promise<PreparedSource> {
       const text = inlineParams(query, options.params ?? []);
-      const own = options.pool ? undefined : new pg.Client({ connectionString: options.connectionString });
+      const own = options.pool ? undefined : new pgLib.Client({ connectionString: options.connectionString });
       const client = own ?? (await options.pool!.connect());
       let failed: Error | undefined;
       try {

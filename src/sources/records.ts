@@ -13,15 +13,15 @@ import type { ColumnWatch } from './types.js';
 
 export interface CsvOptions {
   /** The first line names the columns (default true). */
-  header?: boolean;
+  header?: boolean | undefined;
   /** The file's columns in order, when it has no header (or to override it). */
-  columns?: readonly string[];
+  columns?: readonly string[] | undefined;
   /** Field delimiter, default ','. */
-  delimiter?: string;
+  delimiter?: string | undefined;
   /** Quote character, default '"' (doubled inside a quoted field). */
-  quote?: string;
+  quote?: string | undefined;
   /** The unquoted text that means NULL. Default '' (an empty unquoted field); a quoted "" stays the empty string. */
-  nullAs?: string;
+  nullAs?: string | undefined;
 }
 
 /** One record of a text file: its (first) line number and its fields, NULL already decided. */

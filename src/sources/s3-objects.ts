@@ -1,6 +1,6 @@
 // Finding and reading users' S3 objects: one file, every file under a folder, or the entries of
 // a Redshift manifest. Missing objects and empty folders are clear errors before any load starts.
-import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, type S3Client } from '../s3/sdk.js';
 import { Readable } from 'node:stream';
 import type { AsyncBuffer } from 'hyparquet';
 import { parseS3Uri } from '../config.js';

@@ -5,7 +5,7 @@
 //   JSON lines and Parquet, which COPY can't read, are parsed, validated and re-staged.
 // - Files in another encoding than UTF-8 are decoded, validated and re-staged everywhere.
 // Files carry no load order: duplicates on the upsert key need `orderBy`, else the load fails.
-import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { PutObjectCommand, type S3Client } from '../s3/sdk.js';
 import { Transform, type Readable } from 'node:stream';
 import { loadColumns, type NormalizedValue } from '../model/validate.js';
 import type { TableModel } from '../model/table.js';
@@ -27,15 +27,15 @@ export type S3Format = 'csv' | 'jsonl' | 'parquet';
 
 export interface S3SourceOptions extends CsvOptions, DecodeOptions {
   /** Default: 'parquet' when the first object starts with PAR1, else by name ('jsonl' for .jsonl/.ndjson/.json), else 'csv'. */
-  format?: S3Format;
+  format?: S3Format | undefined;
   /** The client that reads the objects; default the S3Stage's client. Redshift's COPY uses the database's IAM role or keys instead. */
-  client?: S3Client;
+  client?: S3Client | undefined;
   /**
    * Read every object through upshift's validator and re-stage it, on any warehouse (default
    * false: CSV, and on Redshift every format, is read by the warehouse's COPY as it is, under
    * COPY's own rules, e.g. extra decimal places are rounded rather than refused).
    */
-  validate?: boolean;
+  validate?: boolean | undefined;
   /**
    * CSV and JSON lines only. Any encoding but 'utf8' means upshift reads, decodes and
    * re-stages the files on every warehouse (as validate: true does): COPY reads UTF-8 only.

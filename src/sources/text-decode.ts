@@ -19,7 +19,7 @@ export type TextEncoding = (typeof TEXT_ENCODINGS)[number];
 
 export interface DecodeOptions {
   /** The file's text encoding (default 'utf8'). */
-  encoding?: TextEncoding;
+  encoding?: TextEncoding | undefined;
 }
 
 const ALIASES: Record<string, TextEncoding> = {

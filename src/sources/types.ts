@@ -48,7 +48,7 @@ export interface ColumnWatch {
 /** What a source knows about its rows once they are all written. */
 export interface RowFacts {
   /** No upsert key repeats (see PreparedSource.distinctKeys). */
-  distinctKeys?: boolean;
+  distinctKeys?: boolean | undefined;
 }
 
 export interface LiveSink {
@@ -62,11 +62,11 @@ export interface PreparedSource {
   /** True when the files carry upshift's load-order column as their last field. */
   ordered: boolean;
   /** The source saw that no upsert key repeats (e.g. strictly increasing keys): the dedupe pass can be skipped. */
-  distinctKeys?: boolean;
+  distinctKeys?: boolean | undefined;
   /** Model columns in file order (defaults to the model's load columns). */
-  columns?: string[];
+  columns?: string[] | undefined;
   /** Reads a staged object when it is not in the warehouse's own stage (e.g. a user's S3 file). */
-  read?: (uri: string) => Promise<Readable>;
+  read?: ((uri: string) => Promise<Readable>) | undefined;
 }
 
 export interface Source {

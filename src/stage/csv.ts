@@ -27,7 +27,7 @@ export interface CsvEncodeOptions {
   /** Column specs in the order of each row's values. */
   columns: readonly ColumnSpec[];
   /** Column names for error messages (defaults to "#1", "#2", ...). */
-  columnNames?: readonly string[];
+  columnNames?: readonly string[] | undefined;
   /** Append the 1-based row ordinal as the last field (load order for last-write-wins). */
   ordinal: boolean;
   binary: BinaryDialect;
@@ -139,7 +139,7 @@ export const isSyncIterable = <T>(x: Iterable<T> | AsyncIterable<T>): x is Itera
  */
 export async function* encodeCsvChunks(
   rows: RowSource,
-  options: CsvEncodeOptions & { chunkChars?: number },
+  options: CsvEncodeOptions & { chunkChars?: number | undefined },
 ): AsyncGenerator<Buffer, void, undefined> {
   const encode = createCsvLineEncoder(options);
   const target = options.chunkChars ?? CSV_CHUNK_CHARS;

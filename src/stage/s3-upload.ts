@@ -9,16 +9,17 @@
 // (two copies of every part alive at once) and buffers a whole small object before its PUT, so
 // a load's peak memory grew with its size (bench/stage.bench.ts); and with one part in flight
 // it stopped reading while uploading, so compression stalled on every part.
-import {
-  AbortMultipartUploadCommand,
-  CompleteMultipartUploadCommand,
-  CreateMultipartUploadCommand,
-  PutObjectCommand,
-  UploadPartCommand,
-  type CompletedPart,
-  type S3Client,
-} from '@aws-sdk/client-s3';
+import type * as ClientS3 from '@aws-sdk/client-s3';
+import type { CompletedPart, S3Client } from '@aws-sdk/client-s3';
+import { lazyClass, requireHere } from '../lazy.js';
+import { AbortMultipartUploadCommand, PutObjectCommand } from '../s3/sdk.js';
 import { Writable } from 'node:stream';
+
+// Loaded on first use, as src/s3/sdk.ts loads the SDK's other commands (importing 'upshift' stays quick).
+const clientS3 = () => requireHere('@aws-sdk/client-s3') as typeof ClientS3;
+const CreateMultipartUploadCommand = lazyClass(() => clientS3().CreateMultipartUploadCommand);
+const UploadPartCommand = lazyClass(() => clientS3().UploadPartCommand);
+const CompleteMultipartUploadCommand = lazyClass(() => clientS3().CompleteMultipartUploadCommand);
 
 /**
  * The upload buffers one stage shares between the objects it writes at once: at most `limit`

@@ -1,15 +1,8 @@
 // S3Stage: parts streamed to S3 with multipart uploads (S3ObjectWriter, s3-upload.ts), the
 // manifest PUT last. An upload failure aborts its multipart upload, writes no manifest, removes
 // the load's finished parts, and surfaces as an UpshiftStageError naming the key.
-import {
-  DeleteObjectsCommand,
-  GetObjectCommand,
-  ListObjectsV2Command,
-  PutObjectCommand,
-  S3Client,
-  type S3ClientConfig,
-  type _Object,
-} from '@aws-sdk/client-s3';
+import type { S3ClientConfig, _Object } from '@aws-sdk/client-s3';
+import { DeleteObjectsCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '../s3/sdk.js';
 import { Readable } from 'node:stream';
 import { parseS3Uri, resolveS3BasePath, type S3Location, type UpshiftConfig } from '../config.js';
 import type { PartSink, StageBackend, StoredObject, WalkedObject } from './backend.js';
@@ -19,33 +12,33 @@ import { StageBase, type PartOptions } from './stage-base.js';
 
 export interface S3StageOptions extends PartOptions {
   /** `s3://bucket/prefix`; else `config.s3BasePath`, else env UPSHIFT_S3_BASE_PATH. */
-  basePath?: string;
-  config?: UpshiftConfig;
+  basePath?: string | undefined;
+  config?: UpshiftConfig | undefined;
   /** A configured client. Without one, region, endpoint and credentials come from the AWS SDK's usual chain. */
-  client?: S3Client;
-  region?: string;
-  endpoint?: string;
-  forcePathStyle?: boolean;
+  client?: S3Client | undefined;
+  region?: string | undefined;
+  endpoint?: string | undefined;
+  forcePathStyle?: boolean | undefined;
   /** Extra S3Client settings when upshift creates the client. */
-  clientConfig?: S3ClientConfig;
+  clientConfig?: S3ClientConfig | undefined;
   /**
    * Multipart upload part size in bytes (default and minimum 5 MiB, S3's minimum). Memory: the
    * stage holds at most `uploadBuffers` of these.
    */
-  uploadPartBytes?: number;
+  uploadPartBytes?: number | undefined;
   /**
    * Upload parts in flight per staged file while its next part fills (default 1). Files of a group upload at once
    * (`slices` of them), which already gives parallelism; 1 also makes a failed part stop the
    * stream at once instead of after the rest of the file.
    */
-  uploadQueueSize?: number;
+  uploadQueueSize?: number | undefined;
   /**
    * Upload buffers (of uploadPartBytes each) the stage keeps for all the files it writes at once
    * (default: slices + 1; at least slices). This bounds a load's upload memory whatever its size:
    * by default one spare buffer beyond one per file being filled, so a part can upload while its
    * file fills on; more lets more parts upload at once.
    */
-  uploadBuffers?: number;
+  uploadBuffers?: number | undefined;
 }
 
 const MIN_UPLOAD_PART = 5 * 1024 * 1024;

@@ -49,25 +49,25 @@ export interface WriteRowsOptions {
   ordinal: boolean;
   binary: BinaryDialect;
   /** Defaults to a fresh time-sortable id. */
-  loadId?: string;
-  compression?: Compression;
-  onProgress?: (p: Progress) => void;
+  loadId?: string | undefined;
+  compression?: Compression | undefined;
+  onProgress?: ((p: Progress) => void) | undefined;
   /** Column names (same order as `columns`), so an encoding error can name the column. */
-  columnNames?: readonly string[];
+  columnNames?: readonly string[] | undefined;
   /**
    * Gets every encoded CSV chunk (uncompressed, whole lines) as it is written, with where its
    * lines sit in their part, so a warehouse can COPY while the parts are staged. A returned
    * promise holds the writer back until it settles (backpressure).
    */
-  onChunk?: (chunk: Buffer, at: ChunkOrigin) => Promise<void> | undefined;
+  onChunk?: ((chunk: Buffer, at: ChunkOrigin) => Promise<void> | undefined) | undefined;
   /**
    * Called once every row's text has gone to onChunk, before the parts are finished. With
    * onChunk, gzip parts are spilled raw to a temp file and compressed after this point (and
    * when a group of parts closes), so compression does not compete with the live COPY.
    */
-  onRowsWritten?: () => void;
+  onRowsWritten?: (() => void) | undefined;
   /** The load's intent, asked for when the manifest is written (after the last row: the given columns are known then). */
-  intent?: () => LoadIntent | undefined;
+  intent?: (() => LoadIntent | undefined) | undefined;
 }
 
 /** Where a chunk's lines are in the staged files: part `uri`, lines `line` .. `line + rows - 1` (1-based). */
@@ -79,14 +79,14 @@ export interface ChunkOrigin {
 
 export interface WriteFilesOptions {
   target: StageTarget;
-  loadId?: string;
+  loadId?: string | undefined;
   /** File name suffix, e.g. '.csv.gz', '.jsonl', '.parquet'; used for the part names. */
   extension: string;
-  onProgress?: (p: Progress) => void;
+  onProgress?: ((p: Progress) => void) | undefined;
   /** How the files are encoded, recorded in the manifest so the load can be replayed; without it a replay refuses. */
-  describe?: Pick<ManifestLoad, 'format' | 'columns' | 'ordered'>;
+  describe?: Pick<ManifestLoad, 'format' | 'columns' | 'ordered'> | undefined;
   /** As for writeRows. */
-  intent?: () => LoadIntent | undefined;
+  intent?: (() => LoadIntent | undefined) | undefined;
 }
 
 export interface StagedFile {
@@ -140,11 +140,11 @@ export interface ManifestLoad {
 
 /** What a load asked for, beyond the files: recorded so a replay applies them as the load would have. */
 export interface LoadIntent {
-  mode?: string;
+  mode?: string | undefined;
   /** A partial upsert, and the columns it updates (the files may hold every column, the others NULL). */
-  partial?: boolean;
-  givenColumns?: string[];
-  orderBy?: string;
+  partial?: boolean | undefined;
+  givenColumns?: string[] | undefined;
+  orderBy?: string | undefined;
 }
 
 export interface Stage {

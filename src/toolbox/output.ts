@@ -1,7 +1,7 @@
 // Where unloaded files go: an S3 prefix (any s3:// URI, or a path under an S3Stage's base path)
 // or, with a LocalStage, a folder under the stage's directory. Both write streams, so an unload
 // never holds a file in memory.
-import { S3Client } from '@aws-sdk/client-s3';
+import { S3Client } from '../s3/sdk.js';
 import { createWriteStream } from 'node:fs';
 import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve } from 'node:path';

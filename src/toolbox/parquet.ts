@@ -4,8 +4,9 @@
 // bigint), timestamps INT64 micros (UTC-adjusted for timestamptz), date DATE, bytea BYTE_ARRAY,
 // everything else UTF-8 text. Rows are buffered one row group at a time, written, then
 // flushed to storage: memory is bounded by the row group, not the result.
-import { ByteWriter, ParquetWriter } from 'hyparquet-writer';
+import type { ParquetWriter } from 'hyparquet-writer';
 import type { SchemaElement } from 'hyparquet';
+import { importOptional } from '../optional.js';
 import type { OutputLocation } from './output.js';
 import { PartFile, type UnloadedFile } from './parts.js';
 
@@ -100,19 +101,35 @@ export function parquetColumn(field: ExportField): { element: SchemaElement; con
   }
 }
 
-/** A hyparquet Writer that hands each finished row group's bytes to a stored file. */
-class StreamingWriter extends ByteWriter {
-  constructor(private readonly file: PartFile) {
-    super(1 << 20);
-  }
-  flush(): Promise<void> {
-    const bytes = Buffer.from(this.getBytes());
-    this.index = 0;
-    return this.file.write(bytes);
-  }
-  override finish(): Promise<void> {
-    return this.flush();
-  }
+type HyparquetWriter = typeof import('hyparquet-writer');
+type Writers = { ParquetWriter: HyparquetWriter['ParquetWriter']; StreamingWriter: new (file: PartFile) => InstanceType<HyparquetWriter['ByteWriter']> };
+let writers: Promise<Writers> | undefined;
+
+/**
+ * hyparquet-writer is an optional peer dependency, loaded by the first Parquet unload on
+ * Postgres or PGlite; the writer class that extends its ByteWriter is made then.
+ */
+function loadWriters(): Promise<Writers> {
+  writers ??= importOptional('hyparquet-writer', 'unload to Parquet on Postgres or PGlite', () => import('hyparquet-writer')).then(({ ByteWriter, ParquetWriter }) => {
+    /** A hyparquet Writer that hands each finished row group's bytes to a stored file. */
+    class StreamingWriter extends ByteWriter {
+      constructor(private readonly file: PartFile) {
+        super(1 << 20);
+      }
+      flush(): Promise<void> {
+        const bytes = Buffer.from(this.getBytes());
+        this.index = 0;
+        return this.file.write(bytes);
+      }
+      override finish(): Promise<void> {
+        return this.flush();
+      }
+    }
+    return { ParquetWriter, StreamingWriter };
+  });
+  // a failed load is not kept: installing the package fixes the next unload in the same process
+  writers.catch(() => (writers = undefined));
+  return writers;
 }
 
 const GROUP_ROWS = 65_536;
@@ -166,7 +183,7 @@ export class ParquetParts {
     if (!slot) {
       const file = new PartFile(this.out.open(`part-${String(this.next++).padStart(5, '0')}.parquet`), false);
       this.all.push(file);
-      slot = { file, writer: new ParquetWriter({ writer: new StreamingWriter(file), schema: this.schema, createdBy: 'upshift' }) };
+      slot = { file, writer: await this.newWriter(file) };
       this.open[lane] = slot;
     }
     const columnData = this.columns.map((c, i) => ({ name: c.element.name, data: this.buffer[i]! }));
@@ -183,7 +200,7 @@ export class ParquetParts {
       // An empty result still gets one file with the schema, as Redshift writes one.
       const file = new PartFile(this.out.open(`part-${String(this.next++).padStart(5, '0')}.parquet`), false);
       this.all.push(file);
-      this.open[0] = { file, writer: new ParquetWriter({ writer: new StreamingWriter(file), schema: this.schema, createdBy: 'upshift' }) };
+      this.open[0] = { file, writer: await this.newWriter(file) };
     }
     for (const slot of this.open) {
       if (!slot) continue;
@@ -191,6 +208,11 @@ export class ParquetParts {
       this.done.push(await slot.file.close());
     }
     return this.done.sort((a, b) => (a.uri < b.uri ? -1 : 1));
+  }
+
+  private async newWriter(file: PartFile): Promise<ParquetWriter> {
+    const { ParquetWriter, StreamingWriter } = await loadWriters();
+    return new ParquetWriter({ writer: new StreamingWriter(file), schema: this.schema, createdBy: 'upshift' });
   }
 
   private async finishWriter(writer: ParquetWriter): Promise<void> {

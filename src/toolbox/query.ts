@@ -10,7 +10,7 @@ export interface CompilableQuery {
 }
 export interface SqlWithParams {
   sql: string;
-  parameters?: readonly unknown[];
+  parameters?: readonly unknown[] | undefined;
 }
 /** What unload() takes: SQL text (with `params` in the options), `{ sql, parameters }`, or a Kysely query. */
 export type UnloadQuery = string | SqlWithParams | CompilableQuery;

@@ -14,23 +14,23 @@ export type UnloadFormat = 'csv' | 'parquet';
 
 export interface UnloadOptions {
   /** Values for $1, $2, ... in a SQL string query (inlined as literals: UNLOAD and COPY take no bind parameters). */
-  params?: readonly unknown[];
+  params?: readonly unknown[] | undefined;
   /** Default true: one file per slice (S3Stage `slices`, Redshift's slices), written at once. false: a single file. */
-  parallel?: boolean;
+  parallel?: boolean | undefined;
   /** Default 'csv'. */
-  format?: UnloadFormat;
+  format?: UnloadFormat | undefined;
   /** CSV only: gzip each file (default false, as UNLOAD). */
-  gzip?: boolean;
+  gzip?: boolean | undefined;
   /** CSV only: a header line with the column names at the top of every file (default false). */
-  header?: boolean;
+  header?: boolean | undefined;
   /** CSV only: one character, default ','. */
-  delimiter?: string;
+  delimiter?: string | undefined;
   /** Write into a prefix that already holds objects (files of the same name are replaced). Default false: refused. */
-  allowOverwrite?: boolean;
+  allowOverwrite?: boolean | undefined;
   /** Start a new file once one reaches this many bytes (Redshift: 5 MB to 6.2 GB, whole MB; default 6.2 GB there). */
-  maxFileSize?: number;
+  maxFileSize?: number | undefined;
   /** For an s3:// target when the stage is not an S3Stage. */
-  s3Client?: S3Client;
+  s3Client?: S3Client | undefined;
 }
 
 export interface UnloadResult {

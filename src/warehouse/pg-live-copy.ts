@@ -4,7 +4,7 @@
 // private to that session, so the target is still only touched by the merge transaction.
 import { finished } from 'node:stream/promises';
 import type pg from 'pg';
-import { from as copyFrom } from 'pg-copy-streams';
+import { copyFrom } from './pg-lib.js';
 import type { ChunkOrigin } from '../stage/types.js';
 import { decodePostgresCopyError } from './errors.js';
 import type { LiveCopy } from './warehouse.js';

@@ -1,6 +1,7 @@
 // Type parsers so rows read back match the model's Row types exactly: BIGINT as bigint,
 // TIMESTAMP (no zone) as its UTC wall time, DATE as UTC midnight. NUMERIC stays a string.
-import pg from 'pg';
+import type pg from 'pg';
+import { pgLib } from './pg-lib.js';
 
 const OID = { int8: 20, date: 1082, timestamp: 1114 } as const;
 
@@ -20,7 +21,7 @@ export const upshiftPgTypes = {
       if (oid === OID.timestamp) return parseTimestampAsUtc;
       if (oid === OID.date) return parseDateAsUtc;
     }
-    return pg.types.getTypeParser(oid, format ?? 'text');
+    return pgLib.types.getTypeParser(oid, format ?? 'text');
   },
 } as unknown as pg.CustomTypesConfig;
 

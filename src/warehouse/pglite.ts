@@ -1,7 +1,7 @@
 // Embedded PGlite: the zero-setup warehouse for demos, quickstarts and tests. PGlite is one
 // session, so statements from concurrent loads are serialized through a queue. COPY reads
 // '/dev/blob', one staged part at a time (memory is bounded by the part size).
-import { PGlite } from '@electric-sql/pglite';
+import type { PGlite } from '@electric-sql/pglite';
 import { buffer } from 'node:stream/consumers';
 import type { Dialect } from '../model/ddl.js';
 import type { TableModel } from '../model/table.js';
@@ -9,14 +9,15 @@ import { quoteIdent } from '../model/identifiers.js';
 import type { BinaryDialect } from '../stage/types.js';
 import { copyEachFile, copyTarget, POSTGRES_EXPORT_SETTINGS, POSTGRES_LOAD_SETTINGS, postgresCopyOptions } from './copy-input.js';
 import { PGLITE_PARSERS } from './pg-types.js';
+import { requireOptional } from '../optional.js';
 import type { ExportField } from '../toolbox/parquet.js';
 import { Warehouse, type CopyStep, type QueryResult, type Session, type WarehouseOptions } from './warehouse.js';
 
 export interface PgliteOptions extends WarehouseOptions {
   /** Folder for the database files; in memory when omitted. Use a folder for big loads (in-memory COPY is superlinear). */
-  dataDir?: string;
+  dataDir?: string | undefined;
   /** An existing PGlite instance to use instead. */
-  pglite?: PGlite;
+  pglite?: PGlite | undefined;
 }
 
 class PgliteSession implements Session {
@@ -25,6 +26,15 @@ class PgliteSession implements Session {
     const r = await this.db.query<R>(sql, params);
     return { rows: r.rows, rowCount: r.affectedRows ?? r.rows.length };
   }
+}
+
+/**
+ * PGlite is an optional peer dependency, loaded here, when a PGlite warehouse is made (not when
+ * 'upshift' is imported). Its CommonJS build: the constructor is synchronous.
+ */
+function openPglite(dataDir: string | undefined): PGlite {
+  const { PGlite } = requireOptional<typeof import('@electric-sql/pglite')>('@electric-sql/pglite', 'PgliteDatabase');
+  return new PGlite({ ...(dataDir ? { dataDir } : {}), parsers: PGLITE_PARSERS });
 }
 
 export class PgliteWarehouse extends Warehouse {
@@ -37,7 +47,7 @@ export class PgliteWarehouse extends Warehouse {
     super(options);
     // The options-object form: `new PGlite(undefined, { parsers })` ignores its options (measured
     // with 0.5.16), so an in-memory database returned int8 as a number.
-    this.db = options.pglite ?? new PGlite({ ...(options.dataDir ? { dataDir: options.dataDir } : {}), parsers: PGLITE_PARSERS });
+    this.db = options.pglite ?? openPglite(options.dataDir);
   }
 
   override beginStatements(): string[] {

@@ -1,9 +1,10 @@
 // Postgres: the same plan as Redshift; COPY FROM STDIN streams the staged parts (pg-copy-streams),
 // so Postgres runs exactly the files Redshift would read from S3.
-import pg from 'pg';
-import { Kysely, PostgresDialect } from 'kysely';
+import type pg from 'pg';
+import type { Kysely } from 'kysely';
+import { requireOptional } from '../optional.js';
 import { pipeline } from 'node:stream/promises';
-import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
+import { copyFrom, copyTo, pgLib } from './pg-lib.js';
 import type { TableModel } from '../model/table.js';
 import { quoteIdent } from '../model/identifiers.js';
 import type { Dialect } from '../model/ddl.js';
@@ -24,17 +25,17 @@ export interface PostgresOptions extends Omit<WarehouseOptions, 'stage'> {
    * Where loads stage their files. Default: a LocalStage in a new temp folder, made when a load
    * (or replay, unload, stage gc) first needs it; queries need none.
    */
-  stage?: Stage;
+  stage?: Stage | undefined;
   /** A connection string; or pass your own `pool`. */
-  connectionString?: string;
-  pool?: pg.Pool;
+  connectionString?: string | undefined;
+  pool?: pg.Pool | undefined;
   /** Pool size when upshift creates the pool. Default 4. */
-  maxConnections?: number;
+  maxConnections?: number | undefined;
   /**
    * COPY rows into the stage table while they are staged (default true). false stages first and
    * COPYs the staged files inside the merge transaction, as Redshift does.
    */
-  copyWhileStaging?: boolean;
+  copyWhileStaging?: boolean | undefined;
 }
 
 // Stands in for the stage until stageOnFirstUse replaces it (never used: the getter is defined right after).
@@ -79,7 +80,7 @@ export class PostgresWarehouse extends Warehouse {
     } else {
       const connectionString = options.connectionString ?? process.env.UPSHIFT_DATABASE_URL ?? process.env.DATABASE_URL;
       if (!connectionString) throw new Error('PostgresDatabase needs { connectionString } or { pool } (or UPSHIFT_DATABASE_URL / DATABASE_URL in the environment)');
-      this.pool = new pg.Pool({ connectionString, max: options.maxConnections ?? 4, types: upshiftPgTypes });
+      this.pool = new pgLib.Pool({ connectionString, max: options.maxConnections ?? 4, types: upshiftPgTypes });
       this.ownsPool = true;
     }
     // An idle client that dies (server restart, killed backend) must not crash the process.
@@ -179,7 +180,7 @@ export class PostgresWarehouse extends Warehouse {
    */
   protected override async commitOutcome(lost: Session, marker: CommitMarker): Promise<boolean> {
     const pid = ((lost as PgSession).client as unknown as { processID?: number } | undefined)?.processID;
-    const client = new pg.Client(this.pool.options as pg.ClientConfig);
+    const client = new pgLib.Client(this.pool.options as pg.ClientConfig);
     client.on('error', () => undefined);
     await client.connect();
     try {
@@ -233,9 +234,11 @@ export class PostgresWarehouse extends Warehouse {
 
   /**
    * A typed Kysely handle over the same pool (pair it with codegen's `DB` interface).
-   * Close the database with db.close(), not kysely.destroy().
+   * Close the database with db.close(), not kysely.destroy(). Kysely is an optional peer
+   * dependency, loaded here (its CommonJS build: this method is synchronous).
    */
   kysely<DB>(): Kysely<DB> {
+    const { Kysely, PostgresDialect } = requireOptional<typeof import('kysely')>('kysely', 'db.kysely()');
     return new Kysely<DB>({ dialect: new PostgresDialect({ pool: this.pool }) });
   }
 

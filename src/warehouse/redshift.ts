@@ -1,7 +1,9 @@
 // Redshift: COPY from the stage's manifest in S3, load errors decoded from stl_load_errors
 // (sys_load_error_detail on Serverless). Subclass to adapt it: every step below is a
 // documented, overridable method (copySql, credentialsSql, loadErrorQuery, decodeError, ...).
-import pg, { type PoolConfig } from 'pg';
+import type pg from 'pg';
+import type { PoolConfig } from 'pg';
+import { pgLib } from './pg-lib.js';
 import type { Dialect } from '../model/ddl.js';
 import { quoteIdent } from '../model/identifiers.js';
 import type { TableModel } from '../model/table.js';
@@ -21,27 +23,27 @@ import { checkUnloadOptions, unloadCopyFormat, type UnloadOptions, type UnloadRe
 export interface RedshiftCredentials {
   accessKeyId: string;
   secretAccessKey: string;
-  sessionToken?: string;
+  sessionToken?: string | undefined;
 }
 
 export interface RedshiftOptions extends Omit<PostgresOptions, 'connectionString' | 'copyWhileStaging' | 'stage'> {
   /** An S3Stage: Redshift's COPY reads staged files from S3 only. */
   stage: Stage;
-  connectionString?: string;
-  host?: string;
-  port?: number;
-  database?: string;
-  user?: string;
-  password?: string;
+  connectionString?: string | undefined;
+  host?: string | undefined;
+  port?: number | undefined;
+  database?: string | undefined;
+  user?: string | undefined;
+  password?: string | undefined;
   ssl?: PoolConfig['ssl'];
   /** The role COPY and UNLOAD assume (recommended). */
-  iamRole?: string;
+  iamRole?: string | undefined;
   /** Access keys for COPY and UNLOAD (not recommended by AWS; prefer iamRole). */
-  credentials?: RedshiftCredentials;
+  credentials?: RedshiftCredentials | undefined;
   /** REGION for COPY when the bucket is in another region than the cluster. */
-  region?: string;
+  region?: string | undefined;
   /** Serverless / concurrency scaling: read sys_load_error_detail instead of stl_load_errors. */
-  serverless?: boolean;
+  serverless?: boolean | undefined;
 }
 
 /** A Redshift string literal: backslashes are escapes there, so they are doubled too. */
@@ -149,7 +151,7 @@ export class RedshiftWarehouse extends PostgresWarehouse {
    * server notices the dropped client.
    */
   protected override async commitOutcome(_lost: Session, marker: CommitMarker): Promise<boolean> {
-    const client = new pg.Client(this.pool.options as pg.ClientConfig);
+    const client = new pgLib.Client(this.pool.options as pg.ClientConfig);
     client.on('error', () => undefined);
     await client.connect();
     try {
@@ -227,15 +229,17 @@ FROM stl_load_errors WHERE query = pg_last_copy_id() ORDER BY line_number LIMIT 
     const s3 = this.stage instanceof S3Stage ? S3Files.forStage(this.stage) : new S3Files(options.s3Client ? { client: options.s3Client } : {});
     const text = await s3.readText(manifestUri);
     const manifest = parseManifest(text, manifestUri);
-    // MANIFEST VERBOSE: per-entry and total meta.record_count (the total is the one to trust).
+    // MANIFEST VERBOSE: per-entry and total meta.record_count. With HEADER, Redshift counts each
+    // file's header line as a record; the result reports data rows, as on Postgres and PGlite.
+    const headerLines = format === 'csv' && options.header ? 1 : 0;
     const total = (JSON.parse(text) as { meta?: { record_count?: number } }).meta?.record_count;
     const files = manifest.entries.map((e) => {
       const meta = (e.meta ?? {}) as { content_length?: number; record_count?: number };
-      return { uri: e.url, bytes: meta.content_length ?? 0, ...(meta.record_count !== undefined ? { rows: meta.record_count } : {}) };
+      return { uri: e.url, bytes: meta.content_length ?? 0, ...(meta.record_count !== undefined ? { rows: meta.record_count - headerLines } : {}) };
     });
     return {
       target: targetUri, files, manifestUri, format,
-      rows: total ?? files.reduce((n, f) => n + (f.rows ?? 0), 0),
+      rows: total !== undefined ? total - headerLines * files.length : files.reduce((n, f) => n + (f.rows ?? 0), 0),
       bytes: files.reduce((n, f) => n + f.bytes, 0),
       ...(format === 'csv' ? { copyFormat: unloadCopyFormat(options) } : {}),
     };

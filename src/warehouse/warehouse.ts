@@ -31,16 +31,16 @@ export type CopyStep = Extract<PlanStep, { kind: 'copy' }> & {
 
 export interface RetryOptions {
   /** Attempts in all, including the first. Default 5. */
-  attempts?: number;
+  attempts?: number | undefined;
   /** First backoff; doubles each retry, with jitter. Default 200 ms. */
-  baseDelayMs?: number;
+  baseDelayMs?: number | undefined;
 }
 
 export interface WarehouseOptions {
   stage: Stage;
   /** Schema of upshift's own tables (load_audit). Default 'upshift'. */
-  auditSchema?: string;
-  retry?: RetryOptions;
+  auditSchema?: string | undefined;
+  retry?: RetryOptions | undefined;
 }
 
 export const ORDINAL_COLUMN = '__upshift_ord';

@@ -25,20 +25,20 @@ let f: EmulatorFixture;
 let copy: string;
 beforeAll(async () => {
   f = await startFixture('clients', 2);
-  await f.client.query('create table jd_t (id int, name varchar(10))');
+  await f.client.query('create table jd_t (id int not null, name varchar(10), primary key (id))');
   copy = `copy jd_t from '${await f.put('cl/a.txt', '1|a\n2|b\n3|c\n')}' ${ROLE}`;
 });
 afterAll(async () => { await f?.close(); });
 beforeEach(async () => { await f.client.query('truncate jd_t'); });
 
 (JDBC ? describe : describe.skip)(`pgjdbc${JDBC ? '' : ' (SKIPPED: no java or pgjdbc jar)'}`, () => {
-  it('COPY through Statement.executeUpdate, a PreparedStatement, COPY rolled back with autocommit off, getColumns', async () => {
+  it('COPY through Statement.executeUpdate, a PreparedStatement, COPY rolled back with autocommit off, getColumns, getPrimaryKeys', async () => {
     const u = new URL(f.emulator.url);
     const jdbcUrl = `jdbc:postgresql://${u.hostname}:${u.port}${u.pathname}?user=${u.username || 'postgres'}`;
     const src = fileURLToPath(new URL('./fixtures/JdbcClient.java', import.meta.url));
     const { stdout } = await run('java', ['-cp', JAR, src, jdbcUrl, f.schema.schema, copy], { timeout: 60000 });
     expect(stdout.trim().split('\n')).toEqual([
-      'copy=3', 'count=2', 'copyInTx=3', 'afterRollback=3', 'column=id:int4', 'column=name:varchar',
+      'copy=3', 'count=2', 'copyInTx=3', 'afterRollback=3', 'column=id:int4', 'column=name:varchar', 'primaryKey=id',
     ]);
   }, 90000);
 });

@@ -2,6 +2,7 @@
 // Its arguments are the emulator's own (parsed by src/emulator/cli.ts), passed through as given.
 import type { Command } from 'commander';
 import { CliError, ExitCode } from '../exit-codes.js';
+import { EMULATOR_PACKAGES, importFeature } from '../../optional.js';
 import type { CommandContext } from '../context.js';
 
 export function registerEmulator(program: Command, ctxFor: (cmd: Command) => Promise<CommandContext>, done: (code: number) => void) {
@@ -15,7 +16,8 @@ export function registerEmulator(program: Command, ctxFor: (cmd: Command) => Pro
     .action(async (_args: string[], _opts: unknown, cmd: Command) => {
       const ctx = await ctxFor(cmd);
       const argv = cmd.args;
-      const { runEmulatorCli, EMULATOR_USAGE } = await import('../../emulator/cli.js');
+      // the emulator's packages are optional peer dependencies: a missing one is named with the rest
+      const { runEmulatorCli, EMULATOR_USAGE } = await importFeature('The Redshift emulator', EMULATOR_PACKAGES, () => import('../../emulator/cli.js'));
       if (argv.includes('--help') || argv.includes('-h')) {
         ctx.io.out(`${EMULATOR_USAGE}\n`);
         return done(ExitCode.OK);

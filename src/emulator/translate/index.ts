@@ -3,6 +3,7 @@
 // are cached by statement text and the context bits they depend on.
 import { RedshiftError } from '../errors.js';
 import { lexical } from './lexical.js';
+import { qualify } from './qualify.js';
 import { parseTree, rewriteTree, type TreeContext } from './tree.js';
 
 type Cached = { sql: string } | { error: RedshiftError };
@@ -12,7 +13,7 @@ const cache = new Map<string, Cached>();
 
 function compute(sql: string, ctx: TreeContext): Cached {
   try {
-    const text = lexical(sql);
+    const text = qualify(lexical(sql));
     const tree = parseTree(text);
     // What Postgres's parser does not read goes as it is: Postgres's error names the position.
     return { sql: tree === undefined ? text : rewriteTree(text, tree, ctx) };

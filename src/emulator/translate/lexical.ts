@@ -96,7 +96,8 @@ function nullsTreatment(e: Edit, sig: number[]): void {
     e.set(sig[k]!, '');
     e.set(sig[k + 1]!, '');
     if (isWord(tk(k), 'respect') || !fn) continue;
-    if (isWord(fn, 'first_value', 'last_value')) e.set(sig[open - 1]!, `${fn.value}_ignore_nulls`);
+    // LAG/LEAD: marked here, rewritten in the tree (tree.ts), where the OVER clause is known.
+    if (isWord(fn, 'first_value', 'last_value', 'lag', 'lead')) e.set(sig[open - 1]!, `${fn.value}_ignore_nulls`);
     else throw new RedshiftError(`IGNORE NULLS in ${fn.text.toUpperCase()} is not supported by the emulator`, '0A000');
   }
 }

@@ -32,9 +32,11 @@ function ownLoadCommits(S: string, rows: readonly LoadCommitRow[]): string {
 
 /** Redshift system relations the emulator keeps in its catalog schema. */
 const RELATIONS = new Set(['stl_load_errors', 'sys_load_error_detail', 'stl_load_commits', 'sys_load_detail', 'svv_table_info',
-  'svv_columns', 'svv_all_columns', 'svv_tables', 'pg_table_def', 'pg_constraint', 'pg_class', 'pg_proc', 'stl_query',
+  'svv_columns', 'svv_all_columns', 'svv_tables', 'pg_table_def', 'pg_constraint', 'pg_index', 'pg_class', 'pg_proc', 'stl_query',
   'stl_querytext', 'svl_qlog', 'svl_statementtext', 'stv_recents', 'sys_query_history', 'stv_sessions', 'pg_user_info',
-  'svv_external_schemas']);
+  'svv_external_schemas', 'stv_locks']);
+/** System relations that depend on the slice count: functions of it in the catalog schema. */
+const SLICED = new Set(['stv_slices', 'stv_tbl_perm', 'svv_diskusage']);
 const INFO_SCHEMA = new Set(['table_constraints', 'key_column_usage', 'check_constraints', 'constraint_column_usage']);
 const ADVISORY = /^pg_(try_)?advisory_(xact_)?(un)?lock(_shared)?(_all)?$/;
 /** Functions whose first argument is a datepart, which Redshift takes unquoted. */
@@ -206,7 +208,7 @@ class Rewriter {
       return;
     }
     if (RELATIONS.has(rel)) this.sp.replace(k, end, `${this.S}.${rel}`);
-    else if (rel === 'stv_slices') this.sp.replace(k, end, `${this.S}.stv_slices(${this.ctx.slices})${body.alias ? '' : ' as stv_slices'}`);
+    else if (SLICED.has(rel)) this.sp.replace(k, end, `${this.S}.${rel}(${this.ctx.slices})${body.alias ? '' : ` as ${rel}`}`);
     else if (rel === 'pg_attribute' && /\b(attisdistkey|attsortkeyord|attencodingtype)\b/i.test(this.text)) this.sp.replace(k, end, `${this.S}.pg_attribute`);
     else if (rel === 'pg_class' && /\breldiststyle\b/i.test(this.text)) this.sp.replace(k, end, `${this.S}.pg_class`);
   }
@@ -247,6 +249,7 @@ class Rewriter {
         this.labels.set(body, { end: c.over?.[1] ?? c.wg?.[1] ?? c.close, name });
         return;
       case 'percentile_cont': case 'percentile_disc': return this.percentile(name, body, c);
+      case 'lag_ignore_nulls': case 'lead_ignore_nulls': return this.lagIgnoreNulls(name, body, c);
       case 'json_extract_path_text': {
         const last = args[args.length - 1] as { A_Const?: { boolval?: unknown } } | undefined;
         if (args.length > 2 && last?.A_Const?.boolval !== undefined) {
@@ -323,6 +326,28 @@ class Rewriter {
     const partition = o1 === o2 ? '' : this.sp.render(this.sp.endOf(o1), this.sp.startOf(o2)).trim();
     const frame = order ? ' rows between unbounded preceding and unbounded following' : '';
     this.sp.replace(c.nameStart, o2, `string_agg(${distinct}(${x})::text, ${delim}) over (${partition} ${order}${frame})`);
+  }
+
+  /**
+   * LAG/LEAD(x [, n]) IGNORE NULLS OVER (w): the n-th non-null x among the rows before (after) the
+   * current one, read from an array of them over the frame that holds exactly those rows.
+   */
+  private lagIgnoreNulls(name: string, body: Json, c: Call): void {
+    const lag = name === 'lag_ignore_nulls';
+    const fn = lag ? 'LAG' : 'LEAD';
+    if (!c.over || !c.args.length || c.args.length > 2) throw new RedshiftError(`${fn} ... IGNORE NULLS needs OVER and one or two arguments`, '42601');
+    const win = body.over as { frameOptions?: number };
+    // 1058 is FRAMEOPTION_DEFAULTS: LAG and LEAD take no frame (Redshift refuses one).
+    if (win.frameOptions !== undefined && win.frameOptions !== 1058) throw syntaxError('rows');
+    const [o1, o2] = c.over;
+    const inside = o1 === o2 ? this.sp.text(o1, o1) : this.sp.render(this.sp.endOf(o1), this.sp.startOf(o2)).trim();
+    const frame = lag ? 'rows between unbounded preceding and 1 preceding' : 'rows between 1 following and unbounded following';
+    const x = this.sp.text(c.args[0]![0], c.args[0]![1]);
+    const n = c.args[1] ? `(${this.sp.text(c.args[1][0], c.args[1][1])})::bigint` : '1';
+    const call = `${this.S}.${lag ? 'rs_nth_last' : 'rs_nth'}(array_remove(array_agg(${x}) over (${inside} ${frame}), null), ${n})`;
+    // Documented: an offset of 0 is the current row.
+    this.sp.replace(c.nameStart, c.over[1], c.args[1] ? `(case when ${n} = 0 then (${x}) else ${call} end)` : call);
+    this.labels.set(body, { end: c.over[1], name: lag ? 'lag' : 'lead' });
   }
 
   /** PERCENTILE_CONT/DISC(f) WITHIN GROUP (ORDER BY x): the library's aggregates, which also run as window functions. */
