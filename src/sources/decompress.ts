@@ -3,11 +3,15 @@
 // What Node 20 can decompress: gzip natively (zlib, streaming); zstd with fzstd (pure JS,
 // streaming; node:zlib gains zstd only in Node 22.15); bzip2 with seek-bzip (pure JS, whole
 // file in memory: no maintained streaming bzip2 decoder exists for Node).
+import { createRequire } from 'node:module';
 import { Readable, Transform } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import { Decompress as ZstdDecompress } from 'fzstd';
-// @ts-expect-error seek-bzip ships no types
-import Bunzip from 'seek-bzip';
+import type { Decompress as ZstdDecompressType } from 'fzstd';
+
+// Loaded by the first zstd or bzip2 file, not by `import('upshift')` (both are CommonJS).
+const require = createRequire(import.meta.url);
+const zstdDecompressor = (): typeof ZstdDecompressType => (require('fzstd') as { Decompress: typeof ZstdDecompressType }).Decompress;
+const bunzip = (): { decode(b: Buffer, out?: unknown, multistream?: boolean): Uint8Array } => require('seek-bzip');
 
 export type FileCompression = 'gzip' | 'bzip2' | 'zstd' | 'none';
 
@@ -64,6 +68,7 @@ export class UnreadableFileError extends Error {
 
 function zstdStream(): Transform {
   let t: Transform;
+  const ZstdDecompress = zstdDecompressor();
   const z = new ZstdDecompress((data) => { t.push(Buffer.from(data.buffer, data.byteOffset, data.byteLength)); });
   t = new Transform({
     transform(chunk: Buffer, _enc, cb) {
@@ -95,7 +100,7 @@ function bzip2Stream(): Transform {
     },
     flush(cb) {
       try {
-        cb(null, Buffer.from((Bunzip as { decode(b: Buffer, out?: unknown, multistream?: boolean): Uint8Array }).decode(Buffer.concat(chunks), undefined, true)));
+        cb(null, Buffer.from(bunzip().decode(Buffer.concat(chunks), undefined, true)));
       } catch (err) {
         cb(err instanceof Error ? err : new Error(String(err)));
       }

@@ -187,7 +187,7 @@ DISTKEY ("id");`);
       expect(stderr).toMatch(/^LOADED .*node_modules\/upshift\//m); // the hook saw upshift itself
       return loadedPackages(stderr);
     };
-    expect(await loaded(['--input-type=module', '-e', "await import('upshift')"])).toEqual(['fzstd', 'seek-bzip']);
+    expect(await loaded(['--input-type=module', '-e', "await import('upshift')"])).toEqual([]);
     expect(await loaded(['node_modules/upshift/dist/src/cli/bin.js', '--help'])).toEqual(['commander']);
 
     const db = await createTestSchema('pack');
