@@ -63,9 +63,12 @@ afterAll(async () => {
   for (const [suite, list] of Object.entries(outcomes)) printCounts(suite, list);
   await flaky?.close();
   // A stalled COPY may still hold its session (the defect the stall case looks for): end those
-  // sessions of the emulators started here, found by the locks they hold on this file's tables.
+  // sessions, found by the locks their COPY holds on this file's tables. Only COPYs: another test
+  // file's database-wide VACUUM also locks these tables for a moment, and must not be killed.
   await s.pool.query(
-    `select pg_terminate_backend(l.pid) from pg_locks l join pg_class c on c.oid = l.relation join pg_namespace n on n.oid = c.relnamespace where n.nspname = $1 and l.pid <> pg_backend_pid()`,
+    `select pg_terminate_backend(l.pid) from pg_locks l join pg_class c on c.oid = l.relation join pg_namespace n on n.oid = c.relnamespace
+       join pg_stat_activity a on a.pid = l.pid
+     where n.nspname = $1 and l.pid <> pg_backend_pid() and a.query ~* '^\\s*copy\\s'`,
     [s.schema],
   );
   await s.pool.query(`drop schema if exists "${s.schema}_audit" cascade`);
