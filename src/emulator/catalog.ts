@@ -51,13 +51,16 @@ create or replace view ${S}.key_column_usage as ${infoSchemaUnion('key_column_us
 /** The byte-length checks the emulator adds for VARCHAR/CHAR/VARBYTE (types.ts): Redshift has no such constraints. */
 const INTERNAL_CHECK = `'^rs_(bytes|char|varbyte)_[0-9]+_'`;
 
+/** Attribute numbers of a declared key's columns, in key order. */
+const keyAttnums = (rel: string, names: string): string => `array(select a.attnum from unnest(${names}) with ordinality u(n, o)
+    join pg_catalog.pg_attribute a on a.attrelid = ${rel} and a.attname = u.n order by u.o)::smallint[]`;
+
 /**
  * pg_constraint as Redshift shows it: Postgres's constraints without the emulator's internal checks,
  * and the declared (unenforced) PRIMARY KEY / UNIQUE / FOREIGN KEY constraints the emulator records.
  */
 function pgConstraintView(S: string, columns: ViewColumn[]): string {
-  const attnums = (rel: string, names: string) => `array(select a.attnum from unnest(${names}) with ordinality u(n, o)
-    join pg_catalog.pg_attribute a on a.attrelid = ${rel} and a.attname = u.n order by u.o)::smallint[]`;
+  const attnums = keyAttnums;
   const declared: Record<string, string> = {
     oid: 'k.conoid', conname: 'k.conname', connamespace: 'c.relnamespace',
     contype: "case k.contype when 'PRIMARY KEY' then 'p' when 'UNIQUE' then 'u' else 'f' end",
@@ -75,10 +78,6 @@ function pgConstraintView(S: string, columns: ViewColumn[]): string {
   union all select ${list} from ${S}.constraints k join pg_catalog.pg_class c on c.oid = k.relid
   left join lateral (select pg_catalog.to_regclass(k.ref_table)::oid as oid) r on true;`;
 }
-
-/** Attribute numbers of a declared key's columns, in key order. */
-const keyAttnums = (rel: string, names: string): string => `array(select a.attnum from unnest(${names}) with ordinality u(n, o)
-    join pg_catalog.pg_attribute a on a.attrelid = ${rel} and a.attname = u.n order by u.o)::smallint[]`;
 
 /**
  * A declared (unenforced) PRIMARY KEY or UNIQUE constraint shown as the index Postgres would have

@@ -145,10 +145,9 @@ export function ensureAuditTable(warehouse: Warehouse): Promise<void> {
         await ignoreAlreadyExists(() => warehouse.query(sql));
       }
       await addMissingColumns(warehouse);
-      // Every load updates its own row by load_id (Redshift has no indexes; its sort key is started_at).
-      if (warehouse.dialect === 'postgres') {
-        await ignoreAlreadyExists(() => warehouse.query(`CREATE INDEX IF NOT EXISTS ${quoteIdent('load_audit_load_id')} ON ${auditTableName(warehouse)} (${quoteIdent('load_id')})`));
-      }
+      // Every load updates or deletes its own running row by load_id.
+      const index = warehouse.createIndexSql('load_audit_load_id', auditTableName(warehouse), ['load_id']);
+      if (index) await ignoreAlreadyExists(() => warehouse.query(index));
     })();
     done.catch(() => ensured.delete(warehouse));
     ensured.set(warehouse, done);
@@ -162,7 +161,7 @@ async function addMissingColumns(warehouse: Warehouse): Promise<void> {
     `SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = 'load_audit'`, [warehouse.auditSchema]);
   const have = new Set(rows.map((r) => String(r.column_name).trim()));
   if (have.size === 0) return;
-  const table = `${quoteIdent(warehouse.auditSchema)}.${quoteIdent('load_audit')}`;
+  const table = auditTableName(warehouse);
   for (const column of ['load_commits']) {
     if (!have.has(column)) await ignoreAlreadyExists(() => warehouse.query(`ALTER TABLE ${table} ADD COLUMN ${quoteIdent(column)} VARCHAR(65535)`));
   }

@@ -2,7 +2,7 @@
 // (validated plan, one transaction, its own audit row). The staged manifest says how to read
 // the files (format, columns, load order); the audit row says which table and mode. A load that
 // already committed into the target is refused unless forced: a second append doubles its rows.
-import { quoteIdent } from '../model/identifiers.js';
+import { escapeLike } from '../model/identifiers.js';
 import type { TableModel } from '../model/table.js';
 import { loadColumns } from '../model/validate.js';
 import { loadIdDate } from '../stage/layout.js';
@@ -11,6 +11,7 @@ import type { PreparedSource, Source } from '../sources/types.js';
 import type { CopyFormat } from '../warehouse/plan.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
 import type { LoadBehaviour } from './hooks.js';
+import { auditTableName } from './audit.js';
 import { runLoad, type LoadResult } from './load.js';
 import type { LoadMode } from './plan.js';
 
@@ -59,14 +60,12 @@ const isModel = (v: unknown): v is TableModel => typeof v === 'object' && v !== 
 
 /** The source description of a replay; `committedReplays` finds replays of a load by it. */
 const replaySource = (loadId: string, manifestUri: string) => `replay of ${loadId} from ${manifestUri}`;
-const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
-const auditTable = (w: Warehouse) => `${quoteIdent(w.auditSchema)}.${quoteIdent('load_audit')}`;
 
 /** The audit rows of a load id, oldest first; none when the audit table doesn't exist yet. */
 async function auditRows(w: Warehouse, loadId: string): Promise<AuditTrace[]> {
   try {
     return await w.query<AuditTrace>(
-      `SELECT load_id, target_table, mode, source, stage_uris, status, started_at FROM ${auditTable(w)} WHERE load_id = $1 ORDER BY CASE WHEN status = 'running' THEN 1 ELSE 0 END, started_at`, [loadId]);
+      `SELECT load_id, target_table, mode, source, stage_uris, status, started_at FROM ${auditTableName(w)} WHERE load_id = $1 ORDER BY CASE WHEN status = 'running' THEN 1 ELSE 0 END, started_at`, [loadId]);
   } catch (err) {
     if ((err as { code?: string }).code === '42P01') return [];
     throw err;
@@ -77,7 +76,7 @@ async function auditRows(w: Warehouse, loadId: string): Promise<AuditTrace[]> {
 async function commitsOf(w: Warehouse, loadId: string, table: string): Promise<AuditTrace[]> {
   try {
     return await w.query<AuditTrace>(
-      `SELECT load_id, target_table, mode, source, stage_uris, status, started_at FROM ${auditTable(w)} ` +
+      `SELECT load_id, target_table, mode, source, stage_uris, status, started_at FROM ${auditTableName(w)} ` +
         `WHERE status = 'succeeded' AND target_table = $1 AND (load_id = $2 OR source LIKE $3) ORDER BY started_at`,
       [table, loadId, `${escapeLike(`replay of ${loadId} from `)}%`]);
   } catch (err) {

@@ -7,7 +7,7 @@ import { readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { quoteIdent } from '../model/identifiers.js';
+import { auditTableName } from './audit.js';
 import { SPILL_PREFIX } from '../stage/parts.js';
 import type { InventoryObject, Stage } from '../stage/types.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
@@ -49,7 +49,7 @@ function gcCapable(stage: Stage): GcStage {
 
 /** Load ids whose files were applied by a succeeded load: the load itself, or a replay of it. */
 async function committedLoads(warehouse: Warehouse, ids: readonly string[]): Promise<Set<string>> {
-  const table = `${quoteIdent(warehouse.auditSchema)}.${quoteIdent('load_audit')}`;
+  const table = auditTableName(warehouse);
   const committed = new Set<string>();
   try {
     for (let i = 0; i < ids.length; i += 500) {

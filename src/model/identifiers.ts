@@ -45,5 +45,8 @@ export function parseQualifiedName(qualified: string): { schema: string; name: s
 /** Double-quotes an identifier, escaping embedded quotes. */
 export const quoteIdent = (name: string): string => `"${name.replace(/"/g, '""')}"`;
 
+/** Text matched literally inside a LIKE pattern (backslash is LIKE's default escape). */
+export const escapeLike = (text: string): string => text.replace(/[\\%_]/g, (c) => `\\${c}`);
+
 /** A single-quoted SQL string literal (standard_conforming_strings: backslashes are literal). */
 export const quoteLiteral = (text: string): string => `'${text.replace(/'/g, "''")}'`;

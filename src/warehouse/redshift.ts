@@ -251,6 +251,11 @@ FROM stl_load_errors WHERE query = pg_last_copy_id() ORDER BY line_number LIMIT 
   }
 
   /** Per file of the load's COPY (same session, same transaction): file name and lines scanned. */
+  /** Redshift has no CREATE INDEX: its sort keys do that work. */
+  override createIndexSql(): null {
+    return null;
+  }
+
   override loadCommitsSql(): string {
     if (this.redshift.serverless) {
       return `SELECT TRIM(file_name) AS filename, SUM(lines_scanned) AS lines_scanned

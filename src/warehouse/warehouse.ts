@@ -131,6 +131,11 @@ export abstract class Warehouse {
     return ['SET LOCAL default_statistics_target = 10', `ANALYZE ${quoteIdent(name)} (${columns.map(quoteIdent).join(', ')})`];
   }
 
+  /** An index to speed up lookups by `columns` (`table` already qualified); null where there are none (Redshift). */
+  createIndexSql(name: string, table: string, columns: readonly string[]): string | null {
+    return `CREATE INDEX IF NOT EXISTS ${quoteIdent(name)} ON ${table} (${columns.map(quoteIdent).join(', ')})`;
+  }
+
   /** A string literal in this dialect. */
   literal(text: string): string {
     return quoteLiteral(text);

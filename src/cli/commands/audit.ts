@@ -3,7 +3,7 @@
 // going or was killed: it may be finished with `upshift replay`). Plain SQL against the audit
 // table's columns, so it reads what any version wrote.
 import type { Command } from 'commander';
-import { quoteIdent } from '../../model/identifiers.js';
+import { escapeLike, quoteIdent } from '../../model/identifiers.js';
 import { CliError, ExitCode } from '../exit-codes.js';
 import { withPool, type Run } from '../context.js';
 
@@ -27,7 +27,6 @@ export function parseSince(text: string, now = Date.now()): Date {
   return d;
 }
 
-const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 interface AuditRow {
   load_id: string;
