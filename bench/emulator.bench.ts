@@ -15,7 +15,8 @@ const url = process.env.UPSHIFT_BENCH_PG ?? 'postgres://postgres@127.0.0.1:5432/
 const shapes = [
   (i: number) => `select ${i} as n`,
   (i: number) => `select count(*) from pg_catalog.pg_class where relname <> 'x${i}'`,
-  (i: number) => `select c.relname, n.nspname from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace where c.oid = ${i} order by 1 limit 5`,
+  (i: number) =>
+    `select c.relname, n.nspname from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace where c.oid = ${i} order by 1 limit 5`,
   (i: number) => `select coalesce(null::int, ${i}), length('abc${i}'), now() > '2020-01-01'`,
 ];
 
@@ -31,7 +32,9 @@ const ctx = { schema: 'upshift_emulator', lastCopyId: -1, slices: 2 };
 for (const unique of [true, false]) {
   const t0 = performance.now();
   for (let i = 0; i < N; i++) translate(shapes[i % shapes.length]!(unique ? 1_000_000 + i : 7), ctx);
-  console.log(`translate ${unique ? 'parsed' : 'cached'}: ${((performance.now() - t0) * 1000 / N).toFixed(1)} µs/statement`);
+  console.log(
+    `translate ${unique ? 'parsed' : 'cached'}: ${(((performance.now() - t0) * 1000) / N).toFixed(1)} µs/statement`,
+  );
 }
 
 const direct = new pg.Client({ connectionString: url });
@@ -45,7 +48,9 @@ for (const unique of [false, true]) {
   const d = await run(direct, unique);
   const e = await run(through, unique);
   const label = unique ? 'unique' : 'repeated';
-  console.log(`${label.padEnd(8)} direct ${d.toFixed(0).padStart(6)} stmt/s   emulator ${e.toFixed(0).padStart(6)} stmt/s   ratio ${(e / d).toFixed(2)}`);
+  console.log(
+    `${label.padEnd(8)} direct ${d.toFixed(0).padStart(6)} stmt/s   emulator ${e.toFixed(0).padStart(6)} stmt/s   ratio ${(e / d).toFixed(2)}`,
+  );
 }
 await through.end();
 await direct.end();

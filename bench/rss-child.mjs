@@ -6,14 +6,33 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-const [count, url, schema, library = '../dist/src/index.js'] = [Number(process.argv[2]), process.argv[3], process.argv[4], process.argv[5]];
+const [count, url, schema, library = '../dist/src/index.js'] = [
+  Number(process.argv[2]),
+  process.argv[3],
+  process.argv[4],
+  process.argv[5],
+];
 const { LocalStage, PostgresDatabase, defineTable, t } = await import(library);
-const model = defineTable(`${schema}.rss_${count}`, {
-  id: t.bigint().notNull(), name: t.varchar(64), price: t.decimal(12, 2), updated_at: t.timestamptz().notNull(), active: t.boolean(),
-}, { upsertKey: ['id'] });
+const model = defineTable(
+  `${schema}.rss_${count}`,
+  {
+    id: t.bigint().notNull(),
+    name: t.varchar(64),
+    price: t.decimal(12, 2),
+    updated_at: t.timestamptz().notNull(),
+    active: t.boolean(),
+  },
+  { upsertKey: ['id'] },
+);
 function* rows(n) {
   for (let i = 0; i < n; i++) {
-    yield { id: BigInt(i), name: `candy ${i}`, price: `${i % 100000}.${String(i % 100).padStart(2, '0')}`, updated_at: new Date(1_700_000_000_000 + i * 1000), active: i % 3 === 0 };
+    yield {
+      id: BigInt(i),
+      name: `candy ${i}`,
+      price: `${i % 100000}.${String(i % 100).padStart(2, '0')}`,
+      updated_at: new Date(1_700_000_000_000 + i * 1000),
+      active: i % 3 === 0,
+    };
   }
 }
 const dir = mkdtempSync(join(tmpdir(), 'upshift-bench-'));

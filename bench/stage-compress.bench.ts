@@ -16,9 +16,18 @@ import { encodeCsvChunks } from '../src/stage/index.js';
 
 const N = Number(process.env.UPSHIFT_BENCH_ROWS ?? 1_000_000);
 const columns = [t.bigint().spec, t.varchar(64).spec, t.decimal(12, 2).spec, t.timestamptz().spec, t.boolean().spec];
-const STAMPS = Array.from({ length: 4096 }, (_, i) => new Date(1_700_000_000_000 + i * 1_000_003).toISOString().replace('T', ' ').replace('Z', '000'));
+const STAMPS = Array.from({ length: 4096 }, (_, i) =>
+  new Date(1_700_000_000_000 + i * 1_000_003).toISOString().replace('T', ' ').replace('Z', '000'),
+);
 function* rows(n: number): Generator<NormalizedValue[]> {
-  for (let i = 0; i < n; i++) yield [BigInt(i), `candy ${i}`, `${i % 100000}.${String(i % 100).padStart(2, '0')}`, STAMPS[i & 4095]!, i % 3 === 0];
+  for (let i = 0; i < n; i++)
+    yield [
+      BigInt(i),
+      `candy ${i}`,
+      `${i % 100000}.${String(i % 100).padStart(2, '0')}`,
+      STAMPS[i & 4095]!,
+      i % 3 === 0,
+    ];
 }
 
 const AHEAD = 4;
@@ -74,7 +83,13 @@ parentPort.on('message', (m) => {
 async function workers(chunks: Buffer[], parts: number): Promise<Parts> {
   const state = Array.from({ length: parts }, () => {
     const worker = new Worker(WORKER, { eval: true });
-    const s = { worker, out: [] as Buffer[], queued: 0, wake: undefined as (() => void) | undefined, ended: undefined as unknown as Promise<void> };
+    const s = {
+      worker,
+      out: [] as Buffer[],
+      queued: 0,
+      wake: undefined as (() => void) | undefined,
+      ended: undefined as unknown as Promise<void>,
+    };
     s.ended = new Promise<void>((done) =>
       worker.on('message', (m: { out?: Uint8Array; ack?: boolean; end?: boolean }) => {
         if (m.out) s.out.push(Buffer.from(m.out));
@@ -124,17 +139,38 @@ const serial = await best(() => serialOneStream(chunks));
 // The same bytes as zlib in one go: no flushes, whatever the chunking and threads.
 const whole = digest([gzipSync(Buffer.concat(chunks), { level: 1 })]);
 if (serial.parts[0] !== whole) throw new Error('streamed gzip differs from gzipSync of the same text');
-const lines: string[][] = [['serial: one stream, one chunk at a time', serial.seconds.toFixed(3), Math.round(N / serial.seconds).toLocaleString('en'), '1.00', 'yes']];
+const lines: string[][] = [
+  [
+    'serial: one stream, one chunk at a time',
+    serial.seconds.toFixed(3),
+    Math.round(N / serial.seconds).toLocaleString('en'),
+    '1.00',
+    'yes',
+  ],
+];
 for (const parts of [cores, 4]) {
   const pool = await best(() => threadPool(chunks, parts));
   const work = await best(() => workers(chunks, parts));
-  if (pool.parts.join() !== work.parts.join()) throw new Error(`thread pool and workers produced different parts (${parts} parts)`);
-  for (const [name, r] of [[`zlib async streams (thread pool), ${parts} parts`, pool], [`worker thread per part, ${parts} parts`, work]] as const) {
-    lines.push([name, r.seconds.toFixed(3), Math.round(N / r.seconds).toLocaleString('en'), (serial.seconds / r.seconds).toFixed(2), 'yes']);
+  if (pool.parts.join() !== work.parts.join())
+    throw new Error(`thread pool and workers produced different parts (${parts} parts)`);
+  for (const [name, r] of [
+    [`zlib async streams (thread pool), ${parts} parts`, pool],
+    [`worker thread per part, ${parts} parts`, work],
+  ] as const) {
+    lines.push([
+      name,
+      r.seconds.toFixed(3),
+      Math.round(N / r.seconds).toLocaleString('en'),
+      (serial.seconds / r.seconds).toFixed(2),
+      'yes',
+    ]);
   }
 }
-console.log(`\nCompressing ${mb.toFixed(1)} MB of CSV (${N.toLocaleString('en')} rows) in 64 KiB chunks, gzip level 1, best of 3; ${cores} CPUs, load average ${loadavg()[0]!.toFixed(1)}`);
+console.log(
+  `\nCompressing ${mb.toFixed(1)} MB of CSV (${N.toLocaleString('en')} rows) in 64 KiB chunks, gzip level 1, best of 3; ${cores} CPUs, load average ${loadavg()[0]!.toFixed(1)}`,
+);
 const head = ['way', 's', 'rows/s', 'x serial', 'same bytes'];
 const widths = head.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
-const row = (cells: string[]) => `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ')} |`;
+const row = (cells: string[]) =>
+  `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ')} |`;
 console.log([row(head), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...lines.map(row)].join('\n'));

@@ -35,7 +35,13 @@ await once(out, 'finish');
 async function restage(compressAhead: number): Promise<number> {
   const stage = new LocalStage({ dir: join(tmp, 'stage'), slices: 4, compressAhead });
   const t0 = process.hrtime.bigint();
-  const prepared = await fromLocalFile(csv).prepare({ model, stage, binary: 'redshift', copiesFromS3: false, loadId: newLoadId() });
+  const prepared = await fromLocalFile(csv).prepare({
+    model,
+    stage,
+    binary: 'redshift',
+    copiesFromS3: false,
+    loadId: newLoadId(),
+  });
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   if (prepared.staged.rows !== N) throw new Error(`staged ${prepared.staged.rows} rows, expected ${N}`);
   await stage.delete(prepared.staged);
@@ -52,10 +58,16 @@ try {
   }
   const serial = median(runs.serial!);
   const parallel = median(runs.parallel!);
-  console.log(`\nRe-stage a local CSV file, ${N.toLocaleString('en')} rows -> LocalStage (slices 4, gzip 1), median of 3; ${availableParallelism()} CPUs, load average ${loadavg()[0]!.toFixed(1)}`);
+  console.log(
+    `\nRe-stage a local CSV file, ${N.toLocaleString('en')} rows -> LocalStage (slices 4, gzip 1), median of 3; ${availableParallelism()} CPUs, load average ${loadavg()[0]!.toFixed(1)}`,
+  );
   console.log(`| path | s | rows/s | x serial |\n|---|---|---|---|`);
-  console.log(`| read+parse+validate+encode, then compress in step (compressAhead 1) | ${serial.toFixed(2)} | ${Math.round(N / serial).toLocaleString('en')} | 1.00 |`);
-  console.log(`| compress on the thread pool while the loop reads on (default) | ${parallel.toFixed(2)} | ${Math.round(N / parallel).toLocaleString('en')} | ${(serial / parallel).toFixed(2)} |`);
+  console.log(
+    `| read+parse+validate+encode, then compress in step (compressAhead 1) | ${serial.toFixed(2)} | ${Math.round(N / serial).toLocaleString('en')} | 1.00 |`,
+  );
+  console.log(
+    `| compress on the thread pool while the loop reads on (default) | ${parallel.toFixed(2)} | ${Math.round(N / parallel).toLocaleString('en')} | ${(serial / parallel).toFixed(2)} |`,
+  );
 } finally {
   rmSync(tmp, { recursive: true, force: true });
 }

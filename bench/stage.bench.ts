@@ -21,7 +21,13 @@ import { once } from 'node:events';
 import { t, type NormalizedValue } from '../src/model/index.js';
 import type { PartSink, StageBackend } from '../src/stage/backend.js';
 import { encodeCsvChunksWithCsvStringify } from '../src/stage/csv-stringify.js';
-import { createCsvLineEncoder, encodeCsvChunks, LocalStage, S3Stage, type WriteRowsOptions } from '../src/stage/index.js';
+import {
+  createCsvLineEncoder,
+  encodeCsvChunks,
+  LocalStage,
+  S3Stage,
+  type WriteRowsOptions,
+} from '../src/stage/index.js';
 import { writeRowParts } from '../src/stage/parts.js';
 
 const N = Number(process.env.UPSHIFT_BENCH_ROWS ?? 1_000_000);
@@ -31,9 +37,18 @@ const target = { schema: 'bench', name: 'candy' };
 const writeOpts: WriteRowsOptions = { target, columns, ordinal: true, binary: 'redshift' };
 
 // Timestamps are made once: the row source should cost little next to what is measured.
-const STAMPS = Array.from({ length: 4096 }, (_, i) => new Date(1_700_000_000_000 + i * 1_000_003).toISOString().replace('T', ' ').replace('Z', '000'));
+const STAMPS = Array.from({ length: 4096 }, (_, i) =>
+  new Date(1_700_000_000_000 + i * 1_000_003).toISOString().replace('T', ' ').replace('Z', '000'),
+);
 function* rows(n: number): Generator<NormalizedValue[]> {
-  for (let i = 0; i < n; i++) yield [BigInt(i), `candy ${i}`, `${i % 100000}.${String(i % 100).padStart(2, '0')}`, STAMPS[i & 4095]!, i % 3 === 0];
+  for (let i = 0; i < n; i++)
+    yield [
+      BigInt(i),
+      `candy ${i}`,
+      `${i % 100000}.${String(i % 100).padStart(2, '0')}`,
+      STAMPS[i & 4095]!,
+      i % 3 === 0,
+    ];
 }
 
 const mb = (bytes: number) => bytes / 1024 / 1024;
@@ -86,7 +101,11 @@ async function encodeGzipAllCores(n: number): Promise<{ csv: number; staged: num
 
 async function s3rver(): Promise<{ endpoint: string; stop(): Promise<void> }> {
   const dir = mkdtempSync(join(tmpdir(), 'upshift-bench-s3-'));
-  const child = spawn(process.execPath, ['--openssl-legacy-provider', join(import.meta.dirname, '../test/helpers/s3rver-child.cjs'), dir], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(
+    process.execPath,
+    ['--openssl-legacy-provider', join(import.meta.dirname, '../test/helpers/s3rver-child.cjs'), dir],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   const line = await new Promise<string>((ok) => createInterface({ input: child.stdout! }).once('line', ok));
   const { port } = JSON.parse(line) as { port: number };
   return {
@@ -120,7 +139,14 @@ class CountingBackend implements StageBackend {
         cb();
       },
     });
-    return { uri: relPath, key: relPath, stream, failure: () => undefined, commit: async () => {}, discard: async () => {} };
+    return {
+      uri: relPath,
+      key: relPath,
+      stream,
+      failure: () => undefined,
+      commit: async () => {},
+      discard: async () => {},
+    };
   }
   putSmall = async (p: string) => p;
   read = async (): Promise<Readable> => Readable.from([]);
@@ -145,7 +171,11 @@ async function gzipped(chunks: AsyncIterable<Buffer>, level: number): Promise<{ 
       yield c;
     }
   })();
-  await pipeline(Readable.from(counted), createGzip({ level }), new Writable({ write: (c: Buffer, _e, cb) => ((staged += c.length), cb()) }));
+  await pipeline(
+    Readable.from(counted),
+    createGzip({ level }),
+    new Writable({ write: (c: Buffer, _e, cb) => ((staged += c.length), cb()) }),
+  );
   return { csv, staged };
 }
 
@@ -171,14 +201,23 @@ async function time(path: string, run: Run, reps = 3, rows = N): Promise<Result>
     const r = (await run()) ?? {};
     const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
     const c = process.cpuUsage(c0);
-    const result: Result = { path, rows, seconds, cpuSeconds: (c.user + c.system) / 1e6, ...(r.csv !== undefined ? { csvBytes: r.csv } : {}), ...(r.staged !== undefined ? { stagedBytes: r.staged } : {}) };
+    const result: Result = {
+      path,
+      rows,
+      seconds,
+      cpuSeconds: (c.user + c.system) / 1e6,
+      ...(r.csv !== undefined ? { csvBytes: r.csv } : {}),
+      ...(r.staged !== undefined ? { stagedBytes: r.staged } : {}),
+    };
     if (!best || result.seconds < best.seconds) best = result;
   }
   return best!;
 }
 
 async function throughput(): Promise<void> {
-  const lines = [...rows(4096)].map((r, i) => createCsvLineEncoder({ columns, ordinal: true, binary: 'redshift' })(r, i));
+  const lines = [...rows(4096)].map((r, i) =>
+    createCsvLineEncoder({ columns, ordinal: true, binary: 'redshift' })(r, i),
+  );
   const baseline = async () => {
     let buf = '';
     let bytes = 0;
@@ -203,31 +242,85 @@ async function throughput(): Promise<void> {
   const small = Math.max(1, Math.floor(N / 5));
   const ref = await referenceStage();
   const s3Load = (stage: StageModule, slices: number) => async () => {
-    const load = await new stage.S3Stage({ basePath: `s3://${BUCKET}/bench`, client: s3Client(server.endpoint), slices }).writeRows(rows(N), writeOpts);
+    const load = await new stage.S3Stage({
+      basePath: `s3://${BUCKET}/bench`,
+      client: s3Client(server.endpoint),
+      slices,
+    }).writeRows(rows(N), writeOpts);
     return { staged: load.bytes };
   };
   try {
     results.push(await time('baseline: join pre-made lines into 64 KiB chunks', baseline));
-    results.push(await time(`ceiling: encode + gzip 1 on all ${availableParallelism()} cores, no I/O`, async () => encodeGzipAllCores(N)));
-    results.push(await time('row source only (generate the rows)', async () => { let n = 0; for (const r of rows(N)) n += r.length; }));
-    results.push(await time('encode, hand-written (used)', async () => ({ csv: await drain(encodeCsvChunks(rows(N), writeOpts)) })));
-    results.push(await time(`encode, csv-stringify + rechunk (${small.toLocaleString('en')} rows)`, async () => ({ csv: await drain(encodeCsvChunksWithCsvStringify(rows(small), writeOpts)) }), 1, small));
-    for (const level of [1, 6]) results.push(await time(`encode+gzip level ${level}, one stream`, async () => gzipped(encodeCsvChunks(rows(N), writeOpts), level)));
+    results.push(
+      await time(`ceiling: encode + gzip 1 on all ${availableParallelism()} cores, no I/O`, async () =>
+        encodeGzipAllCores(N),
+      ),
+    );
+    results.push(
+      await time('row source only (generate the rows)', async () => {
+        let n = 0;
+        for (const r of rows(N)) n += r.length;
+      }),
+    );
+    results.push(
+      await time('encode, hand-written (used)', async () => ({
+        csv: await drain(encodeCsvChunks(rows(N), writeOpts)),
+      })),
+    );
+    results.push(
+      await time(
+        `encode, csv-stringify + rechunk (${small.toLocaleString('en')} rows)`,
+        async () => ({ csv: await drain(encodeCsvChunksWithCsvStringify(rows(small), writeOpts)) }),
+        1,
+        small,
+      ),
+    );
+    for (const level of [1, 6])
+      results.push(
+        await time(`encode+gzip level ${level}, one stream`, async () =>
+          gzipped(encodeCsvChunks(rows(N), writeOpts), level),
+        ),
+      );
     for (const slices of [1, 4]) {
-      results.push(await time(`stage parts: encode+gzip 1, slices ${slices}, no I/O`, async () => {
-        const backend = new CountingBackend();
-        const encode = createCsvLineEncoder(writeOpts);
-        await writeRowParts(backend, rows(N), { dir: 'd', extension: '.csv.gz', compression: 'gzip', gzipLevel: 1, partBytes: 64 * 1024 * 1024, slices, encode });
-        return { staged: backend.bytes };
-      }));
+      results.push(
+        await time(`stage parts: encode+gzip 1, slices ${slices}, no I/O`, async () => {
+          const backend = new CountingBackend();
+          const encode = createCsvLineEncoder(writeOpts);
+          await writeRowParts(backend, rows(N), {
+            dir: 'd',
+            extension: '.csv.gz',
+            compression: 'gzip',
+            gzipLevel: 1,
+            partBytes: 64 * 1024 * 1024,
+            slices,
+            encode,
+          });
+          return { staged: backend.bytes };
+        }),
+      );
     }
-    results.push(await time('LocalStage: encode+gzip+files, slices 4', async () => {
-      const load = await new LocalStage({ dir: tmp, slices: 4 }).writeRows(rows(N), writeOpts);
-      return { staged: load.bytes };
-    }));
+    results.push(
+      await time('LocalStage: encode+gzip+files, slices 4', async () => {
+        const load = await new LocalStage({ dir: tmp, slices: 4 }).writeRows(rows(N), writeOpts);
+        return { staged: load.bytes };
+      }),
+    );
     for (const slices of [1, 4]) {
-      if (ref) results.push(await time(`today (${ref.commit}) S3Stage: encode+gzip+upload (s3rver), slices ${slices}`, s3Load(ref.stage, slices), 2));
-      results.push(await time(`S3Stage: encode+gzip+upload (s3rver), slices ${slices}`, s3Load(await import('../src/stage/index.js'), slices), 2));
+      if (ref)
+        results.push(
+          await time(
+            `today (${ref.commit}) S3Stage: encode+gzip+upload (s3rver), slices ${slices}`,
+            s3Load(ref.stage, slices),
+            2,
+          ),
+        );
+      results.push(
+        await time(
+          `S3Stage: encode+gzip+upload (s3rver), slices ${slices}`,
+          s3Load(await import('../src/stage/index.js'), slices),
+          2,
+        ),
+      );
     }
   } finally {
     await server.stop();
@@ -237,20 +330,31 @@ async function throughput(): Promise<void> {
   const base = results[0]!;
   const rate = (r: Result) => r.rows / r.seconds;
   const cpuRate = (r: Result) => r.rows / r.cpuSeconds;
-  console.log(`\nThroughput, ${N.toLocaleString('en')} rows (bigint, text, numeric(12,2), timestamptz, bool + ordinal), best of 3 (S3: 2)`);
-  console.log(`ratio = rows/s ÷ the baseline's rows/s in this run; rows/CPU-s counts this process's CPU time on all threads (load average now ${loadavg()[0]!.toFixed(1)} on ${availableParallelism()} CPUs)`);
-  console.log(table(['path', 's', 'rows/s', 'x baseline', 'rows/CPU-s', 'x baseline (CPU)', 'CSV MB', 'staged MB'], results.map((r) => [
-    r.path,
-    r.seconds.toFixed(2),
-    Math.round(rate(r)).toLocaleString('en'),
-    (rate(r) / rate(base)).toFixed(2),
-    Math.round(cpuRate(r)).toLocaleString('en'),
-    (cpuRate(r) / cpuRate(base)).toFixed(2),
-    r.csvBytes !== undefined ? mb(r.csvBytes).toFixed(1) : '',
-    r.stagedBytes !== undefined ? mb(r.stagedBytes).toFixed(1) : '',
-  ])));
+  console.log(
+    `\nThroughput, ${N.toLocaleString('en')} rows (bigint, text, numeric(12,2), timestamptz, bool + ordinal), best of 3 (S3: 2)`,
+  );
+  console.log(
+    `ratio = rows/s ÷ the baseline's rows/s in this run; rows/CPU-s counts this process's CPU time on all threads (load average now ${loadavg()[0]!.toFixed(1)} on ${availableParallelism()} CPUs)`,
+  );
+  console.log(
+    table(
+      ['path', 's', 'rows/s', 'x baseline', 'rows/CPU-s', 'x baseline (CPU)', 'CSV MB', 'staged MB'],
+      results.map((r) => [
+        r.path,
+        r.seconds.toFixed(2),
+        Math.round(rate(r)).toLocaleString('en'),
+        (rate(r) / rate(base)).toFixed(2),
+        Math.round(cpuRate(r)).toLocaleString('en'),
+        (cpuRate(r) / cpuRate(base)).toFixed(2),
+        r.csvBytes !== undefined ? mb(r.csvBytes).toFixed(1) : '',
+        r.stagedBytes !== undefined ? mb(r.stagedBytes).toFixed(1) : '',
+      ]),
+    ),
+  );
   const encGzip = results.find((r) => r.path.startsWith('stage parts: encode+gzip 1, slices 4'))!;
-  console.log(`encode+gzip (stage parts, slices 4): ${Math.round(rate(encGzip)).toLocaleString('en')} rows/s wall, ${Math.round(cpuRate(encGzip)).toLocaleString('en')} rows/CPU-s; target >= 300,000 rows/s: ${rate(encGzip) >= 300_000 ? 'met' : 'not met in wall time on this run'}`);
+  console.log(
+    `encode+gzip (stage parts, slices 4): ${Math.round(rate(encGzip)).toLocaleString('en')} rows/s wall, ${Math.round(cpuRate(encGzip)).toLocaleString('en')} rows/CPU-s; target >= 300,000 rows/s: ${rate(encGzip) >= 300_000 ? 'met' : 'not met in wall time on this run'}`,
+  );
   const ceiling = results.find((r) => r.path.startsWith('ceiling:'))!;
   for (const slices of [1, 4]) {
     const now = results.find((r) => r.path === `S3Stage: encode+gzip+upload (s3rver), slices ${slices}`)!;
@@ -259,7 +363,9 @@ async function throughput(): Promise<void> {
     const vsCeiling = rate(now) / rate(ceiling);
     console.log(
       `S3Stage slices ${slices}: ${Math.round(rate(now)).toLocaleString('en')} rows/s; ` +
-        (vsBefore !== undefined ? `${vsBefore.toFixed(2)}x today's (target >= 2.5: ${vsBefore >= 2.5 ? 'met' : 'not met'}); ` : '') +
+        (vsBefore !== undefined
+          ? `${vsBefore.toFixed(2)}x today's (target >= 2.5: ${vsBefore >= 2.5 ? 'met' : 'not met'}); `
+          : '') +
         `${(vsCeiling * 100).toFixed(0)}% of the all-cores ceiling (target >= 75%: ${vsCeiling >= 0.75 ? 'met' : 'not met'})`,
     );
   }
@@ -267,18 +373,29 @@ async function throughput(): Promise<void> {
 
 function table(head: string[], body: string[][]): string {
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ')} |`;
+  const line = (cells: string[]) =>
+    `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ')} |`;
   return [line(head), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...body.map(line)].join('\n');
 }
 
 /** Child mode: stage `n` rows to `where` and print this process's own peak RSS. */
 async function rssChild(where: string, n: number, endpoint: string, dir: string): Promise<void> {
   const S3 = where === 'today-s3' ? (await referenceStage())!.stage.S3Stage : S3Stage;
-  const stage = where.endsWith('s3') ? new S3({ basePath: `s3://${BUCKET}/rss`, client: s3Client(endpoint), slices: 4 }) : new LocalStage({ dir, slices: 4 });
+  const stage = where.endsWith('s3')
+    ? new S3({ basePath: `s3://${BUCKET}/rss`, client: s3Client(endpoint), slices: 4 })
+    : new LocalStage({ dir, slices: 4 });
   const startMB = process.memoryUsage().rss / 1024 / 1024; // modules loaded, nothing staged yet
   const t0 = Date.now();
   const load = await stage.writeRows(rows(n), writeOpts);
-  process.stdout.write(JSON.stringify({ rows: load.rows, seconds: (Date.now() - t0) / 1000, startMB, maxRssMB: process.resourceUsage().maxRSS / 1024, files: load.files.length }) + '\n');
+  process.stdout.write(
+    JSON.stringify({
+      rows: load.rows,
+      seconds: (Date.now() - t0) / 1000,
+      startMB,
+      maxRssMB: process.resourceUsage().maxRSS / 1024,
+      files: load.files.length,
+    }) + '\n',
+  );
 }
 
 async function peakRss(): Promise<void> {
@@ -288,14 +405,43 @@ async function peakRss(): Promise<void> {
   try {
     // S3 also at 10M: at 1M its parts (~4 MB) are single PUTs, from 5M on multipart uploads
     // (two 5 MiB buffers per file), so 5M vs 10M is the like-for-like comparison there.
-    const sizes: Record<string, string> = { local: '1000000,5000000', s3: '1000000,5000000,10000000', 'today-s3': '1000000,5000000,10000000' };
-    const stages = process.env.UPSHIFT_BENCH_RSS_STAGES ?? (process.env.UPSHIFT_BENCH_REF === 'none' ? 'local,s3' : 'local,s3,today-s3');
+    const sizes: Record<string, string> = {
+      local: '1000000,5000000',
+      s3: '1000000,5000000,10000000',
+      'today-s3': '1000000,5000000,10000000',
+    };
+    const stages =
+      process.env.UPSHIFT_BENCH_RSS_STAGES ??
+      (process.env.UPSHIFT_BENCH_REF === 'none' ? 'local,s3' : 'local,s3,today-s3');
     for (const where of stages.split(',')) {
       for (const n of (process.env.UPSHIFT_BENCH_RSS_ROWS ?? sizes[where]!).split(',').map(Number)) {
-        const r = spawnSync(process.execPath, ['--import', 'tsx', import.meta.filename, '--rss', where, String(n), server.endpoint, dir], { encoding: 'utf8', maxBuffer: 1 << 20 });
+        const r = spawnSync(
+          process.execPath,
+          ['--import', 'tsx', import.meta.filename, '--rss', where, String(n), server.endpoint, dir],
+          { encoding: 'utf8', maxBuffer: 1 << 20 },
+        );
         if (r.status !== 0) throw new Error(`child failed: ${r.stderr}`);
-        const m = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { rows: number; seconds: number; startMB: number; maxRssMB: number; files: number };
-        out.push([where === 's3' ? 'S3Stage (s3rver)' : where === 'today-s3' ? `today's S3Stage (${process.env.UPSHIFT_BENCH_REF ?? REFERENCE_COMMIT})` : 'LocalStage', m.rows.toLocaleString('en'), m.seconds.toFixed(1), Math.round(m.rows / m.seconds).toLocaleString('en'), String(m.files), m.startMB.toFixed(0), m.maxRssMB.toFixed(0), (m.maxRssMB - m.startMB).toFixed(0)]);
+        const m = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as {
+          rows: number;
+          seconds: number;
+          startMB: number;
+          maxRssMB: number;
+          files: number;
+        };
+        out.push([
+          where === 's3'
+            ? 'S3Stage (s3rver)'
+            : where === 'today-s3'
+              ? `today's S3Stage (${process.env.UPSHIFT_BENCH_REF ?? REFERENCE_COMMIT})`
+              : 'LocalStage',
+          m.rows.toLocaleString('en'),
+          m.seconds.toFixed(1),
+          Math.round(m.rows / m.seconds).toLocaleString('en'),
+          String(m.files),
+          m.startMB.toFixed(0),
+          m.maxRssMB.toFixed(0),
+          (m.maxRssMB - m.startMB).toFixed(0),
+        ]);
       }
     }
   } finally {
@@ -303,12 +449,16 @@ async function peakRss(): Promise<void> {
     rmSync(dir, { recursive: true, force: true });
   }
   console.log('\nPeak RSS, each size in its own process (slices 4, gzip 1); it must not grow with rows');
-  console.log(table(['stage', 'rows', 's', 'rows/s', 'parts', 'RSS before MB', 'peak RSS MB', 'added by the load MB'], out));
+  console.log(
+    table(['stage', 'rows', 's', 'rows/s', 'parts', 'RSS before MB', 'peak RSS MB', 'added by the load MB'], out),
+  );
   for (const stage of new Set(out.map((r) => r[0]!))) {
     const peaks = out.filter((r) => r[0] === stage).map((r) => Number(r[6]));
     if (peaks.length < 2) continue;
     const growth = peaks.at(-1)! / peaks[0]! - 1;
-    console.log(`${stage}: peak RSS ${growth >= 0 ? '+' : ''}${(growth * 100).toFixed(0)}% from the smallest to the largest load (target within 10%: ${Math.abs(growth) <= 0.1 ? 'met' : 'not met'})`);
+    console.log(
+      `${stage}: peak RSS ${growth >= 0 ? '+' : ''}${(growth * 100).toFixed(0)}% from the smallest to the largest load (target within 10%: ${Math.abs(growth) <= 0.1 ? 'met' : 'not met'})`,
+    );
   }
 }
 

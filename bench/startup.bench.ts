@@ -8,7 +8,17 @@
 // Usage: npm run bench -- startup
 //        UPSHIFT_BENCH_APP=<folder> npm run bench -- startup   (measures a project already installed)
 import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -17,20 +27,37 @@ const RUNS = 10;
 const WARMUP = 2;
 const TARGET = { installMb: 40, importMs: 150, helpMs: 300 };
 const repo = resolve(import.meta.dirname, '..');
-const env = { ...process.env, npm_config_update_notifier: 'false', npm_config_fund: 'false', npm_config_audit: 'false' };
+const env = {
+  ...process.env,
+  npm_config_update_notifier: 'false',
+  npm_config_fund: 'false',
+  npm_config_audit: 'false',
+};
 
 /** A fresh project with only the packed upshift installed; returns its folder. */
 function installPacked(work: string): string {
   const pkg = join(work, 'package');
-  execFileSync(join(repo, 'node_modules/.bin/tsc'), ['-p', join(repo, 'tsconfig.build.json'), '--outDir', join(pkg, 'dist')], { cwd: repo, stdio: 'inherit' });
+  execFileSync(
+    join(repo, 'node_modules/.bin/tsc'),
+    ['-p', join(repo, 'tsconfig.build.json'), '--outDir', join(pkg, 'dist')],
+    { cwd: repo, stdio: 'inherit' },
+  );
   copyFileSync(join(repo, 'package.json'), join(pkg, 'package.json'));
   copyFileSync(join(repo, 'README.md'), join(pkg, 'README.md'));
-  execFileSync('npm', ['pack', '--pack-destination', work, '--silent'], { cwd: pkg, env, stdio: ['ignore', 'ignore', 'inherit'] });
+  execFileSync('npm', ['pack', '--pack-destination', work, '--silent'], {
+    cwd: pkg,
+    env,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   const tarball = readdirSync(work).find((f) => /^upshift-.*\.tgz$/.test(f))!;
   const app = join(work, 'app');
   mkdirSync(app);
   writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'app', private: true, type: 'module' }));
-  execFileSync('npm', ['install', join(work, tarball), '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts'], { cwd: app, env, stdio: ['ignore', 'ignore', 'inherit'] });
+  execFileSync(
+    'npm',
+    ['install', join(work, tarball), '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts'],
+    { cwd: app, env, stdio: ['ignore', 'ignore', 'inherit'] },
+  );
   return app;
 }
 
@@ -53,7 +80,9 @@ function footprint(dir: string): { diskBytes: number; fileBytes: number } {
 
 /** Installed packages, upshift included (npm's own count: its hidden lockfile). */
 function packageCount(app: string): number {
-  const lock = JSON.parse(readFileSync(join(app, 'node_modules/.package-lock.json'), 'utf8')) as { packages: Record<string, unknown> };
+  const lock = JSON.parse(readFileSync(join(app, 'node_modules/.package-lock.json'), 'utf8')) as {
+    packages: Record<string, unknown>;
+  };
   return Object.keys(lock.packages).filter((k) => k.startsWith('node_modules/')).length;
 }
 
@@ -89,11 +118,14 @@ const given = process.env.UPSHIFT_BENCH_APP;
 const work = given ? undefined : mkdtempSync(join(tmpdir(), 'upshift-bench-startup-'));
 try {
   const app = given ? resolve(given) : installPacked(work!);
-  if (!existsSync(join(app, 'node_modules/upshift/package.json'))) throw new Error(`${app} has no node_modules/upshift`);
+  if (!existsSync(join(app, 'node_modules/upshift/package.json')))
+    throw new Error(`${app} has no node_modules/upshift`);
 
   const { diskBytes, fileBytes } = footprint(join(app, 'node_modules'));
   const mb = diskBytes / 2 ** 20;
-  console.log(`install: ${mb.toFixed(1)} MiB on disk, as du -m (${(fileBytes / 2 ** 20).toFixed(1)} MiB in files), ${packageCount(app)} packages  [target < ${TARGET.installMb} MB, counted as du -m does: ${verdict(mb < TARGET.installMb)}]`);
+  console.log(
+    `install: ${mb.toFixed(1)} MiB on disk, as du -m (${(fileBytes / 2 ** 20).toFixed(1)} MiB in files), ${packageCount(app)} packages  [target < ${TARGET.installMb} MB, counted as du -m does: ${verdict(mb < TARGET.installMb)}]`,
+  );
 
   const node = process.execPath;
   const bin = join(app, 'node_modules/.bin/upshift');
@@ -109,9 +141,15 @@ try {
   );
   const ratio = (ms: number) => `${(ms / t.bare!).toFixed(2)}x bare node`;
   console.log(`bare node:        ${t.bare!.toFixed(0)} ms (median of ${RUNS})`);
-  console.log(`import('upshift'): ${t.import!.toFixed(0)} ms, ${ratio(t.import!)}; the import itself ${(t.import! - t.bare!).toFixed(0)} ms  [target < ${TARGET.importMs} ms: ${verdict(t.import! < TARGET.importMs)}]`);
-  console.log(`upshift --help:   ${t.help!.toFixed(0)} ms, ${ratio(t.help!)}  [target < ${TARGET.helpMs} ms: ${verdict(t.help! < TARGET.helpMs)}]`);
-  console.log(`npx upshift --help: ${t.npx!.toFixed(0)} ms, of which npx itself ${t.npxBare!.toFixed(0)} ms (npx running bare node)  [target < ${TARGET.helpMs} ms: ${verdict(t.npx! < TARGET.helpMs)}]`);
+  console.log(
+    `import('upshift'): ${t.import!.toFixed(0)} ms, ${ratio(t.import!)}; the import itself ${(t.import! - t.bare!).toFixed(0)} ms  [target < ${TARGET.importMs} ms: ${verdict(t.import! < TARGET.importMs)}]`,
+  );
+  console.log(
+    `upshift --help:   ${t.help!.toFixed(0)} ms, ${ratio(t.help!)}  [target < ${TARGET.helpMs} ms: ${verdict(t.help! < TARGET.helpMs)}]`,
+  );
+  console.log(
+    `npx upshift --help: ${t.npx!.toFixed(0)} ms, of which npx itself ${t.npxBare!.toFixed(0)} ms (npx running bare node)  [target < ${TARGET.helpMs} ms: ${verdict(t.npx! < TARGET.helpMs)}]`,
+  );
 } finally {
   if (work) rmSync(work, { recursive: true, force: true });
 }

@@ -23,7 +23,8 @@ const pool: Input[] = Array.from({ length: POOL }, (_, i) => ({
   id: i % 3 === 0 ? BigInt(i) * 1_000_003n : i,
   name: i % 7 === 0 ? `crème brûlée ${i}` : `candy number ${i}`,
   price: i % 2 === 0 ? `${i}.${String(i % 100).padStart(2, '0')}` : i / 4,
-  updated_at: i % 5 === 0 ? `2026-11-24T10:30:00.${String(i).padStart(6, '0')}Z` : new Date(1_764_000_000_000 + i * 1000),
+  updated_at:
+    i % 5 === 0 ? `2026-11-24T10:30:00.${String(i).padStart(6, '0')}Z` : new Date(1_764_000_000_000 + i * 1000),
   active: i % 11 === 0 ? null : i % 2 === 0,
 }));
 
@@ -54,7 +55,10 @@ function validated(): number {
 
 // The same column checks called through zod's safeParse (the schema of record): what the hot
 // path costs when every value pays zod's per-call overhead.
-const viaZod = loadColumns(model).map((name) => ({ name, schema: columnSchema(model.columns[name as keyof typeof model.columns].spec) }));
+const viaZod = loadColumns(model).map((name) => ({
+  name,
+  schema: columnSchema(model.columns[name as keyof typeof model.columns].spec),
+}));
 function zodValidated(): number {
   let sink = 0;
   for (let i = 0; i < ROWS; i++) {
@@ -88,9 +92,19 @@ const rate = (s: number) => Math.round(ROWS / s);
 zodValidated();
 let best = { base: Infinity, val: Infinity, zod: Infinity };
 for (let r = 0; r < ROUNDS; r++) {
-  best = { base: Math.min(best.base, time(baseline)), val: Math.min(best.val, time(validated)), zod: Math.min(best.zod, time(zodValidated)) };
+  best = {
+    base: Math.min(best.base, time(baseline)),
+    val: Math.min(best.val, time(validated)),
+    zod: Math.min(best.zod, time(zodValidated)),
+  };
 }
-console.log(`rows: ${ROWS.toLocaleString('en')} (bigint, varchar(64), numeric(12,2), timestamptz, boolean); best of ${ROUNDS}, CPU time`);
+console.log(
+  `rows: ${ROWS.toLocaleString('en')} (bigint, varchar(64), numeric(12,2), timestamptz, boolean); best of ${ROUNDS}, CPU time`,
+);
 console.log(`baseline copy loop: ${rate(best.base).toLocaleString('en')} rows/s`);
-console.log(`createRowValidator: ${rate(best.val).toLocaleString('en')} rows/s (${(best.val / best.base).toFixed(1)}x the baseline's time)`);
-console.log(`same checks via zod safeParse: ${rate(best.zod).toLocaleString('en')} rows/s (${(best.zod / best.base).toFixed(1)}x the baseline's time, ${(best.zod / best.val).toFixed(2)}x createRowValidator's)`);
+console.log(
+  `createRowValidator: ${rate(best.val).toLocaleString('en')} rows/s (${(best.val / best.base).toFixed(1)}x the baseline's time)`,
+);
+console.log(
+  `same checks via zod safeParse: ${rate(best.zod).toLocaleString('en')} rows/s (${(best.zod / best.base).toFixed(1)}x the baseline's time, ${(best.zod / best.val).toFixed(2)}x createRowValidator's)`,
+);

@@ -34,7 +34,11 @@ export interface CheckOptions {
   dialect?: Dialect | undefined;
 }
 
-export function compareModels(models: readonly LoadedModel[], live: readonly LiveTable[], dialect: Dialect): DriftReport {
+export function compareModels(
+  models: readonly LoadedModel[],
+  live: readonly LiveTable[],
+  dialect: Dialect,
+): DriftReport {
   const liveByName = new Map(live.map((t) => [`${t.schema}.${t.name}`, t]));
   const drift: TableDrift[] = [];
   const clean: string[] = [];
@@ -78,7 +82,10 @@ function staleIndexFiles(dir: string, found: Map<string, string>, models: readon
   const db = found.get('db.ts') ?? '';
   const importFrom = /import type \{ JsonValue \} from '([^']+)'/.exec(db)?.[1];
   const regenerate = /^\/\/ regenerate with `([^`]+)`/m.exec(found.get('index.ts') ?? db)?.[1];
-  const expected = renderIndexFiles(models.map((m) => indexEntryOf(m, dir)), { ...(importFrom ? { importFrom } : {}), ...(regenerate ? { regenerate } : {}) });
+  const expected = renderIndexFiles(
+    models.map((m) => indexEntryOf(m, dir)),
+    { ...(importFrom ? { importFrom } : {}), ...(regenerate ? { regenerate } : {}) },
+  );
   const out: TableDrift[] = [];
   for (const [name, text] of found) {
     const want = expected.find((f) => f.path === name)?.text ?? '';
@@ -87,10 +94,18 @@ function staleIndexFiles(dir: string, found: Map<string, string>, models: readon
     const wanted = new Set(want.split('\n'));
     const missing = [...wanted].filter((l) => l.trim() && !have.has(l)).map((l) => l.trim());
     const extra = [...have].filter((l) => l.trim() && !wanted.has(l)).map((l) => l.trim());
-    const what = [missing.length ? `lacks ${missing.slice(0, 2).join(' ')}${missing.length > 2 ? ' ...' : ''}` : '', extra.length ? `has ${extra.slice(0, 2).join(' ')}${extra.length > 2 ? ' ...' : ''}` : '']
+    const what = [
+      missing.length ? `lacks ${missing.slice(0, 2).join(' ')}${missing.length > 2 ? ' ...' : ''}` : '',
+      extra.length ? `has ${extra.slice(0, 2).join(' ')}${extra.length > 2 ? ' ...' : ''}` : '',
+    ]
       .filter(Boolean)
       .join('; ');
-    out.push({ table: name, file: path.join(dir, name), stale: `not what codegen writes for the ${models.length} model(s) beside it (${what}): run upshift codegen`, differences: [] });
+    out.push({
+      table: name,
+      file: path.join(dir, name),
+      stale: `not what codegen writes for the ${models.length} model(s) beside it (${what}): run upshift codegen`,
+      differences: [],
+    });
   }
   return out;
 }
@@ -104,7 +119,11 @@ export async function checkDrift(db: Queryable, modelsDir: string, opts: CheckOp
   const all = await loadModelFiles(files);
   const schemas = opts.schemas?.length ? opts.schemas : [...new Set(all.map((m) => m.model.schema))];
   const models = all.filter((m) => schemas.includes(m.model.schema) && match(m.model.name));
-  const found = await introspect(db, { schemas, ...(opts.tables !== undefined ? { tables: opts.tables } : {}) }, opts.dialect);
+  const found = await introspect(
+    db,
+    { schemas, ...(opts.tables !== undefined ? { tables: opts.tables } : {}) },
+    opts.dialect,
+  );
   const report = compareModels(models, found.tables, found.dialect);
   return { ...report, drift: [...report.drift, ...staleIndexFiles(dir, indexFiles, all)] };
 }
@@ -116,7 +135,8 @@ export function formatDrift(report: DriftReport, cwd = process.cwd()): string {
     const where = t.file ? ` (${path.relative(cwd, t.file)})` : '';
     if (t.stale) lines.push(`  ${path.relative(cwd, t.file!)}: ${t.stale}`);
     else if (t.only === 'model') lines.push(`  ${t.table}${where}: in the models, not in the database`);
-    else if (t.only === 'database') lines.push(`  ${t.table}: in the database, no model defines it (run upshift codegen)`);
+    else if (t.only === 'database')
+      lines.push(`  ${t.table}: in the database, no model defines it (run upshift codegen)`);
     else {
       lines.push(`  ${t.table}${where}:`);
       for (const d of t.differences) lines.push(`    ${describeDifference(d, report.dialect)}`);

@@ -11,7 +11,15 @@ export type TableField = 'primaryKey' | 'distStyle' | 'distKey' | 'sortKey' | 'c
 export type Difference =
   | { kind: 'column-added'; column: string; spec: ColumnSpec }
   | { kind: 'column-removed'; column: string; spec: ColumnSpec; nativeType: string }
-  | { kind: 'column-changed'; column: string; field: ColumnField; model: string; database: string; modelSpec: ColumnSpec; liveSpec: ColumnSpec }
+  | {
+      kind: 'column-changed';
+      column: string;
+      field: ColumnField;
+      model: string;
+      database: string;
+      modelSpec: ColumnSpec;
+      liveSpec: ColumnSpec;
+    }
   | { kind: 'table-changed'; field: TableField; model: string; database: string };
 
 export const typeText = (spec: ColumnSpec, dialect: Dialect): string => sqlType(spec, dialect);
@@ -36,12 +44,21 @@ function canonicalNumber(text: string): string {
 const identityText = (s: ColumnSpec) => (s.identity ? `IDENTITY(${s.identity.seed},${s.identity.step})` : 'none');
 const commentText = (c: string | undefined) => (c === undefined ? 'none' : JSON.stringify(c));
 
-export function compareColumn(model: ColumnSpec, live: ColumnSpec, dialect: Dialect, opts: { autoEncoding?: boolean | undefined } = {}) {
+export function compareColumn(
+  model: ColumnSpec,
+  live: ColumnSpec,
+  dialect: Dialect,
+  opts: { autoEncoding?: boolean | undefined } = {},
+) {
   const out: { field: ColumnField; model: string; database: string }[] = [];
   const push = (field: ColumnField, m: string, d: string) => m !== d && out.push({ field, model: m, database: d });
   push('type', typeText(model, dialect), typeText(live, dialect));
   // IDENTITY implies NOT NULL on both sides
-  push('notNull', model.notNull || model.identity ? 'NOT NULL' : 'NULL', live.notNull || live.identity ? 'NOT NULL' : 'NULL');
+  push(
+    'notNull',
+    model.notNull || model.identity ? 'NOT NULL' : 'NULL',
+    live.notNull || live.identity ? 'NOT NULL' : 'NULL',
+  );
   push('default', defaultText(model.default), defaultText(live.default));
   push('identity', identityText(model), identityText(live));
   // An encoding is compared only where the model pins one: otherwise Redshift picks it.
@@ -73,11 +90,13 @@ export function diffTable(model: TableModel, live: LiveTable): Difference[] {
     }
   }
   for (const lc of live.columns) {
-    if (!Object.hasOwn(model.columns, lc.name)) out.push({ kind: 'column-removed', column: lc.name, spec: lc.spec, nativeType: lc.nativeType });
+    if (!Object.hasOwn(model.columns, lc.name))
+      out.push({ kind: 'column-removed', column: lc.name, spec: lc.spec, nativeType: lc.nativeType });
   }
   const o = model.options;
   const lo = live.options;
-  const table = (field: TableField, m: string, d: string) => m !== d && out.push({ kind: 'table-changed', field, model: m, database: d });
+  const table = (field: TableField, m: string, d: string) =>
+    m !== d && out.push({ kind: 'table-changed', field, model: m, database: d });
   table('primaryKey', keyText(o.primaryKey), keyText(lo.primaryKey));
   if (dialect === 'redshift') {
     // Where the model says nothing, Redshift's AUTO is what it asks for.
@@ -94,8 +113,16 @@ export function diffTable(model: TableModel, live: LiveTable): Difference[] {
 }
 
 const FIELD_NAMES: Record<ColumnField | TableField, string> = {
-  type: 'type', notNull: 'nullability', default: 'default', identity: 'identity', encode: 'encoding', comment: 'comment',
-  primaryKey: 'primary key', distStyle: 'dist style', distKey: 'dist key', sortKey: 'sort key',
+  type: 'type',
+  notNull: 'nullability',
+  default: 'default',
+  identity: 'identity',
+  encode: 'encoding',
+  comment: 'comment',
+  primaryKey: 'primary key',
+  distStyle: 'dist style',
+  distKey: 'dist key',
+  sortKey: 'sort key',
 };
 
 /** One line per difference, e.g. `column name: type is VARCHAR(64) in the model, VARCHAR(128) in the database`. */

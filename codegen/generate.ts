@@ -8,7 +8,14 @@ import { liveToModel } from './live-model.js';
 import { renderDbInterface, type DbTable } from './render/db-interface.js';
 import { cmp } from './introspect/postgres.js';
 import { loadModelFiles, modelFiles, type LoadedModel } from './load-models.js';
-import { DEFAULT_REGENERATE, finish, header, newSourceFile, renderModelFile, type RenderOptions } from './render/model-file.js';
+import {
+  DEFAULT_REGENERATE,
+  finish,
+  header,
+  newSourceFile,
+  renderModelFile,
+  type RenderOptions,
+} from './render/model-file.js';
 import { exportNames } from './render/names.js';
 import type { Dialect } from '../src/model/index.js';
 
@@ -84,10 +91,19 @@ export function planCodegen(found: Introspection, opts: PlanOptions = {}): Codeg
     }
   }
   const generated = new Set(usable.map(modelFilePath));
-  const kept = (opts.existing ?? []).filter((e) => !generated.has(e.file) && !usable.some((t) => t.schema === e.table.schema && t.name === e.table.name));
+  const kept = (opts.existing ?? []).filter(
+    (e) => !generated.has(e.file) && !usable.some((t) => t.schema === e.table.schema && t.name === e.table.name),
+  );
   const names = exportNames([...usable, ...kept.map((e) => e.table)], new Set(kept.map((e) => e.exportName)));
-  const tables = usable.map((table) => ({ table, exportName: names.get(`${table.schema}.${table.name}`)!, file: modelFilePath(table) }));
-  const files: GeneratedFile[] = tables.map(({ table, exportName, file }) => ({ path: file, text: renderModelFile(table, exportName, opts) }));
+  const tables = usable.map((table) => ({
+    table,
+    exportName: names.get(`${table.schema}.${table.name}`)!,
+    file: modelFilePath(table),
+  }));
+  const files: GeneratedFile[] = tables.map(({ table, exportName, file }) => ({
+    path: file,
+    text: renderModelFile(table, exportName, opts),
+  }));
   if (tables.length) files.push(...renderIndexFiles([...tables, ...kept], opts));
   return { dialect: found.dialect, files, tables, warnings };
 }
@@ -120,7 +136,11 @@ export interface CodegenOptions extends RenderOptions, TableSelection {
 }
 
 export async function codegen(db: Queryable, opts: CodegenOptions): Promise<CodegenPlan & WriteResult> {
-  const found = await introspect(db, { schemas: opts.schemas, ...(opts.tables !== undefined ? { tables: opts.tables } : {}) }, opts.dialect);
+  const found = await introspect(
+    db,
+    { schemas: opts.schemas, ...(opts.tables !== undefined ? { tables: opts.tables } : {}) },
+    opts.dialect,
+  );
   const plan = planCodegen(found, { ...opts, existing: await existingModels(opts.outDir, found.tables) });
   return { ...plan, ...(await writeGenerated(opts.outDir, plan.files)) };
 }
@@ -128,8 +148,14 @@ export async function codegen(db: Queryable, opts: CodegenOptions): Promise<Code
 /** The models in `outDir` that this run won't rewrite (imported only when there are any). */
 async function existingModels(outDir: string, tables: readonly LiveTable[]): Promise<IndexEntry[]> {
   const root = path.resolve(outDir);
-  const rewritten = new Set([...tables.map((t) => path.join(root, ...modelFilePath(t).split('/'))), path.join(root, 'index.ts'), path.join(root, 'db.ts')]);
-  const files = await modelFiles(root).catch((err: Error) => (err.name === 'ModelLoadError' ? [] : Promise.reject(err)));
+  const rewritten = new Set([
+    ...tables.map((t) => path.join(root, ...modelFilePath(t).split('/'))),
+    path.join(root, 'index.ts'),
+    path.join(root, 'db.ts'),
+  ]);
+  const files = await modelFiles(root).catch((err: Error) =>
+    err.name === 'ModelLoadError' ? [] : Promise.reject(err),
+  );
   const others = files.filter((f) => !rewritten.has(f));
   if (others.length === 0) return [];
   return (await loadModelFiles(others)).map((m) => indexEntryOf(m, root));

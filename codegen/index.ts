@@ -21,7 +21,16 @@ export { renderMigration, migrationFileName } from './migrate/render.js';
 export { LockRowAdapter, MigrationDialect, MigrationLockTimeoutError } from './migrate/lock.js';
 export type { LockOptions } from './migrate/lock.js';
 export {
-  openMigrations, migrateUp, migrateDown, migrationStatus, unlockMigrations, generateMigration,
-  TsFileMigrationProvider, MigrationError, PendingMigrationsError, MIGRATION_TABLE, MIGRATION_LOCK_TABLE,
+  openMigrations,
+  migrateUp,
+  migrateDown,
+  migrationStatus,
+  unlockMigrations,
+  generateMigration,
+  TsFileMigrationProvider,
+  MigrationError,
+  PendingMigrationsError,
+  MIGRATION_TABLE,
+  MIGRATION_LOCK_TABLE,
 } from './migrate/runner.js';
 export type { MigrationsConfig, MigrationSession, MigrationStatus, GenerateOptions } from './migrate/runner.js';

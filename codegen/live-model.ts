@@ -10,8 +10,10 @@ export function upsertKeyFor(table: LiveTable): { key: string[] } | { reason: st
   if (pk.length === 0) return { reason: 'this table declares no primary key' };
   for (const name of pk) {
     const spec = table.columns.find((c) => c.name === name)?.spec;
-    if (spec?.identity) return { reason: `its primary key column ${name} is an IDENTITY column, which loads never write` };
-    if (spec && UNCOMPARABLE.has(spec.kind)) return { reason: `its primary key column ${name} is ${spec.kind}, which can't be compared with =` };
+    if (spec?.identity)
+      return { reason: `its primary key column ${name} is an IDENTITY column, which loads never write` };
+    if (spec && UNCOMPARABLE.has(spec.kind))
+      return { reason: `its primary key column ${name} is ${spec.kind}, which can't be compared with =` };
   }
   return { key: [...pk] };
 }
@@ -25,7 +27,11 @@ export function liveToModel(table: LiveTable, rename?: string): TableModel {
     ...(o.primaryKey.length ? { primaryKey: o.primaryKey } : {}),
     ...(o.distStyle && !(o.distStyle === 'key' && o.distKey) ? { distStyle: o.distStyle } : {}),
     ...(o.distKey ? { distKey: o.distKey } : {}),
-    ...(o.sortKey === 'auto' ? { sortKey: 'auto' as const } : o.sortKey ? { sortKey: o.sortKey.style === 'compound' ? o.sortKey.columns : { interleaved: o.sortKey.columns } } : {}),
+    ...(o.sortKey === 'auto'
+      ? { sortKey: 'auto' as const }
+      : o.sortKey
+        ? { sortKey: o.sortKey.style === 'compound' ? o.sortKey.columns : { interleaved: o.sortKey.columns } }
+        : {}),
     ...(o.comment !== undefined ? { comment: o.comment } : {}),
   };
   return defineTable(`${table.schema}.${rename ?? table.name}`, columns, options);

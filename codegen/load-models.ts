@@ -22,7 +22,10 @@ const SOURCE = /\.(ts|mts|js|mjs)$/;
 
 async function walk(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true }).catch((err: NodeJS.ErrnoException) => {
-    if (err.code === 'ENOENT') throw new ModelLoadError(`models directory ${dir} does not exist: run \`upshift codegen\` first or set models in upshift.config.ts`);
+    if (err.code === 'ENOENT')
+      throw new ModelLoadError(
+        `models directory ${dir} does not exist: run \`upshift codegen\` first or set models in upshift.config.ts`,
+      );
     throw err;
   });
   const out: string[] = [];
@@ -50,7 +53,9 @@ export async function importModules(files: readonly string[]): Promise<Record<st
     const out: Record<string, unknown>[] = [];
     for (const file of files) {
       try {
-        out.push((await api.import(pathToFileURL(path.resolve(file)).href, import.meta.url)) as Record<string, unknown>);
+        out.push(
+          (await api.import(pathToFileURL(path.resolve(file)).href, import.meta.url)) as Record<string, unknown>,
+        );
       } catch (err) {
         throw new ModelLoadError(`cannot import ${file}: ${(err as Error).message}`, { cause: err });
       }
@@ -92,7 +97,9 @@ export async function loadModelFiles(list: readonly string[]): Promise<LoadedMod
       const seen = byName.get(value.qualifiedName);
       if (!seen) byName.set(value.qualifiedName, { model: value, exportName, file });
       else if (seen.model !== value && !sameDefinition(seen.model, value)) {
-        throw new ModelLoadError(`table ${value.qualifiedName} is defined twice, differently: ${exportName} in ${file} and ${seen.exportName} in ${seen.file}`);
+        throw new ModelLoadError(
+          `table ${value.qualifiedName} is defined twice, differently: ${exportName} in ${file} and ${seen.exportName} in ${seen.file}`,
+        );
       }
     }
   }

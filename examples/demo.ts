@@ -27,9 +27,13 @@ try {
   await CandyNames.create();
 
   const first = await CandyNames.upsert(firstBatch);
-  console.log(`upsert #1: staged ${first.staged}, inserted ${first.inserted}, updated ${first.updated} (${first.durationMs} ms)`);
+  console.log(
+    `upsert #1: staged ${first.staged}, inserted ${first.inserted}, updated ${first.updated} (${first.durationMs} ms)`,
+  );
   const second = await CandyNames.upsert(secondBatch);
-  console.log(`upsert #2: staged ${second.staged}, inserted ${second.inserted}, updated ${second.updated}, duplicates dropped ${second.duplicates}`);
+  console.log(
+    `upsert #2: staged ${second.staged}, inserted ${second.inserted}, updated ${second.updated}, duplicates dropped ${second.duplicates}`,
+  );
 
   try {
     await CandyNames.upsert([{ id: 6n, name: 'x'.repeat(70), updated_at: new Date() }]);
@@ -39,9 +43,15 @@ try {
   }
 
   console.log('\ncandy.candy_names:');
-  console.table(await db.query(`select id, name, price, tags::text as tags, updated_at from candy.candy_names order by id`));
+  console.table(
+    await db.query(`select id, name, price, tags::text as tags, updated_at from candy.candy_names order by id`),
+  );
   console.log('upshift.load_audit:');
-  console.table(await db.query(`select load_id, mode, status, rows_staged, rows_inserted, rows_updated, left(coalesce(error, ''), 60) as error from upshift.load_audit order by started_at`));
+  console.table(
+    await db.query(
+      `select load_id, mode, status, rows_staged, rows_inserted, rows_updated, left(coalesce(error, ''), 60) as error from upshift.load_audit order by started_at`,
+    ),
+  );
 } finally {
   await db.close();
 }

@@ -17,7 +17,10 @@ export function loadMetrics(r: AuditRecord, prefix = 'upshift.load'): string[] {
   const lines = [`${prefix}.count:1|c|${tags}`, `${prefix}.duration_ms:${r.durationMs}|ms|${tags}`];
   if (r.timings.stageMs !== null) lines.push(`${prefix}.stage_ms:${r.timings.stageMs}|ms|${tags}`);
   if (r.status === 'succeeded') {
-    lines.push(`${prefix}.rows_inserted:${r.inserted ?? 0}|c|${tags}`, `${prefix}.rows_updated:${r.updated ?? 0}|c|${tags}`);
+    lines.push(
+      `${prefix}.rows_inserted:${r.inserted ?? 0}|c|${tags}`,
+      `${prefix}.rows_updated:${r.updated ?? 0}|c|${tags}`,
+    );
   }
   return lines;
 }
@@ -29,7 +32,12 @@ export function statsdHooks(options: StatsdOptions = {}): LoadHooks & { close():
   return {
     afterLoad: (r) =>
       new Promise<void>((resolve, reject) => {
-        socket.send(loadMetrics(r, options.prefix).join('\n'), options.port ?? 8125, options.host ?? '127.0.0.1', (err) => (err ? reject(err) : resolve()));
+        socket.send(
+          loadMetrics(r, options.prefix).join('\n'),
+          options.port ?? 8125,
+          options.host ?? '127.0.0.1',
+          (err) => (err ? reject(err) : resolve()),
+        );
       }),
     close: () => socket.close(),
   };
@@ -39,10 +47,15 @@ export function statsdHooks(options: StatsdOptions = {}): LoadHooks & { close():
 export async function main(port = 8125): Promise<void> {
   const metrics = statsdHooks({ port });
   const db = new PgliteDatabase({ hooks: metrics });
-  const candy = db.table(defineTable('shop.candy', { id: t.bigint().notNull(), name: t.varchar(64) }, { upsertKey: ['id'] }));
+  const candy = db.table(
+    defineTable('shop.candy', { id: t.bigint().notNull(), name: t.varchar(64) }, { upsertKey: ['id'] }),
+  );
   await candy.create();
   await candy.upsert([{ id: 1n, name: 'licorice' }]);
-  await candy.upsert([{ id: 1n, name: 'black licorice' }, { id: 2n, name: 'gum' }]);
+  await candy.upsert([
+    { id: 1n, name: 'black licorice' },
+    { id: 2n, name: 'gum' },
+  ]);
   await db.close();
   metrics.close();
 }

@@ -19,15 +19,20 @@ export function notifyOnLoad(publish: (message: LoadMessage) => Promise<void>): 
   return {
     afterLoad: (r) =>
       publish({
-        loadId: r.loadId, table: r.table, status: r.status,
+        loadId: r.loadId,
+        table: r.table,
+        status: r.status,
         rows: { staged: r.rowsStaged, inserted: r.inserted, updated: r.updated, deleted: r.deleted },
-        error: r.error, manifestUri: r.manifestUri, finishedAt: r.finishedAt.toISOString(),
+        error: r.error,
+        manifestUri: r.manifestUri,
+        finishedAt: r.finishedAt.toISOString(),
       }),
   };
 }
 
 /** A publisher over Postgres NOTIFY (payloads up to 8000 bytes). */
-export const pgNotify = (db: { query(sql: string, params?: unknown[]): Promise<unknown> }, channel: string) =>
+export const pgNotify =
+  (db: { query(sql: string, params?: unknown[]): Promise<unknown> }, channel: string) =>
   async (message: LoadMessage): Promise<void> => {
     await db.query('SELECT pg_notify($1, $2)', [channel, JSON.stringify(message)]);
   };
@@ -36,12 +41,20 @@ export const pgNotify = (db: { query(sql: string, params?: unknown[]): Promise<u
 export async function main(): Promise<LoadMessage[]> {
   const received: LoadMessage[] = [];
   const db = new PgliteDatabase();
-  await db.db.listen('upshift_loads', (payload) => { received.push(JSON.parse(payload) as LoadMessage); });
-  const candy = db.table(defineTable('shop.candy', { id: t.bigint().notNull(), name: t.varchar(64) }, { upsertKey: ['id'] }), {
-    hooks: notifyOnLoad(pgNotify(db, 'upshift_loads')),
+  await db.db.listen('upshift_loads', (payload) => {
+    received.push(JSON.parse(payload) as LoadMessage);
   });
+  const candy = db.table(
+    defineTable('shop.candy', { id: t.bigint().notNull(), name: t.varchar(64) }, { upsertKey: ['id'] }),
+    {
+      hooks: notifyOnLoad(pgNotify(db, 'upshift_loads')),
+    },
+  );
   await candy.create();
-  await candy.upsert([{ id: 1n, name: 'licorice' }, { id: 2n, name: 'gum' }]);
+  await candy.upsert([
+    { id: 1n, name: 'licorice' },
+    { id: 2n, name: 'gum' },
+  ]);
   await new Promise((r) => setTimeout(r, 50)); // notifications arrive after the statement returns
   await db.close();
   return received;

@@ -6,7 +6,10 @@ import type { TableModel } from '../src/index.js';
 
 export class TableBusyError extends Error {
   override name = 'TableBusyError';
-  constructor(readonly table: string, cause: unknown) {
+  constructor(
+    readonly table: string,
+    cause: unknown,
+  ) {
     super(`${table} is locked by another session; the load did not wait (retry later)`, { cause });
   }
 }

@@ -18,7 +18,8 @@ export function lazyClass<C extends AnyClass>(load: () => C): C {
   const target = () => (real ??= load()) as unknown as new (...args: unknown[]) => object;
   const proxy: C = new Proxy(function lazyClass() {} as unknown as C, {
     // new.target is the real class, unless a subclass of this stand-in is being constructed
-    construct: (_stub, args, newTarget) => Reflect.construct(target(), args, newTarget === proxy ? target() : newTarget),
+    construct: (_stub, args, newTarget) =>
+      Reflect.construct(target(), args, newTarget === proxy ? target() : newTarget),
     get: (_stub, key) => Reflect.get(target(), key),
     has: (_stub, key) => Reflect.has(target(), key),
   });

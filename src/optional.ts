@@ -49,7 +49,13 @@ export const OPTIONAL_PACKAGES: Readonly<Record<string, string>> = {
 };
 
 /** What upshift/emulator imports that the core does not install. */
-export const EMULATOR_PACKAGES: readonly string[] = ['pg-gateway', 'libpg-query', 'hyparquet', 'hyparquet-writer', 'csv-stringify'];
+export const EMULATOR_PACKAGES: readonly string[] = [
+  'pg-gateway',
+  'libpg-query',
+  'hyparquet',
+  'hyparquet-writer',
+  'csv-stringify',
+];
 
 /**
  * `err` as a MissingDependencyError when it is, or says, that an optional package is missing:
@@ -90,12 +96,20 @@ const installed = (packageName: string): boolean => {
  * Imports a module of ours that imports several optional packages statically (the emulator):
  * when one is missing, the error names every one of them that is, not only the first.
  */
-export async function importFeature<M>(feature: string, packages: readonly string[], load: () => Promise<M>): Promise<M> {
+export async function importFeature<M>(
+  feature: string,
+  packages: readonly string[],
+  load: () => Promise<M>,
+): Promise<M> {
   try {
     return await load();
   } catch (err) {
     if (!packages.some((p) => isMissingPackage(err, p))) throw err;
-    throw new MissingDependencyError(packages.filter((p) => !installed(p)), feature, { cause: err });
+    throw new MissingDependencyError(
+      packages.filter((p) => !installed(p)),
+      feature,
+      { cause: err },
+    );
   }
 }
 

@@ -11,7 +11,8 @@ export async function detectDialect(db: Queryable): Promise<Dialect> {
 
 export async function introspect(db: Queryable, selection: TableSelection, dialect?: Dialect): Promise<Introspection> {
   const d = dialect ?? (await detectDialect(db));
-  const { tables, warnings } = d === 'redshift' ? await introspectRedshift(db, selection) : await introspectPostgres(db, selection);
+  const { tables, warnings } =
+    d === 'redshift' ? await introspectRedshift(db, selection) : await introspectPostgres(db, selection);
   return { dialect: d, tables, warnings };
 }
 

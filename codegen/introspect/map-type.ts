@@ -56,14 +56,16 @@ export function mapCatalogType(c: CatalogType): MappedType {
     case 'decimal': {
       const p = c.numericPrecision;
       if (p == null) return fallback(c.nativeType, 'has no precision (unbounded NUMERIC)');
-      if (p > REDSHIFT_LIMITS.decimalPrecision) return fallback(c.nativeType, `has precision ${p}, beyond DECIMAL's ${REDSHIFT_LIMITS.decimalPrecision}`);
+      if (p > REDSHIFT_LIMITS.decimalPrecision)
+        return fallback(c.nativeType, `has precision ${p}, beyond DECIMAL's ${REDSHIFT_LIMITS.decimalPrecision}`);
       return { spec: { kind: 'decimal', precision: p, scale: c.numericScale ?? 0 } };
     }
     case 'character':
     case 'char':
     case 'bpchar': {
       const n = c.charLength ?? 1;
-      if (n > REDSHIFT_LIMITS.charBytes) return fallback(c.nativeType, `is longer than CHAR's ${REDSHIFT_LIMITS.charBytes} bytes`);
+      if (n > REDSHIFT_LIMITS.charBytes)
+        return fallback(c.nativeType, `is longer than CHAR's ${REDSHIFT_LIMITS.charBytes} bytes`);
       return { spec: { kind: 'char', length: n } };
     }
     case 'character varying':
@@ -86,7 +88,10 @@ export function mapCatalogType(c: CatalogType): MappedType {
     case 'bytea':
       return { spec: { kind: 'varbyte', length: REDSHIFT_LIMITS.varbyteDefault } };
     case 'json':
-      return { spec: { kind: 'super' }, fallback: `${c.nativeType} is read as SUPER (JSONB on Postgres): key order and duplicate keys are not kept` };
+      return {
+        spec: { kind: 'super' },
+        fallback: `${c.nativeType} is read as SUPER (JSONB on Postgres): key order and duplicate keys are not kept`,
+      };
     case 'interval': {
       const it = (c.intervalType ?? '').toUpperCase();
       if (it === 'YEAR TO MONTH') return { spec: { kind: 'interval_ym' } };
@@ -100,14 +105,12 @@ export function mapCatalogType(c: CatalogType): MappedType {
   }
 }
 
-export type ParsedDefault =
-  | { default: ColumnDefault }
-  | { identity: { seed: number; step: number } }
-  | undefined;
+export type ParsedDefault = { default: ColumnDefault } | { identity: { seed: number; step: number } } | undefined;
 
 // Redshift keeps IDENTITY(seed, step) as a default: "identity"(<oid>, <column index>, '1,1'::text),
 // which some versions print as "identity"(<oid>, <column index>, ('1,1'::character varying)::text)
-const REDSHIFT_IDENTITY = /^"identity"\(\s*\d+\s*,\s*\d+\s*,\s*(?:'(-?\d+)\s*,\s*(-?\d+)'(?:::text)?|\('(-?\d+)\s*,\s*(-?\d+)'::character varying\)::text)\s*\)$/i;
+const REDSHIFT_IDENTITY =
+  /^"identity"\(\s*\d+\s*,\s*\d+\s*,\s*(?:'(-?\d+)\s*,\s*(-?\d+)'(?:::text)?|\('(-?\d+)\s*,\s*(-?\d+)'::character varying\)::text)\s*\)$/i;
 const CAST_LITERAL = /^'((?:[^']|'')*)'::([\w\s]+(?:\(\d+(?:,\d+)?\))?)$/;
 const NUMBER = /^\(?(-?\d+(?:\.\d+)?)\)?$/;
 
@@ -135,7 +138,8 @@ export function parseDefault(expr: string | null | undefined, kind: ColumnSpec['
   const numeric = ['smallint', 'integer', 'bigint', 'decimal', 'real', 'double'].includes(kind);
   const num = NUMBER.exec(text);
   if (num && numeric) return { default: { kind: 'value', value: numberValue(num[1]!, kind) } };
-  if (kind === 'boolean' && /^(true|false)$/i.test(text)) return { default: { kind: 'value', value: text.toLowerCase() === 'true' } };
+  if (kind === 'boolean' && /^(true|false)$/i.test(text))
+    return { default: { kind: 'value', value: text.toLowerCase() === 'true' } };
   const lit = CAST_LITERAL.exec(text);
   if (lit) {
     const value = lit[1]!.replace(/''/g, "'");
@@ -157,7 +161,22 @@ export function parseDefault(expr: string | null | undefined, kind: ColumnSpec['
   return { default: { kind: 'sql', sql: text } };
 }
 
-const ENCODINGS = new Set<Encoding>(['auto', 'raw', 'az64', 'bytedict', 'delta', 'delta32k', 'lzo', 'mostly8', 'mostly16', 'mostly32', 'runlength', 'text255', 'text32k', 'zstd']);
+const ENCODINGS = new Set<Encoding>([
+  'auto',
+  'raw',
+  'az64',
+  'bytedict',
+  'delta',
+  'delta32k',
+  'lzo',
+  'mostly8',
+  'mostly16',
+  'mostly32',
+  'runlength',
+  'text255',
+  'text32k',
+  'zstd',
+]);
 
 /** format_encoding() output -> the model's Encoding ('none' is Redshift's name for RAW). */
 export function mapEncoding(text: string | null | undefined): Encoding | undefined {

@@ -2,7 +2,14 @@
 // pg_catalog for what information_schema lacks (comments).
 import type { ColumnSpec } from '../../src/model/index.js';
 import { mapCatalogType, parseDefault } from './map-type.js';
-import { tableMatcher, type InfoSchemaColumnRow, type LiveColumn, type LiveTable, type Queryable, type TableSelection } from './types.js';
+import {
+  tableMatcher,
+  type InfoSchemaColumnRow,
+  type LiveColumn,
+  type LiveTable,
+  type Queryable,
+  type TableSelection,
+} from './types.js';
 
 const COLUMNS_SQL = `
 select c.table_schema, c.table_name, c.column_name, c.ordinal_position::int as ordinal_position,
@@ -42,7 +49,10 @@ interface PgColumnRow extends InfoSchemaColumnRow {
   table_comment: string | null;
 }
 
-export async function introspectPostgres(db: Queryable, selection: TableSelection): Promise<{ tables: LiveTable[]; warnings: string[] }> {
+export async function introspectPostgres(
+  db: Queryable,
+  selection: TableSelection,
+): Promise<{ tables: LiveTable[]; warnings: string[] }> {
   const schemas = [...selection.schemas];
   const matches = tableMatcher(selection.tables);
   const [cols, keys] = await Promise.all([db.query(COLUMNS_SQL, [schemas]), db.query(PRIMARY_KEYS_SQL, [schemas])]);
@@ -57,7 +67,12 @@ export async function introspectPostgres(db: Queryable, selection: TableSelectio
   }
   const pks = new Map<string, string[]>();
   const pkNames = new Map<string, string>();
-  for (const k of keys.rows as { table_schema: string; table_name: string; column_name: string; constraint_name: string }[]) {
+  for (const k of keys.rows as {
+    table_schema: string;
+    table_name: string;
+    column_name: string;
+    constraint_name: string;
+  }[]) {
     const key = `${k.table_schema}.${k.table_name}`;
     pks.set(key, [...(pks.get(key) ?? []), k.column_name]);
     pkNames.set(key, k.constraint_name);
@@ -86,7 +101,9 @@ export async function introspectPostgres(db: Queryable, selection: TableSelectio
       const where = `${key}.${r.column_name}`;
       if (mapped.fallback) warnings.push(`${where}: ${mapped.fallback}`);
       if (spec.default?.kind === 'sql' && /\bnextval\(/i.test(spec.default.sql)) {
-        warnings.push(`${where}: default ${spec.default.sql} uses a sequence, which Redshift does not have; consider .identity()`);
+        warnings.push(
+          `${where}: default ${spec.default.sql} uses a sequence, which Redshift does not have; consider .identity()`,
+        );
       }
       return {
         name: r.column_name,
@@ -94,7 +111,11 @@ export async function introspectPostgres(db: Queryable, selection: TableSelectio
         nativeType: r.native_type,
         ...(mapped.fallback ? { fallback: mapped.fallback } : {}),
         ...(r.column_default != null && r.is_identity !== 'YES' ? { defaultSql: r.column_default } : {}),
-        ...(r.attidentity === 'a' ? { identityKind: 'always' as const } : r.attidentity === 'd' ? { identityKind: 'by default' as const } : {}),
+        ...(r.attidentity === 'a'
+          ? { identityKind: 'always' as const }
+          : r.attidentity === 'd'
+            ? { identityKind: 'by default' as const }
+            : {}),
       };
     });
     tables.push({

@@ -5,7 +5,18 @@
 import { quoteLiteral, type ColumnSpec } from '../../src/model/index.js';
 import { mapCatalogType, mapEncoding, parseDefault } from './map-type.js';
 import { cmp } from './postgres.js';
-import { tableMatcher, type InfoSchemaColumnRow, type LiveColumn, type LiveForeignKey, type LiveKey, type LiveReference, type LiveTable, type LiveTableOptions, type Queryable, type TableSelection } from './types.js';
+import {
+  tableMatcher,
+  type InfoSchemaColumnRow,
+  type LiveColumn,
+  type LiveForeignKey,
+  type LiveKey,
+  type LiveReference,
+  type LiveTable,
+  type LiveTableOptions,
+  type Queryable,
+  type TableSelection,
+} from './types.js';
 
 /** A row of svv_columns (the columns upshift reads). */
 export interface RsColumnRow extends InfoSchemaColumnRow {
@@ -124,14 +135,27 @@ export async function readRedshiftCatalog(db: Queryable, schemas: readonly strin
 }
 
 function nativeType(r: RsColumnRow): string {
-  if (r.data_type === 'numeric' && r.numeric_precision != null) return `numeric(${r.numeric_precision},${r.numeric_scale ?? 0})`;
-  if (r.character_maximum_length != null && /char|varying|varbyte/.test(r.data_type)) return `${r.data_type}(${r.character_maximum_length})`;
+  if (r.data_type === 'numeric' && r.numeric_precision != null)
+    return `numeric(${r.numeric_precision},${r.numeric_scale ?? 0})`;
+  if (r.character_maximum_length != null && /char|varying|varbyte/.test(r.data_type))
+    return `${r.data_type}(${r.character_maximum_length})`;
   return r.data_type;
 }
 
-const RELDISTSTYLE: Record<number, string> = { 0: 'EVEN', 1: 'KEY', 8: 'ALL', 10: 'AUTO(ALL)', 11: 'AUTO(EVEN)', 12: 'AUTO(KEY)' };
+const RELDISTSTYLE: Record<number, string> = {
+  0: 'EVEN',
+  1: 'KEY',
+  8: 'ALL',
+  10: 'AUTO(ALL)',
+  11: 'AUTO(EVEN)',
+  12: 'AUTO(KEY)',
+};
 
-function distribution(info: RsTableInfoRow | undefined, cls: RsClassRow | undefined, attrs: RsAttributeRow[]): Pick<LiveTableOptions, 'distStyle' | 'distKey'> {
+function distribution(
+  info: RsTableInfoRow | undefined,
+  cls: RsClassRow | undefined,
+  attrs: RsAttributeRow[],
+): Pick<LiveTableOptions, 'distStyle' | 'distKey'> {
   const style = (info?.diststyle ?? (cls ? RELDISTSTYLE[Number(cls.reldiststyle)] : undefined) ?? '').toUpperCase();
   if (!style) return {};
   if (style.startsWith('AUTO')) return { distStyle: 'auto' };
@@ -148,8 +172,11 @@ function sortKey(info: RsTableInfoRow | undefined, attrs: RsAttributeRow[]): Liv
   if (info?.sortkey1 && /^AUTO\(SORTKEY/i.test(info.sortkey1.trim())) return 'auto';
   const keyed = attrs.filter((a) => Number(a.attsortkeyord) !== 0);
   if (keyed.length === 0) return undefined;
-  const interleaved = keyed.some((a) => Number(a.attsortkeyord) < 0) || info?.sortkey1?.trim().toUpperCase() === 'INTERLEAVED';
-  const columns = keyed.sort((a, b) => Math.abs(Number(a.attsortkeyord)) - Math.abs(Number(b.attsortkeyord))).map((a) => a.attname);
+  const interleaved =
+    keyed.some((a) => Number(a.attsortkeyord) < 0) || info?.sortkey1?.trim().toUpperCase() === 'INTERLEAVED';
+  const columns = keyed
+    .sort((a, b) => Math.abs(Number(a.attsortkeyord)) - Math.abs(Number(b.attsortkeyord)))
+    .map((a) => a.attname);
   return { style: interleaved ? 'interleaved' : 'compound', columns };
 }
 
@@ -157,7 +184,11 @@ function sortKey(info: RsTableInfoRow | undefined, attrs: RsAttributeRow[]): Liv
 export function attnums(v: unknown): number[] {
   if (Array.isArray(v)) return v.map(Number);
   if (typeof v !== 'string') return [];
-  return v.replace(/[{}]/g, '').split(/[\s,]+/).filter(Boolean).map(Number);
+  return v
+    .replace(/[{}]/g, '')
+    .split(/[\s,]+/)
+    .filter(Boolean)
+    .map(Number);
 }
 
 type TableKeys = Pick<LiveTableOptions, 'primaryKeyName' | 'uniques' | 'foreignKeys' | 'referencedBy'>;
@@ -166,7 +197,10 @@ type TableKeys = Pick<LiveTableOptions, 'primaryKeyName' | 'uniques' | 'foreignK
 function constraintsByTable(cat: RedshiftCatalog): Map<string, TableKeys> {
   const names = new Map((cat.constraintColumns ?? []).map((a) => [`${a.attrelid}:${a.attnum}`, a.attname]));
   const columns = (rel: unknown, key: unknown) => attnums(key).map((n) => names.get(`${rel}:${n}`) ?? `#${n}`);
-  const out = new Map<string, { primaryKeyName?: string; uniques: LiveKey[]; foreignKeys: LiveForeignKey[]; referencedBy: LiveReference[] }>();
+  const out = new Map<
+    string,
+    { primaryKeyName?: string; uniques: LiveKey[]; foreignKeys: LiveForeignKey[]; referencedBy: LiveReference[] }
+  >();
   const of = (k: string) => out.get(k) ?? out.set(k, { uniques: [], foreignKeys: [], referencedBy: [] }).get(k)!;
   const byName = (a: LiveKey, b: LiveKey) => cmp(a.name, b.name);
   for (const r of cat.constraints ?? []) {
@@ -175,7 +209,11 @@ function constraintsByTable(cat: RedshiftCatalog): Map<string, TableKeys> {
     if (r.contype === 'p') own.primaryKeyName = r.conname;
     else if (r.contype === 'u') own.uniques.push({ name: r.conname, columns: cols });
     else if (r.ref_schema != null && r.ref_table != null) {
-      const fk: LiveForeignKey = { name: r.conname, columns: cols, references: { schema: r.ref_schema, table: r.ref_table, columns: columns(r.confrelid, r.confkey) } };
+      const fk: LiveForeignKey = {
+        name: r.conname,
+        columns: cols,
+        references: { schema: r.ref_schema, table: r.ref_table, columns: columns(r.confrelid, r.confkey) },
+      };
       own.foreignKeys.push(fk);
       // a self-reference is the table's own key: a copy re-creates it with the others
       if (`${r.ref_schema}.${r.ref_table}` !== `${r.table_schema}.${r.table_name}`) {
@@ -183,12 +221,16 @@ function constraintsByTable(cat: RedshiftCatalog): Map<string, TableKeys> {
       }
     }
   }
-  for (const k of out.values()) [k.uniques, k.foreignKeys, k.referencedBy].forEach((l) => (l as LiveKey[]).sort(byName));
+  for (const k of out.values())
+    [k.uniques, k.foreignKeys, k.referencedBy].forEach((l) => (l as LiveKey[]).sort(byName));
   return out;
 }
 
 /** Joins the catalog rows into LiveTables. Pure, so recorded catalog rows test it. */
-export function buildRedshiftTables(cat: RedshiftCatalog, selection: TableSelection): { tables: LiveTable[]; warnings: string[] } {
+export function buildRedshiftTables(
+  cat: RedshiftCatalog,
+  selection: TableSelection,
+): { tables: LiveTable[]; warnings: string[] } {
   const matches = tableMatcher(selection.tables);
   const schemas = new Set(selection.schemas);
   const key = (s: string, t: string) => `${s}.${t}`;
@@ -197,12 +239,18 @@ export function buildRedshiftTables(cat: RedshiftCatalog, selection: TableSelect
     for (const r of rows) m.set(k(r), [...(m.get(k(r)) ?? []), r]);
     return m;
   };
-  const cols = group(cat.columns.filter((c) => schemas.has(c.table_schema) && matches(c.table_name)), (c) => key(c.table_schema, c.table_name));
+  const cols = group(
+    cat.columns.filter((c) => schemas.has(c.table_schema) && matches(c.table_name)),
+    (c) => key(c.table_schema, c.table_name),
+  );
   const infos = new Map(cat.tableInfo.map((i) => [key(i.schema, i.table), i]));
   const classes = new Map(cat.classes.map((c) => [key(c.schema, c.table), c]));
   const attrs = group(cat.attributes, (a) => key(a.schema, a.table));
   const keys = constraintsByTable(cat);
-  const pks = group([...cat.primaryKeys].sort((a, b) => a.ordinal_position - b.ordinal_position), (k) => key(k.table_schema, k.table_name));
+  const pks = group(
+    [...cat.primaryKeys].sort((a, b) => a.ordinal_position - b.ordinal_position),
+    (k) => key(k.table_schema, k.table_name),
+  );
   const warnings: string[] = [];
   const tables: LiveTable[] = [];
   for (const [k, rows] of cols) {
@@ -223,11 +271,18 @@ export function buildRedshiftTables(cat: RedshiftCatalog, selection: TableSelect
       const parsed = parseDefault(r.column_default, spec.kind);
       if (parsed && 'identity' in parsed) spec = { ...spec, identity: parsed.identity };
       else if (parsed) spec = { ...spec, default: parsed.default };
-      const encode = autoEncoding ? undefined : mapEncoding(tableAttrs.find((a) => a.attname === r.column_name)?.encoding);
+      const encode = autoEncoding
+        ? undefined
+        : mapEncoding(tableAttrs.find((a) => a.attname === r.column_name)?.encoding);
       if (encode) spec = { ...spec, encode };
       if (r.remarks != null && r.remarks !== '') spec = { ...spec, comment: r.remarks };
       if (mapped.fallback) warnings.push(`${k}.${r.column_name}: ${mapped.fallback}`);
-      return { name: r.column_name, spec, nativeType: native, ...(mapped.fallback ? { fallback: mapped.fallback } : {}) };
+      return {
+        name: r.column_name,
+        spec,
+        nativeType: native,
+        ...(mapped.fallback ? { fallback: mapped.fallback } : {}),
+      };
     });
     const cls = classes.get(k);
     const sk = sortKey(info, tableAttrs);

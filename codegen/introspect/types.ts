@@ -100,9 +100,18 @@ export function tableMatcher(pattern: TablePattern | undefined): (name: string) 
   if (pattern === undefined) return () => true;
   if (typeof pattern === 'function') return pattern;
   if (pattern instanceof RegExp) return (name) => pattern.test(name);
-  const parts = pattern.split(',').map((p) => p.trim()).filter(Boolean);
+  const parts = pattern
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean);
   const regexes = parts.map(
-    (p) => new RegExp(`^${p.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`),
+    (p) =>
+      new RegExp(
+        `^${p
+          .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+          .replace(/\*/g, '.*')
+          .replace(/\?/g, '.')}$`,
+      ),
   );
   return (name) => regexes.some((r) => r.test(name));
 }

@@ -17,7 +17,8 @@ export interface Step {
 }
 
 const alter = (schema: string, table: string, what: string) => `ALTER TABLE ${tableSql(schema, table)} ${what}`;
-const alterColumn = (schema: string, table: string, column: string, what: string) => alter(schema, table, `ALTER COLUMN ${quoteIdent(column)} ${what}`);
+const alterColumn = (schema: string, table: string, column: string, what: string) =>
+  alter(schema, table, `ALTER COLUMN ${quoteIdent(column)} ${what}`);
 
 function identityClause(seed: number, step: number): string {
   // as columnSql: a Postgres sequence refuses a seed outside its default range
@@ -33,9 +34,20 @@ function syncSequence(schema: string, table: string, column: string, step: numbe
   ];
 }
 
-function addIdentity(schema: string, table: string, column: string, id: { seed: number; step: number }, kind: 'always' | 'by default'): string[] {
+function addIdentity(
+  schema: string,
+  table: string,
+  column: string,
+  id: { seed: number; step: number },
+  kind: 'always' | 'by default',
+): string[] {
   return [
-    alterColumn(schema, table, column, `ADD GENERATED ${kind.toUpperCase()} AS IDENTITY ${identityClause(id.seed, id.step)}`),
+    alterColumn(
+      schema,
+      table,
+      column,
+      `ADD GENERATED ${kind.toUpperCase()} AS IDENTITY ${identityClause(id.seed, id.step)}`,
+    ),
     ...syncSequence(schema, table, column, id.step),
   ];
 }
@@ -47,7 +59,10 @@ const setDefault = (schema: string, table: string, column: string, sql: string |
 function liveColumnSql(c: LiveColumn): string {
   const parts = [quoteIdent(c.name), c.nativeType];
   if (c.defaultSql !== undefined) parts.push(`DEFAULT ${c.defaultSql}`);
-  if (c.spec.identity) parts.push(`GENERATED ${(c.identityKind ?? 'by default').toUpperCase()} AS IDENTITY ${identityClause(c.spec.identity.seed, c.spec.identity.step)}`);
+  if (c.spec.identity)
+    parts.push(
+      `GENERATED ${(c.identityKind ?? 'by default').toUpperCase()} AS IDENTITY ${identityClause(c.spec.identity.seed, c.spec.identity.step)}`,
+    );
   return parts.join(' ');
 }
 
@@ -76,7 +91,10 @@ function columnSteps(schema: string, table: string, live: LiveColumn, changes: C
   const liveId = live.spec.identity;
   const kind = live.identityKind ?? 'by default';
   if (has('identity') && liveId && !model.identity) {
-    steps.push({ up: [alterColumn(schema, table, name, 'DROP IDENTITY')], down: addIdentity(schema, table, name, liveId, kind) });
+    steps.push({
+      up: [alterColumn(schema, table, name, 'DROP IDENTITY')],
+      down: addIdentity(schema, table, name, liveId, kind),
+    });
   }
   if (has('type')) {
     const type = sqlType(model, 'postgres');
@@ -87,7 +105,10 @@ function columnSteps(schema: string, table: string, live: LiveColumn, changes: C
     });
   }
   if (has('default')) {
-    steps.push({ up: [setDefault(schema, table, name, defaultSql(model, 'postgres'))], down: [setDefault(schema, table, name, live.defaultSql)] });
+    steps.push({
+      up: [setDefault(schema, table, name, defaultSql(model, 'postgres'))],
+      down: [setDefault(schema, table, name, live.defaultSql)],
+    });
   }
   if (has('notNull')) steps.push(notNullStep(schema, table, name, model));
   if (has('identity') && model.identity) {
@@ -98,11 +119,17 @@ function columnSteps(schema: string, table: string, live: LiveColumn, changes: C
             up: [alterColumn(schema, table, name, `SET INCREMENT BY ${id.step} SET START WITH ${id.seed}`)],
             down: [alterColumn(schema, table, name, `SET INCREMENT BY ${liveId.step} SET START WITH ${liveId.seed}`)],
           }
-        : { up: addIdentity(schema, table, name, id, 'by default'), down: [alterColumn(schema, table, name, 'DROP IDENTITY')] },
+        : {
+            up: addIdentity(schema, table, name, id, 'by default'),
+            down: [alterColumn(schema, table, name, 'DROP IDENTITY')],
+          },
     );
   }
   if (has('comment')) {
-    steps.push({ up: [commentOnColumn(schema, table, name, model.comment)], down: [commentOnColumn(schema, table, name, live.spec.comment)] });
+    steps.push({
+      up: [commentOnColumn(schema, table, name, model.comment)],
+      down: [commentOnColumn(schema, table, name, live.spec.comment)],
+    });
   }
   return steps;
 }
@@ -110,33 +137,55 @@ function columnSteps(schema: string, table: string, live: LiveColumn, changes: C
 /** SET NOT NULL, after giving the NULLs already there the model's default (if it has one). */
 function notNullStep(schema: string, table: string, name: string, model: ColumnSpec): Step {
   const wantsNotNull = model.notNull || model.identity !== undefined;
-  if (!wantsNotNull) return { up: [alterColumn(schema, table, name, 'DROP NOT NULL')], down: [alterColumn(schema, table, name, 'SET NOT NULL')] };
+  if (!wantsNotNull)
+    return {
+      up: [alterColumn(schema, table, name, 'DROP NOT NULL')],
+      down: [alterColumn(schema, table, name, 'SET NOT NULL')],
+    };
   const fill = defaultSql(model, 'postgres');
   const up = [alterColumn(schema, table, name, 'SET NOT NULL')];
   if (fill === undefined || model.identity) return { up, down: [alterColumn(schema, table, name, 'DROP NOT NULL')] };
   return {
-    up: [`UPDATE ${tableSql(schema, table)} SET ${quoteIdent(name)} = ${fill} WHERE ${quoteIdent(name)} IS NULL`, ...up],
+    up: [
+      `UPDATE ${tableSql(schema, table)} SET ${quoteIdent(name)} = ${fill} WHERE ${quoteIdent(name)} IS NULL`,
+      ...up,
+    ],
     down: [alterColumn(schema, table, name, 'DROP NOT NULL')],
     note: `column ${name}: NULLs are set to its default ${fill} before NOT NULL (down keeps those values)`,
   };
 }
 
-const pkeyName = (table: string) => `${Buffer.from(table).subarray(0, 58).toString().replace(/\uFFFD+$/, '')}_pkey`;
+const pkeyName = (table: string) =>
+  `${Buffer.from(table)
+    .subarray(0, 58)
+    .toString()
+    .replace(/\uFFFD+$/, '')}_pkey`;
 
 function primaryKeyStep(schema: string, table: string, modelKey: readonly string[], live: LiveTable): Step {
   const liveName = live.options.primaryKeyName;
   const liveKey = live.options.primaryKey;
   // the rebuilt key keeps the constraint's name, so nothing that names it breaks
   const name = liveName ?? pkeyName(table);
-  const add = (n: string, cols: readonly string[]) => alter(schema, table, `ADD CONSTRAINT ${quoteIdent(n)} PRIMARY KEY (${cols.map(quoteIdent).join(', ')})`);
+  const add = (n: string, cols: readonly string[]) =>
+    alter(schema, table, `ADD CONSTRAINT ${quoteIdent(n)} PRIMARY KEY (${cols.map(quoteIdent).join(', ')})`);
   const drop = (n: string) => alter(schema, table, `DROP CONSTRAINT ${quoteIdent(n)}`);
-  const up = [...(liveName && liveKey.length ? [drop(liveName)] : []), ...(modelKey.length ? [add(name, modelKey)] : [])];
-  const down = [...(modelKey.length ? [drop(name)] : []), ...(liveName && liveKey.length ? [add(liveName, liveKey)] : [])];
+  const up = [
+    ...(liveName && liveKey.length ? [drop(liveName)] : []),
+    ...(modelKey.length ? [add(name, modelKey)] : []),
+  ];
+  const down = [
+    ...(modelKey.length ? [drop(name)] : []),
+    ...(liveName && liveKey.length ? [add(liveName, liveKey)] : []),
+  ];
   return { up, down };
 }
 
 /** The ALTER steps that turn `live` into the model, one or more per difference. */
-export function postgresSteps(model: { schema: string; name: string; primaryKey: readonly string[]; comment?: string }, live: LiveTable, diffs: readonly Difference[]): Step[] {
+export function postgresSteps(
+  model: { schema: string; name: string; primaryKey: readonly string[]; comment?: string },
+  live: LiveTable,
+  diffs: readonly Difference[],
+): Step[] {
   const { schema, name } = model;
   const liveCols = new Map(live.columns.map((c) => [c.name, c]));
   const steps: Step[] = [];
@@ -145,12 +194,18 @@ export function postgresSteps(model: { schema: string; name: string; primaryKey:
   for (const d of diffs) {
     switch (d.kind) {
       case 'column-added':
-        steps.push({ up: addColumn(schema, name, d.column, d.spec, 'postgres'), down: [dropColumn(schema, name, d.column)] });
+        steps.push({
+          up: addColumn(schema, name, d.column, d.spec, 'postgres'),
+          down: [dropColumn(schema, name, d.column)],
+        });
         break;
       case 'column-removed': {
         const c = liveCols.get(d.column)!;
         const comment = c.spec.comment !== undefined ? [commentOnColumn(schema, name, d.column, c.spec.comment)] : [];
-        steps.push({ up: [dropColumn(schema, name, d.column)], down: [alter(schema, name, `ADD COLUMN ${liveColumnSql(c)}`), ...comment] });
+        steps.push({
+          up: [dropColumn(schema, name, d.column)],
+          down: [alter(schema, name, `ADD COLUMN ${liveColumnSql(c)}`), ...comment],
+        });
         break;
       }
       case 'column-changed': {
@@ -162,7 +217,11 @@ export function postgresSteps(model: { schema: string; name: string; primaryKey:
       }
       case 'table-changed':
         if (d.field === 'primaryKey') steps.push(primaryKeyStep(schema, name, model.primaryKey, live));
-        else if (d.field === 'comment') steps.push({ up: [commentOnTable(schema, name, model.comment)], down: [commentOnTable(schema, name, live.options.comment)] });
+        else if (d.field === 'comment')
+          steps.push({
+            up: [commentOnTable(schema, name, model.comment)],
+            down: [commentOnTable(schema, name, live.options.comment)],
+          });
         break;
     }
   }

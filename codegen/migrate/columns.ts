@@ -11,7 +11,10 @@ interface ModelLike {
  * model change must not stop old migrations from running); tsc checks the names, so a
  * migration that names a column the model lacks does not compile.
  */
-export function migratesColumns<M extends ModelLike, const C extends readonly (keyof M['columns'] & string)[]>(model: M, columns: C): C {
+export function migratesColumns<M extends ModelLike, const C extends readonly (keyof M['columns'] & string)[]>(
+  model: M,
+  columns: C,
+): C {
   void model;
   return columns;
 }

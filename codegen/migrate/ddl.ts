@@ -3,7 +3,17 @@
 // everything else (types, nullability, defaults, identity, dist and sort keys) needs a deep
 // copy: create the new table, copy the rows with named columns, swap the names, re-create the
 // table's keys under their names, all inside the migration's transaction.
-import { Column, columnSql, createTableStatements, quoteIdent, quoteLiteral, sqlType, type ColumnSpec, type Dialect, type TableModel } from '../../src/model/index.js';
+import {
+  Column,
+  columnSql,
+  createTableStatements,
+  quoteIdent,
+  quoteLiteral,
+  sqlType,
+  type ColumnSpec,
+  type Dialect,
+  type TableModel,
+} from '../../src/model/index.js';
 import type { LiveForeignKey, LiveKey, LiveReference } from '../introspect/types.js';
 
 export const tableSql = (schema: string, name: string) => `${quoteIdent(schema)}.${quoteIdent(name)}`;
@@ -14,7 +24,8 @@ export function addColumn(schema: string, table: string, name: string, spec: Col
   return out;
 }
 
-export const dropColumn = (schema: string, table: string, name: string) => `ALTER TABLE ${tableSql(schema, table)} DROP COLUMN ${quoteIdent(name)}`;
+export const dropColumn = (schema: string, table: string, name: string) =>
+  `ALTER TABLE ${tableSql(schema, table)} DROP COLUMN ${quoteIdent(name)}`;
 
 export const alterVarchar = (schema: string, table: string, name: string, spec: ColumnSpec, dialect: Dialect) =>
   `ALTER TABLE ${tableSql(schema, table)} ALTER COLUMN ${quoteIdent(name)} TYPE ${sqlType(spec, dialect)}`;
@@ -32,7 +43,14 @@ const MAX_NAME_BYTES = { postgres: 63, redshift: 127 } as const;
 
 function sideName(name: string, suffix: string, dialect: Dialect): string {
   const room = MAX_NAME_BYTES[dialect] - suffix.length;
-  return `${Buffer.byteLength(name) > room ? Buffer.from(name).subarray(0, room).toString().replace(/\uFFFD+$/, '') : name}${suffix}`;
+  return `${
+    Buffer.byteLength(name) > room
+      ? Buffer.from(name)
+          .subarray(0, room)
+          .toString()
+          .replace(/\uFFFD+$/, '')
+      : name
+  }${suffix}`;
 }
 
 /**
@@ -64,10 +82,12 @@ const foreignKeySql = (fk: LiveForeignKey) =>
 /** The copy of `to` as Redshift creates it: no primary key yet (added by name later), its columns NOT NULL as the key makes them. */
 function withoutPrimaryKey(to: TableModel, name: string): TableModel {
   const key = new Set(to.options.primaryKey);
-  const columns = Object.fromEntries(to.columnNames.map((c) => {
-    const spec = to.columns[c]!.spec;
-    return [c, key.has(c) && !spec.notNull ? new Column({ ...spec, notNull: true }) : to.columns[c]!];
-  }));
+  const columns = Object.fromEntries(
+    to.columnNames.map((c) => {
+      const spec = to.columns[c]!.spec;
+      return [c, key.has(c) && !spec.notNull ? new Column({ ...spec, notNull: true }) : to.columns[c]!];
+    }),
+  );
   return { ...to, name, qualifiedName: `${to.schema}.${name}`, columns, options: { ...to.options, primaryKey: [] } };
 }
 
@@ -77,17 +97,26 @@ function withoutPrimaryKey(to: TableModel, name: string): TableModel {
  * go through the assignment cast, which fails on a value that doesn't fit instead of
  * truncating it. On Redshift the table's keys are re-created under their names (see KeptKeys).
  */
-export function deepCopy(to: TableModel, from: { columns: ReadonlyMap<string, ColumnSpec> }, dialect: Dialect, keys: KeptKeys = NO_KEYS): string[] {
+export function deepCopy(
+  to: TableModel,
+  from: { columns: ReadonlyMap<string, ColumnSpec> },
+  dialect: Dialect,
+  keys: KeptKeys = NO_KEYS,
+): string[] {
   const { schema, name } = to;
   const fresh = sideName(name, '__upshift_new', dialect);
   const old = sideName(name, '__upshift_old', dialect);
   const rs = dialect === 'redshift';
-  const renamed: TableModel = rs ? withoutPrimaryKey(to, fresh) : { ...to, name: fresh, qualifiedName: `${schema}.${fresh}` };
+  const renamed: TableModel = rs
+    ? withoutPrimaryKey(to, fresh)
+    : { ...to, name: fresh, qualifiedName: `${schema}.${fresh}` };
   // Redshift refuses explicit values for IDENTITY(seed, step) columns: those are regenerated there.
   const copied = to.columnNames.filter((c) => from.columns.has(c) && !(rs && to.columns[c]!.spec.identity));
   const select = copied.map((c) => {
     const target = to.columns[c]!.spec;
-    return from.columns.get(c)!.kind === target.kind ? quoteIdent(c) : `CAST(${quoteIdent(c)} AS ${sqlType(target, dialect)})`;
+    return from.columns.get(c)!.kind === target.kind
+      ? quoteIdent(c)
+      : `CAST(${quoteIdent(c)} AS ${sqlType(target, dialect)})`;
   });
   const out = [
     `LOCK TABLE ${tableSql(schema, name)}`,
@@ -97,10 +126,13 @@ export function deepCopy(to: TableModel, from: { columns: ReadonlyMap<string, Co
   if (dialect === 'postgres') {
     for (const c of copied.filter((c) => to.columns[c]!.spec.identity)) {
       // the copy wrote explicit values: move the identity sequence past them
-      out.push(`SELECT setval(pg_get_serial_sequence(${quoteLiteral(tableSql(schema, fresh))}, ${quoteLiteral(c)}), max(${quoteIdent(c)})) FROM ${tableSql(schema, fresh)} HAVING max(${quoteIdent(c)}) IS NOT NULL`);
+      out.push(
+        `SELECT setval(pg_get_serial_sequence(${quoteLiteral(tableSql(schema, fresh))}, ${quoteLiteral(c)}), max(${quoteIdent(c)})) FROM ${tableSql(schema, fresh)} HAVING max(${quoteIdent(c)}) IS NOT NULL`,
+      );
     }
   }
-  for (const r of keys.referencedBy) out.push(`ALTER TABLE ${tableSql(r.schema, r.table)} DROP CONSTRAINT ${quoteIdent(r.name)}`);
+  for (const r of keys.referencedBy)
+    out.push(`ALTER TABLE ${tableSql(r.schema, r.table)} DROP CONSTRAINT ${quoteIdent(r.name)}`);
   out.push(
     `ALTER TABLE ${tableSql(schema, name)} RENAME TO ${quoteIdent(old)}`,
     `ALTER TABLE ${tableSql(schema, fresh)} RENAME TO ${quoteIdent(name)}`,
@@ -108,7 +140,8 @@ export function deepCopy(to: TableModel, from: { columns: ReadonlyMap<string, Co
   );
   if (!rs) return out;
   // the old table (and its keys) are gone: the names are free again
-  if (to.options.primaryKey.length) out.push(addConstraint(schema, name, keys.primaryKeyName, `PRIMARY KEY ${columnList(to.options.primaryKey)}`));
+  if (to.options.primaryKey.length)
+    out.push(addConstraint(schema, name, keys.primaryKeyName, `PRIMARY KEY ${columnList(to.options.primaryKey)}`));
   for (const u of keys.uniques) out.push(addConstraint(schema, name, u.name, `UNIQUE ${columnList(u.columns)}`));
   for (const fk of keys.foreignKeys) out.push(addConstraint(schema, name, fk.name, foreignKeySql(fk)));
   for (const r of keys.referencedBy) out.push(addConstraint(r.schema, r.table, r.name, foreignKeySql(r)));

@@ -4,8 +4,17 @@
 // poll until it sets the row back. is_locked holds the epoch second it was taken, so a waiting
 // run can say since when, and `upshift migrate unlock` can clear a lock a crashed run left.
 import {
-  PostgresAdapter, PostgresDialect, sql, type DatabaseIntrospector, type DatabaseMetadata, type DialectAdapter, type Kysely, type MigrationLockOptions,
-  type PostgresDialectConfig, type SchemaMetadata, type TableMetadata,
+  PostgresAdapter,
+  PostgresDialect,
+  sql,
+  type DatabaseIntrospector,
+  type DatabaseMetadata,
+  type DialectAdapter,
+  type Kysely,
+  type MigrationLockOptions,
+  type PostgresDialectConfig,
+  type SchemaMetadata,
+  type TableMetadata,
 } from 'kysely';
 
 export interface LockOptions {
@@ -29,7 +38,8 @@ const isConflict = (err: unknown) => {
   return e.code === '40001' || /\b1023\b/.test(`${e.message ?? ''} ${e.detail ?? ''}`);
 };
 
-export const lockTableRef = (opt: MigrationLockOptions) => sql.table(opt.lockTableSchema ? `${opt.lockTableSchema}.${opt.lockTable}` : opt.lockTable);
+export const lockTableRef = (opt: MigrationLockOptions) =>
+  sql.table(opt.lockTableSchema ? `${opt.lockTableSchema}.${opt.lockTable}` : opt.lockTable);
 
 export class LockRowAdapter extends PostgresAdapter {
   #held = false;
@@ -45,7 +55,8 @@ export class LockRowAdapter extends PostgresAdapter {
     for (;;) {
       try {
         const token = Math.max(1, Math.floor(Date.now() / 1000));
-        const r = await sql`update ${table} set is_locked = ${token} where id = ${opt.lockRowId} and is_locked = 0`.execute(db);
+        const r =
+          await sql`update ${table} set is_locked = ${token} where id = ${opt.lockRowId} and is_locked = 0`.execute(db);
         if (Number(r.numAffectedRows ?? 0n) === 1) {
           this.#held = true;
           return;
@@ -53,7 +64,9 @@ export class LockRowAdapter extends PostgresAdapter {
       } catch (err) {
         if (!isConflict(err)) throw err;
       }
-      const { rows } = await sql<{ is_locked: number }>`select is_locked from ${table} where id = ${opt.lockRowId}`.execute(db);
+      const { rows } = await sql<{
+        is_locked: number;
+      }>`select is_locked from ${table} where id = ${opt.lockRowId}`.execute(db);
       const since = rows[0]?.is_locked ? new Date(Number(rows[0].is_locked) * 1000) : undefined;
       if (!told) {
         told = true;
@@ -78,7 +91,10 @@ export class LockRowAdapter extends PostgresAdapter {
 
 /** Kysely's Postgres dialect (node-postgres also speaks to Redshift) with the lock-row adapter. */
 export class MigrationDialect extends PostgresDialect {
-  constructor(config: PostgresDialectConfig, private readonly lock: LockOptions = {}) {
+  constructor(
+    config: PostgresDialectConfig,
+    private readonly lock: LockOptions = {},
+  ) {
     super(config);
   }
   override createAdapter(): DialectAdapter {

@@ -1,12 +1,30 @@
 // Plans a migration: diffs each model with its live table and chooses the Redshift-legal way
 // to get there. Changes that would drop or narrow data are refused unless allowDestructive.
-import { Column, createTableStatements, defaultSql, quoteIdent, type ColumnSpec, type Dialect, type TableModel } from '../../src/model/index.js';
+import {
+  Column,
+  createTableStatements,
+  defaultSql,
+  quoteIdent,
+  type ColumnSpec,
+  type Dialect,
+  type TableModel,
+} from '../../src/model/index.js';
 import { describeDifference, diffTable, typeText, type Difference } from '../diff.js';
 import type { LiveTable } from '../introspect/types.js';
 import { liveToModel } from '../live-model.js';
 import type { LoadedModel } from '../load-models.js';
 import { postgresSteps } from './alter-postgres.js';
-import { addColumn, alterEncode, alterVarchar, commentOnColumn, commentOnTable, deepCopy, dropColumn, tableSql, type KeptKeys } from './ddl.js';
+import {
+  addColumn,
+  alterEncode,
+  alterVarchar,
+  commentOnColumn,
+  commentOnTable,
+  deepCopy,
+  dropColumn,
+  tableSql,
+  type KeptKeys,
+} from './ddl.js';
 
 export interface TableMigration {
   model: LoadedModel;
@@ -35,13 +53,15 @@ const INT_DIGITS: Partial<Record<ColumnSpec['kind'], number>> = { smallint: 5, i
 /** A type change every existing value survives unchanged. */
 export function isWidening(from: ColumnSpec, to: ColumnSpec): boolean {
   if (INT_RANK[from.kind] && INT_RANK[to.kind]) return INT_RANK[to.kind]! >= INT_RANK[from.kind]!;
-  if (INT_DIGITS[from.kind] && to.kind === 'decimal') return (to.precision ?? 18) - (to.scale ?? 0) >= INT_DIGITS[from.kind]!;
+  if (INT_DIGITS[from.kind] && to.kind === 'decimal')
+    return (to.precision ?? 18) - (to.scale ?? 0) >= INT_DIGITS[from.kind]!;
   if (from.kind === 'decimal' && to.kind === 'decimal') {
     const [p1, s1, p2, s2] = [from.precision ?? 18, from.scale ?? 0, to.precision ?? 18, to.scale ?? 0];
     return s2 >= s1 && p2 - s2 >= p1 - s1;
   }
   if (from.kind === 'real' && to.kind === 'double') return true;
-  if ((from.kind === 'varchar' || from.kind === 'char') && to.kind === 'varchar') return isVarcharWidening(from, to) || sameLength(from, to);
+  if ((from.kind === 'varchar' || from.kind === 'char') && to.kind === 'varchar')
+    return isVarcharWidening(from, to) || sameLength(from, to);
   return false;
 }
 
@@ -51,12 +71,19 @@ const isVarcharWidening = (from: ColumnSpec, to: ColumnSpec) => bytes(to) > byte
 
 type Action = 'alter' | 'deep-copy' | 'refuse';
 
-function classify(d: Difference, dialect: Dialect, keyed: ReadonlySet<string>): { action: Action; destructive?: string; reason?: string } {
+function classify(
+  d: Difference,
+  dialect: Dialect,
+  keyed: ReadonlySet<string>,
+): { action: Action; destructive?: string; reason?: string } {
   switch (d.kind) {
     case 'column-added':
       if (d.spec.identity) return { action: 'deep-copy' };
       if (d.spec.notNull && !d.spec.default) {
-        return { action: 'refuse', reason: `column ${d.column} is NOT NULL without a default: the rows already there would have no value. Give it a .default(...) or make it nullable` };
+        return {
+          action: 'refuse',
+          reason: `column ${d.column} is NOT NULL without a default: the rows already there would have no value. Give it a .default(...) or make it nullable`,
+        };
       }
       return { action: 'alter' };
     case 'column-removed':
@@ -67,11 +94,20 @@ function classify(d: Difference, dialect: Dialect, keyed: ReadonlySet<string>): 
       if (d.field === 'type') {
         const { liveSpec: from, modelSpec: to } = d;
         // Redshift's ALTER COLUMN TYPE refuses these encodings and columns in a PRIMARY KEY, UNIQUE or FOREIGN KEY
-        if (from.kind === 'varchar' && to.kind === 'varchar' && isVarcharWidening(from, to) && !from.encode?.match(/^(bytedict|runlength|text255|text32k)$/) && !keyed.has(d.column)) {
+        if (
+          from.kind === 'varchar' &&
+          to.kind === 'varchar' &&
+          isVarcharWidening(from, to) &&
+          !from.encode?.match(/^(bytedict|runlength|text255|text32k)$/) &&
+          !keyed.has(d.column)
+        ) {
           return { action: 'alter' };
         }
         if (isWidening(from, to)) return { action: 'deep-copy' };
-        return { action: 'deep-copy', destructive: `changes column ${d.column} from ${typeText(from, dialect)} to ${typeText(to, dialect)}, which can narrow or rewrite its values` };
+        return {
+          action: 'deep-copy',
+          destructive: `changes column ${d.column} from ${typeText(from, dialect)} to ${typeText(to, dialect)}, which can narrow or rewrite its values`,
+        };
       }
       return { action: 'deep-copy' };
     case 'table-changed':
@@ -98,7 +134,11 @@ function backfills(model: TableModel, live: LiveTable, dialect: Dialect): { sql:
 /** Columns in one of the table's keys, or referenced by another table's key. */
 function keyedColumns(live: LiveTable): Set<string> {
   const o = live.options;
-  return new Set([...o.primaryKey, ...[...(o.uniques ?? []), ...(o.foreignKeys ?? [])].flatMap((k) => k.columns), ...(o.referencedBy ?? []).flatMap((r) => r.references.columns)]);
+  return new Set([
+    ...o.primaryKey,
+    ...[...(o.uniques ?? []), ...(o.foreignKeys ?? [])].flatMap((k) => k.columns),
+    ...(o.referencedBy ?? []).flatMap((r) => r.references.columns),
+  ]);
 }
 
 const keyName = (k: { name: string; columns: readonly string[] }) => `${k.name} (${k.columns.join(', ')})`;
@@ -109,24 +149,39 @@ const keyName = (k: { name: string; columns: readonly string[] }) => `${k.name} 
  * another table's key that references this one must be dropped and re-created around the swap,
  * which touches a table the model doesn't name (destructive too: the reason says which).
  */
-function redshiftKeys(model: TableModel, live: LiveTable): { up: KeptKeys; down: KeptKeys; destructive: string[]; refused: string[]; notes: string[] } {
+function redshiftKeys(
+  model: TableModel,
+  live: LiveTable,
+): { up: KeptKeys; down: KeptKeys; destructive: string[]; refused: string[]; notes: string[] } {
   const o = live.options;
   const kept = (k: { columns: readonly string[] }) => k.columns.every((c) => Object.hasOwn(model.columns, c));
   const uniques = o.uniques ?? [];
   const foreignKeys = o.foreignKeys ?? [];
   const referencedBy = o.referencedBy ?? [];
-  const lost = [...uniques.filter((u) => !kept(u)).map((u) => `UNIQUE ${keyName(u)}`), ...foreignKeys.filter((f) => !kept(f)).map((f) => `FOREIGN KEY ${keyName(f)}`)];
-  const refused = referencedBy.filter((r) => !r.references.columns.every((c) => Object.hasOwn(model.columns, c))).map((r) =>
-    `FOREIGN KEY ${r.name} of table ${r.schema}.${r.table} references column(s) ${r.references.columns.join(', ')}, which the model drops: drop that key first`);
+  const lost = [
+    ...uniques.filter((u) => !kept(u)).map((u) => `UNIQUE ${keyName(u)}`),
+    ...foreignKeys.filter((f) => !kept(f)).map((f) => `FOREIGN KEY ${keyName(f)}`),
+  ];
+  const refused = referencedBy
+    .filter((r) => !r.references.columns.every((c) => Object.hasOwn(model.columns, c)))
+    .map(
+      (r) =>
+        `FOREIGN KEY ${r.name} of table ${r.schema}.${r.table} references column(s) ${r.references.columns.join(', ')}, which the model drops: drop that key first`,
+    );
   const destructive = [
     ...lost.map((k) => `drops ${k} with the column(s) it names: pass --allow-destructive to allow it`),
-    ...referencedBy.map((r) =>
-      `FOREIGN KEY ${r.name} of table ${r.schema}.${r.table} references this table, which the deep copy must DROP (Redshift refuses while that key exists, and DROP ... CASCADE would drop the key silently): ` +
-      `pass --allow-destructive to drop ${r.name} before the copy and re-create it after, referencing the copy (this changes ${r.schema}.${r.table})`),
+    ...referencedBy.map(
+      (r) =>
+        `FOREIGN KEY ${r.name} of table ${r.schema}.${r.table} references this table, which the deep copy must DROP (Redshift refuses while that key exists, and DROP ... CASCADE would drop the key silently): ` +
+        `pass --allow-destructive to drop ${r.name} before the copy and re-create it after, referencing the copy (this changes ${r.schema}.${r.table})`,
+    ),
   ];
   const notes = [
     ...lost.map((k) => `drops ${k}: its column(s) are dropped (down re-creates it)`),
-    ...referencedBy.map((r) => `FOREIGN KEY ${r.name} of ${r.schema}.${r.table} is dropped before the copy and re-created on it (Redshift can't keep a key to a dropped table)`),
+    ...referencedBy.map(
+      (r) =>
+        `FOREIGN KEY ${r.name} of ${r.schema}.${r.table} is dropped before the copy and re-created on it (Redshift can't keep a key to a dropped table)`,
+    ),
   ];
   const pk = o.primaryKeyName !== undefined ? { primaryKeyName: o.primaryKeyName } : {};
   return {
@@ -142,11 +197,16 @@ function redshiftKeys(model: TableModel, live: LiveTable): { up: KeptKeys; down:
 function keepEncodings(model: TableModel, live: LiveTable): TableModel {
   if (live.options.autoEncoding) return model;
   const liveEncode = new Map(live.columns.map((c) => [c.name, c.spec.encode]));
-  const columns = Object.fromEntries(model.columnNames.map((c) => {
-    const spec = model.columns[c]!.spec;
-    const encode = liveEncode.get(c);
-    return [c, spec.encode === undefined && encode !== undefined ? new Column({ ...spec, encode }) : model.columns[c]!];
-  }));
+  const columns = Object.fromEntries(
+    model.columnNames.map((c) => {
+      const spec = model.columns[c]!.spec;
+      const encode = liveEncode.get(c);
+      return [
+        c,
+        spec.encode === undefined && encode !== undefined ? new Column({ ...spec, encode }) : model.columns[c]!,
+      ];
+    }),
+  );
   return { ...model, columns };
 }
 
@@ -154,14 +214,22 @@ function liveColumns(live: LiveTable): Map<string, ColumnSpec> {
   return new Map(live.columns.map((c) => [c.name, c.spec]));
 }
 
-function planTable(m: LoadedModel, live: LiveTable | undefined, dialect: Dialect, allowDestructive: boolean): TableMigration | Refusal[] | undefined {
+function planTable(
+  m: LoadedModel,
+  live: LiveTable | undefined,
+  dialect: Dialect,
+  allowDestructive: boolean,
+): TableMigration | Refusal[] | undefined {
   const model = m.model;
   const { schema, name } = model;
   if (!live) {
     return {
       model: m,
       summary: [`create table ${model.qualifiedName}`],
-      up: [`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`, ...createTableStatements(model, dialect, { ifNotExists: false })],
+      up: [
+        `CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`,
+        ...createTableStatements(model, dialect, { ifNotExists: false }),
+      ],
       down: [`DROP TABLE ${tableSql(schema, name)}`],
       columns: [...model.columnNames],
     };
@@ -179,7 +247,10 @@ function planTable(m: LoadedModel, live: LiveTable | undefined, dialect: Dialect
     if (c.action === 'deep-copy') deep = true;
   }
   // A Redshift deep copy can't keep IDENTITY values (it refuses explicit ones): they are renumbered
-  const renumbered = deep && dialect === 'redshift' ? model.columnNames.filter((c) => model.columns[c]!.spec.identity && live.columns.some((l) => l.name === c)) : [];
+  const renumbered =
+    deep && dialect === 'redshift'
+      ? model.columnNames.filter((c) => model.columns[c]!.spec.identity && live.columns.some((l) => l.name === c))
+      : [];
   if (renumbered.length && !allowDestructive) {
     refused.push({
       table: model.qualifiedName,
@@ -193,10 +264,21 @@ function planTable(m: LoadedModel, live: LiveTable | undefined, dialect: Dialect
   }
   if (refused.length) return refused;
   const summary = diffs.map((d) => describeDifference(d, dialect));
-  const columns = [...new Set(diffs.flatMap((d) => (d.kind === 'column-added' || d.kind === 'column-changed' ? [d.column] : [])))];
+  const columns = [
+    ...new Set(diffs.flatMap((d) => (d.kind === 'column-added' || d.kind === 'column-changed' ? [d.column] : []))),
+  ];
   if (dialect === 'postgres') {
     // Postgres ALTERs every difference in place: nothing the summary doesn't list is rebuilt
-    const steps = postgresSteps({ schema, name, primaryKey: model.options.primaryKey, ...(model.options.comment !== undefined ? { comment: model.options.comment } : {}) }, live, diffs);
+    const steps = postgresSteps(
+      {
+        schema,
+        name,
+        primaryKey: model.options.primaryKey,
+        ...(model.options.comment !== undefined ? { comment: model.options.comment } : {}),
+      },
+      live,
+      diffs,
+    );
     return {
       model: m,
       summary: [...summary, ...steps.flatMap((s) => (s.note ? [s.note] : []))],
@@ -212,9 +294,19 @@ function planTable(m: LoadedModel, live: LiveTable | undefined, dialect: Dialect
     const up = deepCopy(keepEncodings(model, live), { columns: liveColumns(live) }, dialect, keys!.up);
     return {
       model: m,
-      summary: [`deep copy of ${model.qualifiedName} (Redshift can't ALTER these in place):`, ...summary.map((s) => `  ${s}`), ...backfill.map((b) => `  ${b.note}`), ...keys!.notes.map((n) => `  ${n}`)],
+      summary: [
+        `deep copy of ${model.qualifiedName} (Redshift can't ALTER these in place):`,
+        ...summary.map((s) => `  ${s}`),
+        ...backfill.map((b) => `  ${b.note}`),
+        ...keys!.notes.map((n) => `  ${n}`),
+      ],
       up: [up[0]!, ...backfill.map((b) => b.sql), ...up.slice(1)],
-      down: deepCopy(before, { columns: new Map(model.columnNames.map((c) => [c, model.columns[c]!.spec])) }, dialect, keys!.down),
+      down: deepCopy(
+        before,
+        { columns: new Map(model.columnNames.map((c) => [c, model.columns[c]!.spec])) },
+        dialect,
+        keys!.down,
+      ),
       columns: [...model.columnNames],
     };
   }
@@ -251,7 +343,12 @@ function planTable(m: LoadedModel, live: LiveTable | undefined, dialect: Dialect
   return { model: m, summary, up, down, columns };
 }
 
-export function planMigration(models: readonly LoadedModel[], live: readonly LiveTable[], dialect: Dialect, opts: { allowDestructive?: boolean | undefined } = {}): MigrationPlan {
+export function planMigration(
+  models: readonly LoadedModel[],
+  live: readonly LiveTable[],
+  dialect: Dialect,
+  opts: { allowDestructive?: boolean | undefined } = {},
+): MigrationPlan {
   const byName = new Map(live.map((t) => [`${t.schema}.${t.name}`, t]));
   const tables: TableMigration[] = [];
   const refused: Refusal[] = [];

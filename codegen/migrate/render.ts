@@ -26,16 +26,23 @@ export function renderMigration(plan: MigrationPlan, name: string, opts: RenderM
     ...plan.tables.flatMap((t) => t.summary.map((s) => `//   ${s}`)),
     '',
   ].join('\n');
-  sf.addImportDeclaration({ moduleSpecifier: 'kysely', namedImports: ['sql', { name: 'Kysely', isTypeOnly: true }], leadingTrivia: lead });
+  sf.addImportDeclaration({
+    moduleSpecifier: 'kysely',
+    namedImports: ['sql', { name: 'Kysely', isTypeOnly: true }],
+    leadingTrivia: lead,
+  });
   const byFile = new Map<string, string[]>();
   for (const t of plan.tables) byFile.set(t.model.file, [...(byFile.get(t.model.file) ?? []), t.model.exportName]);
   for (const [file, names] of [...byFile].sort(([a], [b]) => (a < b ? -1 : 1))) {
-    sf.addImportDeclaration({ moduleSpecifier: relativeImport(opts.file, file), namedImports: [...new Set(names)].sort() });
+    sf.addImportDeclaration({
+      moduleSpecifier: relativeImport(opts.file, file),
+      namedImports: [...new Set(names)].sort(),
+    });
   }
   // Defined here rather than imported, so running a migration loads nothing but kysely and the models.
   sf.addStatements([
     '\n// tsc checks these names against the models: renaming or dropping one in a model fails the build here.',
-    'const migratesColumns = <M extends { columns: object }>(model: M, columns: readonly (keyof M[\'columns\'] & string)[]) => [model, columns];',
+    "const migratesColumns = <M extends { columns: object }>(model: M, columns: readonly (keyof M['columns'] & string)[]) => [model, columns];",
   ]);
   for (const t of plan.tables) {
     sf.addStatements(`migratesColumns(${t.model.exportName}, [${t.columns.map(stringLiteral).join(', ')}]);`);
@@ -49,14 +56,29 @@ export function renderMigration(plan: MigrationPlan, name: string, opts: RenderM
     w.write(']');
   };
   const { VariableDeclarationKind } = tsMorph();
-  sf.addVariableStatement({ declarationKind: VariableDeclarationKind.Const, declarations: [{ name: 'upStatements', type: 'readonly string[]', initializer: statements('up') }], leadingTrivia: '\n' });
-  sf.addVariableStatement({ declarationKind: VariableDeclarationKind.Const, declarations: [{ name: 'downStatements', type: 'readonly string[]', initializer: statements('down') }] });
+  sf.addVariableStatement({
+    declarationKind: VariableDeclarationKind.Const,
+    declarations: [{ name: 'upStatements', type: 'readonly string[]', initializer: statements('up') }],
+    leadingTrivia: '\n',
+  });
+  sf.addVariableStatement({
+    declarationKind: VariableDeclarationKind.Const,
+    declarations: [{ name: 'downStatements', type: 'readonly string[]', initializer: statements('down') }],
+  });
   sf.addFunction({
-    isExported: true, isAsync: true, name: 'up', parameters: [{ name: 'db', type: 'Kysely<unknown>' }], returnType: 'Promise<void>',
+    isExported: true,
+    isAsync: true,
+    name: 'up',
+    parameters: [{ name: 'db', type: 'Kysely<unknown>' }],
+    returnType: 'Promise<void>',
     statements: 'for (const statement of upStatements) await sql.raw(statement).execute(db);',
   });
   sf.addFunction({
-    isExported: true, isAsync: true, name: 'down', parameters: [{ name: 'db', type: 'Kysely<unknown>' }], returnType: 'Promise<void>',
+    isExported: true,
+    isAsync: true,
+    name: 'down',
+    parameters: [{ name: 'db', type: 'Kysely<unknown>' }],
+    returnType: 'Promise<void>',
     statements: 'for (const statement of downStatements) await sql.raw(statement).execute(db);',
   });
   return finish(sf);
@@ -65,6 +87,10 @@ export function renderMigration(plan: MigrationPlan, name: string, opts: RenderM
 /** `20261125101500_add_price`: sorts by time, as Kysely's Migrator orders by name. */
 export function migrationFileName(name: string, now = new Date()): string {
   const stamp = now.toISOString().replace(/[-:T]/g, '').slice(0, 14);
-  const slug = name.toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_|_$/g, '') || 'migration';
+  const slug =
+    name
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '_')
+      .replace(/^_|_$/g, '') || 'migration';
   return `${stamp}_${slug}.ts`;
 }

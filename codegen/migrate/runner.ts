@@ -30,13 +30,16 @@ export const MIGRATION_LOCK_TABLE = 'upshift_migration_lock';
 export class TsFileMigrationProvider implements MigrationProvider {
   constructor(private readonly dir: string) {}
   async getMigrations(): Promise<Record<string, Migration>> {
-    const files = await readdir(this.dir).catch((err: NodeJS.ErrnoException) => (err.code === 'ENOENT' ? [] : Promise.reject(err)));
+    const files = await readdir(this.dir).catch((err: NodeJS.ErrnoException) =>
+      err.code === 'ENOENT' ? [] : Promise.reject(err),
+    );
     const out: Record<string, Migration> = {};
     const names = files.filter((f) => /\.(ts|mts|js|mjs)$/.test(f) && !/\.d\.m?ts$/.test(f)).sort();
     const modules = await importModules(names.map((f) => path.join(this.dir, f)));
     for (const [i, f] of names.entries()) {
       const mod = modules[i]!;
-      const m = (typeof mod.up === 'function' ? mod : (mod.default as Record<string, unknown> | undefined)) as Migration | undefined;
+      const m = (typeof mod.up === 'function' ? mod : (mod.default as Record<string, unknown> | undefined)) as
+        Migration | undefined;
       if (!m || typeof m.up !== 'function') throw new Error(`migration ${f} exports no up(db) function`);
       out[f.replace(/\.(m?)(ts|js)$/, '')] = m;
     }
@@ -76,7 +79,11 @@ export function openMigrations(config: MigrationsConfig): MigrationSession {
 
 export class MigrationError extends Error {
   override name = 'MigrationError';
-  constructor(message: string, readonly results: MigrationResultSet['results'], override readonly cause?: unknown) {
+  constructor(
+    message: string,
+    readonly results: MigrationResultSet['results'],
+    override readonly cause?: unknown,
+  ) {
     super(message);
   }
 }
@@ -85,7 +92,13 @@ function check(set: MigrationResultSet, verb: string): NonNullable<MigrationResu
   if (set.error) {
     const failed = set.results?.find((r) => r.status === 'Error');
     const why = set.error instanceof Error ? set.error.message : String(set.error);
-    throw new MigrationError(failed ? `migration ${failed.migrationName} failed (${verb}): ${why}; it was rolled back` : `${verb} failed: ${why}`, set.results, set.error);
+    throw new MigrationError(
+      failed
+        ? `migration ${failed.migrationName} failed (${verb}): ${why}; it was rolled back`
+        : `${verb} failed: ${why}`,
+      set.results,
+      set.error,
+    );
   }
   return set.results ?? [];
 }
@@ -99,8 +112,10 @@ async function withSession<T>(config: MigrationsConfig, fn: (s: MigrationSession
   }
 }
 
-export const migrateUp = (config: MigrationsConfig) => withSession(config, async (s) => check(await s.migrator.migrateToLatest(), 'up'));
-export const migrateDown = (config: MigrationsConfig) => withSession(config, async (s) => check(await s.migrator.migrateDown(), 'down'));
+export const migrateUp = (config: MigrationsConfig) =>
+  withSession(config, async (s) => check(await s.migrator.migrateToLatest(), 'up'));
+export const migrateDown = (config: MigrationsConfig) =>
+  withSession(config, async (s) => check(await s.migrator.migrateDown(), 'down'));
 
 export interface MigrationStatus {
   name: string;
@@ -108,17 +123,26 @@ export interface MigrationStatus {
 }
 export const migrationStatus = (config: MigrationsConfig) =>
   withSession(config, async (s): Promise<MigrationStatus[]> =>
-    (await s.migrator.getMigrations()).map((m) => ({ name: m.name, ...(m.executedAt ? { executedAt: m.executedAt } : {}) })),
+    (await s.migrator.getMigrations()).map((m) => ({
+      name: m.name,
+      ...(m.executedAt ? { executedAt: m.executedAt } : {}),
+    })),
   );
 
 /** Clears a lock left by a crashed run. Returns whether it was held. */
 export const unlockMigrations = (config: MigrationsConfig) =>
   withSession(config, async (s) => {
-    const opt = { lockTable: MIGRATION_LOCK_TABLE, lockRowId: 'migration_lock', lockTableSchema: config.schema ?? 'upshift' };
-    const r = await sql`update ${lockTableRef(opt)} set is_locked = 0 where is_locked <> 0`.execute(s.kysely).catch((err: { code?: string }) => {
-      if (err.code === '42P01') return { numAffectedRows: 0n }; // no lock table yet: nothing ever ran
-      throw err;
-    });
+    const opt = {
+      lockTable: MIGRATION_LOCK_TABLE,
+      lockRowId: 'migration_lock',
+      lockTableSchema: config.schema ?? 'upshift',
+    };
+    const r = await sql`update ${lockTableRef(opt)} set is_locked = 0 where is_locked <> 0`
+      .execute(s.kysely)
+      .catch((err: { code?: string }) => {
+        if (err.code === '42P01') return { numAffectedRows: 0n }; // no lock table yet: nothing ever ran
+        throw err;
+      });
     return Number(r.numAffectedRows ?? 0n) > 0;
   });
 
@@ -135,17 +159,23 @@ export class PendingMigrationsError extends Error {
 }
 
 /** Diffs the models against the live tables and writes a migration file (unless refused or empty). */
-export async function generateMigration(opts: GenerateOptions): Promise<{ plan: MigrationPlan; file?: string | undefined }> {
+export async function generateMigration(
+  opts: GenerateOptions,
+): Promise<{ plan: MigrationPlan; file?: string | undefined }> {
   return withSession(opts, async (s) => {
     const pending = (await s.migrator.getMigrations()).filter((m) => !m.executedAt);
     if (pending.length) {
-      throw new PendingMigrationsError(`${pending.length} migration(s) not applied yet (${pending.map((m) => m.name).join(', ')}): run \`upshift migrate up\` first, so the new one is diffed against the result`);
+      throw new PendingMigrationsError(
+        `${pending.length} migration(s) not applied yet (${pending.map((m) => m.name).join(', ')}): run \`upshift migrate up\` first, so the new one is diffed against the result`,
+      );
     }
     const models = await loadModels(opts.modelsDir);
     const schemas = [...new Set(models.map((m) => m.model.schema))];
     const names = new Set(models.map((m) => m.model.name));
     const found = await introspect(s.pool, { schemas, tables: (n) => names.has(n) }, opts.dialect);
-    const plan = planMigration(models, found.tables, found.dialect, { allowDestructive: opts.allowDestructive ?? false });
+    const plan = planMigration(models, found.tables, found.dialect, {
+      allowDestructive: opts.allowDestructive ?? false,
+    });
     if (plan.refused.length || plan.tables.length === 0) return { plan };
     // ts-morph (and the TypeScript compiler under it) loads only when a file is written
     const { migrationFileName, renderMigration } = await import('./render.js');

@@ -6,13 +6,34 @@ import { DEFAULT_REGENERATE, finish, header, newSourceFile, type RenderOptions }
 import { pascalCase, propertyKey, stringLiteral } from './names.js';
 
 const SELECT: Record<ColumnSpec['kind'], string> = {
-  smallint: 'number', integer: 'number', bigint: 'bigint', decimal: 'string', real: 'number', double: 'number',
-  boolean: 'boolean', char: 'string', varchar: 'string', date: 'Date', time: 'string', timetz: 'string',
-  timestamp: 'Date', timestamptz: 'Date', super: 'JsonValue', varbyte: 'Uint8Array', geometry: 'string',
-  geography: 'string', hllsketch: 'string', interval_ym: 'string', interval_ds: 'string',
+  smallint: 'number',
+  integer: 'number',
+  bigint: 'bigint',
+  decimal: 'string',
+  real: 'number',
+  double: 'number',
+  boolean: 'boolean',
+  char: 'string',
+  varchar: 'string',
+  date: 'Date',
+  time: 'string',
+  timetz: 'string',
+  timestamp: 'Date',
+  timestamptz: 'Date',
+  super: 'JsonValue',
+  varbyte: 'Uint8Array',
+  geometry: 'string',
+  geography: 'string',
+  hllsketch: 'string',
+  interval_ym: 'string',
+  interval_ds: 'string',
 };
 const INSERT: Partial<Record<ColumnSpec['kind'], string>> = {
-  bigint: 'bigint | number', decimal: 'string | number', date: 'Date | string', timestamp: 'Date | string', timestamptz: 'Date | string',
+  bigint: 'bigint | number',
+  decimal: 'string | number',
+  date: 'Date | string',
+  timestamp: 'Date | string',
+  timestamptz: 'Date | string',
 };
 
 export function kyselyColumnType(spec: ColumnSpec): string {
@@ -36,16 +57,25 @@ export interface DbTable {
   columns: readonly { name: string; spec: ColumnSpec }[];
 }
 
-export function renderDbInterface(tables: readonly { table: DbTable | LiveTable; exportName: string }[], opts: RenderOptions = {}): string {
+export function renderDbInterface(
+  tables: readonly { table: DbTable | LiveTable; exportName: string }[],
+  opts: RenderOptions = {},
+): string {
   const sf = newSourceFile();
   const types = tables.flatMap(({ table }) => table.columns.map((c) => kyselyColumnType(c.spec)));
   const kysely = ['ColumnType', 'Generated'].filter((n) => types.some((t) => t.includes(`${n}<`)));
   const lead =
     header('the same tables as the models beside it (Kysely types)', opts.regenerate ?? DEFAULT_REGENERATE).trimEnd() +
     "\n// Use it as `db.kysely<DB>()`: upshift's connections read BIGINT as bigint and TIMESTAMP as UTC, as typed here.\n";
-  if (kysely.length) sf.addImportDeclaration({ isTypeOnly: true, moduleSpecifier: 'kysely', namedImports: kysely, leadingTrivia: lead });
+  if (kysely.length)
+    sf.addImportDeclaration({ isTypeOnly: true, moduleSpecifier: 'kysely', namedImports: kysely, leadingTrivia: lead });
   if (types.some((t) => t.includes('JsonValue'))) {
-    sf.addImportDeclaration({ isTypeOnly: true, moduleSpecifier: opts.importFrom ?? 'upshift', namedImports: ['JsonValue'], ...(kysely.length ? {} : { leadingTrivia: lead }) });
+    sf.addImportDeclaration({
+      isTypeOnly: true,
+      moduleSpecifier: opts.importFrom ?? 'upshift',
+      namedImports: ['JsonValue'],
+      ...(kysely.length ? {} : { leadingTrivia: lead }),
+    });
   }
   if (!kysely.length && !types.some((t) => t.includes('JsonValue'))) sf.insertText(0, lead);
   for (const { table, exportName } of tables) {
@@ -59,7 +89,10 @@ export function renderDbInterface(tables: readonly { table: DbTable | LiveTable;
   sf.addInterface({
     isExported: true,
     name: 'DB',
-    properties: tables.map(({ table, exportName }) => ({ name: stringLiteral(`${table.schema}.${table.name}`), type: interfaceName(exportName) })),
+    properties: tables.map(({ table, exportName }) => ({
+      name: stringLiteral(`${table.schema}.${table.name}`),
+      type: interfaceName(exportName),
+    })),
   });
   return finish(sf);
 }

@@ -39,7 +39,13 @@ export function newSourceFile(): SourceFile {
 }
 
 export function finish(sf: SourceFile): string {
-  sf.formatText({ indentSize: 2, tabSize: 2, convertTabsToSpaces: true, semicolons: 'insert' as never, ensureNewLineAtEndOfFile: true } as never);
+  sf.formatText({
+    indentSize: 2,
+    tabSize: 2,
+    convertTabsToSpaces: true,
+    semicolons: 'insert' as never,
+    ensureNewLineAtEndOfFile: true,
+  } as never);
   return sf.getFullText().replace(/\r\n/g, '\n');
 }
 
@@ -50,7 +56,6 @@ export function header(what: string, regenerate: string): string {
     '',
   ].join('\n');
 }
-
 
 const BUILDER: Record<ColumnSpec['kind'], (s: ColumnSpec) => string> = {
   smallint: () => 't.smallint()',
@@ -80,7 +85,11 @@ const BUILDER: Record<ColumnSpec['kind'], (s: ColumnSpec) => string> = {
 export function columnExpression(spec: ColumnSpec): string {
   let out = BUILDER[spec.kind](spec);
   if (spec.identity) out += `.identity(${spec.identity.seed}, ${spec.identity.step})`;
-  if (spec.default) out += spec.default.kind === 'sql' ? `.default(sql(${stringLiteral(spec.default.sql)}))` : `.default(${valueLiteral(spec.default.value)})`;
+  if (spec.default)
+    out +=
+      spec.default.kind === 'sql'
+        ? `.default(sql(${stringLiteral(spec.default.sql)}))`
+        : `.default(${valueLiteral(spec.default.value)})`;
   // IDENTITY implies NOT NULL (the builder sets it), so .notNull() would be noise there.
   if (spec.notNull && !spec.identity) out += '.notNull()';
   if (spec.encode) out += `.encode('${spec.encode}')`;
@@ -132,7 +141,10 @@ export function renderModelFile(table: LiveTable, exportName: string, opts: Rend
   const from = opts.importFrom ?? 'upshift';
   const names = ['defineTable', ...(usesSql(table) ? ['sql'] : []), 't'];
   sf.addImportDeclaration({
-    leadingTrivia: header(`${table.dialect} table ${table.schema}.${table.name}`, opts.regenerate ?? DEFAULT_REGENERATE),
+    leadingTrivia: header(
+      `${table.dialect} table ${table.schema}.${table.name}`,
+      opts.regenerate ?? DEFAULT_REGENERATE,
+    ),
     moduleSpecifier: from,
     namedImports: names,
   });

@@ -1,9 +1,11 @@
 // SQL names -> idiomatic TypeScript identifiers: camelCase exports, PascalCase types.
 const RESERVED = new Set(
-  ('break case catch class const continue debugger default delete do else enum export extends false finally for ' +
+  (
+    'break case catch class const continue debugger default delete do else enum export extends false finally for ' +
     'function if import in instanceof new null return super switch this throw true try typeof var void while with ' +
     'as implements interface let package private protected public static yield await any boolean number string symbol ' +
-    'type from of undefined arguments eval').split(' '),
+    'type from of undefined arguments eval'
+  ).split(' '),
 );
 // What generated model files import: an export of one of these names would shadow the import
 // (`export const t = defineTable(..., { id: t.bigint() })` fails: "Cannot access 't' before initialization").
@@ -19,7 +21,9 @@ function words(name: string): string[] {
 export function camelCase(name: string): string {
   const w = words(name);
   if (w.length === 0) return '_';
-  let out = w.map((part, i) => (i === 0 ? part.toLowerCase() : part[0]!.toUpperCase() + part.slice(1).toLowerCase())).join('');
+  let out = w
+    .map((part, i) => (i === 0 ? part.toLowerCase() : part[0]!.toUpperCase() + part.slice(1).toLowerCase()))
+    .join('');
   if (/^\d/.test(out)) out = `_${out}`;
   if (RESERVED.has(out) || IMPORTED.has(out)) out = `${out}Table`;
   return out;
@@ -50,13 +54,19 @@ export function stringLiteral(text: string): string {
  * Export names for tables: camelCase of the table name, or of schema + table where two
  * selected schemas hold tables of one name (so every export stays unique and stable).
  */
-export function exportNames(tables: readonly { schema: string; name: string }[], taken: ReadonlySet<string> = new Set()): Map<string, string> {
+export function exportNames(
+  tables: readonly { schema: string; name: string }[],
+  taken: ReadonlySet<string> = new Set(),
+): Map<string, string> {
   const count = new Map<string, number>();
   for (const t of tables) count.set(camelCase(t.name), (count.get(camelCase(t.name)) ?? 0) + 1);
   const out = new Map<string, string>();
   for (const t of tables) {
     const plain = camelCase(t.name);
-    out.set(`${t.schema}.${t.name}`, count.get(plain)! > 1 || taken.has(plain) ? camelCase(`${t.schema}_${t.name}`) : plain);
+    out.set(
+      `${t.schema}.${t.name}`,
+      count.get(plain)! > 1 || taken.has(plain) ? camelCase(`${t.schema}_${t.name}`) : plain,
+    );
   }
   return out;
 }

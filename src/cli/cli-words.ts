@@ -36,6 +36,8 @@ export function withoutTable(message: string, table: string): string {
 export function loadFailure(err: unknown, table: string, verb: string): CliError {
   if (err instanceof CliError) return err;
   if (isConnectionFailure(err)) return databaseError(err, 'cannot connect to the database')!;
-  return new CliError(`${verb}, the table is unchanged: ${cliWords(withoutTable((err as Error)?.message ?? String(err), table))}`, ExitCode.LOAD_FAILED);
+  return new CliError(
+    `${verb}, the table is unchanged: ${cliWords(withoutTable((err as Error)?.message ?? String(err), table))}`,
+    ExitCode.LOAD_FAILED,
+  );
 }
-

@@ -17,28 +17,39 @@ export interface UpshiftCliConfig {
   stage?: Stage | undefined;
   /** The models folder: codegen writes it, `codegen --check` and migrations read it. Default './models'. */
   models?: string | undefined;
-  codegen?: {
-    /** Schemas to generate models for (flag --schema). Default ['public']. */
-    schemas?: string[] | undefined;
-    /** Table-name globs, comma-separated (flag --tables), e.g. 'orders_*,customers'. */
-    tables?: string | undefined;
-    /** Module the models import from. Default 'upshift'. */
-    importFrom?: string | undefined;
-  } | undefined;
-  migrations?: {
-    /** Folder of migration files. Default './migrations'. */
-    dir?: string | undefined;
-    /** Schema of upshift_migrations and upshift_migration_lock. Default 'upshift'. */
-    schema?: string | undefined;
-    /** Run each batch in one transaction (default true). */
-    transactional?: boolean | undefined;
-    /** How long `migrate up|down` waits for another run's lock. Default 600000 (10 min). */
-    lockTimeoutMs?: number | undefined;
-  } | undefined;
+  codegen?:
+    | {
+        /** Schemas to generate models for (flag --schema). Default ['public']. */
+        schemas?: string[] | undefined;
+        /** Table-name globs, comma-separated (flag --tables), e.g. 'orders_*,customers'. */
+        tables?: string | undefined;
+        /** Module the models import from. Default 'upshift'. */
+        importFrom?: string | undefined;
+      }
+    | undefined;
+  migrations?:
+    | {
+        /** Folder of migration files. Default './migrations'. */
+        dir?: string | undefined;
+        /** Schema of upshift_migrations and upshift_migration_lock. Default 'upshift'. */
+        schema?: string | undefined;
+        /** Run each batch in one transaction (default true). */
+        transactional?: boolean | undefined;
+        /** How long `migrate up|down` waits for another run's lock. Default 600000 (10 min). */
+        lockTimeoutMs?: number | undefined;
+      }
+    | undefined;
   /** Schema of the load_audit table (default 'upshift'). */
   auditSchema?: string | undefined;
   /** Redshift-only settings for `upshift load` (COPY credentials). */
-  redshift?: { iamRole?: string | undefined; region?: string | undefined; serverless?: boolean | undefined; credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string | undefined } | undefined } | undefined;
+  redshift?:
+    | {
+        iamRole?: string | undefined;
+        region?: string | undefined;
+        serverless?: boolean | undefined;
+        credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string | undefined } | undefined;
+      }
+    | undefined;
 }
 
 /** Types the config file: `export default defineConfig({ ... })`. */
@@ -48,7 +59,11 @@ export function defineConfig(config: UpshiftCliConfig): UpshiftCliConfig {
 
 export const CONFIG_FILES = ['upshift.config.ts', 'upshift.config.mts', 'upshift.config.js', 'upshift.config.mjs'];
 
-const exists = (p: string) => access(p).then(() => true, () => false);
+const exists = (p: string) =>
+  access(p).then(
+    () => true,
+    () => false,
+  );
 
 /** The nearest upshift.config.* in `dir` or a folder above it (as git finds .git): commands work from any subfolder. */
 export async function findConfigFile(dir: string): Promise<string | undefined> {
@@ -64,7 +79,11 @@ export async function findConfigFile(dir: string): Promise<string | undefined> {
  * Finds and imports the config: --config, else $UPSHIFT_CONFIG, else the nearest upshift.config.*
  * in cwd or a parent folder. `found` tells a searched-for file from a named one.
  */
-export async function loadConfig(explicit: string | undefined, cwd: string, env: NodeJS.ProcessEnv): Promise<{ config: UpshiftCliConfig; file?: string; found?: boolean }> {
+export async function loadConfig(
+  explicit: string | undefined,
+  cwd: string,
+  env: NodeJS.ProcessEnv,
+): Promise<{ config: UpshiftCliConfig; file?: string; found?: boolean }> {
   const named = explicit ?? env.UPSHIFT_CONFIG;
   let file: string | undefined;
   if (named) {
@@ -78,7 +97,10 @@ export async function loadConfig(explicit: string | undefined, cwd: string, env:
   try {
     mod = await importConfigFile(file, cwd);
   } catch (err) {
-    throw new CliError(`could not load ${path.relative(cwd, file) || file}: ${(err as Error).message}`, ExitCode.CONFIG);
+    throw new CliError(
+      `could not load ${path.relative(cwd, file) || file}: ${(err as Error).message}`,
+      ExitCode.CONFIG,
+    );
   }
   const config = (mod.default ?? mod.config) as UpshiftCliConfig | undefined;
   if (!config || typeof config !== 'object') {
@@ -121,7 +143,12 @@ export interface Settings {
  * folder is the project's. DATABASE_URL comes last: other tools set that generic name too, and
  * upshift's own settings win over it.
  */
-export function resolveSettings(config: UpshiftCliConfig, flags: { databaseUrl?: string; configFile?: string; found?: boolean }, cwd: string, env: NodeJS.ProcessEnv): Settings {
+export function resolveSettings(
+  config: UpshiftCliConfig,
+  flags: { databaseUrl?: string; configFile?: string; found?: boolean },
+  cwd: string,
+  env: NodeJS.ProcessEnv,
+): Settings {
   const databaseUrl = flags.databaseUrl || env.UPSHIFT_DATABASE_URL || config.database || env.DATABASE_URL;
   const root = flags.found && flags.configFile ? path.dirname(flags.configFile) : cwd;
   return {
@@ -187,7 +214,7 @@ export function checkDatabaseUrl(url: string): void {
     new URL(url);
   } catch {
     throw new CliError(
-      "the database URL is not a valid URL (it is not shown here: it may hold a password). Percent-encode special characters in the user name and password, e.g. # as %23, / as %2F, @ as %40",
+      'the database URL is not a valid URL (it is not shown here: it may hold a password). Percent-encode special characters in the user name and password, e.g. # as %23, / as %2F, @ as %40',
       ExitCode.CONFIG,
     );
   }

@@ -23,9 +23,22 @@ export interface CommandContext {
  * Wraps a command body for commander: `(ctx, flags, ...positional arguments) => exit code`.
  * main.ts provides it; each command file registers its actions through it.
  */
-export type Run = <F>(fn: (ctx: CommandContext, flags: F, ...args: string[]) => Promise<number>) => (...args: unknown[]) => Promise<void>;
+export type Run = <F>(
+  fn: (ctx: CommandContext, flags: F, ...args: string[]) => Promise<number>,
+) => (...args: unknown[]) => Promise<void>;
 
-const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'ETIMEDOUT', 'ECONNRESET', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', '28P01', '28000', '3D000']);
+const CONNECTION_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'ETIMEDOUT',
+  'ECONNRESET',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  '28P01',
+  '28000',
+  '3D000',
+]);
 
 // Node's TLS and certificate errors (ERR_TLS_CERT_ALTNAME_INVALID, DEPTH_ZERO_SELF_SIGNED_CERT, CERT_HAS_EXPIRED, ...).
 const TLS_CODE = /^(ERR_TLS_|ERR_SSL_|CERT_|UNABLE_TO_|DEPTH_ZERO_|SELF_SIGNED_|EPROTO$)/;
@@ -58,7 +71,10 @@ export function databaseError(err: unknown, doing: string): CliError | undefined
   const tls = tlsProblem(e);
   if (tls) return new CliError(`${doing}: ${tls}`, ExitCode.DATABASE);
   if (typeof e.code === 'string' && (CONNECTION_CODES.has(e.code) || /^[0-9A-Z]{5}$/.test(e.code))) {
-    return new CliError(`${doing}: ${e.message || e.code}${e.code && !e.message?.includes(e.code) ? ` (${e.code})` : ''}`, ExitCode.DATABASE);
+    return new CliError(
+      `${doing}: ${e.message || e.code}${e.code && !e.message?.includes(e.code) ? ` (${e.code})` : ''}`,
+      ExitCode.DATABASE,
+    );
   }
   return undefined;
 }

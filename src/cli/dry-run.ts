@@ -19,23 +19,46 @@ export interface DryRunOptions {
   json: boolean;
 }
 
-export async function dryRun(ctx: CommandContext, model: TableModel, built: BuiltSource, o: DryRunOptions): Promise<number> {
-  const [{ LocalStage, newLoadId }, { checkLoadOptions }, { GivenColumns, checkGivenColumns }, { loadColumns }] = await Promise.all([
-    import('../stage/index.js'), import('../engine/plan.js'), import('../engine/given-columns.js'), import('../model/validate.js'),
-  ]);
+export async function dryRun(
+  ctx: CommandContext,
+  model: TableModel,
+  built: BuiltSource,
+  o: DryRunOptions,
+): Promise<number> {
+  const [{ LocalStage, newLoadId }, { checkLoadOptions }, { GivenColumns, checkGivenColumns }, { loadColumns }] =
+    await Promise.all([
+      import('../stage/index.js'),
+      import('../engine/plan.js'),
+      import('../engine/given-columns.js'),
+      import('../model/validate.js'),
+    ]);
   const table = model.qualifiedName;
   const dir = await mkdtemp(path.join(tmpdir(), 'upshift-dry-run-'));
   try {
     checkLoadOptions(model, o.mode, o.orderBy);
     const watch = new GivenColumns(model, o.mode, o.partial, built.source.describe());
     const prepared = await built.source.prepare({
-      model, stage: new LocalStage({ dir }), binary: ctx.settings.config.dialect === 'redshift' ? 'redshift' : 'postgres',
-      copiesFromS3: false, loadId: newLoadId(), columnWatch: watch,
+      model,
+      stage: new LocalStage({ dir }),
+      binary: ctx.settings.config.dialect === 'redshift' ? 'redshift' : 'postgres',
+      copiesFromS3: false,
+      loadId: newLoadId(),
+      columnWatch: watch,
     });
     const columns = watch.columns() ?? prepared.columns ?? loadColumns(model);
     checkGivenColumns(model, o.mode, o.partial, columns, built.input);
     const { staged } = prepared;
-    const report = { dryRun: true, table, mode: o.mode, input: built.input, rows: staged.rows ?? null, columns, files: staged.files.length, bytes: staged.bytes, validated: !isTrusted(built) };
+    const report = {
+      dryRun: true,
+      table,
+      mode: o.mode,
+      input: built.input,
+      rows: staged.rows ?? null,
+      columns,
+      files: staged.files.length,
+      bytes: staged.bytes,
+      validated: !isTrusted(built),
+    };
     if (o.json) ctx.io.out(`${JSON.stringify(report)}\n`);
     else {
       const rows = staged.rows === undefined ? 'the rows of' : `${staged.rows} row(s) from`;

@@ -26,7 +26,10 @@ export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 /** An error the CLI reports as one line on stderr (`upshift: <message>`) with its exit code. */
 export class CliError extends Error {
   override name = 'CliError';
-  constructor(message: string, readonly exitCode: ExitCode) {
+  constructor(
+    message: string,
+    readonly exitCode: ExitCode,
+  ) {
     super(message);
   }
 }

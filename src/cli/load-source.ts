@@ -34,7 +34,8 @@ function oneChar(flag: string, text: string): string {
 
 function columnList(text: string): string[] {
   const names = text.split(',').map((c) => c.trim());
-  if (names.some((n) => n === '')) throw usage(`--columns ${JSON.stringify(text)}: give column names separated by commas, e.g. --columns id,name,qty`);
+  if (names.some((n) => n === ''))
+    throw usage(`--columns ${JSON.stringify(text)}: give column names separated by commas, e.g. --columns id,name,qty`);
   return names;
 }
 
@@ -59,8 +60,12 @@ async function localFormat(file: string, given: Format | undefined): Promise<For
 /** The CSV-only flags that were given, by their names on the command line. */
 function csvFlagsGiven(f: SourceFlags): string[] {
   return [
-    f.delimiter !== undefined && '--delimiter', f.quote !== undefined && '--quote', f.header === false && '--no-header',
-    f.header === true && '--header', f.columns !== undefined && '--columns', f.nullAs !== undefined && '--null-as',
+    f.delimiter !== undefined && '--delimiter',
+    f.quote !== undefined && '--quote',
+    f.header === false && '--no-header',
+    f.header === true && '--header',
+    f.columns !== undefined && '--columns',
+    f.nullAs !== undefined && '--null-as',
   ].filter((x): x is string => typeof x === 'string');
 }
 
@@ -72,8 +77,14 @@ export interface BuiltSource {
 }
 
 /** The source for `upshift load <table> <input>`; `forceValidate` (--dry-run) reads S3 files through the validator. */
-export async function buildSource(input: string, flags: SourceFlags, workDir: string, forceValidate = false): Promise<BuiltSource> {
-  if (flags.format !== undefined && !FORMATS.includes(flags.format as Format)) throw usage(`--format ${flags.format}: give csv, jsonl or parquet`);
+export async function buildSource(
+  input: string,
+  flags: SourceFlags,
+  workDir: string,
+  forceValidate = false,
+): Promise<BuiltSource> {
+  if (flags.format !== undefined && !FORMATS.includes(flags.format as Format))
+    throw usage(`--format ${flags.format}: give csv, jsonl or parquet`);
   let encoding: TextEncoding | undefined;
   if (flags.encoding !== undefined) {
     const { textEncoding, TEXT_ENCODINGS } = await import('../sources/text-decode.js');
@@ -84,14 +95,28 @@ export async function buildSource(input: string, flags: SourceFlags, workDir: st
     }
   }
   const s3 = input.startsWith('s3://');
-  const format = s3 ? (flags.format as Format | undefined) : await localFormat(path.resolve(workDir, input), flags.format as Format | undefined);
+  const format = s3
+    ? (flags.format as Format | undefined)
+    : await localFormat(path.resolve(workDir, input), flags.format as Format | undefined);
   const csvFlags = csvFlagsGiven(flags);
-  if (format && format !== 'csv' && csvFlags.length) throw usage(`${csvFlags.join(', ')} ${csvFlags.length > 1 ? 'are' : 'is'} for CSV; ${input} is read as ${format}`);
-  if (format === 'parquet' && encoding && encoding !== 'utf8') throw usage(`--encoding is for CSV and JSON lines; Parquet text is UTF-8 by definition (${input})`);
-  if (s3 && flags.trusted) throw usage('--trusted is for local files (uploaded as they are); S3 files are already where COPY reads them (add --validate to have them checked)');
-  if (!s3 && flags.validate) throw usage('--validate is for s3:// inputs; local files are always validated (unless --trusted)');
-  if (flags.trusted && format !== 'csv') throw usage(`--trusted is for CSV in the stage's dialect; ${input} is read as ${format}, which is parsed and validated (drop --trusted)`);
-  if (flags.trusted && encoding && encoding !== 'utf8') throw usage(`--trusted files are uploaded as they are, and the warehouse reads UTF-8: drop --trusted to have a ${encoding} file decoded`);
+  if (format && format !== 'csv' && csvFlags.length)
+    throw usage(`${csvFlags.join(', ')} ${csvFlags.length > 1 ? 'are' : 'is'} for CSV; ${input} is read as ${format}`);
+  if (format === 'parquet' && encoding && encoding !== 'utf8')
+    throw usage(`--encoding is for CSV and JSON lines; Parquet text is UTF-8 by definition (${input})`);
+  if (s3 && flags.trusted)
+    throw usage(
+      '--trusted is for local files (uploaded as they are); S3 files are already where COPY reads them (add --validate to have them checked)',
+    );
+  if (!s3 && flags.validate)
+    throw usage('--validate is for s3:// inputs; local files are always validated (unless --trusted)');
+  if (flags.trusted && format !== 'csv')
+    throw usage(
+      `--trusted is for CSV in the stage's dialect; ${input} is read as ${format}, which is parsed and validated (drop --trusted)`,
+    );
+  if (flags.trusted && encoding && encoding !== 'utf8')
+    throw usage(
+      `--trusted files are uploaded as they are, and the warehouse reads UTF-8: drop --trusted to have a ${encoding} file decoded`,
+    );
 
   const csv = {
     ...(flags.delimiter !== undefined ? { delimiter: oneChar('--delimiter', flags.delimiter) } : {}),
@@ -101,11 +126,20 @@ export async function buildSource(input: string, flags: SourceFlags, workDir: st
     ...(flags.nullAs !== undefined ? { nullAs: flags.nullAs } : {}),
     ...(encoding ? { encoding } : {}),
   };
-  if (csv.delimiter !== undefined && csv.delimiter === (csv.quote ?? '"')) throw usage(`--delimiter and --quote are both ${JSON.stringify(csv.delimiter)}: they must differ`);
+  if (csv.delimiter !== undefined && csv.delimiter === (csv.quote ?? '"'))
+    throw usage(`--delimiter and --quote are both ${JSON.stringify(csv.delimiter)}: they must differ`);
   const sources = await import('../sources/index.js');
   if (s3) {
-    const opts: S3SourceOptions = { ...csv, ...(format ? { format } : {}), ...(flags.validate || forceValidate ? { validate: true } : {}) };
-    return { source: input.endsWith('/') ? sources.fromS3Path(input, opts) : sources.fromS3File(input, opts), input, ...(format ? { format } : {}) };
+    const opts: S3SourceOptions = {
+      ...csv,
+      ...(format ? { format } : {}),
+      ...(flags.validate || forceValidate ? { validate: true } : {}),
+    };
+    return {
+      source: input.endsWith('/') ? sources.fromS3Path(input, opts) : sources.fromS3File(input, opts),
+      input,
+      ...(format ? { format } : {}),
+    };
   }
   const opts: LocalFileOptions = { ...csv, format: format!, ...(flags.trusted ? { trusted: true } : {}) };
   return { source: sources.fromLocalFile(path.resolve(workDir, input), opts), input, format: format! };

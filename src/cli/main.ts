@@ -37,7 +37,10 @@ export async function main(argv: readonly string[], opts: MainOptions = {}): Pro
   const program = new Command('upshift')
     .description('Typed, staged, audited loads into Amazon Redshift (and Postgres) - codegen, migrations, loads, audit')
     .version(VERSION, '-V, --version')
-    .option('-c, --config <file>', 'config file (default: the nearest upshift.config.ts here or in a parent folder; env UPSHIFT_CONFIG)')
+    .option(
+      '-c, --config <file>',
+      'config file (default: the nearest upshift.config.ts here or in a parent folder; env UPSHIFT_CONFIG)',
+    )
     .option('--database-url <url>', 'database connection string (env UPSHIFT_DATABASE_URL, else DATABASE_URL)')
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
@@ -51,7 +54,11 @@ export async function main(argv: readonly string[], opts: MainOptions = {}): Pro
   const context = async (cmd: Command): Promise<CommandContext> => {
     const g = cmd.optsWithGlobals() as { config?: string; databaseUrl?: string };
     const { config, file, found } = await loadConfig(g.config, cwd, env);
-    const flags = { ...(g.databaseUrl ? { databaseUrl: g.databaseUrl } : {}), ...(file ? { configFile: file } : {}), ...(found ? { found } : {}) };
+    const flags = {
+      ...(g.databaseUrl ? { databaseUrl: g.databaseUrl } : {}),
+      ...(file ? { configFile: file } : {}),
+      ...(found ? { found } : {}),
+    };
     return { settings: resolveSettings(config, flags, cwd, env), io };
   };
   // Wraps a command body: (ctx, flags, ...positional) -> exit code.
@@ -87,7 +94,8 @@ export async function main(argv: readonly string[], opts: MainOptions = {}): Pro
     return exitCode;
   } catch (err) {
     if (err instanceof CommanderError) {
-      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return ExitCode.OK;
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help')
+        return ExitCode.OK;
       return ExitCode.USAGE; // commander already printed the message
     }
     if (err instanceof CliError) {

@@ -25,14 +25,20 @@ export function durationText(ms: number): string {
  * merge after it have no size to measure), the share of the input read in every phase.
  */
 export function progressLine(table: string, p: Progress, elapsedMs: number): string {
-  const parts = [`loading ${table}`, `${rowsText(p.rows)} rows`, `${((p.encodedBytes ?? p.bytes) / 1e6).toFixed(1)} MB`, p.phase ?? 'staging'];
+  const parts = [
+    `loading ${table}`,
+    `${rowsText(p.rows)} rows`,
+    `${((p.encodedBytes ?? p.bytes) / 1e6).toFixed(1)} MB`,
+    p.phase ?? 'staging',
+  ];
   const total = p.inputTotal;
   const read = p.inputBytes;
   const reading = p.phase === undefined || p.phase === 'reading' || p.phase === 'staging';
   if (total && read !== undefined) {
     const share = Math.min(1, read / total);
     parts.push(`${Math.floor(share * 100)}% of ${(total / 1e6).toFixed(1)} MB`);
-    if (reading && share > 0 && share < 1 && elapsedMs > 0) parts.push(`ETA ${durationText((elapsedMs * (1 - share)) / share)}`);
+    if (reading && share > 0 && share < 1 && elapsedMs > 0)
+      parts.push(`ETA ${durationText((elapsedMs * (1 - share)) / share)}`);
   }
   if (p.rows > 0 && elapsedMs >= 1000) parts.push(rateText((p.rows * 1000) / elapsedMs));
   parts.push(durationText(elapsedMs));

@@ -3,7 +3,18 @@
 // has no such thing); ALTER COLUMN ... TYPE VARCHAR(n).
 import { syntaxError } from './errors.js';
 import { element, type TableDdl } from './ddl.js';
-import { closingParen, identName, isPunct, isWord, quoteIdent, quoteLiteral, render, significant, splitTopLevel, tokenize } from './sql.js';
+import {
+  closingParen,
+  identName,
+  isPunct,
+  isWord,
+  quoteIdent,
+  quoteLiteral,
+  render,
+  significant,
+  splitTopLevel,
+  tokenize,
+} from './sql.js';
 import { mapType } from './types.js';
 import { CATALOG_ATTS, CATALOG_REL } from './catalog.js';
 
@@ -27,7 +38,13 @@ export function planAlter(sql: string, schema: string): AlterPlan | undefined {
   let i = 2;
   if (isWord(sig[i], 'if') && isWord(sig[i + 1], 'exists')) i += 2;
   const nameStart = i;
-  while (i < sig.length && (sig[i]!.type === 'qident' || sig[i]!.type === 'ident' && !isWord(sig[i], 'add', 'alter', 'drop') || isPunct(sig[i], '.'))) i++;
+  while (
+    i < sig.length &&
+    (sig[i]!.type === 'qident' ||
+      (sig[i]!.type === 'ident' && !isWord(sig[i], 'add', 'alter', 'drop')) ||
+      isPunct(sig[i], '.'))
+  )
+    i++;
   const table = render(sig.slice(nameStart, i));
   const tableName = identName(sig[i - 1]!);
   const S = quoteIdent(schema);
@@ -41,21 +58,49 @@ export function planAlter(sql: string, schema: string): AlterPlan | undefined {
     if (isWord(sig[i], 'check')) return undefined;
     if (isWord(sig[i], 'constraint', 'primary', 'unique', 'foreign')) {
       // Declared keys are recorded, never enforced (as on Redshift).
-      const ddl: TableDdl = { pgSql: '', table, ifNotExists: false, diststyle: 'AUTO', sortkeyType: 'AUTO', sortkeys: [],
-        backup: true, encodeAuto: true, columns: [], ctas: false, constraints: [] };
+      const ddl: TableDdl = {
+        pgSql: '',
+        table,
+        ifNotExists: false,
+        diststyle: 'AUTO',
+        sortkeyType: 'AUTO',
+        sortkeys: [],
+        backup: true,
+        encodeAuto: true,
+        columns: [],
+        ctas: false,
+        constraints: [],
+      };
       element(sig.slice(i), ddl, tableName);
       const arr = (xs: string[]): string => `array[${xs.map(quoteLiteral).join(',')}]::text[]`;
-      return { catalog: ddl.constraints.map((c) => `insert into ${S}.constraints values (${rel}, ${quoteLiteral(c.name)},
-        ${quoteLiteral(c.type)}, ${arr(c.columns)}, ${c.references ? quoteLiteral(c.references.table) : 'null'}, ${arr(c.references?.columns ?? [])})`) };
+      return {
+        catalog: ddl.constraints.map(
+          (c) => `insert into ${S}.constraints values (${rel}, ${quoteLiteral(c.name)},
+        ${quoteLiteral(c.type)}, ${arr(c.columns)}, ${c.references ? quoteLiteral(c.references.table) : 'null'}, ${arr(c.references?.columns ?? [])})`,
+        ),
+      };
     }
-    const ddl: TableDdl = { pgSql: '', table, ifNotExists: false, diststyle: 'AUTO', sortkeyType: 'AUTO', sortkeys: [],
-      backup: true, encodeAuto: true, columns: [], ctas: false, constraints: [] };
+    const ddl: TableDdl = {
+      pgSql: '',
+      table,
+      ifNotExists: false,
+      diststyle: 'AUTO',
+      sortkeyType: 'AUTO',
+      sortkeys: [],
+      backup: true,
+      encodeAuto: true,
+      columns: [],
+      ctas: false,
+      constraints: [],
+    };
     const [pg] = element(sig.slice(i), ddl, tableName);
     const c = ddl.columns[0]!;
     return {
       pgSql: `alter table ${table} add column ${pg}`,
-      catalog: [`insert into ${S}.columns values (${rel}, ${quoteLiteral(c.name)}, ${c.display ? quoteLiteral(c.display) : 'null'},
-        ${quoteLiteral(c.encoding)}, false, 0) on conflict (relid, attname) do update set rs_type = excluded.rs_type, encoding = excluded.encoding`],
+      catalog: [
+        `insert into ${S}.columns values (${rel}, ${quoteLiteral(c.name)}, ${c.display ? quoteLiteral(c.display) : 'null'},
+        ${quoteLiteral(c.encoding)}, false, 0) on conflict (relid, attname) do update set rs_type = excluded.rs_type, encoding = excluded.encoding`,
+      ],
     };
   }
   if (isWord(sig[i], 'drop') && isWord(sig[i + 1], 'constraint') && sig[i + 2]) {
@@ -74,22 +119,39 @@ export function planAlter(sql: string, schema: string): AlterPlan | undefined {
       return distkey(identName(sig[i + 3]!));
     }
     if (!['EVEN', 'ALL', 'AUTO'].includes(style)) throw syntaxError(sig[i + 1]?.text ?? 'end of input');
-    return { catalog: [ensureTable, ensureColumns, `update ${S}.tables set diststyle = '${style}', distkey = null where relid = ${rel}`,
-      `update ${S}.columns set is_distkey = false where relid = ${rel}`] };
+    return {
+      catalog: [
+        ensureTable,
+        ensureColumns,
+        `update ${S}.tables set diststyle = '${style}', distkey = null where relid = ${rel}`,
+        `update ${S}.columns set is_distkey = false where relid = ${rel}`,
+      ],
+    };
   }
   if (isWord(w, 'distkey')) return distkey(identName(sig[i + 1]!));
   if (isWord(w, 'compound', 'sortkey')) {
     if (isWord(w, 'compound')) i++;
     if (isWord(sig[i + 1], 'auto', 'none')) {
       const type = isWord(sig[i + 1], 'auto') ? 'AUTO' : 'NONE';
-      return { catalog: [ensureTable, ensureColumns, `update ${S}.tables set sortkey_type = '${type}', sortkeys = '{}' where relid = ${rel}`,
-        `update ${S}.columns set sortkey_ord = 0 where relid = ${rel}`] };
+      return {
+        catalog: [
+          ensureTable,
+          ensureColumns,
+          `update ${S}.tables set sortkey_type = '${type}', sortkeys = '{}' where relid = ${rel}`,
+          `update ${S}.columns set sortkey_ord = 0 where relid = ${rel}`,
+        ],
+      };
     }
     if (!isPunct(sig[i + 1], '(')) throw syntaxError(sig[i + 1]?.text ?? 'end of input');
     const cols = splitTopLevel(sig.slice(i + 2, closingParen(sig, i + 1))).map((c) => identName(c[0]!));
-    return { catalog: [ensureTable, ensureColumns,
-      `update ${S}.tables set sortkey_type = 'COMPOUND', sortkeys = array[${cols.map(quoteLiteral).join(',')}]::text[] where relid = ${rel}`,
-      `update ${S}.columns set sortkey_ord = coalesce(array_position(array[${cols.map(quoteLiteral).join(',')}]::text[], attname::text), 0) where relid = ${rel}`] };
+    return {
+      catalog: [
+        ensureTable,
+        ensureColumns,
+        `update ${S}.tables set sortkey_type = 'COMPOUND', sortkeys = array[${cols.map(quoteLiteral).join(',')}]::text[] where relid = ${rel}`,
+        `update ${S}.columns set sortkey_ord = coalesce(array_position(array[${cols.map(quoteLiteral).join(',')}]::text[], attname::text), 0) where relid = ${rel}`,
+      ],
+    };
   }
   if (isWord(w, 'encode') && isWord(sig[i + 1], 'auto')) {
     return { catalog: [ensureTable, `update ${S}.tables set encode_auto = true where relid = ${rel}`] };
@@ -98,22 +160,39 @@ export function planAlter(sql: string, schema: string): AlterPlan | undefined {
     const col = identName(sig[i + 1]!);
     if (isWord(sig[i + 2], 'encode')) {
       const enc = identName(sig[i + 3]!).toLowerCase();
-      return { catalog: [ensureTable, ensureColumns, `update ${S}.tables set encode_auto = false where relid = ${rel}`,
-        `update ${S}.columns set encoding = ${quoteLiteral(enc === 'raw' ? 'none' : enc)} where relid = ${rel} and attname = ${quoteLiteral(col)}`] };
+      return {
+        catalog: [
+          ensureTable,
+          ensureColumns,
+          `update ${S}.tables set encode_auto = false where relid = ${rel}`,
+          `update ${S}.columns set encoding = ${quoteLiteral(enc === 'raw' ? 'none' : enc)} where relid = ${rel} and attname = ${quoteLiteral(col)}`,
+        ],
+      };
     }
     if (isWord(sig[i + 2], 'type')) {
       const mapped = mapType(render(sig.slice(i + 3)), tableName, col);
       const q = quoteIdent(col);
-      const check = mapped.check ? `, add constraint ${quoteIdent(`${mapped.check.name}_${col}`.slice(0, 63))} check (${mapped.check.expr.replace(/\$col/g, q)})` : '';
-      return { pgSql: `alter table ${table} alter column ${q} type ${mapped.pg}${check}`, catalog: [], retypeColumn: col };
+      const check = mapped.check
+        ? `, add constraint ${quoteIdent(`${mapped.check.name}_${col}`.slice(0, 63))} check (${mapped.check.expr.replace(/\$col/g, q)})`
+        : '';
+      return {
+        pgSql: `alter table ${table} alter column ${q} type ${mapped.pg}${check}`,
+        catalog: [],
+        retypeColumn: col,
+      };
     }
   }
   return undefined;
 
   function distkey(col: string): AlterPlan {
-    return { catalog: [ensureTable, ensureColumns,
-      `update ${S}.tables set diststyle = 'KEY', distkey = ${quoteLiteral(col)} where relid = ${rel}`,
-      `update ${S}.columns set is_distkey = (attname = ${quoteLiteral(col)}) where relid = ${rel}`] };
+    return {
+      catalog: [
+        ensureTable,
+        ensureColumns,
+        `update ${S}.tables set diststyle = 'KEY', distkey = ${quoteLiteral(col)} where relid = ${rel}`,
+        `update ${S}.columns set is_distkey = (attname = ${quoteLiteral(col)}) where relid = ${rel}`,
+      ],
+    };
   }
 }
 
@@ -132,6 +211,12 @@ export function alterTarget(sql: string): string {
   let i = 2;
   if (isWord(sig[i], 'if') && isWord(sig[i + 1], 'exists')) i += 2;
   const start = i;
-  while (i < sig.length && (sig[i]!.type === 'qident' || sig[i]!.type === 'ident' && !isWord(sig[i], 'add', 'alter', 'drop') || isPunct(sig[i], '.'))) i++;
+  while (
+    i < sig.length &&
+    (sig[i]!.type === 'qident' ||
+      (sig[i]!.type === 'ident' && !isWord(sig[i], 'add', 'alter', 'drop')) ||
+      isPunct(sig[i], '.'))
+  )
+    i++;
   return render(sig.slice(start, i));
 }

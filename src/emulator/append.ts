@@ -5,12 +5,20 @@ import type { Backend } from './backend.js';
 import { BackendError, RedshiftError, syntaxError } from './errors.js';
 import { isPunct, isWord, quoteIdent, quoteLiteral, render, significant, tokenize, type Token } from './sql.js';
 
-export interface AppendPlan { target: string; source: string; mode: 'exact' | 'ignoreextra' | 'filltarget' }
+export interface AppendPlan {
+  target: string;
+  source: string;
+  mode: 'exact' | 'ignoreextra' | 'filltarget';
+}
 
 /** A qualified name starting at token i: its text and the index after it. */
 function nameAt(sig: Token[], i: number): [string, number] {
   const start = i;
-  while (sig[i] && (sig[i]!.type === 'ident' || sig[i]!.type === 'qident') && (i === start || isPunct(sig[i - 1], '.'))) {
+  while (
+    sig[i] &&
+    (sig[i]!.type === 'ident' || sig[i]!.type === 'qident') &&
+    (i === start || isPunct(sig[i - 1], '.'))
+  ) {
     i++;
     if (isPunct(sig[i], '.')) i++;
   }
@@ -28,11 +36,16 @@ export function parseAppend(sql: string): AppendPlan | undefined {
   if (afterTarget !== appendAt) throw syntaxError(sig[afterTarget]!.text);
   const [source, i] = nameAt(sig, appendAt + 2);
   const option = sig[i];
-  if (option && (!isWord(option, 'ignoreextra', 'filltarget') || sig[i + 1])) throw syntaxError((sig[i + 1] ?? option).text);
+  if (option && (!isWord(option, 'ignoreextra', 'filltarget') || sig[i + 1]))
+    throw syntaxError((sig[i + 1] ?? option).text);
   return { target, source, mode: option ? (option.value.toLowerCase() as AppendPlan['mode']) : 'exact' };
 }
 
-interface Column { name: string; type: string; identity: boolean }
+interface Column {
+  name: string;
+  type: string;
+  identity: boolean;
+}
 
 async function columnsOf(backend: Backend, table: string): Promise<Column[]> {
   const r = await backend.query(`select a.attname, format_type(a.atttypid, a.atttypmod), a.attidentity = 'a'
@@ -48,18 +61,31 @@ function movedColumns(plan: AppendPlan, target: Column[], source: Column[]): str
   const extraSource = source.filter((c) => !inTarget.has(c.name)).map((c) => c.name);
   const extraTarget = target.filter((c) => !inSource.has(c.name)).map((c) => c.name);
   if (extraSource.length && plan.mode !== 'ignoreextra') {
-    throw new RedshiftError(`Source table ${plan.source} has column(s) ${extraSource.join(', ')} not in target table ${plan.target} (use IGNOREEXTRA to discard them)`, 'XX000');
+    throw new RedshiftError(
+      `Source table ${plan.source} has column(s) ${extraSource.join(', ')} not in target table ${plan.target} (use IGNOREEXTRA to discard them)`,
+      'XX000',
+    );
   }
   if (extraTarget.length && plan.mode !== 'filltarget') {
-    throw new RedshiftError(`Target table ${plan.target} has column(s) ${extraTarget.join(', ')} not in source table ${plan.source} (use FILLTARGET to fill them with their defaults)`, 'XX000');
+    throw new RedshiftError(
+      `Target table ${plan.target} has column(s) ${extraTarget.join(', ')} not in source table ${plan.source} (use FILLTARGET to fill them with their defaults)`,
+      'XX000',
+    );
   }
   const both = target.filter((c) => inSource.has(c.name));
   for (const c of both) {
     const s = inSource.get(c.name)!;
     if (s.type !== c.type) {
-      throw new RedshiftError(`Column "${c.name}" has type ${s.type} in source table ${plan.source} but ${c.type} in target table ${plan.target}: column attributes must match`, 'XX000');
+      throw new RedshiftError(
+        `Column "${c.name}" has type ${s.type} in source table ${plan.source} but ${c.type} in target table ${plan.target}: column attributes must match`,
+        'XX000',
+      );
     }
-    if (c.identity || s.identity) throw new RedshiftError(`Column "${c.name}" is an IDENTITY column: an identity column can't be appended`, '0A000');
+    if (c.identity || s.identity)
+      throw new RedshiftError(
+        `Column "${c.name}" is an IDENTITY column: an identity column can't be appended`,
+        '0A000',
+      );
   }
   return both.map((c) => c.name);
 }
@@ -69,13 +95,21 @@ function movedColumns(plan: AppendPlan, target: Column[], source: Column[]): str
  * (refused, as Redshift refuses it); `ownBlock` whether the emulator has one (a pipeline's, which
  * commits at Sync), else the move commits here.
  */
-export async function runAppend(plan: AppendPlan, backend: Backend, inBlock: boolean, ownBlock: boolean): Promise<void> {
+export async function runAppend(
+  plan: AppendPlan,
+  backend: Backend,
+  inBlock: boolean,
+  ownBlock: boolean,
+): Promise<void> {
   if (inBlock) throw new RedshiftError('ALTER TABLE APPEND cannot run inside a transaction block', '25001');
   // One statement at a time: the session's backend runs its queries in turn.
   const target = await columnsOf(backend, plan.target);
   const source = await columnsOf(backend, plan.source);
   const cols = movedColumns(plan, target, source).map(quoteIdent).join(', ');
-  const move = [`insert into ${plan.target} (${cols}) select ${cols} from ${plan.source}`, `delete from ${plan.source}`];
+  const move = [
+    `insert into ${plan.target} (${cols}) select ${cols} from ${plan.source}`,
+    `delete from ${plan.source}`,
+  ];
   const statements = ownBlock ? move : ['begin', ...move, 'commit'];
   for (const s of statements) {
     const r = await backend.query(s);

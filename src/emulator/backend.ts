@@ -7,8 +7,18 @@ import { parserReady } from './translate/tree.js';
 import type { Socket } from 'node:net';
 import { once } from 'node:events';
 import {
-  FrameReader, parseDataRow, parseNotice, parseRowDescription, queryMessage, copyData, copyDone, copyFail,
-  type FieldDesc, type Frame, type NoticeFields, type TxStatus,
+  FrameReader,
+  parseDataRow,
+  parseNotice,
+  parseRowDescription,
+  queryMessage,
+  copyData,
+  copyDone,
+  copyFail,
+  type FieldDesc,
+  type Frame,
+  type NoticeFields,
+  type TxStatus,
 } from './wire.js';
 
 export interface InternalResult {
@@ -43,11 +53,30 @@ export class Backend {
     private relay: Consumer,
   ) {}
 
-  static async open(url: string, isolation: string, relay: Consumer, onClose: () => void, schema?: string): Promise<Backend> {
-    const client = new pg.Client({ connectionString: url, application_name: 'upshift-emulator', options: `-c default_transaction_isolation=${isolation.replace(' ', '\\ ')} -c timezone=UTC` });
+  static async open(
+    url: string,
+    isolation: string,
+    relay: Consumer,
+    onClose: () => void,
+    schema?: string,
+  ): Promise<Backend> {
+    const client = new pg.Client({
+      connectionString: url,
+      application_name: 'upshift-emulator',
+      options: `-c default_transaction_isolation=${isolation.replace(' ', '\\ ')} -c timezone=UTC`,
+    });
     const params: Record<string, string> = {};
-    const conn = (client as unknown as { connection: { on(e: string, f: (m: { parameterName: string; parameterValue: string }) => void): void; stream: Socket } }).connection;
-    conn.on('parameterStatus', (m) => { params[m.parameterName] = m.parameterValue; });
+    const conn = (
+      client as unknown as {
+        connection: {
+          on(e: string, f: (m: { parameterName: string; parameterValue: string }) => void): void;
+          stream: Socket;
+        };
+      }
+    ).connection;
+    conn.on('parameterStatus', (m) => {
+      params[m.parameterName] = m.parameterValue;
+    });
     client.on('error', () => {});
     await client.connect();
     // Redshift's functions, installed once per database before the session takes the socket over.
@@ -68,14 +97,21 @@ export class Backend {
     return backend;
   }
 
-  setRelay(relay: Consumer): void { this.relay = relay; }
+  setRelay(relay: Consumer): void {
+    this.relay = relay;
+  }
 
   /** A statement is running on the backend (relayed, or the emulator's own). */
-  get busy(): boolean { return this.outstanding > 0 || this.internal !== undefined; }
+  get busy(): boolean {
+    return this.outstanding > 0 || this.internal !== undefined;
+  }
 
   private onData(chunk: Buffer): void {
     for (const f of this.reader.push(chunk)) {
-      if (this.internal) { this.internal(f); continue; }
+      if (this.internal) {
+        this.internal(f);
+        continue;
+      }
       if (f.type === 'Z') this.txStatus = f.frame.toString('latin1', 5, 6) as TxStatus;
       this.relay(f);
       if (f.type === 'Z') {
@@ -108,16 +144,24 @@ export class Backend {
   }
 
   /** Runs one simple query on the session, not relayed to the client. Call only when idle. */
-  query(sql: string, onRow?: (row: Array<string | null>, fields: FieldDesc[]) => void | Promise<void>): Promise<InternalResult> {
+  query(
+    sql: string,
+    onRow?: (row: Array<string | null>, fields: FieldDesc[]) => void | Promise<void>,
+  ): Promise<InternalResult> {
     const result: InternalResult = { fields: [], rows: [], tag: undefined, error: undefined };
     return new Promise((resolve, reject) => {
-      if (this.closed) { reject(new Error('backend session closed')); return; }
+      if (this.closed) {
+        reject(new Error('backend session closed'));
+        return;
+      }
       this.abortInternal = reject;
       let pending: Promise<void> = Promise.resolve();
       let inHand = 0;
       this.internal = (f) => {
         switch (f.type) {
-          case 'T': result.fields = parseRowDescription(f.frame); break;
+          case 'T':
+            result.fields = parseRowDescription(f.frame);
+            break;
           case 'D': {
             const row = parseDataRow(f.frame);
             if (onRow) {
@@ -125,21 +169,30 @@ export class Backend {
               const fields = result.fields;
               inHand++;
               this.socket.pause();
-              pending = pending.then(() => onRow(row, fields)).finally(() => {
-                if (--inHand === 0) this.socket.resume();
-              });
+              pending = pending
+                .then(() => onRow(row, fields))
+                .finally(() => {
+                  if (--inHand === 0) this.socket.resume();
+                });
             } else result.rows.push(row);
             break;
           }
-          case 'C': result.tag = f.frame.toString('utf8', 5, f.frame.length - 1); break;
-          case 'E': result.error = parseNotice(f.frame); break;
-          case 'N': (result.notices ??= []).push(parseNotice(f.frame)); break;
+          case 'C':
+            result.tag = f.frame.toString('utf8', 5, f.frame.length - 1);
+            break;
+          case 'E':
+            result.error = parseNotice(f.frame);
+            break;
+          case 'N':
+            (result.notices ??= []).push(parseNotice(f.frame));
+            break;
           case 'Z':
             this.txStatus = f.frame.toString('latin1', 5, 6) as TxStatus;
             this.internal = undefined;
             pending.then(() => resolve(result), reject);
             break;
-          default: break;
+          default:
+            break;
         }
       };
       this.socket.write(queryMessage(sql));
@@ -148,9 +201,17 @@ export class Backend {
 
   /** COPY ... FROM STDIN fed from `chunks`; a thrown error from the source aborts with CopyFail. */
   copyIn(sql: string, chunks: AsyncIterable<Buffer>): Promise<InternalResult & { sourceError?: unknown }> {
-    const result: InternalResult & { sourceError?: unknown } = { fields: [], rows: [], tag: undefined, error: undefined };
+    const result: InternalResult & { sourceError?: unknown } = {
+      fields: [],
+      rows: [],
+      tag: undefined,
+      error: undefined,
+    };
     return new Promise((resolve, reject) => {
-      if (this.closed) { reject(new Error('backend session closed')); return; }
+      if (this.closed) {
+        reject(new Error('backend session closed'));
+        return;
+      }
       this.abortInternal = reject;
       let feeding: Promise<void> | undefined;
       const feed = async (): Promise<void> => {
@@ -167,15 +228,22 @@ export class Backend {
       };
       this.internal = (f) => {
         switch (f.type) {
-          case 'G': feeding = feed(); break;
-          case 'C': result.tag = f.frame.toString('utf8', 5, f.frame.length - 1); break;
-          case 'E': result.error = parseNotice(f.frame); break;
+          case 'G':
+            feeding = feed();
+            break;
+          case 'C':
+            result.tag = f.frame.toString('utf8', 5, f.frame.length - 1);
+            break;
+          case 'E':
+            result.error = parseNotice(f.frame);
+            break;
           case 'Z':
             this.txStatus = f.frame.toString('latin1', 5, 6) as TxStatus;
             this.internal = undefined;
             (feeding ?? Promise.resolve()).then(() => resolve(result), reject);
             break;
-          default: break;
+          default:
+            break;
         }
       };
       this.socket.write(queryMessage(sql));

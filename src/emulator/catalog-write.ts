@@ -11,7 +11,13 @@ import { quoteLiteral } from './sql.js';
  * catalog rows never make unrelated sessions' serializable transactions conflict. A rolled-back
  * CREATE leaves rows keyed by an oid no table has: the views join on pg_class and never show them.
  */
-export async function writeCatalog(backend: Backend, ctx: EmulatorContext, statements: string[], table: string, parent?: string): Promise<void> {
+export async function writeCatalog(
+  backend: Backend,
+  ctx: EmulatorContext,
+  statements: string[],
+  table: string,
+  parent?: string,
+): Promise<void> {
   if (!statements.length) return;
   const t = quoteLiteral(table);
   const r = await backend.query(`select ${t}::regclass::oid,
@@ -22,8 +28,17 @@ export async function writeCatalog(backend: Backend, ctx: EmulatorContext, state
     ${parent ? `, ${quoteLiteral(parent)}::regclass::oid` : ''}`);
   if (r.error) throw new BackendError(r.error);
   const [oid, atts, types, parentOid] = r.rows[0]!;
-  const sql = statements.map((s) => s.split(CATALOG_REL).join(`${oid}::oid`).split(CATALOG_ATTS).join(`array[${atts}]::name[]`)
-    .split(CATALOG_TYPES).join(`array[${types}]::text[]`).split(CATALOG_PARENT).join(`${parentOid ?? 0}::oid`));
+  const sql = statements.map((s) =>
+    s
+      .split(CATALOG_REL)
+      .join(`${oid}::oid`)
+      .split(CATALOG_ATTS)
+      .join(`array[${atts}]::name[]`)
+      .split(CATALOG_TYPES)
+      .join(`array[${types}]::text[]`)
+      .split(CATALOG_PARENT)
+      .join(`${parentOid ?? 0}::oid`),
+  );
   const client = await ctx.admin.connect();
   try {
     await client.query('begin');

@@ -15,10 +15,27 @@ const CATALOG_VERSION = 18;
 export const REDSHIFT_VERSION =
   'PostgreSQL 8.0.2 on i686-pc-linux-gnu, compiled by GCC gcc (GCC) 3.4.2 20041017 (Red Hat 3.4.2-6.fc3), Redshift 1.0.77467';
 
-export const ENCODINGS = ['none', 'raw', 'bytedict', 'delta', 'delta32k', 'lzo', 'mostly8', 'mostly16', 'mostly32',
-  'runlength', 'text255', 'text32k', 'zstd', 'az64'];
+export const ENCODINGS = [
+  'none',
+  'raw',
+  'bytedict',
+  'delta',
+  'delta32k',
+  'lzo',
+  'mostly8',
+  'mostly16',
+  'mostly32',
+  'runlength',
+  'text255',
+  'text32k',
+  'zstd',
+  'az64',
+];
 
-interface ViewColumn { name: string; type: string }
+interface ViewColumn {
+  name: string;
+  type: string;
+}
 
 /** information_schema's view, plus the keys the emulator records (declared, not enforced). */
 function infoSchemaUnion(view: string, columns: ViewColumn[], mine: Record<string, string>, from: string): string {
@@ -29,22 +46,39 @@ function infoSchemaUnion(view: string, columns: ViewColumn[], mine: Record<strin
 function constraintViews(S: string, tc: ViewColumn[], kcu: ViewColumn[]): string {
   const base = `${S}.constraints k join pg_catalog.pg_class c on c.oid = k.relid join pg_catalog.pg_namespace n on n.oid = c.relnamespace`;
   const common: Record<string, string> = {
-    constraint_catalog: 'current_database()', constraint_schema: 'n.nspname', constraint_name: 'k.conname',
-    table_catalog: 'current_database()', table_schema: 'n.nspname', table_name: 'c.relname',
+    constraint_catalog: 'current_database()',
+    constraint_schema: 'n.nspname',
+    constraint_name: 'k.conname',
+    table_catalog: 'current_database()',
+    table_schema: 'n.nspname',
+    table_name: 'c.relname',
   };
   return `
 create or replace view ${S}.check_constraints as select * from information_schema.check_constraints
   where constraint_name !~ ${INTERNAL_CHECK};
 create or replace view ${S}.constraint_column_usage as select * from information_schema.constraint_column_usage
   where constraint_name !~ ${INTERNAL_CHECK};
-create or replace view ${S}.table_constraints as ${infoSchemaUnion('table_constraints', tc,
-    { ...common, constraint_type: 'k.contype', is_deferrable: "'NO'", initially_deferred: "'NO'", enforced: "'NO'" }, base)
-    .replace('select * from information_schema.table_constraints', `select * from information_schema.table_constraints
-      where constraint_name !~ ${INTERNAL_CHECK}`)};
-create or replace view ${S}.key_column_usage as ${infoSchemaUnion('key_column_usage', kcu,
-    { ...common, column_name: 'u.col', ordinal_position: 'u.ord',
-      position_in_unique_constraint: "case when k.contype = 'FOREIGN KEY' then u.ord end" },
-    `${base} cross join lateral unnest(k.columns) with ordinality as u(col, ord)`)};
+create or replace view ${S}.table_constraints as ${infoSchemaUnion(
+    'table_constraints',
+    tc,
+    { ...common, constraint_type: 'k.contype', is_deferrable: "'NO'", initially_deferred: "'NO'", enforced: "'NO'" },
+    base,
+  ).replace(
+    'select * from information_schema.table_constraints',
+    `select * from information_schema.table_constraints
+      where constraint_name !~ ${INTERNAL_CHECK}`,
+  )};
+create or replace view ${S}.key_column_usage as ${infoSchemaUnion(
+    'key_column_usage',
+    kcu,
+    {
+      ...common,
+      column_name: 'u.col',
+      ordinal_position: 'u.ord',
+      position_in_unique_constraint: "case when k.contype = 'FOREIGN KEY' then u.ord end",
+    },
+    `${base} cross join lateral unnest(k.columns) with ordinality as u(col, ord)`,
+  )};
 `;
 }
 
@@ -52,7 +86,10 @@ create or replace view ${S}.key_column_usage as ${infoSchemaUnion('key_column_us
 const INTERNAL_CHECK = `'^rs_(bytes|char|varbyte)_[0-9]+_'`;
 
 /** Attribute numbers of a declared key's columns, in key order. */
-const keyAttnums = (rel: string, names: string): string => `array(select a.attnum from unnest(${names}) with ordinality u(n, o)
+const keyAttnums = (
+  rel: string,
+  names: string,
+): string => `array(select a.attnum from unnest(${names}) with ordinality u(n, o)
     join pg_catalog.pg_attribute a on a.attrelid = ${rel} and a.attname = u.n order by u.o)::smallint[]`;
 
 /**
@@ -62,14 +99,25 @@ const keyAttnums = (rel: string, names: string): string => `array(select a.attnu
 function pgConstraintView(S: string, columns: ViewColumn[]): string {
   const attnums = keyAttnums;
   const declared: Record<string, string> = {
-    oid: 'k.conoid', conname: 'k.conname', connamespace: 'c.relnamespace',
+    oid: 'k.conoid',
+    conname: 'k.conname',
+    connamespace: 'c.relnamespace',
     contype: "case k.contype when 'PRIMARY KEY' then 'p' when 'UNIQUE' then 'u' else 'f' end",
-    condeferrable: 'false', condeferred: 'false', convalidated: 'true', conrelid: 'k.relid', contypid: '0', conindid: '0',
-    conparentid: '0', confrelid: 'coalesce(r.oid, 0)',
+    condeferrable: 'false',
+    condeferred: 'false',
+    convalidated: 'true',
+    conrelid: 'k.relid',
+    contypid: '0',
+    conindid: '0',
+    conparentid: '0',
+    confrelid: 'coalesce(r.oid, 0)',
     confupdtype: "case when k.contype = 'FOREIGN KEY' then 'a' else ' ' end",
     confdeltype: "case when k.contype = 'FOREIGN KEY' then 'a' else ' ' end",
     confmatchtype: "case when k.contype = 'FOREIGN KEY' then 's' else ' ' end",
-    conislocal: 'true', coninhcount: '0', connoinherit: 'true', conkey: attnums('k.relid', 'k.columns'),
+    conislocal: 'true',
+    coninhcount: '0',
+    connoinherit: 'true',
+    conkey: attnums('k.relid', 'k.columns'),
     confkey: `case when k.contype = 'FOREIGN KEY' then ${attnums('r.oid', 'k.ref_columns')} end`,
   };
   const list = columns.map((c) => `(${declared[c.name] ?? 'null'})::${c.type} as ${qi(c.name)}`).join(', ');
@@ -87,12 +135,36 @@ function pgConstraintView(S: string, columns: ViewColumn[]): string {
  */
 function declaredKeyRelations(S: string, cls: ViewColumn[]): string {
   const mine: Record<string, string> = {
-    oid: 'k.conoid', relname: 'k.conname', relnamespace: 'c.relnamespace', relkind: "'i'", relowner: 'c.relowner', relam: '403',
-    relpersistence: 'c.relpersistence', relnatts: 'cardinality(k.columns)', relpages: '0', reltuples: '0', relhasindex: 'false',
-    relisshared: 'false', relhasrules: 'false', relhastriggers: 'false', relhassubclass: 'false', relrowsecurity: 'false',
-    relforcerowsecurity: 'false', relispopulated: 'true', relreplident: "'n'", relispartition: 'false', relchecks: '0',
-    reloftype: '0', reltype: '0', reltablespace: '0', relfilenode: '0', relallvisible: '0', reltoastrelid: '0',
-    relrewrite: '0', relfrozenxid: "'0'", relminmxid: "'0'",
+    oid: 'k.conoid',
+    relname: 'k.conname',
+    relnamespace: 'c.relnamespace',
+    relkind: "'i'",
+    relowner: 'c.relowner',
+    relam: '403',
+    relpersistence: 'c.relpersistence',
+    relnatts: 'cardinality(k.columns)',
+    relpages: '0',
+    reltuples: '0',
+    relhasindex: 'false',
+    relisshared: 'false',
+    relhasrules: 'false',
+    relhastriggers: 'false',
+    relhassubclass: 'false',
+    relrowsecurity: 'false',
+    relforcerowsecurity: 'false',
+    relispopulated: 'true',
+    relreplident: "'n'",
+    relispartition: 'false',
+    relchecks: '0',
+    reloftype: '0',
+    reltype: '0',
+    reltablespace: '0',
+    relfilenode: '0',
+    relallvisible: '0',
+    reltoastrelid: '0',
+    relrewrite: '0',
+    relfrozenxid: "'0'",
+    relminmxid: "'0'",
   };
   const list = cls.map((c) => `(${mine[c.name] ?? 'null'})::${c.type} as ${qi(c.name)}`).join(', ');
   return `select ${list}, 0 as reldiststyle, false as relhasoids
@@ -101,10 +173,22 @@ function declaredKeyRelations(S: string, cls: ViewColumn[]): string {
 
 function pgIndexView(S: string, idx: ViewColumn[]): string {
   const mine: Record<string, string> = {
-    indexrelid: 'k.conoid', indrelid: 'k.relid', indnatts: 'cardinality(k.columns)', indnkeyatts: 'cardinality(k.columns)',
-    indisunique: 'true', indnullsnotdistinct: 'false', indisprimary: "k.contype = 'PRIMARY KEY'", indisexclusion: 'false',
-    indimmediate: 'true', indisclustered: 'false', indisvalid: 'true', indcheckxmin: 'false', indisready: 'true',
-    indislive: 'true', indisreplident: 'false', indkey: `array_to_string(${keyAttnums('k.relid', 'k.columns')}, ' ')::int2vector`,
+    indexrelid: 'k.conoid',
+    indrelid: 'k.relid',
+    indnatts: 'cardinality(k.columns)',
+    indnkeyatts: 'cardinality(k.columns)',
+    indisunique: 'true',
+    indnullsnotdistinct: 'false',
+    indisprimary: "k.contype = 'PRIMARY KEY'",
+    indisexclusion: 'false',
+    indimmediate: 'true',
+    indisclustered: 'false',
+    indisvalid: 'true',
+    indcheckxmin: 'false',
+    indisready: 'true',
+    indislive: 'true',
+    indisreplident: 'false',
+    indkey: `array_to_string(${keyAttnums('k.relid', 'k.columns')}, ' ')::int2vector`,
   };
   const list = idx.map((c) => `(${mine[c.name] ?? 'null'})::${c.type} as ${qi(c.name)}`).join(', ');
   return `create or replace view ${S}.pg_index as select * from pg_catalog.pg_index
@@ -229,7 +313,16 @@ $$;
 `;
 }
 
-function catalogSql(s: string, attrColumns: string[], classColumns: string[], tc: ViewColumn[], kcu: ViewColumn[], con: ViewColumn[], cls: ViewColumn[], idx: ViewColumn[]): string {
+function catalogSql(
+  s: string,
+  attrColumns: string[],
+  classColumns: string[],
+  tc: ViewColumn[],
+  kcu: ViewColumn[],
+  con: ViewColumn[],
+  cls: ViewColumn[],
+  idx: ViewColumn[],
+): string {
   const S = qi(s);
   const encArray = `array[${ENCODINGS.map((e) => `'${e}'`).join(',')}]`;
   return `
@@ -385,20 +478,63 @@ export async function ensureCatalog(url: string, schema: string): Promise<void> 
     if ((rows[0]?.version ?? 0) < CATALOG_VERSION) {
       const attrs = await client.query<{ attname: string }>(
         `select attname from pg_attribute where attrelid = 'pg_catalog.pg_attribute'::regclass and attnum > 0
-           and atttypid <> 'anyarray'::regtype order by attnum`);
-      for (const v of ['stl_query', 'stl_querytext', 'svl_qlog', 'svl_statementtext', 'stv_recents', 'sys_query_history',
-        'stv_sessions', 'stv_locks', 'pg_user_info', 'svv_external_schemas', 'pg_constraint', 'pg_index', 'check_constraints', 'constraint_column_usage', 'table_constraints', 'key_column_usage', 'stl_load_errors', 'sys_load_error_detail', 'stl_load_commits', 'sys_load_detail', 'pg_attribute', 'pg_class', 'pg_proc', 'svv_tables', 'pg_table_def',
-        'svv_all_columns', 'svv_columns', 'svv_table_info']) {
+           and atttypid <> 'anyarray'::regtype order by attnum`,
+      );
+      for (const v of [
+        'stl_query',
+        'stl_querytext',
+        'svl_qlog',
+        'svl_statementtext',
+        'stv_recents',
+        'sys_query_history',
+        'stv_sessions',
+        'stv_locks',
+        'pg_user_info',
+        'svv_external_schemas',
+        'pg_constraint',
+        'pg_index',
+        'check_constraints',
+        'constraint_column_usage',
+        'table_constraints',
+        'key_column_usage',
+        'stl_load_errors',
+        'sys_load_error_detail',
+        'stl_load_commits',
+        'sys_load_detail',
+        'pg_attribute',
+        'pg_class',
+        'pg_proc',
+        'svv_tables',
+        'pg_table_def',
+        'svv_all_columns',
+        'svv_columns',
+        'svv_table_info',
+      ]) {
         await client.query(`drop view if exists ${qi(schema)}.${qi(v)} cascade`);
       }
       const cls = await client.query<{ attname: string }>(
-        `select attname from pg_attribute where attrelid = 'pg_catalog.pg_class'::regclass and attnum > 0 order by attnum`);
-      const viewColumns = async (view: string): Promise<ViewColumn[]> => (await client.query<ViewColumn>(
-        `select attname as name, format_type(atttypid, atttypmod) as type from pg_attribute
-          where attrelid = $1::regclass and attnum > 0 order by attnum`, [view.includes('.') ? view : `information_schema.${view}`])).rows;
-      await client.query(catalogSql(schema, attrs.rows.map((r) => r.attname), cls.rows.map((r) => r.attname),
-        await viewColumns('table_constraints'), await viewColumns('key_column_usage'), await viewColumns('pg_catalog.pg_constraint'),
-        await viewColumns('pg_catalog.pg_class'), await viewColumns('pg_catalog.pg_index')));
+        `select attname from pg_attribute where attrelid = 'pg_catalog.pg_class'::regclass and attnum > 0 order by attnum`,
+      );
+      const viewColumns = async (view: string): Promise<ViewColumn[]> =>
+        (
+          await client.query<ViewColumn>(
+            `select attname as name, format_type(atttypid, atttypmod) as type from pg_attribute
+          where attrelid = $1::regclass and attnum > 0 order by attnum`,
+            [view.includes('.') ? view : `information_schema.${view}`],
+          )
+        ).rows;
+      await client.query(
+        catalogSql(
+          schema,
+          attrs.rows.map((r) => r.attname),
+          cls.rows.map((r) => r.attname),
+          await viewColumns('table_constraints'),
+          await viewColumns('key_column_usage'),
+          await viewColumns('pg_catalog.pg_constraint'),
+          await viewColumns('pg_catalog.pg_class'),
+          await viewColumns('pg_catalog.pg_index'),
+        ),
+      );
       await client.query(`delete from ${qi(schema)}.meta`);
       await client.query(`insert into ${qi(schema)}.meta values ($1)`, [CATALOG_VERSION]);
     }

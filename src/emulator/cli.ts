@@ -43,7 +43,8 @@ export function parseEmulatorArgs(argv: string[], env: NodeJS.ProcessEnv = proce
   const out: EmulatorCliOptions = { port, host: values.host!, postgres, slices };
   if (values['s3-endpoint']) out.s3Endpoint = values['s3-endpoint'];
   if (values['s3-region']) out.s3Region = values['s3-region'];
-  if (Boolean(values['tls-key']) !== Boolean(values['tls-cert'])) throw new Error('--tls-key and --tls-cert go together');
+  if (Boolean(values['tls-key']) !== Boolean(values['tls-cert']))
+    throw new Error('--tls-key and --tls-cert go together');
   if (values['tls-key']) out.tlsKey = values['tls-key'];
   if (values['tls-cert']) out.tlsCert = values['tls-cert'];
   return out;
@@ -53,7 +54,10 @@ export function parseEmulatorArgs(argv: string[], env: NodeJS.ProcessEnv = proce
  * Starts the emulator from command-line arguments and prints its URL; returns the running
  * emulator (the caller closes it, e.g. on SIGINT).
  */
-export async function runEmulatorCli(argv: string[], log: (line: string) => void = console.log): Promise<RedshiftEmulator> {
+export async function runEmulatorCli(
+  argv: string[],
+  log: (line: string) => void = console.log,
+): Promise<RedshiftEmulator> {
   const o = parseEmulatorArgs(argv);
   const emulator = await startRedshiftEmulator({
     port: o.port,

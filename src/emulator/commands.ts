@@ -25,7 +25,8 @@ function likeAndLimit(sig: Token[], i: number, column: string): string {
   out += ` order by ${column}`;
   if (isWord(sig[i], 'limit')) {
     const n = Number(sig[i + 1]?.text);
-    if (!Number.isInteger(n) || n < 0 || n > 10000) throw new RedshiftError('LIMIT of SHOW must be between 0 and 10000', '22023');
+    if (!Number.isInteger(n) || n < 0 || n > 10000)
+      throw new RedshiftError('LIMIT of SHOW must be between 0 and 10000', '22023');
     out += ` limit ${n}`;
     i += 2;
   }
@@ -83,7 +84,8 @@ function analyzeCompression(sig: Token[], schema: string): string {
     const [parts, next] = dotted(sig, i);
     filter = `c.oid = ${quoteLiteral(parts.map(quoteIdent).join('.'))}::regclass`;
     i = next;
-    if (isPunct(sig[i], '(')) throw new RedshiftError('ANALYZE COMPRESSION of a column list is not supported by the emulator', '0A000');
+    if (isPunct(sig[i], '('))
+      throw new RedshiftError('ANALYZE COMPRESSION of a column list is not supported by the emulator', '0A000');
   }
   if (isWord(sig[i], 'comprows')) i += 2;
   if (sig[i]) throw syntaxError(sig[i]!.text);
@@ -119,7 +121,10 @@ export function checkPassword(password: string): void {
   rule(/[A-Z]/.test(password), 'must contain an uppercase character');
   rule(/[a-z]/.test(password), 'must contain a lowercase character');
   rule(/[0-9]/.test(password), 'must contain a number');
-  rule(/^[\x21-\x7e]*$/.test(password) && !/['"\\/@]/.test(password), 'must contain only printable ASCII characters other than \' " \\ / @ and space');
+  rule(
+    /^[\x21-\x7e]*$/.test(password) && !/['"\\/@]/.test(password),
+    'must contain only printable ASCII characters other than \' " \\ / @ and space',
+  );
 }
 
 /** CREATE USER: the password checked as Redshift checks it; PASSWORD DISABLE is no password. */
@@ -127,11 +132,13 @@ function createUser(sig: Token[], sql: string): string {
   const at = sig.findIndex((t) => isWord(t, 'password'));
   if (at < 0) throw new RedshiftError('CREATE USER needs a PASSWORD (or PASSWORD DISABLE)', '42601');
   const value = sig[at + 1];
-  if (isWord(value, 'disable')) return `${sql.slice(0, sig[at]!.start)}password null${sql.slice(value!.start + value!.text.length)}`;
+  if (isWord(value, 'disable'))
+    return `${sql.slice(0, sig[at]!.start)}password null${sql.slice(value!.start + value!.text.length)}`;
   if (value?.type !== 'string') throw syntaxError(value?.text ?? 'end of input');
   checkPassword(value.value);
   // Postgres keeps an md5 hash as it is; a SHA-256 form has no Postgres equivalent: the user gets no password.
-  if (/^sha256\|/.test(value.value)) return `${sql.slice(0, sig[at]!.start)}password null${sql.slice(value.start + value.text.length)}`;
+  if (/^sha256\|/.test(value.value))
+    return `${sql.slice(0, sig[at]!.start)}password null${sql.slice(value.start + value.text.length)}`;
   return sql;
 }
 

@@ -28,9 +28,29 @@ export interface SessionState {
 
 /** One stl_load_commits row (the columns of the catalog's load_commits table, in order). */
 export interface LoadCommitRow {
-  userid: number; query: number; slice: number; name: string; filename: string; byte_offset: number;
-  lines_scanned: number; errors: number; curtime: string; status: number; file_format: string;
+  userid: number;
+  query: number;
+  slice: number;
+  name: string;
+  filename: string;
+  byte_offset: number;
+  lines_scanned: number;
+  errors: number;
+  curtime: string;
+  status: number;
+  file_format: string;
 }
 
-export const LOAD_COMMIT_COLUMNS: ReadonlyArray<keyof LoadCommitRow> = ['userid', 'query', 'slice', 'name', 'filename',
-  'byte_offset', 'lines_scanned', 'errors', 'curtime', 'status', 'file_format'];
+export const LOAD_COMMIT_COLUMNS: ReadonlyArray<keyof LoadCommitRow> = [
+  'userid',
+  'query',
+  'slice',
+  'name',
+  'filename',
+  'byte_offset',
+  'lines_scanned',
+  'errors',
+  'curtime',
+  'status',
+  'file_format',
+];

@@ -1,6 +1,17 @@
 // Redshift's COPY statement: target, column list, source and options.
 import { RedshiftError, syntaxError } from './errors.js';
-import { closingParen, identName, isPunct, isWord, render, significant, splitTopLevel, tokenize, unescapeRedshift, type Token } from './sql.js';
+import {
+  closingParen,
+  identName,
+  isPunct,
+  isWord,
+  render,
+  significant,
+  splitTopLevel,
+  tokenize,
+  unescapeRedshift,
+  type Token,
+} from './sql.js';
 
 export type CopyFormat = 'text' | 'csv' | 'json' | 'parquet';
 
@@ -35,18 +46,44 @@ export interface CopyStatement {
   noLoad: boolean;
 }
 
-export const INVALID_CREDENTIALS = "Invalid credentials. Must be of the format: credentials 'aws_iam_role=...' or " +
+export const INVALID_CREDENTIALS =
+  "Invalid credentials. Must be of the format: credentials 'aws_iam_role=...' or " +
   "'aws_access_key_id=...;aws_secret_access_key=...[;token=...]'";
 
-const NO_VALUE = new Set(['manifest', 'csv', 'parquet', 'gzip', 'bzip2', 'zstd', 'lzop', 'emptyasnull', 'blanksasnull',
-  'truncatecolumns', 'escape', 'removequotes', 'fillrecord', 'ignoreblanklines', 'trimblanks', 'explicit_ids',
-  'acceptanydate', 'roundec', 'ssh', 'encrypted', 'readratio']);
+const NO_VALUE = new Set([
+  'manifest',
+  'csv',
+  'parquet',
+  'gzip',
+  'bzip2',
+  'zstd',
+  'lzop',
+  'emptyasnull',
+  'blanksasnull',
+  'truncatecolumns',
+  'escape',
+  'removequotes',
+  'fillrecord',
+  'ignoreblanklines',
+  'trimblanks',
+  'explicit_ids',
+  'acceptanydate',
+  'roundec',
+  'ssh',
+  'encrypted',
+  'readratio',
+]);
 
 export function parseCopy(sql: string): CopyStatement {
   const sig = significant(tokenize(sql));
   let i = 1;
   const nameStart = i;
-  while (i < sig.length && (sig[i]!.type === 'ident' || sig[i]!.type === 'qident' || isPunct(sig[i], '.')) && !isWord(sig[i], 'from')) i++;
+  while (
+    i < sig.length &&
+    (sig[i]!.type === 'ident' || sig[i]!.type === 'qident' || isPunct(sig[i], '.')) &&
+    !isWord(sig[i], 'from')
+  )
+    i++;
   const nameTokens = sig.slice(nameStart, i);
   if (!nameTokens.length) throw syntaxError(sig[i]?.text ?? 'end of input');
   let columns: string[] | undefined;
@@ -60,11 +97,32 @@ export function parseCopy(sql: string): CopyStatement {
   if (src?.type !== 'string') throw syntaxError(src?.text ?? 'end of input');
   i += 2;
   const st: CopyStatement = {
-    table: render(nameTokens), tableName: identName(nameTokens[nameTokens.length - 1]!), columns,
-    from: unescapeRedshift(src.value), manifest: false, format: 'text', jsonOption: 'auto', delimiter: '|', quote: '"',
-    nullAs: undefined, ignoreHeader: 0, compression: 'none', dateFormat: undefined, timeFormat: undefined,
-    emptyAsNull: false, blanksAsNull: false, truncateColumns: false, maxError: 0, acceptInvChars: undefined,
-    escape: false, removeQuotes: false, fillRecord: false, ignoreBlankLines: false, trimBlanks: false, region: undefined, noLoad: false,
+    table: render(nameTokens),
+    tableName: identName(nameTokens[nameTokens.length - 1]!),
+    columns,
+    from: unescapeRedshift(src.value),
+    manifest: false,
+    format: 'text',
+    jsonOption: 'auto',
+    delimiter: '|',
+    quote: '"',
+    nullAs: undefined,
+    ignoreHeader: 0,
+    compression: 'none',
+    dateFormat: undefined,
+    timeFormat: undefined,
+    emptyAsNull: false,
+    blanksAsNull: false,
+    truncateColumns: false,
+    maxError: 0,
+    acceptInvChars: undefined,
+    escape: false,
+    removeQuotes: false,
+    fillRecord: false,
+    ignoreBlankLines: false,
+    trimBlanks: false,
+    region: undefined,
+    noLoad: false,
   };
   let delimiterSet = false;
   let credentials = false;
@@ -90,20 +148,28 @@ export function parseCopy(sql: string): CopyStatement {
     const w = t.type === 'ident' ? t.value : '';
     switch (w) {
       case 'iam_role':
-        if (isWord(sig[i + 1], 'default')) i += 2; else str(i + 1);
+        if (isWord(sig[i + 1], 'default')) i += 2;
+        else str(i + 1);
         credentials = true;
         break;
-      case 'access_key_id': case 'secret_access_key': case 'session_token':
+      case 'access_key_id':
+      case 'secret_access_key':
+      case 'session_token':
         str(i + 1);
         credentials = true;
         break;
-      case 'credentials': case 'with_credentials': {
+      case 'credentials':
+      case 'with_credentials': {
         const c = str(i + 1);
-        if (!/aws_iam_role=|aws_access_key_id=.+;\s*aws_secret_access_key=/i.test(c)) throw new RedshiftError(INVALID_CREDENTIALS, 'XX000');
+        if (!/aws_iam_role=|aws_access_key_id=.+;\s*aws_secret_access_key=/i.test(c))
+          throw new RedshiftError(INVALID_CREDENTIALS, 'XX000');
         credentials = true;
         break;
       }
-      case 'manifest': st.manifest = true; i++; break;
+      case 'manifest':
+        st.manifest = true;
+        i++;
+        break;
       case 'format':
         i++;
         if (isWord(sig[i], 'as')) i++;
@@ -114,41 +180,107 @@ export function parseCopy(sql: string): CopyStatement {
         i++;
         if (isWord(sig[i], 'quote')) st.quote = str(i + 1);
         break;
-      case 'quote': st.quote = str(i + 1); break;
+      case 'quote':
+        st.quote = str(i + 1);
+        break;
       case 'json': {
         st.format = 'json';
         const j = isWord(sig[i + 1], 'as') ? i + 2 : i + 1;
-        if (sig[j]?.type === 'string') st.jsonOption = str(i + 1); else i++;
+        if (sig[j]?.type === 'string') st.jsonOption = str(i + 1);
+        else i++;
         break;
       }
-      case 'parquet': st.format = 'parquet'; i++; break;
-      case 'avro': case 'orc': case 'fixedwidth': case 'shapefile': case 'lzop':
+      case 'parquet':
+        st.format = 'parquet';
+        i++;
+        break;
+      case 'avro':
+      case 'orc':
+      case 'fixedwidth':
+      case 'shapefile':
+      case 'lzop':
         throw new RedshiftError(`COPY ${w.toUpperCase()} is not supported by the emulator`, '0A000');
-      case 'delimiter': st.delimiter = str(i + 1); delimiterSet = true; break;
-      case 'null': st.nullAs = str(i + 1); break;
-      case 'ignoreheader': st.ignoreHeader = num(i + 1); break;
-      case 'gzip': st.compression = 'gzip'; i++; break;
-      case 'bzip2': st.compression = 'bzip2'; i++; break;
-      case 'zstd': st.compression = 'zstd'; i++; break;
-      case 'dateformat': st.dateFormat = str(i + 1); break;
-      case 'timeformat': st.timeFormat = str(i + 1); break;
-      case 'emptyasnull': st.emptyAsNull = true; i++; break;
-      case 'blanksasnull': st.blanksAsNull = true; i++; break;
-      case 'truncatecolumns': st.truncateColumns = true; i++; break;
-      case 'escape': st.escape = true; i++; break;
-      case 'removequotes': st.removeQuotes = true; i++; break;
-      case 'fillrecord': st.fillRecord = true; i++; break;
-      case 'ignoreblanklines': st.ignoreBlankLines = true; i++; break;
-      case 'trimblanks': st.trimBlanks = true; i++; break;
-      case 'maxerror': st.maxError = num(i + 1); break;
-      case 'noload': st.noLoad = true; i++; break;
-      case 'region': st.region = str(i + 1); break;
+      case 'delimiter':
+        st.delimiter = str(i + 1);
+        delimiterSet = true;
+        break;
+      case 'null':
+        st.nullAs = str(i + 1);
+        break;
+      case 'ignoreheader':
+        st.ignoreHeader = num(i + 1);
+        break;
+      case 'gzip':
+        st.compression = 'gzip';
+        i++;
+        break;
+      case 'bzip2':
+        st.compression = 'bzip2';
+        i++;
+        break;
+      case 'zstd':
+        st.compression = 'zstd';
+        i++;
+        break;
+      case 'dateformat':
+        st.dateFormat = str(i + 1);
+        break;
+      case 'timeformat':
+        st.timeFormat = str(i + 1);
+        break;
+      case 'emptyasnull':
+        st.emptyAsNull = true;
+        i++;
+        break;
+      case 'blanksasnull':
+        st.blanksAsNull = true;
+        i++;
+        break;
+      case 'truncatecolumns':
+        st.truncateColumns = true;
+        i++;
+        break;
+      case 'escape':
+        st.escape = true;
+        i++;
+        break;
+      case 'removequotes':
+        st.removeQuotes = true;
+        i++;
+        break;
+      case 'fillrecord':
+        st.fillRecord = true;
+        i++;
+        break;
+      case 'ignoreblanklines':
+        st.ignoreBlankLines = true;
+        i++;
+        break;
+      case 'trimblanks':
+        st.trimBlanks = true;
+        i++;
+        break;
+      case 'maxerror':
+        st.maxError = num(i + 1);
+        break;
+      case 'noload':
+        st.noLoad = true;
+        i++;
+        break;
+      case 'region':
+        st.region = str(i + 1);
+        break;
       case 'acceptinvchars': {
         const j = isWord(sig[i + 1], 'as') ? i + 2 : i + 1;
-        if (sig[j]?.type === 'string') st.acceptInvChars = str(i + 1); else { st.acceptInvChars = '?'; i++; }
+        if (sig[j]?.type === 'string') st.acceptInvChars = str(i + 1);
+        else {
+          st.acceptInvChars = '?';
+          i++;
+        }
         break;
       }
-      case 'compupdate': case 'statupdate':
+      case 'compupdate':
+      case 'statupdate':
         i++;
         if (isWord(sig[i], 'on', 'off', 'true', 'false', 'preset')) i++;
         break;
@@ -157,9 +289,15 @@ export function parseCopy(sql: string): CopyStatement {
         if (isWord(sig[i], 'as')) i++;
         i++;
         break;
-      case 'comprows': case 'maxfilesize': num(i + 1); break;
+      case 'comprows':
+      case 'maxfilesize':
+        num(i + 1);
+        break;
       default:
-        if (NO_VALUE.has(w)) { i++; break; }
+        if (NO_VALUE.has(w)) {
+          i++;
+          break;
+        }
         throw syntaxError(t.text);
     }
   }

@@ -11,10 +11,22 @@ import Bunzip from 'seek-bzip';
 import type { CopyStatement } from './copy-options.js';
 import { getBuffer, getStream, type S3Store } from './s3.js';
 
-export interface Field { v: string | null; q: boolean }
-export interface SourceRecord { line: number; raw: string; fields: Field[] }
+export interface Field {
+  v: string | null;
+  q: boolean;
+}
+export interface SourceRecord {
+  line: number;
+  raw: string;
+  fields: Field[];
+}
 /** A record whose fields failed to split (a malformed line): reported, never loaded. */
-export interface BrokenRecord { line: number; raw: string; broken: { code: number; reason: string }; fatal?: boolean }
+export interface BrokenRecord {
+  line: number;
+  raw: string;
+  broken: { code: number; reason: string };
+  fatal?: boolean;
+}
 
 /** source piped into next, an error on either side failing both (pipe() leaves next waiting forever). */
 function joined<T extends NodeJS.ReadWriteStream>(source: Readable, next: T): T {
@@ -34,8 +46,16 @@ async function openBytes(s3: S3Store, url: string, compression: CopyStatement['c
   return getStream(s3, url);
 }
 
-export async function* readRecords(s3: S3Store, url: string, st: CopyStatement, columns: string[]): AsyncGenerator<SourceRecord | BrokenRecord> {
-  if (st.format === 'parquet') { yield* readParquet(await getBuffer(s3, url)); return; }
+export async function* readRecords(
+  s3: S3Store,
+  url: string,
+  st: CopyStatement,
+  columns: string[],
+): AsyncGenerator<SourceRecord | BrokenRecord> {
+  if (st.format === 'parquet') {
+    yield* readParquet(await getBuffer(s3, url));
+    return;
+  }
   const opened = await openBytes(s3, url, st.compression);
   // Without ACCEPTINVCHARS, bytes that aren't UTF-8 (a gzip file read without GZIP...) are a load error.
   const bytes = st.acceptInvChars === undefined ? joined(opened, strictUtf8()) : opened;
@@ -46,14 +66,26 @@ export async function* readRecords(s3: S3Store, url: string, st: CopyStatement, 
   } catch (err) {
     if (!(err instanceof InvalidUtf8)) throw err;
     // The bytes after it can't be split into records any more: the COPY fails whatever MAXERROR says.
-    yield { line: err.line, raw: err.raw, fatal: true, broken: {
-      code: 1220, reason: `String contains invalid or unsupported UTF8 codepoints. Bad UTF8 hex sequence: ${err.hex} (error ${err.error})` } };
+    yield {
+      line: err.line,
+      raw: err.raw,
+      fatal: true,
+      broken: {
+        code: 1220,
+        reason: `String contains invalid or unsupported UTF8 codepoints. Bad UTF8 hex sequence: ${err.hex} (error ${err.error})`,
+      },
+    };
   }
 }
 
 /** Bytes that are not UTF-8, at a line of the file; `error` is Redshift's UTF-8 error number. */
 class InvalidUtf8 extends Error {
-  constructor(readonly line: number, readonly raw: string, readonly hex: string, readonly error: number) {
+  constructor(
+    readonly line: number,
+    readonly raw: string,
+    readonly hex: string,
+    readonly error: number,
+  ) {
     super(`invalid UTF-8 at line ${line}: ${hex} (error ${error})`);
   }
 }
@@ -66,7 +98,10 @@ class InvalidUtf8 extends Error {
 export function invalidUtf8(buf: Uint8Array): { offset: number; length: number; error: number } | undefined {
   for (let i = 0; i < buf.length;) {
     const b = buf[i]!;
-    if (b < 0x80) { i++; continue; }
+    if (b < 0x80) {
+      i++;
+      continue;
+    }
     if (b < 0xc0 || b >= 0xfe) return { offset: i, length: 1, error: 3 };
     if (b >= 0xf8) return { offset: i, length: 1, error: 1 };
     const need = b >= 0xf0 ? 3 : b >= 0xe0 ? 2 : 1;
@@ -98,8 +133,15 @@ function strictUtf8(): Transform {
       const end = data.indexOf(10, bad.offset);
       let line = lines + 1;
       for (let i = data.indexOf(10); i >= 0 && i < bad.offset; i = data.indexOf(10, i + 1)) line++;
-      throw new InvalidUtf8(line, data.subarray(start, end < 0 ? data.length : end).toString('utf8').slice(0, 1024),
-        Buffer.from(data.subarray(bad.offset, bad.offset + bad.length)).toString('hex'), bad.error);
+      throw new InvalidUtf8(
+        line,
+        data
+          .subarray(start, end < 0 ? data.length : end)
+          .toString('utf8')
+          .slice(0, 1024),
+        Buffer.from(data.subarray(bad.offset, bad.offset + bad.length)).toString('hex'),
+        bad.error,
+      );
     }
     for (let i = data.indexOf(10); i >= 0; i = data.indexOf(10, i + 1)) lines++;
     t.push(data);
@@ -143,8 +185,14 @@ function quotedFields(raw: string, delimiter: string, quote: string): boolean[] 
     if (quoted) {
       i += quote.length;
       while (i < raw.length) {
-        if (raw.startsWith(quote + quote, i)) { i += 2 * quote.length; continue; }
-        if (raw.startsWith(quote, i)) { i += quote.length; break; }
+        if (raw.startsWith(quote + quote, i)) {
+          i += 2 * quote.length;
+          continue;
+        }
+        if (raw.startsWith(quote, i)) {
+          i += quote.length;
+          break;
+        }
         i++;
       }
     }
@@ -157,10 +205,19 @@ function quotedFields(raw: string, delimiter: string, quote: string): boolean[] 
 async function* readCsv(bytes: Readable, st: CopyStatement): AsyncGenerator<SourceRecord | BrokenRecord> {
   // csv-parse's cast option would tell quoting, but costs ~20x: quoting is read from the raw record instead.
   // Line numbers are counted from the raw records (csv-parse's info option doubles the parse time).
-  const parser = joined(bytes, parseCsv({
-    delimiter: st.delimiter, quote: st.quote, escape: st.quote, raw: true, relax_column_count: true, relax_quotes: true,
-    from_line: st.ignoreHeader + 1, skip_empty_lines: true,
-  }));
+  const parser = joined(
+    bytes,
+    parseCsv({
+      delimiter: st.delimiter,
+      quote: st.quote,
+      escape: st.quote,
+      raw: true,
+      relax_column_count: true,
+      relax_quotes: true,
+      from_line: st.ignoreHeader + 1,
+      skip_empty_lines: true,
+    }),
+  );
   let lines = st.ignoreHeader;
   try {
     for await (const rec of parser as AsyncIterable<{ record: string[]; raw: string }>) {
@@ -176,7 +233,10 @@ async function* readCsv(bytes: Readable, st: CopyStatement): AsyncGenerator<Sour
       const values = rec.record;
       let quoted: boolean[] | undefined;
       for (const v of values) {
-        if (v === '' || v === st.nullAs) { quoted = quotedFields(raw, st.delimiter, st.quote); break; }
+        if (v === '' || v === st.nullAs) {
+          quoted = quotedFields(raw, st.delimiter, st.quote);
+          break;
+        }
       }
       const fields: Field[] = new Array(values.length);
       for (let k = 0; k < values.length; k++) fields[k] = { v: values[k]!, q: quoted?.[k] ?? false };
@@ -202,12 +262,25 @@ async function* readText(bytes: Readable, st: CopyStatement): AsyncGenerator<Sou
     let cur = '';
     for (let i = 0; i < text.length; i++) {
       const c = text[i]!;
-      if (st.escape && c === '\\' && i + 1 < text.length) { cur += text[++i]; continue; }
-      if (text.startsWith(st.delimiter, i)) { fields.push({ v: cur, q: false }); cur = ''; i += st.delimiter.length - 1; continue; }
+      if (st.escape && c === '\\' && i + 1 < text.length) {
+        cur += text[++i];
+        continue;
+      }
+      if (text.startsWith(st.delimiter, i)) {
+        fields.push({ v: cur, q: false });
+        cur = '';
+        i += st.delimiter.length - 1;
+        continue;
+      }
       cur += c;
     }
     fields.push({ v: cur, q: false });
-    if (st.removeQuotes) for (const f of fields) if (f.v && /^".*"$/s.test(f.v)) { f.v = f.v.slice(1, -1); f.q = true; }
+    if (st.removeQuotes)
+      for (const f of fields)
+        if (f.v && /^".*"$/s.test(f.v)) {
+          f.v = f.v.slice(1, -1);
+          f.q = true;
+        }
     yield { line, raw: text, fields };
   }
 }
@@ -228,8 +301,16 @@ function* jsonObjects(text: string): Generator<{ line: number; raw: string }> {
       continue;
     }
     if (c === '"') inStr = true;
-    else if (c === '{' || c === '[') { if (depth === 0) { start = i; startLine = line; } depth++; }
-    else if (c === '}' || c === ']') { depth--; if (depth === 0) yield { line: startLine, raw: text.slice(start, i + 1) }; }
+    else if (c === '{' || c === '[') {
+      if (depth === 0) {
+        start = i;
+        startLine = line;
+      }
+      depth++;
+    } else if (c === '}' || c === ']') {
+      depth--;
+      if (depth === 0) yield { line: startLine, raw: text.slice(start, i + 1) };
+    }
   }
 }
 
@@ -242,7 +323,9 @@ function jsonValue(v: unknown): Field {
 
 /** Evaluates a JSONPath of the simple forms Redshift accepts: $.a.b, $['a'], $.a[0]. */
 function evalPath(obj: unknown, path: string): unknown {
-  const parts = [...path.replace(/^\$/, '').matchAll(/\.([^.[\]]+)|\[\s*'([^']*)'\s*\]|\[\s*"([^"]*)"\s*\]|\[(\d+)\]/g)];
+  const parts = [
+    ...path.replace(/^\$/, '').matchAll(/\.([^.[\]]+)|\[\s*'([^']*)'\s*\]|\[\s*"([^"]*)"\s*\]|\[(\d+)\]/g),
+  ];
   let cur: unknown = obj;
   for (const p of parts) {
     if (cur === null || typeof cur !== 'object') return undefined;
@@ -252,7 +335,12 @@ function evalPath(obj: unknown, path: string): unknown {
   return cur;
 }
 
-async function* readJson(bytes: Readable, st: CopyStatement, columns: string[], s3: S3Store): AsyncGenerator<SourceRecord | BrokenRecord> {
+async function* readJson(
+  bytes: Readable,
+  st: CopyStatement,
+  columns: string[],
+  s3: S3Store,
+): AsyncGenerator<SourceRecord | BrokenRecord> {
   const chunks: Buffer[] = [];
   for await (const c of bytes) chunks.push(c as Buffer);
   const text = Buffer.concat(chunks).toString('utf8');
@@ -263,14 +351,19 @@ async function* readJson(bytes: Readable, st: CopyStatement, columns: string[], 
   const ignoreCase = /ignorecase/i.test(st.jsonOption);
   for (const { line, raw } of jsonObjects(text)) {
     let obj: unknown;
-    try { obj = JSON.parse(raw); } catch {
+    try {
+      obj = JSON.parse(raw);
+    } catch {
       yield { line, raw, broken: { code: 1224, reason: 'Invalid JSONPath format or JSON object' } };
       continue;
     }
-    if (paths) { yield { line, raw, fields: paths.map((p) => jsonValue(evalPath(obj, p))) }; continue; }
+    if (paths) {
+      yield { line, raw, fields: paths.map((p) => jsonValue(evalPath(obj, p))) };
+      continue;
+    }
     const o = obj as Record<string, unknown>;
     const keys = ignoreCase ? new Map(Object.keys(o).map((k) => [k.toLowerCase(), k])) : undefined;
-    yield { line, raw, fields: columns.map((c) => jsonValue(o[keys ? keys.get(c) ?? c : c])) };
+    yield { line, raw, fields: columns.map((c) => jsonValue(o[keys ? (keys.get(c) ?? c) : c])) };
   }
 }
 
@@ -278,7 +371,8 @@ function parquetValue(v: unknown): Field {
   if (v === null || v === undefined) return { v: null, q: false };
   if (v instanceof Date) return { v: v.toISOString(), q: true };
   if (v instanceof Uint8Array) return { v: Buffer.from(v).toString('hex'), q: true };
-  if (typeof v === 'object') return { v: JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? x.toString() : x)), q: true };
+  if (typeof v === 'object')
+    return { v: JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? x.toString() : x)), q: true };
   return { v: String(v), q: true };
 }
 

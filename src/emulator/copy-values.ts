@@ -15,7 +15,11 @@ export interface TargetColumn {
   notNull: boolean;
 }
 
-export interface LoadProblem { code: number; reason: string; value: string }
+export interface LoadProblem {
+  code: number;
+  reason: string;
+  value: string;
+}
 
 export type Converted = { value: string | null } | { problem: LoadProblem };
 
@@ -50,10 +54,29 @@ function formatToRegex(fmt: string): { re: RegExp; keys: string[] } {
   let src = '';
   for (const m of fmt.toUpperCase().matchAll(tokens)) {
     const t = m[0];
-    const map: Record<string, string> = { YYYY: '(\\d{4})', YY: '(\\d{2})', MM: '(\\d{1,2})', DD: '(\\d{1,2})', HH24: '(\\d{1,2})',
-      HH12: '(\\d{1,2})', HH: '(\\d{1,2})', MI: '(\\d{1,2})', SS: '(\\d{1,2}(?:\\.\\d+)?)', MON: '([A-Za-z]{3})', AM: '([AaPp][Mm])', PM: '([AaPp][Mm])' };
-    if (/^FF/.test(t)) { keys.push('FF'); src += '(\\d+)'; continue; }
-    if (map[t]) { keys.push(t); src += map[t]; } else src += t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    const map: Record<string, string> = {
+      YYYY: '(\\d{4})',
+      YY: '(\\d{2})',
+      MM: '(\\d{1,2})',
+      DD: '(\\d{1,2})',
+      HH24: '(\\d{1,2})',
+      HH12: '(\\d{1,2})',
+      HH: '(\\d{1,2})',
+      MI: '(\\d{1,2})',
+      SS: '(\\d{1,2}(?:\\.\\d+)?)',
+      MON: '([A-Za-z]{3})',
+      AM: '([AaPp][Mm])',
+      PM: '([AaPp][Mm])',
+    };
+    if (/^FF/.test(t)) {
+      keys.push('FF');
+      src += '(\\d+)';
+      continue;
+    }
+    if (map[t]) {
+      keys.push(t);
+      src += map[t];
+    } else src += t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   }
   return { re: new RegExp(`^${src}$`, 'i'), keys };
 }
@@ -66,9 +89,11 @@ function byFormat(v: string, fmt: string, withTime: boolean): string | undefined
   const m = re.exec(v.trim());
   if (!m) return undefined;
   const p: Record<string, string> = {};
-  keys.forEach((k, i) => { p[k] = m[i + 1]!; });
+  keys.forEach((k, i) => {
+    p[k] = m[i + 1]!;
+  });
   const year = p.YYYY ?? (p.YY ? `20${p.YY}` : '1970');
-  const month = p.MON ? String(MONTHS.indexOf(p.MON.toUpperCase()) + 1) : p.MM ?? '1';
+  const month = p.MON ? String(MONTHS.indexOf(p.MON.toUpperCase()) + 1) : (p.MM ?? '1');
   let hour = Number(p.HH24 ?? p.HH12 ?? p.HH ?? 0);
   const ampm = (p.AM ?? p.PM)?.toUpperCase();
   if (ampm === 'PM' && hour < 12) hour += 12;
@@ -117,7 +142,9 @@ export function convert(field: Field | undefined, col: TargetColumn, st: CopySta
     v = v.replace(/\uFFFD/g, st.acceptInvChars);
   }
   switch (col.typname) {
-    case 'int2': case 'int4': case 'int8': {
+    case 'int2':
+    case 'int4':
+    case 'int8': {
       const t = v.trim();
       const [lo, hi, name] = INT_RANGE[col.typname]!;
       if (t.length > 0 && t.length < 5 && /^[+-]?\d+$/.test(t)) return { value: t };
@@ -143,10 +170,15 @@ export function convert(field: Field | undefined, col: TargetColumn, st: CopySta
       }
       return { value: t };
     }
-    case 'float4': case 'float8': {
+    case 'float4':
+    case 'float8': {
       const t = v.trim();
       if (!/^(nan|[+-]?inf(inity)?|[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?)$/i.test(t)) {
-        return problem(v, 1207, `Invalid digit, Value '${t}', Pos 0, Type: ${col.typname === 'float4' ? 'Float' : 'Double'}`);
+        return problem(
+          v,
+          1207,
+          `Invalid digit, Value '${t}', Pos 0, Type: ${col.typname === 'float4' ? 'Float' : 'Double'}`,
+        );
       }
       return { value: t };
     }
@@ -161,32 +193,50 @@ export function convert(field: Field | undefined, col: TargetColumn, st: CopySta
       if (st.format === 'parquet' && /^\d{4}-\d{2}-\d{2}T00:00:00(\.0+)?Z$/.test(v)) return { value: v.slice(0, 10) };
       const fmt = st.dateFormat;
       if (fmt === undefined || fmt.toUpperCase() === 'YYYY-MM-DD') {
-        if (!ISO_DATE.test(v.trim())) return problem(v, 1205, v.trim().length < 10 ? 'Invalid Date Format - length must be 10 or more' : 'Invalid date format - Invalid digit encountered');
+        if (!ISO_DATE.test(v.trim()))
+          return problem(
+            v,
+            1205,
+            v.trim().length < 10
+              ? 'Invalid Date Format - length must be 10 or more'
+              : 'Invalid date format - Invalid digit encountered',
+          );
         return { value: v.trim() };
       }
       if (fmt.toLowerCase() === 'auto') return { value: v.trim() };
       const d = byFormat(v, fmt, false);
       return d ? { value: d } : problem(v, 1205, `Invalid date format - Invalid digit encountered`);
     }
-    case 'timestamp': case 'timestamptz': {
+    case 'timestamp':
+    case 'timestamptz': {
       const fmt = st.timeFormat;
       const low = fmt?.toLowerCase();
       if (low === 'epochsecs' || low === 'epochmillisecs') {
         const d = epoch(v, low === 'epochsecs' ? 1000 : 1);
-        return d ? { value: col.typname === 'timestamp' ? d.replace('+00', '') : d } : problem(v, 1206, `Invalid timestamp format or value [${fmt}]`);
+        return d
+          ? { value: col.typname === 'timestamp' ? d.replace('+00', '') : d }
+          : problem(v, 1206, `Invalid timestamp format or value [${fmt}]`);
       }
       if (fmt === undefined || fmt.toUpperCase() === 'YYYY-MM-DD HH:MI:SS') {
-        if (!DEFAULT_TS.test(v.trim()) && !ISO_DATE.test(v.trim())) return problem(v, 1206, 'Invalid timestamp format or value [YYYY-MM-DD HH24:MI:SS]');
+        if (!DEFAULT_TS.test(v.trim()) && !ISO_DATE.test(v.trim()))
+          return problem(v, 1206, 'Invalid timestamp format or value [YYYY-MM-DD HH24:MI:SS]');
         return { value: stripOffset(v.trim(), col) };
       }
       if (low === 'auto') return { value: stripOffset(v.trim(), col) };
       const d = byFormat(v, fmt, true);
       return d ? { value: d } : problem(v, 1206, `Invalid timestamp format or value [${fmt}]`);
     }
-    case 'varchar': case 'bpchar': {
+    case 'varchar':
+    case 'bpchar': {
       if (col.typname === 'bpchar' && Buffer.byteLength(v, 'utf8') !== v.length) {
         const ch = [...v].find((c) => Buffer.byteLength(c, 'utf8') > 1)!;
-        return problem(v, 1220, `Multibyte character not supported for CHAR (Hint: try using VARCHAR). Invalid char: ${Buffer.from(ch, 'utf8').toString('hex').replace(/(..)(?!$)/g, '$1 ')}`);
+        return problem(
+          v,
+          1220,
+          `Multibyte character not supported for CHAR (Hint: try using VARCHAR). Invalid char: ${Buffer.from(ch, 'utf8')
+            .toString('hex')
+            .replace(/(..)(?!$)/g, '$1 ')}`,
+        );
       }
       if (col.length > 0 && Buffer.byteLength(v, 'utf8') > col.length) {
         if (st.truncateColumns) return { value: truncateBytes(v, col.length) };
@@ -197,7 +247,8 @@ export function convert(field: Field | undefined, col: TargetColumn, st: CopySta
     case 'bytea': {
       const t = v.trim();
       if (t === '') return { value: '\\x' };
-      if (!/^([0-9a-fA-F]{2})*$/.test(t)) return problem(v, 1207, `Invalid hexadecimal digit, Value '${t}', Type: VARBYTE`);
+      if (!/^([0-9a-fA-F]{2})*$/.test(t))
+        return problem(v, 1207, `Invalid hexadecimal digit, Value '${t}', Type: VARBYTE`);
       return { value: `\\x${t}` };
     }
     default:

@@ -12,17 +12,32 @@ import { BackendError, RedshiftError, internalDetail, loadFailed, loadSetupError
 import { S3Error, getBuffer, isNotFound, listPrefix, parseS3Url, toS3Error } from './s3.js';
 import { quoteIdent, quoteLiteral } from './sql.js';
 
-export interface CopyResult { tag: string; notices: string[] }
-
-interface LoadError {
-  filename: string; line: number; colname: string; type: string; colLength: string; position: number;
-  rawLine: string; rawValue: string; code: number; reason: string;
+export interface CopyResult {
+  tag: string;
+  notices: string[];
 }
 
-interface FileEntry { url: string; lines: number }
+interface LoadError {
+  filename: string;
+  line: number;
+  colname: string;
+  type: string;
+  colLength: string;
+  position: number;
+  rawLine: string;
+  rawValue: string;
+  code: number;
+  reason: string;
+}
+
+interface FileEntry {
+  url: string;
+  lines: number;
+}
 
 async function targetColumns(backend: Backend, st: CopyStatement): Promise<{ relid: number; columns: TargetColumn[] }> {
-  const r = await backend.query(`select a.attrelid::int, a.attname, t.typname, format_type(a.atttypid, a.atttypmod), a.atttypmod,
+  const r =
+    await backend.query(`select a.attrelid::int, a.attname, t.typname, format_type(a.atttypid, a.atttypmod), a.atttypmod,
       a.attnotnull and a.atthasdef = false and a.attidentity = '', a.attidentity
     from pg_attribute a join pg_type t on t.oid = a.atttypid
     where a.attrelid = ${quoteLiteral(st.table)}::regclass and a.attnum > 0 and not a.attisdropped order by a.attnum`);
@@ -33,7 +48,10 @@ async function targetColumns(backend: Backend, st: CopyStatement): Promise<{ rel
     let length = 0;
     let scale = 0;
     if ((typname === 'varchar' || typname === 'bpchar') && typmod > 4) length = typmod - 4;
-    if (typname === 'numeric' && typmod > 4) { length = ((typmod - 4) >> 16) & 0xffff; scale = (typmod - 4) & 0xffff; }
+    if (typname === 'numeric' && typmod > 4) {
+      length = ((typmod - 4) >> 16) & 0xffff;
+      scale = (typmod - 4) & 0xffff;
+    }
     return { name: row[1]!, typname, type: row[3]!, length, scale, notNull: row[5] === 't', identity: row[6] !== '' };
   });
   const relid = Number(r.rows[0]?.[0] ?? 0);
@@ -55,9 +73,19 @@ async function resolveFiles(ctx: EmulatorContext, st: CopyStatement, query: numb
       text = (await getBuffer(ctx.s3, st.from)).toString('utf8');
     } catch (err) {
       if (isNotFound(err)) {
-        throw loadSetupError('Problem reading manifest file - S3ServiceException:The specified key does not exist.,Status 404,Error NoSuchKey', 8001, `s3://${src.bucket}/${src.key}`, query);
+        throw loadSetupError(
+          'Problem reading manifest file - S3ServiceException:The specified key does not exist.,Status 404,Error NoSuchKey',
+          8001,
+          `s3://${src.bucket}/${src.key}`,
+          query,
+        );
       }
-      throw loadSetupError(`Problem reading manifest file - ${toS3Error(err, st.from).message}`, 8001, `s3://${src.bucket}/${src.key}`, query);
+      throw loadSetupError(
+        `Problem reading manifest file - ${toS3Error(err, st.from).message}`,
+        8001,
+        `s3://${src.bucket}/${src.key}`,
+        query,
+      );
     }
     let manifest: { entries?: Array<{ url?: string; mandatory?: boolean; meta?: { content_length?: number } }> };
     try {
@@ -75,7 +103,13 @@ async function resolveFiles(ctx: EmulatorContext, st: CopyStatement, query: numb
       const exists = u ? (await listing(ctx, u.bucket, u.key, query)).some((o) => o.key === u.key) : false;
       if (!exists) {
         if (e.mandatory) {
-          throw loadSetupError('S3ServiceException:The specified key does not exist.,Status 404,Error NoSuchKey', 8001, `S3 key being read : ${e.url}`, query, 'table_s3_scanner.cpp:354');
+          throw loadSetupError(
+            'S3ServiceException:The specified key does not exist.,Status 404,Error NoSuchKey',
+            8001,
+            `S3 key being read : ${e.url}`,
+            query,
+            'table_s3_scanner.cpp:354',
+          );
         }
         continue;
       }
@@ -91,7 +125,12 @@ async function resolveFiles(ctx: EmulatorContext, st: CopyStatement, query: numb
 }
 
 /** Lists a prefix; a failure is the COPY's S3 error. */
-async function listing(ctx: EmulatorContext, bucket: string, prefix: string, query: number): ReturnType<typeof listPrefix> {
+async function listing(
+  ctx: EmulatorContext,
+  bucket: string,
+  prefix: string,
+  query: number,
+): ReturnType<typeof listPrefix> {
   try {
     return await listPrefix(ctx.s3, bucket, prefix);
   } catch (err) {
@@ -99,15 +138,23 @@ async function listing(ctx: EmulatorContext, bucket: string, prefix: string, que
   }
 }
 
-const csvField = (v: string | null): string => (v === null ? '' : v.includes('"') ? `"${v.replace(/"/g, '""')}"` : `"${v}"`);
+const csvField = (v: string | null): string =>
+  v === null ? '' : v.includes('"') ? `"${v.replace(/"/g, '""')}"` : `"${v}"`;
 
-export async function runCopy(sql: string, backend: Backend, ctx: EmulatorContext, session: SessionState): Promise<CopyResult> {
+export async function runCopy(
+  sql: string,
+  backend: Backend,
+  ctx: EmulatorContext,
+  session: SessionState,
+): Promise<CopyResult> {
   const st = parseCopy(sql);
   if (st.manifest && st.from.endsWith('/')) {
     throw new RedshiftError('COPY with MANIFEST parameter requires full path of an S3 object.', 'XX000');
   }
   const { relid, columns } = await targetColumns(backend, st);
-  const query = Number((await ctx.admin.query<{ id: string }>(`select nextval('${quoteIdent(ctx.schema)}.query_id') as id`)).rows[0]!.id);
+  const query = Number(
+    (await ctx.admin.query<{ id: string }>(`select nextval('${quoteIdent(ctx.schema)}.query_id') as id`)).rows[0]!.id,
+  );
   const files = await resolveFiles(ctx, st, query);
   session.lastCopyId = query;
   const started = new Date();
@@ -121,36 +168,73 @@ export async function runCopy(sql: string, backend: Backend, ctx: EmulatorContex
     let buf = '';
     for (let f = 0; f < files.length; f++) {
       const file = files[f]!;
-      for await (const rec of readRecords(ctx.s3, file.url, st, columns.map((c) => c.name))) {
+      for await (const rec of readRecords(
+        ctx.s3,
+        file.url,
+        st,
+        columns.map((c) => c.name),
+      )) {
         file.lines = Math.max(file.lines, rec.line);
         const base = { filename: file.url, line: rec.line, rawLine: rec.raw, position: 0 };
         if ('broken' in rec) {
-          errors.push({ ...base, colname: '', type: '', colLength: '', rawValue: '', code: rec.broken.code, reason: rec.broken.reason });
+          errors.push({
+            ...base,
+            colname: '',
+            type: '',
+            colLength: '',
+            rawValue: '',
+            code: rec.broken.code,
+            reason: rec.broken.reason,
+          });
           if (rec.fatal) fatal = true;
           if (tooMany() || rec.fatal) throw new Error('load error');
           continue;
         }
         let fields = rec.fields;
         if (fields.length > columns.length) {
-          errors.push({ ...base, colname: '', type: '', colLength: '', rawValue: '', code: 1202, reason: 'Extra column(s) found' });
+          errors.push({
+            ...base,
+            colname: '',
+            type: '',
+            colLength: '',
+            rawValue: '',
+            code: 1202,
+            reason: 'Extra column(s) found',
+          });
           if (tooMany()) throw new Error('load error');
           continue;
         }
         if (fields.length < columns.length && !st.fillRecord && st.format !== 'json') {
           const col = columns[fields.length]!;
-          errors.push({ ...base, colname: col.name, type: loadErrorType(col), colLength: String(col.length), rawValue: '', code: 1214, reason: 'Delimiter not found' });
+          errors.push({
+            ...base,
+            colname: col.name,
+            type: loadErrorType(col),
+            colLength: String(col.length),
+            rawValue: '',
+            code: 1214,
+            reason: 'Delimiter not found',
+          });
           if (tooMany()) throw new Error('load error');
           continue;
         }
-        if (fields.length < columns.length) fields = [...fields, ...columns.slice(fields.length).map(() => ({ v: null, q: false }))];
+        if (fields.length < columns.length)
+          fields = [...fields, ...columns.slice(fields.length).map(() => ({ v: null, q: false }))];
         const values: Array<string | null> = [];
         let failed = false;
         for (let c = 0; c < columns.length; c++) {
           const col = columns[c]!;
           const r = convert(fields[c], col, st);
           if ('problem' in r) {
-            errors.push({ ...base, colname: col.name, type: loadErrorType(col), colLength: String(col.length),
-              rawValue: r.problem.value, code: r.problem.code, reason: r.problem.reason });
+            errors.push({
+              ...base,
+              colname: col.name,
+              type: loadErrorType(col),
+              colLength: String(col.length),
+              rawValue: r.problem.value,
+              code: r.problem.code,
+              reason: r.problem.reason,
+            });
             failed = true;
             break;
           }
@@ -164,7 +248,10 @@ export async function runCopy(sql: string, backend: Backend, ctx: EmulatorContex
         rowOrigin.push([f, rec.line]);
         loaded++;
         buf += values.map(csvField).join(',') + '\n';
-        if (buf.length >= 65536) { yield Buffer.from(buf, 'utf8'); buf = ''; }
+        if (buf.length >= 65536) {
+          yield Buffer.from(buf, 'utf8');
+          buf = '';
+        }
       }
     }
     if (buf) yield Buffer.from(buf, 'utf8');
@@ -180,7 +267,8 @@ export async function runCopy(sql: string, backend: Backend, ctx: EmulatorContex
   if (result.sourceError && !tooMany()) {
     // Reading S3 failed (not a data error): the COPY fails with S3's error, naming the object.
     const e = result.sourceError;
-    if (e instanceof S3Error) throw loadSetupError(e.message, 8001, `S3 key being read : ${e.url}`, query, 'table_s3_scanner.cpp:0');
+    if (e instanceof S3Error)
+      throw loadSetupError(e.message, 8001, `S3 key being read : ${e.url}`, query, 'table_s3_scanner.cpp:0');
     throw new RedshiftError(`S3ServiceException:${(e as Error).message}`, 'XX000');
   }
   if (!result.sourceError && result.error) {
@@ -188,9 +276,18 @@ export async function runCopy(sql: string, backend: Backend, ctx: EmulatorContex
     const m = /line (\d+)(?:, column ([^:]+))?(?:: "(.*)")?/s.exec(result.error.W ?? '');
     const origin = m ? rowOrigin[Number(m[1]) - 1] : undefined;
     const col = columns.find((c) => c.name === m?.[2]);
-    errors.push({ filename: origin ? files[origin[0]]!.url : '', line: origin?.[1] ?? 0, colname: m?.[2] ?? '',
-      type: col ? loadErrorType(col) : '', colLength: col ? String(col.length) : '', position: 0, rawLine: '',
-      rawValue: m?.[3] ?? '', code: 1200, reason: (result.error.M ?? 'Unknown parse error').slice(0, 100) });
+    errors.push({
+      filename: origin ? files[origin[0]]!.url : '',
+      line: origin?.[1] ?? 0,
+      colname: m?.[2] ?? '',
+      type: col ? loadErrorType(col) : '',
+      colLength: col ? String(col.length) : '',
+      position: 0,
+      rawLine: '',
+      rawValue: m?.[3] ?? '',
+      code: 1200,
+      reason: (result.error.M ?? 'Unknown parse error').slice(0, 100),
+    });
   }
   const failed = result.error !== undefined || result.sourceError !== undefined;
   if (errors.length) await recordErrors(ctx, errors, { query, relid, pid: session.pid, started });
@@ -202,24 +299,48 @@ export async function runCopy(sql: string, backend: Backend, ctx: EmulatorContex
   // Kept for the rest of the transaction (a COPY outside one starts afresh).
   session.loadCommits = backend.txStatus === 'T' ? [...session.loadCommits, ...commits] : commits;
   const notices = [`Load into table '${st.tableName}' completed, ${loaded} record(s) loaded successfully.`];
-  if (errors.length) notices.push(`Load into table '${st.tableName}' completed, ${errors.length} record(s) could not be loaded.  Check 'stl_load_errors' system table for details.`);
+  if (errors.length)
+    notices.push(
+      `Load into table '${st.tableName}' completed, ${errors.length} record(s) could not be loaded.  Check 'stl_load_errors' system table for details.`,
+    );
   return { tag: `COPY ${loaded}`, notices };
 }
 
 /** Text Postgres can store: NUL bytes (binary data read as text) are dropped. */
 const storable = (text: string): string => text.replace(/\u0000/g, '');
 
-async function recordErrors(ctx: EmulatorContext, errors: LoadError[], q: { query: number; relid: number; pid: number; started: Date }): Promise<void> {
+async function recordErrors(
+  ctx: EmulatorContext,
+  errors: LoadError[],
+  q: { query: number; relid: number; pid: number; started: Date },
+): Promise<void> {
   const S = quoteIdent(ctx.schema);
   const values: unknown[] = [];
   const rows = errors.map((e, i) => {
-    values.push(q.pid, q.relid, q.started, q.query, e.filename, e.line, e.colname, e.type, e.colLength, e.position,
-      storable(e.rawLine).slice(0, 1024), storable(e.rawValue).slice(0, 1024), e.code, storable(e.reason).slice(0, 512));
+    values.push(
+      q.pid,
+      q.relid,
+      q.started,
+      q.query,
+      e.filename,
+      e.line,
+      e.colname,
+      e.type,
+      e.colLength,
+      e.position,
+      storable(e.rawLine).slice(0, 1024),
+      storable(e.rawValue).slice(0, 1024),
+      e.code,
+      storable(e.reason).slice(0, 512),
+    );
     const b = i * 14;
     return `(100, 0, $${b + 2}, $${b + 3}, $${b + 1}, $${b + 4}, $${b + 5}, $${b + 6}, $${b + 7}, $${b + 8}, $${b + 9}, $${b + 10}, $${b + 11}, $${b + 12}, $${b + 13}, $${b + 14}, txid_current(), current_database())`;
   });
-  await ctx.admin.query(`insert into ${S}.load_errors (userid, slice, tbl, starttime, session, query, filename, line_number, colname,
-    type, col_length, position, raw_line, raw_field_value, err_code, err_reason, xid, dbname) values ${rows.join(', ')}`, values);
+  await ctx.admin.query(
+    `insert into ${S}.load_errors (userid, slice, tbl, starttime, session, query, filename, line_number, colname,
+    type, col_length, position, raw_line, raw_field_value, err_code, err_reason, xid, dbname) values ${rows.join(', ')}`,
+    values,
+  );
 }
 
 /**
@@ -227,17 +348,34 @@ async function recordErrors(ctx: EmulatorContext, errors: LoadError[], q: { quer
  * tables don't roll back). Returned too: a transaction whose snapshot predates the insert can't
  * see it, so the session shows its own rows to its own reads (see rewrite.ts).
  */
-async function recordCommits(ctx: EmulatorContext, files: FileEntry[], st: CopyStatement, query: number): Promise<LoadCommitRow[]> {
+async function recordCommits(
+  ctx: EmulatorContext,
+  files: FileEntry[],
+  st: CopyStatement,
+  query: number,
+): Promise<LoadCommitRow[]> {
   if (!files.length) return [];
   const format = { text: 'Text', csv: 'Text', json: 'Json', parquet: 'Parquet' }[st.format];
   // Redshift's clock is UTC: curtime is written as UTC whatever the backend's time zone.
   const curtime = new Date().toISOString().replace('T', ' ').replace('Z', '');
   const rows = files.map((f, i): LoadCommitRow => ({
-    userid: 100, query, slice: i % ctx.slices, name: f.url, filename: f.url, byte_offset: 0, lines_scanned: f.lines,
-    errors: 0, curtime, status: 1, file_format: format,
+    userid: 100,
+    query,
+    slice: i % ctx.slices,
+    name: f.url,
+    filename: f.url,
+    byte_offset: 0,
+    lines_scanned: f.lines,
+    errors: 0,
+    curtime,
+    status: 1,
+    file_format: format,
   }));
   const S = quoteIdent(ctx.schema);
-  await ctx.admin.query(`insert into ${S}.load_commits (${LOAD_COMMIT_COLUMNS.join(', ')})
-    select ${LOAD_COMMIT_COLUMNS.join(', ')} from json_populate_recordset(null::${S}.load_commits, $1)`, [JSON.stringify(rows)]);
+  await ctx.admin.query(
+    `insert into ${S}.load_commits (${LOAD_COMMIT_COLUMNS.join(', ')})
+    select ${LOAD_COMMIT_COLUMNS.join(', ')} from json_populate_recordset(null::${S}.load_commits, $1)`,
+    [JSON.stringify(rows)],
+  );
   return rows;
 }

@@ -3,13 +3,29 @@
 // emulator's catalog; types are mapped to Postgres; the rest is passed to Postgres as written.
 import { RedshiftError, syntaxError } from './errors.js';
 import {
-  closingParen, identName, isPunct, isWord, quoteIdent, quoteLiteral, render, significant, splitTopLevel, tokenize,
+  closingParen,
+  identName,
+  isPunct,
+  isWord,
+  quoteIdent,
+  quoteLiteral,
+  render,
+  significant,
+  splitTopLevel,
+  tokenize,
   type Token,
 } from './sql.js';
 import { mapType } from './types.js';
 import { CATALOG_ATTS, CATALOG_PARENT, CATALOG_REL, CATALOG_TYPES } from './catalog.js';
 
-export interface ColumnProps { name: string; display?: string; encoding: string; explicitEncoding: boolean; distkey: boolean; sortkeyOrd: number }
+export interface ColumnProps {
+  name: string;
+  display?: string;
+  encoding: string;
+  explicitEncoding: boolean;
+  distkey: boolean;
+  sortkeyOrd: number;
+}
 
 export interface TableDdl {
   pgSql: string;
@@ -36,8 +52,22 @@ export interface DeclaredConstraint {
   references?: { table: string; columns: string[] };
 }
 
-const COLUMN_KEYWORDS = ['default', 'identity', 'generated', 'encode', 'distkey', 'sortkey', 'collate', 'not', 'null',
-  'unique', 'primary', 'references', 'constraint', 'check'];
+const COLUMN_KEYWORDS = [
+  'default',
+  'identity',
+  'generated',
+  'encode',
+  'distkey',
+  'sortkey',
+  'collate',
+  'not',
+  'null',
+  'unique',
+  'primary',
+  'references',
+  'constraint',
+  'check',
+];
 
 export function isCreateTable(sig: Token[]): boolean {
   let i = 1;
@@ -63,19 +93,36 @@ export function parseCreateTable(sql: string): TableDdl {
   }
   const nameStart = i;
   while (i < sig.length && (sig[i]!.type === 'ident' || sig[i]!.type === 'qident' || isPunct(sig[i], '.'))) {
-    if (isWord(sig[i], 'diststyle', 'distkey', 'sortkey', 'compound', 'interleaved', 'backup', 'encode', 'as') && i > nameStart) break;
+    if (
+      isWord(sig[i], 'diststyle', 'distkey', 'sortkey', 'compound', 'interleaved', 'backup', 'encode', 'as') &&
+      i > nameStart
+    )
+      break;
     i++;
   }
   const nameTokens = sig.slice(nameStart, i);
   const table = render(nameTokens);
   // CREATE TABLE #name: a temp table.
-  if (!temp && nameTokens[nameTokens.length - 1]?.type === 'qident' && nameTokens[nameTokens.length - 1]!.value.startsWith('#')) {
+  if (
+    !temp &&
+    nameTokens[nameTokens.length - 1]?.type === 'qident' &&
+    nameTokens[nameTokens.length - 1]!.value.startsWith('#')
+  ) {
     head.splice(1, 0, { type: 'ident', text: 'temp', value: 'temp', start: -1 });
   }
   const tableName = nameTokens.length ? identName(nameTokens[nameTokens.length - 1]!) : '';
   const ddl: TableDdl = {
-    pgSql: '', table, ifNotExists, diststyle: 'AUTO', sortkeyType: 'AUTO', sortkeys: [], backup: true,
-    encodeAuto: true, columns: [], ctas: false, constraints: [],
+    pgSql: '',
+    table,
+    ifNotExists,
+    diststyle: 'AUTO',
+    sortkeyType: 'AUTO',
+    sortkeys: [],
+    backup: true,
+    encodeAuto: true,
+    columns: [],
+    ctas: false,
+    constraints: [],
   };
   const pgParts: string[] = [render(head), table];
   if (isPunct(sig[i], '(')) {
@@ -85,7 +132,8 @@ export function parseCreateTable(sql: string): TableDdl {
     const pgElements: string[] = [];
     // CTAS may name its columns: CREATE TABLE t (a, b) AS SELECT ...
     const namesOnly = elements.every((el) => el.length === 1 && (el[0]!.type === 'ident' || el[0]!.type === 'qident'));
-    if (namesOnly && sig.slice(close + 1).some((t) => isWord(t, 'as'))) pgElements.push(...elements.map((el) => quoteIdent(identName(el[0]!))));
+    if (namesOnly && sig.slice(close + 1).some((t) => isWord(t, 'as')))
+      pgElements.push(...elements.map((el) => quoteIdent(identName(el[0]!))));
     else for (const el of elements) pgElements.push(...element(el, ddl, tableName));
     // PRIMARY KEY columns are NOT NULL, as in Postgres; the key itself is not enforced.
     const pk = ddl.constraints.find((c) => c.type === 'PRIMARY KEY')?.columns ?? [];
@@ -100,7 +148,10 @@ export function parseCreateTable(sql: string): TableDdl {
   i = tableAttributes(sig, i, ddl);
   if (ddl.likeParent && i > attrStart) {
     // Documented: LIKE tables inherit distribution, sort keys and BACKUP, which can't be set in the same statement.
-    throw new RedshiftError('DISTSTYLE, DISTKEY, SORTKEY, ENCODE and BACKUP cannot be specified with LIKE: the new table inherits them', '42601');
+    throw new RedshiftError(
+      'DISTSTYLE, DISTKEY, SORTKEY, ENCODE and BACKUP cannot be specified with LIKE: the new table inherits them',
+      '42601',
+    );
   }
   if (isWord(sig[i], 'as')) {
     ddl.ctas = true;
@@ -108,7 +159,8 @@ export function parseCreateTable(sql: string): TableDdl {
   } else if (i < sig.length) throw syntaxError(sig[i]!.text);
   if (ddl.columns.length) {
     for (const key of [...(ddl.distkey ? [ddl.distkey] : []), ...ddl.sortkeys]) {
-      if (!ddl.columns.some((c) => c.name === key)) throw new RedshiftError(`column "${key}" named in key does not exist`, '42703');
+      if (!ddl.columns.some((c) => c.name === key))
+        throw new RedshiftError(`column "${key}" named in key does not exist`, '42703');
     }
   }
   if (ddl.distkey) {
@@ -197,7 +249,13 @@ export function element(el: Token[], ddl: TableDdl, tableName: string): string[]
     } else if (isWord(t, 'references')) {
       const start = k + 1;
       k += 2;
-      while (k < el.length && (isPunct(el[k], '.') || el[k]!.type === 'qident' || el[k]!.type === 'ident' && !isWord(el[k], ...COLUMN_KEYWORDS))) k++;
+      while (
+        k < el.length &&
+        (isPunct(el[k], '.') ||
+          el[k]!.type === 'qident' ||
+          (el[k]!.type === 'ident' && !isWord(el[k], ...COLUMN_KEYWORDS)))
+      )
+        k++;
       const refTable = render(el.slice(start, k));
       let refColumns: string[] = [];
       if (isPunct(el[k], '(')) {
@@ -205,7 +263,12 @@ export function element(el: Token[], ddl: TableDdl, tableName: string): string[]
         refColumns = splitTopLevel(el.slice(k + 1, close)).map((c) => identName(c[0]!));
         k = close + 1;
       }
-      ddl.constraints.push({ name: conName ?? `${tableName}_${name}_fkey`, type: 'FOREIGN KEY', columns: [name], references: { table: refTable, columns: refColumns } });
+      ddl.constraints.push({
+        name: conName ?? `${tableName}_${name}_fkey`,
+        type: 'FOREIGN KEY',
+        columns: [name],
+        references: { table: refTable, columns: refColumns },
+      });
       conName = undefined;
     } else if (isWord(t, 'not') && isWord(el[k + 1], 'null')) {
       pg += ' not null';
@@ -245,7 +308,10 @@ export function element(el: Token[], ddl: TableDdl, tableName: string): string[]
 function tableConstraint(el: Token[], ddl: TableDdl, tableName: string): void {
   let k = 0;
   let name: string | undefined;
-  if (isWord(el[0], 'constraint')) { name = identName(el[1]!); k = 2; }
+  if (isWord(el[0], 'constraint')) {
+    name = identName(el[1]!);
+    k = 2;
+  }
   const cols = (open: number): [string[], number] => {
     if (!isPunct(el[open], '(')) throw syntaxError(el[open]?.text ?? ')');
     const close = closingParen(el, open);
@@ -264,8 +330,12 @@ function tableConstraint(el: Token[], ddl: TableDdl, tableName: string): void {
     const start = j;
     while (j < el.length && (isPunct(el[j], '.') || el[j]!.type === 'qident' || el[j]!.type === 'ident')) j++;
     const refColumns = isPunct(el[j], '(') ? cols(j)[0] : [];
-    ddl.constraints.push({ name: name ?? `${tableName}_${columns.join('_')}_fkey`, type: 'FOREIGN KEY', columns,
-      references: { table: render(el.slice(start, j)), columns: refColumns } });
+    ddl.constraints.push({
+      name: name ?? `${tableName}_${columns.join('_')}_fkey`,
+      type: 'FOREIGN KEY',
+      columns,
+      references: { table: render(el.slice(start, j)), columns: refColumns },
+    });
   } else throw syntaxError(el[k]?.text ?? ')');
 }
 
@@ -330,7 +400,9 @@ export function catalogStatements(ddl: TableDdl, schema: string): string[] {
     return out;
   }
   const sortkeys = `array[${ddl.sortkeys.map(quoteLiteral).join(',')}]::text[]`;
-  const conflict = ddl.ifNotExists ? 'do nothing' : `do update set diststyle = excluded.diststyle, distkey = excluded.distkey,
+  const conflict = ddl.ifNotExists
+    ? 'do nothing'
+    : `do update set diststyle = excluded.diststyle, distkey = excluded.distkey,
     sortkey_type = excluded.sortkey_type, sortkeys = excluded.sortkeys, backup = excluded.backup, encode_auto = excluded.encode_auto`;
   out.push(`insert into ${S}.tables values (${rel}, ${quoteLiteral(ddl.diststyle)}, ${ddl.distkey ? quoteLiteral(ddl.distkey) : 'null'},
     ${quoteLiteral(ddl.sortkeyType)}, ${sortkeys}, ${ddl.backup}, ${ddl.encodeAuto}) on conflict (relid) ${conflict}`);
@@ -351,7 +423,9 @@ export function catalogStatements(ddl: TableDdl, schema: string): string[] {
           when c.t in ('bool', 'float4', 'float8', 'text') then 'none' when c.t in ('varchar', 'bpchar', 'bytea') then 'lzo' else 'az64' end,
         coalesce(c.n::text = ${dist} or c.o::text = ${dist}, false), coalesce(array_position(${keys}, c.n::text), array_position(${keys}, c.o::text), 0)
       from unnest(${CATALOG_ATTS}::name[], ${CATALOG_TYPES}::text[]) with ordinality as c(n, t, o) on conflict do nothing`);
-    out.push(`update ${S}.tables set distkey = (${CATALOG_ATTS}::name[])[distkey::int] where relid = ${rel} and distkey ~ '^[0-9]+$'`);
+    out.push(
+      `update ${S}.tables set distkey = (${CATALOG_ATTS}::name[])[distkey::int] where relid = ${rel} and distkey ~ '^[0-9]+$'`,
+    );
     out.push(`update ${S}.tables set sortkeys = array(select case when k ~ '^[0-9]+$' then ((${CATALOG_ATTS}::name[])[k::int])::text else k end
       from unnest(sortkeys) with ordinality as s(k, o) order by o) where relid = ${rel}`);
   }

@@ -35,14 +35,25 @@ export function internalDetail(error: string, code: number, context: string, que
 }
 
 /** An error raised while loading (S3 access, manifest), with Redshift's internal error code. */
-export function loadSetupError(error: string, code: number, context: string, query: number, location = 's3_utility.cpp:0'): RedshiftError {
+export function loadSetupError(
+  error: string,
+  code: number,
+  context: string,
+  query: number,
+  location = 's3_utility.cpp:0',
+): RedshiftError {
   return new RedshiftError(error, 'XX000', internalDetail(error, code, context, query, location));
 }
 
 export const loadFailed = (table: string, detail: string): RedshiftError =>
-  new RedshiftError(`Load into table '${table}' failed.  Check 'stl_load_errors' system table for details.`, 'XX000', detail);
+  new RedshiftError(
+    `Load into table '${table}' failed.  Check 'stl_load_errors' system table for details.`,
+    'XX000',
+    detail,
+  );
 
-export const syntaxError = (near: string): RedshiftError => new RedshiftError(`syntax error at or near "${near}"`, '42601');
+export const syntaxError = (near: string): RedshiftError =>
+  new RedshiftError(`syntax error at or near "${near}"`, '42601');
 
 /** Postgres serialization failure (40001) as Redshift reports error 1023. */
 export function serializableViolation(tableId: number, xids: string[], pid: number): NoticeFields {

@@ -9,11 +9,35 @@ const LIBRARY_VERSION = 2;
 
 /** Names the translator sends to the library (called as schema.name). */
 export const LIBRARY_FUNCTIONS = new Set([
-  'dateadd', 'datediff', 'date_part', 'datepart', 'trunc', 'add_months', 'months_between', 'next_day', 'last_day',
-  'convert_timezone', 'sysdate', 'median', 'percentile_cont', 'percentile_disc', 'strtol', 'func_sha1', 'json_parse',
-  'is_valid_json', 'is_valid_json_array', 'json_extract_path_text', 'json_extract_array_element_text',
-  'json_array_length', 'json_serialize', 'first_value_ignore_nulls', 'last_value_ignore_nulls', 'charindex',
-  'replicate', 'datetrunc', 'date_trunc',
+  'dateadd',
+  'datediff',
+  'date_part',
+  'datepart',
+  'trunc',
+  'add_months',
+  'months_between',
+  'next_day',
+  'last_day',
+  'convert_timezone',
+  'sysdate',
+  'median',
+  'percentile_cont',
+  'percentile_disc',
+  'strtol',
+  'func_sha1',
+  'json_parse',
+  'is_valid_json',
+  'is_valid_json_array',
+  'json_extract_path_text',
+  'json_extract_array_element_text',
+  'json_array_length',
+  'json_serialize',
+  'first_value_ignore_nulls',
+  'last_value_ignore_nulls',
+  'charindex',
+  'replicate',
+  'datetrunc',
+  'date_trunc',
 ]);
 
 function librarySql(S: string, crypto: string): string {
@@ -299,12 +323,15 @@ async function install(client: pg.Client, schema: string): Promise<void> {
     await client.query(`select pg_advisory_xact_lock(hashtext($1))`, [`upshift-emulator-functions:${schema}`]);
     await client.query(`create schema if not exists ${S}`);
     await client.query(`create table if not exists ${S}.function_library (version int not null)`);
-    const { rows } = await client.query<{ version: number }>(`select max(version) as version from ${S}.function_library`);
+    const { rows } = await client.query<{ version: number }>(
+      `select max(version) as version from ${S}.function_library`,
+    );
     if ((rows[0]?.version ?? 0) < LIBRARY_VERSION) {
       // pgcrypto (FUNC_SHA1) where it already is, else in the catalog schema.
       await client.query(`create extension if not exists pgcrypto with schema ${S}`);
       const ext = await client.query<{ nspname: string }>(
-        `select n.nspname from pg_catalog.pg_extension e join pg_catalog.pg_namespace n on n.oid = e.extnamespace where e.extname = 'pgcrypto'`);
+        `select n.nspname from pg_catalog.pg_extension e join pg_catalog.pg_namespace n on n.oid = e.extnamespace where e.extname = 'pgcrypto'`,
+      );
       await client.query(librarySql(S, qi(ext.rows[0]?.nspname ?? schema)));
       await client.query(`delete from ${S}.function_library`);
       await client.query(`insert into ${S}.function_library values ($1)`, [LIBRARY_VERSION]);

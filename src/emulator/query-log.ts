@@ -26,17 +26,44 @@ export function queryType(text: string): string {
   const word = /^\s*(\w+)/.exec(text)?.[1]?.toLowerCase() ?? '';
   if (word === 'create' && /\bas\s*\(?\s*(select|with)\b/i.test(text)) return 'CTAS';
   switch (word) {
-    case 'select': case 'with': case 'show': return 'SELECT';
-    case 'insert': return 'INSERT';
-    case 'update': return 'UPDATE';
-    case 'delete': return 'DELETE';
-    case 'merge': return 'MERGE';
-    case 'copy': return 'COPY';
-    case 'unload': return 'UNLOAD';
-    case 'create': case 'alter': case 'drop': case 'truncate': case 'comment': case 'grant': case 'revoke': return 'DDL';
-    case 'begin': case 'start': case 'commit': case 'end': case 'rollback': case 'abort': case 'set': case 'reset':
-    case 'vacuum': case 'analyze': case 'lock': return 'UTILITY';
-    default: return 'OTHER';
+    case 'select':
+    case 'with':
+    case 'show':
+      return 'SELECT';
+    case 'insert':
+      return 'INSERT';
+    case 'update':
+      return 'UPDATE';
+    case 'delete':
+      return 'DELETE';
+    case 'merge':
+      return 'MERGE';
+    case 'copy':
+      return 'COPY';
+    case 'unload':
+      return 'UNLOAD';
+    case 'create':
+    case 'alter':
+    case 'drop':
+    case 'truncate':
+    case 'comment':
+    case 'grant':
+    case 'revoke':
+      return 'DDL';
+    case 'begin':
+    case 'start':
+    case 'commit':
+    case 'end':
+    case 'rollback':
+    case 'abort':
+    case 'set':
+    case 'reset':
+    case 'vacuum':
+    case 'analyze':
+    case 'lock':
+      return 'UTILITY';
+    default:
+      return 'OTHER';
   }
 }
 
@@ -45,7 +72,10 @@ export class QueryLog {
   private writing: Promise<void> = Promise.resolve();
   private timer: NodeJS.Timeout;
 
-  constructor(private readonly admin: pg.Pool, private readonly schema: string) {
+  constructor(
+    private readonly admin: pg.Pool,
+    private readonly schema: string,
+  ) {
     this.timer = setInterval(() => void this.flush(), 1000);
     this.timer.unref();
   }
@@ -76,12 +106,22 @@ export class QueryLog {
 
   private async write(batch: LogEntry[]): Promise<void> {
     const rows = batch.map((e) => ({
-      pid: e.pid, usename: e.user, dbname: e.database, text: e.text, starttime: e.start.toISOString(),
-      endtime: e.end!.toISOString(), status: e.ok ? 'success' : 'failed', error: e.error ?? null, query_type: queryType(e.text),
+      pid: e.pid,
+      usename: e.user,
+      dbname: e.database,
+      text: e.text,
+      starttime: e.start.toISOString(),
+      endtime: e.end!.toISOString(),
+      status: e.ok ? 'success' : 'failed',
+      error: e.error ?? null,
+      query_type: queryType(e.text),
     }));
-    await this.admin.query(`insert into ${quoteIdent(this.schema)}.statements (pid, usename, dbname, text, starttime, endtime, status, error, query_type)
+    await this.admin.query(
+      `insert into ${quoteIdent(this.schema)}.statements (pid, usename, dbname, text, starttime, endtime, status, error, query_type)
       select pid, usename, dbname, text, starttime, endtime, status, error, query_type
       from json_to_recordset($1::json) as r(pid int, usename text, dbname text, text text, starttime timestamp, endtime timestamp,
-        status text, error text, query_type text) order by starttime`, [JSON.stringify(rows)]);
+        status text, error text, query_type text) order by starttime`,
+      [JSON.stringify(rows)],
+    );
   }
 }

@@ -52,10 +52,23 @@ export function hashTempNames(sql: string): string {
 }
 
 /** Session parameters only Redshift has: kept as placeholders so SET / SHOW / RESET work. */
-const REDSHIFT_PARAMS = new Set(['query_group', 'enable_case_sensitive_identifier', 'enable_result_cache_for_session',
-  'wlm_query_slot_count', 'analyze_threshold_percent', 'json_parse_truncate_strings', 'describe_field_name_in_uppercase',
-  'downcase_delimited_identifier', 'auto_analyze', 'mv_enable_aqmv_for_session', 'spectrum_query_maxerror',
-  'enable_numeric_rounding', 'enable_spectrum_oid', 'use_fips_ssl', 'default_geometry_encoding']);
+const REDSHIFT_PARAMS = new Set([
+  'query_group',
+  'enable_case_sensitive_identifier',
+  'enable_result_cache_for_session',
+  'wlm_query_slot_count',
+  'analyze_threshold_percent',
+  'json_parse_truncate_strings',
+  'describe_field_name_in_uppercase',
+  'downcase_delimited_identifier',
+  'auto_analyze',
+  'mv_enable_aqmv_for_session',
+  'spectrum_query_maxerror',
+  'enable_numeric_rounding',
+  'enable_spectrum_oid',
+  'use_fips_ssl',
+  'default_geometry_encoding',
+]);
 
 function setting(sig: Token[], sql: string, ctx: RewriteContext): Step | undefined {
   let i = 1;
@@ -70,7 +83,11 @@ function setting(sig: Token[], sql: string, ctx: RewriteContext): Step | undefin
     const v = sig[i + 2] ?? sig[i + 1];
     const on = isWord(sig[0], 'set') && v !== undefined && /^'?(on|true|1)'?$/i.test(v.text);
     const caseSensitive = p.value === 'downcase_delimited_identifier' ? !on : on;
-    return { kind: 'pass', sql: text, caseSensitive: isWord(sig[0], 'reset') ? false : isWord(sig[0], 'show') ? ctx.caseSensitive : caseSensitive };
+    return {
+      kind: 'pass',
+      sql: text,
+      caseSensitive: isWord(sig[0], 'reset') ? false : isWord(sig[0], 'show') ? ctx.caseSensitive : caseSensitive,
+    };
   }
   return { kind: 'pass', sql: text };
 }
@@ -98,7 +115,13 @@ export function classify(statement: string, ctx: RewriteContext): Step {
   if (isWord(first, 'copy')) {
     const from = sig.findIndex((t) => isWord(t, 'from'));
     if (from >= 0 && isWord(sig[from + 1], 'stdin')) {
-      return { kind: 'refuse', error: new RedshiftError('LOAD source is not supported. (Hint: only S3 or DynamoDB or EMR based load is allowed)', 'XX000') };
+      return {
+        kind: 'refuse',
+        error: new RedshiftError(
+          'LOAD source is not supported. (Hint: only S3 or DynamoDB or EMR based load is allowed)',
+          'XX000',
+        ),
+      };
     }
     if (from < 0) return { kind: 'refuse', error: syntaxError(sig.find((t) => isWord(t, 'to'))?.text ?? 'copy') };
     return { kind: 'copy', sql };
@@ -109,7 +132,10 @@ export function classify(statement: string, ctx: RewriteContext): Step {
     if (isWord(sig[i], 'or') && isWord(sig[i + 1], 'replace')) i += 2;
     if (isWord(sig[i], 'unique')) i++;
     if (isWord(sig[i], 'index')) {
-      return { kind: 'refuse', error: new RedshiftError(`SQL command "${sql}" not supported on Redshift tables.`, '0A000') };
+      return {
+        kind: 'refuse',
+        error: new RedshiftError(`SQL command "${sql}" not supported on Redshift tables.`, '0A000'),
+      };
     }
     if (isWord(sig[i], 'constraint')) i++;
     if (isWord(sig[i], 'trigger')) return { kind: 'refuse', error: syntaxError(sig[i]!.text) };
@@ -118,8 +144,22 @@ export function classify(statement: string, ctx: RewriteContext): Step {
   if (isWord(first, 'truncate')) return { kind: 'implicitCommit', sql };
   if (isWord(first, 'alter') && isWord(sig[1], 'table')) return { kind: 'alter', sql };
   if (isWord(first, 'vacuum')) {
-    const table = sig.slice(1).find((t) => (t.type === 'ident' || t.type === 'qident') && !isWord(t, 'full', 'sort', 'only', 'delete', 'reindex', 'recluster', 'boost', 'to', 'percent'));
-    return { kind: 'implicitCommit', sql: table ? `vacuum ${sql.slice(table.start).replace(/\s+to\s+\d+\s+percent.*$/i, '').replace(/\s+boost\s*$/i, '')}` : 'vacuum' };
+    const table = sig
+      .slice(1)
+      .find(
+        (t) =>
+          (t.type === 'ident' || t.type === 'qident') &&
+          !isWord(t, 'full', 'sort', 'only', 'delete', 'reindex', 'recluster', 'boost', 'to', 'percent'),
+      );
+    return {
+      kind: 'implicitCommit',
+      sql: table
+        ? `vacuum ${sql
+            .slice(table.start)
+            .replace(/\s+to\s+\d+\s+percent.*$/i, '')
+            .replace(/\s+boost\s*$/i, '')}`
+        : 'vacuum',
+    };
   }
   try {
     return { kind: 'pass', sql: translate(sql, ctx) };
@@ -143,7 +183,12 @@ export function dmlTarget(sql: string): string | undefined {
     if (i > start && !isPunct(sig[i], '.') && !isPunct(sig[i - 1], '.')) break;
     i++;
   }
-  return i > start ? sig.slice(start, i).map((t) => t.text).join('') : undefined;
+  return i > start
+    ? sig
+        .slice(start, i)
+        .map((t) => t.text)
+        .join('')
+    : undefined;
 }
 
 /** The value a statement sets search_path to; null for RESET; undefined when it does not. */

@@ -34,45 +34,68 @@ export class S3Error extends Error {
   }
 }
 
-export interface S3Url { bucket: string; key: string }
+export interface S3Url {
+  bucket: string;
+  key: string;
+}
 
 export function parseS3Url(url: string): S3Url | undefined {
   const m = /^s3:\/\/([^/]+)\/?(.*)$/.exec(url);
   return m ? { bucket: m[1]!, key: m[2]! } : undefined;
 }
 
-export interface S3Object { url: string; key: string; size: number }
+export interface S3Object {
+  url: string;
+  key: string;
+  size: number;
+}
 
 /** The S3 client COPY and UNLOAD use, with its deadlines. */
 export class S3Store {
   readonly timeouts: S3Timeouts;
 
-  constructor(readonly client: S3Client, timeouts: Partial<S3Timeouts> = {}) {
+  constructor(
+    readonly client: S3Client,
+    timeouts: Partial<S3Timeouts> = {},
+  ) {
     this.timeouts = { ...DEFAULT_S3_TIMEOUTS, ...timeouts };
   }
 
   static fromOptions(opts: S3Options): S3Store {
     const timeouts = { ...DEFAULT_S3_TIMEOUTS, ...opts.timeouts };
     if (opts.client) return new S3Store(opts.client, timeouts);
-    return new S3Store(new S3Client({
-      region: opts.region ?? 'us-east-1',
-      ...(opts.endpoint ? { endpoint: opts.endpoint, forcePathStyle: true } : {}),
-      ...(opts.credentials ? { credentials: opts.credentials } : {}),
-      requestChecksumCalculation: 'WHEN_REQUIRED',
-      responseChecksumValidation: 'WHEN_REQUIRED',
-      // Not the socket's idle timeout: a reader that pauses (backpressure) would trip it.
-      requestHandler: { connectionTimeout: timeouts.connectMs },
-    }), timeouts);
+    return new S3Store(
+      new S3Client({
+        region: opts.region ?? 'us-east-1',
+        ...(opts.endpoint ? { endpoint: opts.endpoint, forcePathStyle: true } : {}),
+        ...(opts.credentials ? { credentials: opts.credentials } : {}),
+        requestChecksumCalculation: 'WHEN_REQUIRED',
+        responseChecksumValidation: 'WHEN_REQUIRED',
+        // Not the socket's idle timeout: a reader that pauses (backpressure) would trip it.
+        requestHandler: { connectionTimeout: timeouts.connectMs },
+      }),
+      timeouts,
+    );
   }
 
   /** One request, failed with an S3Error when S3 has not answered within connectMs. */
-  async send<T>(request: (client: S3Client, options: { abortSignal: AbortSignal }) => Promise<T>, url: string): Promise<T> {
+  async send<T>(
+    request: (client: S3Client, options: { abortSignal: AbortSignal }) => Promise<T>,
+    url: string,
+  ): Promise<T> {
     const abort = new AbortController();
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
         abort.abort();
-        reject(new S3Error(`Connection timed out: S3 did not answer within ${this.timeouts.connectMs} ms`, 0, 'RequestTimeout', url));
+        reject(
+          new S3Error(
+            `Connection timed out: S3 did not answer within ${this.timeouts.connectMs} ms`,
+            0,
+            'RequestTimeout',
+            url,
+          ),
+        );
       }, this.timeouts.connectMs);
     });
     try {
@@ -90,7 +113,13 @@ export class S3Store {
 /** What went wrong in S3 terms: the service's own error, or the network failure underneath. */
 export function toS3Error(err: unknown, url: string, bytesRead?: number): S3Error {
   if (err instanceof S3Error) return err;
-  const e = err as { name?: string; code?: string; message?: string; $metadata?: { httpStatusCode?: number }; cause?: unknown };
+  const e = err as {
+    name?: string;
+    code?: string;
+    message?: string;
+    $metadata?: { httpStatusCode?: number };
+    cause?: unknown;
+  };
   const status = e?.$metadata?.httpStatusCode;
   if (status) return new S3Error(e.message || e.name || 'Unknown S3 error', status, e.name ?? 'Unknown', url);
   const code = e?.code ?? (e?.cause as { code?: string } | undefined)?.code ?? e?.name ?? 'Unknown';
@@ -117,8 +146,10 @@ export async function listPrefix(s3: S3Store, bucket: string, prefix: string): P
   const out: S3Object[] = [];
   let token: string | undefined;
   do {
-    const r = await s3.send((c, o) => c.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }), o),
-      `s3://${bucket}/${prefix}`);
+    const r = await s3.send(
+      (c, o) => c.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }), o),
+      `s3://${bucket}/${prefix}`,
+    );
     for (const o of r.Contents ?? []) {
       if (o.Key === undefined || o.Key.endsWith('/')) continue;
       out.push({ url: `s3://${bucket}/${o.Key}`, key: o.Key, size: o.Size ?? 0 });
@@ -140,7 +171,12 @@ export async function getStream(s3: S3Store, url: string): Promise<Readable> {
   return Readable.from(watchBody(body, url, s3.timeouts.idleMs, r.ContentLength), { objectMode: false });
 }
 
-async function* watchBody(body: Readable, url: string, idleMs: number, expected: number | undefined): AsyncGenerator<Buffer> {
+async function* watchBody(
+  body: Readable,
+  url: string,
+  idleMs: number,
+  expected: number | undefined,
+): AsyncGenerator<Buffer> {
   const chunks = body[Symbol.asyncIterator]() as AsyncIterator<Uint8Array>;
   let bytes = 0;
   let finished = false;
@@ -150,8 +186,18 @@ async function* watchBody(body: Readable, url: string, idleMs: number, expected:
       next.catch(() => {});
       let timer: NodeJS.Timeout | undefined;
       const idle = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new S3Error(
-          `Read timed out: no data from S3 for ${idleMs} ms after ${bytes} bytes`, 0, 'RequestTimeout', url)), idleMs);
+        timer = setTimeout(
+          () =>
+            reject(
+              new S3Error(
+                `Read timed out: no data from S3 for ${idleMs} ms after ${bytes} bytes`,
+                0,
+                'RequestTimeout',
+                url,
+              ),
+            ),
+          idleMs,
+        );
       });
       let r: IteratorResult<Uint8Array>;
       try {
@@ -182,22 +228,42 @@ export async function getBuffer(s3: S3Store, url: string): Promise<Buffer> {
 
 export async function putObject(s3: S3Store, url: string, body: Buffer): Promise<void> {
   const u = parseS3Url(url)!;
-  await s3.send((c, o) => c.send(new PutObjectCommand({ Bucket: u.bucket, Key: u.key, Body: body, ContentLength: body.length }), o), url);
+  await s3.send(
+    (c, o) => c.send(new PutObjectCommand({ Bucket: u.bucket, Key: u.key, Body: body, ContentLength: body.length }), o),
+    url,
+  );
 }
 
 /**
  * Waits for `work`, failing with `onIdle()` once `lastActivity()` (a Date.now() stamp) is older
  * than idleMs: for uploads, whose progress is seen only through the bytes they take.
  */
-export function untilIdle<T>(work: Promise<T>, idleMs: number, lastActivity: () => number, onIdle: () => Error): Promise<T> {
+export function untilIdle<T>(
+  work: Promise<T>,
+  idleMs: number,
+  lastActivity: () => number,
+  onIdle: () => Error,
+): Promise<T> {
   const started = Date.now();
   return new Promise<T>((resolve, reject) => {
-    const timer = setInterval(() => {
-      if (Date.now() - Math.max(started, lastActivity()) >= idleMs) {
+    const timer = setInterval(
+      () => {
+        if (Date.now() - Math.max(started, lastActivity()) >= idleMs) {
+          clearInterval(timer);
+          reject(onIdle());
+        }
+      },
+      Math.max(10, Math.min(1000, idleMs / 4)),
+    );
+    work.then(
+      (v) => {
         clearInterval(timer);
-        reject(onIdle());
-      }
-    }, Math.max(10, Math.min(1000, idleMs / 4)));
-    work.then((v) => { clearInterval(timer); resolve(v); }, (err: unknown) => { clearInterval(timer); reject(err); });
+        resolve(v);
+      },
+      (err: unknown) => {
+        clearInterval(timer);
+        reject(err);
+      },
+    );
   });
 }

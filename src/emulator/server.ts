@@ -84,7 +84,13 @@ export async function startRedshiftEmulator(options: RedshiftEmulatorOptions): P
         try {
           await session.start();
         } catch (err) {
-          client.write(errorResponse({ S: 'FATAL', C: '08006', M: `emulator backend: ${err instanceof Error ? err.message : String(err)}` }));
+          client.write(
+            errorResponse({
+              S: 'FATAL',
+              C: '08006',
+              M: `emulator backend: ${err instanceof Error ? err.message : String(err)}`,
+            }),
+          );
           client.end();
         }
         return true;

@@ -15,12 +15,33 @@ import { runUnload } from './unload.js';
 import { splitStatements } from './sql.js';
 import { readsHistory, type LogEntry } from './query-log.js';
 import {
-  PipelineState, bindComplete, bindNames, closeComplete, executedPortal, flush, noData, noParameters, parseComplete, targetOf,
+  PipelineState,
+  bindComplete,
+  bindNames,
+  closeComplete,
+  executedPortal,
+  flush,
+  noData,
+  noParameters,
+  parseComplete,
+  targetOf,
 } from './pipeline.js';
 import { checkViolation } from './types.js';
 import {
-  FrameReader, authenticationOk, backendKeyData, buildParse, commandComplete, errorResponse, parameterStatus,
-  parseNotice, parseParse, queryMessage, readQuery, readyForQuery, type Frame, type NoticeFields,
+  FrameReader,
+  authenticationOk,
+  backendKeyData,
+  buildParse,
+  commandComplete,
+  errorResponse,
+  parameterStatus,
+  parseNotice,
+  parseParse,
+  queryMessage,
+  readQuery,
+  readyForQuery,
+  type Frame,
+  type NoticeFields,
 } from './wire.js';
 
 export const REDSHIFT_SERVER_VERSION = '8.0.2';
@@ -59,10 +80,19 @@ export class ClientSession implements SessionState {
   private portalTexts = new Map<string, string>();
   private executed: LogEntry[] = [];
 
-  constructor(private readonly socket: Socket, private readonly ctx: EmulatorContext) {}
+  constructor(
+    private readonly socket: Socket,
+    private readonly ctx: EmulatorContext,
+  ) {}
 
   async start(): Promise<void> {
-    this.backend = await Backend.open(this.ctx.postgres, this.ctx.isolation, (f) => this.relay(f), () => this.socket.end(), this.ctx.schema);
+    this.backend = await Backend.open(
+      this.ctx.postgres,
+      this.ctx.isolation,
+      (f) => this.relay(f),
+      () => this.socket.end(),
+      this.ctx.schema,
+    );
     this.pid = this.backend.pid;
     const out: Buffer[] = [authenticationOk()];
     for (const [k, v] of Object.entries(this.backend.params)) {
@@ -97,7 +127,9 @@ export class ClientSession implements SessionState {
     try {
       while (this.queue.length) await this.handle(this.queue.shift()!);
     } catch (err) {
-      this.socket.write(errorResponse({ S: 'FATAL', C: 'XX000', M: `emulator: ${err instanceof Error ? err.message : String(err)}` }));
+      this.socket.write(
+        errorResponse({ S: 'FATAL', C: 'XX000', M: `emulator: ${err instanceof Error ? err.message : String(err)}` }),
+      );
       this.socket.end();
     } finally {
       this.running = false;
@@ -132,7 +164,10 @@ export class ClientSession implements SessionState {
     }
     if (f.type === 'Z') {
       if (this.stepMode) return;
-      if (this.swallowReady > 0) { this.swallowReady--; return; }
+      if (this.swallowReady > 0) {
+        this.swallowReady--;
+        return;
+      }
     }
     this.toClient(f.frame);
   }
@@ -145,7 +180,8 @@ export class ClientSession implements SessionState {
 
   /** Postgres errors Redshift words differently: serialization failures (1023), byte-length checks. */
   private reword(e: NoticeFields): NoticeFields {
-    if (e.C === '40001') return serializableViolation(this.tableIds.get(this.lastTarget ?? '') ?? 0, [String(this.pid)], this.pid);
+    if (e.C === '40001')
+      return serializableViolation(this.tableIds.get(this.lastTarget ?? '') ?? 0, [String(this.pid)], this.pid);
     if (e.C === '428C9') return { S: 'ERROR', C: '0A000', M: 'cannot set an identity column to a value' };
     if (e.C === '21000' && /^MERGE command cannot affect row a second time/.test(e.M ?? '')) {
       return { S: 'ERROR', C: 'XX000', M: 'Found multiple matches to update the same tuple.' };
@@ -176,7 +212,8 @@ export class ClientSession implements SessionState {
     if (!client) return;
     try {
       await client.query('begin');
-      if (this.searchPath) await client.query(`select set_config('search_path', $1, true)`, [this.searchPath.replace(/^'(.*)'$/s, '$1')]);
+      if (this.searchPath)
+        await client.query(`select set_config('search_path', $1, true)`, [this.searchPath.replace(/^'(.*)'$/s, '$1')]);
       const r = await client.query<{ oid: number }>('select coalesce(to_regclass($1)::oid, 0)::int as oid', [name]);
       this.tableIds.set(key, r.rows[0]?.oid ?? 0);
       await client.query('commit');
@@ -188,16 +225,27 @@ export class ClientSession implements SessionState {
   }
 
   private ctxFor() {
-    return { schema: this.ctx.schema, lastCopyId: this.lastCopyId, slices: this.ctx.slices, caseSensitive: this.caseSensitive,
-      loadCommits: this.loadCommits };
+    return {
+      schema: this.ctx.schema,
+      lastCopyId: this.lastCopyId,
+      slices: this.ctx.slices,
+      caseSensitive: this.caseSensitive,
+      loadCommits: this.loadCommits,
+    };
   }
 
   private async handle(f: Frame): Promise<void> {
     switch (f.type) {
-      case 'Q': return this.query(readQuery(f.frame));
-      case 'P': return this.parse(f.frame);
-      case 'S': return this.sync(f.frame);
-      case 'B': case 'D': case 'E': case 'C':
+      case 'Q':
+        return this.query(readQuery(f.frame));
+      case 'P':
+        return this.parse(f.frame);
+      case 'S':
+        return this.sync(f.frame);
+      case 'B':
+      case 'D':
+      case 'E':
+      case 'C':
         this.noteExtended(f);
         if (await this.answerOwn(f)) return;
         return this.forwardExtended(f);
@@ -227,7 +275,10 @@ export class ClientSession implements SessionState {
     if (f.type === 'B') {
       const { portal, statement } = bindNames(f.frame);
       const step = p.statements.get(statement);
-      if (!step) { p.portals.delete(portal); return false; }
+      if (!step) {
+        p.portals.delete(portal);
+        return false;
+      }
       p.portals.set(portal, step);
       answer = [bindComplete()];
     } else if (f.type === 'E') {
@@ -291,7 +342,12 @@ export class ClientSession implements SessionState {
 
   private logStart(text: string): LogEntry {
     const url = new URL(this.ctx.postgres);
-    return this.ctx.log.start(this.pid, decodeURIComponent(url.username || 'postgres'), url.pathname.slice(1) || 'postgres', text);
+    return this.ctx.log.start(
+      this.pid,
+      decodeURIComponent(url.username || 'postgres'),
+      url.pathname.slice(1) || 'postgres',
+      text,
+    );
   }
 
   /** The backend's answers end the oldest unit of logged statements: an error fails it, ReadyForQuery finishes it. */
@@ -379,15 +435,22 @@ export class ClientSession implements SessionState {
       await writeCatalog(this.backend, this.ctx, statements, table, parent);
     } catch (err) {
       const m = err instanceof BackendError ? err.fields.M : err instanceof Error ? err.message : String(err);
-      this.toClient(errorResponse({ S: 'WARNING', C: '01000', M: `emulator: table properties of ${table} not recorded: ${m}` }, 'N'));
+      this.toClient(
+        errorResponse(
+          { S: 'WARNING', C: '01000', M: `emulator: table properties of ${table} not recorded: ${m}` },
+          'N',
+        ),
+      );
     }
   }
 
   private async runStep(step: Step): Promise<boolean> {
     try {
       switch (step.kind) {
-        case 'pass': return await this.relayStatement(step.sql);
-        case 'refuse': return await this.fail(step.error);
+        case 'pass':
+          return await this.relayStatement(step.sql);
+        case 'refuse':
+          return await this.fail(step.error);
         case 'implicitCommit':
           if (this.backend.txStatus === 'T') await this.backend.query('commit');
           return await this.relayStatement(step.sql);
@@ -412,7 +475,8 @@ export class ClientSession implements SessionState {
             if (r.error) throw new BackendError(r.error);
           }
           // Translated like any statement: a DEFAULT getdate() names a Redshift function the backend has under the emulator's schema.
-          if (plan.pgSql !== undefined && !(await this.relayStatement(rewriteText(plan.pgSql, this.ctxFor())))) return false;
+          if (plan.pgSql !== undefined && !(await this.relayStatement(rewriteText(plan.pgSql, this.ctxFor()))))
+            return false;
           await this.writeCatalog(plan.catalog, alterTarget(step.sql));
           if (plan.pgSql === undefined) this.toClient(commandComplete('ALTER TABLE'));
           return true;
@@ -424,7 +488,9 @@ export class ClientSession implements SessionState {
           return true;
         }
         case 'unload': {
-          const r = await runUnload(step.sql, this.backend, this.ctx, (q) => rewriteText(this.caseSensitive ? q : foldIdentifiers(q), this.ctxFor()));
+          const r = await runUnload(step.sql, this.backend, this.ctx, (q) =>
+            rewriteText(this.caseSensitive ? q : foldIdentifiers(q), this.ctxFor()),
+          );
           for (const n of r.notices) this.toClient(errorResponse({ S: 'INFO', C: '00000', M: n }, 'N'));
           this.toClient(commandComplete(r.tag));
           return true;
@@ -453,7 +519,9 @@ export class ClientSession implements SessionState {
     if (step.kind === 'pass') this.observe(step.sql);
     let sql: string;
     switch (step.kind) {
-      case 'pass': sql = step.sql; break;
+      case 'pass':
+        sql = step.sql;
+        break;
       case 'implicitCommit':
         if (this.unsynced === 0) {
           await this.backend.whenIdle();
@@ -465,9 +533,15 @@ export class ClientSession implements SessionState {
         try {
           const ddl = parseCreateTable(step.sql);
           sql = ddl.pgSql;
-          this.pendingCatalog = { statements: catalogStatements(ddl, this.ctx.schema), table: ddl.table, parent: ddl.likeParent };
+          this.pendingCatalog = {
+            statements: catalogStatements(ddl, this.ctx.schema),
+            table: ddl.table,
+            parent: ddl.likeParent,
+          };
         } catch (err) {
-          return this.pipelineError(err instanceof RedshiftError ? err.fields() : { S: 'ERROR', C: 'XX000', M: String(err) });
+          return this.pipelineError(
+            err instanceof RedshiftError ? err.fields() : { S: 'ERROR', C: 'XX000', M: String(err) },
+          );
         }
         break;
       case 'alter': {
@@ -477,11 +551,14 @@ export class ClientSession implements SessionState {
         sql = plan?.pgSql ?? step.sql;
         break;
       }
-      case 'refuse': return this.pipelineError(step.error.fields());
-      default: return this.parseOwn(name, step);
+      case 'refuse':
+        return this.pipelineError(step.error.fields());
+      default:
+        return this.parseOwn(name, step);
     }
     // A pass step is translated already; translating it twice would read its strings twice.
-    const rewritten = sql === query ? frame : buildParse(name, step.kind === 'pass' ? sql : rewriteText(sql, this.ctxFor()), rest);
+    const rewritten =
+      sql === query ? frame : buildParse(name, step.kind === 'pass' ? sql : rewriteText(sql, this.ctxFor()), rest);
     this.forwardExtended({ type: 'P', frame: rewritten });
   }
 

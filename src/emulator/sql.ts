@@ -36,7 +36,13 @@ export function tokenize(sql: string): Token[] {
       let depth = 1;
       i += 2;
       while (i < n && depth > 0) {
-        if (sql[i] === '/' && sql[i + 1] === '*') { depth++; i += 2; } else if (sql[i] === '*' && sql[i + 1] === '/') { depth--; i += 2; } else i++;
+        if (sql[i] === '/' && sql[i + 1] === '*') {
+          depth++;
+          i += 2;
+        } else if (sql[i] === '*' && sql[i + 1] === '/') {
+          depth--;
+          i += 2;
+        } else i++;
       }
       push('comment', start, i);
     } else if (c === "'" || ((c === 'E' || c === 'e') && sql[i + 1] === "'")) {
@@ -45,9 +51,17 @@ export function tokenize(sql: string): Token[] {
       let value = '';
       while (i < n) {
         const d = sql[i]!;
-        if (d === '\\' && i + 1 < n) { value += d + sql[i + 1]; i += 2; continue; }
+        if (d === '\\' && i + 1 < n) {
+          value += d + sql[i + 1];
+          i += 2;
+          continue;
+        }
         if (d === "'") {
-          if (sql[i + 1] === "'") { value += "'"; i += 2; continue; }
+          if (sql[i + 1] === "'") {
+            value += "'";
+            i += 2;
+            continue;
+          }
           i++;
           break;
         }
@@ -60,7 +74,11 @@ export function tokenize(sql: string): Token[] {
       let value = '';
       while (i < n) {
         if (sql[i] === '"') {
-          if (sql[i + 1] === '"') { value += '"'; i += 2; continue; }
+          if (sql[i + 1] === '"') {
+            value += '"';
+            i += 2;
+            continue;
+          }
           i++;
           break;
         }
@@ -79,7 +97,10 @@ export function tokenize(sql: string): Token[] {
         const end = sql.indexOf(tag, i + tag.length);
         i = end < 0 ? n : end + tag.length;
         push('string', start, i, sql.slice(start + tag.length, end < 0 ? n : end));
-      } else { i++; push('op', start, i); }
+      } else {
+        i++;
+        push('op', start, i);
+      }
     } else if (/[0-9]/.test(c) || (c === '.' && /[0-9]/.test(sql[i + 1] ?? ''))) {
       while (i < n && /[0-9.eE]/.test(sql[i]!)) {
         if ((sql[i] === 'e' || sql[i] === 'E') && (sql[i + 1] === '-' || sql[i + 1] === '+')) i++;
@@ -123,12 +144,18 @@ export function splitStatements(sql: string): string[] {
 export function unescapeRedshift(value: string): string {
   return value.replace(/\\(.)/gs, (_m, ch: string) => {
     switch (ch) {
-      case 't': return '\t';
-      case 'n': return '\n';
-      case 'r': return '\r';
-      case '\\': return '\\';
-      case "'": return "'";
-      default: return `\\${ch}`;
+      case 't':
+        return '\t';
+      case 'n':
+        return '\n';
+      case 'r':
+        return '\r';
+      case '\\':
+        return '\\';
+      case "'":
+        return "'";
+      default:
+        return `\\${ch}`;
     }
   });
 }
@@ -146,7 +173,10 @@ export function splitTopLevel(tokens: Token[], sep = ','): Token[][] {
   for (const t of tokens) {
     if (t.type === 'punct' && (t.text === '(' || t.text === '[')) depth++;
     if (t.type === 'punct' && (t.text === ')' || t.text === ']')) depth--;
-    if (depth === 0 && t.type === 'punct' && t.text === sep) { out.push([]); continue; }
+    if (depth === 0 && t.type === 'punct' && t.text === sep) {
+      out.push([]);
+      continue;
+    }
     out[out.length - 1]!.push(t);
   }
   return out;
@@ -158,21 +188,34 @@ export function closingParen(tokens: Token[], open: number): number {
   for (let i = open; i < tokens.length; i++) {
     const t = tokens[i]!;
     if (t.type === 'punct' && t.text === '(') depth++;
-    if (t.type === 'punct' && t.text === ')') { depth--; if (depth === 0) return i; }
+    if (t.type === 'punct' && t.text === ')') {
+      depth--;
+      if (depth === 0) return i;
+    }
   }
   return -1;
 }
 
 export const isWord = (t: Token | undefined, ...words: string[]): boolean =>
   t !== undefined && t.type === 'ident' && words.includes(t.value);
-export const isPunct = (t: Token | undefined, p: string): boolean => t !== undefined && t.type === 'punct' && t.text === p;
+export const isPunct = (t: Token | undefined, p: string): boolean =>
+  t !== undefined && t.type === 'punct' && t.text === p;
 
 /** Renders tokens back to SQL text, one space between significant tokens where needed. */
 export function render(tokens: Token[]): string {
   let out = '';
   let prev: Token | undefined;
   for (const t of tokens) {
-    const glue = prev !== undefined && !(isPunct(prev, '(') || isPunct(t, ')') || isPunct(t, ',') || isPunct(prev, '.') || isPunct(t, '.') || isPunct(t, '(') && prev.type === 'ident');
+    const glue =
+      prev !== undefined &&
+      !(
+        isPunct(prev, '(') ||
+        isPunct(t, ')') ||
+        isPunct(t, ',') ||
+        isPunct(prev, '.') ||
+        isPunct(t, '.') ||
+        (isPunct(t, '(') && prev.type === 'ident')
+      );
     out += (glue ? ' ' : '') + t.text;
     prev = t;
   }

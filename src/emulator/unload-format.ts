@@ -30,7 +30,10 @@ export function checkJsonNames(fields: FieldDesc[]): void {
   const seen = new Set<string>();
   for (const f of fields) {
     if (seen.has(f.name)) {
-      throw new RedshiftError(`UNLOAD FORMAT JSON: column name "${f.name}" appears more than once; each column of the query needs a unique name`, 'XX000');
+      throw new RedshiftError(
+        `UNLOAD FORMAT JSON: column name "${f.name}" appears more than once; each column of the query needs a unique name`,
+        'XX000',
+      );
     }
     seen.add(f.name);
   }
@@ -51,15 +54,26 @@ export interface Partitioning {
 export function partitioning(fields: FieldDesc[], columns: string[], include: boolean): Partitioning {
   const keys = columns.map((name) => {
     const c = fields.findIndex((f) => f.name === name);
-    if (c < 0) throw new RedshiftError(`PARTITION BY column "${name}" is not a column of the UNLOAD query (columns: ${fields.map((f) => f.name).join(', ')})`, 'XX000');
+    if (c < 0)
+      throw new RedshiftError(
+        `PARTITION BY column "${name}" is not a column of the UNLOAD query (columns: ${fields.map((f) => f.name).join(', ')})`,
+        'XX000',
+      );
     if (!PARTITION_OIDS.has(fields[c]!.typeOid)) {
-      throw new RedshiftError(`PARTITION BY column "${name}" has type ${redshiftType(fields[c]!).base}; partition keys must be ` +
-        'SMALLINT, INTEGER, BIGINT, DECIMAL, REAL, BOOLEAN, CHAR, VARCHAR, DATE or TIMESTAMP', 'XX000');
+      throw new RedshiftError(
+        `PARTITION BY column "${name}" has type ${redshiftType(fields[c]!).base}; partition keys must be ` +
+          'SMALLINT, INTEGER, BIGINT, DECIMAL, REAL, BOOLEAN, CHAR, VARCHAR, DATE or TIMESTAMP',
+        'XX000',
+      );
     }
     return c;
   });
   const kept = fields.map((_f, c) => c).filter((c) => include || !keys.includes(c));
-  if (!kept.length) throw new RedshiftError('UNLOAD with PARTITION BY needs at least one column that is not a partition column', 'XX000');
+  if (!kept.length)
+    throw new RedshiftError(
+      'UNLOAD with PARTITION BY needs at least one column that is not a partition column',
+      'XX000',
+    );
   return { keys, kept };
 }
 
@@ -68,20 +82,43 @@ const HIVE_ESCAPED = /[\u0000-\u001f"#%'*/:=?\\\u007f{[\]^]/g;
 
 /** `col=value/` for each partition column; NULL goes to Hive's default partition. */
 export function partitionPath(fields: FieldDesc[], p: Partitioning, row: Array<string | null>): string {
-  return p.keys.map((c) => {
-    const v = row[c] ?? null;
-    const value = v === null ? '__HIVE_DEFAULT_PARTITION__'
-      : v.replace(HIVE_ESCAPED, (ch) => `%${ch.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
-    return `${fields[c]!.name}=${value}/`;
-  }).join('');
+  return p.keys
+    .map((c) => {
+      const v = row[c] ?? null;
+      const value =
+        v === null
+          ? '__HIVE_DEFAULT_PARTITION__'
+          : v.replace(HIVE_ESCAPED, (ch) => `%${ch.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
+      return `${fields[c]!.name}=${value}/`;
+    })
+    .join('');
 }
 
-export interface ManifestType { base: string; max_length?: number; precision?: number; scale?: number }
+export interface ManifestType {
+  base: string;
+  max_length?: number;
+  precision?: number;
+  scale?: number;
+}
 
 const BASE_NAMES: Record<number, string> = {
-  16: 'boolean', 20: 'bigint', 21: 'smallint', 23: 'integer', 26: 'integer', 700: 'real', 701: 'double precision',
-  1082: 'date', 1083: 'time without time zone', 1266: 'time with time zone', 1114: 'timestamp without time zone',
-  1184: 'timestamp with time zone', 1186: 'interval', 17: 'varbyte', 114: 'super', 3802: 'super', 19: 'name',
+  16: 'boolean',
+  20: 'bigint',
+  21: 'smallint',
+  23: 'integer',
+  26: 'integer',
+  700: 'real',
+  701: 'double precision',
+  1082: 'date',
+  1083: 'time without time zone',
+  1266: 'time with time zone',
+  1114: 'timestamp without time zone',
+  1184: 'timestamp with time zone',
+  1186: 'interval',
+  17: 'varbyte',
+  114: 'super',
+  3802: 'super',
+  19: 'name',
 };
 
 /**

@@ -6,7 +6,11 @@ import { createGzip } from 'node:zlib';
 import { Upload } from '@aws-sdk/lib-storage';
 import { S3Error, parseS3Url, toS3Error, untilIdle, type S3Store } from './s3.js';
 
-export interface WrittenFile { url: string; bytes: number; rows: number }
+export interface WrittenFile {
+  url: string;
+  bytes: number;
+  rows: number;
+}
 
 class ObjectStream {
   private readonly input = new PassThrough();
@@ -18,14 +22,24 @@ class ObjectStream {
   rows = 0;
   size = 0;
 
-  constructor(private readonly s3: S3Store, readonly url: string, gzip: boolean) {
+  constructor(
+    private readonly s3: S3Store,
+    readonly url: string,
+    gzip: boolean,
+  ) {
     const { bucket, key } = parseS3Url(url)!;
     const counted = new Transform({
-      transform: (chunk: Buffer, _enc, cb) => { this.bytes += chunk.length; this.active = Date.now(); cb(null, chunk); },
+      transform: (chunk: Buffer, _enc, cb) => {
+        this.bytes += chunk.length;
+        this.active = Date.now();
+        cb(null, chunk);
+      },
     });
     const body = gzip ? this.input.pipe(createGzip()).pipe(counted) : this.input.pipe(counted);
     this.upload = new Upload({ client: s3.client, params: { Bucket: bucket, Key: key, Body: body } });
-    this.upload.on('httpUploadProgress', () => { this.active = Date.now(); });
+    this.upload.on('httpUploadProgress', () => {
+      this.active = Date.now();
+    });
     this.done = this.upload.done();
     this.done.catch(() => {});
   }
@@ -34,8 +48,18 @@ class ObjectStream {
   private async progress(work: Promise<unknown>): Promise<void> {
     const { idleMs } = this.s3.timeouts;
     try {
-      await untilIdle(work, idleMs, () => this.active,
-        () => new S3Error(`Write timed out: S3 took no data for ${idleMs} ms after ${this.bytes} bytes`, 0, 'RequestTimeout', this.url));
+      await untilIdle(
+        work,
+        idleMs,
+        () => this.active,
+        () =>
+          new S3Error(
+            `Write timed out: S3 took no data for ${idleMs} ms after ${this.bytes} bytes`,
+            0,
+            'RequestTimeout',
+            this.url,
+          ),
+      );
     } catch (err) {
       void this.upload.abort().catch(() => {});
       this.input.destroy();
@@ -67,7 +91,11 @@ export interface UnloadLayout {
 }
 
 /** <prefix><slice>_part_<nn> in parallel, <prefix><nnn> serially. */
-export function unloadFileName(l: Pick<UnloadLayout, 'to' | 'parallel' | 'extension'>, slice: number, part: number): string {
+export function unloadFileName(
+  l: Pick<UnloadLayout, 'to' | 'parallel' | 'extension'>,
+  slice: number,
+  part: number,
+): string {
   return l.parallel
     ? `${l.to}${String(slice).padStart(4, '0')}_part_${String(part).padStart(2, '0')}${l.extension}`
     : `${l.to}${String(part).padStart(3, '0')}${l.extension}`;
@@ -79,7 +107,10 @@ export class UnloadWriter {
   private readonly files: WrittenFile[] = [];
   private rows = 0;
 
-  constructor(private readonly s3: S3Store, private readonly layout: UnloadLayout) {}
+  constructor(
+    private readonly s3: S3Store,
+    private readonly layout: UnloadLayout,
+  ) {}
 
   /** Writes one formatted row to the file of the slice that gets it (round robin across slices). */
   async write(line: string): Promise<void> {

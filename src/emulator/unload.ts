@@ -7,28 +7,77 @@ import type { Backend } from './backend.js';
 import type { EmulatorContext } from './context.js';
 import { BackendError, RedshiftError, syntaxError } from './errors.js';
 import { listPrefix, parseS3Url, putObject } from './s3.js';
-import { closingParen, identName, isPunct, isWord, significant, splitTopLevel, tokenize, unescapeRedshift, type Token } from './sql.js';
+import {
+  closingParen,
+  identName,
+  isPunct,
+  isWord,
+  significant,
+  splitTopLevel,
+  tokenize,
+  unescapeRedshift,
+  type Token,
+} from './sql.js';
 import { INVALID_CREDENTIALS } from './copy-options.js';
 import type { FieldDesc } from './wire.js';
 import { UnloadWriter, unloadFileName, type UnloadLayout, type WrittenFile } from './unload-write.js';
-import { checkJsonNames, jsonLine, partitionPath, partitioning, redshiftType, scaleOf, type ManifestType, type Partitioning } from './unload-format.js';
+import {
+  checkJsonNames,
+  jsonLine,
+  partitionPath,
+  partitioning,
+  redshiftType,
+  scaleOf,
+  type ManifestType,
+  type Partitioning,
+} from './unload-format.js';
 
 export interface UnloadStatement {
-  query: string; to: string; manifest: boolean; verbose: boolean; header: boolean; format: 'text' | 'csv' | 'parquet' | 'json';
-  delimiter: string | undefined; addQuotes: boolean; escape: boolean; gzip: boolean; allowOverwrite: boolean;
-  parallel: boolean; maxFileSize: number; nullAs: string; nullSet: boolean; extension: string | undefined;
+  query: string;
+  to: string;
+  manifest: boolean;
+  verbose: boolean;
+  header: boolean;
+  format: 'text' | 'csv' | 'parquet' | 'json';
+  delimiter: string | undefined;
+  addQuotes: boolean;
+  escape: boolean;
+  gzip: boolean;
+  allowOverwrite: boolean;
+  parallel: boolean;
+  maxFileSize: number;
+  nullAs: string;
+  nullSet: boolean;
+  extension: string | undefined;
   /** PARTITION BY's columns, or undefined; INCLUDE keeps them in the files. */
-  partitionBy: string[] | undefined; partitionInclude: boolean;
+  partitionBy: string[] | undefined;
+  partitionInclude: boolean;
 }
 
 function parseUnload(sql: string): UnloadStatement {
   const sig = significant(tokenize(sql));
-  if (!isPunct(sig[1], '(') || sig[2]?.type !== 'string' || !isPunct(sig[3], ')')) throw syntaxError(sig[1]?.text ?? 'unload');
+  if (!isPunct(sig[1], '(') || sig[2]?.type !== 'string' || !isPunct(sig[3], ')'))
+    throw syntaxError(sig[1]?.text ?? 'unload');
   if (!isWord(sig[4], 'to') || sig[5]?.type !== 'string') throw syntaxError(sig[4]?.text ?? 'end of input');
   const st: UnloadStatement = {
-    query: unescapeRedshift(sig[2].value), to: unescapeRedshift(sig[5].value), manifest: false, verbose: false, header: false,
-    format: 'text', delimiter: undefined, addQuotes: false, escape: false, gzip: false, allowOverwrite: false, parallel: true,
-    maxFileSize: 6.2 * 1024 ** 3, nullAs: '', nullSet: false, extension: undefined, partitionBy: undefined, partitionInclude: false,
+    query: unescapeRedshift(sig[2].value),
+    to: unescapeRedshift(sig[5].value),
+    manifest: false,
+    verbose: false,
+    header: false,
+    format: 'text',
+    delimiter: undefined,
+    addQuotes: false,
+    escape: false,
+    gzip: false,
+    allowOverwrite: false,
+    parallel: true,
+    maxFileSize: 6.2 * 1024 ** 3,
+    nullAs: '',
+    nullSet: false,
+    extension: undefined,
+    partitionBy: undefined,
+    partitionInclude: false,
   };
   let credentials = false;
   let i = 6;
@@ -44,34 +93,87 @@ function parseUnload(sql: string): UnloadStatement {
     const w = t.type === 'ident' ? t.value : '';
     i++;
     switch (w) {
-      case 'iam_role': if (isWord(sig[i], 'default')) i++; else str(); credentials = true; break;
-      case 'access_key_id': case 'secret_access_key': case 'session_token': str(); credentials = true; break;
+      case 'iam_role':
+        if (isWord(sig[i], 'default')) i++;
+        else str();
+        credentials = true;
+        break;
+      case 'access_key_id':
+      case 'secret_access_key':
+      case 'session_token':
+        str();
+        credentials = true;
+        break;
       case 'credentials': {
         const c = str();
-        if (!/aws_iam_role=|aws_access_key_id=.+;\s*aws_secret_access_key=/i.test(c)) throw new RedshiftError(INVALID_CREDENTIALS);
+        if (!/aws_iam_role=|aws_access_key_id=.+;\s*aws_secret_access_key=/i.test(c))
+          throw new RedshiftError(INVALID_CREDENTIALS);
         credentials = true;
         break;
       }
-      case 'manifest': st.manifest = true; if (isWord(sig[i], 'verbose')) { st.verbose = true; i++; } break;
-      case 'header': st.header = true; break;
-      case 'format': if (isWord(sig[i], 'as')) i++; break;
-      case 'csv': st.format = 'csv'; break;
-      case 'parquet': st.format = 'parquet'; break;
-      case 'json': st.format = 'json'; break;
-      case 'partition': i = parsePartitionBy(sig, i, st); break;
-      case 'delimiter': st.delimiter = str(); break;
-      case 'addquotes': st.addQuotes = true; break;
-      case 'escape': st.escape = true; break;
-      case 'gzip': st.gzip = true; break;
-      case 'bzip2': case 'zstd': throw new RedshiftError(`UNLOAD ${w.toUpperCase()} is not supported by the emulator`, '0A000');
-      case 'allowoverwrite': st.allowOverwrite = true; break;
-      case 'cleanpath': st.allowOverwrite = true; break;
-      case 'encrypted': break;
-      case 'null': st.nullAs = str(); st.nullSet = true; break;
-      case 'extension': st.extension = str(); break;
-      case 'region': str(); break;
+      case 'manifest':
+        st.manifest = true;
+        if (isWord(sig[i], 'verbose')) {
+          st.verbose = true;
+          i++;
+        }
+        break;
+      case 'header':
+        st.header = true;
+        break;
+      case 'format':
+        if (isWord(sig[i], 'as')) i++;
+        break;
+      case 'csv':
+        st.format = 'csv';
+        break;
+      case 'parquet':
+        st.format = 'parquet';
+        break;
+      case 'json':
+        st.format = 'json';
+        break;
+      case 'partition':
+        i = parsePartitionBy(sig, i, st);
+        break;
+      case 'delimiter':
+        st.delimiter = str();
+        break;
+      case 'addquotes':
+        st.addQuotes = true;
+        break;
+      case 'escape':
+        st.escape = true;
+        break;
+      case 'gzip':
+        st.gzip = true;
+        break;
+      case 'bzip2':
+      case 'zstd':
+        throw new RedshiftError(`UNLOAD ${w.toUpperCase()} is not supported by the emulator`, '0A000');
+      case 'allowoverwrite':
+        st.allowOverwrite = true;
+        break;
+      case 'cleanpath':
+        st.allowOverwrite = true;
+        break;
+      case 'encrypted':
+        break;
+      case 'null':
+        st.nullAs = str();
+        st.nullSet = true;
+        break;
+      case 'extension':
+        st.extension = str();
+        break;
+      case 'region':
+        str();
+        break;
       case 'parallel':
-        if (isWord(sig[i], 'off', 'false')) { st.parallel = false; i++; } else if (isWord(sig[i], 'on', 'true')) i++;
+        if (isWord(sig[i], 'off', 'false')) {
+          st.parallel = false;
+          i++;
+        } else if (isWord(sig[i], 'on', 'true')) i++;
         break;
       case 'maxfilesize': {
         if (isWord(sig[i], 'as')) i++;
@@ -80,18 +182,24 @@ function parseUnload(sql: string): UnloadStatement {
         const unit = isWord(sig[i], 'gb') ? 1024 ** 3 : 1024 ** 2;
         if (isWord(sig[i], 'mb', 'gb')) i++;
         st.maxFileSize = n * unit;
-        if (st.maxFileSize < 5 * 1024 ** 2) throw new RedshiftError('MAXFILESIZE must be between 5 MB and 6.2 GB', 'XX000');
+        if (st.maxFileSize < 5 * 1024 ** 2)
+          throw new RedshiftError('MAXFILESIZE must be between 5 MB and 6.2 GB', 'XX000');
         break;
       }
-      case 'rowgroupsize': i++; if (isWord(sig[i], 'mb', 'gb')) i++; break;
-      default: throw syntaxError(t.text);
+      case 'rowgroupsize':
+        i++;
+        if (isWord(sig[i], 'mb', 'gb')) i++;
+        break;
+      default:
+        throw syntaxError(t.text);
     }
   }
   if (!credentials) throw new RedshiftError(INVALID_CREDENTIALS);
   if (st.format === 'parquet' && (st.header || st.addQuotes || st.delimiter || st.gzip || st.escape)) {
     throw new RedshiftError('PARQUET format does not support HEADER, ADDQUOTES, DELIMITER, ESCAPE or GZIP', 'XX000');
   }
-  if (st.format === 'csv' && (st.addQuotes || st.escape)) throw new RedshiftError('CSV is not compatible with ADDQUOTES or ESCAPE', 'XX000');
+  if (st.format === 'csv' && (st.addQuotes || st.escape))
+    throw new RedshiftError('CSV is not compatible with ADDQUOTES or ESCAPE', 'XX000');
   if (st.format === 'json' && (st.delimiter !== undefined || st.header || st.addQuotes || st.escape || st.nullSet)) {
     throw new RedshiftError('JSON format does not support DELIMITER, HEADER, ADDQUOTES, ESCAPE or NULL AS', 'XX000');
   }
@@ -110,20 +218,30 @@ function parsePartitionBy(sig: Token[], at: number, st: UnloadStatement): number
   });
   st.partitionBy = columns;
   let i = close + 1;
-  if (isWord(sig[i], 'include')) { st.partitionInclude = true; i++; }
+  if (isWord(sig[i], 'include')) {
+    st.partitionInclude = true;
+    i++;
+  }
   return i;
 }
 
 function textLine(row: Array<string | null>, st: UnloadStatement): string {
   const delim = st.delimiter ?? '|';
-  return row.map((v) => {
-    if (v === null) return st.addQuotes && st.nullAs !== '' ? `"${st.nullAs}"` : st.nullAs;
-    let s = v;
-    if (st.escape) s = s.replace(/[\\\n\r"']/g, (c) => `\\${c}`).split(delim).join(`\\${delim}`);
-    return st.addQuotes ? `"${s}"` : s;
-  }).join(delim) + '\n';
+  return (
+    row
+      .map((v) => {
+        if (v === null) return st.addQuotes && st.nullAs !== '' ? `"${st.nullAs}"` : st.nullAs;
+        let s = v;
+        if (st.escape)
+          s = s
+            .replace(/[\\\n\r"']/g, (c) => `\\${c}`)
+            .split(delim)
+            .join(`\\${delim}`);
+        return st.addQuotes ? `"${s}"` : s;
+      })
+      .join(delim) + '\n'
+  );
 }
-
 
 const INT32 = new Set([21, 23]);
 const FLOAT = new Set([700]);
@@ -132,13 +250,26 @@ const DOUBLE = new Set([701]);
 function parquetFile(fields: FieldDesc[], rows: Array<Array<string | null>>): Buffer {
   const columnData = fields.map((f, c) => {
     const raw = rows.map((r) => r[c] ?? null);
-    if (INT32.has(f.typeOid)) return { name: f.name, type: 'INT32' as const, data: raw.map((v) => (v === null ? null : Number(v))) };
-    if (f.typeOid === 20) return { name: f.name, type: 'INT64' as const, data: raw.map((v) => (v === null ? null : BigInt(v))) };
-    if (FLOAT.has(f.typeOid)) return { name: f.name, type: 'FLOAT' as const, data: raw.map((v) => (v === null ? null : Number(v))) };
-    if (DOUBLE.has(f.typeOid)) return { name: f.name, type: 'DOUBLE' as const, data: raw.map((v) => (v === null ? null : Number(v))) };
-    if (f.typeOid === 16) return { name: f.name, type: 'BOOLEAN' as const, data: raw.map((v) => (v === null ? null : v === 't')) };
+    if (INT32.has(f.typeOid))
+      return { name: f.name, type: 'INT32' as const, data: raw.map((v) => (v === null ? null : Number(v))) };
+    if (f.typeOid === 20)
+      return { name: f.name, type: 'INT64' as const, data: raw.map((v) => (v === null ? null : BigInt(v))) };
+    if (FLOAT.has(f.typeOid))
+      return { name: f.name, type: 'FLOAT' as const, data: raw.map((v) => (v === null ? null : Number(v))) };
+    if (DOUBLE.has(f.typeOid))
+      return { name: f.name, type: 'DOUBLE' as const, data: raw.map((v) => (v === null ? null : Number(v))) };
+    if (f.typeOid === 16)
+      return { name: f.name, type: 'BOOLEAN' as const, data: raw.map((v) => (v === null ? null : v === 't')) };
     if (f.typeOid === 1114 || f.typeOid === 1184) {
-      return { name: f.name, type: 'TIMESTAMP' as const, data: raw.map((v) => (v === null ? null : new Date(`${v.replace(' ', 'T')}${f.typeOid === 1114 ? 'Z' : ''}`.replace(/([+-]\d\d)$/, '$1:00')))) };
+      return {
+        name: f.name,
+        type: 'TIMESTAMP' as const,
+        data: raw.map((v) =>
+          v === null
+            ? null
+            : new Date(`${v.replace(' ', 'T')}${f.typeOid === 1114 ? 'Z' : ''}`.replace(/([+-]\d\d)$/, '$1:00')),
+        ),
+      };
     }
     return { name: f.name, type: 'STRING' as const, data: raw };
   });
@@ -162,15 +293,24 @@ class UnloadOutput {
   private header = '';
   count = 0;
 
-  constructor(private readonly st: UnloadStatement, private readonly ctx: EmulatorContext) {
+  constructor(
+    private readonly st: UnloadStatement,
+    private readonly ctx: EmulatorContext,
+  ) {
     // An empty string is written "" so it stays distinct from NULL (an empty field, unless NULL AS).
     this.csvOptions = { delimiter: st.delimiter ?? ',', quote: '"', record_delimiter: '\n', quoted_match: /^$/ };
   }
 
-  get started(): boolean { return this.fields.length > 0; }
-  get partitioned(): boolean { return this.parts !== undefined; }
+  get started(): boolean {
+    return this.fields.length > 0;
+  }
+  get partitioned(): boolean {
+    return this.parts !== undefined;
+  }
   /** The columns written to the files (partition columns left out unless INCLUDE). */
-  get fileFields(): FieldDesc[] { return this.kept; }
+  get fileFields(): FieldDesc[] {
+    return this.kept;
+  }
 
   /** Takes the query's columns: which are partition keys, which go to the files, and the header line. */
   start(fields: FieldDesc[]): void {
@@ -180,7 +320,11 @@ class UnloadOutput {
     this.kept = kept.map((c) => fields[c]!);
     if (this.st.format === 'json') checkJsonNames(this.kept);
     const names = this.kept.map((f) => f.name);
-    this.header = !this.st.header ? '' : this.st.format === 'csv' ? stringify([names], this.csvOptions) : names.join(this.st.delimiter ?? '|') + '\n';
+    this.header = !this.st.header
+      ? ''
+      : this.st.format === 'csv'
+        ? stringify([names], this.csvOptions)
+        : names.join(this.st.delimiter ?? '|') + '\n';
   }
 
   /** The partition prefix of a row ('' without PARTITION BY) and the values written to the file. */
@@ -198,9 +342,15 @@ class UnloadOutput {
 
   private line(values: Row): string {
     switch (this.st.format) {
-      case 'csv': return stringify([values.map((v) => (v === null && this.st.nullAs !== '' ? this.st.nullAs : v))], this.csvOptions);
-      case 'json': return jsonLine(this.kept, values);
-      default: return textLine(values, this.st);
+      case 'csv':
+        return stringify(
+          [values.map((v) => (v === null && this.st.nullAs !== '' ? this.st.nullAs : v))],
+          this.csvOptions,
+        );
+      case 'json':
+        return jsonLine(this.kept, values);
+      default:
+        return textLine(values, this.st);
     }
   }
 
@@ -213,9 +363,20 @@ class UnloadOutput {
 
   layout(path: string): UnloadLayout {
     return {
-      to: this.st.to + path, parallel: this.st.parallel, slices: this.st.parallel ? this.ctx.slices : 1, gzip: this.st.gzip,
-      extension: this.st.extension !== undefined ? `.${this.st.extension}` : this.st.format === 'parquet' ? '.parquet' : this.st.gzip ? '.gz' : '',
-      maxFileSize: this.st.maxFileSize, header: this.header,
+      to: this.st.to + path,
+      parallel: this.st.parallel,
+      slices: this.st.parallel ? this.ctx.slices : 1,
+      gzip: this.st.gzip,
+      extension:
+        this.st.extension !== undefined
+          ? `.${this.st.extension}`
+          : this.st.format === 'parquet'
+            ? '.parquet'
+            : this.st.gzip
+              ? '.gz'
+              : '',
+      maxFileSize: this.st.maxFileSize,
+      header: this.header,
     };
   }
 
@@ -232,14 +393,19 @@ class UnloadOutput {
   async finish(): Promise<WrittenFile[]> {
     if (!this.parts && !this.writers.size) this.writer('');
     const files: WrittenFile[] = [];
-    for (const w of this.writers.values()) files.push(...await w.finish());
+    for (const w of this.writers.values()) files.push(...(await w.finish()));
     return files;
   }
 
   /** MANIFEST VERBOSE's schema block: the columns of the files, in Redshift's type names. */
   schema(): { elements: Array<{ name: string; type: ManifestType }> } {
     const kept = this.parts ? this.parts.kept : this.fields.map((_f, c) => c);
-    return { elements: kept.map((c) => ({ name: this.fields[c]!.name, type: redshiftType(this.fields[c]!, this.scales.get(c)) })) };
+    return {
+      elements: kept.map((c) => ({
+        name: this.fields[c]!.name,
+        type: redshiftType(this.fields[c]!, this.scales.get(c)),
+      })),
+    };
   }
 }
 
@@ -275,12 +441,20 @@ function manifestOf(st: UnloadStatement, out: UnloadOutput, files: WrittenFile[]
   return {
     entries: files.map((f) => ({ url: f.url, meta: { content_length: f.bytes, record_count: records(f) } })),
     schema: out.schema(),
-    meta: { content_length: files.reduce((n, f) => n + f.bytes, 0), record_count: files.reduce((n, f) => n + records(f), 0) },
+    meta: {
+      content_length: files.reduce((n, f) => n + f.bytes, 0),
+      record_count: files.reduce((n, f) => n + records(f), 0),
+    },
     author: { name: 'Amazon Redshift', version: '1.0.0' },
   };
 }
 
-export async function runUnload(sql: string, backend: Backend, ctx: EmulatorContext, rewrite: (query: string) => string): Promise<{ tag: string; notices: string[] }> {
+export async function runUnload(
+  sql: string,
+  backend: Backend,
+  ctx: EmulatorContext,
+  rewrite: (query: string) => string,
+): Promise<{ tag: string; notices: string[] }> {
   const st = parseUnload(sql);
   st.query = rewrite(st.query);
   // The reference: with PARTITION BY a slash is added to the prefix if needed.
@@ -288,8 +462,11 @@ export async function runUnload(sql: string, backend: Backend, ctx: EmulatorCont
   const dest = parseS3Url(st.to);
   if (!dest) throw new RedshiftError(`Invalid S3 path: ${st.to}`, 'XX000');
   if (!st.allowOverwrite && (await listPrefix(ctx.s3, dest.bucket, dest.key)).length) {
-    throw new RedshiftError('Specified unload destination on S3 is not empty. Consider using a different bucket / prefix, ' +
-      'manually removing the target files in S3, or using the ALLOWOVERWRITE option.', 'XX000');
+    throw new RedshiftError(
+      'Specified unload destination on S3 is not empty. Consider using a different bucket / prefix, ' +
+        'manually removing the target files in S3, or using the ALLOWOVERWRITE option.',
+      'XX000',
+    );
   }
   const out = new UnloadOutput(st, ctx);
   let files: WrittenFile[];
@@ -308,6 +485,7 @@ export async function runUnload(sql: string, backend: Backend, ctx: EmulatorCont
     files = await out.finish();
   }
   files.sort((a, b) => (a.url < b.url ? -1 : a.url > b.url ? 1 : 0));
-  if (st.manifest) await putObject(ctx.s3, `${st.to}manifest`, Buffer.from(JSON.stringify(manifestOf(st, out, files)), 'utf8'));
+  if (st.manifest)
+    await putObject(ctx.s3, `${st.to}manifest`, Buffer.from(JSON.stringify(manifestOf(st, out, files)), 'utf8'));
   return { tag: 'UNLOAD', notices: [`UNLOAD completed, ${out.count} record(s) unloaded successfully.`] };
 }

@@ -36,8 +36,16 @@ export function message(type: string, body: Buffer): Buffer {
 
 export const cstring = (s: string): Buffer => Buffer.concat([Buffer.from(s, 'utf8'), Buffer.from([0])]);
 
-const int16 = (n: number): Buffer => { const b = Buffer.alloc(2); b.writeInt16BE(n); return b; };
-const int32 = (n: number): Buffer => { const b = Buffer.alloc(4); b.writeInt32BE(n); return b; };
+const int16 = (n: number): Buffer => {
+  const b = Buffer.alloc(2);
+  b.writeInt16BE(n);
+  return b;
+};
+const int32 = (n: number): Buffer => {
+  const b = Buffer.alloc(4);
+  b.writeInt32BE(n);
+  return b;
+};
 
 export type TxStatus = 'I' | 'T' | 'E';
 
@@ -76,7 +84,11 @@ export function parseNotice(frame: Buffer): NoticeFields {
   return out;
 }
 
-export interface FieldDesc { name: string; typeOid: number; typeMod: number }
+export interface FieldDesc {
+  name: string;
+  typeOid: number;
+  typeMod: number;
+}
 
 export function parseRowDescription(frame: Buffer): FieldDesc[] {
   const n = frame.readInt16BE(5);
@@ -101,7 +113,10 @@ export function parseDataRow(frame: Buffer): Array<string | null> {
   for (let i = 0; i < n; i++) {
     const len = frame.readInt32BE(off);
     off += 4;
-    if (len < 0) { out.push(null); continue; }
+    if (len < 0) {
+      out.push(null);
+      continue;
+    }
     out.push(frame.toString('utf8', off, off + len));
     off += len;
   }

@@ -7,24 +7,31 @@ import { defineTable, type TableModel } from '../model/table.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
 
 export const auditModel = (schema: string) =>
-  defineTable(`${schema}.load_audit`, {
-    load_id: t.varchar(64).notNull(),
-    target_table: t.varchar(300).notNull(),
-    mode: t.varchar(16).notNull(),
-    source: t.varchar(65535),
-    stage_uris: t.varchar(65535),
-    rows_staged: t.bigint(),
-    rows_inserted: t.bigint(),
-    rows_updated: t.bigint(),
-    rows_deleted: t.bigint(),
-    attempts: t.integer(),
-    started_at: t.timestamptz().notNull(),
-    finished_at: t.timestamptz(),
-    duration_ms: t.bigint(),
-    status: t.varchar(16).notNull(),
-    error: t.varchar(65535),
-    load_commits: t.varchar(65535),
-  }, { sortKey: ['started_at'], comment: 'One row per upshift load: what, from where, how many rows, and why it failed' });
+  defineTable(
+    `${schema}.load_audit`,
+    {
+      load_id: t.varchar(64).notNull(),
+      target_table: t.varchar(300).notNull(),
+      mode: t.varchar(16).notNull(),
+      source: t.varchar(65535),
+      stage_uris: t.varchar(65535),
+      rows_staged: t.bigint(),
+      rows_inserted: t.bigint(),
+      rows_updated: t.bigint(),
+      rows_deleted: t.bigint(),
+      attempts: t.integer(),
+      started_at: t.timestamptz().notNull(),
+      finished_at: t.timestamptz(),
+      duration_ms: t.bigint(),
+      status: t.varchar(16).notNull(),
+      error: t.varchar(65535),
+      load_commits: t.varchar(65535),
+    },
+    {
+      sortKey: ['started_at'],
+      comment: 'One row per upshift load: what, from where, how many rows, and why it failed',
+    },
+  );
 
 /** 'running' from the load's start until it ends: a row left running is a load that was killed (or is still going). */
 export type AuditStatus = 'running' | 'succeeded' | 'failed';
@@ -78,22 +85,44 @@ export function decodeLoadCommits(rows: Record<string, unknown>[]): LoadCommit[]
  * a column name or a UTF-16 file's error text can't make the audit write fail.
  */
 export function storableText(text: string): string {
-  return text.replace(/\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return text.replace(
+    /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }
 
 /** Cuts text to a byte budget so a huge error never breaks the audit insert. */
 export function truncateBytes(text: string, max: number): string {
   if (Buffer.byteLength(text) <= max) return text;
   let cut = text.slice(0, max);
-  while (Buffer.byteLength(cut) > max - 3) cut = cut.slice(0, -Math.max(1, Math.ceil((Buffer.byteLength(cut) - max + 3) / 4)));
+  while (Buffer.byteLength(cut) > max - 3)
+    cut = cut.slice(0, -Math.max(1, Math.ceil((Buffer.byteLength(cut) - max + 3) / 4)));
   // Never end on half a surrogate pair.
   if (/[\uD800-\uDBFF]$/.test(cut)) cut = cut.slice(0, -1);
   return `${cut}...`;
 }
 
-const COLUMNS = ['load_id', 'target_table', 'mode', 'source', 'stage_uris', 'rows_staged', 'rows_inserted', 'rows_updated', 'rows_deleted', 'attempts', 'started_at', 'finished_at', 'duration_ms', 'status', 'error', 'load_commits'];
+const COLUMNS = [
+  'load_id',
+  'target_table',
+  'mode',
+  'source',
+  'stage_uris',
+  'rows_staged',
+  'rows_inserted',
+  'rows_updated',
+  'rows_deleted',
+  'attempts',
+  'started_at',
+  'finished_at',
+  'duration_ms',
+  'status',
+  'error',
+  'load_commits',
+];
 
-export const auditTableName = (warehouse: Warehouse): string => `${quoteIdent(warehouse.auditSchema)}.${quoteIdent('load_audit')}`;
+export const auditTableName = (warehouse: Warehouse): string =>
+  `${quoteIdent(warehouse.auditSchema)}.${quoteIdent('load_audit')}`;
 
 export function auditInsertSql(warehouse: Warehouse): string {
   return `INSERT INTO ${auditTableName(warehouse)} (${COLUMNS.map(quoteIdent).join(', ')}) VALUES (${COLUMNS.map((_, i) => `$${i + 1}`).join(', ')})`;
@@ -104,7 +133,9 @@ export function auditInsertSql(warehouse: Warehouse): string {
  * outside any load transaction; a row the load's transaction wrote as succeeded is never touched.
  */
 export function auditFailRunningSql(warehouse: Warehouse): string {
-  const set = COLUMNS.slice(1).map((c, i) => `${quoteIdent(c)} = $${i + 2}`).join(', ');
+  const set = COLUMNS.slice(1)
+    .map((c, i) => `${quoteIdent(c)} = $${i + 2}`)
+    .join(', ');
   return `UPDATE ${auditTableName(warehouse)} SET ${set} WHERE ${quoteIdent('load_id')} = $1 AND ${quoteIdent('status')} = 'running'`;
 }
 
@@ -122,10 +153,21 @@ const stored = (text: string): string => truncateBytes(storableText(text), 65535
 
 export function auditParams(r: AuditRecord): unknown[] {
   return [
-    r.loadId, truncateBytes(storableText(r.table), 300), r.mode, stored(r.source), stored(JSON.stringify(r.stageUris)),
-    r.rowsStaged, r.inserted, r.updated, r.deleted, r.attempts,
+    r.loadId,
+    truncateBytes(storableText(r.table), 300),
+    r.mode,
+    stored(r.source),
+    stored(JSON.stringify(r.stageUris)),
+    r.rowsStaged,
+    r.inserted,
+    r.updated,
+    r.deleted,
+    r.attempts,
     // A running row has no end yet.
-    r.startedAt.toISOString(), r.status === 'running' ? null : r.finishedAt.toISOString(), r.status === 'running' ? null : r.durationMs, r.status,
+    r.startedAt.toISOString(),
+    r.status === 'running' ? null : r.finishedAt.toISOString(),
+    r.status === 'running' ? null : r.durationMs,
+    r.status,
     r.error === null ? null : stored(r.error),
     r.loadCommits === null ? null : stored(JSON.stringify(r.loadCommits)),
   ];
@@ -139,7 +181,9 @@ export function ensureAuditTable(warehouse: Warehouse): Promise<void> {
   if (!done) {
     done = (async () => {
       const model: TableModel = auditModel(warehouse.auditSchema);
-      await ignoreAlreadyExists(() => warehouse.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(warehouse.auditSchema)}`));
+      await ignoreAlreadyExists(() =>
+        warehouse.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(warehouse.auditSchema)}`),
+      );
       for (const sql of createTableStatements(model, warehouse.dialect)) {
         if (sql.startsWith('COMMENT')) continue;
         await ignoreAlreadyExists(() => warehouse.query(sql));
@@ -158,12 +202,17 @@ export function ensureAuditTable(warehouse: Warehouse): Promise<void> {
 /** Audit tables made by an older upshift lack newer columns: add them (nullable, so old rows stay valid). */
 async function addMissingColumns(warehouse: Warehouse): Promise<void> {
   const rows = await warehouse.query<{ column_name: string }>(
-    `SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = 'load_audit'`, [warehouse.auditSchema]);
+    `SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = 'load_audit'`,
+    [warehouse.auditSchema],
+  );
   const have = new Set(rows.map((r) => String(r.column_name).trim()));
   if (have.size === 0) return;
   const table = auditTableName(warehouse);
   for (const column of ['load_commits']) {
-    if (!have.has(column)) await ignoreAlreadyExists(() => warehouse.query(`ALTER TABLE ${table} ADD COLUMN ${quoteIdent(column)} VARCHAR(65535)`));
+    if (!have.has(column))
+      await ignoreAlreadyExists(() =>
+        warehouse.query(`ALTER TABLE ${table} ADD COLUMN ${quoteIdent(column)} VARCHAR(65535)`),
+      );
   }
 }
 

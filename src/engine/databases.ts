@@ -48,7 +48,9 @@ export class RedshiftDatabase extends RedshiftWarehouse {
   }
 }
 
-export type PgliteDatabaseOptions = Omit<PgliteOptions, 'stage'> & { stage?: PgliteOptions['stage'] | undefined } & LoadBehaviour;
+export type PgliteDatabaseOptions = Omit<PgliteOptions, 'stage'> & {
+  stage?: PgliteOptions['stage'] | undefined;
+} & LoadBehaviour;
 
 export class PgliteDatabase extends PgliteWarehouse {
   readonly behaviour: LoadBehaviour;
@@ -58,7 +60,9 @@ export class PgliteDatabase extends PgliteWarehouse {
    * against 1049 MB with the 64 MB default; PGlite's own in-memory database is most of it).
    */
   constructor(options: PgliteDatabaseOptions = {}) {
-    const stage = options.stage ?? new LocalStage({ dir: mkdtempSync(join(tmpdir(), 'upshift-stage-')), partBytes: 4 * 1024 * 1024 });
+    const stage =
+      options.stage ??
+      new LocalStage({ dir: mkdtempSync(join(tmpdir(), 'upshift-stage-')), partBytes: 4 * 1024 * 1024 });
     super({ ...options, stage });
     this.behaviour = pickBehaviour(options);
   }
@@ -72,7 +76,12 @@ export class PgliteDatabase extends PgliteWarehouse {
 }
 
 /** A database's replay: its behaviour (hooks, maintenance) first, then the call's. */
-function replayWith(db: PostgresWarehouse | RedshiftWarehouse | PgliteWarehouse, behaviour: LoadBehaviour, loadId: string, options: ReplayOptions): Promise<LoadResult> {
+function replayWith(
+  db: PostgresWarehouse | RedshiftWarehouse | PgliteWarehouse,
+  behaviour: LoadBehaviour,
+  loadId: string,
+  options: ReplayOptions,
+): Promise<LoadResult> {
   const { hooks: _h, onHookError: _e, analyze: _a, vacuum: _v, log: _l, ...rest } = options;
   return replayLoad(db, loadId, { ...rest, ...mergeBehaviour(behaviour, options) });
 }

@@ -13,7 +13,9 @@ import type { LoadMode } from './plan.js';
 /** Refuses `partial` outside an upsert: append and replace only insert, so there is nothing to keep. */
 export function checkPartialOption(model: TableModel, mode: LoadMode, partial: boolean | undefined): void {
   if (partial && mode !== 'upsert') {
-    throw new Error(`partial applies to upsert only; ${mode} into ${model.qualifiedName} inserts whole rows (missing columns get their defaults or NULL)`);
+    throw new Error(
+      `partial applies to upsert only; ${mode} into ${model.qualifiedName} inserts whole rows (missing columns get their defaults or NULL)`,
+    );
   }
 }
 
@@ -21,7 +23,13 @@ export function checkPartialOption(model: TableModel, mode: LoadMode, partial: b
  * Why a load can't run with these given columns, or undefined. An upsert must give every load
  * column unless partial; a partial upsert must give its whole key and at least one other column.
  */
-export function givenColumnsProblem(model: TableModel, mode: LoadMode, partial: boolean, given: readonly string[], missingWord = 'is missing'): { column: string; reason: string } | undefined {
+export function givenColumnsProblem(
+  model: TableModel,
+  mode: LoadMode,
+  partial: boolean,
+  given: readonly string[],
+  missingWord = 'is missing',
+): { column: string; reason: string } | undefined {
   if (mode !== 'upsert') return undefined;
   const all = loadColumns(model);
   const key = model.options.upsertKey;
@@ -40,18 +48,34 @@ export function givenColumnsProblem(model: TableModel, mode: LoadMode, partial: 
   }
   const missingKey = key.filter((c) => !has.has(c));
   if (missingKey.length > 0) {
-    return { column: missingKey[0]!, reason: `is part of the upsert key (${list(key)}), which a partial upsert must be given to match rows; given: ${list(all.filter((c) => has.has(c)))}` };
+    return {
+      column: missingKey[0]!,
+      reason: `is part of the upsert key (${list(key)}), which a partial upsert must be given to match rows; given: ${list(all.filter((c) => has.has(c)))}`,
+    };
   }
   if (!all.some((c) => has.has(c) && !key.includes(c))) {
-    return { column: key[0]!, reason: `a partial upsert updates the given columns besides the key (${list(key)}), but none is given` };
+    return {
+      column: key[0]!,
+      reason: `a partial upsert updates the given columns besides the key (${list(key)}), but none is given`,
+    };
   }
   return undefined;
 }
 
 /** Throws the problem, if any, naming where the columns came from. */
-export function checkGivenColumns(model: TableModel, mode: LoadMode, partial: boolean, given: readonly string[], where?: string, missingWord?: string): void {
+export function checkGivenColumns(
+  model: TableModel,
+  mode: LoadMode,
+  partial: boolean,
+  given: readonly string[],
+  where?: string,
+  missingWord?: string,
+): void {
   const problem = givenColumnsProblem(model, mode, partial, given, missingWord);
-  if (problem) throw new LoadError(model.qualifiedName, [{ ...(where ? { file: where } : {}), column: problem.column, reason: problem.reason }]);
+  if (problem)
+    throw new LoadError(model.qualifiedName, [
+      { ...(where ? { file: where } : {}), column: problem.column, reason: problem.reason },
+    ]);
 }
 
 /**
@@ -108,7 +132,15 @@ export class GivenColumns implements ColumnWatch {
       this.firstRecord = all.map((c) => row[c] !== undefined);
       const given = all.filter((_, i) => this.firstRecord![i]);
       const problem = givenColumnsProblem(this.model, this.mode, true, given);
-      if (problem) throw new RowValidationError(index, problem.column, row[problem.column], 'partial upsert columns', problem.reason, this.model.qualifiedName);
+      if (problem)
+        throw new RowValidationError(
+          index,
+          problem.column,
+          row[problem.column],
+          'partial upsert columns',
+          problem.reason,
+          this.model.qualifiedName,
+        );
       return;
     }
     const first = this.firstRecord;
@@ -117,7 +149,10 @@ export class GivenColumns implements ColumnWatch {
       const c = all[i]!;
       const given = all.filter((_, j) => first[j]).join(', ');
       throw new RowValidationError(
-        index, c, row[c], 'partial upsert columns',
+        index,
+        c,
+        row[c],
+        'partial upsert columns',
         first[i]
           ? `is missing, but the first row gives it: a partial upsert updates the columns of its first row (${given}) and every row must give them`
           : `is given, but the first row does not give it: a partial upsert updates the columns of its first row (${given}) and every row must give exactly those`,

@@ -35,8 +35,13 @@ export interface HookFailure {
 /** What a beforeLoad hook's throw becomes: the load's error, with the hook's error as cause. */
 export class LoadVetoedError extends Error {
   override name = 'LoadVetoedError';
-  constructor(readonly table: string, cause: unknown) {
-    super(`beforeLoad hook vetoed the load into ${table}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+  constructor(
+    readonly table: string,
+    cause: unknown,
+  ) {
+    super(`beforeLoad hook vetoed the load into ${table}: ${cause instanceof Error ? cause.message : String(cause)}`, {
+      cause,
+    });
   }
 }
 
@@ -63,7 +68,8 @@ export interface LoadBehaviour {
   log?: ((message: string) => void) | undefined;
 }
 
-export const hookList = (hooks: LoadBehaviour['hooks']): LoadHooks[] => (hooks === undefined ? [] : Array.isArray(hooks) ? [...hooks] : [hooks as LoadHooks]);
+export const hookList = (hooks: LoadBehaviour['hooks']): LoadHooks[] =>
+  hooks === undefined ? [] : Array.isArray(hooks) ? [...hooks] : [hooks as LoadHooks];
 
 /** Merges behaviours, wider first: hooks concatenate; any other setting given later wins. */
 export function mergeBehaviour(...layers: Array<LoadBehaviour | undefined>): LoadBehaviour {
@@ -83,7 +89,13 @@ export function mergeBehaviour(...layers: Array<LoadBehaviour | undefined>): Loa
 
 export function pickBehaviour(options: LoadBehaviour): LoadBehaviour {
   const { hooks, onHookError, analyze, vacuum, log } = options;
-  return mergeBehaviour({ ...(hooks !== undefined ? { hooks } : {}), ...(onHookError ? { onHookError } : {}), ...(analyze !== undefined ? { analyze } : {}), ...(vacuum !== undefined ? { vacuum } : {}), ...(log ? { log } : {}) });
+  return mergeBehaviour({
+    ...(hooks !== undefined ? { hooks } : {}),
+    ...(onHookError ? { onHookError } : {}),
+    ...(analyze !== undefined ? { analyze } : {}),
+    ...(vacuum !== undefined ? { vacuum } : {}),
+    ...(log ? { log } : {}),
+  });
 }
 
 export async function runBeforeLoad(hooks: readonly LoadHooks[], context: BeforeLoadContext): Promise<void> {
@@ -109,7 +121,11 @@ export async function runAfterLoad(behaviour: LoadBehaviour, record: AuditRecord
       failures.push(failure);
       try {
         if (behaviour.onHookError) behaviour.onHookError(failure);
-        else console.warn(`upshift: afterLoad hook failed for load ${record.loadId} into ${record.table} (the load itself ${record.status}):`, error);
+        else
+          console.warn(
+            `upshift: afterLoad hook failed for load ${record.loadId} into ${record.table} (the load itself ${record.status}):`,
+            error,
+          );
       } catch {
         // A failing reporter must not turn into a failed load either.
       }
@@ -122,7 +138,11 @@ export async function runAfterLoad(behaviour: LoadBehaviour, record: AuditRecord
 const VACUUM_BUSY = /vacuum.{0,40}(already|in progress|another|concurren)|(already|another|concurren).{0,40}vacuum/i;
 
 /** VACUUM then ANALYZE, outside any transaction. A VACUUM already running elsewhere is skipped and logged. */
-export async function runMaintenance(warehouse: Warehouse, model: TableModel, behaviour: LoadBehaviour): Promise<MaintenanceOutcome[]> {
+export async function runMaintenance(
+  warehouse: Warehouse,
+  model: TableModel,
+  behaviour: LoadBehaviour,
+): Promise<MaintenanceOutcome[]> {
   const log = behaviour.log ?? ((m: string) => console.warn(m));
   const steps: Array<['vacuum' | 'analyze', string | null]> = [];
   if (behaviour.vacuum) steps.push(['vacuum', warehouse.vacuumSql(model, behaviour.vacuum)]);
@@ -130,7 +150,13 @@ export async function runMaintenance(warehouse: Warehouse, model: TableModel, be
   const outcomes: MaintenanceOutcome[] = [];
   for (const [operation, sql] of steps) {
     if (sql === null) {
-      outcomes.push({ operation, sql: '', status: 'skipped', durationMs: 0, message: `${operation} ${behaviour.vacuum ?? ''} has no equivalent on this warehouse`.replace(/\s+/g, ' ') });
+      outcomes.push({
+        operation,
+        sql: '',
+        status: 'skipped',
+        durationMs: 0,
+        message: `${operation} ${behaviour.vacuum ?? ''} has no equivalent on this warehouse`.replace(/\s+/g, ' '),
+      });
       continue;
     }
     const started = Date.now();
@@ -141,9 +167,11 @@ export async function runMaintenance(warehouse: Warehouse, model: TableModel, be
       const message = err instanceof Error ? err.message : String(err);
       const busy = operation === 'vacuum' && VACUUM_BUSY.test(message);
       outcomes.push({ operation, sql, status: busy ? 'skipped' : 'failed', durationMs: Date.now() - started, message });
-      log(busy
-        ? `upshift: ${sql} skipped: a VACUUM is already running (${message})`
-        : `upshift: ${sql} failed after the load into ${model.qualifiedName} committed (the load stands): ${message}`);
+      log(
+        busy
+          ? `upshift: ${sql} skipped: a VACUUM is already running (${message})`
+          : `upshift: ${sql} failed after the load into ${model.qualifiedName} committed (the load stands): ${message}`,
+      );
     }
   }
   return outcomes;

@@ -43,7 +43,9 @@ const PHASES: LoadPhase[] = ['reading', 'staging', 'copying', 'merging'];
  */
 export function announceMerge(steps: PlanStep[], onMerge: () => void): PlanStep[] {
   let lastCopy = -1;
-  steps.forEach((s, i) => { if (s.kind === 'copy') lastCopy = i; });
+  steps.forEach((s, i) => {
+    if (s.kind === 'copy') lastCopy = i;
+  });
   const at = steps.findIndex((s, i) => i > lastCopy && s.kind === 'sql');
   if (at < 0) return steps;
   const step = steps[at] as Extract<PlanStep, { kind: 'sql' }>;

@@ -13,9 +13,28 @@ import type { LoadIntent, Progress } from '../stage/types.js';
 import type { TableModel } from '../model/table.js';
 import type { Source } from '../sources/types.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
-import { auditDropRunningSql, auditFailRunningSql, auditInsertSql, auditParams, auditStatusSql, auditTableName, decodeLoadCommits, ensureAuditTable, type AuditRecord, type LoadCommit } from './audit.js';
+import {
+  auditDropRunningSql,
+  auditFailRunningSql,
+  auditInsertSql,
+  auditParams,
+  auditStatusSql,
+  auditTableName,
+  decodeLoadCommits,
+  ensureAuditTable,
+  type AuditRecord,
+  type LoadCommit,
+} from './audit.js';
 import { CommitUnconfirmedError, isSerializationConflict } from '../warehouse/errors.js';
-import { hookList, runAfterLoad, runBeforeLoad, runMaintenance, type HookFailure, type LoadBehaviour, type MaintenanceOutcome } from './hooks.js';
+import {
+  hookList,
+  runAfterLoad,
+  runBeforeLoad,
+  runMaintenance,
+  type HookFailure,
+  type LoadBehaviour,
+  type MaintenanceOutcome,
+} from './hooks.js';
 import { LiveStage, type LoadedStage } from './live-stage.js';
 import { buildLoadPlan, checkLoadOptions, stageTableName, type LoadMode, type PlanInput } from './plan.js';
 import { GivenColumns } from './given-columns.js';
@@ -61,15 +80,35 @@ export interface LoadResult {
 /** The error a failed load throws carries the afterLoad hooks' failures too. */
 export type FailedLoadError = Error & { auditError?: unknown; hookErrors?: HookFailure[] };
 
-export async function runLoad(warehouse: Warehouse, model: TableModel, source: Source, options: LoadOptions = {}): Promise<LoadResult> {
+export async function runLoad(
+  warehouse: Warehouse,
+  model: TableModel,
+  source: Source,
+  options: LoadOptions = {},
+): Promise<LoadResult> {
   const mode = options.mode ?? 'upsert';
   const loadId = newLoadId();
   const startedAt = new Date();
   const record: AuditRecord = {
-    loadId, table: model.qualifiedName, mode, source: safeDescribe(source), stageUris: [],
-    rowsStaged: null, inserted: null, updated: null, deleted: null, attempts: 0,
-    startedAt, finishedAt: startedAt, durationMs: 0, status: 'running', error: null,
-    manifestUri: null, loadCommits: null, timings: { stageMs: null, loadMs: null }, cause: null,
+    loadId,
+    table: model.qualifiedName,
+    mode,
+    source: safeDescribe(source),
+    stageUris: [],
+    rowsStaged: null,
+    inserted: null,
+    updated: null,
+    deleted: null,
+    attempts: 0,
+    startedAt,
+    finishedAt: startedAt,
+    durationMs: 0,
+    status: 'running',
+    error: null,
+    manifestUri: null,
+    loadCommits: null,
+    timings: { stageMs: null, loadMs: null },
+    cause: null,
   };
   const finish = (counts: Record<string, number>) => {
     record.finishedAt = new Date();
@@ -86,16 +125,29 @@ export async function runLoad(warehouse: Warehouse, model: TableModel, source: S
   try {
     checkLoadOptions(model, mode, options.orderBy);
     const columnWatch = new GivenColumns(model, mode, options.partial ?? false, record.source);
-    await runBeforeLoad(hookList(options.hooks), { loadId, table: model.qualifiedName, model, mode, source: record.source });
+    await runBeforeLoad(hookList(options.hooks), {
+      loadId,
+      table: model.qualifiedName,
+      model,
+      mode,
+      source: record.source,
+    });
     await ensureAuditTable(warehouse);
     await warehouse.query(auditInsertSql(warehouse), auditParams(record));
     const progress = options.onProgress ? new LoadProgress(options.onProgress) : undefined;
     progress?.begin();
     const planResult = await warehouse.withLoadSession(async (session) => {
-      const live = session.copyWhileStaging ? new LiveStage({ copyWhileStaging: session.copyWhileStaging }, warehouse, model, stageTableName(loadId)) : undefined;
+      const live = session.copyWhileStaging
+        ? new LiveStage({ copyWhileStaging: session.copyWhileStaging }, warehouse, model, stageTableName(loadId))
+        : undefined;
       const preparing = source
         .prepare({
-          model, stage: warehouse.stage, binary: warehouse.binary, copiesFromS3: warehouse.copiesFromS3, loadId, columnWatch,
+          model,
+          stage: warehouse.stage,
+          binary: warehouse.binary,
+          copiesFromS3: warehouse.copiesFromS3,
+          loadId,
+          columnWatch,
           intent: () => loadIntent(mode, options, columnWatch),
           ...(progress ? { onProgress: progress.report } : {}),
           ...(live ? { copyWhileStaging: live.open } : {}),
@@ -130,7 +182,10 @@ export async function runLoad(warehouse: Warehouse, model: TableModel, source: S
       loadStarted = Date.now();
       record.timings.stageMs = loadStarted - startedAt.getTime();
       const built = buildLoadPlan({
-        warehouse, model, mode, loadId,
+        warehouse,
+        model,
+        mode,
+        loadId,
         ...(prepared ? { prepared } : {}),
         ...(stageLoaded ? { stageLoaded } : {}),
         ...(options.orderBy !== undefined ? { orderBy: options.orderBy } : {}),
@@ -146,15 +201,22 @@ export async function runLoad(warehouse: Warehouse, model: TableModel, source: S
             return auditParams(record);
           },
         },
-        onLoadCommits: (rows) => { record.loadCommits = decodeLoadCommits(rows); },
+        onLoadCommits: (rows) => {
+          record.loadCommits = decodeLoadCommits(rows);
+        },
       });
       const plan = {
         ...built,
         ...(progress ? { steps: announceMerge(built.steps, () => progress.enter('merging')) } : {}),
-        onAttempt: (attempt: number) => { record.attempts = attempt; },
+        onAttempt: (attempt: number) => {
+          record.attempts = attempt;
+        },
         commitMarker: {
-          table: auditTableName(warehouse), sql: auditStatusSql(warehouse), params: [loadId],
-          committed: (rows: Record<string, unknown>[]) => rows.some((r) => String(r.status ?? '').trim() === 'succeeded'),
+          table: auditTableName(warehouse),
+          sql: auditStatusSql(warehouse),
+          params: [loadId],
+          committed: (rows: Record<string, unknown>[]) =>
+            rows.some((r) => String(r.status ?? '').trim() === 'succeeded'),
         },
       };
       try {
@@ -168,12 +230,21 @@ export async function runLoad(warehouse: Warehouse, model: TableModel, source: S
     await auditWrite(warehouse, auditDropRunningSql(warehouse), [loadId]).catch(() => undefined); // readers ignore a stale running row
     record.timings.loadMs = Date.now() - loadStarted;
     result = {
-      loadId, table: model.qualifiedName, mode,
-      staged: record.rowsStaged ?? 0, inserted: record.inserted ?? 0, updated: record.updated ?? 0, deleted: record.deleted ?? 0,
+      loadId,
+      table: model.qualifiedName,
+      mode,
+      staged: record.rowsStaged ?? 0,
+      inserted: record.inserted ?? 0,
+      updated: record.updated ?? 0,
+      deleted: record.deleted ?? 0,
       duplicates: planResult.counts.duplicates ?? 0,
-      stageUris: record.stageUris, manifestUri: record.manifestUri ?? '',
-      attempts: planResult.attempts, durationMs: record.durationMs,
-      loadCommits: record.loadCommits, maintenance: [], hookErrors: [],
+      stageUris: record.stageUris,
+      manifestUri: record.manifestUri ?? '',
+      attempts: planResult.attempts,
+      durationMs: record.durationMs,
+      loadCommits: record.loadCommits,
+      maintenance: [],
+      hookErrors: [],
       ...(planResult.notes ? { notes: planResult.notes } : {}),
     };
   } catch (err) {
@@ -234,7 +305,8 @@ function errorText(err: unknown): string {
   if (!(err instanceof Error)) return String(err);
   const detail = (err as { detail?: unknown }).detail;
   // pg names its DatabaseError 'error' (the protocol's message type): "error: duplicate key ..." reads as an echo under `upshift audit`'s "error:" label.
-  const name = err.name === 'error' && typeof (err as { code?: unknown }).code === 'string' ? 'DatabaseError' : err.name;
+  const name =
+    err.name === 'error' && typeof (err as { code?: unknown }).code === 'string' ? 'DatabaseError' : err.name;
   const text = `${name}: ${err.message}`;
   return typeof detail === 'string' && detail && !text.includes(detail) ? `${text} (${detail})` : text;
 }
@@ -247,7 +319,12 @@ function loadIntent(mode: LoadMode, options: LoadOptions, watch: GivenColumns): 
   } catch {
     given = undefined; // the plan refuses this load; the manifest need not say why
   }
-  return { mode, ...(options.partial ? { partial: true } : {}), ...(given ? { givenColumns: given } : {}), ...(options.orderBy !== undefined ? { orderBy: options.orderBy } : {}) };
+  return {
+    mode,
+    ...(options.partial ? { partial: true } : {}),
+    ...(given ? { givenColumns: given } : {}),
+    ...(options.orderBy !== undefined ? { orderBy: options.orderBy } : {}),
+  };
 }
 
 /** The plan's partial flag and the columns the source gave (read once every row is staged). */

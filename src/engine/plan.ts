@@ -63,7 +63,11 @@ function keyMatch(model: TableModel, a: string, b: string): string {
  * both NULL) goes to the later row in load order; files without load order can't break ties,
  * so those fail the duplicate check below.
  */
-function dedupeSteps(input: PlanInput, prepared: { ordered: boolean; distinctKeys?: boolean }, stage: string): PlanStep[] {
+function dedupeSteps(
+  input: PlanInput,
+  prepared: { ordered: boolean; distinctKeys?: boolean },
+  stage: string,
+): PlanStep[] {
   const { model, orderBy } = input;
   const key = model.options.upsertKey;
   const s = q(stage);
@@ -75,7 +79,9 @@ function dedupeSteps(input: PlanInput, prepared: { ordered: boolean; distinctKey
     if (orderBy) {
       const [a, b] = [`d.${q(orderBy)}`, `${s}.${q(orderBy)}`];
       const greater = `(${a} > ${b} OR (${a} IS NOT NULL AND ${b} IS NULL))`;
-      wins = prepared.ordered ? `(${greater} OR ((${a} = ${b} OR (${a} IS NULL AND ${b} IS NULL)) AND ${ord}))` : greater;
+      wins = prepared.ordered
+        ? `(${greater} OR ((${a} = ${b} OR (${a} IS NULL AND ${b} IS NULL)) AND ${ord}))`
+        : greater;
     }
     steps.push({
       kind: 'sql',
@@ -98,7 +104,9 @@ function dedupeSteps(input: PlanInput, prepared: { ordered: boolean; distinctKey
 /** Refuses a load that can't be planned, before anything is staged. */
 export function checkLoadOptions(model: TableModel, mode: LoadMode, orderBy?: string): void {
   if (mode === 'upsert' && model.options.upsertKey.length === 0) {
-    throw new Error(`upsert into ${model.qualifiedName} needs an upsertKey in its model (defineTable(..., { upsertKey: ['id'] })); use mode 'append' or 'replace' otherwise`);
+    throw new Error(
+      `upsert into ${model.qualifiedName} needs an upsertKey in its model (defineTable(..., { upsertKey: ['id'] })); use mode 'append' or 'replace' otherwise`,
+    );
   }
   if (orderBy !== undefined && !Object.hasOwn(model.columns, orderBy)) {
     throw new Error(`orderBy names "${orderBy}", which is not a column of ${model.qualifiedName}`);
@@ -124,8 +132,13 @@ export function buildLoadPlan(input: PlanInput): LoadPlan {
     steps.push(
       { kind: 'sql', sql: w.createTempTableSql(stage, model, fileColumns, prepared.ordered) },
       {
-        kind: 'copy', table: { name: stage }, columns: prepared.ordered ? [...fileColumns, ORDINAL_COLUMN] : fileColumns,
-        load: prepared.staged, format: prepared.format, label: 'staged', ...(prepared.read ? { read: prepared.read } : {}),
+        kind: 'copy',
+        table: { name: stage },
+        columns: prepared.ordered ? [...fileColumns, ORDINAL_COLUMN] : fileColumns,
+        load: prepared.staged,
+        format: prepared.format,
+        label: 'staged',
+        ...(prepared.read ? { read: prepared.read } : {}),
       },
     );
   }
@@ -137,7 +150,12 @@ export function buildLoadPlan(input: PlanInput): LoadPlan {
     const compared = [...new Set([...model.options.upsertKey, ...(input.orderBy ? [input.orderBy] : [])])];
     for (const sql of w.analyzeTempSql(stage, compared)) steps.push({ kind: 'sql', sql });
     steps.push(...dedupeSteps(input, rows, stage));
-    if (!input.partial) steps.push({ kind: 'sql', sql: `DELETE FROM ${target} USING ${q(stage)} WHERE ${keyMatch(model, target, q(stage))}`, label: 'updated' });
+    if (!input.partial)
+      steps.push({
+        kind: 'sql',
+        sql: `DELETE FROM ${target} USING ${q(stage)} WHERE ${keyMatch(model, target, q(stage))}`,
+        label: 'updated',
+      });
   } else if (mode === 'replace') {
     // Never TRUNCATE: on Redshift it commits the transaction, and a failed load would leave the table empty.
     steps.push({ kind: 'sql', sql: `DELETE FROM ${target}`, label: 'deleted' });
@@ -182,7 +200,11 @@ function partialMergeSteps(w: Warehouse, model: TableModel, given: readonly stri
   const insertColumns = loadColumns(model);
   const values = insertColumns.map((c) => stageValueSql(w, model, given, c, stage)).join(', ');
   return [
-    { kind: 'sql', sql: `UPDATE ${target} SET ${set} FROM ${stage} WHERE ${keyMatch(model, target, stage)}`, label: 'matched' },
+    {
+      kind: 'sql',
+      sql: `UPDATE ${target} SET ${set} FROM ${stage} WHERE ${keyMatch(model, target, stage)}`,
+      label: 'matched',
+    },
     {
       kind: 'sql',
       sql: `INSERT INTO ${target} (${insertColumns.map(q).join(', ')}) SELECT ${values} FROM ${stage} WHERE NOT EXISTS (SELECT 1 FROM ${target} WHERE ${keyMatch(model, target, stage)})`,

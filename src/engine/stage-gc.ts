@@ -43,7 +43,8 @@ export interface StageGcResult {
 type GcStage = Stage & Required<Pick<Stage, 'inventory' | 'removeStaged'>> & { spillDir?: string | undefined };
 
 function gcCapable(stage: Stage): GcStage {
-  if (!stage.inventory || !stage.removeStaged) throw new Error('this stage cannot list and remove its objects, which stage gc needs (LocalStage and S3Stage can)');
+  if (!stage.inventory || !stage.removeStaged)
+    throw new Error('this stage cannot list and remove its objects, which stage gc needs (LocalStage and S3Stage can)');
   return stage as GcStage;
 }
 
@@ -55,10 +56,14 @@ async function committedLoads(warehouse: Warehouse, ids: readonly string[]): Pro
     for (let i = 0; i < ids.length; i += 500) {
       const batch = ids.slice(i, i + 500);
       const rows = await warehouse.query<{ load_id: string }>(
-        `SELECT DISTINCT load_id FROM ${table} WHERE status = 'succeeded' AND load_id IN (${batch.map((_, j) => `$${j + 1}`).join(', ')})`, batch);
+        `SELECT DISTINCT load_id FROM ${table} WHERE status = 'succeeded' AND load_id IN (${batch.map((_, j) => `$${j + 1}`).join(', ')})`,
+        batch,
+      );
       for (const r of rows) committed.add(String(r.load_id).trim());
     }
-    const replays = await warehouse.query<{ source: string }>(`SELECT DISTINCT source FROM ${table} WHERE status = 'succeeded' AND source LIKE 'replay of %'`);
+    const replays = await warehouse.query<{ source: string }>(
+      `SELECT DISTINCT source FROM ${table} WHERE status = 'succeeded' AND source LIKE 'replay of %'`,
+    );
     for (const r of replays) {
       const m = /^replay of (\S+) from /.exec(String(r.source));
       if (m) committed.add(m[1]!);
@@ -66,7 +71,9 @@ async function committedLoads(warehouse: Warehouse, ids: readonly string[]): Pro
   } catch (err) {
     if ((err as { code?: string }).code === '42P01') {
       // Without the audit table nothing tells committed loads from the others: delete nothing.
-      throw new Error(`no audit table ${warehouse.auditSchema}.load_audit: stage gc can't tell committed loads (whose files are their audit record) from the others, so it removes nothing. Check the audit schema`);
+      throw new Error(
+        `no audit table ${warehouse.auditSchema}.load_audit: stage gc can't tell committed loads (whose files are their audit record) from the others, so it removes nothing. Check the audit schema`,
+      );
     }
     throw err;
   }
@@ -100,21 +107,37 @@ async function oldSpillFolders(root: string, cutoff: number): Promise<Array<GcIt
 
 /** Removes (or, dry, lists) what loads that never committed left behind, older than `olderThanMs`. */
 export async function gcStage(warehouse: Warehouse, options: StageGcOptions): Promise<StageGcResult> {
-  if (!Number.isFinite(options.olderThanMs) || options.olderThanMs < 0) throw new RangeError(`olderThanMs must be a non-negative number of milliseconds, got ${options.olderThanMs}`);
+  if (!Number.isFinite(options.olderThanMs) || options.olderThanMs < 0)
+    throw new RangeError(`olderThanMs must be a non-negative number of milliseconds, got ${options.olderThanMs}`);
   const stage = gcCapable(warehouse.stage);
   const cutoff = (options.now ?? new Date()).getTime() - options.olderThanMs;
   const dryRun = options.dryRun ?? false;
   const inventory = await stage.inventory();
   const committed = await committedLoads(warehouse, [...new Set(inventory.loads.map((l) => l.loadId))]);
-  const result: StageGcResult = { dryRun, loads: [], tempFiles: [], spillFolders: [], kept: { committed: 0, recent: 0 }, removed: { objects: 0, bytes: 0 } };
+  const result: StageGcResult = {
+    dryRun,
+    loads: [],
+    tempFiles: [],
+    spillFolders: [],
+    kept: { committed: 0, recent: 0 },
+    removed: { objects: 0, bytes: 0 },
+  };
   const doomed: InventoryObject[] = [];
   for (const load of inventory.loads) {
     if (committed.has(load.loadId)) result.kept.committed++;
     else if (newest(load.objects) >= cutoff) result.kept.recent++;
     else {
-      result.loads.push({ loadId: load.loadId, target: load.target, hadManifest: load.hasManifest, files: load.objects.map(item) });
+      result.loads.push({
+        loadId: load.loadId,
+        target: load.target,
+        hadManifest: load.hasManifest,
+        files: load.objects.map(item),
+      });
       // Manifest first: a removal cut short never leaves a manifest naming missing parts.
-      doomed.push(...load.objects.filter((o) => o.relPath.endsWith('/manifest.json')), ...load.objects.filter((o) => !o.relPath.endsWith('/manifest.json')));
+      doomed.push(
+        ...load.objects.filter((o) => o.relPath.endsWith('/manifest.json')),
+        ...load.objects.filter((o) => !o.relPath.endsWith('/manifest.json')),
+      );
     }
   }
   const oldTemp = inventory.tempFiles.filter((o) => o.modified.getTime() < cutoff);

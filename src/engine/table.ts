@@ -52,7 +52,11 @@ export class BoundTable<T extends TableModel> {
   /** Re-applies a past load into this table from the files it staged (the load may have been into another table). */
   replay(loadId: string, options: Omit<ReplayOptions, 'into' | 'models'> = {}): Promise<LoadResult> {
     const { hooks: _h, onHookError: _e, analyze: _a, vacuum: _v, log: _l, ...rest } = options;
-    return replayLoad(this.warehouse, loadId, { ...rest, ...mergeBehaviour(this.behaviour, options), into: this.model });
+    return replayLoad(this.warehouse, loadId, {
+      ...rest,
+      ...mergeBehaviour(this.behaviour, options),
+      into: this.model,
+    });
   }
 
   /** CREATE SCHEMA / TABLE IF NOT EXISTS from the model (with comments). */

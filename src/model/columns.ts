@@ -44,13 +44,40 @@ export type Encoding =
   | 'text32k'
   | 'zstd';
 
-const ENCODINGS: readonly Encoding[] = ['auto', 'raw', 'az64', 'bytedict', 'delta', 'delta32k', 'lzo', 'mostly8', 'mostly16', 'mostly32', 'runlength', 'text255', 'text32k', 'zstd'];
+const ENCODINGS: readonly Encoding[] = [
+  'auto',
+  'raw',
+  'az64',
+  'bytedict',
+  'delta',
+  'delta32k',
+  'lzo',
+  'mostly8',
+  'mostly16',
+  'mostly32',
+  'runlength',
+  'text255',
+  'text32k',
+  'zstd',
+];
 
 // The column types each encoding applies to, from Redshift's "Compression encodings" table.
 // Only these long-standing types are checked; newer ones (TIME, VARBYTE, GEOMETRY, ...) are
 // passed through for Redshift to judge.
 const INTS: ColumnKind[] = ['smallint', 'integer', 'bigint'];
-const CLASSIC_KINDS: ReadonlySet<ColumnKind> = new Set([...INTS, 'decimal', 'real', 'double', 'boolean', 'char', 'varchar', 'date', 'timestamp', 'timestamptz', 'super']);
+const CLASSIC_KINDS: ReadonlySet<ColumnKind> = new Set([
+  ...INTS,
+  'decimal',
+  'real',
+  'double',
+  'boolean',
+  'char',
+  'varchar',
+  'date',
+  'timestamp',
+  'timestamptz',
+  'super',
+]);
 const ENCODING_TYPES: Partial<Record<Encoding, readonly ColumnKind[]>> = {
   raw: [...CLASSIC_KINDS],
   az64: [...INTS, 'decimal', 'date', 'timestamp', 'timestamptz'],
@@ -64,7 +91,19 @@ const ENCODING_TYPES: Partial<Record<Encoding, readonly ColumnKind[]>> = {
   runlength: [...INTS, 'decimal', 'real', 'double', 'boolean', 'char', 'varchar', 'date', 'timestamp', 'timestamptz'],
   text255: ['varchar'],
   text32k: ['varchar'],
-  zstd: [...INTS, 'decimal', 'real', 'double', 'boolean', 'char', 'varchar', 'date', 'timestamp', 'timestamptz', 'super'],
+  zstd: [
+    ...INTS,
+    'decimal',
+    'real',
+    'double',
+    'boolean',
+    'char',
+    'varchar',
+    'date',
+    'timestamp',
+    'timestamptz',
+    'super',
+  ],
 };
 
 /**
@@ -158,9 +197,12 @@ export class Column<
   default(value: InsertTypes[K] | RawSql): Column<K, NotNull, true, Identity> {
     if (this.spec.identity) throw new ModelDefinitionError('a column cannot have both DEFAULT and IDENTITY: drop one');
     if (value === undefined || value === null) {
-      throw new ModelDefinitionError('DEFAULT needs a value: a nullable column already defaults to NULL, so drop .default()');
+      throw new ModelDefinitionError(
+        'DEFAULT needs a value: a nullable column already defaults to NULL, so drop .default()',
+      );
     }
-    if (isRawSql(value) && value.sql.trim() === '') throw new ModelDefinitionError('DEFAULT sql(...) is empty: give an expression like sql(\'getdate()\')');
+    if (isRawSql(value) && value.sql.trim() === '')
+      throw new ModelDefinitionError("DEFAULT sql(...) is empty: give an expression like sql('getdate()')");
     const def: ColumnDefault = isRawSql(value)
       ? { kind: 'sql', sql: value.sql, ...(value.postgres !== undefined ? { postgres: value.postgres } : {}) }
       : { kind: 'value', value };
@@ -175,16 +217,27 @@ export class Column<
   identity(this: Column<IdentityKind, NotNull, Generated, Identity>, seed = 1, step = 1): Column<K, true, true, true> {
     const kind = this.spec.kind;
     if (kind !== 'integer' && kind !== 'bigint') {
-      throw new ModelDefinitionError(`IDENTITY is only allowed on INTEGER or BIGINT columns, not ${kind.toUpperCase()}: use t.bigint().identity()`);
+      throw new ModelDefinitionError(
+        `IDENTITY is only allowed on INTEGER or BIGINT columns, not ${kind.toUpperCase()}: use t.bigint().identity()`,
+      );
     }
     if (this.spec.default) throw new ModelDefinitionError('a column cannot have both DEFAULT and IDENTITY: drop one');
     if (!Number.isSafeInteger(seed) || !Number.isSafeInteger(step) || step === 0) {
-      throw new ModelDefinitionError(`IDENTITY(seed, step) needs whole numbers and a non-zero step, got (${seed}, ${step})`);
+      throw new ModelDefinitionError(
+        `IDENTITY(seed, step) needs whole numbers and a non-zero step, got (${seed}, ${step})`,
+      );
     }
     if (kind === 'integer' && (Math.abs(seed) > 2147483647 || Math.abs(step) > 2147483647)) {
-      throw new ModelDefinitionError(`IDENTITY(${seed}, ${step}) does not fit an INTEGER column: use t.bigint().identity(...)`);
+      throw new ModelDefinitionError(
+        `IDENTITY(${seed}, ${step}) does not fit an INTEGER column: use t.bigint().identity(...)`,
+      );
     }
-    return new Column({ ...this.spec, notNull: true, identity: { seed, step } }) as unknown as Column<K, true, true, true>;
+    return new Column({ ...this.spec, notNull: true, identity: { seed, step } }) as unknown as Column<
+      K,
+      true,
+      true,
+      true
+    >;
   }
 
   /**
@@ -193,13 +246,17 @@ export class Column<
    */
   encode(encoding: Encoding): Column<K, NotNull, Generated, Identity> {
     if (!ENCODINGS.includes(encoding)) {
-      throw new ModelDefinitionError(`ENCODE ${String(encoding)} is not a Redshift encoding: use one of ${ENCODINGS.join(', ')}`);
+      throw new ModelDefinitionError(
+        `ENCODE ${String(encoding)} is not a Redshift encoding: use one of ${ENCODINGS.join(', ')}`,
+      );
     }
     const allowed = ENCODING_TYPES[encoding];
     const kind = this.spec.kind;
     if (allowed && CLASSIC_KINDS.has(kind) && !allowed.includes(kind)) {
       const fits = ENCODINGS.filter((e) => e !== 'auto' && (ENCODING_TYPES[e] ?? []).includes(kind));
-      throw new ModelDefinitionError(`ENCODE ${encoding} does not apply to ${kind.toUpperCase()} columns on Redshift: use one of ${fits.join(', ')}`);
+      throw new ModelDefinitionError(
+        `ENCODE ${encoding} does not apply to ${kind.toUpperCase()} columns on Redshift: use one of ${fits.join(', ')}`,
+      );
     }
     return new Column({ ...this.spec, encode: encoding });
   }
@@ -237,10 +294,14 @@ function checkLength(type: string, n: number, max: number, hint: string): number
 function decimal(precision = 18, scale = 0): Column<'decimal', false, false> {
   const max = REDSHIFT_LIMITS.decimalPrecision;
   if (!Number.isInteger(precision) || precision < 1 || precision > max) {
-    throw new ModelDefinitionError(`DECIMAL(${precision}, ${scale}): precision must be 1 to ${max}. For larger numbers use t.double() or t.varchar()`);
+    throw new ModelDefinitionError(
+      `DECIMAL(${precision}, ${scale}): precision must be 1 to ${max}. For larger numbers use t.double() or t.varchar()`,
+    );
   }
   if (!Number.isInteger(scale) || scale < 0 || scale > precision) {
-    throw new ModelDefinitionError(`DECIMAL(${precision}, ${scale}): scale must be 0 to the precision (${precision}): lower the scale or raise the precision`);
+    throw new ModelDefinitionError(
+      `DECIMAL(${precision}, ${scale}): scale must be 0 to the precision (${precision}): lower the scale or raise the precision`,
+    );
   }
   return make('decimal', { precision, scale });
 }
@@ -257,10 +318,20 @@ export const t = {
   doublePrecision: () => make('double'),
   boolean: () => make('boolean'),
   char: (n = 1) =>
-    make('char', { length: checkLength('CHAR', n, REDSHIFT_LIMITS.charBytes, 'For longer or multi-byte text use t.varchar(n)') }),
+    make('char', {
+      length: checkLength('CHAR', n, REDSHIFT_LIMITS.charBytes, 'For longer or multi-byte text use t.varchar(n)'),
+    }),
   varchar: (n: number | 'max' = REDSHIFT_LIMITS.varcharDefault) =>
     make('varchar', {
-      length: n === 'max' ? 'max' : checkLength('VARCHAR', n, REDSHIFT_LIMITS.varcharBytes, "For the largest size use t.varchar('max'); for documents use t.super()"),
+      length:
+        n === 'max'
+          ? 'max'
+          : checkLength(
+              'VARCHAR',
+              n,
+              REDSHIFT_LIMITS.varcharBytes,
+              "For the largest size use t.varchar('max'); for documents use t.super()",
+            ),
     }),
   date: () => make('date'),
   time: () => make('time'),
@@ -269,7 +340,14 @@ export const t = {
   timestamptz: () => make('timestamptz'),
   super: () => make('super'),
   varbyte: (n: number = REDSHIFT_LIMITS.varbyteDefault) =>
-    make('varbyte', { length: checkLength('VARBYTE', n, REDSHIFT_LIMITS.varbyteBytes, 'For larger binary values store a reference (an S3 key) instead') }),
+    make('varbyte', {
+      length: checkLength(
+        'VARBYTE',
+        n,
+        REDSHIFT_LIMITS.varbyteBytes,
+        'For larger binary values store a reference (an S3 key) instead',
+      ),
+    }),
   geometry: () => make('geometry'),
   geography: () => make('geography'),
   hllsketch: () => make('hllsketch'),
@@ -279,7 +357,8 @@ export const t = {
 
 /** Length in bytes a char/varchar column allows. */
 export function byteLimit(spec: ColumnSpec): number {
-  if (spec.kind === 'varchar') return spec.length === 'max' || spec.length === undefined ? REDSHIFT_LIMITS.varcharBytes : spec.length;
+  if (spec.kind === 'varchar')
+    return spec.length === 'max' || spec.length === undefined ? REDSHIFT_LIMITS.varcharBytes : spec.length;
   if (spec.kind === 'char') return typeof spec.length === 'number' ? spec.length : 1;
   if (spec.kind === 'varbyte') return typeof spec.length === 'number' ? spec.length : REDSHIFT_LIMITS.varbyteDefault;
   throw new Error(`no byte limit for ${spec.kind}`);

@@ -12,27 +12,48 @@ export type Dialect = 'redshift' | 'postgres';
 export function sqlType(spec: ColumnSpec, dialect: Dialect): string {
   const rs = dialect === 'redshift';
   switch (spec.kind) {
-    case 'smallint': return 'SMALLINT';
-    case 'integer': return 'INTEGER';
-    case 'bigint': return 'BIGINT';
-    case 'decimal': return `DECIMAL(${spec.precision ?? 18},${spec.scale ?? 0})`;
-    case 'real': return 'REAL';
-    case 'double': return 'DOUBLE PRECISION';
-    case 'boolean': return 'BOOLEAN';
-    case 'char': return `CHAR(${byteLimit(spec)})`;
-    case 'varchar': return spec.length === 'max' ? (rs ? 'VARCHAR(MAX)' : 'VARCHAR(65535)') : `VARCHAR(${byteLimit(spec)})`;
-    case 'date': return 'DATE';
-    case 'time': return rs ? 'TIME' : 'TIME WITHOUT TIME ZONE';
-    case 'timetz': return rs ? 'TIMETZ' : 'TIME WITH TIME ZONE';
-    case 'timestamp': return rs ? 'TIMESTAMP' : 'TIMESTAMP WITHOUT TIME ZONE';
-    case 'timestamptz': return rs ? 'TIMESTAMPTZ' : 'TIMESTAMP WITH TIME ZONE';
-    case 'super': return rs ? 'SUPER' : 'JSONB';
-    case 'varbyte': return rs ? `VARBYTE(${byteLimit(spec)})` : 'BYTEA';
-    case 'geometry': return rs ? 'GEOMETRY' : 'TEXT';
-    case 'geography': return rs ? 'GEOGRAPHY' : 'TEXT';
-    case 'hllsketch': return rs ? 'HLLSKETCH' : 'TEXT';
-    case 'interval_ym': return 'INTERVAL YEAR TO MONTH';
-    case 'interval_ds': return 'INTERVAL DAY TO SECOND';
+    case 'smallint':
+      return 'SMALLINT';
+    case 'integer':
+      return 'INTEGER';
+    case 'bigint':
+      return 'BIGINT';
+    case 'decimal':
+      return `DECIMAL(${spec.precision ?? 18},${spec.scale ?? 0})`;
+    case 'real':
+      return 'REAL';
+    case 'double':
+      return 'DOUBLE PRECISION';
+    case 'boolean':
+      return 'BOOLEAN';
+    case 'char':
+      return `CHAR(${byteLimit(spec)})`;
+    case 'varchar':
+      return spec.length === 'max' ? (rs ? 'VARCHAR(MAX)' : 'VARCHAR(65535)') : `VARCHAR(${byteLimit(spec)})`;
+    case 'date':
+      return 'DATE';
+    case 'time':
+      return rs ? 'TIME' : 'TIME WITHOUT TIME ZONE';
+    case 'timetz':
+      return rs ? 'TIMETZ' : 'TIME WITH TIME ZONE';
+    case 'timestamp':
+      return rs ? 'TIMESTAMP' : 'TIMESTAMP WITHOUT TIME ZONE';
+    case 'timestamptz':
+      return rs ? 'TIMESTAMPTZ' : 'TIMESTAMP WITH TIME ZONE';
+    case 'super':
+      return rs ? 'SUPER' : 'JSONB';
+    case 'varbyte':
+      return rs ? `VARBYTE(${byteLimit(spec)})` : 'BYTEA';
+    case 'geometry':
+      return rs ? 'GEOMETRY' : 'TEXT';
+    case 'geography':
+      return rs ? 'GEOGRAPHY' : 'TEXT';
+    case 'hllsketch':
+      return rs ? 'HLLSKETCH' : 'TEXT';
+    case 'interval_ym':
+      return 'INTERVAL YEAR TO MONTH';
+    case 'interval_ds':
+      return 'INTERVAL DAY TO SECOND';
   }
 }
 
@@ -55,7 +76,8 @@ export function defaultSql(spec: ColumnSpec, dialect: Dialect): string | undefin
   }
   if (v === null) return 'NULL';
   if (spec.kind === 'decimal') return v; // canonical digits: a plain numeric literal
-  if (spec.kind === 'super') return dialect === 'redshift' ? `JSON_PARSE(${quoteLiteral(v)})` : `${quoteLiteral(v)}::jsonb`;
+  if (spec.kind === 'super')
+    return dialect === 'redshift' ? `JSON_PARSE(${quoteLiteral(v)})` : `${quoteLiteral(v)}::jsonb`;
   if (spec.kind === 'timestamptz') return quoteLiteral(`${v}+00`);
   return quoteLiteral(v);
 }
@@ -84,7 +106,11 @@ export const qualifiedTable = (table: Pick<TableModel, 'schema' | 'name'>): stri
   `${quoteIdent(table.schema)}.${quoteIdent(table.name)}`;
 
 /** The statements that create the table (IF NOT EXISTS) and its comments. */
-export function createTableStatements(table: TableModel, dialect: Dialect, opts: { ifNotExists?: boolean | undefined } = {}): string[] {
+export function createTableStatements(
+  table: TableModel,
+  dialect: Dialect,
+  opts: { ifNotExists?: boolean | undefined } = {},
+): string[] {
   if (dialect === 'postgres') checkPostgresNames(table);
   const o = table.options;
   const lines = table.columnNames.map((name) => `  ${columnSql(name, table.columns[name]!.spec, dialect)}`);
@@ -95,13 +121,16 @@ export function createTableStatements(table: TableModel, dialect: Dialect, opts:
     if (o.distStyle) create += `\nDISTSTYLE ${o.distStyle.toUpperCase()}`;
     if (o.distKey) create += `\nDISTKEY (${quoteIdent(o.distKey)})`;
     if (o.sortKey === 'auto') create += '\nSORTKEY AUTO';
-    else if (o.sortKey) create += `\n${o.sortKey.style.toUpperCase()} SORTKEY (${o.sortKey.columns.map(quoteIdent).join(', ')})`;
+    else if (o.sortKey)
+      create += `\n${o.sortKey.style.toUpperCase()} SORTKEY (${o.sortKey.columns.map(quoteIdent).join(', ')})`;
   }
   const statements = [create];
-  if (o.comment !== undefined) statements.push(`COMMENT ON TABLE ${qualifiedTable(table)} IS ${quoteLiteral(o.comment)}`);
+  if (o.comment !== undefined)
+    statements.push(`COMMENT ON TABLE ${qualifiedTable(table)} IS ${quoteLiteral(o.comment)}`);
   for (const name of table.columnNames) {
     const c = table.columns[name]!.spec.comment;
-    if (c !== undefined) statements.push(`COMMENT ON COLUMN ${qualifiedTable(table)}.${quoteIdent(name)} IS ${quoteLiteral(c)}`);
+    if (c !== undefined)
+      statements.push(`COMMENT ON COLUMN ${qualifiedTable(table)}.${quoteIdent(name)} IS ${quoteLiteral(c)}`);
   }
   return statements;
 }
@@ -110,7 +139,11 @@ export function createTableStatements(table: TableModel, dialect: Dialect, opts:
 // where Redshift keeps 127: refuse rather than create columns under other names.
 const POSTGRES_NAME_BYTES = 63;
 function checkPostgresNames(table: TableModel): void {
-  for (const [what, name] of [['schema', table.schema], ['table', table.name], ...table.columnNames.map((c) => ['column', c])] as const) {
+  for (const [what, name] of [
+    ['schema', table.schema],
+    ['table', table.name],
+    ...table.columnNames.map((c) => ['column', c]),
+  ] as const) {
     const bytes = Buffer.byteLength(name, 'utf8');
     if (bytes > POSTGRES_NAME_BYTES) {
       throw new ModelDefinitionError(
@@ -122,5 +155,7 @@ function checkPostgresNames(table: TableModel): void {
 
 /** CREATE TABLE IF NOT EXISTS (+ comments) as one script. */
 export function createTableSql(table: TableModel, dialect: Dialect = 'redshift'): string {
-  return createTableStatements(table, dialect).map((s) => `${s};`).join('\n');
+  return createTableStatements(table, dialect)
+    .map((s) => `${s};`)
+    .join('\n');
 }

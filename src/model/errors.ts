@@ -6,7 +6,12 @@ export class ModelDefinitionError extends Error {
 }
 
 const MAX_VALUE_CHARS = 80;
-const INSPECT: InspectOptions = { depth: 2, breakLength: Infinity, maxArrayLength: 8, maxStringLength: MAX_VALUE_CHARS };
+const INSPECT: InspectOptions = {
+  depth: 2,
+  breakLength: Infinity,
+  maxArrayLength: 8,
+  maxStringLength: MAX_VALUE_CHARS,
+};
 
 /**
  * JSON where JSON shows the value as it is; Node's inspect for what JSON would misshow (a Map
@@ -32,8 +37,7 @@ export function showValue(value: unknown): string {
   else if (value instanceof Uint8Array) {
     const hex = Buffer.from(value.buffer, value.byteOffset, Math.min(value.length, 16)).toString('hex');
     text = `<${value.length} bytes: ${hex}${value.length > 16 ? '…' : ''}>`;
-  }
-  else if (value === undefined) text = 'undefined';
+  } else if (value === undefined) text = 'undefined';
   else text = jsonOrInspected(value);
   if (text.length <= MAX_VALUE_CHARS) return text;
   // Don't cut a surrogate pair in half: the message would carry a lone surrogate.
@@ -52,6 +56,8 @@ export class RowValidationError extends Error {
     detail: string,
     readonly table?: string,
   ) {
-    super(`${table ? `${table}: ` : ''}row ${rowIndex}, column "${column}": ${detail} (value ${showValue(value)}; rule: ${rule})`);
+    super(
+      `${table ? `${table}: ` : ''}row ${rowIndex}, column "${column}": ${detail} (value ${showValue(value)}; rule: ${rule})`,
+    );
   }
 }

@@ -12,7 +12,9 @@ export function checkIdentifier(name: string, what: string): string {
   if (name.length === 0) throw new ModelDefinitionError(`${what} name is empty: give it a name like "candy_names"`);
   const bytes = Buffer.byteLength(name, 'utf8');
   if (bytes > MAX_BYTES) {
-    throw new ModelDefinitionError(`${what} name "${name.slice(0, 40)}…" is ${bytes} bytes: Redshift allows at most ${MAX_BYTES} bytes of UTF-8; shorten it`);
+    throw new ModelDefinitionError(
+      `${what} name "${name.slice(0, 40)}…" is ${bytes} bytes: Redshift allows at most ${MAX_BYTES} bytes of UTF-8; shorten it`,
+    );
   }
   if (name !== name.toLowerCase()) {
     throw new ModelDefinitionError(
@@ -26,7 +28,9 @@ export function checkIdentifier(name: string, what: string): string {
     );
   }
   if (name.startsWith(RESERVED_PREFIX)) {
-    throw new ModelDefinitionError(`${what} name "${name}" starts with "${RESERVED_PREFIX}", which upshift reserves for its own columns: rename it`);
+    throw new ModelDefinitionError(
+      `${what} name "${name}" starts with "${RESERVED_PREFIX}", which upshift reserves for its own columns: rename it`,
+    );
   }
   return name;
 }

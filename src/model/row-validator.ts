@@ -51,7 +51,14 @@ export function createRowValidator(table: TableModel): RowValidator {
     return {
       absent: (v, i) => {
         if (v === undefined && defaultValue !== undefined) return defaultValue;
-        if (nullKey) throw bad(i, name, null, 'upsert key not null', 'is NULL in an upsert-key column: NULL never matches, so the row would be duplicated (set nullSafeUpsertKey to match NULLs)');
+        if (nullKey)
+          throw bad(
+            i,
+            name,
+            null,
+            'upsert key not null',
+            'is NULL in an upsert-key column: NULL never matches, so the row would be duplicated (set nullSafeUpsertKey to match NULLs)',
+          );
         if (notNull) throw bad(i, name, null, 'NOT NULL', 'is missing or null, but the column is NOT NULL');
         return null;
       },
@@ -73,10 +80,24 @@ export function createRowValidator(table: TableModel): RowValidator {
     }
     const record = row as Record<string, unknown>;
     for (const key in record) {
-      if (!known.has(key)) throw bad(i, key, record[key], 'unknown column', `is not a column of ${table.qualifiedName} (columns: ${columnList})`);
+      if (!known.has(key))
+        throw bad(
+          i,
+          key,
+          record[key],
+          'unknown column',
+          `is not a column of ${table.qualifiedName} (columns: ${columnList})`,
+        );
     }
     for (const col of identity) {
-      if (record[col] !== undefined) throw bad(i, col, record[col], 'identity', 'is an IDENTITY column: the warehouse generates its values, loads never write them');
+      if (record[col] !== undefined)
+        throw bad(
+          i,
+          col,
+          record[col],
+          'identity',
+          'is an IDENTITY column: the warehouse generates its values, loads never write them',
+        );
     }
   };
 
@@ -86,8 +107,10 @@ export function createRowValidator(table: TableModel): RowValidator {
     '  checkShape(row, i);',
     `  const out = new Array(${steps.length});`,
     '  let v, q;',
-    ...names.map((name, c) =>
-      `  v = row[${JSON.stringify(name)}]; out[${c}] = v === undefined || v === null ? a${c}(v, i) : (q = f${c}(v)) !== undefined ? q : x${c}(v, i);`),
+    ...names.map(
+      (name, c) =>
+        `  v = row[${JSON.stringify(name)}]; out[${c}] = v === undefined || v === null ? a${c}(v, i) : (q = f${c}(v)) !== undefined ? q : x${c}(v, i);`,
+    ),
     '  return out;',
     '};',
   ].join('\n');

@@ -56,17 +56,24 @@ function stringProblem(s: string): string | undefined {
 
 /** Names an object that is not a plain object or array, with how to make it JSON. */
 function nonPlainProblem(v: object): string {
-  if (v instanceof Date) return "is a Date, which JSON.stringify would turn into text silently: pass date.toISOString() for the text";
+  if (v instanceof Date)
+    return 'is a Date, which JSON.stringify would turn into text silently: pass date.toISOString() for the text';
   if (v instanceof Map) return 'is a Map, which JSON writes as {}: convert it first, e.g. Object.fromEntries(map)';
   if (v instanceof Set) return 'is a Set, which JSON writes as {}: convert it first, e.g. [...set]';
-  if (ArrayBuffer.isView(v)) return `is a ${v.constructor.name}, which JSON writes as an object of indexes (or {}): convert it first, e.g. Array.from(bytes) or a hex string`;
-  if (v instanceof ArrayBuffer || (typeof SharedArrayBuffer !== 'undefined' && v instanceof SharedArrayBuffer)) return `is an ${v.constructor.name}, which JSON writes as {}: convert it first`;
+  if (ArrayBuffer.isView(v))
+    return `is a ${v.constructor.name}, which JSON writes as an object of indexes (or {}): convert it first, e.g. Array.from(bytes) or a hex string`;
+  if (v instanceof ArrayBuffer || (typeof SharedArrayBuffer !== 'undefined' && v instanceof SharedArrayBuffer))
+    return `is an ${v.constructor.name}, which JSON writes as {}: convert it first`;
   const name = (v as { constructor?: { name?: unknown } }).constructor?.name;
   return `is ${typeof name === 'string' && name ? `a ${name} instance` : 'an object that is not a plain object'}, which JSON would not write as it is: pass a plain object or array`;
 }
 
 const JSON_PLAIN = 'plain JSON';
-const fail = (rule: string, where: string, detail: string): Parsed<string> => ({ ok: false, rule, detail: `${where} ${detail}` });
+const fail = (rule: string, where: string, detail: string): Parsed<string> => ({
+  ok: false,
+  rule,
+  detail: `${where} ${detail}`,
+});
 
 /**
  * Checks that v is plain JSON that Postgres jsonb and Redshift SUPER store as it is, and returns
@@ -85,24 +92,33 @@ export function superJson(v: unknown, maxBytes: number): Parsed<string> {
   let at: string | number | undefined;
   for (;;) {
     // Visit `current`, found at `at` inside the top frame.
-    if (++values > maxBytes) return fail('super size', pathOf(stack, at), `has more values than a SUPER of ${maxBytes} bytes can hold`);
+    if (++values > maxBytes)
+      return fail('super size', pathOf(stack, at), `has more values than a SUPER of ${maxBytes} bytes can hold`);
     const problem = scalarProblem(current, stack.length > 0);
     if (problem) return fail(problem.rule, pathOf(stack, at), problem.detail);
     if (typeof current === 'object' && current !== null) {
       const proto = Object.getPrototypeOf(current) as unknown;
       const isArray = Array.isArray(current) && proto === Array.prototype;
-      if (!isArray && proto !== Object.prototype && proto !== null) return fail(JSON_PLAIN, pathOf(stack, at), nonPlainProblem(current));
+      if (!isArray && proto !== Object.prototype && proto !== null)
+        return fail(JSON_PLAIN, pathOf(stack, at), nonPlainProblem(current));
       // A cycle nests without end, so it is looked for only once the depth runs out.
       if (stack.length >= SUPER_MAX_DEPTH) return tooDeep(stack, at, current);
       const keys = isArray ? undefined : Object.keys(current);
-      if (!isArray && Object.getOwnPropertySymbols(current).length > 0) return fail('JSON-serializable', pathOf(stack, at), 'has symbol keys, which JSON leaves out');
+      if (!isArray && Object.getOwnPropertySymbols(current).length > 0)
+        return fail('JSON-serializable', pathOf(stack, at), 'has symbol keys, which JSON leaves out');
       if (keys) {
         for (const key of keys) {
           const bad = stringProblem(key);
           if (bad) return fail('JSON text', pathOf(stack, at), `has a key ${JSON.stringify(key)} that ${bad}`);
         }
       }
-      stack.push({ container: current as Container, keys, length: keys ? keys.length : (current as unknown[]).length, next: 0, at });
+      stack.push({
+        container: current as Container,
+        keys,
+        length: keys ? keys.length : (current as unknown[]).length,
+        next: 0,
+        at,
+      });
     }
     // Move to the next entry to visit, closing finished containers on the way.
     let found = false;
@@ -135,9 +151,17 @@ function tooDeep(stack: readonly Frame[], at: string | number | undefined, curre
   if (first >= 0) {
     const again = stack.findIndex((f, i) => i > first && f.container === current);
     const inner = again >= 0 ? pathOf(stack.slice(0, again + 1)) : pathOf(stack, at);
-    return fail('JSON-serializable', pathOf(stack.slice(0, first + 1)), `contains itself at ${inner} (a cycle), which JSON cannot write`);
+    return fail(
+      'JSON-serializable',
+      pathOf(stack.slice(0, first + 1)),
+      `contains itself at ${inner} (a cycle), which JSON cannot write`,
+    );
   }
-  return fail('super depth', pathOf(stack, at), `is nested deeper than ${SUPER_MAX_DEPTH} levels of arrays and objects, the most Redshift SUPER holds`);
+  return fail(
+    'super depth',
+    pathOf(stack, at),
+    `is nested deeper than ${SUPER_MAX_DEPTH} levels of arrays and objects, the most Redshift SUPER holds`,
+  );
 }
 
 type Problem = { rule: string; detail: string } | undefined;
@@ -150,15 +174,25 @@ function scalarProblem(v: unknown, inContainer: boolean): Problem {
       return bad === undefined ? undefined : { rule: 'JSON text', detail: bad };
     }
     case 'number':
-      return Number.isFinite(v) ? undefined : { rule: 'JSON-serializable', detail: 'is NaN or infinite, which JSON writes as null' };
+      return Number.isFinite(v)
+        ? undefined
+        : { rule: 'JSON-serializable', detail: 'is NaN or infinite, which JSON writes as null' };
     case 'boolean':
     case 'object':
       return undefined;
     case 'bigint':
-      return { rule: 'JSON-serializable', detail: 'is a bigint, which JSON cannot write: convert it to a string or a number first' };
+      return {
+        rule: 'JSON-serializable',
+        detail: 'is a bigint, which JSON cannot write: convert it to a string or a number first',
+      };
     case 'undefined':
       // Object properties that are undefined never get here (they are left out).
-      return { rule: 'JSON-serializable', detail: inContainer ? 'is undefined (or an empty slot) in an array, which JSON writes as null' : 'is not a JSON value' };
+      return {
+        rule: 'JSON-serializable',
+        detail: inContainer
+          ? 'is undefined (or an empty slot) in an array, which JSON writes as null'
+          : 'is not a JSON value',
+      };
     default:
       return { rule: 'JSON-serializable', detail: `is a ${typeof v}, which JSON leaves out or writes as null` };
   }

@@ -7,10 +7,7 @@ import { columnChecker } from './validate.js';
 export type Columns = Record<string, AnyColumn>;
 
 export type SortKey<K extends string> =
-  | readonly K[]
-  | { readonly compound: readonly K[] }
-  | { readonly interleaved: readonly K[] }
-  | 'auto';
+  readonly K[] | { readonly compound: readonly K[] } | { readonly interleaved: readonly K[] } | 'auto';
 
 export interface TableOptions<K extends string> {
   /** Columns that identify a row for upsert: last write wins on these. */
@@ -99,14 +96,19 @@ export type InsertRow<T extends TableModel> = Simplify<
 
 function keyList(option: string, value: unknown, columns: Columns): string[] {
   if (!Array.isArray(value) || value.length === 0) {
-    throw new ModelDefinitionError(`${option} must be a non-empty list of column names: name at least one column, or leave ${option} out`);
+    throw new ModelDefinitionError(
+      `${option} must be a non-empty list of column names: name at least one column, or leave ${option} out`,
+    );
   }
   for (const col of value) {
     if (typeof col !== 'string' || !Object.hasOwn(columns, col)) {
-      throw new ModelDefinitionError(`${option} names "${String(col)}", which is not a column (columns: ${Object.keys(columns).join(', ')})`);
+      throw new ModelDefinitionError(
+        `${option} names "${String(col)}", which is not a column (columns: ${Object.keys(columns).join(', ')})`,
+      );
     }
   }
-  if (new Set(value).size !== value.length) throw new ModelDefinitionError(`${option} lists a column twice: ${value.join(', ')}; name each column once`);
+  if (new Set(value).size !== value.length)
+    throw new ModelDefinitionError(`${option} lists a column twice: ${value.join(', ')}; name each column once`);
   return value as string[];
 }
 
@@ -116,7 +118,9 @@ function resolveOptions(columns: Columns, options: TableOptions<string>): Resolv
   if (options.distKey !== undefined) {
     keyList('distKey', [options.distKey], columns);
     if (options.distStyle && options.distStyle !== 'key') {
-      throw new ModelDefinitionError(`distKey "${options.distKey}" needs distStyle 'key' (or no distStyle), not '${options.distStyle}'`);
+      throw new ModelDefinitionError(
+        `distKey "${options.distKey}" needs distStyle 'key' (or no distStyle), not '${options.distStyle}'`,
+      );
     }
   } else if (options.distStyle === 'key') {
     throw new ModelDefinitionError("distStyle 'key' needs a distKey column");
@@ -125,25 +129,42 @@ function resolveOptions(columns: Columns, options: TableOptions<string>): Resolv
   const sk = options.sortKey;
   if (sk === 'auto') sortKey = 'auto';
   else if (Array.isArray(sk)) sortKey = { style: 'compound', columns: keyList('sortKey', sk, columns) };
-  else if (sk && 'compound' in sk) sortKey = { style: 'compound', columns: keyList('sortKey.compound', sk.compound, columns) };
+  else if (sk && 'compound' in sk)
+    sortKey = { style: 'compound', columns: keyList('sortKey.compound', sk.compound, columns) };
   else if (sk && 'interleaved' in sk) {
     const cols = keyList('sortKey.interleaved', sk.interleaved, columns);
-    if (cols.length > 8) throw new ModelDefinitionError(`an interleaved sort key allows at most 8 columns, got ${cols.length}: drop some, or use a compound sort key`);
+    if (cols.length > 8)
+      throw new ModelDefinitionError(
+        `an interleaved sort key allows at most 8 columns, got ${cols.length}: drop some, or use a compound sort key`,
+      );
     sortKey = { style: 'interleaved', columns: cols };
   }
   if (sortKey && sortKey !== 'auto' && sortKey.style === 'compound' && sortKey.columns.length > 400) {
-    throw new ModelDefinitionError(`a compound sort key allows at most 400 columns, got ${sortKey.columns.length}: keep the leading columns your queries filter on`);
+    throw new ModelDefinitionError(
+      `a compound sort key allows at most 400 columns, got ${sortKey.columns.length}: keep the leading columns your queries filter on`,
+    );
   }
-  const keyColumns = [...(options.distKey !== undefined ? [options.distKey] : []), ...(sortKey && sortKey !== 'auto' ? sortKey.columns : [])];
+  const keyColumns = [
+    ...(options.distKey !== undefined ? [options.distKey] : []),
+    ...(sortKey && sortKey !== 'auto' ? sortKey.columns : []),
+  ];
   for (const col of keyColumns) {
-    if (columns[col]!.spec.kind === 'super') throw new ModelDefinitionError(`column "${col}" is SUPER, which Redshift can't use as a distribution or sort key: pick another column`);
+    if (columns[col]!.spec.kind === 'super')
+      throw new ModelDefinitionError(
+        `column "${col}" is SUPER, which Redshift can't use as a distribution or sort key: pick another column`,
+      );
   }
   const primaryKey = options.primaryKey ? keyList('primaryKey', options.primaryKey, columns) : [];
   for (const col of upsertKey) {
     const spec = columns[col]!.spec;
-    if (spec.identity) throw new ModelDefinitionError(`upsertKey column "${col}" is an IDENTITY column: loads never write it, so it can't identify incoming rows`);
+    if (spec.identity)
+      throw new ModelDefinitionError(
+        `upsertKey column "${col}" is an IDENTITY column: loads never write it, so it can't identify incoming rows`,
+      );
     if (['super', 'varbyte', 'geometry', 'geography', 'hllsketch'].includes(spec.kind)) {
-      throw new ModelDefinitionError(`upsertKey column "${col}" is ${spec.kind}, which Redshift can't compare with =: pick another key`);
+      throw new ModelDefinitionError(
+        `upsertKey column "${col}" is ${spec.kind}, which Redshift can't compare with =: pick another key`,
+      );
     }
   }
   return {
@@ -169,8 +190,14 @@ export function defineTable<const C extends Columns>(
 ): TableModel<C> {
   const { schema, name } = parseQualifiedName(qualifiedName);
   const names = Object.keys(columns);
-  if (names.length === 0) throw new ModelDefinitionError(`table ${qualifiedName} has no columns: give at least one, like { id: t.bigint().notNull() }`);
-  if (names.length > 1600) throw new ModelDefinitionError(`table ${qualifiedName} has ${names.length} columns: Redshift allows 1600; split it, or move sparse fields into a t.super() column`);
+  if (names.length === 0)
+    throw new ModelDefinitionError(
+      `table ${qualifiedName} has no columns: give at least one, like { id: t.bigint().notNull() }`,
+    );
+  if (names.length > 1600)
+    throw new ModelDefinitionError(
+      `table ${qualifiedName} has ${names.length} columns: Redshift allows 1600; split it, or move sparse fields into a t.super() column`,
+    );
   for (const col of names) {
     checkIdentifier(col, `column`);
     const column = columns[col];
@@ -181,7 +208,10 @@ export function defineTable<const C extends Columns>(
     const def = column.spec.default;
     if (def?.kind === 'value') {
       const r = columnChecker(column.spec)(def.value);
-      if (!r.ok) throw new ModelDefinitionError(`column "${col}": DEFAULT ${showValue(def.value)} ${r.detail} (rule: ${r.rule})`);
+      if (!r.ok)
+        throw new ModelDefinitionError(
+          `column "${col}": DEFAULT ${showValue(def.value)} ${r.detail} (rule: ${r.rule})`,
+        );
     }
   }
   return Object.freeze({

@@ -4,7 +4,8 @@
 
 const pad = (n: number, width = 2): string => String(n).padStart(width, '0');
 
-const ISO = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?\s?(Z|z|[+-]\d{2}(?::?\d{2})?)?$/;
+const ISO =
+  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?\s?(Z|z|[+-]\d{2}(?::?\d{2})?)?$/;
 const TIME = /^(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?\s?(Z|z|[+-]\d{2}(?::?\d{2})?)?$/;
 
 // 'YYYY-MM-DDTHH:MM:SS[.ffffff][Z|+00:00]': UTC with at most microseconds, parsed without captures.
@@ -16,7 +17,11 @@ const digits = (s: string, at: number, n: number): number => {
 };
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; rule: string; detail: string };
-const fail = (rule: string, detail: string): { ok: false; rule: string; detail: string } => ({ ok: false, rule, detail });
+const fail = (rule: string, detail: string): { ok: false; rule: string; detail: string } => ({
+  ok: false,
+  rule,
+  detail,
+});
 
 const isLeap = (y: number): boolean => (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
 const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
@@ -64,7 +69,8 @@ function fromDate(d: Date): Parsed<{ day: string; time: string }> {
 }
 
 function checkClock(h: number, mi: number, s: number): Parsed<null> {
-  if (h > 23 || mi > 59 || s > 59) return fail('valid time', `is not a valid time of day (hour 0-23, minute 0-59, second 0-59)`);
+  if (h > 23 || mi > 59 || s > 59)
+    return fail('valid time', `is not a valid time of day (hour 0-23, minute 0-59, second 0-59)`);
   return { ok: true, value: null };
 }
 
@@ -99,8 +105,11 @@ export function normalizeTimestamp(input: unknown): Parsed<string> {
   if (typeof input !== 'string') return fail('type', 'is not a Date or an ISO 8601 string');
   if (FAST_UTC.test(input)) {
     // The common shape, in UTC: check the fields in place, no captures, no Number().
-    const y = digits(input, 0, 4), mo = digits(input, 5, 2), d = digits(input, 8, 2);
-    if (y < 1 || mo < 1 || mo > 12 || d < 1 || d > daysInMonth(y, mo)) return fail('valid date', 'is not a real calendar date');
+    const y = digits(input, 0, 4),
+      mo = digits(input, 5, 2),
+      d = digits(input, 8, 2);
+    if (y < 1 || mo < 1 || mo > 12 || d < 1 || d > daysInMonth(y, mo))
+      return fail('valid date', 'is not a real calendar date');
     const clock = checkClock(digits(input, 11, 2), digits(input, 14, 2), digits(input, 17, 2));
     if (!clock.ok) return clock;
     let end = 20;
@@ -111,8 +120,14 @@ export function normalizeTimestamp(input: unknown): Parsed<string> {
   const m = ISO.exec(input.trim());
   if (!m) return fail('ISO 8601', 'is not an ISO 8601 date-time like 2026-11-24T10:30:00.123456Z');
   const [, ys, mos, ds, hs = '0', mis = '0', ss = '0', fs, tz] = m;
-  const y = Number(ys), mo = Number(mos), d = Number(ds), h = Number(hs), mi = Number(mis), s = Number(ss);
-  if (y < 1 || mo < 1 || mo > 12 || d < 1 || d > daysInMonth(y, mo)) return fail('valid date', 'is not a real calendar date');
+  const y = Number(ys),
+    mo = Number(mos),
+    d = Number(ds),
+    h = Number(hs),
+    mi = Number(mis),
+    s = Number(ss);
+  if (y < 1 || mo < 1 || mo > 12 || d < 1 || d > daysInMonth(y, mo))
+    return fail('valid date', 'is not a real calendar date');
   const clock = checkClock(h, mi, s);
   if (!clock.ok) return clock;
   const frac = fraction(fs);
@@ -138,8 +153,11 @@ export function normalizeDate(input: unknown): Parsed<string> {
   if (typeof input !== 'string') return fail('type', 'is not a Date or a YYYY-MM-DD string');
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(input.trim());
   if (!m) return fail('ISO 8601', 'is not a date like 2026-11-24');
-  const y = Number(m[1]), mo = Number(m[2]), d = Number(m[3]);
-  if (y < 1 || mo < 1 || mo > 12 || d < 1 || d > daysInMonth(y, mo)) return fail('valid date', 'is not a real calendar date');
+  const y = Number(m[1]),
+    mo = Number(m[2]),
+    d = Number(m[3]);
+  if (y < 1 || mo < 1 || mo > 12 || d < 1 || d > daysInMonth(y, mo))
+    return fail('valid date', 'is not a real calendar date');
   return { ok: true, value: `${m[1]}-${m[2]}-${m[3]}` };
 }
 

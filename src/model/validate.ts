@@ -53,7 +53,8 @@ function checkBigint(v: unknown): Check {
   let b: bigint;
   if (typeof v === 'bigint') b = v;
   else if (typeof v === 'number') {
-    if (!Number.isSafeInteger(v)) return fail('safe integer', 'is a number beyond 2^53 or not whole: pass a bigint (123n) to keep it exact');
+    if (!Number.isSafeInteger(v))
+      return fail('safe integer', 'is a number beyond 2^53 or not whole: pass a bigint (123n) to keep it exact');
     b = BigInt(v);
   } else if (typeof v === 'string' && /^\s*[+-]?\d+\s*$/.test(v)) b = BigInt(v.trim());
   else return fail('type', 'is not a bigint or an integer');
@@ -86,9 +87,13 @@ function decimalChecker(spec: ColumnSpec): (v: unknown) => Check {
     else if (typeof v === 'number') {
       if (!Number.isFinite(v)) return fail('finite', 'is not a finite number');
       text = String(v);
-      if (text.includes('e')) return fail('plain decimal', 'needs exponent notation as a JS number: pass it as a decimal string');
+      if (text.includes('e'))
+        return fail('plain decimal', 'needs exponent notation as a JS number: pass it as a decimal string');
       if (text.length > 15 && !Number.isSafeInteger(v) && significantDigits(text) > 15) {
-        return fail('exact number', 'has more significant digits than a JS number holds exactly: pass it as a decimal string');
+        return fail(
+          'exact number',
+          'has more significant digits than a JS number holds exactly: pass it as a decimal string',
+        );
       }
     } else if (typeof v === 'bigint') text = v.toString();
     else return fail('type', 'is not a decimal string or a number');
@@ -108,12 +113,19 @@ function parseDecimal(text: string, p: number, s: number): Check {
   let frac = m[3] ?? '';
   if (frac.length > s) {
     if (!/^0*$/.test(frac.slice(s))) {
-      return fail(`decimal(${p},${s}) scale`, `has ${frac.length} decimal places; DECIMAL(${p},${s}) keeps ${s} (Redshift would round silently, upshift refuses)`);
+      return fail(
+        `decimal(${p},${s}) scale`,
+        `has ${frac.length} decimal places; DECIMAL(${p},${s}) keeps ${s} (Redshift would round silently, upshift refuses)`,
+      );
     }
     frac = frac.slice(0, s);
   }
   const intDigits = intPart === '0' ? 0 : intPart.length;
-  if (intDigits > p - s) return fail(`decimal(${p},${s}) precision`, `has ${intDigits} digits before the point; DECIMAL(${p},${s}) allows ${p - s}`);
+  if (intDigits > p - s)
+    return fail(
+      `decimal(${p},${s}) precision`,
+      `has ${intDigits} digits before the point; DECIMAL(${p},${s}) allows ${p - s}`,
+    );
   const isZero = /^0*$/.test(intPart + frac);
   return ok(`${isZero ? '' : sign}${intPart}${frac ? `.${frac}` : ''}`);
 }
@@ -137,12 +149,17 @@ function checkFloat(kind: 'real' | 'double', v: unknown): Check {
   const nonzero = text === undefined ? n !== 0 : NONZERO_MANTISSA.test(text);
   if (kind === 'double') {
     if (!Number.isFinite(n)) return fail('double range', 'is beyond DOUBLE PRECISION range ±1.7976931348623157e308');
-    if (n === 0 && nonzero) return fail('double range', 'is too small for DOUBLE PRECISION and would become 0 (the smallest is ±5e-324)');
+    if (n === 0 && nonzero)
+      return fail('double range', 'is too small for DOUBLE PRECISION and would become 0 (the smallest is ±5e-324)');
     return ok(n);
   }
   const f = text === undefined ? Math.fround(n) : float4FromText(text, n);
   if (!Number.isFinite(f)) return fail('real range', 'is beyond REAL (float4) range ±3.4028235e38: use t.double()');
-  if (f === 0 && nonzero) return fail('real range', 'is too small for REAL (float4) and would become 0 (the smallest is ±1e-45): use t.double()');
+  if (f === 0 && nonzero)
+    return fail(
+      'real range',
+      'is too small for REAL (float4) and would become 0 (the smallest is ±1e-45): use t.double()',
+    );
   return ok(f);
 }
 
@@ -164,7 +181,8 @@ function float4FromText(text: string, n: number): number {
   let exponent = -126;
   if (a >= FLOAT4_MIN_NORMAL) {
     exponent = Math.floor(Math.log2(a));
-    if (2 ** exponent > a) exponent--; // log2 can be off by one next to a power of two
+    if (2 ** exponent > a)
+      exponent--; // log2 can be off by one next to a power of two
     else if (2 ** (exponent + 1) <= a) exponent++;
   }
   const halfStep = exponent - 24;
@@ -190,7 +208,18 @@ function compareDecimalToBinary(text: string, odd: bigint, power: number): numbe
   return left > right ? 1 : left < right ? -1 : 0;
 }
 
-const BOOL_TEXT: Record<string, boolean> = { true: true, t: true, yes: true, y: true, '1': true, false: false, f: false, no: false, n: false, '0': false };
+const BOOL_TEXT: Record<string, boolean> = {
+  true: true,
+  t: true,
+  yes: true,
+  y: true,
+  '1': true,
+  false: false,
+  f: false,
+  no: false,
+  n: false,
+  '0': false,
+};
 function checkBoolean(v: unknown): Check {
   if (typeof v === 'boolean') return ok(v);
   if (v === 1 || v === 0) return ok(v === 1);
@@ -214,13 +243,19 @@ function textChecker(spec: ColumnSpec): (v: unknown) => Check {
   return (v) => {
     if (typeof v !== 'string') return fail('type', 'is not a string');
     if (TEXT_SUSPECT.test(v)) {
-      if (v.includes('\u0000')) return fail('no NUL', 'contains a NUL (\\u0000) character, which Redshift and Postgres text cannot store');
+      if (v.includes('\u0000'))
+        return fail('no NUL', 'contains a NUL (\\u0000) character, which Redshift and Postgres text cannot store');
       if (LONE_SURROGATE.test(v)) return fail('valid UTF-16', 'contains a lone surrogate, which has no UTF-8 encoding');
     }
-    if (isChar && NOT_SINGLE_BYTE.test(v)) return fail('single-byte char', 'has multi-byte characters; CHAR holds single-byte characters only: use t.varchar(n)');
+    if (isChar && NOT_SINGLE_BYTE.test(v))
+      return fail(
+        'single-byte char',
+        'has multi-byte characters; CHAR holds single-byte characters only: use t.varchar(n)',
+      );
     if (v.length > surelyFits) {
       const bytes = Buffer.byteLength(v, 'utf8');
-      if (bytes > limit) return fail(`${spec.kind} length`, `is ${bytes} UTF-8 bytes, longer than ${type} allows (${limit} bytes)`);
+      if (bytes > limit)
+        return fail(`${spec.kind} length`, `is ${bytes} UTF-8 bytes, longer than ${type} allows (${limit} bytes)`);
     }
     return ok(v);
   };
@@ -232,7 +267,8 @@ function checkSuper(v: unknown): Check {
   const text = r.value;
   if (text.length > REDSHIFT_LIMITS.superBytes / 3) {
     const bytes = Buffer.byteLength(text, 'utf8');
-    if (bytes > REDSHIFT_LIMITS.superBytes) return fail('super size', `is ${bytes} bytes of JSON; SUPER holds at most 16 MB (16777216 bytes)`);
+    if (bytes > REDSHIFT_LIMITS.superBytes)
+      return fail('super size', `is ${bytes} bytes of JSON; SUPER holds at most 16 MB (16777216 bytes)`);
   }
   return ok(text);
 }
@@ -243,12 +279,14 @@ function checkVarbyte(spec: ColumnSpec, v: unknown): Check {
   else if (typeof v === 'string' && /^([0-9a-fA-F]{2})*$/.test(v)) bytes = Buffer.from(v, 'hex');
   else return fail('type', 'is not a Uint8Array (or a hex string)');
   const limit = byteLimit(spec);
-  if (bytes.length > limit) return fail('varbyte length', `is ${bytes.length} bytes, longer than VARBYTE(${limit}) allows`);
+  if (bytes.length > limit)
+    return fail('varbyte length', `is ${bytes.length} bytes, longer than VARBYTE(${limit}) allows`);
   return ok(bytes);
 }
 
 function checkHexGeo(v: unknown): Check {
-  if (typeof v !== 'string' || !/^([0-9a-fA-F]{2})+$/.test(v)) return fail('hex EWKB', 'is not hex-encoded (E)WKB text');
+  if (typeof v !== 'string' || !/^([0-9a-fA-F]{2})+$/.test(v))
+    return fail('hex EWKB', 'is not hex-encoded (E)WKB text');
   return ok(v.toUpperCase());
 }
 
@@ -282,7 +320,9 @@ const INTERVAL_TOKEN = new RegExp(
   'iy',
 );
 const ISO_N = String.raw`\d+(?:\.\d+)?`;
-const INTERVAL_ISO = new RegExp(String.raw`^P(?=\d|T\d)(?:${ISO_N}Y)?(?:${ISO_N}M)?(?:${ISO_N}W)?(?:${ISO_N}D)?(?:T(?=\d)(?:${ISO_N}H)?(?:${ISO_N}M)?(?:${ISO_N}S)?)?$`);
+const INTERVAL_ISO = new RegExp(
+  String.raw`^P(?=\d|T\d)(?:${ISO_N}Y)?(?:${ISO_N}M)?(?:${ISO_N}W)?(?:${ISO_N}D)?(?:T(?=\d)(?:${ISO_N}H)?(?:${ISO_N}M)?(?:${ISO_N}S)?)?$`,
+);
 
 function isIntervalText(input: string): boolean {
   const text = input.replace(/^@\s*/, '').replace(/\s+ago$/i, '');
@@ -380,7 +420,8 @@ export function columnFastPath(spec: ColumnSpec): ((v: unknown) => NormalizedVal
     case 'smallint':
     case 'integer': {
       const [min, max] = INT_RANGE[spec.kind];
-      return (v) => (typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max && !Object.is(v, -0) ? v : undefined);
+      return (v) =>
+        typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max && !Object.is(v, -0) ? v : undefined;
     }
     case 'bigint':
       return (v) => (typeof v === 'bigint' && v >= BIGINT_MIN && v <= BIGINT_MAX ? v : undefined);
@@ -436,4 +477,3 @@ export function columnSchema(spec: ColumnSpec): z.ZodType<NormalizedValue, unkno
 export function loadColumns(table: TableModel): string[] {
   return table.columnNames.filter((name) => !table.columns[name]!.spec.identity);
 }
-

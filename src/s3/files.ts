@@ -1,7 +1,15 @@
 // S3 helpers over one S3 client and the configured base path: the one-liners users need next
 // to their loads (put a file, read one back, list a prefix, clean up), not another SDK wrapper.
 // Every method takes an `s3://bucket/key` URI or a path relative to the base path.
-import { DeleteObjectsCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client, Upload } from './sdk.js';
+import {
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+  Upload,
+} from './sdk.js';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
@@ -70,12 +78,16 @@ export class S3Files {
    */
   resolve(path: string): string {
     if (path.startsWith('s3://')) {
-      if (!parseS3Uri(path)) throw new Error(`${JSON.stringify(path)} is not an s3://bucket/key URI with a valid bucket name`);
+      if (!parseS3Uri(path))
+        throw new Error(`${JSON.stringify(path)} is not an s3://bucket/key URI with a valid bucket name`);
       return path;
     }
     const base = resolveS3BasePath(this.basePath, this.config);
     const rel = path.replace(/^\/+/, '');
-    if (rel.split('/').some((seg) => seg === '.' || seg === '..')) throw new Error(`path ${JSON.stringify(path)} has a '.' or '..' segment; S3 keys are not resolved like file paths`);
+    if (rel.split('/').some((seg) => seg === '.' || seg === '..'))
+      throw new Error(
+        `path ${JSON.stringify(path)} has a '.' or '..' segment; S3 keys are not resolved like file paths`,
+      );
     return `s3://${base.bucket}/${base.prefix ? `${base.prefix}/` : ''}${rel}`;
   }
 
@@ -95,7 +107,15 @@ export class S3Files {
       await sink.done();
     } else {
       const bytes = typeof body === 'string' ? Buffer.from(body) : body;
-      await this.client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: bytes, ContentLength: bytes.byteLength, ContentType: options.contentType }));
+      await this.client.send(
+        new PutObjectCommand({
+          Bucket: bucket,
+          Key: key,
+          Body: bytes,
+          ContentLength: bytes.byteLength,
+          ContentType: options.contentType,
+        }),
+      );
     }
     return uri;
   }
@@ -129,7 +149,14 @@ export class S3Files {
     async function* normalized(): AsyncGenerator<NormalizedValue[]> {
       for await (const row of rows as AsyncIterable<InsertRow<T>>) yield validate(row, count++);
     }
-    const csv = Readable.from(encodeCsvChunks(normalized(), { columns: columns.map((c) => model.columns[c]!.spec), columnNames: columns, ordinal: false, binary: options.binary ?? 'redshift' }));
+    const csv = Readable.from(
+      encodeCsvChunks(normalized(), {
+        columns: columns.map((c) => model.columns[c]!.spec),
+        columnNames: columns,
+        ordinal: false,
+        binary: options.binary ?? 'redshift',
+      }),
+    );
     const sink = this.openUpload(to, { contentType: 'text/csv' });
     try {
       await pipeline(options.gzip === false ? [csv, sink.stream] : [csv, createGzip({ level: 1 }), sink.stream]);
@@ -151,12 +178,24 @@ export class S3Files {
       partSize: this.partBytes,
       queueSize: 1,
     });
-    const done = upload.done().then(() => undefined, (err: unknown) => {
-      stream.destroy(err as Error);
-      throw new Error(`S3 upload of ${uri} failed: ${(err as Error)?.message ?? String(err)}`, { cause: err });
-    });
+    const done = upload.done().then(
+      () => undefined,
+      (err: unknown) => {
+        stream.destroy(err as Error);
+        throw new Error(`S3 upload of ${uri} failed: ${(err as Error)?.message ?? String(err)}`, { cause: err });
+      },
+    );
     done.catch(() => {});
-    return { uri, stream, done: () => done, abort: async () => { await upload.abort().catch(() => {}); stream.destroy(); await done.catch(() => {}); } };
+    return {
+      uri,
+      stream,
+      done: () => done,
+      abort: async () => {
+        await upload.abort().catch(() => {});
+        stream.destroy();
+        await done.catch(() => {});
+      },
+    };
   }
 
   /** The object's bytes as a stream. */
@@ -165,7 +204,8 @@ export class S3Files {
     const res = await this.client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
     const body = res.Body;
     if (body instanceof Readable) return body;
-    if (body && 'transformToWebStream' in body) return Readable.fromWeb(body.transformToWebStream() as import('node:stream/web').ReadableStream);
+    if (body && 'transformToWebStream' in body)
+      return Readable.fromWeb(body.transformToWebStream() as import('node:stream/web').ReadableStream);
     throw new Error(`S3 returned no body for ${this.resolve(from)}`);
   }
 
@@ -211,10 +251,17 @@ export class S3Files {
     const { bucket, key: Prefix } = this.loc(prefix, false);
     let token: string | undefined;
     do {
-      const res = await this.client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix, ContinuationToken: token, MaxKeys: options.pageSize }));
+      const res = await this.client.send(
+        new ListObjectsV2Command({ Bucket: bucket, Prefix, ContinuationToken: token, MaxKeys: options.pageSize }),
+      );
       for (const o of res.Contents ?? []) {
         if (!o.Key) continue;
-        yield { uri: `s3://${bucket}/${o.Key}`, key: o.Key, bytes: o.Size ?? 0, ...(o.LastModified ? { lastModified: o.LastModified } : {}) };
+        yield {
+          uri: `s3://${bucket}/${o.Key}`,
+          key: o.Key,
+          bytes: o.Size ?? 0,
+          ...(o.LastModified ? { lastModified: o.LastModified } : {}),
+        };
       }
       token = res.IsTruncated ? res.NextContinuationToken : undefined;
     } while (token);
@@ -228,9 +275,12 @@ export class S3Files {
     for (const [bucket, keys] of byBucket) {
       for (let i = 0; i < keys.length; i += 1000) {
         const batch = keys.slice(i, i + 1000);
-        const res = await this.client.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true } }));
+        const res = await this.client.send(
+          new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true } }),
+        );
         const e = res.Errors?.[0];
-        if (e) throw new Error(`S3 delete of s3://${bucket}/${e.Key} failed: ${e.Code ?? ''} ${e.Message ?? ''}`.trim());
+        if (e)
+          throw new Error(`S3 delete of s3://${bucket}/${e.Key} failed: ${e.Code ?? ''} ${e.Message ?? ''}`.trim());
       }
     }
     return list.length;

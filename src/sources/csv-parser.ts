@@ -16,13 +16,21 @@ export class CsvSyntaxError extends Error {
   /** The records the failing push() completed before the error (read them first: they come earlier in the file). */
   records: CsvRecord[] = [];
   /** `field` is the 1-based field of the record where the error is, when known. */
-  constructor(readonly line: number, reason: string, readonly field?: number) {
+  constructor(
+    readonly line: number,
+    reason: string,
+    readonly field?: number,
+  ) {
     super(reason);
   }
 }
 
 const afterClosingQuote = (line: number, field: number) =>
-  new CsvSyntaxError(line, `characters after a closing quote (field ${field}): only a delimiter or a line end may follow it`, field);
+  new CsvSyntaxError(
+    line,
+    `characters after a closing quote (field ${field}): only a delimiter or a line end may follow it`,
+    field,
+  );
 
 export interface CsvParserOptions {
   delimiter?: string;
@@ -58,8 +66,10 @@ export class CsvParser {
   constructor(options: CsvParserOptions = {}) {
     const delimiter = options.delimiter ?? ',';
     const quote = options.quote ?? '"';
-    if (delimiter.length !== 1 || quote.length !== 1) throw new Error('CSV delimiter and quote must be one character each');
-    if (delimiter === quote || delimiter === '\n' || delimiter === '\r') throw new Error(`CSV delimiter ${JSON.stringify(delimiter)} cannot be the quote or a line break`);
+    if (delimiter.length !== 1 || quote.length !== 1)
+      throw new Error('CSV delimiter and quote must be one character each');
+    if (delimiter === quote || delimiter === '\n' || delimiter === '\r')
+      throw new Error(`CSV delimiter ${JSON.stringify(delimiter)} cannot be the quote or a line break`);
     this.d = delimiter.charCodeAt(0);
     this.q = quote.charCodeAt(0);
     this.nullAs = options.nullAs ?? '';
@@ -130,7 +140,13 @@ export class CsvParser {
     let closed = this.closed;
     let inQuotes = this.inQuotes;
     const nullAs = this.nullAs;
-    const sync = () => { this.field = field; this.fields = fields; this.quoted = quoted; this.closed = closed; this.inQuotes = inQuotes; };
+    const sync = () => {
+      this.field = field;
+      this.fields = fields;
+      this.quoted = quoted;
+      this.closed = closed;
+      this.inQuotes = inQuotes;
+    };
     try {
       while (i < len) {
         if (inQuotes) {
@@ -138,7 +154,10 @@ export class CsvParser {
           const j = text.indexOf(String.fromCharCode(q), i);
           const stop = j === -1 ? len : j;
           for (let k = text.indexOf('\n', i); k !== -1 && k < stop; k = text.indexOf('\n', k + 1)) this.line++;
-          if (j === -1) { i = len; break; }
+          if (j === -1) {
+            i = len;
+            break;
+          }
           if (j + 1 === len) {
             field += text.slice(start, j);
             this.pendingQuote = true;
@@ -188,13 +207,18 @@ export class CsvParser {
           start = i + 1;
         } else if (closed) {
           // Only CRLF: a CR that the chunk's end leaves open is decided by the next chunk (pendingCR).
-          if (c !== 13 || (i + 1 < len && text.charCodeAt(i + 1) !== 10)) throw afterClosingQuote(this.line, fields.length + 1);
+          if (c !== 13 || (i + 1 < len && text.charCodeAt(i + 1) !== 10))
+            throw afterClosingQuote(this.line, fields.length + 1);
         } else if (c === q) {
           if (i === start && field === '' && !quoted) {
             inQuotes = quoted = true;
             start = i + 1;
           } else {
-            throw new CsvSyntaxError(this.line, `a quote inside an unquoted field (field ${fields.length + 1}): quote the whole field and double the quote`, fields.length + 1);
+            throw new CsvSyntaxError(
+              this.line,
+              `a quote inside an unquoted field (field ${fields.length + 1}): quote the whole field and double the quote`,
+              fields.length + 1,
+            );
           }
         }
         i++;
@@ -219,7 +243,12 @@ export class CsvParser {
   /** Ends the input; returns the last record when the text did not end with a line break. */
   end(): CsvRecord[] {
     if (this.done) return [];
-    if (this.inQuotes && !this.pendingQuote) throw new CsvSyntaxError(this.recordLine, 'a quoted field is never closed (unterminated quote)', this.fields.length + 1);
+    if (this.inQuotes && !this.pendingQuote)
+      throw new CsvSyntaxError(
+        this.recordLine,
+        'a quoted field is never closed (unterminated quote)',
+        this.fields.length + 1,
+      );
     this.pendingQuote = false;
     if (this.pendingCR) {
       // A CR that ends the input is no CRLF: after a closing quote it is an error, in a bare field it is data (as csv-parse reads it).

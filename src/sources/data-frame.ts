@@ -16,7 +16,8 @@ import type { ColumnWatch, PreparedSource, Source, SourceContext } from './types
 type Arrow = typeof import('apache-arrow');
 let arrow: Arrow['DataType'];
 
-type ArrowClass = 'int' | 'float' | 'decimal' | 'bool' | 'text' | 'date' | 'timestamp' | 'binary' | 'nested' | 'null' | 'other';
+type ArrowClass =
+  'int' | 'float' | 'decimal' | 'bool' | 'text' | 'date' | 'timestamp' | 'binary' | 'nested' | 'null' | 'other';
 
 function arrowClass(type: DataType): ArrowClass {
   const DataType = arrow;
@@ -30,7 +31,8 @@ function arrowClass(type: DataType): ArrowClass {
   if (DataType.isDate(type)) return 'date';
   if (DataType.isTimestamp(type)) return 'timestamp';
   if (DataType.isBinary(type) || DataType.isLargeBinary(type) || DataType.isFixedSizeBinary(type)) return 'binary';
-  if (DataType.isList(type) || DataType.isStruct(type) || DataType.isMap(type) || DataType.isFixedSizeList(type)) return 'nested';
+  if (DataType.isList(type) || DataType.isStruct(type) || DataType.isMap(type) || DataType.isFixedSizeList(type))
+    return 'nested';
   return 'other';
 }
 
@@ -67,39 +69,71 @@ function decimalText(unscaled: string, scale: number): string {
   return `${neg ? '-' : ''}${digits.slice(0, -scale)}.${digits.slice(-scale)}`;
 }
 
-const bigintSafe = (_k: string, v: unknown) => (typeof v === 'bigint' ? (Number.isSafeInteger(Number(v)) ? Number(v) : v.toString()) : v);
+const bigintSafe = (_k: string, v: unknown) =>
+  typeof v === 'bigint' ? (Number.isSafeInteger(Number(v)) ? Number(v) : v.toString()) : v;
 
 /** Reads one Arrow value into what the model's validator takes. */
 function reader(field: Field, kind: ColumnKind): (v: Vector, i: number) => unknown {
   const cls = arrowClass(field.type);
-  if (cls === 'timestamp' || cls === 'date') return (v, i) => { const x = v.get(i) as number | null; return x === null ? null : new Date(x); };
+  if (cls === 'timestamp' || cls === 'date')
+    return (v, i) => {
+      const x = v.get(i) as number | null;
+      return x === null ? null : new Date(x);
+    };
   if (cls === 'decimal') {
     const scale = (arrow.isDictionary(field.type) ? field.type.dictionary : field.type).scale as number;
-    return (v, i) => { const x = v.get(i) as object | null; return x === null ? null : decimalText(String(x), scale); };
+    return (v, i) => {
+      const x = v.get(i) as object | null;
+      return x === null ? null : decimalText(String(x), scale);
+    };
   }
-  if (cls === 'nested') return (v, i) => { const x = v.get(i) as { toJSON(): unknown } | null; return x === null ? null : JSON.parse(JSON.stringify(x.toJSON(), bigintSafe)); };
-  if (cls === 'int' && kind === 'super') return (v, i) => { const x = v.get(i) as unknown; return typeof x === 'bigint' && Number.isSafeInteger(Number(x)) ? Number(x) : x; };
+  if (cls === 'nested')
+    return (v, i) => {
+      const x = v.get(i) as { toJSON(): unknown } | null;
+      return x === null ? null : JSON.parse(JSON.stringify(x.toJSON(), bigintSafe));
+    };
+  if (cls === 'int' && kind === 'super')
+    return (v, i) => {
+      const x = v.get(i) as unknown;
+      return typeof x === 'bigint' && Number.isSafeInteger(Number(x)) ? Number(x) : x;
+    };
   return (v, i) => v.get(i) as unknown;
 }
 
 /** The columns to read and how: fails before any row is read on an unknown column or a type the column can't take. */
 function planColumns(model: TableModel, table: Table, where: string) {
   const fields = table.schema.fields;
-  const columns = matchColumns(model, fields.map((f) => f.name), where);
+  const columns = matchColumns(
+    model,
+    fields.map((f) => f.name),
+    where,
+  );
   return fields.map((field, c) => {
     const column = columns[c]!;
     const kind = model.columns[column]!.spec.kind;
     const cls = arrowClass(field.type);
     if (cls !== 'null' && !ACCEPTS[kind].includes(cls)) {
-      throw fileError(model.qualifiedName, { file: where, column, reason: `is Arrow ${String(field.type)}, which a ${kind.toUpperCase()} column cannot take (it takes Arrow ${ACCEPTS[kind].join(' / ')})` });
+      throw fileError(model.qualifiedName, {
+        file: where,
+        column,
+        reason: `is Arrow ${String(field.type)}, which a ${kind.toUpperCase()} column cannot take (it takes Arrow ${ACCEPTS[kind].join(' / ')})`,
+      });
     }
     return { name: field.name, column, read: reader(field, kind) };
   });
 }
 
-async function* frameRows(model: TableModel, table: Table, where: string, watch?: ColumnWatch): AsyncGenerator<NormalizedValue[]> {
+async function* frameRows(
+  model: TableModel,
+  table: Table,
+  where: string,
+  watch?: ColumnWatch,
+): AsyncGenerator<NormalizedValue[]> {
   const plan = planColumns(model, table, where);
-  watch?.file(plan.map((p) => p.column), where);
+  watch?.file(
+    plan.map((p) => p.column),
+    where,
+  );
   const validate = createRowValidator(model);
   let rowNumber = 0;
   for (const batch of table.batches) {
@@ -121,7 +155,8 @@ async function* frameRows(model: TableModel, table: Table, where: string, watch?
 export function fromDataFrame(table: Table, options: { name?: string | undefined } = {}): Source {
   const where = options.name ?? 'data frame';
   return {
-    describe: () => `${where}: Arrow table, ${table.numRows} rows (${table.schema.fields.map((f) => f.name).join(', ')})`,
+    describe: () =>
+      `${where}: Arrow table, ${table.numRows} rows (${table.schema.fields.map((f) => f.name).join(', ')})`,
     async prepare(ctx: SourceContext): Promise<PreparedSource> {
       arrow ??= (await importOptional('apache-arrow', 'fromDataFrame', () => import('apache-arrow'))).DataType;
       const rows = frameRows(ctx.model, table, where, ctx.columnWatch);

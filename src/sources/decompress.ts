@@ -10,7 +10,8 @@ import type { Decompress as ZstdDecompressType } from 'fzstd';
 
 // Loaded by the first zstd or bzip2 file, not by `import('upshift')` (both are CommonJS).
 const require = createRequire(import.meta.url);
-const zstdDecompressor = (): typeof ZstdDecompressType => (require('fzstd') as { Decompress: typeof ZstdDecompressType }).Decompress;
+const zstdDecompressor = (): typeof ZstdDecompressType =>
+  (require('fzstd') as { Decompress: typeof ZstdDecompressType }).Decompress;
 const bunzip = (): { decode(b: Buffer, out?: unknown, multistream?: boolean): Uint8Array } => require('seek-bzip');
 
 export type FileCompression = 'gzip' | 'bzip2' | 'zstd' | 'none';
@@ -54,22 +55,33 @@ export async function peek(stream: Readable, n = 4): Promise<{ head: Buffer; str
   }
   const out = Readable.from(replay(), { objectMode: false });
   // Destroying the replay must close the underlying stream too (an S3 socket, a file handle).
-  out.once('close', () => { if (!stream.destroyed) stream.destroy(); });
+  out.once('close', () => {
+    if (!stream.destroyed) stream.destroy();
+  });
   return { head: first.subarray(0, n), stream: out };
 }
 
 /** A file that claims a compression but does not decompress: names the file and the codec. */
 export class UnreadableFileError extends Error {
   override name = 'UnreadableFileError';
-  constructor(readonly file: string, readonly compression: FileCompression, cause: unknown) {
-    super(`${file} looks ${compression}-compressed (by its first bytes) but cannot be decompressed: ${(cause as Error)?.message ?? String(cause)}`, { cause });
+  constructor(
+    readonly file: string,
+    readonly compression: FileCompression,
+    cause: unknown,
+  ) {
+    super(
+      `${file} looks ${compression}-compressed (by its first bytes) but cannot be decompressed: ${(cause as Error)?.message ?? String(cause)}`,
+      { cause },
+    );
   }
 }
 
 function zstdStream(): Transform {
   let t: Transform;
   const ZstdDecompress = zstdDecompressor();
-  const z = new ZstdDecompress((data) => { t.push(Buffer.from(data.buffer, data.byteOffset, data.byteLength)); });
+  const z = new ZstdDecompress((data) => {
+    t.push(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+  });
   t = new Transform({
     transform(chunk: Buffer, _enc, cb) {
       try {
@@ -112,15 +124,23 @@ function bzip2Stream(): Transform {
  * The file's bytes, decompressed whatever the compression (detected from the first bytes).
  * A decompression failure surfaces on the returned stream as an UnreadableFileError naming `file`.
  */
-export async function openDecompressed(raw: Readable, file: string): Promise<{ stream: Readable; compression: FileCompression; head: Buffer }> {
+export async function openDecompressed(
+  raw: Readable,
+  file: string,
+): Promise<{ stream: Readable; compression: FileCompression; head: Buffer }> {
   const { head, stream } = await peek(raw, 4);
   const compression = detectCompression(head);
   if (compression === 'none') return { stream, compression, head };
   const codec = compression === 'gzip' ? createGunzip() : compression === 'zstd' ? zstdStream() : bzip2Stream();
   const out = new Transform({ transform: (chunk, _e, cb) => cb(null, chunk) });
   stream.on('error', (err) => out.destroy(err));
-  codec.on('error', (err) => out.destroy(err instanceof UnreadableFileError ? err : new UnreadableFileError(file, compression, err)));
+  codec.on('error', (err) =>
+    out.destroy(err instanceof UnreadableFileError ? err : new UnreadableFileError(file, compression, err)),
+  );
   stream.pipe(codec).pipe(out);
-  out.once('close', () => { stream.destroy(); codec.destroy(); });
+  out.once('close', () => {
+    stream.destroy();
+    codec.destroy();
+  });
   return { stream: out, compression, head };
 }

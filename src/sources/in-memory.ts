@@ -28,7 +28,14 @@ function rowNormalizer(model: TableModel, watch?: ColumnWatch): (row: unknown, i
       return validate(row, i);
     }
     if (row.length !== columns.length) {
-      throw new RowValidationError(i, '(row)', row, 'tuple length', `has ${row.length} values; ${model.qualifiedName} takes ${columns.length} (${columns.join(', ')})`, model.qualifiedName);
+      throw new RowValidationError(
+        i,
+        '(row)',
+        row,
+        'tuple length',
+        `has ${row.length} values; ${model.qualifiedName} takes ${columns.length} (${columns.join(', ')})`,
+        model.qualifiedName,
+      );
     }
     const obj: Record<string, unknown> = {};
     for (let c = 0; c < columns.length; c++) obj[columns[c]!] = row[c];
@@ -65,14 +72,24 @@ class KeyOrderWatch {
   }
 }
 
-async function* validatedAsync(rows: AsyncIterable<unknown>, model: TableModel, watch: KeyOrderWatch, columnWatch?: ColumnWatch): AsyncGenerator<NormalizedValue[]> {
+async function* validatedAsync(
+  rows: AsyncIterable<unknown>,
+  model: TableModel,
+  watch: KeyOrderWatch,
+  columnWatch?: ColumnWatch,
+): AsyncGenerator<NormalizedValue[]> {
   const normalize = rowNormalizer(model, columnWatch);
   let i = 0;
   for await (const row of rows) yield watch.see(normalize(row, i++));
 }
 
 /** Iterates synchronously when it can: `for await` over a large array costs a microtask per row. */
-function* validatedSync(rows: Iterable<unknown>, model: TableModel, watch: KeyOrderWatch, columnWatch?: ColumnWatch): Generator<NormalizedValue[]> {
+function* validatedSync(
+  rows: Iterable<unknown>,
+  model: TableModel,
+  watch: KeyOrderWatch,
+  columnWatch?: ColumnWatch,
+): Generator<NormalizedValue[]> {
   const normalize = rowNormalizer(model, columnWatch);
   let i = 0;
   for (const row of rows) yield watch.see(normalize(row, i++));
@@ -90,15 +107,18 @@ export interface InMemorySource<T extends TableModel> extends Source {
   readonly rowsFor?: (model: T) => void;
 }
 
-export function fromInMemory<T extends TableModel = TableModel>(rows: RowInput<T> | Iterable<TupleRow> | AsyncIterable<TupleRow>): InMemorySource<T> {
+export function fromInMemory<T extends TableModel = TableModel>(
+  rows: RowInput<T> | Iterable<TupleRow> | AsyncIterable<TupleRow>,
+): InMemorySource<T> {
   return {
     describe: () => (Array.isArray(rows) ? `in-memory: ${rows.length} rows` : 'in-memory: iterable'),
     async prepare(ctx: SourceContext): Promise<PreparedSource> {
       const model = ctx.model;
       const watch = new KeyOrderWatch(model);
-      const normalized = Symbol.iterator in (rows as object)
-        ? validatedSync(rows as Iterable<unknown>, model, watch, ctx.columnWatch)
-        : validatedAsync(rows as AsyncIterable<unknown>, model, watch, ctx.columnWatch);
+      const normalized =
+        Symbol.iterator in (rows as object)
+          ? validatedSync(rows as Iterable<unknown>, model, watch, ctx.columnWatch)
+          : validatedAsync(rows as AsyncIterable<unknown>, model, watch, ctx.columnWatch);
       return stageRows(ctx, normalized, true, () => ({ distinctKeys: watch.increasing }));
     },
   };

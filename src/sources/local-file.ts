@@ -12,7 +12,14 @@ import { UPSHIFT_CSV } from '../warehouse/plan.js';
 import { isParquetHead, openDecompressed } from './decompress.js';
 import { withInputProgress } from './input-progress.js';
 import { prepareLocalParquet } from './local-parquet.js';
-import { fileError, matchColumns, readCsvHeader, validatedCsvRows, validatedJsonRows, type CsvOptions } from './records.js';
+import {
+  fileError,
+  matchColumns,
+  readCsvHeader,
+  validatedCsvRows,
+  validatedJsonRows,
+  type CsvOptions,
+} from './records.js';
 import { stageRows } from './restage.js';
 import type { DecodeOptions } from './text-decode.js';
 import type { PreparedSource, Source, SourceContext } from './types.js';
@@ -47,19 +54,34 @@ export function fromLocalFile(path: string, options: LocalFileOptions = {}): Sou
     async prepare(ctx: SourceContext): Promise<PreparedSource> {
       const table = ctx.model.qualifiedName;
       const info = await stat(file).catch((err: NodeJS.ErrnoException) => {
-        throw fileError(table, { file, reason: err.code === 'ENOENT' ? 'no such file' : `cannot be read: ${err.message}` }, err);
+        throw fileError(
+          table,
+          { file, reason: err.code === 'ENOENT' ? 'no such file' : `cannot be read: ${err.message}` },
+          err,
+        );
       });
       if (!info.isFile()) throw fileError(table, { file, reason: 'is not a file' });
       const format = named ?? ((await startsWithPar1(file)) ? 'parquet' : formatFromName(file));
       if (format === 'parquet') {
-        if (options.trusted) throw fileError(table, { file, reason: 'trusted files must be CSV in the stage dialect; Parquet is read and validated (drop trusted)' });
-        if ((options.encoding ?? 'utf8') !== 'utf8') throw fileError(table, { file, reason: `is Parquet, whose text is UTF-8 by definition: the encoding option (${options.encoding}) is for CSV and JSON lines` });
+        if (options.trusted)
+          throw fileError(table, {
+            file,
+            reason: 'trusted files must be CSV in the stage dialect; Parquet is read and validated (drop trusted)',
+          });
+        if ((options.encoding ?? 'utf8') !== 'utf8')
+          throw fileError(table, {
+            file,
+            reason: `is Parquet, whose text is UTF-8 by definition: the encoding option (${options.encoding}) is for CSV and JSON lines`,
+          });
         return prepareLocalParquet(ctx, file, info.size);
       }
       if (options.trusted) return prepareTrusted(ctx, file, format, options);
       const input = withInputProgress(ctx, info.size);
       const { stream } = await openDecompressed(counted(createReadStream(file), input.count), file);
-      const rows = format === 'jsonl' ? validatedJsonRows(ctx.model, stream, file, options, ctx.columnWatch) : validatedCsvRows(ctx.model, stream, options, file, ctx.columnWatch);
+      const rows =
+        format === 'jsonl'
+          ? validatedJsonRows(ctx.model, stream, file, options, ctx.columnWatch)
+          : validatedCsvRows(ctx.model, stream, options, file, ctx.columnWatch);
       // Lines have an order: a later line wins over an earlier one with the same key.
       return stageRows(input.ctx, rows, true);
     },
@@ -90,14 +112,30 @@ function counted(raw: Readable, count: (bytes: number) => void): Readable {
   return raw.pipe(counter);
 }
 
-async function prepareTrusted(ctx: SourceContext, file: string, format: TextFormat, options: LocalFileOptions): Promise<PreparedSource> {
+async function prepareTrusted(
+  ctx: SourceContext,
+  file: string,
+  format: TextFormat,
+  options: LocalFileOptions,
+): Promise<PreparedSource> {
   const table = ctx.model.qualifiedName;
-  if (format !== 'csv') throw fileError(table, { file, reason: 'trusted files must be CSV in the stage dialect; JSON lines are parsed and validated (drop trusted)' });
-  if ((options.encoding ?? 'utf8') !== 'utf8') throw fileError(table, { file, reason: `trusted files are uploaded as they are, and the warehouse reads UTF-8: drop trusted to have a ${options.encoding} file decoded and re-staged` });
+  if (format !== 'csv')
+    throw fileError(table, {
+      file,
+      reason: 'trusted files must be CSV in the stage dialect; JSON lines are parsed and validated (drop trusted)',
+    });
+  if ((options.encoding ?? 'utf8') !== 'utf8')
+    throw fileError(table, {
+      file,
+      reason: `trusted files are uploaded as they are, and the warehouse reads UTF-8: drop trusted to have a ${options.encoding} file decoded and re-staged`,
+    });
   const opened = await openDecompressed(createReadStream(file), file);
   if (opened.compression !== 'none' && opened.compression !== 'gzip') {
     opened.stream.destroy();
-    throw fileError(table, { file, reason: `is ${opened.compression}-compressed; trusted files must be plain or gzip CSV (drop trusted to have it decompressed and re-staged)` });
+    throw fileError(table, {
+      file,
+      reason: `is ${opened.compression}-compressed; trusted files must be plain or gzip CSV (drop trusted to have it decompressed and re-staged)`,
+    });
   }
   const gzip = opened.compression === 'gzip';
   let columns = options.columns ? matchColumns(ctx.model, options.columns, file) : undefined;

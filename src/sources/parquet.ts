@@ -23,7 +23,8 @@ export interface ParquetFile {
 
 type Hyparquet = typeof import('hyparquet');
 /** hyparquet is an optional peer dependency, loaded when a Parquet file is first read here. */
-const hyparquet = (): Promise<Hyparquet> => importOptional('hyparquet', 'Reading Parquet files on Postgres or PGlite', () => import('hyparquet'));
+const hyparquet = (): Promise<Hyparquet> =>
+  importOptional('hyparquet', 'Reading Parquet files on Postgres or PGlite', () => import('hyparquet'));
 
 export async function readParquetFooter(file: AsyncBuffer, where: string, table: string): Promise<ParquetFile> {
   const { parquetMetadataAsync, parquetSchema } = await hyparquet();
@@ -97,8 +98,16 @@ const MARKING: Partial<ParquetParsers> = {
 };
 const findBad = (v: unknown): BadText | undefined => {
   if (v instanceof BadText) return v;
-  if (Array.isArray(v)) for (const x of v) { const b = findBad(x); if (b) return b; }
-  else if (v && typeof v === 'object' && !(v instanceof Uint8Array) && !(v instanceof Date)) for (const x of Object.values(v)) { const b = findBad(x); if (b) return b; }
+  if (Array.isArray(v))
+    for (const x of v) {
+      const b = findBad(x);
+      if (b) return b;
+    }
+  else if (v && typeof v === 'object' && !(v instanceof Uint8Array) && !(v instanceof Date))
+    for (const x of Object.values(v)) {
+      const b = findBad(x);
+      if (b) return b;
+    }
   return undefined;
 };
 
@@ -132,7 +141,12 @@ type Fix = ((v: unknown) => unknown) | undefined;
  * multiplies by 10^-scale in floating point), so top-level DECIMAL columns are read with their
  * annotation taken off (the raw unscaled integers) and turned into decimal text here.
  */
-function readPlan({ parquetSchema }: Hyparquet, model: TableModel, metadata: FileMetaData, columns: string[]): { metadata: FileMetaData; fixes: Fix[] } {
+function readPlan(
+  { parquetSchema }: Hyparquet,
+  model: TableModel,
+  metadata: FileMetaData,
+  columns: string[],
+): { metadata: FileMetaData; fixes: Fix[] } {
   const top = parquetSchema(metadata).children.map((c) => c.element);
   const stripped = new Set<SchemaElement>();
   const fixes = top.map((e, i): Fix => {
@@ -162,7 +176,13 @@ function readPlan({ parquetSchema }: Hyparquet, model: TableModel, metadata: Fil
 }
 
 /** Validated rows of one Parquet file; `line` in errors is the 1-based row number. */
-export async function* validatedParquetRows(model: TableModel, file: AsyncBuffer, footer: ParquetFile, where: string, watch?: ColumnWatch): AsyncGenerator<NormalizedValue[]> {
+export async function* validatedParquetRows(
+  model: TableModel,
+  file: AsyncBuffer,
+  footer: ParquetFile,
+  where: string,
+  watch?: ColumnWatch,
+): AsyncGenerator<NormalizedValue[]> {
   const columns = matchColumns(model, footer.names, where);
   watch?.file(columns, where);
   const validate = createRowValidator(model);
@@ -172,12 +192,18 @@ export async function* validatedParquetRows(model: TableModel, file: AsyncBuffer
   for (const group of footer.metadata.row_groups) {
     const rowEnd = rowStart + Number(group.num_rows);
     let rows: Record<string, unknown>[];
-    const read = (parsers: Partial<ParquetParsers>) => lib.parquetReadObjects({ file, metadata: plan.metadata, rowStart, rowEnd, utf8: false, parsers });
+    const read = (parsers: Partial<ParquetParsers>) =>
+      lib.parquetReadObjects({ file, metadata: plan.metadata, rowStart, rowEnd, utf8: false, parsers });
     try {
       rows = await read(PARSERS);
     } catch (err) {
-      if (err instanceof NotUtf8Error) throw await locateBadText(model, where, columns, footer.names, rowStart, () => read(MARKING));
-      throw fileError(model.qualifiedName, { file: where, line: rowStart + 1, reason: `cannot be read as Parquet: ${(err as Error).message}` }, err);
+      if (err instanceof NotUtf8Error)
+        throw await locateBadText(model, where, columns, footer.names, rowStart, () => read(MARKING));
+      throw fileError(
+        model.qualifiedName,
+        { file: where, line: rowStart + 1, reason: `cannot be read as Parquet: ${(err as Error).message}` },
+        err,
+      );
     }
     for (let i = 0; i < rows.length; i++) {
       const src = rows[i]!;
@@ -207,11 +233,24 @@ function notUtf8(model: TableModel, where: string, line: number, column: string,
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const found = firstUtf8Problem(bytes);
   const why = found ? `byte ${found.offset} of the value ${found.problem}` : 'is not valid UTF-8';
-  return fileError(model.qualifiedName, { file: where, line, column, value: buf.toString('utf8'), reason: `${why} (Parquet strings are UTF-8; the file's writer stored other bytes)` });
+  return fileError(model.qualifiedName, {
+    file: where,
+    line,
+    column,
+    value: buf.toString('utf8'),
+    reason: `${why} (Parquet strings are UTF-8; the file's writer stored other bytes)`,
+  });
 }
 
 /** Reads the row group again with bad strings marked, to name the row and column of the first. */
-async function locateBadText(model: TableModel, where: string, columns: string[], names: string[], rowStart: number, read: () => Promise<Record<string, unknown>[]>): Promise<Error> {
+async function locateBadText(
+  model: TableModel,
+  where: string,
+  columns: string[],
+  names: string[],
+  rowStart: number,
+  read: () => Promise<Record<string, unknown>[]>,
+): Promise<Error> {
   const rows = await read();
   for (let i = 0; i < rows.length; i++) {
     for (let c = 0; c < columns.length; c++) {
@@ -219,5 +258,9 @@ async function locateBadText(model: TableModel, where: string, columns: string[]
       if (bad) return notUtf8(model, where, rowStart + i + 1, columns[c]!, bad.bytes);
     }
   }
-  return fileError(model.qualifiedName, { file: where, line: rowStart + 1, reason: 'has a string value that is not valid UTF-8 (Parquet strings are UTF-8)' });
+  return fileError(model.qualifiedName, {
+    file: where,
+    line: rowStart + 1,
+    reason: 'has a string value that is not valid UTF-8 (Parquet strings are UTF-8)',
+  });
 }

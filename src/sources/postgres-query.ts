@@ -12,12 +12,12 @@ import { validatedCsvRows } from './records.js';
 import { stageRows } from './restage.js';
 import type { PreparedSource, Source, SourceContext } from './types.js';
 
-export type QueryParam = string | number | bigint | boolean | Date | Uint8Array | null | undefined | Record<string, unknown>;
+export type QueryParam =
+  string | number | bigint | boolean | Date | Uint8Array | null | undefined | Record<string, unknown>;
 
 /** Where the query runs: a connection string (upshift opens and closes one connection) or your pool. */
 export type PostgresQueryOptions = (
-  | { connectionString: string; pool?: undefined }
-  | { pool: pg.Pool; connectionString?: undefined }
+  { connectionString: string; pool?: undefined } | { pool: pg.Pool; connectionString?: undefined }
 ) & {
   /** Values for $1, $2, ... in the query. */
   params?: readonly QueryParam[] | undefined;
@@ -28,7 +28,10 @@ export function paramLiteral(value: QueryParam, index: number): string {
   if (value === null || value === undefined) return 'NULL';
   if (typeof value === 'string') return pgLib.escapeLiteral(value);
   if (typeof value === 'number') {
-    if (!Number.isFinite(value)) throw new Error(`query parameter $${index + 1} is ${value}: pass it as a string ('NaN', 'Infinity') if you mean it`);
+    if (!Number.isFinite(value))
+      throw new Error(
+        `query parameter $${index + 1} is ${value}: pass it as a string ('NaN', 'Infinity') if you mean it`,
+      );
     return pgLib.escapeLiteral(String(value));
   }
   if (typeof value === 'bigint' || typeof value === 'boolean') return pgLib.escapeLiteral(String(value));
@@ -36,8 +39,12 @@ export function paramLiteral(value: QueryParam, index: number): string {
     if (Number.isNaN(value.getTime())) throw new Error(`query parameter $${index + 1} is an Invalid Date`);
     return pgLib.escapeLiteral(value.toISOString());
   }
-  if (value instanceof Uint8Array) return pgLib.escapeLiteral(`\\x${Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('hex')}`);
-  if (Array.isArray(value)) throw new Error(`query parameter $${index + 1} is an array: pass a JSON string and unnest it in SQL (e.g. json_array_elements_text($${index + 1}::json))`);
+  if (value instanceof Uint8Array)
+    return pgLib.escapeLiteral(`\\x${Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('hex')}`);
+  if (Array.isArray(value))
+    throw new Error(
+      `query parameter $${index + 1} is an array: pass a JSON string and unnest it in SQL (e.g. json_array_elements_text($${index + 1}::json))`,
+    );
   return pgLib.escapeLiteral(JSON.stringify(value));
 }
 
@@ -74,9 +81,13 @@ export function inlineParams(sql: string, params: readonly QueryParam[]): string
       let depth = 0;
       let j = i;
       do {
-        if (sql.startsWith('/*', j)) { depth++; j += 2; }
-        else if (sql.startsWith('*/', j)) { depth--; j += 2; }
-        else j++;
+        if (sql.startsWith('/*', j)) {
+          depth++;
+          j += 2;
+        } else if (sql.startsWith('*/', j)) {
+          depth--;
+          j += 2;
+        } else j++;
       } while (depth > 0 && j < sql.length);
       out += sql.slice(i, j);
       i = j;
@@ -117,7 +128,8 @@ const SESSION = [
 ];
 
 export function fromPostgresQuery(sql: string, options: PostgresQueryOptions): Source {
-  if (!options?.connectionString && !options?.pool) throw new Error('fromPostgresQuery needs { connectionString } or { pool } for the source database');
+  if (!options?.connectionString && !options?.pool)
+    throw new Error('fromPostgresQuery needs { connectionString } or { pool } for the source database');
   const query = sql.trim().replace(/;\s*$/, '');
   return {
     describe: () => `postgres query: ${query}${options.params?.length ? ` (${options.params.length} params)` : ''}`,
@@ -130,7 +142,13 @@ export function fromPostgresQuery(sql: string, options: PostgresQueryOptions): S
         if (own) await own.connect();
         for (const s of SESSION) await client.query(s);
         const stream = client.query(copyTo(`COPY (${text}) TO STDOUT WITH (FORMAT csv, HEADER true)`));
-        const rows = validatedCsvRows(ctx.model, stream, { header: true }, `query ${query.length > 200 ? `${query.slice(0, 200)}…` : query}`, ctx.columnWatch);
+        const rows = validatedCsvRows(
+          ctx.model,
+          stream,
+          { header: true },
+          `query ${query.length > 200 ? `${query.slice(0, 200)}…` : query}`,
+          ctx.columnWatch,
+        );
         // The query's ORDER BY is the load order: a later row wins over an earlier one with the same key.
         const prepared = await stageRows(ctx, rows, true);
         await client.query('COMMIT');

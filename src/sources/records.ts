@@ -31,7 +31,11 @@ export interface TextRecord {
 }
 
 /** A LoadError about one place in a file. */
-export function fileError(table: string, detail: { file: string; line?: number; column?: string; value?: string; reason: string }, cause?: unknown): LoadError {
+export function fileError(
+  table: string,
+  detail: { file: string; line?: number; column?: string; value?: string; reason: string },
+  cause?: unknown,
+): LoadError {
   return new LoadError(table, [detail], cause);
 }
 
@@ -41,7 +45,10 @@ const BATCH_CHARS = 16 * 1024;
 type ColumnNames = () => readonly string[] | undefined;
 
 /** The column a 1-based field number is, for an error: its name once the columns are known, else "field N of the header". */
-function fieldWhere(field: number | undefined, names: readonly string[] | undefined): { column?: string; note: string } {
+function fieldWhere(
+  field: number | undefined,
+  names: readonly string[] | undefined,
+): { column?: string; note: string } {
   if (field === undefined) return { note: '' };
   const name = names?.[field - 1];
   if (name !== undefined) return { column: name, note: '' };
@@ -53,7 +60,13 @@ function fieldWhere(field: number | undefined, names: readonly string[] | undefi
  * in batches: one await per chunk instead of per record (measured ~2 µs a record otherwise).
  * The bytes are decoded strictly (see text-decode.ts).
  */
-export async function* csvBatches(stream: Readable, options: CsvOptions & DecodeOptions & { maxRecords?: number }, file: string, table: string, names: ColumnNames = () => undefined): AsyncGenerator<TextRecord[]> {
+export async function* csvBatches(
+  stream: Readable,
+  options: CsvOptions & DecodeOptions & { maxRecords?: number },
+  file: string,
+  table: string,
+  names: ColumnNames = () => undefined,
+): AsyncGenerator<TextRecord[]> {
   let parser: CsvParser;
   try {
     parser = new CsvParser(options);
@@ -67,7 +80,8 @@ export async function* csvBatches(stream: Readable, options: CsvOptions & Decode
       const { text, error } = decodeChunk(decoder, chunk);
       // Big chunks (a socket can hand over MBs at once) in slices: a batch's records are all
       // alive until the last is staged, and fewer survivors keep the heap (and RSS) flat.
-      for (let at = 0; at < text.length; at += BATCH_CHARS) yield* parsed(parser, text.length <= BATCH_CHARS ? text : text.slice(at, at + BATCH_CHARS));
+      for (let at = 0; at < text.length; at += BATCH_CHARS)
+        yield* parsed(parser, text.length <= BATCH_CHARS ? text : text.slice(at, at + BATCH_CHARS));
       if (error) throw error;
     }
     const { text, error } = decodeChunk(decoder);
@@ -109,11 +123,26 @@ function decodeChunk(decoder: StrictDecoder, chunk?: Buffer | string): { text: s
 }
 
 /** A failure while reading CSV as a LoadError naming the file, the line and (when known) the column. */
-function csvError(err: unknown, parser: CsvParser, file: string, table: string, names: readonly string[] | undefined): unknown {
+function csvError(
+  err: unknown,
+  parser: CsvParser,
+  file: string,
+  table: string,
+  names: readonly string[] | undefined,
+): unknown {
   if (err instanceof LoadError) return err;
   if (err instanceof CsvSyntaxError) {
     const { column, note } = fieldWhere(err.field, names);
-    return fileError(table, { file, line: err.line, ...(column ? { column } : {}), reason: `malformed CSV: ${err.message}${note ? ` (${note})` : ''}` }, err);
+    return fileError(
+      table,
+      {
+        file,
+        line: err.line,
+        ...(column ? { column } : {}),
+        reason: `malformed CSV: ${err.message}${note ? ` (${note})` : ''}`,
+      },
+      err,
+    );
   }
   if (err instanceof TextDecodeError) {
     // The parser has read the text before the bad byte: it is in the bad byte's field.
@@ -124,7 +153,12 @@ function csvError(err: unknown, parser: CsvParser, file: string, table: string, 
 }
 
 /** The header record of a CSV stream (then closes the stream). */
-export async function readCsvHeader(stream: Readable, options: CsvOptions & DecodeOptions, file: string, table: string): Promise<string[]> {
+export async function readCsvHeader(
+  stream: Readable,
+  options: CsvOptions & DecodeOptions,
+  file: string,
+  table: string,
+): Promise<string[]> {
   // Only the first record: a malformed line further down is COPY's (or the validator's) to report, with its line.
   const batches = csvBatches(stream, { ...options, maxRecords: 1 }, file, table);
   try {
@@ -148,9 +182,23 @@ export function matchColumns(model: TableModel, names: readonly string[], file: 
   const seen = new Set<string>();
   const out = names.map((raw) => {
     const name = raw.trim();
-    const col = Object.hasOwn(model.columns, name) ? name : lower.get(name.toLowerCase())?.length === 1 ? lower.get(name.toLowerCase())![0]! : undefined;
-    if (!col) throw fileError(model.qualifiedName, { file, column: name, reason: `is not a column of ${model.qualifiedName} (columns: ${load.join(', ')})` });
-    if (!load.includes(col)) throw fileError(model.qualifiedName, { file, column: col, reason: 'is an IDENTITY column: the warehouse generates its values, loads never write them' });
+    const col = Object.hasOwn(model.columns, name)
+      ? name
+      : lower.get(name.toLowerCase())?.length === 1
+        ? lower.get(name.toLowerCase())![0]!
+        : undefined;
+    if (!col)
+      throw fileError(model.qualifiedName, {
+        file,
+        column: name,
+        reason: `is not a column of ${model.qualifiedName} (columns: ${load.join(', ')})`,
+      });
+    if (!load.includes(col))
+      throw fileError(model.qualifiedName, {
+        file,
+        column: col,
+        reason: 'is an IDENTITY column: the warehouse generates its values, loads never write them',
+      });
     if (seen.has(col)) throw fileError(model.qualifiedName, { file, column: col, reason: 'appears twice in the file' });
     seen.add(col);
     return col;
@@ -183,7 +231,14 @@ function textConverter(model: TableModel, column: string): ((text: string) => un
       try {
         return JSON.parse(text) as unknown;
       } catch {
-        throw new RowValidationError(0, column, text, 'JSON', 'is not valid JSON text (a SUPER column reads JSON)', model.qualifiedName);
+        throw new RowValidationError(
+          0,
+          column,
+          text,
+          'JSON',
+          'is not valid JSON text (a SUPER column reads JSON)',
+          model.qualifiedName,
+        );
       }
     };
   }
@@ -198,20 +253,37 @@ export function rowError(table: string, file: string, line: number, err: unknown
   if (!(err instanceof RowValidationError)) return err;
   const m = DETAIL.exec(err.message);
   const reason = m ? `${m[1]} (rule: ${m[2]})` : err.message;
-  const value = err.value === null || err.value === undefined ? undefined : typeof err.value === 'string' ? err.value : JSON.stringify(err.value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+  const value =
+    err.value === null || err.value === undefined
+      ? undefined
+      : typeof err.value === 'string'
+        ? err.value
+        : JSON.stringify(err.value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
   const column = err.column === '(row)' ? fallbackColumn : err.column;
-  return fileError(table, { file, line, ...(column ? { column } : {}), ...(value !== undefined ? { value } : {}), reason }, err);
+  return fileError(
+    table,
+    { file, line, ...(column ? { column } : {}), ...(value !== undefined ? { value } : {}), reason },
+    err,
+  );
 }
 
 /** Validates text records whose fields are in `fileColumns` order, into rows in load-column order. */
-export function textRecordValidator(model: TableModel, fileColumns: readonly string[], file: string): (r: TextRecord) => NormalizedValue[] | undefined {
+export function textRecordValidator(
+  model: TableModel,
+  fileColumns: readonly string[],
+  file: string,
+): (r: TextRecord) => NormalizedValue[] | undefined {
   const validate = createRowValidator(model);
   const convert = fileColumns.map((c) => textConverter(model, c));
   const n = fileColumns.length;
   return ({ line, fields }) => {
     if (fields.length !== n) {
       if (fields.length === 1 && fields[0] === null) return undefined; // a blank line
-      throw fileError(model.qualifiedName, { file, line, reason: `has ${fields.length} fields; expected ${n} (${fileColumns.join(', ')})` });
+      throw fileError(model.qualifiedName, {
+        file,
+        line,
+        reason: `has ${fields.length} fields; expected ${n} (${fileColumns.join(', ')})`,
+      });
     }
     const row: Record<string, unknown> = {};
     try {
@@ -228,7 +300,13 @@ export function textRecordValidator(model: TableModel, fileColumns: readonly str
 }
 
 /** Validated rows from a CSV stream: header (or given columns) matched to the model first. */
-export async function* validatedCsvRows(model: TableModel, stream: Readable, options: CsvOptions & DecodeOptions, file: string, watch?: ColumnWatch): AsyncGenerator<NormalizedValue[]> {
+export async function* validatedCsvRows(
+  model: TableModel,
+  stream: Readable,
+  options: CsvOptions & DecodeOptions,
+  file: string,
+  watch?: ColumnWatch,
+): AsyncGenerator<NormalizedValue[]> {
   let check: ((r: TextRecord) => NormalizedValue[] | undefined) | undefined;
   let needHeader = options.header ?? true;
   let columns: string[] | undefined;
@@ -250,7 +328,11 @@ export async function* validatedCsvRows(model: TableModel, stream: Readable, opt
       if (row) yield row;
     }
   }
-  if (needHeader) throw fileError(model.qualifiedName, { file, reason: 'the file is empty: expected a header line naming the columns' });
+  if (needHeader)
+    throw fileError(model.qualifiedName, {
+      file,
+      reason: 'the file is empty: expected a header line naming the columns',
+    });
 }
 
 /**
@@ -275,7 +357,13 @@ async function* textLines(stream: Readable, options: DecodeOptions): AsyncGenera
 }
 
 /** Validated rows from JSON lines: one object per line, keys are column names. */
-export async function* validatedJsonRows(model: TableModel, stream: Readable, file: string, options: DecodeOptions = {}, watch?: ColumnWatch): AsyncGenerator<NormalizedValue[]> {
+export async function* validatedJsonRows(
+  model: TableModel,
+  stream: Readable,
+  file: string,
+  options: DecodeOptions = {},
+  watch?: ColumnWatch,
+): AsyncGenerator<NormalizedValue[]> {
   const validate = createRowValidator(model);
   let line = 0;
   try {
@@ -286,10 +374,20 @@ export async function* validatedJsonRows(model: TableModel, stream: Readable, fi
       try {
         obj = JSON.parse(text);
       } catch (err) {
-        throw fileError(model.qualifiedName, { file, line, value: text.length > 200 ? `${text.slice(0, 200)}…` : text, reason: `is not a JSON object: ${(err as Error).message}` });
+        throw fileError(model.qualifiedName, {
+          file,
+          line,
+          value: text.length > 200 ? `${text.slice(0, 200)}…` : text,
+          reason: `is not a JSON object: ${(err as Error).message}`,
+        });
       }
       if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) {
-        throw fileError(model.qualifiedName, { file, line, value: text.slice(0, 200), reason: 'is not a JSON object keyed by column name' });
+        throw fileError(model.qualifiedName, {
+          file,
+          line,
+          value: text.slice(0, 200),
+          reason: 'is not a JSON object keyed by column name',
+        });
       }
       try {
         watch?.record(obj as Record<string, unknown>, line);
@@ -300,8 +398,13 @@ export async function* validatedJsonRows(model: TableModel, stream: Readable, fi
     }
   } catch (err) {
     if (err instanceof LoadError) throw err;
-    if (err instanceof TextDecodeError) throw fileError(model.qualifiedName, { file, line: err.line, reason: err.message }, err);
-    throw fileError(model.qualifiedName, { file, ...(line > 0 ? { line } : {}), reason: (err as Error)?.message ?? String(err) }, err);
+    if (err instanceof TextDecodeError)
+      throw fileError(model.qualifiedName, { file, line: err.line, reason: err.message }, err);
+    throw fileError(
+      model.qualifiedName,
+      { file, ...(line > 0 ? { line } : {}), reason: (err as Error)?.message ?? String(err) },
+      err,
+    );
   } finally {
     stream.destroy();
   }

@@ -20,7 +20,9 @@ export interface S3Object {
 export function s3ClientFor(ctx: SourceContext, client: S3Client | undefined, what: string): S3Client {
   if (client) return client;
   if (ctx.stage.kind === 's3') return (ctx.stage as S3Stage).client;
-  throw new Error(`${what} reads S3, but the stage is local and has no S3 client: pass one, e.g. ${what.split(':')[0]}(uri, { client: new S3Client({ region }) })`);
+  throw new Error(
+    `${what} reads S3, but the stage is local and has no S3 client: pass one, e.g. ${what.split(':')[0]}(uri, { client: new S3Client({ region }) })`,
+  );
 }
 
 const isNotFound = (err: unknown): boolean => {
@@ -30,7 +32,8 @@ const isNotFound = (err: unknown): boolean => {
 
 export function parseObjectUri(uri: string, table: string): { bucket: string; key: string } {
   const loc = parseS3Uri(uri);
-  if (!loc || loc.key === '') throw fileError(table, { file: uri, reason: 'is not an S3 object URI like s3://bucket/key' });
+  if (!loc || loc.key === '')
+    throw fileError(table, { file: uri, reason: 'is not an S3 object URI like s3://bucket/key' });
   return loc;
 }
 
@@ -41,7 +44,16 @@ export async function headObject(client: S3Client, uri: string, table: string): 
     const r = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
     return { uri, bucket, key, bytes: r.ContentLength ?? 0 };
   } catch (err) {
-    throw fileError(table, { file: uri, reason: isNotFound(err) ? 'no such S3 object' : `cannot be read: ${(err as Error).name}: ${(err as Error).message}` }, err);
+    throw fileError(
+      table,
+      {
+        file: uri,
+        reason: isNotFound(err)
+          ? 'no such S3 object'
+          : `cannot be read: ${(err as Error).name}: ${(err as Error).message}`,
+      },
+      err,
+    );
   }
 }
 
@@ -52,10 +64,20 @@ export async function getObject(client: S3Client, uri: string, table: string, ra
     const r = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key, ...(range ? { Range: range } : {}) }));
     const body = r.Body;
     if (body instanceof Readable) return body;
-    if (body && 'transformToWebStream' in body) return Readable.fromWeb(body.transformToWebStream() as import('node:stream/web').ReadableStream);
+    if (body && 'transformToWebStream' in body)
+      return Readable.fromWeb(body.transformToWebStream() as import('node:stream/web').ReadableStream);
     throw new Error('the response has no body');
   } catch (err) {
-    throw fileError(table, { file: uri, reason: isNotFound(err) ? 'no such S3 object' : `cannot be read: ${(err as Error).name}: ${(err as Error).message}` }, err);
+    throw fileError(
+      table,
+      {
+        file: uri,
+        reason: isNotFound(err)
+          ? 'no such S3 object'
+          : `cannot be read: ${(err as Error).name}: ${(err as Error).message}`,
+      },
+      err,
+    );
   }
 }
 
@@ -83,17 +105,31 @@ export async function listFolder(client: S3Client, prefixUri: string, table: str
   let token: string | undefined;
   try {
     do {
-      const r = await client.send(new ListObjectsV2Command({ Bucket: loc.bucket, Prefix: prefix, ContinuationToken: token }));
+      const r = await client.send(
+        new ListObjectsV2Command({ Bucket: loc.bucket, Prefix: prefix, ContinuationToken: token }),
+      );
       for (const o of r.Contents ?? []) {
-        if (o.Key && isDataKey(o.Key.slice(prefix.length))) out.push({ uri: `s3://${loc.bucket}/${o.Key}`, bucket: loc.bucket, key: o.Key, bytes: o.Size ?? 0 });
+        if (o.Key && isDataKey(o.Key.slice(prefix.length)))
+          out.push({ uri: `s3://${loc.bucket}/${o.Key}`, bucket: loc.bucket, key: o.Key, bytes: o.Size ?? 0 });
       }
       token = r.IsTruncated ? r.NextContinuationToken : undefined;
     } while (token);
   } catch (err) {
-    throw fileError(table, { file: `s3://${loc.bucket}/${prefix}`, reason: `cannot be listed: ${(err as Error).name}: ${(err as Error).message}` }, err);
+    throw fileError(
+      table,
+      {
+        file: `s3://${loc.bucket}/${prefix}`,
+        reason: `cannot be listed: ${(err as Error).name}: ${(err as Error).message}`,
+      },
+      err,
+    );
   }
   if (out.length === 0) {
-    throw fileError(table, { file: `s3://${loc.bucket}/${prefix}`, reason: 'has no data files (the prefix is read as a folder: keys under it, not sibling keys that merely start with the same text)' });
+    throw fileError(table, {
+      file: `s3://${loc.bucket}/${prefix}`,
+      reason:
+        'has no data files (the prefix is read as a folder: keys under it, not sibling keys that merely start with the same text)',
+    });
   }
   return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 }
@@ -113,7 +149,14 @@ export async function manifestObjects(client: S3Client, uri: string, table: stri
       return await headObject(client, e.url, table);
     } catch (err) {
       if (!e.mandatory) return undefined;
-      throw fileError(table, { file: e.url, reason: `is named (mandatory) by the manifest ${uri} but ${(err as Error).message.replace(/^.*: /, '')}` }, err);
+      throw fileError(
+        table,
+        {
+          file: e.url,
+          reason: `is named (mandatory) by the manifest ${uri} but ${(err as Error).message.replace(/^.*: /, '')}`,
+        },
+        err,
+      );
     }
   });
   const objects = found.filter((o): o is S3Object => o !== undefined);
@@ -137,7 +180,11 @@ export function s3AsyncBuffer(client: S3Client, obj: S3Object, table: string): A
 }
 
 /** Runs fn over items, at most `limit` at once, results in order. */
-export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, i: number) => Promise<R>): Promise<R[]> {
+export async function mapLimit<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T, i: number) => Promise<R>,
+): Promise<R[]> {
   const out: R[] = new Array(items.length);
   let next = 0;
   const worker = async () => {

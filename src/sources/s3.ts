@@ -16,11 +16,28 @@ import type { CopyFormat } from '../warehouse/plan.js';
 import { detectCompression, isParquetHead, openDecompressed, type FileCompression } from './decompress.js';
 import { formatFromName } from './local-file.js';
 import { readParquetFooter, validatedParquetRows } from './parquet.js';
-import { fileError, matchColumns, readCsvHeader, validatedCsvRows, validatedJsonRows, type CsvOptions } from './records.js';
+import {
+  fileError,
+  matchColumns,
+  readCsvHeader,
+  validatedCsvRows,
+  validatedJsonRows,
+  type CsvOptions,
+} from './records.js';
 import { stageRows } from './restage.js';
 import { withInputProgress } from './input-progress.js';
 import { StrictDecoder, TextDecodeError, type DecodeOptions } from './text-decode.js';
-import { getObject, headObject, listFolder, manifestObjects, mapLimit, objectHead, s3AsyncBuffer, s3ClientFor, type S3Object } from './s3-objects.js';
+import {
+  getObject,
+  headObject,
+  listFolder,
+  manifestObjects,
+  mapLimit,
+  objectHead,
+  s3AsyncBuffer,
+  s3ClientFor,
+  type S3Object,
+} from './s3-objects.js';
 import type { PreparedSource, Source, SourceContext } from './types.js';
 
 export type S3Format = 'csv' | 'jsonl' | 'parquet';
@@ -71,14 +88,25 @@ async function sniff(client: S3Client, objects: S3Object[], options: S3SourceOpt
   const format = options.format ?? (parquet[0] ? 'parquet' : formatFromName(objects[0]!.key));
   objects.forEach((o, i) => {
     if ((format === 'parquet') !== parquet[i]) {
-      throw fileError(table, { file: o.uri, reason: format === 'parquet' ? 'is not a Parquet file (no PAR1 magic), but the load reads Parquet' : `is a Parquet file, but the load reads ${format}: load Parquet files separately` });
+      throw fileError(table, {
+        file: o.uri,
+        reason:
+          format === 'parquet'
+            ? 'is not a Parquet file (no PAR1 magic), but the load reads Parquet'
+            : `is a Parquet file, but the load reads ${format}: load Parquet files separately`,
+      });
     }
   });
   return { format, compressions: heads.map((h) => (format === 'parquet' ? 'none' : detectCompression(h))) };
 }
 
 /** The column header of every CSV object: they must agree, since one COPY reads them all. */
-async function csvColumns(client: S3Client, model: TableModel, objects: S3Object[], options: S3SourceOptions): Promise<string[]> {
+async function csvColumns(
+  client: S3Client,
+  model: TableModel,
+  objects: S3Object[],
+  options: S3SourceOptions,
+): Promise<string[]> {
   const table = model.qualifiedName;
   if (!(options.header ?? true)) return matchColumns(model, options.columns ?? loadColumns(model), objects[0]!.uri);
   const headers = await mapLimit(objects, 8, async (o) => {
@@ -87,7 +115,10 @@ async function csvColumns(client: S3Client, model: TableModel, objects: S3Object
   });
   headers.forEach((h, i) => {
     if (h.join('\u0000') !== headers[0]!.join('\u0000')) {
-      throw fileError(table, { file: objects[i]!.uri, reason: `has the header ${h.join(', ')}, unlike ${objects[0]!.uri} (${headers[0]!.join(', ')}): one load reads files of one layout` });
+      throw fileError(table, {
+        file: objects[i]!.uri,
+        reason: `has the header ${h.join(', ')}, unlike ${objects[0]!.uri} (${headers[0]!.join(', ')}): one load reads files of one layout`,
+      });
     }
   });
   return matchColumns(model, options.columns ?? headers[0]!, objects[0]!.uri);
@@ -103,7 +134,10 @@ function s3Source(description: string, where: string, locate: Locate, options: S
       const sniffed = await sniff(client, objects, options, table);
       const encoding = options.encoding ?? 'utf8';
       if (encoding !== 'utf8' && sniffed.format === 'parquet') {
-        throw fileError(table, { file: objects[0]!.uri, reason: `is Parquet, whose text is UTF-8 by definition: the encoding option (${encoding}) is for CSV and JSON lines` });
+        throw fileError(table, {
+          file: objects[0]!.uri,
+          reason: `is Parquet, whose text is UTF-8 by definition: the encoding option (${encoding}) is for CSV and JSON lines`,
+        });
       }
       if (options.validate || encoding !== 'utf8') return restaged(ctx, client, objects, sniffed.format, options);
       return ctx.copiesFromS3
@@ -115,11 +149,21 @@ function s3Source(description: string, where: string, locate: Locate, options: S
 
 // ---- Redshift: COPY reads the objects where they are -------------------------------------------
 
-async function inPlace(ctx: SourceContext, client: S3Client, objects: S3Object[], sniffed: Sniffed, options: S3SourceOptions): Promise<PreparedSource> {
+async function inPlace(
+  ctx: SourceContext,
+  client: S3Client,
+  objects: S3Object[],
+  sniffed: Sniffed,
+  options: S3SourceOptions,
+): Promise<PreparedSource> {
   const table = ctx.model.qualifiedName;
   const compression = sniffed.compressions[0]!;
   sniffed.compressions.forEach((c, i) => {
-    if (c !== compression) throw fileError(table, { file: objects[i]!.uri, reason: `is ${c === 'none' ? 'uncompressed' : c}, unlike ${objects[0]!.uri} (${compression}): one Redshift COPY reads one compression` });
+    if (c !== compression)
+      throw fileError(table, {
+        file: objects[i]!.uri,
+        reason: `is ${c === 'none' ? 'uncompressed' : c}, unlike ${objects[0]!.uri} (${compression}): one Redshift COPY reads one compression`,
+      });
   });
   let format: CopyFormat;
   let columns: string[];
@@ -128,21 +172,31 @@ async function inPlace(ctx: SourceContext, client: S3Client, objects: S3Object[]
     const footers = await mapLimit(objects, 8, (o) => readParquetFooter(s3AsyncBuffer(client, o, table), o.uri, table));
     footers.forEach((f, i) => {
       if (f.names.join('\u0000') !== footers[0]!.names.join('\u0000')) {
-        throw fileError(table, { file: objects[i]!.uri, reason: `has the columns ${f.names.join(', ')}, unlike ${objects[0]!.uri} (${footers[0]!.names.join(', ')})` });
+        throw fileError(table, {
+          file: objects[i]!.uri,
+          reason: `has the columns ${f.names.join(', ')}, unlike ${objects[0]!.uri} (${footers[0]!.names.join(', ')})`,
+        });
       }
     });
     columns = matchColumns(ctx.model, footers[0]!.names, objects[0]!.uri);
     ctx.columnWatch?.file(columns, objects[0]!.uri);
     format = { kind: 'parquet', gzip: false };
   } else {
-    const codec = { gzip: compression === 'gzip', ...(compression === 'bzip2' || compression === 'zstd' ? { compression } : {}) };
+    const codec = {
+      gzip: compression === 'gzip',
+      ...(compression === 'bzip2' || compression === 'zstd' ? { compression } : {}),
+    };
     if (sniffed.format === 'jsonl') {
       // FORMAT JSON 'auto' matches keys to the listed columns, ignores unknown keys and loads NULL for absent ones.
       // Check the first object of each file as Postgres would check every one: unknown keys fail here too.
       await mapLimit(objects, 8, async (o) => matchColumns(ctx.model, await firstJsonKeys(client, o, table), o.uri));
       if (ctx.columnWatch?.partial) {
         // Absent keys load as NULL, unseen: a partial upsert can't tell which columns each line gives.
-        throw fileError(table, { file: objects[0]!.uri, reason: "a partial upsert can't read JSON lines in place (Redshift's JSON 'auto' loads absent keys as NULL); load with validate: true to have every line's keys checked" });
+        throw fileError(table, {
+          file: objects[0]!.uri,
+          reason:
+            "a partial upsert can't read JSON lines in place (Redshift's JSON 'auto' loads absent keys as NULL); load with validate: true to have every line's keys checked",
+        });
       }
       columns = loadColumns(ctx.model);
       format = { kind: 'json', ...codec };
@@ -153,15 +207,30 @@ async function inPlace(ctx: SourceContext, client: S3Client, objects: S3Object[]
     }
   }
   // The manifest goes to the stage, beside upshift's own loads: the audit trail of exactly what was read.
-  if (ctx.stage.kind !== 's3') throw new Error('Redshift reads S3 files in place through a manifest in the stage: use an S3Stage');
+  if (ctx.stage.kind !== 's3')
+    throw new Error('Redshift reads S3 files in place through a manifest in the stage: use an S3Stage');
   const stage = ctx.stage as S3Stage;
   const manifestUri = stage.manifestUri(ctx.model, ctx.loadId);
   const key = manifestUri.slice(`s3://${stage.bucket}/`.length);
   const files = objects.map((o) => ({ uri: o.uri, bytes: o.bytes }));
-  await stage.client.send(new PutObjectCommand({ Bucket: stage.bucket, Key: key, Body: JSON.stringify(buildManifest(files)), ContentType: 'application/json' }));
+  await stage.client.send(
+    new PutObjectCommand({
+      Bucket: stage.bucket,
+      Key: key,
+      Body: JSON.stringify(buildManifest(files)),
+      ContentType: 'application/json',
+    }),
+  );
   const bytes = files.reduce((n, f) => n + f.bytes, 0);
   ctx.onProgress?.({ rows: 0, bytes });
-  const staged: StagedLoad = { loadId: ctx.loadId, target: ctx.model, files, manifestUri, bytes, compression: compression === 'gzip' ? 'gzip' : 'none' };
+  const staged: StagedLoad = {
+    loadId: ctx.loadId,
+    target: ctx.model,
+    files,
+    manifestUri,
+    bytes,
+    compression: compression === 'gzip' ? 'gzip' : 'none',
+  };
   return { staged, format, ordered: false, columns };
 }
 
@@ -182,10 +251,14 @@ async function firstJsonKeys(client: S3Client, o: S3Object, table: string): Prom
         if (!(err instanceof TextDecodeError)) throw err;
         text += err.before;
         // A bad byte after the first object is COPY's to report (it reads the whole file).
-        if (completeLine(text) === undefined) throw fileError(table, { file: o.uri, line: err.line, reason: err.message }, err);
+        if (completeLine(text) === undefined)
+          throw fileError(table, { file: o.uri, line: err.line, reason: err.message }, err);
       }
       const first = completeLine(text);
-      if (first !== undefined) { text = first; break; }
+      if (first !== undefined) {
+        text = first;
+        break;
+      }
       if (text.length > 16 * 1024 * 1024) break;
     }
   } finally {
@@ -197,7 +270,8 @@ async function firstJsonKeys(client: S3Client, o: S3Object, table: string): Prom
   } catch (err) {
     throw fileError(table, { file: o.uri, line: 1, reason: `is not a JSON object: ${(err as Error).message}` }, err);
   }
-  if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) throw fileError(table, { file: o.uri, line: 1, reason: 'is not a JSON object keyed by column name' });
+  if (typeof obj !== 'object' || obj === null || Array.isArray(obj))
+    throw fileError(table, { file: o.uri, line: 1, reason: 'is not a JSON object keyed by column name' });
   return Object.keys(obj);
 }
 
@@ -214,7 +288,14 @@ function csvFormat(options: S3SourceOptions, codec: Pick<CopyFormat, 'gzip' | 'c
 
 // ---- Postgres / PGlite: stream the objects from S3 ---------------------------------------------
 
-async function streamed(ctx: SourceContext, client: S3Client, where: string, objects: S3Object[], sniffed: Sniffed, options: S3SourceOptions): Promise<PreparedSource> {
+async function streamed(
+  ctx: SourceContext,
+  client: S3Client,
+  where: string,
+  objects: S3Object[],
+  sniffed: Sniffed,
+  options: S3SourceOptions,
+): Promise<PreparedSource> {
   const table = ctx.model.qualifiedName;
   if (sniffed.format === 'csv') {
     const columns = await csvColumns(client, ctx.model, objects, options);
@@ -235,37 +316,79 @@ async function streamed(ctx: SourceContext, client: S3Client, where: string, obj
       raw.on('error', (err) => counter.destroy(err));
       return (await openDecompressed(raw.pipe(counter), uri)).stream;
     };
-    const staged: StagedLoad = { loadId: ctx.loadId, target: ctx.model, files, manifestUri: where, bytes, compression: 'none' };
+    const staged: StagedLoad = {
+      loadId: ctx.loadId,
+      target: ctx.model,
+      files,
+      manifestUri: where,
+      bytes,
+      compression: 'none',
+    };
     return { staged, format: csvFormat(options, { gzip: false }), ordered: false, columns, read: readObject };
   }
   return restaged(ctx, client, objects, sniffed.format, options);
 }
 
 /** Every object validated and re-staged, with how much of the objects' bytes were read. */
-function restaged(ctx: SourceContext, client: S3Client, objects: S3Object[], format: S3Format, options: S3SourceOptions): Promise<PreparedSource> {
-  const input = withInputProgress(ctx, objects.reduce((n, o) => n + o.bytes, 0));
+function restaged(
+  ctx: SourceContext,
+  client: S3Client,
+  objects: S3Object[],
+  format: S3Format,
+  options: S3SourceOptions,
+): Promise<PreparedSource> {
+  const input = withInputProgress(
+    ctx,
+    objects.reduce((n, o) => n + o.bytes, 0),
+  );
   return stageRows(input.ctx, validatedRows(ctx, client, objects, format, options, input.count), false);
 }
 
 /** Every object's rows through the validator, one object after another. */
-async function* validatedRows(ctx: SourceContext, client: S3Client, objects: S3Object[], format: S3Format, options: S3SourceOptions, count: (bytes: number) => void): AsyncGenerator<NormalizedValue[]> {
+async function* validatedRows(
+  ctx: SourceContext,
+  client: S3Client,
+  objects: S3Object[],
+  format: S3Format,
+  options: S3SourceOptions,
+  count: (bytes: number) => void,
+): AsyncGenerator<NormalizedValue[]> {
   if (format === 'parquet') {
     yield* parquetRows(ctx, client, objects, count);
     return;
   }
   for (const o of objects) {
     const raw = await getObject(client, o.uri, ctx.model.qualifiedName);
-    const counter = new Transform({ transform(chunk: Buffer, _e, done) { count(chunk.length); done(null, chunk); } });
+    const counter = new Transform({
+      transform(chunk: Buffer, _e, done) {
+        count(chunk.length);
+        done(null, chunk);
+      },
+    });
     raw.on('error', (err) => counter.destroy(err));
     const { stream } = await openDecompressed(raw.pipe(counter), o.uri);
-    yield* format === 'jsonl' ? validatedJsonRows(ctx.model, stream, o.uri, options, ctx.columnWatch) : validatedCsvRows(ctx.model, stream, options, o.uri, ctx.columnWatch);
+    yield* format === 'jsonl'
+      ? validatedJsonRows(ctx.model, stream, o.uri, options, ctx.columnWatch)
+      : validatedCsvRows(ctx.model, stream, options, o.uri, ctx.columnWatch);
   }
 }
 
-async function* parquetRows(ctx: SourceContext, client: S3Client, objects: S3Object[], count: (bytes: number) => void): AsyncGenerator<NormalizedValue[]> {
+async function* parquetRows(
+  ctx: SourceContext,
+  client: S3Client,
+  objects: S3Object[],
+  count: (bytes: number) => void,
+): AsyncGenerator<NormalizedValue[]> {
   for (const o of objects) {
     const ranged = s3AsyncBuffer(client, o, ctx.model.qualifiedName);
-    const file = { byteLength: ranged.byteLength, slice: async (start: number, end?: number) => { const b = await ranged.slice(start, end); count(b.byteLength); return b; } };
+    const file = {
+      byteLength: ranged.byteLength,
+      slice: async (start: number, end?: number) => {
+        const b = await ranged.slice(start, end);
+        count(b.byteLength);
+        return b;
+      },
+    };
     const footer = await readParquetFooter(file, o.uri, ctx.model.qualifiedName);
     yield* validatedParquetRows(ctx.model, file, footer, o.uri, ctx.columnWatch);
   }

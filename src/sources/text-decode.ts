@@ -23,9 +23,14 @@ export interface DecodeOptions {
 }
 
 const ALIASES: Record<string, TextEncoding> = {
-  utf8: 'utf8', 'utf-8': 'utf8',
-  latin1: 'latin1', 'latin-1': 'latin1', 'iso-8859-1': 'latin1', 'iso8859-1': 'latin1',
-  'windows-1252': 'windows-1252', cp1252: 'windows-1252',
+  utf8: 'utf8',
+  'utf-8': 'utf8',
+  latin1: 'latin1',
+  'latin-1': 'latin1',
+  'iso-8859-1': 'latin1',
+  'iso8859-1': 'latin1',
+  'windows-1252': 'windows-1252',
+  cp1252: 'windows-1252',
 };
 
 /** An encoding name as a user types it (e.g. on the command line): aliases and any case accepted. */
@@ -58,7 +63,8 @@ export class TextDecodeError extends Error {
   }
 }
 
-const hex = (bytes: Uint8Array): string => [...bytes].map((b) => `0x${b.toString(16).toUpperCase().padStart(2, '0')}`).join(' ');
+const hex = (bytes: Uint8Array): string =>
+  [...bytes].map((b) => `0x${b.toString(16).toUpperCase().padStart(2, '0')}`).join(' ');
 
 const codePoints = (text: string): number => {
   let n = 0;
@@ -70,7 +76,8 @@ const codePoints = (text: string): number => {
 };
 
 const UTF8_HINT = "if the file is Latin-1 or Windows-1252, load it with encoding: 'latin1' or 'windows-1252'";
-const NUL_REASON = 'is a NUL byte (0x00), which Postgres and Redshift text cannot hold (a UTF-16 file read as UTF-8 has one in every other byte: convert it to UTF-8, e.g. iconv -f UTF-16 -t UTF-8)';
+const NUL_REASON =
+  'is a NUL byte (0x00), which Postgres and Redshift text cannot hold (a UTF-16 file read as UTF-8 has one in every other byte: convert it to UTF-8, e.g. iconv -f UTF-16 -t UTF-8)';
 
 /**
  * The length of the UTF-8 sequence at `i` if it is valid, 0 if it is not, -1 if the buffer
@@ -84,9 +91,15 @@ function utf8Sequence(buf: Uint8Array, i: number): number {
   let lo = 0x80;
   let hi = 0xbf;
   if (b >= 0xc2 && b <= 0xdf) n = 2;
-  else if (b >= 0xe0 && b <= 0xef) { n = 3; if (b === 0xe0) lo = 0xa0; if (b === 0xed) hi = 0x9f; }
-  else if (b >= 0xf0 && b <= 0xf4) { n = 4; if (b === 0xf0) lo = 0x90; if (b === 0xf4) hi = 0x8f; }
-  else return 0;
+  else if (b >= 0xe0 && b <= 0xef) {
+    n = 3;
+    if (b === 0xe0) lo = 0xa0;
+    if (b === 0xed) hi = 0x9f;
+  } else if (b >= 0xf0 && b <= 0xf4) {
+    n = 4;
+    if (b === 0xf0) lo = 0x90;
+    if (b === 0xf4) hi = 0x8f;
+  } else return 0;
   for (let k = 1; k < n; k++) {
     if (i + k >= buf.length) return -1;
     const c = buf[i + k]!;
@@ -108,11 +121,22 @@ function utf8Problem(buf: Uint8Array, i: number, fileStart: boolean): string {
   let what: string;
   let n = 1;
   if (b >= 0x80 && b <= 0xbf) what = 'a continuation byte with no leading byte';
-  else if (b === 0xc0 || b === 0xc1 || (b === 0xe0 && next !== undefined && next < 0xa0) || (b === 0xf0 && next !== undefined && next < 0x90)) { what = 'an overlong encoding'; n = 2; }
-  else if (b === 0xed && next !== undefined && next >= 0xa0 && next <= 0xbf) { what = 'a UTF-16 surrogate, which UTF-8 never encodes'; n = 2; }
-  else if (b >= 0xf5) what = 'a byte UTF-8 never uses';
-  else if (b === 0xf4 && next !== undefined && next >= 0x90) { what = 'a code point beyond U+10FFFF'; n = 2; }
-  else {
+  else if (
+    b === 0xc0 ||
+    b === 0xc1 ||
+    (b === 0xe0 && next !== undefined && next < 0xa0) ||
+    (b === 0xf0 && next !== undefined && next < 0x90)
+  ) {
+    what = 'an overlong encoding';
+    n = 2;
+  } else if (b === 0xed && next !== undefined && next >= 0xa0 && next <= 0xbf) {
+    what = 'a UTF-16 surrogate, which UTF-8 never encodes';
+    n = 2;
+  } else if (b >= 0xf5) what = 'a byte UTF-8 never uses';
+  else if (b === 0xf4 && next !== undefined && next >= 0x90) {
+    what = 'a code point beyond U+10FFFF';
+    n = 2;
+  } else {
     // A valid lead byte whose continuation bytes stop early: show up to the first stranger.
     const need = b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : 2;
     n = 1;
@@ -129,7 +153,13 @@ export function firstUtf8Problem(bytes: Uint8Array): { offset: number; problem: 
   let n = 0;
   while (i < bytes.length && (n = utf8Sequence(bytes, i)) > 0) i += n;
   if (i >= bytes.length) return undefined;
-  return { offset: i, problem: n === -1 ? `is not valid UTF-8: it ends inside a multi-byte character (${hex(bytes.subarray(i))})` : utf8Problem(bytes, i, false) };
+  return {
+    offset: i,
+    problem:
+      n === -1
+        ? `is not valid UTF-8: it ends inside a multi-byte character (${hex(bytes.subarray(i))})`
+        : utf8Problem(bytes, i, false),
+  };
 }
 
 /** The bytes at the end of `buf` that start a UTF-8 character not finished yet (what a streaming decoder holds back). */
@@ -212,9 +242,14 @@ export class StrictDecoder {
     if (!m) return;
     // One byte per character in both encodings: the character's index is the byte's.
     const b = hex(chunk.subarray(m.index, m.index + 1));
-    throw this.errorIn(chunk, this.offset, m.index, latin1
-      ? `is the byte ${b}, a C1 control character in Latin-1 (ISO-8859-1); files with such bytes are nearly always Windows-1252 (curly quotes, dashes, the euro sign): load it with encoding: 'windows-1252'`
-      : `is the byte ${b}, which is undefined in windows-1252 (is the file in another encoding?)`);
+    throw this.errorIn(
+      chunk,
+      this.offset,
+      m.index,
+      latin1
+        ? `is the byte ${b}, a C1 control character in Latin-1 (ISO-8859-1); files with such bytes are nearly always Windows-1252 (curly quotes, dashes, the euro sign): load it with encoding: 'windows-1252'`
+        : `is the byte ${b}, which is undefined in windows-1252 (is the file in another encoding?)`,
+    );
   }
 
   /** The chunk with the bytes of a character the decoder held back from the previous chunk in front, and the file offset of its first byte. */
@@ -241,7 +276,12 @@ export class StrictDecoder {
       return this.errorIn(buf, base, i, problem.includes('UTF-16') ? problem : `${problem} (${UTF8_HINT})`);
     }
     if (final && i < buf.length) {
-      return this.errorIn(buf, base, i, `starts a multi-byte character that the file ends inside: its last bytes ${hex(buf.subarray(i))} are a UTF-8 sequence cut short (a truncated file?)`);
+      return this.errorIn(
+        buf,
+        base,
+        i,
+        `starts a multi-byte character that the file ends inside: its last bytes ${hex(buf.subarray(i))} are a UTF-8 sequence cut short (a truncated file?)`,
+      );
     }
     // TextDecoder refused what the scan above accepts: say so, without pretending to know the byte.
     return this.errorIn(buf, base, Math.min(i, buf.length), `is not valid UTF-8 (${UTF8_HINT})`);

@@ -47,13 +47,19 @@ const hex = (v: Uint8Array): string => Buffer.from(v.buffer, v.byteOffset, v.byt
 
 /** Thrown inside a field encoder; the line encoder adds row and column. */
 class BadValue {
-  constructor(readonly rule: string, readonly detail: string) {}
+  constructor(
+    readonly rule: string,
+    readonly detail: string,
+  ) {}
 }
 
 type FieldEncoder = (v: Exclude<NormalizedValue, null>) => string;
 
 function expectType(kind: string, type: string): never {
-  throw new BadValue(`normalized ${kind}`, `is not a ${type}, the normalized form of a ${kind.toUpperCase()} value (validate rows with createRowValidator first)`);
+  throw new BadValue(
+    `normalized ${kind}`,
+    `is not a ${type}, the normalized form of a ${kind.toUpperCase()} value (validate rows with createRowValidator first)`,
+  );
 }
 
 /** The field encoder of one column kind. */
@@ -68,11 +74,16 @@ export function fieldEncoder(spec: ColumnSpec, binary: BinaryDialect): FieldEnco
       return (v) => (typeof v === 'number' ? (Object.is(v, -0) ? '-0' : String(v)) : expectType(kind, 'number'));
     case 'bigint':
       return (v) =>
-        typeof v === 'bigint' ? v.toString() : Number.isSafeInteger(v) ? String(v) : expectType(kind, 'bigint (or safe integer)');
+        typeof v === 'bigint'
+          ? v.toString()
+          : Number.isSafeInteger(v)
+            ? String(v)
+            : expectType(kind, 'bigint (or safe integer)');
     case 'boolean':
       return (v) => (v === true ? 't' : v === false ? 'f' : expectType(kind, 'boolean'));
     case 'varbyte':
-      if (binary === 'postgres') return (v) => (v instanceof Uint8Array ? `\\x${hex(v)}` : expectType(kind, 'Uint8Array'));
+      if (binary === 'postgres')
+        return (v) => (v instanceof Uint8Array ? `\\x${hex(v)}` : expectType(kind, 'Uint8Array'));
       // Empty bytes must be quoted: an empty unquoted field is not NULL here, but it is ambiguous.
       return (v) => (v instanceof Uint8Array ? (v.length === 0 ? '""' : hex(v)) : expectType(kind, 'Uint8Array'));
     case 'decimal':
@@ -108,14 +119,26 @@ export function createCsvLineEncoder(options: CsvEncodeOptions): CsvLineEncoder 
   };
   return (row, rowIndex) => {
     if (!Array.isArray(row) || row.length !== width) {
-      throw new StageEncodeError(rowIndex, '(row)', row, 'row width', `has ${Array.isArray(row) ? row.length : 'no'} values; the stage expects ${width} (one per column, in load-column order)`);
+      throw new StageEncodeError(
+        rowIndex,
+        '(row)',
+        row,
+        'row width',
+        `has ${Array.isArray(row) ? row.length : 'no'} values; the stage expects ${width} (one per column, in load-column order)`,
+      );
     }
     let line = '';
     for (let c = 0; c < width; c++) {
       const v = row[c] as NormalizedValue | undefined;
       if (c > 0) line += ',';
       if (v === null) line += CSV_NULL;
-      else if (v === undefined) fail(rowIndex, c, v, new BadValue('normalized value', 'is undefined: a normalized row has a value or null for every column'));
+      else if (v === undefined)
+        fail(
+          rowIndex,
+          c,
+          v,
+          new BadValue('normalized value', 'is undefined: a normalized row has a value or null for every column'),
+        );
       else {
         try {
           line += encoders[c]!(v);

@@ -45,7 +45,10 @@ export function loadIdDate(loadId: string): { yyyy: string; mm: string; dd: stri
 /** The folder of one load relative to the stage base, without leading or trailing slash. */
 export function loadDir(target: StageTarget, loadId: string): string {
   const { yyyy, mm, dd } = loadIdDate(loadId);
-  for (const [what, name] of [['schema', target.schema], ['table', target.name]] as const) {
+  for (const [what, name] of [
+    ['schema', target.schema],
+    ['table', target.name],
+  ] as const) {
     // Model identifiers never hit this; it keeps a hand-made target from escaping its folder.
     if (!name || name === '.' || name === '..' || /[/\\\u0000]/.test(name)) {
       throw new Error(`stage target ${what} name ${JSON.stringify(name)} cannot be a path segment`);
@@ -69,7 +72,15 @@ export const isTempName = (name: string): boolean => /^\.[^/]+\.[0-9a-f]{8}\.tmp
 export function parseLoadPath(relPath: string): { target: string; loadId: string; name: string } | null {
   const m = /^([^/]+)\/(\d{4})\/(\d{2})\/(\d{2})\/([^/]+)\/([^/]+)$/.exec(relPath);
   if (!m) return null;
-  const [, target, yyyy, mm, dd, loadId, name] = m as unknown as [string, string, string, string, string, string, string];
+  const [, target, yyyy, mm, dd, loadId, name] = m as unknown as [
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+  ];
   let date;
   try {
     date = loadIdDate(loadId);

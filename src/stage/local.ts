@@ -16,7 +16,8 @@ export interface LocalStageOptions extends PartOptions {
   dir: string;
 }
 
-const tempName = (path: string): string => join(dirname(path), `.${basename(path)}.${randomBytes(4).toString('hex')}.tmp`);
+const tempName = (path: string): string =>
+  join(dirname(path), `.${basename(path)}.${randomBytes(4).toString('hex')}.tmp`);
 
 class LocalBackend implements StageBackend {
   constructor(readonly root: string) {}
@@ -31,7 +32,13 @@ class LocalBackend implements StageBackend {
 
   private fail(op: StageOperation, path: string, err: unknown): UpshiftStageError {
     if (err instanceof UpshiftStageError) return err;
-    return new UpshiftStageError(op, path, pathToFileURL(path).href, `local stage ${op} of ${path} failed: ${describeError(err)}`, { cause: err });
+    return new UpshiftStageError(
+      op,
+      path,
+      pathToFileURL(path).href,
+      `local stage ${op} of ${path} failed: ${describeError(err)}`,
+      { cause: err },
+    );
   }
 
   openPart(relPath: string): PartSink {
@@ -87,11 +94,21 @@ class LocalBackend implements StageBackend {
     try {
       path = fileURLToPath(uri);
     } catch {
-      throw new UpshiftStageError('read', uri, uri, `local stage can only read file:// URIs inside ${this.root}, got ${uri}`);
+      throw new UpshiftStageError(
+        'read',
+        uri,
+        uri,
+        `local stage can only read file:// URIs inside ${this.root}, got ${uri}`,
+      );
     }
     const rel = relative(this.root, path);
     if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) {
-      throw new UpshiftStageError('read', path, uri, `local stage can only read files inside ${this.root}, not ${path}`);
+      throw new UpshiftStageError(
+        'read',
+        path,
+        uri,
+        `local stage can only read files inside ${this.root}, not ${path}`,
+      );
     }
     const stream = createReadStream(path);
     await new Promise<void>((ok, bad) => {
@@ -134,7 +151,13 @@ class LocalBackend implements StageBackend {
       const path = join(e.parentPath, e.name);
       // A file removed meanwhile (a load finishing its temp file) is simply not there any more.
       const s = await stat(path).catch(() => undefined);
-      if (s) out.push({ relPath: relative(this.root, path).split(sep).join('/'), uri: pathToFileURL(path).href, bytes: s.size, modified: s.mtime });
+      if (s)
+        out.push({
+          relPath: relative(this.root, path).split(sep).join('/'),
+          uri: pathToFileURL(path).href,
+          bytes: s.size,
+          modified: s.mtime,
+        });
     }
     return out.sort((a, b) => (a.relPath < b.relPath ? -1 : a.relPath > b.relPath ? 1 : 0));
   }
@@ -142,7 +165,10 @@ class LocalBackend implements StageBackend {
   async listFolders(relDir: string): Promise<string[]> {
     const dir = this.pathOf(relDir);
     try {
-      return (await readdir(dir, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name).sort();
+      return (await readdir(dir, { withFileTypes: true }))
+        .filter((e) => e.isDirectory())
+        .map((e) => e.name)
+        .sort();
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
       throw this.fail('list', dir, err);
@@ -173,7 +199,8 @@ export class LocalStage extends StageBase {
 
   constructor(options: LocalStageOptions) {
     super(options, 1);
-    if (!options || typeof options.dir !== 'string' || options.dir === '') throw new Error("LocalStage needs a folder: new LocalStage({ dir: '.upshift/stage' })");
+    if (!options || typeof options.dir !== 'string' || options.dir === '')
+      throw new Error("LocalStage needs a folder: new LocalStage({ dir: '.upshift/stage' })");
     this.dir = resolve(options.dir);
     this.backend = new LocalBackend(this.dir.endsWith(sep) ? this.dir.slice(0, -1) : this.dir);
   }

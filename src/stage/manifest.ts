@@ -26,14 +26,23 @@ export function parseManifest(text: string, where: string): Manifest {
     throw new Error(`manifest ${where} is not JSON: ${(e as Error).message}`);
   }
   const entries = (doc as Manifest | null)?.entries;
-  if (!Array.isArray(entries)) throw new Error(`manifest ${where} has no "entries" list: expected Redshift's manifest format {"entries":[{"url":...,"mandatory":true}]}`);
+  if (!Array.isArray(entries))
+    throw new Error(
+      `manifest ${where} has no "entries" list: expected Redshift's manifest format {"entries":[{"url":...,"mandatory":true}]}`,
+    );
   entries.forEach((e, i) => {
     if (typeof e?.url !== 'string' || e.url === '') throw new Error(`manifest ${where}: entry ${i} has no "url"`);
-    if (e.mandatory !== undefined && typeof e.mandatory !== 'boolean') throw new Error(`manifest ${where}: entry ${i} has a non-boolean "mandatory"`);
+    if (e.mandatory !== undefined && typeof e.mandatory !== 'boolean')
+      throw new Error(`manifest ${where}: entry ${i} has a non-boolean "mandatory"`);
     const len = e.meta?.content_length;
-    if (len !== undefined && !(Number.isSafeInteger(len) && len >= 0)) throw new Error(`manifest ${where}: entry ${i} has an invalid meta.content_length`);
+    if (len !== undefined && !(Number.isSafeInteger(len) && len >= 0))
+      throw new Error(`manifest ${where}: entry ${i} has an invalid meta.content_length`);
   });
   const load = (doc as Manifest).upshift;
-  if (load !== undefined && (typeof load !== 'object' || load === null || Array.isArray(load))) throw new Error(`manifest ${where} has an "upshift" entry that is not an object`);
-  return { entries: entries.map((e) => ({ url: e.url, mandatory: e.mandatory ?? false, ...(e.meta ? { meta: e.meta } : {}) })), ...(load ? { upshift: load } : {}) };
+  if (load !== undefined && (typeof load !== 'object' || load === null || Array.isArray(load)))
+    throw new Error(`manifest ${where} has an "upshift" entry that is not an object`);
+  return {
+    entries: entries.map((e) => ({ url: e.url, mandatory: e.mandatory ?? false, ...(e.meta ? { meta: e.meta } : {}) })),
+    ...(load ? { upshift: load } : {}),
+  };
 }

@@ -101,7 +101,8 @@ function createCompressor(compression: Compression, gzipLevel: number, ahead: nu
   if (ahead <= 1) return compression === 'gzip' ? createGzip({ level: gzipLevel }) : new PassThrough();
   const writableHighWaterMark = ahead * CSV_CHUNK_CHARS;
   // chunkSize: one thread-pool job per 64 KiB chunk instead of one per 16 KiB of output.
-  if (compression === 'gzip') return createGzip({ level: gzipLevel, chunkSize: CSV_CHUNK_CHARS, writableHighWaterMark } as ZlibOptions);
+  if (compression === 'gzip')
+    return createGzip({ level: gzipLevel, chunkSize: CSV_CHUNK_CHARS, writableHighWaterMark } as ZlibOptions);
   return new PassThrough({ writableHighWaterMark });
 }
 
@@ -166,7 +167,9 @@ class OpenPart {
     this.spill = spill?.path;
     if (spill) {
       this.input = spill.stream;
-      written = finished(this.input).then(() => pipeline(createReadStream(spill.path), compressor(), counter, sink.stream));
+      written = finished(this.input).then(() =>
+        pipeline(createReadStream(spill.path), compressor(), counter, sink.stream),
+      );
     } else {
       const input = compressor();
       countOutput(input, (n) => (this.compressedBytes += n));
@@ -258,7 +261,11 @@ export async function writeRowParts(
   const write = async (part: OpenPart, text: string): Promise<void> => {
     if (failed) throw failed.error;
     const chunk = Buffer.from(text);
-    const teed = o.onChunk?.(chunk, { uri: part.sink.uri, line: part.writtenRows + 1, rows: part.rows - part.writtenRows });
+    const teed = o.onChunk?.(chunk, {
+      uri: part.sink.uri,
+      line: part.writtenRows + 1,
+      rows: part.rows - part.writtenRows,
+    });
     part.writtenRows = part.rows;
     totals.encodedBytes += chunk.length;
     part.send(chunk);
@@ -367,7 +374,9 @@ export async function writeRowParts(
 }
 
 /** Stops every part still being written and removes whatever was written. Never throws. */
-export async function discardAll(parts: Array<{ sink: PartSink; input: { destroy(): void }; settled: Promise<unknown> }>): Promise<void> {
+export async function discardAll(
+  parts: Array<{ sink: PartSink; input: { destroy(): void }; settled: Promise<unknown> }>,
+): Promise<void> {
   for (const p of parts) {
     p.input.destroy();
     p.sink.stream.destroy();

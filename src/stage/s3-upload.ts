@@ -87,11 +87,17 @@ export class S3ObjectWriter extends Writable {
   }
 
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
-    this.append(chunk).then(() => cb(), (err: unknown) => cb(err as Error));
+    this.append(chunk).then(
+      () => cb(),
+      (err: unknown) => cb(err as Error),
+    );
   }
 
   override _final(cb: (err?: Error | null) => void): void {
-    this.finish().then(() => cb(), (err: unknown) => cb(err as Error));
+    this.finish().then(
+      () => cb(),
+      (err: unknown) => cb(err as Error),
+    );
   }
 
   /** The multipart upload's id, if one was started (to abort it). */
@@ -120,10 +126,17 @@ export class S3ObjectWriter extends Writable {
     const body = this.buffer!;
     this.buffer = undefined;
     this.filled = 0;
-    this.uploadId ??= this.send(() => this.t.client.send(new CreateMultipartUploadCommand({ Bucket: this.t.bucket, Key: this.t.key }), { abortSignal: this.cancel.signal })).then((r) => r.UploadId!);
+    this.uploadId ??= this.send(() =>
+      this.t.client.send(new CreateMultipartUploadCommand({ Bucket: this.t.bucket, Key: this.t.key }), {
+        abortSignal: this.cancel.signal,
+      }),
+    ).then((r) => r.UploadId!);
     const upload = this.uploadPart(this.nextPartNumber++, body, body.length);
     this.inFlight.add(upload);
-    void upload.then(() => this.inFlight.delete(upload), () => this.inFlight.delete(upload));
+    void upload.then(
+      () => this.inFlight.delete(upload),
+      () => this.inFlight.delete(upload),
+    );
     while (this.inFlight.size >= this.t.queueSize) await Promise.race(this.inFlight);
   }
 
@@ -132,7 +145,19 @@ export class S3ObjectWriter extends Writable {
     try {
       const UploadId = await this.uploadId!;
       const Body = buffer.subarray(0, length);
-      const r = await this.send(() => this.t.client.send(new UploadPartCommand({ Bucket: this.t.bucket, Key: this.t.key, UploadId, PartNumber, Body, ContentLength: length }), { abortSignal: this.cancel.signal }));
+      const r = await this.send(() =>
+        this.t.client.send(
+          new UploadPartCommand({
+            Bucket: this.t.bucket,
+            Key: this.t.key,
+            UploadId,
+            PartNumber,
+            Body,
+            ContentLength: length,
+          }),
+          { abortSignal: this.cancel.signal },
+        ),
+      );
       this.parts.push({ PartNumber, ETag: r.ETag! });
     } finally {
       this.t.buffers.release(buffer);
@@ -144,7 +169,12 @@ export class S3ObjectWriter extends Writable {
       // Never filled one buffer: one PUT of what was written (an empty object for no bytes).
       const body = this.buffer ? this.buffer.subarray(0, this.filled) : Buffer.alloc(0);
       try {
-        await this.send(() => this.t.client.send(new PutObjectCommand({ Bucket: this.t.bucket, Key: this.t.key, Body: body, ContentLength: body.length }), { abortSignal: this.cancel.signal }));
+        await this.send(() =>
+          this.t.client.send(
+            new PutObjectCommand({ Bucket: this.t.bucket, Key: this.t.key, Body: body, ContentLength: body.length }),
+            { abortSignal: this.cancel.signal },
+          ),
+        );
       } finally {
         this.release();
       }
@@ -160,7 +190,17 @@ export class S3ObjectWriter extends Writable {
     await Promise.all(this.inFlight);
     const UploadId = await this.uploadId;
     const Parts = [...this.parts].sort((a, b) => a.PartNumber! - b.PartNumber!);
-    await this.send(() => this.t.client.send(new CompleteMultipartUploadCommand({ Bucket: this.t.bucket, Key: this.t.key, UploadId, MultipartUpload: { Parts } }), { abortSignal: this.cancel.signal }));
+    await this.send(() =>
+      this.t.client.send(
+        new CompleteMultipartUploadCommand({
+          Bucket: this.t.bucket,
+          Key: this.t.key,
+          UploadId,
+          MultipartUpload: { Parts },
+        }),
+        { abortSignal: this.cancel.signal },
+      ),
+    );
     this.release();
   }
 

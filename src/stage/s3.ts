@@ -113,7 +113,9 @@ class S3Backend implements StageBackend {
   async putSmall(relPath: string, body: string, contentType: string): Promise<string> {
     const key = this.keyOf(relPath);
     try {
-      await this.client.send(new PutObjectCommand({ Bucket: this.base.bucket, Key: key, Body: body, ContentType: contentType }));
+      await this.client.send(
+        new PutObjectCommand({ Bucket: this.base.bucket, Key: key, Body: body, ContentType: contentType }),
+      );
     } catch (err) {
       throw this.fail('manifest', this.base.bucket, key, err, 'manifest upload');
     }
@@ -122,12 +124,14 @@ class S3Backend implements StageBackend {
 
   async read(uri: string): Promise<Readable> {
     const loc = parseS3Uri(uri);
-    if (!loc || loc.key === '') throw new UpshiftStageError('read', uri, uri, `S3 stage can only read s3://bucket/key URIs, got ${uri}`);
+    if (!loc || loc.key === '')
+      throw new UpshiftStageError('read', uri, uri, `S3 stage can only read s3://bucket/key URIs, got ${uri}`);
     try {
       const res = await this.client.send(new GetObjectCommand({ Bucket: loc.bucket, Key: loc.key }));
       const body = res.Body;
       if (body instanceof Readable) return body;
-      if (body && 'transformToWebStream' in body) return Readable.fromWeb(body.transformToWebStream() as import('node:stream/web').ReadableStream);
+      if (body && 'transformToWebStream' in body)
+        return Readable.fromWeb(body.transformToWebStream() as import('node:stream/web').ReadableStream);
       throw new Error('the response has no body stream');
     } catch (err) {
       throw this.fail('read', loc.bucket, loc.key, err);
@@ -140,7 +144,14 @@ class S3Backend implements StageBackend {
     let token: string | undefined;
     try {
       do {
-        const res = await this.client.send(new ListObjectsV2Command({ Bucket: this.base.bucket, Prefix: prefix, Delimiter: '/', ContinuationToken: token }));
+        const res = await this.client.send(
+          new ListObjectsV2Command({
+            Bucket: this.base.bucket,
+            Prefix: prefix,
+            Delimiter: '/',
+            ContinuationToken: token,
+          }),
+        );
         for (const o of res.Contents ?? ([] as _Object[])) {
           if (!o.Key) continue;
           out.push({ name: o.Key.slice(prefix.length), uri: `s3://${this.base.bucket}/${o.Key}`, bytes: o.Size ?? 0 });
@@ -160,12 +171,23 @@ class S3Backend implements StageBackend {
   }
 
   /** Pages through ListObjectsV2 under a folder; `delimited` stops at the next '/'. */
-  private async listPages(relDir: string, delimited: boolean, page: (res: { Contents?: _Object[]; CommonPrefixes?: Array<{ Prefix?: string }> }, prefix: string) => void): Promise<void> {
+  private async listPages(
+    relDir: string,
+    delimited: boolean,
+    page: (res: { Contents?: _Object[]; CommonPrefixes?: Array<{ Prefix?: string }> }, prefix: string) => void,
+  ): Promise<void> {
     const prefix = this.folderPrefix(relDir);
     let token: string | undefined;
     try {
       do {
-        const res = await this.client.send(new ListObjectsV2Command({ Bucket: this.base.bucket, Prefix: prefix, ContinuationToken: token, ...(delimited ? { Delimiter: '/' } : {}) }));
+        const res = await this.client.send(
+          new ListObjectsV2Command({
+            Bucket: this.base.bucket,
+            Prefix: prefix,
+            ContinuationToken: token,
+            ...(delimited ? { Delimiter: '/' } : {}),
+          }),
+        );
         page(res, prefix);
         token = res.IsTruncated ? res.NextContinuationToken : undefined;
       } while (token);
@@ -179,7 +201,13 @@ class S3Backend implements StageBackend {
     const base = this.folderPrefix('');
     await this.listPages(relDir, false, (res) => {
       for (const o of res.Contents ?? []) {
-        if (o.Key) out.push({ relPath: o.Key.slice(base.length), uri: `s3://${this.base.bucket}/${o.Key}`, bytes: o.Size ?? 0, modified: o.LastModified ?? new Date(0) });
+        if (o.Key)
+          out.push({
+            relPath: o.Key.slice(base.length),
+            uri: `s3://${this.base.bucket}/${o.Key}`,
+            bytes: o.Size ?? 0,
+            modified: o.LastModified ?? new Date(0),
+          });
       }
     });
     return out.sort((a, b) => (a.relPath < b.relPath ? -1 : a.relPath > b.relPath ? 1 : 0));
@@ -202,10 +230,14 @@ class S3Backend implements StageBackend {
       const batch = keys.slice(i, i + 1000);
       try {
         const res = await this.client.send(
-          new DeleteObjectsCommand({ Bucket: this.base.bucket, Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true } }),
+          new DeleteObjectsCommand({
+            Bucket: this.base.bucket,
+            Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true },
+          }),
         );
         const e = res.Errors?.[0];
-        if (e) throw Object.assign(new Error(e.Message ?? 'delete failed'), { name: e.Code ?? 'DeleteError', key: e.Key });
+        if (e)
+          throw Object.assign(new Error(e.Message ?? 'delete failed'), { name: e.Code ?? 'DeleteError', key: e.Key });
       } catch (err) {
         const key = (err as { key?: string }).key ?? batch[0]!;
         throw this.fail('delete', this.base.bucket, key, err);
@@ -242,12 +274,18 @@ export class S3Stage extends StageBase {
       });
     const partSize = options.uploadPartBytes ?? MIN_UPLOAD_PART;
     if (!Number.isInteger(partSize) || partSize < MIN_UPLOAD_PART) {
-      throw new RangeError(`uploadPartBytes must be an integer of at least 5 MiB (${MIN_UPLOAD_PART}), S3's minimum part size; got ${partSize}`);
+      throw new RangeError(
+        `uploadPartBytes must be an integer of at least 5 MiB (${MIN_UPLOAD_PART}), S3's minimum part size; got ${partSize}`,
+      );
     }
     const queue = options.uploadQueueSize ?? 1;
-    if (!Number.isInteger(queue) || queue < 1 || queue > 64) throw new RangeError(`uploadQueueSize must be an integer from 1 to 64, got ${queue}`);
+    if (!Number.isInteger(queue) || queue < 1 || queue > 64)
+      throw new RangeError(`uploadQueueSize must be an integer from 1 to 64, got ${queue}`);
     const buffers = options.uploadBuffers ?? this.slices + 1;
-    if (!Number.isInteger(buffers) || buffers < this.slices) throw new RangeError(`uploadBuffers must be an integer of at least slices (${this.slices}): each file being written needs one; got ${buffers}`);
+    if (!Number.isInteger(buffers) || buffers < this.slices)
+      throw new RangeError(
+        `uploadBuffers must be an integer of at least slices (${this.slices}): each file being written needs one; got ${buffers}`,
+      );
     this.backend = new S3Backend(this.client, base, new UploadBuffers(partSize, buffers), queue);
   }
 

@@ -6,11 +6,32 @@ import type { NormalizedValue } from '../model/validate.js';
 import type { PartSink, StageBackend } from './backend.js';
 import { createCsvLineEncoder } from './csv.js';
 import { UPSHIFT_CSV } from '../warehouse/plan.js';
-import { isTempName, loadDir, loadIdDate, MANIFEST_NAME, newLoadId, PART_FILE, partName, parseLoadPath } from './layout.js';
+import {
+  isTempName,
+  loadDir,
+  loadIdDate,
+  MANIFEST_NAME,
+  newLoadId,
+  PART_FILE,
+  partName,
+  parseLoadPath,
+} from './layout.js';
 import { buildManifest, parseManifest } from './manifest.js';
 import { DEFAULT_COMPRESS_AHEAD, discardAll, writeRowParts } from './parts.js';
 import type {
-  Compression, InventoryObject, LoadFolder, LoadIntent, Manifest, ManifestLoad, Stage, StagedFile, StagedLoad, StageInventory, StageTarget, WriteFilesOptions, WriteRowsOptions,
+  Compression,
+  InventoryObject,
+  LoadFolder,
+  LoadIntent,
+  Manifest,
+  ManifestLoad,
+  Stage,
+  StagedFile,
+  StagedLoad,
+  StageInventory,
+  StageTarget,
+  WriteFilesOptions,
+  WriteRowsOptions,
 } from './types.js';
 
 /** Tuning shared by both stages. */
@@ -41,7 +62,8 @@ export const DEFAULT_PART_BYTES = 64 * 1024 * 1024;
 export const DEFAULT_GZIP_LEVEL = 1;
 
 function checkInt(name: string, v: number, min: number, max: number): number {
-  if (!Number.isInteger(v) || v < min || v > max) throw new RangeError(`${name} must be an integer from ${min} to ${max}, got ${v}`);
+  if (!Number.isInteger(v) || v < min || v > max)
+    throw new RangeError(`${name} must be an integer from ${min} to ${max}, got ${v}`);
   return v;
 }
 
@@ -62,12 +84,17 @@ export abstract class StageBase implements Stage {
     this.compressAhead = checkInt('compressAhead', options.compressAhead ?? DEFAULT_COMPRESS_AHEAD, 1, 64);
   }
 
-  async writeRows(rows: Iterable<NormalizedValue[]> | AsyncIterable<NormalizedValue[]>, options: WriteRowsOptions): Promise<StagedLoad> {
+  async writeRows(
+    rows: Iterable<NormalizedValue[]> | AsyncIterable<NormalizedValue[]>,
+    options: WriteRowsOptions,
+  ): Promise<StagedLoad> {
     const loadId = options.loadId ?? newLoadId();
     const dir = loadDir(options.target, loadId);
     const compression: Compression = options.compression ?? 'gzip';
-    if (compression !== 'gzip' && compression !== 'none') throw new Error(`compression must be 'gzip' or 'none', got ${JSON.stringify(compression)}`);
-    if (options.binary !== 'redshift' && options.binary !== 'postgres') throw new Error(`binary must be 'redshift' or 'postgres', got ${JSON.stringify(options.binary)}`);
+    if (compression !== 'gzip' && compression !== 'none')
+      throw new Error(`compression must be 'gzip' or 'none', got ${JSON.stringify(compression)}`);
+    if (options.binary !== 'redshift' && options.binary !== 'postgres')
+      throw new Error(`binary must be 'redshift' or 'postgres', got ${JSON.stringify(options.binary)}`);
     const encode = createCsvLineEncoder({
       columns: options.columns,
       ordinal: options.ordinal,
@@ -100,11 +127,16 @@ export abstract class StageBase implements Stage {
     return { loadId, target: options.target, files, manifestUri, rows: count, bytes: sum(files), compression };
   }
 
-  async writeFiles(files: AsyncIterable<Readable> | Iterable<Readable>, options: WriteFilesOptions): Promise<StagedLoad> {
+  async writeFiles(
+    files: AsyncIterable<Readable> | Iterable<Readable>,
+    options: WriteFilesOptions,
+  ): Promise<StagedLoad> {
     const loadId = options.loadId ?? newLoadId();
     const dir = loadDir(options.target, loadId);
     if (!/^\.[0-9A-Za-z._-]{1,32}$/.test(options.extension)) {
-      throw new Error(`writeFiles extension ${JSON.stringify(options.extension)} must start with a dot, like '.csv.gz' or '.parquet'`);
+      throw new Error(
+        `writeFiles extension ${JSON.stringify(options.extension)} must start with a dot, like '.csv.gz' or '.parquet'`,
+      );
     }
     const written: Array<{ sink: PartSink; input: Readable; settled: Promise<unknown> }> = [];
     const staged: StagedFile[] = [];
@@ -130,8 +162,13 @@ export abstract class StageBase implements Stage {
       await discardAll(written.map((w) => ({ sink: w.sink, input: w.input, settled: w.settled })));
       throw err;
     }
-    if (staged.length === 0) throw new Error('writeFiles got no files: a load needs at least one (Redshift refuses an empty manifest)');
-    const manifestUri = await this.commitManifest(dir, staged, { ...describeLoad(options.target, loadId), ...options.describe, ...intentOf(options.intent) });
+    if (staged.length === 0)
+      throw new Error('writeFiles got no files: a load needs at least one (Redshift refuses an empty manifest)');
+    const manifestUri = await this.commitManifest(dir, staged, {
+      ...describeLoad(options.target, loadId),
+      ...options.describe,
+      ...intentOf(options.intent),
+    });
     const compression: Compression = /\.gz$/i.test(options.extension) ? 'gzip' : 'none';
     return { loadId, target: options.target, files: staged, manifestUri, bytes: sum(staged), compression };
   }
@@ -139,7 +176,11 @@ export abstract class StageBase implements Stage {
   /** Writes the manifest after every part is complete; if that fails, removes the parts. */
   private async commitManifest(dir: string, files: StagedFile[], load: ManifestLoad): Promise<string> {
     try {
-      return await this.backend.putSmall(`${dir}/${MANIFEST_NAME}`, JSON.stringify(buildManifest(files, load)), 'application/json');
+      return await this.backend.putSmall(
+        `${dir}/${MANIFEST_NAME}`,
+        JSON.stringify(buildManifest(files, load)),
+        'application/json',
+      );
     } catch (err) {
       const objects = await this.backend.list(dir).catch(() => []);
       await this.backend.remove(objects.map((o) => `${dir}/${o.name}`)).catch(() => {});
@@ -173,18 +214,24 @@ export abstract class StageBase implements Stage {
     const tail = `/${yyyy}/${mm}/${dd}/${loadId}/${MANIFEST_NAME}`;
     for (const table of await this.needs('listFolders')('')) {
       const dir = `${table}/${yyyy}/${mm}/${dd}/${loadId}`;
-      if ((await this.backend.list(dir)).some((o) => o.name === MANIFEST_NAME)) return this.backend.uriOf(`${dir}/${MANIFEST_NAME}`);
+      if ((await this.backend.list(dir)).some((o) => o.name === MANIFEST_NAME))
+        return this.backend.uriOf(`${dir}/${MANIFEST_NAME}`);
     }
     // Before saying "not there", look at every object: some S3-compatible stores (s3rver) list
     // no common prefixes for keys nested deeper than one level.
-    const hit = (await this.needs('walk')('')).find((o) => o.relPath.endsWith(tail) && parseLoadPath(o.relPath) !== null);
+    const hit = (await this.needs('walk')('')).find(
+      (o) => o.relPath.endsWith(tail) && parseLoadPath(o.relPath) !== null,
+    );
     return hit ? hit.uri : null;
   }
 
   /** A backend method that listing by id and gc need (every stage upshift ships has them). */
   private needs<K extends 'walk' | 'listFolders'>(method: K): NonNullable<StageBackend[K]> {
     const fn = this.backend[method];
-    if (!fn) throw new Error(`this stage's backend cannot ${method === 'walk' ? 'list all its objects' : 'list its folders'}, which stage gc and replay by load id need`);
+    if (!fn)
+      throw new Error(
+        `this stage's backend cannot ${method === 'walk' ? 'list all its objects' : 'list its folders'}, which stage gc and replay by load id need`,
+      );
     return fn.bind(this.backend) as NonNullable<StageBackend[K]>;
   }
 
@@ -219,7 +266,8 @@ export abstract class StageBase implements Stage {
       for (let n = segments.length; n > 0; n--) folders.add(segments.slice(0, n).join('/'));
     }
     // Deepest first: a folder is empty only once its sub-folders are gone.
-    for (const f of [...folders].sort((a, b) => b.split('/').length - a.split('/').length)) await this.backend.removeDir(f);
+    for (const f of [...folders].sort((a, b) => b.split('/').length - a.split('/').length))
+      await this.backend.removeDir(f);
   }
 
   async delete(load: Pick<StagedLoad, 'target' | 'loadId'>): Promise<void> {
@@ -238,6 +286,10 @@ function intentOf(intent: (() => LoadIntent | undefined) | undefined): Pick<Mani
   return value ? { intent: value } : {};
 }
 
-const describeLoad = (target: StageTarget, loadId: string): ManifestLoad => ({ version: 1, loadId, target: `${target.schema}.${target.name}` });
+const describeLoad = (target: StageTarget, loadId: string): ManifestLoad => ({
+  version: 1,
+  loadId,
+  target: `${target.schema}.${target.name}`,
+});
 
 const sum = (files: readonly StagedFile[]): number => files.reduce((n, f) => n + f.bytes, 0);

@@ -150,7 +150,10 @@ export interface LoadIntent {
 export interface Stage {
   readonly kind: 'local' | 's3';
   /** Encodes normalized rows as CSV parts (+ manifest) for COPY, at constant memory. */
-  writeRows(rows: Iterable<NormalizedValue[]> | AsyncIterable<NormalizedValue[]>, options: WriteRowsOptions): Promise<StagedLoad>;
+  writeRows(
+    rows: Iterable<NormalizedValue[]> | AsyncIterable<NormalizedValue[]>,
+    options: WriteRowsOptions,
+  ): Promise<StagedLoad>;
   /** Stages already-encoded files as they are (e.g. a trusted CSV), as parts + manifest. */
   writeFiles(files: AsyncIterable<Readable> | Iterable<Readable>, options: WriteFilesOptions): Promise<StagedLoad>;
   /** Reads one staged object back as raw bytes (still compressed if it was). */

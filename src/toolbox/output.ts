@@ -32,10 +32,13 @@ export interface OutputLocation {
 /** An unload target as a URI: s3:// stays; a relative path resolves under the stage's base. */
 export function resolveUnloadTarget(stage: Stage, target: string): string {
   if (target.startsWith('s3://')) return withSlash(new S3Files().resolve(target));
-  if (target.startsWith('file://')) throw new Error(`unload target ${target}: give an s3:// URI or a path relative to the stage's base path`);
+  if (target.startsWith('file://'))
+    throw new Error(`unload target ${target}: give an s3:// URI or a path relative to the stage's base path`);
   const rel = target.replace(/^\/+/, '').replace(/\/+$/, '');
   if (rel === '' || rel.split('/').some((s) => s === '' || s === '.' || s === '..')) {
-    throw new Error(`unload target ${JSON.stringify(target)} must be an s3:// URI or a relative path like 'exports/candy' (no empty, '.' or '..' segments)`);
+    throw new Error(
+      `unload target ${JSON.stringify(target)} must be an s3:// URI or a relative path like 'exports/candy' (no empty, '.' or '..' segments)`,
+    );
   }
   if (stage instanceof S3Stage) return withSlash(S3Files.forStage(stage).resolve(rel));
   if (stage instanceof LocalStage) return withSlash(pathToFileURL(join(stage.dir, ...rel.split('/'))).href);
@@ -50,9 +53,11 @@ export function openOutput(stage: Stage, targetUri: string, s3Client?: S3Client)
     return s3Output(new S3Files({ client }), targetUri);
   }
   const dir = new URL(targetUri).pathname;
-  if (!(stage instanceof LocalStage)) throw new Error(`unload target ${targetUri} is a local folder, but the stage is not a LocalStage`);
+  if (!(stage instanceof LocalStage))
+    throw new Error(`unload target ${targetUri} is a local folder, but the stage is not a LocalStage`);
   const rel = relative(stage.dir, dir);
-  if (rel.startsWith('..') || isAbsolute(rel)) throw new Error(`unload target ${targetUri} is outside the stage folder ${stage.dir}`);
+  if (rel.startsWith('..') || isAbsolute(rel))
+    throw new Error(`unload target ${targetUri} is outside the stage folder ${stage.dir}`);
   return localOutput(resolve(dir));
 }
 

@@ -19,7 +19,8 @@ export interface ExportField {
 
 type Convert = (text: string) => unknown;
 
-const TS = /^(\d{4,})-(\d\d)-(\d\d)[ T](\d\d):(\d\d):(\d\d)(?:\.(\d{1,6}))?(?:([+-])(\d\d)(?::?(\d\d))?(?::?(\d\d))?)?$/;
+const TS =
+  /^(\d{4,})-(\d\d)-(\d\d)[ T](\d\d):(\d\d):(\d\d)(?:\.(\d{1,6}))?(?:([+-])(\d\d)(?::?(\d\d))?(?::?(\d\d))?)?$/;
 const DATE = /^(\d{4,})-(\d\d)-(\d\d)$/;
 
 function utcMillis(y: number, mo: number, d: number, h = 0, mi = 0, s = 0): number {
@@ -31,7 +32,10 @@ function utcMillis(y: number, mo: number, d: number, h = 0, mi = 0, s = 0): numb
 
 function timestampMicros(text: string): bigint {
   const m = TS.exec(text);
-  if (!m) throw new Error(`cannot write timestamp ${JSON.stringify(text)} to Parquet (BC dates and infinity have no Parquet form)`);
+  if (!m)
+    throw new Error(
+      `cannot write timestamp ${JSON.stringify(text)} to Parquet (BC dates and infinity have no Parquet form)`,
+    );
   const ms = utcMillis(+m[1]!, +m[2]!, +m[3]!, +m[4]!, +m[5]!, +m[6]!);
   let micros = BigInt(ms) * 1000n + BigInt((m[7] ?? '').padEnd(6, '0') || '0');
   if (m[8]) {
@@ -43,7 +47,10 @@ function timestampMicros(text: string): bigint {
 
 function dateDays(text: string): number {
   const m = DATE.exec(text);
-  if (!m) throw new Error(`cannot write date ${JSON.stringify(text)} to Parquet (BC dates and infinity have no Parquet form)`);
+  if (!m)
+    throw new Error(
+      `cannot write date ${JSON.stringify(text)} to Parquet (BC dates and infinity have no Parquet form)`,
+    );
   return utcMillis(+m[1]!, +m[2]!, +m[3]!) / 86_400_000;
 }
 
@@ -62,34 +69,59 @@ const hexBytes = (text: string): Uint8Array => Buffer.from(text.startsWith('\\x'
 export function parquetColumn(field: ExportField): { element: SchemaElement; convert: Convert; json?: boolean } {
   const base = { name: field.name, repetition_type: 'OPTIONAL' as const };
   switch (field.typeId) {
-    case 16: return { element: { ...base, type: 'BOOLEAN' }, convert: (t) => t === 't' || t === 'true' };
-    case 21: case 23: return { element: { ...base, type: 'INT32' }, convert: Number };
-    case 20: return { element: { ...base, type: 'INT64' }, convert: (t) => BigInt(t) };
-    case 700: return { element: { ...base, type: 'FLOAT' }, convert: Number };
-    case 701: return { element: { ...base, type: 'DOUBLE' }, convert: Number };
-    case 1082: return { element: { ...base, type: 'INT32', converted_type: 'DATE', logical_type: { type: 'DATE' } }, convert: dateDays };
-    case 1114: case 1184: {
+    case 16:
+      return { element: { ...base, type: 'BOOLEAN' }, convert: (t) => t === 't' || t === 'true' };
+    case 21:
+    case 23:
+      return { element: { ...base, type: 'INT32' }, convert: Number };
+    case 20:
+      return { element: { ...base, type: 'INT64' }, convert: (t) => BigInt(t) };
+    case 700:
+      return { element: { ...base, type: 'FLOAT' }, convert: Number };
+    case 701:
+      return { element: { ...base, type: 'DOUBLE' }, convert: Number };
+    case 1082:
+      return {
+        element: { ...base, type: 'INT32', converted_type: 'DATE', logical_type: { type: 'DATE' } },
+        convert: dateDays,
+      };
+    case 1114:
+    case 1184: {
       const utc = field.typeId === 1184;
       return {
-        element: { ...base, type: 'INT64', converted_type: 'TIMESTAMP_MICROS', logical_type: { type: 'TIMESTAMP', isAdjustedToUTC: utc, unit: 'MICROS' } },
+        element: {
+          ...base,
+          type: 'INT64',
+          converted_type: 'TIMESTAMP_MICROS',
+          logical_type: { type: 'TIMESTAMP', isAdjustedToUTC: utc, unit: 'MICROS' },
+        },
         convert: timestampMicros,
       };
     }
-    case 17: return { element: { ...base, type: 'BYTE_ARRAY' }, convert: hexBytes };
+    case 17:
+      return { element: { ...base, type: 'BYTE_ARRAY' }, convert: hexBytes };
     // json/jsonb: UTF-8 text while writing (hyparquet-writer would re-stringify a JSON column's
     // values); the footer then declares it JSON (see finalSchema), so readers parse it.
-    case 114: case 3802: return { element: { ...base, type: 'BYTE_ARRAY', converted_type: 'UTF8' }, convert: (t) => t, json: true };
+    case 114:
+    case 3802:
+      return { element: { ...base, type: 'BYTE_ARRAY', converted_type: 'UTF8' }, convert: (t) => t, json: true };
     case 1700: {
       const mod = field.typeModifier ?? -1;
       if (mod >= 4) {
         const precision = ((mod - 4) >> 16) & 0xffff;
         const scale = (mod - 4) & 0xffff;
         const length = Math.ceil((precision * Math.log2(10) + 1) / 8);
-        const physical = precision <= 18
-          ? { type: 'INT64' as const }
-          : { type: 'FIXED_LEN_BYTE_ARRAY' as const, type_length: length };
+        const physical =
+          precision <= 18 ? { type: 'INT64' as const } : { type: 'FIXED_LEN_BYTE_ARRAY' as const, type_length: length };
         return {
-          element: { ...base, ...physical, converted_type: 'DECIMAL', precision, scale, logical_type: { type: 'DECIMAL', precision, scale } },
+          element: {
+            ...base,
+            ...physical,
+            converted_type: 'DECIMAL',
+            precision,
+            scale,
+            logical_type: { type: 'DECIMAL', precision, scale },
+          },
           convert: (t) => decimalUnscaled(t, scale),
         };
       }
@@ -102,7 +134,10 @@ export function parquetColumn(field: ExportField): { element: SchemaElement; con
 }
 
 type HyparquetWriter = typeof import('hyparquet-writer');
-type Writers = { ParquetWriter: HyparquetWriter['ParquetWriter']; StreamingWriter: new (file: PartFile) => InstanceType<HyparquetWriter['ByteWriter']> };
+type Writers = {
+  ParquetWriter: HyparquetWriter['ParquetWriter'];
+  StreamingWriter: new (file: PartFile) => InstanceType<HyparquetWriter['ByteWriter']>;
+};
 let writers: Promise<Writers> | undefined;
 
 /**
@@ -110,7 +145,11 @@ let writers: Promise<Writers> | undefined;
  * Postgres or PGlite; the writer class that extends its ByteWriter is made then.
  */
 function loadWriters(): Promise<Writers> {
-  writers ??= importOptional('hyparquet-writer', 'unload to Parquet on Postgres or PGlite', () => import('hyparquet-writer')).then(({ ByteWriter, ParquetWriter }) => {
+  writers ??= importOptional(
+    'hyparquet-writer',
+    'unload to Parquet on Postgres or PGlite',
+    () => import('hyparquet-writer'),
+  ).then(({ ByteWriter, ParquetWriter }) => {
     /** A hyparquet Writer that hands each finished row group's bytes to a stored file. */
     class StreamingWriter extends ByteWriter {
       constructor(private readonly file: PartFile) {
@@ -150,10 +189,20 @@ export class ParquetParts {
   private readonly done: UnloadedFile[] = [];
   private readonly all: PartFile[] = [];
 
-  constructor(private readonly out: OutputLocation, fields: ExportField[], private readonly lanes: number, private readonly maxFileSize: number | undefined) {
+  constructor(
+    private readonly out: OutputLocation,
+    fields: ExportField[],
+    private readonly lanes: number,
+    private readonly maxFileSize: number | undefined,
+  ) {
     this.columns = fields.map(parquetColumn);
     this.schema = [{ name: 'schema', num_children: fields.length }, ...this.columns.map((c) => c.element)];
-    this.finalSchema = [this.schema[0]!, ...this.columns.map((c) => (c.json ? { ...c.element, converted_type: 'JSON' as const, logical_type: { type: 'JSON' as const } } : c.element))];
+    this.finalSchema = [
+      this.schema[0]!,
+      ...this.columns.map((c) =>
+        c.json ? { ...c.element, converted_type: 'JSON' as const, logical_type: { type: 'JSON' as const } } : c.element,
+      ),
+    ];
     this.buffer = fields.map(() => []);
     this.open = new Array(lanes).fill(undefined);
   }

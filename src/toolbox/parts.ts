@@ -23,7 +23,10 @@ export class PartFile {
   private readonly input: Writable;
   private readonly settled: Promise<void>;
 
-  constructor(readonly out: OutputFile, gzip: boolean) {
+  constructor(
+    readonly out: OutputFile,
+    gzip: boolean,
+  ) {
     const counter = new Transform({
       transform: (chunk: Buffer, _e, cb) => {
         this.stored += chunk.length;
@@ -68,7 +71,10 @@ export class PartSet {
   private readonly all: PartFile[] = [];
   private next = 0;
 
-  constructor(private readonly out: OutputLocation, private readonly options: PartSetOptions) {
+  constructor(
+    private readonly out: OutputLocation,
+    private readonly options: PartSetOptions,
+  ) {
     this.current = new Array(options.lanes).fill(undefined);
   }
 

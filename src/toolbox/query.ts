@@ -20,7 +20,10 @@ export function sqlValue(value: unknown, index: number, literal: (text: string) 
   if (value === null || value === undefined) return 'NULL';
   if (typeof value === 'bigint') return value.toString();
   if (typeof value === 'number') {
-    if (!Number.isFinite(value)) throw new Error(`parameter $${index} is ${value}: only finite numbers can be inlined (pass the text 'NaN' / 'Infinity' with a cast if you mean it)`);
+    if (!Number.isFinite(value))
+      throw new Error(
+        `parameter $${index} is ${value}: only finite numbers can be inlined (pass the text 'NaN' / 'Infinity' with a cast if you mean it)`,
+      );
     return Object.is(value, -0) ? '0' : String(value);
   }
   if (typeof value === 'boolean') return value ? 'TRUE' : 'FALSE';
@@ -29,7 +32,9 @@ export function sqlValue(value: unknown, index: number, literal: (text: string) 
     return literal(value.toISOString());
   }
   if (typeof value === 'string') return literal(value);
-  throw new Error(`parameter $${index} is ${Array.isArray(value) ? 'an array' : `a ${typeof value}`}: unload inlines only strings, numbers, bigints, booleans, Dates and null`);
+  throw new Error(
+    `parameter $${index} is ${Array.isArray(value) ? 'an array' : `a ${typeof value}`}: unload inlines only strings, numbers, bigints, booleans, Dates and null`,
+  );
 }
 
 /** Replaces $n placeholders outside literals, identifiers and comments with inlined values. */
@@ -49,7 +54,10 @@ export function inlineParameters(sql: string, params: readonly unknown[], litera
         if (escapes && sql[end] === '\\') end += 2;
         else if (sql[end] === c) {
           if (sql[end + 1] === c) end += 2;
-          else { end++; break; }
+          else {
+            end++;
+            break;
+          }
         } else end++;
       }
     } else if (c === '-' && sql[i + 1] === '-') {
@@ -63,7 +71,8 @@ export function inlineParameters(sql: string, params: readonly unknown[], litera
       const tag = /^\$([A-Za-z_][A-Za-z0-9_]*)?\$/.exec(sql.slice(i, i + 80));
       if (num && !/[\w$]/.test(sql[i - 1] ?? '')) {
         const k = Number(num[1]);
-        if (k < 1 || k > params.length) throw new Error(`the query uses $${k} but ${params.length} parameter(s) were given`);
+        if (k < 1 || k > params.length)
+          throw new Error(`the query uses $${k} but ${params.length} parameter(s) were given`);
         used.add(k);
         out += sqlValue(params[k - 1], k, literal);
         i += num[0].length;
@@ -85,15 +94,21 @@ export function inlineParameters(sql: string, params: readonly unknown[], litera
 }
 
 /** The query's SQL with its parameters inlined, and no trailing semicolon. */
-export function compileUnloadQuery(query: UnloadQuery, params: readonly unknown[] | undefined, literal: (text: string) => string): string {
+export function compileUnloadQuery(
+  query: UnloadQuery,
+  params: readonly unknown[] | undefined,
+  literal: (text: string) => string,
+): string {
   let sql: string;
   let parameters: readonly unknown[];
   if (typeof query === 'string') {
     sql = query;
     parameters = params ?? [];
   } else {
-    const compiled = 'compile' in query && typeof query.compile === 'function' ? query.compile() : (query as SqlWithParams);
-    if (params?.length) throw new Error('unload: give parameters either with the query object or in options.params, not both');
+    const compiled =
+      'compile' in query && typeof query.compile === 'function' ? query.compile() : (query as SqlWithParams);
+    if (params?.length)
+      throw new Error('unload: give parameters either with the query object or in options.params, not both');
     sql = compiled.sql;
     parameters = compiled.parameters ?? [];
   }

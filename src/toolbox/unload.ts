@@ -48,7 +48,14 @@ export interface UnloadResult {
 
 /** The CSV dialect every unload writes: quote '"', NULL as unquoted \N, every other value quoted. */
 export function unloadCopyFormat(options: Pick<UnloadOptions, 'gzip' | 'header' | 'delimiter'>): CopyFormat {
-  return { kind: 'csv', gzip: options.gzip === true, delimiter: options.delimiter ?? ',', quote: '"', nullAs: '\\N', ...(options.header ? { skipHeader: 1 } : {}) };
+  return {
+    kind: 'csv',
+    gzip: options.gzip === true,
+    delimiter: options.delimiter ?? ',',
+    quote: '"',
+    nullAs: '\\N',
+    ...(options.header ? { skipHeader: 1 } : {}),
+  };
 }
 
 /** What a warehouse provides so unload can run on it without UNLOAD. */
@@ -62,15 +69,20 @@ export interface QueryExporter {
   exportCsv(sql: string, delimiter: string, onChunk: (chunk: Buffer) => Promise<void>): Promise<void>;
 }
 
-export function checkUnloadOptions(options: UnloadOptions): Required<Pick<UnloadOptions, 'format' | 'parallel' | 'delimiter'>> {
+export function checkUnloadOptions(
+  options: UnloadOptions,
+): Required<Pick<UnloadOptions, 'format' | 'parallel' | 'delimiter'>> {
   const format = options.format ?? 'csv';
-  if (format !== 'csv' && format !== 'parquet') throw new Error(`unload format must be 'csv' or 'parquet', got ${JSON.stringify(format)}`);
+  if (format !== 'csv' && format !== 'parquet')
+    throw new Error(`unload format must be 'csv' or 'parquet', got ${JSON.stringify(format)}`);
   const delimiter = options.delimiter ?? ',';
   if (format === 'parquet' && (options.gzip || options.header || options.delimiter !== undefined)) {
     throw new Error('unload: gzip, header and delimiter apply to CSV only (Parquet compresses its own pages)');
   }
   if ([...delimiter].length !== 1 || /["\r\n\\]/.test(delimiter)) {
-    throw new Error(`unload delimiter must be one character other than '"', '\\', CR or LF; got ${JSON.stringify(delimiter)}`);
+    throw new Error(
+      `unload delimiter must be one character other than '"', '\\', CR or LF; got ${JSON.stringify(delimiter)}`,
+    );
   }
   if (options.maxFileSize !== undefined && !(Number.isSafeInteger(options.maxFileSize) && options.maxFileSize > 0)) {
     throw new Error(`unload maxFileSize must be a positive whole number of bytes, got ${options.maxFileSize}`);
@@ -83,13 +95,21 @@ export async function checkEmptyTarget(out: OutputLocation, allowOverwrite: bool
   if (allowOverwrite) return;
   const existing = await out.existing();
   if (existing.length) {
-    throw new Error(`unload target ${out.uri} is not empty (it holds ${existing[0]}): choose an empty prefix, or pass allowOverwrite: true to write over it`);
+    throw new Error(
+      `unload target ${out.uri} is not empty (it holds ${existing[0]}): choose an empty prefix, or pass allowOverwrite: true to write over it`,
+    );
   }
 }
 
 const quoteCsv = (text: string): string => `"${text.replace(/"/g, '""')}"`;
 
-export async function unloadViaExport(exporter: QueryExporter, stage: Stage, sql: string, targetUri: string, options: UnloadOptions): Promise<UnloadResult> {
+export async function unloadViaExport(
+  exporter: QueryExporter,
+  stage: Stage,
+  sql: string,
+  targetUri: string,
+  options: UnloadOptions,
+): Promise<UnloadResult> {
   const { format, parallel, delimiter } = checkUnloadOptions(options);
   const out = openOutput(stage, targetUri, options.s3Client);
   await checkEmptyTarget(out, options.allowOverwrite);
@@ -99,7 +119,10 @@ export async function unloadViaExport(exporter: QueryExporter, stage: Stage, sql
   if (format === 'csv') {
     const gzip = options.gzip === true;
     const parts = new PartSet(out, {
-      extension: gzip ? '.csv.gz' : '.csv', gzip, lanes, maxFileSize: options.maxFileSize,
+      extension: gzip ? '.csv.gz' : '.csv',
+      gzip,
+      lanes,
+      maxFileSize: options.maxFileSize,
       ...(options.header ? { header: Buffer.from(`${fields.map((f) => quoteCsv(f.name)).join(delimiter)}\n`) } : {}),
     });
     try {
@@ -123,12 +146,21 @@ export async function unloadViaExport(exporter: QueryExporter, stage: Stage, sql
   const bytes = files.reduce((n, f) => n + f.bytes, 0);
   // As Redshift's MANIFEST VERBOSE: sizes and row counts per file and in total.
   const manifest = {
-    entries: files.map((f) => ({ url: f.uri, mandatory: true, meta: { content_length: f.bytes, record_count: f.rows } })),
+    entries: files.map((f) => ({
+      url: f.uri,
+      mandatory: true,
+      meta: { content_length: f.bytes, record_count: f.rows },
+    })),
     meta: { content_length: bytes, record_count: rows },
   };
   const manifestUri = await out.putText('manifest.json', JSON.stringify(manifest));
   return {
-    target: out.uri, files, manifestUri, format, rows, bytes,
+    target: out.uri,
+    files,
+    manifestUri,
+    format,
+    rows,
+    bytes,
     ...(format === 'csv' ? { copyFormat: unloadCopyFormat(options) } : {}),
   };
 }
@@ -136,7 +168,13 @@ export async function unloadViaExport(exporter: QueryExporter, stage: Stage, sql
 const BATCH_BYTES = 64 * 1024;
 
 /** Cuts the CSV stream at row ends and deals rows round-robin over the lanes in ~64 KiB writes. */
-async function exportCsvParts(exporter: QueryExporter, sql: string, delimiter: string, parts: PartSet, lanes: number): Promise<void> {
+async function exportCsvParts(
+  exporter: QueryExporter,
+  sql: string,
+  delimiter: string,
+  parts: PartSet,
+  lanes: number,
+): Promise<void> {
   const splitter = new CsvRowSplitter();
   const pending: Buffer[][] = Array.from({ length: lanes }, () => []);
   const pendingBytes = new Array<number>(lanes).fill(0);

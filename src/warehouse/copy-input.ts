@@ -36,7 +36,8 @@ export const POSTGRES_EXPORT_SETTINGS: readonly string[] = [
 /** Postgres COPY options for a CSV format (standard_conforming_strings: \N is two characters). */
 export function postgresCopyOptions(format: CopyFormat): string {
   // Postgres COPY reads CSV only: sources re-stage JSON and Parquet as CSV for it.
-  if (format.kind !== 'csv') throw new Error(`Postgres COPY cannot read ${format.kind} files: the source must re-stage them as CSV`);
+  if (format.kind !== 'csv')
+    throw new Error(`Postgres COPY cannot read ${format.kind} files: the source must re-stage them as CSV`);
   const opts = [
     'FORMAT csv',
     `DELIMITER '${(format.delimiter ?? ',').replace(/'/g, "''")}'`,
@@ -48,7 +49,9 @@ export function postgresCopyOptions(format: CopyFormat): string {
 }
 
 export function copyTarget(step: Pick<CopyStep, 'table' | 'columns'>): string {
-  const name = step.table.schema ? `${quoteIdent(step.table.schema)}.${quoteIdent(step.table.name)}` : quoteIdent(step.table.name);
+  const name = step.table.schema
+    ? `${quoteIdent(step.table.schema)}.${quoteIdent(step.table.name)}`
+    : quoteIdent(step.table.name);
   return `${name} (${step.columns.map(quoteIdent).join(', ')})`;
 }
 
@@ -56,7 +59,11 @@ export function copyTarget(step: Pick<CopyStep, 'table' | 'columns'>): string {
  * Runs one COPY per staged file, so an error names the file and its own line number, and
  * returns the rows loaded. `load` gets each file as uncompressed bytes.
  */
-export async function copyEachFile(stage: Stage, step: CopyStep, load: (input: Readable) => Promise<number>): Promise<number> {
+export async function copyEachFile(
+  stage: Stage,
+  step: CopyStep,
+  load: (input: Readable) => Promise<number>,
+): Promise<number> {
   let total = 0;
   for (const file of step.load.files) {
     try {

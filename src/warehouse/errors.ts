@@ -16,7 +16,12 @@ function describe(table: string, details: LoadErrorDetail[], cause: unknown): st
   const first = details[0];
   const shown = (v: string) => JSON.stringify(v.length > 80 ? `${v.slice(0, 80)}…` : v);
   const where = first
-    ? [first.file && `file ${first.file}`, first.line !== undefined && `line ${first.line}`, first.column && `column "${first.column}"`, first.value !== undefined && `value ${shown(first.value)}`]
+    ? [
+        first.file && `file ${first.file}`,
+        first.line !== undefined && `line ${first.line}`,
+        first.column && `column "${first.column}"`,
+        first.value !== undefined && `value ${shown(first.value)}`,
+      ]
         .filter(Boolean)
         .join(', ')
     : '';
@@ -33,17 +38,31 @@ export class LoadError extends Error {
   ) {
     super(describe(table, details, cause), { cause });
   }
-  get file() { return this.details[0]?.file; }
-  get line() { return this.details[0]?.line; }
-  get column() { return this.details[0]?.column; }
-  get value() { return this.details[0]?.value; }
-  get reason() { return this.details[0]?.reason; }
+  get file() {
+    return this.details[0]?.file;
+  }
+  get line() {
+    return this.details[0]?.line;
+  }
+  get column() {
+    return this.details[0]?.column;
+  }
+  get value() {
+    return this.details[0]?.value;
+  }
+  get reason() {
+    return this.details[0]?.reason;
+  }
 }
 
 /** Duplicate upsert keys in files that carry no load order (and no orderBy column was given). */
 export class DuplicateKeyError extends Error {
   override name = 'DuplicateKeyError';
-  constructor(readonly table: string, readonly key: readonly string[], readonly samples: Record<string, unknown>[]) {
+  constructor(
+    readonly table: string,
+    readonly key: readonly string[],
+    readonly samples: Record<string, unknown>[],
+  ) {
     super(
       `Load into ${table} failed: the staged files have several rows for the same upsert key (${key.join(', ')}) and no load order, so no row can be picked as the last write. ` +
         `Sample keys: ${samples.map((s) => JSON.stringify(s, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))).join('; ')}. ` +
@@ -71,7 +90,12 @@ export function isSerializationConflict(err: unknown): boolean {
  * Postgres reports COPY errors with a `where` like: COPY t, line 3, column name: "x". `line`
  * overrides the line number when COPY read several files as one stream (a live COPY).
  */
-export function decodePostgresCopyError(table: string, file: string | undefined, err: unknown, line?: number): LoadError {
+export function decodePostgresCopyError(
+  table: string,
+  file: string | undefined,
+  err: unknown,
+  line?: number,
+): LoadError {
   if (err instanceof LoadError) return err; // already decoded (e.g. by a validating stream inside COPY)
   const e = err as PgLikeError;
   const where = e.where ?? '';
@@ -103,10 +127,17 @@ export class SerializationConflictError extends Error {
   override name = 'SerializationConflictError';
   readonly code: string | undefined;
   readonly detail: string | undefined;
-  constructor(target: string, readonly attempts: number, cause: unknown) {
+  constructor(
+    target: string,
+    readonly attempts: number,
+    cause: unknown,
+  ) {
     const e = (cause ?? {}) as PgLikeError;
     const text = e.message ?? String(cause);
-    super(`Load into ${target} failed: a serialization conflict on each of ${attempts} attempts; the last: ${text}${e.detail && !text.includes(e.detail) ? ` (${e.detail})` : ''}`, { cause });
+    super(
+      `Load into ${target} failed: a serialization conflict on each of ${attempts} attempts; the last: ${text}${e.detail && !text.includes(e.detail) ? ` (${e.detail})` : ''}`,
+      { cause },
+    );
     this.code = e.code;
     this.detail = e.detail;
   }
@@ -119,7 +150,12 @@ export class SerializationConflictError extends Error {
  */
 export class CommitUnconfirmedError extends Error {
   override name = 'CommitUnconfirmedError';
-  constructor(target: string, readonly committed: false | undefined, cause: unknown, readonly lookupError?: unknown) {
+  constructor(
+    target: string,
+    readonly committed: false | undefined,
+    cause: unknown,
+    readonly lookupError?: unknown,
+  ) {
     const lost = cause instanceof Error ? cause.message : String(cause);
     super(
       committed === false

@@ -1,14 +1,31 @@
 export { Warehouse, ORDINAL_COLUMN } from './warehouse.js';
 export type { Session, QueryResult, CopyStep, RetryOptions, WarehouseOptions, VacuumMode } from './warehouse.js';
 export { compileUnloadQuery, inlineParameters, unloadCopyFormat } from '../toolbox/index.js';
-export type { UnloadQuery, CompilableQuery, SqlWithParams, UnloadOptions, UnloadResult, UnloadFormat, UnloadedFile, ExportField, QueryExporter } from '../toolbox/index.js';
+export type {
+  UnloadQuery,
+  CompilableQuery,
+  SqlWithParams,
+  UnloadOptions,
+  UnloadResult,
+  UnloadFormat,
+  UnloadedFile,
+  ExportField,
+  QueryExporter,
+} from '../toolbox/index.js';
 export { PostgresWarehouse, PgSession } from './postgres.js';
 export type { PostgresOptions } from './postgres.js';
 export { PgliteWarehouse } from './pglite.js';
 export type { PgliteOptions } from './pglite.js';
 export { RedshiftWarehouse, redshiftLiteral, decodeLoadErrorRow } from './redshift.js';
 export type { RedshiftOptions, RedshiftCredentials } from './redshift.js';
-export { LoadError, DuplicateKeyError, isSerializationConflict, decodePostgresCopyError, CommitUnconfirmedError, SerializationConflictError } from './errors.js';
+export {
+  LoadError,
+  DuplicateKeyError,
+  isSerializationConflict,
+  decodePostgresCopyError,
+  CommitUnconfirmedError,
+  SerializationConflictError,
+} from './errors.js';
 export type { LoadErrorDetail } from './errors.js';
 export { UPSHIFT_CSV } from './plan.js';
 export type { LoadPlan, PlanStep, PlanResult, CopyFormat, CommitMarker } from './plan.js';

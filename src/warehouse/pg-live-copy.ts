@@ -24,10 +24,16 @@ export class PgLiveCopy implements LiveCopy {
   private readonly done: Promise<void>;
 
   /** Call after BEGIN and the stage table's CREATE, on the same client. */
-  constructor(private readonly client: pg.PoolClient, sql: string, private readonly table: string) {
+  constructor(
+    private readonly client: pg.PoolClient,
+    sql: string,
+    private readonly table: string,
+  ) {
     this.stream = client.query(copyFrom(sql));
     this.done = finished(this.stream);
-    this.done.catch((error: unknown) => { this.failure ??= { error }; });
+    this.done.catch((error: unknown) => {
+      this.failure ??= { error };
+    });
   }
 
   write(chunk: Buffer, at: ChunkOrigin): Promise<void> | undefined {

@@ -7,7 +7,13 @@ import type { Dialect } from '../model/ddl.js';
 import type { TableModel } from '../model/table.js';
 import { quoteIdent } from '../model/identifiers.js';
 import type { BinaryDialect } from '../stage/types.js';
-import { copyEachFile, copyTarget, POSTGRES_EXPORT_SETTINGS, POSTGRES_LOAD_SETTINGS, postgresCopyOptions } from './copy-input.js';
+import {
+  copyEachFile,
+  copyTarget,
+  POSTGRES_EXPORT_SETTINGS,
+  POSTGRES_LOAD_SETTINGS,
+  postgresCopyOptions,
+} from './copy-input.js';
 import { PGLITE_PARSERS } from './pg-types.js';
 import { requireOptional } from '../optional.js';
 import type { ExportField } from '../toolbox/parquet.js';
@@ -100,7 +106,10 @@ export class PgliteWarehouse extends Warehouse {
           FROM (${sql}) AS upshift_unload(${cols.join(', ')})`);
         const quote = (v: string) => `"${v.replace(/"/g, '""')}"`;
         for (;;) {
-          const r = await db.query<[string]>('FETCH FORWARD 5000 FROM upshift_unload', [], { rowMode: 'array', parsers: { 25: (text: string) => text } });
+          const r = await db.query<[string]>('FETCH FORWARD 5000 FROM upshift_unload', [], {
+            rowMode: 'array',
+            parsers: { 25: (text: string) => text },
+          });
           if (r.rows.length === 0) break;
           let text = '';
           for (const [json] of r.rows) {
@@ -133,4 +142,5 @@ export class PgliteWarehouse extends Warehouse {
  * would print booleans as 'true'/'false', not 't'/'f'), NULL kept as NULL (num_nulls: a row of
  * NULL fields is not NULL itself).
  */
-const asOutputText = (column: string): string => `CASE WHEN num_nulls(${column}) = 1 THEN NULL ELSE format('%s', ${column}) END`;
+const asOutputText = (column: string): string =>
+  `CASE WHEN num_nulls(${column}) = 1 THEN NULL ELSE format('%s', ${column}) END`;

@@ -23,9 +23,22 @@ export const UPSHIFT_CSV: CopyFormat = { kind: 'csv', gzip: true, delimiter: ','
 
 export type PlanStep =
   /** One SQL statement; its row count is recorded under `label` when given. */
-  | { kind: 'sql'; sql: string; params?: unknown[] | ((counts: Record<string, number>) => unknown[] | Promise<unknown[]>); label?: string; onRows?: (rows: Record<string, unknown>[]) => void }
+  | {
+      kind: 'sql';
+      sql: string;
+      params?: unknown[] | ((counts: Record<string, number>) => unknown[] | Promise<unknown[]>);
+      label?: string;
+      onRows?: (rows: Record<string, unknown>[]) => void;
+    }
   /** COPY the staged files into a (temp) table. Each warehouse does this its own way. */
-  | { kind: 'copy'; table: { schema?: string; name: string }; columns: string[]; load: StagedLoad; format: CopyFormat; label?: string }
+  | {
+      kind: 'copy';
+      table: { schema?: string; name: string };
+      columns: string[];
+      load: StagedLoad;
+      format: CopyFormat;
+      label?: string;
+    }
   /** A query that must return no rows; when it does, `fail` builds the error that aborts the load. */
   | { kind: 'check'; sql: string; fail: (rows: Record<string, unknown>[]) => Error };
 

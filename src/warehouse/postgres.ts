@@ -13,12 +13,25 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LocalStage } from '../stage/local.js';
 import type { BinaryDialect, Stage } from '../stage/types.js';
-import { copyEachFile, copyTarget, POSTGRES_EXPORT_SETTINGS, POSTGRES_LOAD_SETTINGS, postgresCopyOptions } from './copy-input.js';
+import {
+  copyEachFile,
+  copyTarget,
+  POSTGRES_EXPORT_SETTINGS,
+  POSTGRES_LOAD_SETTINGS,
+  postgresCopyOptions,
+} from './copy-input.js';
 import { upshiftPgTypes } from './pg-types.js';
 import { PgLiveCopy } from './pg-live-copy.js';
 import type { ExportField } from '../toolbox/parquet.js';
 import type { CommitMarker } from './plan.js';
-import { Warehouse, type CopyStep, type LoadSession, type QueryResult, type Session, type WarehouseOptions } from './warehouse.js';
+import {
+  Warehouse,
+  type CopyStep,
+  type LoadSession,
+  type QueryResult,
+  type Session,
+  type WarehouseOptions,
+} from './warehouse.js';
 
 export interface PostgresOptions extends Omit<WarehouseOptions, 'stage'> {
   /**
@@ -79,7 +92,10 @@ export class PostgresWarehouse extends Warehouse {
       this.ownsPool = false;
     } else {
       const connectionString = options.connectionString ?? process.env.UPSHIFT_DATABASE_URL ?? process.env.DATABASE_URL;
-      if (!connectionString) throw new Error('PostgresDatabase needs { connectionString } or { pool } (or UPSHIFT_DATABASE_URL / DATABASE_URL in the environment)');
+      if (!connectionString)
+        throw new Error(
+          'PostgresDatabase needs { connectionString } or { pool } (or UPSHIFT_DATABASE_URL / DATABASE_URL in the environment)',
+        );
       this.pool = new pgLib.Pool({ connectionString, max: options.maxConnections ?? 4, types: upshiftPgTypes });
       this.ownsPool = true;
     }
@@ -100,7 +116,9 @@ export class PostgresWarehouse extends Warehouse {
   private async acquire(): Promise<{ session: PgSession; release(err?: unknown): void }> {
     const client = await this.pool.connect();
     let broken: Error | undefined;
-    const onError = (e: Error) => { broken = e; };
+    const onError = (e: Error) => {
+      broken = e;
+    };
     client.on('error', onError);
     return {
       session: new PgSession(client),
@@ -152,7 +170,11 @@ export class PostgresWarehouse extends Warehouse {
             throw err;
           }
           created.push(step.table.name);
-          return new PgLiveCopy(session.client, `COPY ${copyTarget(step)} FROM STDIN WITH (${postgresCopyOptions(step.format)})`, step.target ?? step.table.name);
+          return new PgLiveCopy(
+            session.client,
+            `COPY ${copyTarget(step)} FROM STDIN WITH (${postgresCopyOptions(step.format)})`,
+            step.target ?? step.table.name,
+          );
         },
         runPlan: (plan) => this.runPlan(plan, held?.session),
       });
@@ -162,7 +184,8 @@ export class PostgresWarehouse extends Warehouse {
     } finally {
       if (held) {
         // The merge drops the stage table; after a failed merge it is still there (it outlives rollbacks).
-        for (const name of created) await held.session.query(`DROP TABLE IF EXISTS ${quoteIdent(name)}`).catch(() => undefined);
+        for (const name of created)
+          await held.session.query(`DROP TABLE IF EXISTS ${quoteIdent(name)}`).catch(() => undefined);
         held.release(failure);
       }
     }
@@ -215,9 +238,11 @@ export class PostgresWarehouse extends Warehouse {
       await client.query('BEGIN READ ONLY');
       for (const setting of POSTGRES_EXPORT_SETTINGS) await client.query(setting);
       const pid = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
-      const copy = client.query(copyTo(
-        `COPY (${sql}) TO STDOUT WITH (FORMAT csv, DELIMITER '${delimiter.replace(/'/g, "''")}', QUOTE '"', NULL '\\N', FORCE_QUOTE *)`,
-      ));
+      const copy = client.query(
+        copyTo(
+          `COPY (${sql}) TO STDOUT WITH (FORMAT csv, DELIMITER '${delimiter.replace(/'/g, "''")}', QUOTE '"', NULL '\\N', FORCE_QUOTE *)`,
+        ),
+      );
       try {
         for await (const chunk of copy) await onChunk(chunk as Buffer);
         await client.query('COMMIT');
@@ -256,7 +281,10 @@ function isConnectionError(err: unknown): boolean {
   // A decoded LoadError keeps the driver's error as its cause.
   if (err instanceof Error && err.cause && isConnectionError(err.cause)) return true;
   const code = (err as { code?: string })?.code ?? '';
-  return /^(57P0[1-3]|08\d\d\d)$/.test(code) || /ECONNRESET|EPIPE|Connection terminated/i.test(String((err as Error)?.message));
+  return (
+    /^(57P0[1-3]|08\d\d\d)$/.test(code) ||
+    /ECONNRESET|EPIPE|Connection terminated/i.test(String((err as Error)?.message))
+  );
 }
 
 /**
@@ -267,11 +295,14 @@ function isConnectionError(err: unknown): boolean {
 async function waitForTransactionEnd(client: pg.Client, pid: number, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const { rows } = await client.query<{ state: string | null }>('SELECT state FROM pg_stat_activity WHERE pid = $1', [pid]);
+    const { rows } = await client.query<{ state: string | null }>('SELECT state FROM pg_stat_activity WHERE pid = $1', [
+      pid,
+    ]);
     const state = rows[0]?.state;
     if (state === undefined || state === 'idle') return;
     if (state?.startsWith('idle in transaction')) await client.query('SELECT pg_terminate_backend($1)', [pid]);
-    if (Date.now() > deadline) throw new Error(`backend ${pid} was still ${state ?? 'busy'} after ${timeoutMs / 1000} s`);
+    if (Date.now() > deadline)
+      throw new Error(`backend ${pid} was still ${state ?? 'busy'} after ${timeoutMs / 1000} s`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }

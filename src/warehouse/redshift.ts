@@ -56,8 +56,10 @@ export class RedshiftWarehouse extends PostgresWarehouse {
   readonly redshift: RedshiftOptions;
 
   constructor(options: RedshiftOptions) {
-    if (options.stage.kind !== 's3') throw new Error('RedshiftDatabase needs an S3Stage: Redshift COPY reads staged files from S3 only');
-    if (options.iamRole && options.credentials) throw new Error('RedshiftDatabase: give iamRole or credentials, not both');
+    if (options.stage.kind !== 's3')
+      throw new Error('RedshiftDatabase needs an S3Stage: Redshift COPY reads staged files from S3 only');
+    if (options.iamRole && options.credentials)
+      throw new Error('RedshiftDatabase: give iamRole or credentials, not both');
     const connectionString =
       options.connectionString ??
       (options.host
@@ -86,7 +88,12 @@ export class RedshiftWarehouse extends PostgresWarehouse {
   }
 
   /** Temp stage table, distributed like the target so the merge joins locally. */
-  override createTempTableSql(name: string, table: TableModel, columns: readonly string[], withOrdinal: boolean): string {
+  override createTempTableSql(
+    name: string,
+    table: TableModel,
+    columns: readonly string[],
+    withOrdinal: boolean,
+  ): string {
     const base = super.createTempTableSql(name, table, columns, withOrdinal);
     const distKey = table.options.distKey;
     return distKey && columns.includes(distKey) ? `${base} DISTKEY (${quoteIdent(distKey)})` : base;
@@ -211,7 +218,8 @@ FROM stl_load_errors WHERE query = pg_last_copy_id() ORDER BY line_number LIMIT 
     parts.push(parallel ? 'PARALLEL ON' : 'PARALLEL OFF');
     if (options.maxFileSize !== undefined) {
       const mb = options.maxFileSize / 1024 ** 2;
-      if (mb < 5 || mb > 6.2 * 1024) throw new Error(`unload maxFileSize on Redshift must be 5 MB to 6.2 GB, got ${options.maxFileSize} bytes`);
+      if (mb < 5 || mb > 6.2 * 1024)
+        throw new Error(`unload maxFileSize on Redshift must be 5 MB to 6.2 GB, got ${options.maxFileSize} bytes`);
       parts.push(`MAXFILESIZE ${Number(mb.toFixed(3))} MB`);
     }
     if (this.redshift.region) parts.push(`REGION ${this.literal(this.redshift.region)}`);
@@ -223,10 +231,14 @@ FROM stl_load_errors WHERE query = pg_last_copy_id() ORDER BY line_number LIMIT 
     const { format } = checkUnloadOptions(options);
     const sql = compileUnloadQuery(query, options.params, (t) => this.literal(t));
     const targetUri = resolveUnloadTarget(this.stage, target);
-    if (!targetUri.startsWith('s3://')) throw new Error(`Redshift unloads to S3 only; ${target} resolved to ${targetUri}`);
+    if (!targetUri.startsWith('s3://'))
+      throw new Error(`Redshift unloads to S3 only; ${target} resolved to ${targetUri}`);
     await this.query(this.unloadSql(sql, targetUri, options));
     const manifestUri = `${targetUri}manifest`;
-    const s3 = this.stage instanceof S3Stage ? S3Files.forStage(this.stage) : new S3Files(options.s3Client ? { client: options.s3Client } : {});
+    const s3 =
+      this.stage instanceof S3Stage
+        ? S3Files.forStage(this.stage)
+        : new S3Files(options.s3Client ? { client: options.s3Client } : {});
     const text = await s3.readText(manifestUri);
     const manifest = parseManifest(text, manifestUri);
     // MANIFEST VERBOSE: per-entry and total meta.record_count. With HEADER, Redshift counts each
@@ -235,10 +247,17 @@ FROM stl_load_errors WHERE query = pg_last_copy_id() ORDER BY line_number LIMIT 
     const total = (JSON.parse(text) as { meta?: { record_count?: number } }).meta?.record_count;
     const files = manifest.entries.map((e) => {
       const meta = (e.meta ?? {}) as { content_length?: number; record_count?: number };
-      return { uri: e.url, bytes: meta.content_length ?? 0, ...(meta.record_count !== undefined ? { rows: meta.record_count - headerLines } : {}) };
+      return {
+        uri: e.url,
+        bytes: meta.content_length ?? 0,
+        ...(meta.record_count !== undefined ? { rows: meta.record_count - headerLines } : {}),
+      };
     });
     return {
-      target: targetUri, files, manifestUri, format,
+      target: targetUri,
+      files,
+      manifestUri,
+      format,
       rows: total !== undefined ? total - headerLines * files.length : files.reduce((n, f) => n + (f.rows ?? 0), 0),
       bytes: files.reduce((n, f) => n + f.bytes, 0),
       ...(format === 'csv' ? { copyFormat: unloadCopyFormat(options) } : {}),

@@ -7,7 +7,13 @@ import { sqlType } from '../model/ddl.js';
 import { quoteIdent, quoteLiteral } from '../model/identifiers.js';
 import type { TableModel } from '../model/table.js';
 import type { BinaryDialect, ChunkOrigin, Stage } from '../stage/types.js';
-import { CommitUnconfirmedError, isSerializationConflict, namingTarget, SerializationConflictError, serverAnswered } from './errors.js';
+import {
+  CommitUnconfirmedError,
+  isSerializationConflict,
+  namingTarget,
+  SerializationConflictError,
+  serverAnswered,
+} from './errors.js';
 import type { CommitMarker, LoadPlan, PlanResult, PlanStep } from './plan.js';
 import { compileUnloadQuery, type UnloadQuery } from '../toolbox/query.js';
 import { resolveUnloadTarget } from '../toolbox/output.js';
@@ -67,7 +73,12 @@ export interface LoadSession {
    * stream (Postgres); absent where it reads the staged files (Redshift, PGlite). Resolves to
    * undefined when it can't start now (no free connection): the load then COPYs the files.
    */
-  copyWhileStaging?(createSql: string, step: Pick<CopyStep, 'table' | 'columns' | 'format'> & { /** The table the load is for, named in errors. */ target?: string }): Promise<LiveCopy | undefined>;
+  copyWhileStaging?(
+    createSql: string,
+    step: Pick<CopyStep, 'table' | 'columns' | 'format'> & {
+      /** The table the load is for, named in errors. */ target?: string;
+    },
+  ): Promise<LiveCopy | undefined>;
   /** Runs the merge plan as one transaction, retried on serialization conflicts. */
   runPlan(plan: LoadPlan): Promise<PlanResult>;
 }
@@ -128,7 +139,10 @@ export abstract class Warehouse {
    * sample is enough for that: measured 11 ms instead of 108 ms for a full ANALYZE of 1M rows.
    */
   analyzeTempSql(name: string, columns: readonly string[]): string[] {
-    return ['SET LOCAL default_statistics_target = 10', `ANALYZE ${quoteIdent(name)} (${columns.map(quoteIdent).join(', ')})`];
+    return [
+      'SET LOCAL default_statistics_target = 10',
+      `ANALYZE ${quoteIdent(name)} (${columns.map(quoteIdent).join(', ')})`,
+    ];
   }
 
   /** An index to speed up lookups by `columns` (`table` already qualified); null where there are none (Redshift). */
@@ -184,7 +198,6 @@ export abstract class Warehouse {
     return null;
   }
 
-
   /**
    * Runs a plan as one transaction. Serialization conflicts (SQLSTATE 40001, Redshift 1023)
    * roll back and retry the whole transaction with backoff; any other error rolls back and is
@@ -195,7 +208,9 @@ export abstract class Warehouse {
     for (let attempt = 1; ; attempt++) {
       plan.onAttempt?.(attempt);
       try {
-        const done = on ? await this.runOnce(on, plan) : await this.withSession((session) => this.runOnce(session, plan));
+        const done = on
+          ? await this.runOnce(on, plan)
+          : await this.withSession((session) => this.runOnce(session, plan));
         return { counts: done.counts, attempts: attempt, ...(done.notes ? { notes: done.notes } : {}) };
       } catch (err) {
         if (!isSerializationConflict(err)) throw err;
@@ -211,7 +226,10 @@ export abstract class Warehouse {
     return fn({ runPlan: (plan) => this.runPlan(plan) });
   }
 
-  private async runOnce(session: Session, plan: LoadPlan): Promise<{ counts: Record<string, number>; notes?: string[] }> {
+  private async runOnce(
+    session: Session,
+    plan: LoadPlan,
+  ): Promise<{ counts: Record<string, number>; notes?: string[] }> {
     const counts: Record<string, number> = { ...plan.counts };
     for (const sql of this.beginStatements()) await session.query(sql);
     try {
@@ -236,7 +254,12 @@ export abstract class Warehouse {
         throw new CommitUnconfirmedError(plan.target, undefined, err, lookupErr);
       }
       if (!committed) throw new CommitUnconfirmedError(plan.target, false, err);
-      return { counts, notes: [`the connection broke after COMMIT was sent (${err instanceof Error ? err.message : String(err)}); a new connection confirmed the load committed`] };
+      return {
+        counts,
+        notes: [
+          `the connection broke after COMMIT was sent (${err instanceof Error ? err.message : String(err)}); a new connection confirmed the load committed`,
+        ],
+      };
     }
     return { counts };
   }

@@ -32,19 +32,39 @@ export interface BuiltProject {
 
 export async function buildProject(): Promise<BuiltProject> {
   const build = path.join(REPO, '.scratch', `cli-build-${randomBytes(4).toString('hex')}`);
-  await run(process.execPath, [path.join(REPO, 'node_modules/typescript/bin/tsc'), '-p', path.join(REPO, 'tsconfig.build.json'), '--outDir', path.join(build, 'dist')], { cwd: REPO });
+  await run(
+    process.execPath,
+    [
+      path.join(REPO, 'node_modules/typescript/bin/tsc'),
+      '-p',
+      path.join(REPO, 'tsconfig.build.json'),
+      '--outDir',
+      path.join(build, 'dist'),
+    ],
+    { cwd: REPO },
+  );
   await copyFile(path.join(REPO, 'package.json'), path.join(build, 'package.json'));
   const dir = await mkdtemp(path.join(os.tmpdir(), 'upshift-built-'));
   await mkdir(path.join(dir, 'node_modules'), { recursive: true });
   await symlink(build, path.join(dir, 'node_modules', 'upshift'));
-  for (const dep of ['kysely', 'tsx', 'pg', '@types']) await symlink(path.join(REPO, 'node_modules', dep), path.join(dir, 'node_modules', dep));
-  await writeFile(path.join(dir, 'package.json'), JSON.stringify({ name: 'user-project', private: true, type: 'module' }));
+  for (const dep of ['kysely', 'tsx', 'pg', '@types'])
+    await symlink(path.join(REPO, 'node_modules', dep), path.join(dir, 'node_modules', dep));
+  await writeFile(
+    path.join(dir, 'package.json'),
+    JSON.stringify({ name: 'user-project', private: true, type: 'module' }),
+  );
   const bin = path.join(dir, 'node_modules/upshift/dist/src/cli/bin.js');
   return {
     dir,
     bin,
     upshift(args, options = {}) {
-      const env: NodeJS.ProcessEnv = { ...process.env, UPSHIFT_DATABASE_URL: undefined, DATABASE_URL: undefined, UPSHIFT_CONFIG: undefined, ...options.env };
+      const env: NodeJS.ProcessEnv = {
+        ...process.env,
+        UPSHIFT_DATABASE_URL: undefined,
+        DATABASE_URL: undefined,
+        UPSHIFT_CONFIG: undefined,
+        ...options.env,
+      };
       for (const k of Object.keys(env)) if (env[k] === undefined) delete env[k];
       return new Promise((resolve) => {
         execFile(process.execPath, [bin, ...args], { cwd: options.cwd ?? dir, env }, (err, stdout, stderr) => {

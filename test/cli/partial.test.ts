@@ -12,15 +12,24 @@ const SLOW = 180_000;
 let project: TempProject;
 let db: TestSchema;
 
-interface Run { code: number; stdout: string; stderr: string }
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
 function upshift(args: string[]): Promise<Run> {
   return new Promise((resolve) => {
     const env: NodeJS.ProcessEnv = { ...process.env };
     delete env.UPSHIFT_DATABASE_URL;
     delete env.UPSHIFT_CONFIG;
-    execFile(process.execPath, ['--import', 'tsx', path.join(REPO, 'src/cli/bin.ts'), ...args], { cwd: project.dir, env }, (err, stdout, stderr) => {
-      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', path.join(REPO, 'src/cli/bin.ts'), ...args],
+      { cwd: project.dir, env },
+      (err, stdout, stderr) => {
+        resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -45,28 +54,43 @@ afterAll(async () => {
 });
 
 describe('upshift load --partial', () => {
-  it('refuses a whole-row upsert of a file lacking columns (exit 9, naming them and --partial); --partial updates only its columns', async () => {
-    expect((await upshift(['codegen'])).code).toBe(0);
-    await db.pool.query(`insert into ${db.schema}.orders values (1, 'new', 'fragile'), (2, 'new', 'keep me')`);
-    await writeFile(path.join(project.dir, 'status.csv'), 'id,status\n1,paid\n3,new\n');
-    const snapshot = async () => (await db.pool.query(`select id::int, status, note from ${db.schema}.orders order by id`)).rows;
-    const before = await snapshot();
+  it(
+    'refuses a whole-row upsert of a file lacking columns (exit 9, naming them and --partial); --partial updates only its columns',
+    async () => {
+      expect((await upshift(['codegen'])).code).toBe(0);
+      await db.pool.query(`insert into ${db.schema}.orders values (1, 'new', 'fragile'), (2, 'new', 'keep me')`);
+      await writeFile(path.join(project.dir, 'status.csv'), 'id,status\n1,paid\n3,new\n');
+      const snapshot = async () =>
+        (await db.pool.query(`select id::int, status, note from ${db.schema}.orders order by id`)).rows;
+      const before = await snapshot();
 
-    const refused = await upshift(['load', 'orders', 'status.csv', '--mode', 'upsert']);
-    expect(refused.code).toBe(9);
-    expect(refused.stderr).toMatch(/^upshift: load into \S+\.orders failed, the table is unchanged: .*status\.csv, column "note": is missing \(missing: note; given: id, status\)\. An upsert replaces whole rows/);
-    expect(refused.stderr).toContain('or load with --partial to update only the given columns'); // CLI words, not the option's (partial: true)
-    expect(await snapshot()).toEqual(before);
+      const refused = await upshift(['load', 'orders', 'status.csv', '--mode', 'upsert']);
+      expect(refused.code).toBe(9);
+      expect(refused.stderr).toMatch(
+        /^upshift: load into \S+\.orders failed, the table is unchanged: .*status\.csv, column "note": is missing \(missing: note; given: id, status\)\. An upsert replaces whole rows/,
+      );
+      expect(refused.stderr).toContain('or load with --partial to update only the given columns'); // CLI words, not the option's (partial: true)
+      expect(await snapshot()).toEqual(before);
 
-    const ok = await upshift(['load', 'orders', 'status.csv', '--mode', 'upsert', '--partial']);
-    expect(ok.stderr).toBe('');
-    expect(ok.code).toBe(0);
-    expect(ok.stdout).toMatch(new RegExp(`^loaded ${db.schema}\\.orders \\(upsert\\): staged 2, inserted 1, updated 1, deleted 0, duplicates dropped 0 \\[load \\S+\\]\\n$`));
-    expect(await snapshot()).toEqual([{ id: 1, status: 'paid', note: 'fragile' }, { id: 2, status: 'new', note: 'keep me' }, { id: 3, status: 'new', note: null }]);
+      const ok = await upshift(['load', 'orders', 'status.csv', '--mode', 'upsert', '--partial']);
+      expect(ok.stderr).toBe('');
+      expect(ok.code).toBe(0);
+      expect(ok.stdout).toMatch(
+        new RegExp(
+          `^loaded ${db.schema}\\.orders \\(upsert\\): staged 2, inserted 1, updated 1, deleted 0, duplicates dropped 0 \\[load \\S+\\]\\n$`,
+        ),
+      );
+      expect(await snapshot()).toEqual([
+        { id: 1, status: 'paid', note: 'fragile' },
+        { id: 2, status: 'new', note: 'keep me' },
+        { id: 3, status: 'new', note: null },
+      ]);
 
-    const usage = await upshift(['load', 'orders', 'status.csv', '--mode', 'append', '--partial']);
-    expect(usage).toMatchObject({ code: 2, stdout: '' });
-    expect(usage.stderr).toMatch(/--partial applies to --mode upsert only; append inserts whole rows/);
-    expect((await upshift(['load', '--help'])).stdout).toMatch(/--partial +upsert only the columns the file has/);
-  }, SLOW);
+      const usage = await upshift(['load', 'orders', 'status.csv', '--mode', 'append', '--partial']);
+      expect(usage).toMatchObject({ code: 2, stdout: '' });
+      expect(usage.stderr).toMatch(/--partial applies to --mode upsert only; append inserts whole rows/);
+      expect((await upshift(['load', '--help'])).stdout).toMatch(/--partial +upsert only the columns the file has/);
+    },
+    SLOW,
+  );
 });

@@ -8,7 +8,14 @@ import path from 'node:path';
 import { Kysely, Migrator, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkDrift, codegen, formatDrift, importModule, migrateUp, TsFileMigrationProvider } from '../../codegen/index.js';
+import {
+  checkDrift,
+  codegen,
+  formatDrift,
+  importModule,
+  migrateUp,
+  TsFileMigrationProvider,
+} from '../../codegen/index.js';
 import { startRedshiftEmulator, type RedshiftEmulator } from '../../src/emulator/index.js';
 import { RedshiftDatabase, S3Stage, type TableModel } from '../../src/index.js';
 import { createTestSchema, type TestSchema } from '../helpers/pg.js';
@@ -86,21 +93,34 @@ export async function up(db: Kysely<unknown>) {
 }
 `,
     );
-    const plain = new Kysely<unknown>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: emulator.url, max: 1 }) }) });
-    const refused = await new Migrator({ db: plain, provider: new TsFileMigrationProvider(dir), migrationTableSchema: db.schema }).migrateToLatest();
+    const plain = new Kysely<unknown>({
+      dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: emulator.url, max: 1 }) }),
+    });
+    const refused = await new Migrator({
+      db: plain,
+      provider: new TsFileMigrationProvider(dir),
+      migrationTableSchema: db.schema,
+    }).migrateToLatest();
     await plain.destroy();
     expect(String(refused.error)).toMatch(/function pg_advisory_(un)?lock\(bigint\) does not exist/);
 
     const results = await migrateUp({ connectionString: emulator.url, dir, schema: db.schema });
     expect(results.map((r) => r.status)).toEqual(['Success']);
-    const { rows } = await pool.query(`select column_name from svv_columns where table_schema = $1 and table_name = 'orders' order by ordinal_position`, [db.schema]);
+    const { rows } = await pool.query(
+      `select column_name from svv_columns where table_schema = $1 and table_name = 'orders' order by ordinal_position`,
+      [db.schema],
+    );
     expect(rows.map((r) => r.column_name)).toEqual(['id', 'status', 'total', 'updated_at', 'note']);
   }, 180_000);
 
   it('keeps IDENTITY: the emulator shows it as Redshift does, codegen writes .identity(), and a load with the generated model fills it', async () => {
-    await pool.query(`create table ${db.schema}.events (event_id bigint identity(1, 1), name varchar(32) not null, primary key (name))`);
+    await pool.query(
+      `create table ${db.schema}.events (event_id bigint identity(1, 1), name varchar(32) not null, primary key (name))`,
+    );
     const { rows: shown } = await pool.query(
-      `select column_default from svv_columns where table_schema = $1 and table_name = 'events' and column_name = 'event_id'`, [db.schema]);
+      `select column_default from svv_columns where table_schema = $1 and table_name = 'events' and column_name = 'event_id'`,
+      [db.schema],
+    );
     expect(shown).toEqual([{ column_default: expect.stringMatching(/^"identity"\(\d+, 0, '1,1'::text\)$/) }]);
     const out = path.join(project.dir, 'identity-models');
     await codegen(pool, { schemas: [db.schema], tables: 'events', outDir: out });
@@ -115,8 +135,13 @@ export async function up(db: Kysely<unknown>) {
     });
     try {
       await rs.table(events).upsert([{ name: 'first' }, { name: 'second' }]);
-      const loaded = await rs.query<{ event_id: bigint; name: string }>(`select event_id, name from "${db.schema}".events order by event_id`);
-      expect(loaded).toEqual([{ event_id: 1n, name: 'first' }, { event_id: 2n, name: 'second' }]);
+      const loaded = await rs.query<{ event_id: bigint; name: string }>(
+        `select event_id, name from "${db.schema}".events order by event_id`,
+      );
+      expect(loaded).toEqual([
+        { event_id: 1n, name: 'first' },
+        { event_id: 2n, name: 'second' },
+      ]);
     } finally {
       await rs.query(`drop schema if exists "${db.schema}_audit" cascade`).catch(() => undefined);
       await rs.close();

@@ -51,6 +51,8 @@ describe('the migration dialect introspects safely', () => {
     // Kysely's own introspector under the same churn, for the record: it is what failed.
     const plain = new Kysely<unknown>({ dialect: new PostgresDialect({ pool }) });
     const theirs = await underChurn(1500, () => plain.introspection.getTables({ withInternalKyselyTables: true }));
-    console.log(`[migrate] getTables under schema churn: ours ${ours.reads} reads, 0 failed; Kysely's ${theirs.reads} reads, ${theirs.failures.length} failed (${theirs.failures[0] ?? 'none'})`);
+    console.log(
+      `[migrate] getTables under schema churn: ours ${ours.reads} reads, 0 failed; Kysely's ${theirs.reads} reads, ${theirs.failures.length} failed (${theirs.failures[0] ?? 'none'})`,
+    );
   });
 });

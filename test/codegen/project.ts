@@ -29,7 +29,12 @@ export async function createProject(): Promise<TempProject> {
     JSON.stringify({
       name: 'upshift',
       type: 'module',
-      exports: { '.': './src/model/index.ts', './codegen': './codegen/index.ts', './cli': './src/cli/index.ts', './stage': './src/stage/index.ts' },
+      exports: {
+        '.': './src/model/index.ts',
+        './codegen': './codegen/index.ts',
+        './cli': './src/cli/index.ts',
+        './stage': './src/stage/index.ts',
+      },
     }),
   );
   await symlink(path.join(REPO, 'src'), path.join(pkg, 'src'));
@@ -37,7 +42,10 @@ export async function createProject(): Promise<TempProject> {
   for (const dep of ['kysely', 'tsx', 'pg', '@types']) {
     await symlink(path.join(REPO, 'node_modules', dep), path.join(dir, 'node_modules', dep));
   }
-  await writeFile(path.join(dir, 'package.json'), JSON.stringify({ name: 'user-project', private: true, type: 'module' }));
+  await writeFile(
+    path.join(dir, 'package.json'),
+    JSON.stringify({ name: 'user-project', private: true, type: 'module' }),
+  );
   return {
     dir,
     remove: () => rm(dir, { recursive: true, force: true }),
@@ -47,15 +55,26 @@ export async function createProject(): Promise<TempProject> {
         tsconfig,
         JSON.stringify({
           compilerOptions: {
-            target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, noEmit: true,
-            skipLibCheck: true, types: ['node'], noUncheckedIndexedAccess: true, lib: ['ES2023'],
+            target: 'ES2022',
+            module: 'NodeNext',
+            moduleResolution: 'NodeNext',
+            strict: true,
+            noEmit: true,
+            skipLibCheck: true,
+            types: ['node'],
+            noUncheckedIndexedAccess: true,
+            lib: ['ES2023'],
           },
           include,
           exclude: ['node_modules'],
         }),
       );
       try {
-        const { stdout } = await run(process.execPath, [path.join(REPO, 'node_modules/typescript/bin/tsc'), '-p', tsconfig], { cwd: dir });
+        const { stdout } = await run(
+          process.execPath,
+          [path.join(REPO, 'node_modules/typescript/bin/tsc'), '-p', tsconfig],
+          { cwd: dir },
+        );
         return { ok: true, output: stdout };
       } catch (err) {
         const e = err as { stdout?: string; stderr?: string };

@@ -17,8 +17,17 @@ const s3 = testS3Client();
 
 beforeAll(async () => {
   s = await createTestSchema('src_rs');
-  emulator = await startRedshiftEmulator({ port: 0, postgres: s.url, s3: { endpoint: testS3Endpoint(), credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } } });
-  db = new RedshiftDatabase({ connectionString: emulator.url, iamRole: 'arn:aws:iam::123456789012:role/upshift-test', stage: new S3Stage({ basePath: `s3://${TEST_BUCKET}/${prefix}/stage`, client: s3 }), auditSchema: `${s.schema}_audit` });
+  emulator = await startRedshiftEmulator({
+    port: 0,
+    postgres: s.url,
+    s3: { endpoint: testS3Endpoint(), credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } },
+  });
+  db = new RedshiftDatabase({
+    connectionString: emulator.url,
+    iamRole: 'arn:aws:iam::123456789012:role/upshift-test',
+    stage: new S3Stage({ basePath: `s3://${TEST_BUCKET}/${prefix}/stage`, client: s3 }),
+    auditSchema: `${s.schema}_audit`,
+  });
 });
 afterAll(async () => {
   await db?.query(`drop schema if exists "${s.schema}_audit" cascade`).catch(() => undefined);
@@ -28,5 +37,14 @@ afterAll(async () => {
 });
 
 describe('sources into RedshiftDatabase through the emulator', () => {
-  sourcesBehaviour(() => ({ db, schema: s.schema, s3, bucket: TEST_BUCKET, prefix: `${prefix}/data`, s3Options: {}, sourceUrl: s.url, sourceSchema: s.schema }));
+  sourcesBehaviour(() => ({
+    db,
+    schema: s.schema,
+    s3,
+    bucket: TEST_BUCKET,
+    prefix: `${prefix}/data`,
+    s3Options: {},
+    sourceUrl: s.url,
+    sourceSchema: s.schema,
+  }));
 });

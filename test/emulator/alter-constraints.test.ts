@@ -10,14 +10,25 @@ import { startFixture, type EmulatorFixture } from './setup.js';
 let f: EmulatorFixture;
 beforeAll(async () => {
   f = await startFixture('alter_keys', 2);
-  await f.client.query(`create table ak_parent (id int not null, code char(3), constraint ak_parent_key primary key (id))`);
-  await f.client.query(`create table ak_child (id int, parent_id int, constraint ak_child_parent foreign key (parent_id) references ak_parent (id))`);
+  await f.client.query(
+    `create table ak_parent (id int not null, code char(3), constraint ak_parent_key primary key (id))`,
+  );
+  await f.client.query(
+    `create table ak_child (id int, parent_id int, constraint ak_child_parent foreign key (parent_id) references ak_parent (id))`,
+  );
 });
-afterAll(async () => { await f?.close(); });
+afterAll(async () => {
+  await f?.close();
+});
 
-const keys = async (table: string) => (await f.client.query(
-  `select constraint_name, constraint_type from information_schema.table_constraints
-    where table_schema = current_schema() and table_name = $1 and constraint_type <> 'CHECK' order by 1`, [table])).rows;
+const keys = async (table: string) =>
+  (
+    await f.client.query(
+      `select constraint_name, constraint_type from information_schema.table_constraints
+    where table_schema = current_schema() and table_name = $1 and constraint_type <> 'CHECK' order by 1`,
+      [table],
+    )
+  ).rows;
 
 describe('ALTER TABLE ADD / DROP CONSTRAINT', () => {
   it('DROP CONSTRAINT removes a declared key (with RESTRICT or CASCADE too); ADD CONSTRAINT puts it back under its name', async () => {
@@ -30,14 +41,19 @@ describe('ALTER TABLE ADD / DROP CONSTRAINT', () => {
     await f.client.query(`alter table ak_child drop constraint "ak_child_parent" cascade`);
     expect(await keys('ak_parent')).toEqual([{ constraint_name: 'ak_parent_key', constraint_type: 'PRIMARY KEY' }]);
     expect(await keys('ak_child')).toEqual([]);
-    await f.client.query(`alter table ak_child add constraint ak_child_parent foreign key (parent_id) references ak_parent (id)`);
-    const { rows } = await f.client.query(`select conname, confrelid::regclass::text as ref, conkey, confkey from pg_constraint
+    await f.client.query(
+      `alter table ak_child add constraint ak_child_parent foreign key (parent_id) references ak_parent (id)`,
+    );
+    const { rows } = await f.client
+      .query(`select conname, confrelid::regclass::text as ref, conkey, confkey from pg_constraint
       where conrelid = 'ak_child'::regclass and contype = 'f'`);
     expect(rows).toEqual([{ conname: 'ak_child_parent', ref: 'ak_parent', conkey: [2], confkey: [1] }]);
   });
 
   it('DROP CONSTRAINT refuses trailing words other than RESTRICT / CASCADE', async () => {
-    await expect(f.client.query(`alter table ak_parent drop constraint ak_parent_key sometimes`)).rejects.toThrow(/syntax error at or near "sometimes"/);
+    await expect(f.client.query(`alter table ak_parent drop constraint ak_parent_key sometimes`)).rejects.toThrow(
+      /syntax error at or near "sometimes"/,
+    );
     expect(await keys('ak_parent')).toEqual([{ constraint_name: 'ak_parent_key', constraint_type: 'PRIMARY KEY' }]);
   });
 

@@ -12,15 +12,23 @@ import { startFixture, type EmulatorFixture } from './setup.js';
 let f: EmulatorFixture;
 beforeAll(async () => {
   f = await startFixture('keys', 2);
-  await f.client.query(`create table k_parent (id int primary key, code char(3) unique, name varchar(20), blob varbyte(8))`);
+  await f.client.query(
+    `create table k_parent (id int primary key, code char(3) unique, name varchar(20), blob varbyte(8))`,
+  );
   await f.client.query(`create table k_child (a int, b int, parent_id int references k_parent (id), note varchar(5),
     constraint k_child_pk primary key (b, a))`);
 });
-afterAll(async () => { await f?.close(); });
+afterAll(async () => {
+  await f?.close();
+});
 
-const constraints = async (table: string) => (await f.client.query(
-  `select conname, contype, conkey, confrelid::regclass::text as ref, confkey from pg_catalog.pg_constraint
-    where conrelid = '${table}'::regclass order by contype, conname`)).rows;
+const constraints = async (table: string) =>
+  (
+    await f.client.query(
+      `select conname, contype, conkey, confrelid::regclass::text as ref, confkey from pg_catalog.pg_constraint
+    where conrelid = '${table}'::regclass order by contype, conname`,
+    )
+  ).rows;
 
 describe('declared keys and the catalog', () => {
   it('pg_constraint lists PRIMARY KEY and UNIQUE with their columns, and no CHECK constraints', async () => {
@@ -69,7 +77,8 @@ describe('declared keys and the catalog', () => {
   });
 
   it('the byte-length checks still apply', async () => {
-    await expect(f.client.query(`insert into k_child (a, b, note) values (1, 1, 'ééé')`))
-      .rejects.toThrow('value too long for type character varying(5)');
+    await expect(f.client.query(`insert into k_child (a, b, note) values (1, 1, 'ééé')`)).rejects.toThrow(
+      'value too long for type character varying(5)',
+    );
   });
 });

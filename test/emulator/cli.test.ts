@@ -6,8 +6,18 @@ import { testS3Endpoint } from '../helpers/s3.js';
 
 describe('emulator CLI entry', () => {
   it('parses the documented arguments', () => {
-    expect(parseEmulatorArgs(['--port', '5439', '--postgres', 'postgres://x@h/db', '--s3-endpoint', 'http://127.0.0.1:9000'], {})).toEqual({
-      port: 5439, host: '127.0.0.1', postgres: 'postgres://x@h/db', s3Endpoint: 'http://127.0.0.1:9000', slices: 2 });
+    expect(
+      parseEmulatorArgs(
+        ['--port', '5439', '--postgres', 'postgres://x@h/db', '--s3-endpoint', 'http://127.0.0.1:9000'],
+        {},
+      ),
+    ).toEqual({
+      port: 5439,
+      host: '127.0.0.1',
+      postgres: 'postgres://x@h/db',
+      s3Endpoint: 'http://127.0.0.1:9000',
+      slices: 2,
+    });
     expect(parseEmulatorArgs([], { DATABASE_URL: 'postgres://env/db' }).postgres).toBe('postgres://env/db');
     expect(() => parseEmulatorArgs([], {})).toThrow(/--postgres URL is required/);
     expect(() => parseEmulatorArgs(['--port', 'x', '--postgres', 'p'], {})).toThrow(/not a port/);
@@ -17,7 +27,10 @@ describe('emulator CLI entry', () => {
 
   it('starts an emulator a client can query', async () => {
     const lines: string[] = [];
-    const emu = await runEmulatorCli(['--port', '0', '--postgres', testDatabaseUrl(), '--s3-endpoint', testS3Endpoint(), '--slices', '3'], (l) => lines.push(l));
+    const emu = await runEmulatorCli(
+      ['--port', '0', '--postgres', testDatabaseUrl(), '--s3-endpoint', testS3Endpoint(), '--slices', '3'],
+      (l) => lines.push(l),
+    );
     try {
       expect(lines[0]).toBe(`Redshift emulator listening: ${emu.url}`);
       const c = new pg.Client({ connectionString: emu.url });

@@ -14,12 +14,21 @@ const run = promisify(execFile);
 const JAR = '/usr/share/java/postgresql.jar';
 
 function works(cmd: string, args: string[]): boolean {
-  try { execFileSync(cmd, args, { stdio: 'ignore' }); return true; } catch { return false; }
+  try {
+    execFileSync(cmd, args, { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
 }
 const JDBC = works('java', ['-version']) && existsSync(JAR);
 const PYTHON = ['/usr/bin/python3', 'python3'].find((p) => works(p, ['-c', 'import psycopg2']));
-if (!JDBC) console.warn(`SKIPPED pgjdbc client test: needs java and ${JAR} (Debian: apt-get install default-jdk-headless libpostgresql-jdbc-java)`);
-if (!PYTHON) console.warn('SKIPPED psycopg2 client test: no python3 with psycopg2 (Debian: apt-get install python3-psycopg2)');
+if (!JDBC)
+  console.warn(
+    `SKIPPED pgjdbc client test: needs java and ${JAR} (Debian: apt-get install default-jdk-headless libpostgresql-jdbc-java)`,
+  );
+if (!PYTHON)
+  console.warn('SKIPPED psycopg2 client test: no python3 with psycopg2 (Debian: apt-get install python3-psycopg2)');
 
 let f: EmulatorFixture;
 let copy: string;
@@ -28,8 +37,12 @@ beforeAll(async () => {
   await f.client.query('create table jd_t (id int not null, name varchar(10), primary key (id))');
   copy = `copy jd_t from '${await f.put('cl/a.txt', '1|a\n2|b\n3|c\n')}' ${ROLE}`;
 });
-afterAll(async () => { await f?.close(); });
-beforeEach(async () => { await f.client.query('truncate jd_t'); });
+afterAll(async () => {
+  await f?.close();
+});
+beforeEach(async () => {
+  await f.client.query('truncate jd_t');
+});
 
 (JDBC ? describe : describe.skip)(`pgjdbc${JDBC ? '' : ' (SKIPPED: no java or pgjdbc jar)'}`, () => {
   it('COPY through Statement.executeUpdate, a PreparedStatement, COPY rolled back with autocommit off, getColumns, getPrimaryKeys', async () => {
@@ -38,7 +51,13 @@ beforeEach(async () => { await f.client.query('truncate jd_t'); });
     const src = fileURLToPath(new URL('./fixtures/JdbcClient.java', import.meta.url));
     const { stdout } = await run('java', ['-cp', JAR, src, jdbcUrl, f.schema.schema, copy], { timeout: 60000 });
     expect(stdout.trim().split('\n')).toEqual([
-      'copy=3', 'count=2', 'copyInTx=3', 'afterRollback=3', 'column=id:int4', 'column=name:varchar', 'primaryKey=id',
+      'copy=3',
+      'count=2',
+      'copyInTx=3',
+      'afterRollback=3',
+      'column=id:int4',
+      'column=name:varchar',
+      'primaryKey=id',
     ]);
   }, 90000);
 });

@@ -27,16 +27,21 @@ function kill(c: pg.Client): void {
   (c as unknown as { connection: { stream: Socket } }).connection.stream.destroy();
 }
 
-const backendPid = async (c: pg.Client): Promise<number> => (await c.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0]!.pid;
+const backendPid = async (c: pg.Client): Promise<number> =>
+  (await c.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0]!.pid;
 
 /** Another session takes the exclusive lock within a few seconds. */
 async function lockTaken(): Promise<void> {
   const other = await connect();
-  await within(4000, 'LOCK from another session', (async () => {
-    await other.query('begin');
-    await other.query('lock target');
-    await other.query('rollback');
-  })());
+  await within(
+    4000,
+    'LOCK from another session',
+    (async () => {
+      await other.query('begin');
+      await other.query('lock target');
+      await other.query('rollback');
+    })(),
+  );
 }
 
 async function backendGone(pid: number): Promise<void> {
@@ -55,7 +60,11 @@ beforeAll(async () => {
   // Long S3 deadlines: here only the disconnect may end the stalled COPY.
   emulator = await startRedshiftEmulator({
     postgres: s.url,
-    s3: { endpoint: `http://127.0.0.1:${fake.port}`, credentials: { accessKeyId: 'k', secretAccessKey: 's' }, timeouts: { connectMs: 60_000, idleMs: 60_000 } },
+    s3: {
+      endpoint: `http://127.0.0.1:${fake.port}`,
+      credentials: { accessKeyId: 'k', secretAccessKey: 's' },
+      timeouts: { connectMs: 60_000, idleMs: 60_000 },
+    },
   });
   await (await connect()).query('create table target (id int, name varchar(32))');
 });

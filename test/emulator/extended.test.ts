@@ -21,8 +21,12 @@ beforeAll(async () => {
   good = await f.put('ext/good.txt', '1|a\n2|b\n');
   bad = await f.put('ext/bad.txt', '3|c\nx|d\n');
 });
-afterAll(async () => { await f?.close(); });
-beforeEach(async () => { await f.client.query('truncate ext_t'); });
+afterAll(async () => {
+  await f?.close();
+});
+beforeEach(async () => {
+  await f.client.query('truncate ext_t');
+});
 
 /** A statement node-postgres sends as Parse/Bind/Describe/Execute/Sync, as pgjdbc does by default. */
 const extended = (text: string): pg.QueryConfig => ({ text, queryMode: 'extended' }) as pg.QueryConfig;
@@ -60,8 +64,9 @@ describe('COPY and UNLOAD through the extended protocol', () => {
 
   it('a failing COPY reports the load error, and the session goes on', async () => {
     const c = await f.connect();
-    await expect(c.query(extended(`copy ext_t from '${bad}' ${ROLE}`)))
-      .rejects.toThrow(/Load into table 'ext_t' failed/);
+    await expect(c.query(extended(`copy ext_t from '${bad}' ${ROLE}`))).rejects.toThrow(
+      /Load into table 'ext_t' failed/,
+    );
     expect((await c.query(extended('select 1 as one'))).rows).toEqual([{ one: 1 }]);
     expect(await ids()).toEqual([]);
   });
@@ -80,10 +85,23 @@ describe('COPY and UNLOAD through the extended protocol', () => {
 describe('a pipeline commits or rolls back as one', () => {
   it('a refused statement after two INSERTs: the error, the rest skipped, the INSERTs rolled back', async () => {
     const w = await wire();
-    w.statement(`insert into ext_t values (1, 'a')`).statement(`insert into ext_t values (2, 'b')`)
-      .statement(`insert into ext_t values (3, 'c') on conflict do nothing`).statement(`insert into ext_t values (4, 'd')`).sync();
-    expect(summary(await w.untilReady())).toEqual(['1', '2', 'n', 'C:INSERT 0 1', '1', '2', 'n', 'C:INSERT 0 1',
-      'E:42601 syntax error at or near "on"', 'Z:I']);
+    w.statement(`insert into ext_t values (1, 'a')`)
+      .statement(`insert into ext_t values (2, 'b')`)
+      .statement(`insert into ext_t values (3, 'c') on conflict do nothing`)
+      .statement(`insert into ext_t values (4, 'd')`)
+      .sync();
+    expect(summary(await w.untilReady())).toEqual([
+      '1',
+      '2',
+      'n',
+      'C:INSERT 0 1',
+      '1',
+      '2',
+      'n',
+      'C:INSERT 0 1',
+      'E:42601 syntax error at or near "on"',
+      'Z:I',
+    ]);
     expect(await ids()).toEqual([]);
     w.statement('select 1').sync();
     expect(summary(await w.untilReady())).toEqual(['1', '2', 'T', 'D', 'C:SELECT 1', 'Z:I']);
@@ -103,18 +121,43 @@ describe('a pipeline commits or rolls back as one', () => {
 
   it('an INSERT, a COPY and an INSERT in one pipeline all commit at Sync, answered in order', async () => {
     const w = await wire();
-    w.statement(`insert into ext_t values (0, 'z')`).statement(`copy ext_t from '${good}' ${ROLE}`)
-      .statement(`insert into ext_t values (5, 'e')`).sync();
-    expect(summary(await w.untilReady()).filter((s) => s !== 'N')).toEqual(['1', '2', 'n', 'C:INSERT 0 1', '1', '2', 'n', 'C:COPY 2',
-      '1', '2', 'n', 'C:INSERT 0 1', 'Z:I']);
+    w.statement(`insert into ext_t values (0, 'z')`)
+      .statement(`copy ext_t from '${good}' ${ROLE}`)
+      .statement(`insert into ext_t values (5, 'e')`)
+      .sync();
+    expect(summary(await w.untilReady()).filter((s) => s !== 'N')).toEqual([
+      '1',
+      '2',
+      'n',
+      'C:INSERT 0 1',
+      '1',
+      '2',
+      'n',
+      'C:COPY 2',
+      '1',
+      '2',
+      'n',
+      'C:INSERT 0 1',
+      'Z:I',
+    ]);
     expect(await ids()).toEqual([0, 1, 2, 5]);
     w.close();
   });
 
-  it('BEGIN and COPY in one pipeline (pgjdbc with autocommit off) leave the client\'s transaction open', async () => {
+  it("BEGIN and COPY in one pipeline (pgjdbc with autocommit off) leave the client's transaction open", async () => {
     const w = await wire();
     w.statement('begin').statement(`copy ext_t from '${good}' ${ROLE}`).sync();
-    expect(summary(await w.untilReady()).filter((s) => s !== 'N')).toEqual(['1', '2', 'n', 'C:BEGIN', '1', '2', 'n', 'C:COPY 2', 'Z:T']);
+    expect(summary(await w.untilReady()).filter((s) => s !== 'N')).toEqual([
+      '1',
+      '2',
+      'n',
+      'C:BEGIN',
+      '1',
+      '2',
+      'n',
+      'C:COPY 2',
+      'Z:T',
+    ]);
     expect(await ids()).toEqual([]);
     w.statement('commit').sync();
     expect(summary(await w.untilReady()).pop()).toBe('Z:I');
@@ -122,11 +165,24 @@ describe('a pipeline commits or rolls back as one', () => {
     w.close();
   });
 
-  it('a refused statement inside the client\'s transaction aborts it', async () => {
+  it("a refused statement inside the client's transaction aborts it", async () => {
     const w = await wire();
-    w.statement('begin').statement(`insert into ext_t values (1, 'a')`).statement(`insert into ext_t values (2, 'b') returning id`).sync();
-    expect(summary(await w.untilReady())).toEqual(['1', '2', 'n', 'C:BEGIN', '1', '2', 'n', 'C:INSERT 0 1',
-      'E:42601 syntax error at or near "returning"', 'Z:E']);
+    w.statement('begin')
+      .statement(`insert into ext_t values (1, 'a')`)
+      .statement(`insert into ext_t values (2, 'b') returning id`)
+      .sync();
+    expect(summary(await w.untilReady())).toEqual([
+      '1',
+      '2',
+      'n',
+      'C:BEGIN',
+      '1',
+      '2',
+      'n',
+      'C:INSERT 0 1',
+      'E:42601 syntax error at or near "returning"',
+      'Z:E',
+    ]);
     w.statement('commit').sync();
     expect(summary(await w.untilReady())).toEqual(['1', '2', 'n', 'C:ROLLBACK', 'Z:I']);
     expect(await ids()).toEqual([]);
@@ -135,10 +191,13 @@ describe('a pipeline commits or rolls back as one', () => {
 
   it('a multi-statement simple query with a refused statement commits nothing', async () => {
     const c = await f.connect();
-    await expect(c.query(`insert into ext_t values (1, 'a'); insert into ext_t values (2, 'b') on conflict do nothing`))
-      .rejects.toThrow(/syntax error at or near "on"/);
+    await expect(
+      c.query(`insert into ext_t values (1, 'a'); insert into ext_t values (2, 'b') on conflict do nothing`),
+    ).rejects.toThrow(/syntax error at or near "on"/);
     expect(await ids()).toEqual([]);
-    await expect(c.query(`insert into ext_t values (1, 'a'); copy ext_t from '${bad}' ${ROLE}`)).rejects.toThrow(/failed/);
+    await expect(c.query(`insert into ext_t values (1, 'a'); copy ext_t from '${bad}' ${ROLE}`)).rejects.toThrow(
+      /failed/,
+    );
     expect(await ids()).toEqual([]);
     await c.query(`insert into ext_t values (1, 'a'); copy ext_t from '${good}' ${ROLE}`);
     expect(await ids()).toEqual([1, 1, 2]);

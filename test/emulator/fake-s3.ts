@@ -17,7 +17,10 @@ export class FakeS3 {
   port = 0;
 
   async start(): Promise<void> {
-    this.server.on('connection', (s) => { this.sockets.add(s); s.on('close', () => this.sockets.delete(s)); });
+    this.server.on('connection', (s) => {
+      this.sockets.add(s);
+      s.on('close', () => this.sockets.delete(s));
+    });
     await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
     this.port = (this.server.address() as net.AddressInfo).port;
   }
@@ -33,25 +36,35 @@ export class FakeS3 {
     if (req.method === 'PUT') {
       req.resume();
       if (this.stallPuts) return;
-      req.on('end', () => { res.writeHead(200, { ETag: '"e"' }); res.end(); });
+      req.on('end', () => {
+        res.writeHead(200, { ETag: '"e"' });
+        res.end();
+      });
       return;
     }
     if (url.searchParams.get('list-type') === '2') {
       const prefix = url.searchParams.get('prefix') ?? '';
-      const contents = KEY.startsWith(prefix) && prefix.startsWith('load') ? `<Contents><Key>${KEY}</Key><Size>${BODY.length}</Size></Contents>` : '';
+      const contents =
+        KEY.startsWith(prefix) && prefix.startsWith('load')
+          ? `<Contents><Key>${KEY}</Key><Size>${BODY.length}</Size></Contents>`
+          : '';
       res.writeHead(200, { 'Content-Type': 'application/xml' });
-      res.end(`<?xml version="1.0" encoding="UTF-8"?><ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">` +
-        `<Name>fake</Name><Prefix>${prefix}</Prefix><KeyCount>${contents ? 1 : 0}</KeyCount><MaxKeys>1000</MaxKeys>` +
-        `<IsTruncated>false</IsTruncated>${contents}</ListBucketResult>`);
+      res.end(
+        `<?xml version="1.0" encoding="UTF-8"?><ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">` +
+          `<Name>fake</Name><Prefix>${prefix}</Prefix><KeyCount>${contents ? 1 : 0}</KeyCount><MaxKeys>1000</MaxKeys>` +
+          `<IsTruncated>false</IsTruncated>${contents}</ListBucketResult>`,
+      );
       return;
     }
     if (this.fault === 'silent') return; // headers never come
     res.writeHead(200, { 'Content-Type': 'text/csv', 'Content-Length': String(BODY.length) });
-    if (this.fault === 'none') { res.end(BODY); return; }
+    if (this.fault === 'none') {
+      res.end(BODY);
+      return;
+    }
     res.write(BODY.slice(0, BODY.length / 2));
     if (this.fault === 'reset') setTimeout(() => req.socket.resetAndDestroy(), 50);
     if (this.fault === 'stop') setTimeout(() => this.stop(), 50);
     // 'stall': the rest never comes, the connection stays open.
   }
 }
-

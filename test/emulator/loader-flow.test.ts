@@ -11,7 +11,9 @@ beforeAll(async () => {
   await f.client.query(`create table ${S}.candy (id bigint not null, name varchar(64) not null, price numeric(10,2),
     tags super, updated_at timestamptz not null) diststyle key distkey (id) sortkey (updated_at)`);
 });
-afterAll(async () => { await f?.close(); });
+afterAll(async () => {
+  await f?.close();
+});
 
 const OPTIONS = `manifest format as csv quote as '"' delimiter ',' null as '\\\\N' gzip timeformat 'auto' dateformat 'auto' compupdate off statupdate off`;
 
@@ -25,7 +27,9 @@ async function upsert(c: pg.Client, manifest: string, stageName: string, lock = 
   if (lock) await c.query(`lock ${S}.candy`);
   await c.query(`create temp table ${stageName} (like ${S}.candy)`);
   await c.query(`alter table ${stageName} add column __upshift_ord bigint`);
-  await c.query(`copy ${stageName} (id, name, price, tags, updated_at, __upshift_ord) from '${manifest}' ${ROLE} ${OPTIONS}`);
+  await c.query(
+    `copy ${stageName} (id, name, price, tags, updated_at, __upshift_ord) from '${manifest}' ${ROLE} ${OPTIONS}`,
+  );
   await c.query(`delete from ${S}.candy using (select distinct id from ${stageName}) s where ${S}.candy.id = s.id`);
   await c.query(`insert into ${S}.candy (id, name, price, tags, updated_at)
     select id, name, price, tags, updated_at from (
@@ -34,9 +38,12 @@ async function upsert(c: pg.Client, manifest: string, stageName: string, lock = 
   await c.query(`drop table ${stageName}`);
 }
 
-describe('the loader\'s Redshift path through the emulator', () => {
+describe("the loader's Redshift path through the emulator", () => {
   it('upserts: stage, dedupe by load order, delete + insert, in one transaction', async () => {
-    const m1 = await stage('u1', '1,"Gum",\\N,"[""a""]",2024-01-01T00:00:00Z,1\n2,"Mint",0.50,\\N,2024-01-01T00:00:00Z,2\n1,"Gum v2",1.25,\\N,2024-01-02T00:00:00Z,3\n');
+    const m1 = await stage(
+      'u1',
+      '1,"Gum",\\N,"[""a""]",2024-01-01T00:00:00Z,1\n2,"Mint",0.50,\\N,2024-01-01T00:00:00Z,2\n1,"Gum v2",1.25,\\N,2024-01-02T00:00:00Z,3\n',
+    );
     await upsert(f.client, m1, 'stage_1');
     const m2 = await stage('u2', '2,"Mint v2",0.75,\\N,2024-02-01T00:00:00Z,1\n3,"",\\N,\\N,2024-02-01T00:00:00Z,2\n');
     await upsert(f.client, m2, 'stage_2');
@@ -60,14 +67,22 @@ describe('the loader\'s Redshift path through the emulator', () => {
   });
 
   it('a rejected COPY rolls the load back and decodes from stl_load_errors in the same session', async () => {
-    const m = await stage('bad', `5,"ok",1,\\N,2024-01-01T00:00:00Z,1\n6,"${'é'.repeat(40)}",1,\\N,2024-01-01T00:00:00Z,2\n`);
+    const m = await stage(
+      'bad',
+      `5,"ok",1,\\N,2024-01-01T00:00:00Z,1\n6,"${'é'.repeat(40)}",1,\\N,2024-01-01T00:00:00Z,2\n`,
+    );
     const c = await f.connect();
-    const e = await upsert(c, m, 'stage_bad').then(() => undefined, (err: unknown) => err as pg.DatabaseError);
+    const e = await upsert(c, m, 'stage_bad').then(
+      () => undefined,
+      (err: unknown) => err as pg.DatabaseError,
+    );
     expect(e?.code).toBe('XX000');
     expect(e?.message).toBe(`Load into table 'stage_bad' failed.  Check 'stl_load_errors' system table for details.`);
     await c.query('rollback');
-    const le = (await c.query(`select line_number, colname, type, raw_line, raw_field_value, err_code, err_reason, filename
-      from stl_load_errors where query = pg_last_copy_id() order by line_number`)).rows;
+    const le = (
+      await c.query(`select line_number, colname, type, raw_line, raw_field_value, err_code, err_reason, filename
+      from stl_load_errors where query = pg_last_copy_id() order by line_number`)
+    ).rows;
     expect(le).toHaveLength(1);
     expect(le[0].line_number).toBe('2');
     expect(le[0].colname.trim()).toBe('name');
@@ -94,7 +109,9 @@ describe('the loader\'s Redshift path through the emulator', () => {
     expect(e.message).toBe('1023');
     // the retry (with LOCK, as the loader does) lands both upserts
     await Promise.all([upsert(a, ma, 'stage_ca'), upsert(b, mb, 'stage_cb')]);
-    expect((await f.client.query(`select id from ${S}.candy where id in (10, 11, 12) order by id`)).rows.map((r) => r.id)).toEqual(['10', '11', '12']);
+    expect(
+      (await f.client.query(`select id from ${S}.candy where id in (10, 11, 12) order by id`)).rows.map((r) => r.id),
+    ).toEqual(['10', '11', '12']);
   });
 
   it('loads 200k rows through a manifest in a few seconds', async () => {
@@ -104,9 +121,13 @@ describe('the loader\'s Redshift path through the emulator', () => {
     await f.client.query(`create temp table big_stage (like ${S}.candy)`);
     await f.client.query(`alter table big_stage add column __upshift_ord bigint`);
     const t0 = Date.now();
-    const r = await f.client.query(`copy big_stage (id, name, price, tags, updated_at, __upshift_ord) from '${m}' ${ROLE} ${OPTIONS}`);
+    const r = await f.client.query(
+      `copy big_stage (id, name, price, tags, updated_at, __upshift_ord) from '${m}' ${ROLE} ${OPTIONS}`,
+    );
     expect(r.rowCount).toBe(200_000);
     expect(Date.now() - t0).toBeLessThan(30_000); // ~4 s on an idle 2-core machine
-    expect((await f.client.query('select sum(__upshift_ord)::text as s from big_stage')).rows[0].s).toBe(String((199_999 * 200_000) / 2));
+    expect((await f.client.query('select sum(__upshift_ord)::text as s from big_stage')).rows[0].s).toBe(
+      String((199_999 * 200_000) / 2),
+    );
   });
 });

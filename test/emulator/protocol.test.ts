@@ -4,8 +4,12 @@ import { Kysely, PostgresDialect, sql } from 'kysely';
 import { startFixture, type EmulatorFixture } from './setup.js';
 
 let f: EmulatorFixture;
-beforeAll(async () => { f = await startFixture('protocol'); });
-afterAll(async () => { await f?.close(); });
+beforeAll(async () => {
+  f = await startFixture('protocol');
+});
+afterAll(async () => {
+  await f?.close();
+});
 
 describe('wire protocol through the emulator', () => {
   it('answers select version() with a Redshift version string', async () => {
@@ -50,7 +54,9 @@ describe('wire protocol through the emulator', () => {
   });
 
   it('runs multi-statement simple queries, including ones the emulator handles itself', async () => {
-    const r = await f.client.query('create table multi (id int, name varchar(10)) diststyle even; insert into multi values (1, \'a\'); select count(*)::int as n from multi');
+    const r = await f.client.query(
+      "create table multi (id int, name varchar(10)) diststyle even; insert into multi values (1, 'a'); select count(*)::int as n from multi",
+    );
     const results = r as unknown as pg.QueryResult[];
     expect(results).toHaveLength(3);
     expect(results[2]!.rows[0].n).toBe(1);
@@ -67,20 +73,35 @@ describe('wire protocol through the emulator', () => {
     });
     try {
       const ws = db.withSchema(f.schema.schema);
-      await ws.schema.createTable('k_items').addColumn('id', 'bigint', (c) => c.notNull()).addColumn('name', 'varchar(20)').execute();
-      await ws.insertInto('k_items').values([{ id: 1, name: 'a' }, { id: 2, name: 'b' }]).execute();
+      await ws.schema
+        .createTable('k_items')
+        .addColumn('id', 'bigint', (c) => c.notNull())
+        .addColumn('name', 'varchar(20)')
+        .execute();
+      await ws
+        .insertInto('k_items')
+        .values([
+          { id: 1, name: 'a' },
+          { id: 2, name: 'b' },
+        ])
+        .execute();
       const rows = await ws.selectFrom('k_items').select(['id', 'name']).where('id', '=', 2).execute();
       expect(rows).toEqual([{ id: '2', name: 'b' }]);
-      await expect(sql`select pg_advisory_xact_lock(${1})`.execute(db)).rejects.toThrow(/pg_advisory_xact_lock\(bigint\) does not exist/);
+      await expect(sql`select pg_advisory_xact_lock(${1})`.execute(db)).rejects.toThrow(
+        /pg_advisory_xact_lock\(bigint\) does not exist/,
+      );
     } finally {
       await db.destroy();
     }
   });
 
-  it('forwards a CancelRequest to the session\'s backend', async () => {
+  it("forwards a CancelRequest to the session's backend", async () => {
     const c = await f.connect();
     const { processID, secretKey } = c as unknown as { processID: number; secretKey: number };
-    const running = c.query('select pg_sleep(20)').then(() => undefined, (err: unknown) => err as { code: string });
+    const running = c.query('select pg_sleep(20)').then(
+      () => undefined,
+      (err: unknown) => err as { code: string },
+    );
     await new Promise((r) => setTimeout(r, 300));
     const req = Buffer.alloc(16);
     req.writeInt32BE(16, 0);

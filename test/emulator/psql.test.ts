@@ -19,7 +19,8 @@ function psqlPath(): string | undefined {
 }
 
 const PSQL = psqlPath();
-if (!PSQL) console.warn('SKIPPED psql client tests: no psql binary on PATH (Debian: apt-get install postgresql-client)');
+if (!PSQL)
+  console.warn('SKIPPED psql client tests: no psql binary on PATH (Debian: apt-get install postgresql-client)');
 const maybe = PSQL ? describe : describe.skip;
 
 let f: EmulatorFixture;
@@ -28,14 +29,28 @@ beforeAll(async () => {
   if (!PSQL) return;
   f = await startFixture('psql', 2);
   S = f.schema.schema;
-  await f.client.query(`create table ps_t (id int primary key, name varchar(20) not null, price numeric(10,2), d date, ok boolean)`);
+  await f.client.query(
+    `create table ps_t (id int primary key, name varchar(20) not null, price numeric(10,2), d date, ok boolean)`,
+  );
   await f.client.query(`create function ps_add(a int, b int) returns int language sql immutable as 'select a + b'`);
 });
-afterAll(async () => { await f?.close(); });
+afterAll(async () => {
+  await f?.close();
+});
 
 /** psql -c COMMAND, unaligned, tuples only: one line per row, fields separated by |. */
 async function psql(command: string, tuplesOnly = true): Promise<string[]> {
-  const args = ['-X', '-A', '-v', 'ON_ERROR_STOP=1', ...(tuplesOnly ? ['-t'] : []), '-d', f.emulator.url, '-c', command];
+  const args = [
+    '-X',
+    '-A',
+    '-v',
+    'ON_ERROR_STOP=1',
+    ...(tuplesOnly ? ['-t'] : []),
+    '-d',
+    f.emulator.url,
+    '-c',
+    command,
+  ];
   const { stdout } = await run(PSQL!, args, { env: { ...process.env, PGOPTIONS: `-c search_path=${S}` } });
   return stdout.split('\n').filter((l) => l.length);
 }

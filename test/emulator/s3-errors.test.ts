@@ -4,7 +4,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import net from 'node:net';
 import pg from 'pg';
-import { startRedshiftEmulator, type RedshiftEmulator, type RedshiftEmulatorOptions } from '../../src/emulator/index.js';
+import {
+  startRedshiftEmulator,
+  type RedshiftEmulator,
+  type RedshiftEmulatorOptions,
+} from '../../src/emulator/index.js';
 import { createTestSchema, type TestSchema } from '../helpers/pg.js';
 import { testS3Endpoint } from '../helpers/s3.js';
 import { ROLE, failure, startFixture, type EmulatorFixture } from './setup.js';
@@ -49,19 +53,37 @@ afterAll(async () => {
 
 describe('S3 errors a COPY reports', () => {
   it('a wrong access key is reported as S3 reported it', async () => {
-    const err = await copyError({ endpoint: testS3Endpoint(), credentials: { accessKeyId: 'WRONG', secretAccessKey: 'S3RVER' } }, manifest);
+    const err = await copyError(
+      { endpoint: testS3Endpoint(), credentials: { accessKeyId: 'WRONG', secretAccessKey: 'S3RVER' } },
+      manifest,
+    );
     expect(err.code).toBe('XX000');
-    expect(err.message).toMatch(/^Problem reading manifest file - S3ServiceException:.+,Status 403,Error InvalidAccessKeyId$/);
+    expect(err.message).toMatch(
+      /^Problem reading manifest file - S3ServiceException:.+,Status 403,Error InvalidAccessKeyId$/,
+    );
   });
 
   it('an endpoint nothing listens on is a refused connection', async () => {
-    const err = await copyError({ endpoint: `http://127.0.0.1:${await closedPort()}`, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } }, manifest);
-    expect(err.message).toBe("Problem reading manifest file - S3ServiceException:Couldn't connect to server,Status 0,Error ECONNREFUSED");
+    const err = await copyError(
+      {
+        endpoint: `http://127.0.0.1:${await closedPort()}`,
+        credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+      },
+      manifest,
+    );
+    expect(err.message).toBe(
+      "Problem reading manifest file - S3ServiceException:Couldn't connect to server,Status 0,Error ECONNREFUSED",
+    );
   });
 
   it('a bucket that does not exist is named as missing', async () => {
-    const err = await failure(f.client, `copy t from 's3://no-such-bucket-${f.schema.schema}/manifest.json' ${ROLE} csv manifest`);
-    expect(err.message).toMatch(/^Problem reading manifest file - S3ServiceException:The specified bucket does not exist,Status 404,Error NoSuchBucket$/);
+    const err = await failure(
+      f.client,
+      `copy t from 's3://no-such-bucket-${f.schema.schema}/manifest.json' ${ROLE} csv manifest`,
+    );
+    expect(err.message).toMatch(
+      /^Problem reading manifest file - S3ServiceException:The specified bucket does not exist,Status 404,Error NoSuchBucket$/,
+    );
   });
 
   it('a manifest that is not JSON still says so', async () => {

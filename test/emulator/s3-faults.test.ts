@@ -24,7 +24,10 @@ async function connect(): Promise<pg.Client> {
 }
 
 async function failureOf(p: Promise<unknown>): Promise<pg.DatabaseError> {
-  const err = await p.then(() => undefined, (e: unknown) => e);
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   if (!err) throw new Error('expected the statement to fail');
   return err as pg.DatabaseError;
 }
@@ -32,11 +35,15 @@ async function failureOf(p: Promise<unknown>): Promise<pg.DatabaseError> {
 /** Another session takes the table's exclusive lock: proof the failed statement let go of it. */
 async function lockFree(): Promise<void> {
   const other = await connect();
-  await within(3000, 'LOCK from another session', (async () => {
-    await other.query('begin');
-    await other.query('lock target');
-    await other.query('rollback');
-  })());
+  await within(
+    3000,
+    'LOCK from another session',
+    (async () => {
+      await other.query('begin');
+      await other.query('lock target');
+      await other.query('rollback');
+    })(),
+  );
 }
 
 beforeAll(async () => {
@@ -46,7 +53,8 @@ beforeAll(async () => {
   emulator = await startRedshiftEmulator({
     postgres: s.url,
     s3: {
-      endpoint: `http://127.0.0.1:${fake.port}`, credentials: { accessKeyId: 'k', secretAccessKey: 's' },
+      endpoint: `http://127.0.0.1:${fake.port}`,
+      credentials: { accessKeyId: 'k', secretAccessKey: 's' },
       timeouts: { connectMs: 1000, idleMs: IDLE_MS },
     },
   });
@@ -59,7 +67,10 @@ afterAll(async () => {
   fake?.stop();
   await s?.drop();
 });
-beforeEach(() => { fake.fault = 'none'; fake.stallPuts = false; });
+beforeEach(() => {
+  fake.fault = 'none';
+  fake.stallPuts = false;
+});
 
 const COPY = `copy target from 's3://fake/load/' ${ROLE} csv`;
 
@@ -79,7 +90,9 @@ describe('the emulator when S3 fails mid-COPY', () => {
     const err = await within(5000, 'COPY from a stalled S3', failureOf(c.query(COPY)));
     expect(Date.now() - started).toBeGreaterThanOrEqual(IDLE_MS);
     expect(err.code).toBe('XX000');
-    expect(err.message).toMatch(/^S3ServiceException:Read timed out: no data from S3 for 400 ms after \d+ bytes,Status 0,Error RequestTimeout$/);
+    expect(err.message).toMatch(
+      /^S3ServiceException:Read timed out: no data from S3 for 400 ms after \d+ bytes,Status 0,Error RequestTimeout$/,
+    );
     expect(err.detail).toContain(`S3 key being read : s3://fake/${KEY}`);
     await lockFree();
     expect((await c.query('select count(*)::int as n from target')).rows).toEqual([{ n: 0 }]);
@@ -92,7 +105,9 @@ describe('the emulator when S3 fails mid-COPY', () => {
     await c.query('lock target');
     const err = await within(5000, 'COPY from a resetting S3', failureOf(c.query(COPY)));
     expect(err.code).toBe('XX000');
-    expect(err.message).toMatch(/^S3ServiceException:Connection reset by peer after \d+ bytes,Status 0,Error ECONNRESET$/);
+    expect(err.message).toMatch(
+      /^S3ServiceException:Connection reset by peer after \d+ bytes,Status 0,Error ECONNRESET$/,
+    );
     await c.query('rollback');
     await lockFree();
   });
@@ -103,18 +118,32 @@ describe('the emulator when S3 fails mid-COPY', () => {
     await stopped.start();
     const e2 = await startRedshiftEmulator({
       postgres: s.url,
-      s3: { endpoint: `http://127.0.0.1:${stopped.port}`, credentials: { accessKeyId: 'k', secretAccessKey: 's' }, timeouts: { connectMs: 1000, idleMs: IDLE_MS } },
+      s3: {
+        endpoint: `http://127.0.0.1:${stopped.port}`,
+        credentials: { accessKeyId: 'k', secretAccessKey: 's' },
+        timeouts: { connectMs: 1000, idleMs: IDLE_MS },
+      },
     });
     try {
       const c = new pg.Client({ connectionString: e2.url });
       await c.connect();
       try {
-        const err = await within(5000, 'COPY from a stopped S3', failureOf(c.query(`copy "${s.schema}".target from 's3://fake/load/' ${ROLE} csv`)));
+        const err = await within(
+          5000,
+          'COPY from a stopped S3',
+          failureOf(c.query(`copy "${s.schema}".target from 's3://fake/load/' ${ROLE} csv`)),
+        );
         expect(err.code).toBe('XX000');
-        expect(err.message).toMatch(/^S3ServiceException:(Connection reset by peer after \d+ bytes|transfer closed with \d+ bytes remaining to read),Status 0,Error \w+$/);
+        expect(err.message).toMatch(
+          /^S3ServiceException:(Connection reset by peer after \d+ bytes|transfer closed with \d+ bytes remaining to read),Status 0,Error \w+$/,
+        );
         await lockFree();
         // Nothing listens any more: the next COPY is refused at once, saying so.
-        const refused = await within(5000, 'COPY with S3 gone', failureOf(c.query(`copy "${s.schema}".target from 's3://fake/load/' ${ROLE} csv`)));
+        const refused = await within(
+          5000,
+          'COPY with S3 gone',
+          failureOf(c.query(`copy "${s.schema}".target from 's3://fake/load/' ${ROLE} csv`)),
+        );
         expect(refused.message).toMatch(/^S3ServiceException:Couldn't connect to server,Status 0,Error ECONNREFUSED$/);
       } finally {
         await c.end();
@@ -128,17 +157,25 @@ describe('the emulator when S3 fails mid-COPY', () => {
     fake.fault = 'silent';
     const c = await connect();
     const err = await within(5000, 'COPY from a silent S3', failureOf(c.query(COPY)));
-    expect(err.message).toMatch(/^S3ServiceException:Connection timed out: S3 did not answer within 1000 ms,Status 0,Error RequestTimeout$/);
+    expect(err.message).toMatch(
+      /^S3ServiceException:Connection timed out: S3 did not answer within 1000 ms,Status 0,Error RequestTimeout$/,
+    );
     await lockFree();
   });
 
   it('an UNLOAD whose upload S3 never takes fails after the idle timeout', async () => {
     fake.stallPuts = true;
     const c = await connect();
-    await c.query('insert into target values (1, \'a\'), (2, \'b\')');
-    const err = await within(5000, 'UNLOAD to a stalled S3', failureOf(c.query(`unload ('select * from target') to 's3://fake/out/' ${ROLE}`)));
+    await c.query("insert into target values (1, 'a'), (2, 'b')");
+    const err = await within(
+      5000,
+      'UNLOAD to a stalled S3',
+      failureOf(c.query(`unload ('select * from target') to 's3://fake/out/' ${ROLE}`)),
+    );
     expect(err.code).toBe('XX000');
-    expect(err.message).toMatch(/^S3ServiceException:(Write timed out: S3 took no data for 400 ms after \d+ bytes|Connection timed out: S3 did not answer within 1000 ms),Status 0,Error RequestTimeout$/);
+    expect(err.message).toMatch(
+      /^S3ServiceException:(Write timed out: S3 took no data for 400 ms after \d+ bytes|Connection timed out: S3 did not answer within 1000 ms),Status 0,Error RequestTimeout$/,
+    );
     await lockFree();
   });
 });

@@ -39,11 +39,17 @@ export async function startFixture(name: string, slices = 4): Promise<EmulatorFi
   const client = await connect();
   const prefix = `emulator/${name}-${randomBytes(4).toString('hex')}/`;
   return {
-    emulator, schema, connect, client, prefix,
+    emulator,
+    schema,
+    connect,
+    client,
+    prefix,
     async put(key, body, gzip = false) {
       const buf = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
       const data = gzip ? gzipSync(buf) : buf;
-      await s3.send(new PutObjectCommand({ Bucket: TEST_BUCKET, Key: prefix + key, Body: data, ContentLength: data.length }));
+      await s3.send(
+        new PutObjectCommand({ Bucket: TEST_BUCKET, Key: prefix + key, Body: data, ContentLength: data.length }),
+      );
       return `s3://${TEST_BUCKET}/${prefix}${key}`;
     },
     async get(key) {
@@ -79,7 +85,9 @@ export const ROLE = `iam_role 'arn:aws:iam::123456789012:role/Loader'`;
 /** The promise's outcome, or a failure naming what did not finish within ms. */
 export async function within<T>(ms: number, what: string, p: Promise<T>): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`${what}: still waiting after ${ms} ms`)), ms); });
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: still waiting after ${ms} ms`)), ms);
+  });
   try {
     return await Promise.race([p, late]);
   } finally {

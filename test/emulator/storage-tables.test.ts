@@ -17,13 +17,19 @@ beforeAll(async () => {
   await f.client.query('create table perm_nobackup (id int) backup no');
   await f.client.query('create table lock_t (id int)');
 });
-afterAll(async () => { await f?.close(); });
+afterAll(async () => {
+  await f?.close();
+});
 
 const oid = async (c: pg.Client, table: string): Promise<number> =>
   (await c.query(`select '${table}'::regclass::oid::int as id`)).rows[0].id;
-const backendPid = async (c: pg.Client): Promise<number> => (await c.query('select pg_backend_pid() as pid')).rows[0].pid;
+const backendPid = async (c: pg.Client): Promise<number> =>
+  (await c.query('select pg_backend_pid() as pid')).rows[0].pid;
 
-async function locksOn(c: pg.Client, table: number): Promise<Array<{ pid: number; owner: number; status: string; started: boolean }>> {
+async function locksOn(
+  c: pg.Client,
+  table: number,
+): Promise<Array<{ pid: number; owner: number; status: string; started: boolean }>> {
   const r = await c.query(`select lock_owner_pid::int as pid, lock_owner::bigint as owner, trim(lock_status) as status,
       lock_owner_start_ts is not null as started from stv_locks where table_id = ${table} order by lock_owner_pid, lock_status`);
   return r.rows.map((row) => ({ ...row, owner: Number(row.owner) }));
@@ -38,7 +44,9 @@ describe('stv_locks', () => {
     await holder.query('begin');
     await holder.query('insert into lock_t values (1)');
     const xid = Number((await holder.query('select (txid_current() % 4294967296)::bigint as x')).rows[0].x);
-    expect(await locksOn(watcher, table)).toEqual([{ pid: await backendPid(holder), owner: xid, status: 'Holding write lock', started: true }]);
+    expect(await locksOn(watcher, table)).toEqual([
+      { pid: await backendPid(holder), owner: xid, status: 'Holding write lock', started: true },
+    ]);
     await holder.query('commit');
     expect(await locksOn(watcher, table)).toEqual([]);
   });
@@ -72,30 +80,37 @@ describe('stv_locks', () => {
 describe('stv_tbl_perm', () => {
   it('lists a created table once per slice, its rows spread over the slices', async () => {
     const id = await oid(f.client, 'perm_t');
-    const r = await f.client.query(`select slice, trim(name) as name, rows::int as rows, sorted_rows::int as sorted, temp, backup,
+    const r = await f.client
+      .query(`select slice, trim(name) as name, rows::int as rows, sorted_rows::int as sorted, temp, backup,
       block_count > 0 as has_blocks from stv_tbl_perm where id = ${id} order by slice`);
     expect(r.rows).toEqual([
       { slice: 0, name: 'perm_t', rows: 3, sorted: 3, temp: 0, backup: 1, has_blocks: true },
       { slice: 1, name: 'perm_t', rows: 2, sorted: 2, temp: 0, backup: 1, has_blocks: true },
     ]);
     // The reference's usage note: sum(rows) per table is its row count (after a vacuum).
-    const sum = await f.client.query(`select trim(name) as tablename, sum(rows)::int as sum from stv_tbl_perm where id = ${id} group by name`);
+    const sum = await f.client.query(
+      `select trim(name) as tablename, sum(rows)::int as sum from stv_tbl_perm where id = ${id} group by name`,
+    );
     expect(sum.rows).toEqual([{ tablename: 'perm_t', sum: 5 }]);
-    await f.client.query('insert into perm_t values (6, \'f\')');
+    await f.client.query("insert into perm_t values (6, 'f')");
     const after = await f.client.query(`select sum(rows)::int as n from stv_tbl_perm where id = ${id}`);
     expect(after.rows[0].n).toBe(6);
     await f.client.query('delete from perm_t where id = 6');
   });
 
-  it('shows BACKUP NO, no sorted rows without a sort key, and the session\'s own temp tables only', async () => {
+  it("shows BACKUP NO, no sorted rows without a sort key, and the session's own temp tables only", async () => {
     const nb = await oid(f.client, 'perm_nobackup');
-    const r = await f.client.query(`select distinct backup, sorted_rows::int as sorted from stv_tbl_perm where id = ${nb}`);
+    const r = await f.client.query(
+      `select distinct backup, sorted_rows::int as sorted from stv_tbl_perm where id = ${nb}`,
+    );
     expect(r.rows).toEqual([{ backup: 0, sorted: 0 }]);
     const other = await f.connect();
     await f.client.query('create temp table perm_tmp (x int)');
     await f.client.query('insert into perm_tmp values (1)');
     const tmp = await oid(f.client, 'perm_tmp');
-    const mine = await f.client.query(`select sum(rows)::int as n, min(temp) as temp from stv_tbl_perm where id = ${tmp}`);
+    const mine = await f.client.query(
+      `select sum(rows)::int as n, min(temp) as temp from stv_tbl_perm where id = ${tmp}`,
+    );
     expect(mine.rows).toEqual([{ n: 1, temp: 1 }]);
     const theirs = await other.query(`select count(*)::int as n from stv_tbl_perm where id = ${tmp}`);
     expect(theirs.rows[0].n).toBe(0);
@@ -103,13 +118,15 @@ describe('stv_tbl_perm', () => {
 });
 
 describe('svv_diskusage', () => {
-  it('has blocks for every column, the three hidden ones too, holding the slice\'s rows', async () => {
+  it("has blocks for every column, the three hidden ones too, holding the slice's rows", async () => {
     const id = await oid(f.client, 'perm_t');
     const cols = await f.client.query(`select col, count(distinct slice)::int as slices, sum(num_values)::int as n
       from svv_diskusage where tbl = ${id} group by col order by col`);
     // Two user columns (0, 1) and INSERT_XID, DELETE_XID, ROW_ID (2, 3, 4); every column's blocks hold all 5 rows.
     expect(cols.rows).toEqual([0, 1, 2, 3, 4].map((col) => ({ col, slices: 2, n: 5 })));
-    const max = await f.client.query(`select trim(name) as tablename, max(blocknum) as max from svv_diskusage where tbl = ${id} and col = 1 group by name`);
+    const max = await f.client.query(
+      `select trim(name) as tablename, max(blocknum) as max from svv_diskusage where tbl = ${id} and col = 1 group by name`,
+    );
     expect(max.rows).toEqual([{ tablename: 'perm_t', max: 0 }]);
   });
 });

@@ -29,21 +29,30 @@ beforeAll(async () => {
   await c.query({ text: `copy st_t from '${file}' ${ROLE}`, queryMode: 'extended' } as pg.QueryConfig);
   await c.query({ text: 'select $1::int as p', values: [7] });
 });
-afterAll(async () => { await f?.close(); });
+afterAll(async () => {
+  await f?.close();
+});
 
 const mine = async (sql: string) => (await c.query(sql.replace('$PID', String(pid)))).rows;
 
 describe('query history', () => {
-  it('stl_query lists this session\'s queries (not its DDL) with their text, times and outcome', async () => {
-    const rows = await mine(`select trim(querytxt) as text, aborted, trim(label) as label, trim(database) as db, starttime <= endtime as ordered
+  it("stl_query lists this session's queries (not its DDL) with their text, times and outcome", async () => {
+    const rows =
+      await mine(`select trim(querytxt) as text, aborted, trim(label) as label, trim(database) as db, starttime <= endtime as ordered
       from stl_query where pid = $PID order by query`);
     const texts = rows.map((r) => r.text);
-    expect(texts).toEqual(expect.arrayContaining(['select 42 as answer', 'insert into st_t values (1), (2)', 'select $1::int as p']));
+    expect(texts).toEqual(
+      expect.arrayContaining(['select 42 as answer', 'insert into st_t values (1), (2)', 'select $1::int as p']),
+    );
     expect(texts).not.toContain('create table st_t (id int)');
     expect(texts.indexOf('select 42 as answer')).toBeLessThan(texts.indexOf('insert into st_t values (1), (2)'));
     const failed = rows.find((r) => r.text === 'select * from st_no_such_table');
     expect(failed?.aborted).toBe(1);
-    expect(rows.find((r) => r.text === 'select 42 as answer')).toMatchObject({ aborted: 0, label: 'default', ordered: true });
+    expect(rows.find((r) => r.text === 'select 42 as answer')).toMatchObject({
+      aborted: 0,
+      label: 'default',
+      ordered: true,
+    });
     expect(rows[0].db).toBe((await mine('select current_database() as d'))[0].d);
     expect(texts.some((t) => /^copy st_t from /.test(t))).toBe(true);
   });
@@ -53,11 +62,17 @@ describe('query history', () => {
       where q.pid = $PID and q.querytxt like 'select 0 as c0,%' order by t.sequence`);
     expect(LONG.length).toBeGreaterThan(400);
     expect(rows.map((r) => r.sequence)).toEqual(Array.from({ length: Math.ceil(LONG.length / 200) }, (_, i) => i));
-    expect(rows.map((r) => r.text).join('').trimEnd()).toBe(LONG);
+    expect(
+      rows
+        .map((r) => r.text)
+        .join('')
+        .trimEnd(),
+    ).toBe(LONG);
   });
 
   it('svl_qlog: elapsed in microseconds, the first 60 characters', async () => {
-    const [r] = await mine(`select elapsed, (extract(epoch from endtime - starttime) * 1000000)::bigint as us, trim(substring) as s
+    const [r] =
+      await mine(`select elapsed, (extract(epoch from endtime - starttime) * 1000000)::bigint as us, trim(substring) as s
       from svl_qlog where pid = $PID and substring like 'select 0 as c0,%'`);
     expect(Number(r.elapsed)).toBe(Number(r.us));
     expect(r.s).toBe(LONG.slice(0, 60).trimEnd());
@@ -71,17 +86,30 @@ describe('query history', () => {
   });
 
   it('stv_recents lists finished queries as Done with pid -1', async () => {
-    const rows = await mine(`select trim(status) as status, pid from stv_recents where trim(query) = 'select 42 as answer'`);
+    const rows = await mine(
+      `select trim(status) as status, pid from stv_recents where trim(query) = 'select 42 as answer'`,
+    );
     expect(rows).toContainEqual({ status: 'Done', pid: -1 });
   });
 
   it('sys_query_history: query types, statuses and the error of a failed query', async () => {
-    const rows = await mine(`select trim(query_type) as type, trim(status) as status, trim(error_message) as error, trim(query_text) as text
+    const rows =
+      await mine(`select trim(query_type) as type, trim(status) as status, trim(error_message) as error, trim(query_text) as text
       from sys_query_history where session_id = $PID order by query_id`);
     expect(rows).toContainEqual({ type: 'SELECT', status: 'success', error: null, text: 'select 42 as answer' });
-    expect(rows).toContainEqual({ type: 'INSERT', status: 'success', error: null, text: 'insert into st_t values (1), (2)' });
+    expect(rows).toContainEqual({
+      type: 'INSERT',
+      status: 'success',
+      error: null,
+      text: 'insert into st_t values (1), (2)',
+    });
     expect(rows).toContainEqual({ type: 'DDL', status: 'success', error: null, text: 'create table st_t (id int)' });
-    expect(rows).toContainEqual({ type: 'SELECT', status: 'failed', error: 'relation "st_no_such_table" does not exist', text: 'select * from st_no_such_table' });
+    expect(rows).toContainEqual({
+      type: 'SELECT',
+      status: 'failed',
+      error: 'relation "st_no_such_table" does not exist',
+      text: 'select * from st_no_such_table',
+    });
     expect(rows.find((r) => r.type === 'COPY')?.status).toBe('success');
   });
 });
@@ -100,6 +128,13 @@ describe('sessions and users', () => {
   it('svv_external_schemas is empty, with its columns', async () => {
     const r = await c.query('select * from svv_external_schemas');
     expect(r.rows).toEqual([]);
-    expect(r.fields.map((x) => x.name)).toEqual(['esoid', 'eskind', 'schemaname', 'esowner', 'databasename', 'esoptions']);
+    expect(r.fields.map((x) => x.name)).toEqual([
+      'esoid',
+      'eskind',
+      'schemaname',
+      'esowner',
+      'databasename',
+      'esoptions',
+    ]);
   });
 });

@@ -2,8 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { failure, startFixture, type EmulatorFixture } from './setup.js';
 
 let f: EmulatorFixture;
-beforeAll(async () => { f = await startFixture('tx', 2); });
-afterAll(async () => { await f?.close(); });
+beforeAll(async () => {
+  f = await startFixture('tx', 2);
+});
+afterAll(async () => {
+  await f?.close();
+});
 
 describe('transactions as on Redshift', () => {
   it('runs every transaction serializable', async () => {
@@ -32,7 +36,9 @@ describe('transactions as on Redshift', () => {
     const e = await failure(b, 'commit');
     expect(e.code).toBe('XX000');
     expect(e.message).toBe('1023');
-    expect(e.detail).toMatch(/^Serializable isolation violation on table - \d+, transactions forming the cycle are: [\d, ]+ \(pid:\d+\)$/);
+    expect(e.detail).toMatch(
+      /^Serializable isolation violation on table - \d+, transactions forming the cycle are: [\d, ]+ \(pid:\d+\)$/,
+    );
     const oid = (await f.client.query(`select 'acct'::regclass::oid::int as oid`)).rows[0].oid;
     expect(e.detail).toContain(`on table - ${oid},`);
   });
@@ -80,10 +86,16 @@ describe('MERGE', () => {
     await f.client.query(`insert into m_t values (1, 'a'); insert into m_s values (1, 'b'), (2, 'c')`);
     await f.client.query(`merge into m_t using m_s on m_t.id = m_s.id when matched then update set v = m_s.v
       when not matched then insert (id, v) values (m_s.id, m_s.v)`);
-    expect((await f.client.query('select id, v from m_t order by id')).rows).toEqual([{ id: 1, v: 'b' }, { id: 2, v: 'c' }]);
+    expect((await f.client.query('select id, v from m_t order by id')).rows).toEqual([
+      { id: 1, v: 'b' },
+      { id: 2, v: 'c' },
+    ]);
     await f.client.query(`insert into m_s values (1, 'd')`);
-    const e = await failure(f.client, `merge into m_t using m_s on m_t.id = m_s.id when matched then update set v = m_s.v
-      when not matched then insert (id, v) values (m_s.id, m_s.v)`);
+    const e = await failure(
+      f.client,
+      `merge into m_t using m_s on m_t.id = m_s.id when matched then update set v = m_s.v
+      when not matched then insert (id, v) values (m_s.id, m_s.v)`,
+    );
     expect(e.message).toBe('Found multiple matches to update the same tuple.');
   });
 });
@@ -91,8 +103,15 @@ describe('MERGE', () => {
 describe('VACUUM', () => {
   it('accepts Redshift VACUUM forms and, like TRUNCATE, commits the open transaction first', async () => {
     await f.client.query('create table vac (id int)');
-    for (const form of ['vacuum', 'vacuum full vac', 'vacuum delete only vac', 'vacuum sort only vac', 'vacuum reindex vac',
-      'vacuum vac to 75 percent', `vacuum full "${f.schema.schema}".vac to 100 percent boost`]) {
+    for (const form of [
+      'vacuum',
+      'vacuum full vac',
+      'vacuum delete only vac',
+      'vacuum sort only vac',
+      'vacuum reindex vac',
+      'vacuum vac to 75 percent',
+      `vacuum full "${f.schema.schema}".vac to 100 percent boost`,
+    ]) {
       await f.client.query(form);
     }
     const c = await f.connect();
@@ -104,7 +123,7 @@ describe('VACUUM', () => {
   });
 });
 
-describe('snapshot isolation (isolation: \'snapshot\')', () => {
+describe("snapshot isolation (isolation: 'snapshot')", () => {
   it('reports a write-write conflict as error 1023', async () => {
     const { startRedshiftEmulator } = await import('../../src/emulator/index.js');
     const pg = (await import('pg')).default;
@@ -121,7 +140,10 @@ describe('snapshot isolation (isolation: \'snapshot\')', () => {
       await b.query('begin');
       await b.query(`select * from ${t}`);
       await a.query(`update ${t} set v = 1 where id = 1`);
-      const pending = b.query(`update ${t} set v = 2 where id = 1`).then(() => undefined, (err: unknown) => err as { message: string; code: string });
+      const pending = b.query(`update ${t} set v = 2 where id = 1`).then(
+        () => undefined,
+        (err: unknown) => err as { message: string; code: string },
+      );
       await a.query('commit');
       const e = await pending;
       expect(e).toMatchObject({ message: '1023', code: 'XX000' });
@@ -149,7 +171,9 @@ describe('statements Redshift refuses', () => {
   });
 
   it('RETURNING in a parameterized statement (extended protocol)', async () => {
-    const e = await f.client.query('delete from r where id = $1 returning id', [1]).catch((err: unknown) => err as { message: string });
+    const e = await f.client
+      .query('delete from r where id = $1 returning id', [1])
+      .catch((err: unknown) => err as { message: string });
     expect((e as { message: string }).message).toBe('syntax error at or near "returning"');
     expect((await f.client.query('select $1::int as n', [5])).rows[0].n).toBe(5);
   });

@@ -18,25 +18,46 @@ export class WireClient {
   static async connect(url: string): Promise<WireClient> {
     const u = new URL(url);
     const socket = net.connect(Number(u.port), u.hostname);
-    await new Promise<void>((resolve, reject) => { socket.once('connect', resolve); socket.once('error', reject); });
+    await new Promise<void>((resolve, reject) => {
+      socket.once('connect', resolve);
+      socket.once('error', reject);
+    });
     const client = new WireClient(socket);
-    const params = Buffer.concat([cstring('user'), cstring(u.username || 'postgres'), cstring('database'), cstring(u.pathname.slice(1)), Buffer.from([0])]);
+    const params = Buffer.concat([
+      cstring('user'),
+      cstring(u.username || 'postgres'),
+      cstring('database'),
+      cstring(u.pathname.slice(1)),
+      Buffer.from([0]),
+    ]);
     const body = Buffer.concat([int32(196608), params]);
     socket.write(Buffer.concat([int32(body.length + 4), body]));
     await client.untilReady();
     return client;
   }
 
-  parse(sql: string, name = ''): this { return this.send(message('P', Buffer.concat([cstring(name), cstring(sql), int16(0)]))); }
+  parse(sql: string, name = ''): this {
+    return this.send(message('P', Buffer.concat([cstring(name), cstring(sql), int16(0)])));
+  }
   bind(statement = '', portal = ''): this {
     return this.send(message('B', Buffer.concat([cstring(portal), cstring(statement), int16(0), int16(0), int16(0)])));
   }
-  describePortal(portal = ''): this { return this.send(message('D', Buffer.concat([Buffer.from('P'), cstring(portal)]))); }
-  execute(portal = ''): this { return this.send(message('E', Buffer.concat([cstring(portal), int32(0)]))); }
+  describePortal(portal = ''): this {
+    return this.send(message('D', Buffer.concat([Buffer.from('P'), cstring(portal)])));
+  }
+  execute(portal = ''): this {
+    return this.send(message('E', Buffer.concat([cstring(portal), int32(0)])));
+  }
   /** Parse, Bind, Describe, Execute of one statement, as drivers send it. */
-  statement(sql: string): this { return this.parse(sql).bind().describePortal().execute(); }
-  sync(): this { return this.send(message('S', Buffer.alloc(0))); }
-  query(sql: string): this { return this.send(message('Q', cstring(sql))); }
+  statement(sql: string): this {
+    return this.parse(sql).bind().describePortal().execute();
+  }
+  sync(): this {
+    return this.send(message('S', Buffer.alloc(0)));
+  }
+  query(sql: string): this {
+    return this.send(message('Q', cstring(sql)));
+  }
 
   private send(b: Buffer): this {
     this.socket.write(b);
@@ -48,7 +69,9 @@ export class WireClient {
     for (;;) {
       const i = this.frames.findIndex((f) => f.type === 'Z');
       if (i >= 0) return this.frames.splice(0, i + 1);
-      await new Promise<void>((resolve) => { this.wake = resolve; });
+      await new Promise<void>((resolve) => {
+        this.wake = resolve;
+      });
     }
   }
 
@@ -60,7 +83,10 @@ export class WireClient {
 /** Frame types in order, errors with their code and message: ['1', '2', 'E:XX000 ...', 'Z:I']. */
 export function summary(frames: Frame[]): string[] {
   return frames.map((f) => {
-    if (f.type === 'E') { const e = parseNotice(f.frame); return `E:${e.C} ${e.M}`; }
+    if (f.type === 'E') {
+      const e = parseNotice(f.frame);
+      return `E:${e.C} ${e.M}`;
+    }
     if (f.type === 'Z') return `Z:${f.frame.toString('latin1', 5, 6)}`;
     if (f.type === 'C') return `C:${f.frame.toString('utf8', 5, f.frame.length - 1)}`;
     return f.type;

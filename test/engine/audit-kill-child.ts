@@ -7,13 +7,21 @@ const env = (name: string): string => {
   if (!v) throw new Error(`${name} is not set`);
   return v;
 };
-const db = new PostgresDatabase({ connectionString: env('KILL_URL'), auditSchema: env('KILL_AUDIT'), stage: new LocalStage({ dir: env('KILL_DIR') }) });
-const table = db.table(defineTable(env('KILL_TABLE'), { id: t.bigint().notNull(), qty: t.integer() }, { upsertKey: ['id'] }));
+const db = new PostgresDatabase({
+  connectionString: env('KILL_URL'),
+  auditSchema: env('KILL_AUDIT'),
+  stage: new LocalStage({ dir: env('KILL_DIR') }),
+});
+const table = db.table(
+  defineTable(env('KILL_TABLE'), { id: t.bigint().notNull(), qty: t.integer() }, { upsertKey: ['id'] }),
+);
 await table.create();
 
 async function* stalled() {
   for (let i = 0; i < 10_000; i++) yield { id: BigInt(i), qty: i };
-  const running = await db.query<{ load_id: string }>(`SELECT load_id FROM "${env('KILL_AUDIT')}".load_audit WHERE status = 'running'`);
+  const running = await db.query<{ load_id: string }>(
+    `SELECT load_id FROM "${env('KILL_AUDIT')}".load_audit WHERE status = 'running'`,
+  );
   process.stdout.write(`staging ${running.map((r) => r.load_id).join(' ')}\n`);
   await new Promise(() => undefined); // until killed
 }

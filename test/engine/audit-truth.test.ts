@@ -9,8 +9,21 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import {
-  CommitUnconfirmedError, LoadError, LocalStage, PostgresDatabase, RedshiftDatabase, S3Stage, SerializationConflictError, buildLoadPlan,
-  defineTable, fromLocalFile, t, type PreparedSource, type Session, type Source, type TableModel,
+  CommitUnconfirmedError,
+  LoadError,
+  LocalStage,
+  PostgresDatabase,
+  RedshiftDatabase,
+  S3Stage,
+  SerializationConflictError,
+  buildLoadPlan,
+  defineTable,
+  fromLocalFile,
+  t,
+  type PreparedSource,
+  type Session,
+  type Source,
+  type TableModel,
 } from '../../src/index.js';
 import type { LoadPlan, PlanResult, PlanStep } from '../../src/warehouse/plan.js';
 import { main } from '../../src/cli/main.js';
@@ -34,15 +47,25 @@ afterAll(async () => {
   tmp.remove();
 });
 
-const model = (name: string) => defineTable(`${s.schema}.${name}`, { id: t.bigint().notNull(), qty: t.integer() }, { upsertKey: ['id'] });
+const model = (name: string) =>
+  defineTable(`${s.schema}.${name}`, { id: t.bigint().notNull(), qty: t.integer() }, { upsertKey: ['id'] });
 function* rows(n: number, start = 0, qty = (i: number) => i % 100): Generator<{ id: bigint; qty: number }> {
   for (let i = start; i < start + n; i++) yield { id: BigInt(i), qty: qty(i) };
 }
 const auditRows = async (table: string) =>
-  (await s.pool.query(`select load_id, status, attempts, error, source, started_at from "${auditSchema()}".load_audit where target_table = $1 order by started_at`, [table])).rows as Row[];
-const count = async (table: string) => (await s.pool.query(`select count(*)::int as n from "${s.schema}"."${table}"`)).rows[0].n as number;
+  (
+    await s.pool.query(
+      `select load_id, status, attempts, error, source, started_at from "${auditSchema()}".load_audit where target_table = $1 order by started_at`,
+      [table],
+    )
+  ).rows as Row[];
+const count = async (table: string) =>
+  (await s.pool.query(`select count(*)::int as n from "${s.schema}"."${table}"`)).rows[0].n as number;
 const options = (extra: Record<string, unknown> = {}) => ({
-  connectionString: s.url, auditSchema: auditSchema(), stage: new LocalStage({ dir: tmp.dir, slices: 2, partBytes: 16 * 1024 }), ...extra,
+  connectionString: s.url,
+  auditSchema: auditSchema(),
+  stage: new LocalStage({ dir: tmp.dir, slices: 2, partBytes: 16 * 1024 }),
+  ...extra,
 });
 
 /**
@@ -68,10 +91,16 @@ class CommitCutter {
     const target = new URL(this.upstreamUrl());
     const upstream = net.connect(Number(target.port || 5432), target.hostname);
     let dropAnswer = false;
-    const cut = () => { client.destroy(); upstream.destroy(); };
+    const cut = () => {
+      client.destroy();
+      upstream.destroy();
+    };
     for (const sock of [client, upstream]) {
       this.sockets.add(sock);
-      sock.on('error', cut).on('close', () => { this.sockets.delete(sock); cut(); });
+      sock.on('error', cut).on('close', () => {
+        this.sockets.delete(sock);
+        cut();
+      });
     }
     client.on('data', (buf: Buffer) => {
       const at = buf.indexOf('COMMIT\0');
@@ -95,7 +124,11 @@ class CommitCutter {
 
 /** Arms the proxy as the load's merge transaction starts (a live COPY commits its stage table before). */
 class CutRedshiftAtMerge extends RedshiftDatabase {
-  constructor(opts: ConstructorParameters<typeof RedshiftDatabase>[0], readonly cutter: CommitCutter, readonly mode: 'after' | 'before') {
+  constructor(
+    opts: ConstructorParameters<typeof RedshiftDatabase>[0],
+    readonly cutter: CommitCutter,
+    readonly mode: 'after' | 'before',
+  ) {
     super(opts);
   }
   override runPlan(plan: LoadPlan, on?: Session): Promise<PlanResult> {
@@ -105,7 +138,11 @@ class CutRedshiftAtMerge extends RedshiftDatabase {
 }
 
 class CutAtMerge extends PostgresDatabase {
-  constructor(opts: ConstructorParameters<typeof PostgresDatabase>[0], readonly cutter: CommitCutter, readonly mode: 'after' | 'before') {
+  constructor(
+    opts: ConstructorParameters<typeof PostgresDatabase>[0],
+    readonly cutter: CommitCutter,
+    readonly mode: 'after' | 'before',
+  ) {
     super(opts);
   }
   override runPlan(plan: LoadPlan, on?: Session): Promise<PlanResult> {
@@ -130,16 +167,26 @@ describe('the result and the audit agree', () => {
           let held = 0;
           for (let trial = 0; trial < trials; trial++) {
             const before = await count(name);
-            const outcome = await table.upsert(rows(20_000, trial * 20_000)).then((r) => ({ r }), (err: unknown) => ({ err }));
+            const outcome = await table.upsert(rows(20_000, trial * 20_000)).then(
+              (r) => ({ r }),
+              (err: unknown) => ({ err }),
+            );
             const after = await count(name);
             const audit = (await auditRows(`${s.schema}.${name}`)).slice(trial);
             // Held: the result, the target and the audit tell one story.
-            const agrees = mode === 'after'
-              ? 'r' in outcome && after === before + 20_000 && audit.length === 1 && audit[0]!.status === 'succeeded' && audit[0]!.load_id === outcome.r.loadId
-              : 'err' in outcome && after === before && audit.length === 1 && audit[0]!.status === 'failed';
+            const agrees =
+              mode === 'after'
+                ? 'r' in outcome &&
+                  after === before + 20_000 &&
+                  audit.length === 1 &&
+                  audit[0]!.status === 'succeeded' &&
+                  audit[0]!.load_id === outcome.r.loadId
+                : 'err' in outcome && after === before && audit.length === 1 && audit[0]!.status === 'failed';
             if (agrees) held++;
             if ('r' in outcome) {
-              expect(outcome.r.notes).toEqual([expect.stringMatching(/connection broke after COMMIT was sent .*confirmed the load committed/)]);
+              expect(outcome.r.notes).toEqual([
+                expect.stringMatching(/connection broke after COMMIT was sent .*confirmed the load committed/),
+              ]);
               expect(audit[0]!.attempts).toBe(1);
             } else if (mode === 'before') {
               expect(outcome.err).toBeInstanceOf(CommitUnconfirmedError);
@@ -156,12 +203,18 @@ describe('the result and the audit agree', () => {
     }
     console.log(`commit-drop trials (${cutter.cuts} cuts): ${tally.join(', ')}`);
     expect(cutter.cuts).toBe(4 * trials);
-    expect(tally).toEqual(['commit_after_files', 'commit_before_files', 'commit_after_live', 'commit_before_live'].map((n) => `${n}: ${trials}/${trials} held`));
+    expect(tally).toEqual(
+      ['commit_after_files', 'commit_before_files', 'commit_after_live', 'commit_before_live'].map(
+        (n) => `${n}: ${trials}/${trials} held`,
+      ),
+    );
   }, 120_000);
 
   it('Redshift (the local emulator): the same, COMMIT answer lost or COMMIT lost, decided by the audit row after LOCK', async () => {
     const emulator = await startRedshiftEmulator({
-      port: 0, postgres: s.url, s3: { endpoint: testS3Endpoint(), credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } },
+      port: 0,
+      postgres: s.url,
+      s3: { endpoint: testS3Endpoint(), credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } },
     });
     const cutter = new CommitCutter(() => emulator.url);
     const url = await cutter.start();
@@ -170,21 +223,39 @@ describe('the result and the audit agree', () => {
     try {
       for (const mode of ['after', 'before'] as const) {
         const name = `rs_commit_${mode}`;
-        const db = new CutRedshiftAtMerge({
-          connectionString: url, iamRole: 'arn:aws:iam::123456789012:role/upshift-test', auditSchema: auditSchema(),
-          stage: new S3Stage({ basePath: `s3://${TEST_BUCKET}/audit-truth/${s.schema}`, client: testS3Client() }),
-        }, cutter, mode);
+        const db = new CutRedshiftAtMerge(
+          {
+            connectionString: url,
+            iamRole: 'arn:aws:iam::123456789012:role/upshift-test',
+            auditSchema: auditSchema(),
+            stage: new S3Stage({ basePath: `s3://${TEST_BUCKET}/audit-truth/${s.schema}`, client: testS3Client() }),
+          },
+          cutter,
+          mode,
+        );
         const table = db.table(model(name));
         await table.create();
         let held = 0;
         for (let trial = 0; trial < trials; trial++) {
           const before = await count(name);
-          const outcome = await table.upsert(rows(1000, trial * 1000)).then((r) => ({ r }), (err: unknown) => ({ err }));
+          const outcome = await table.upsert(rows(1000, trial * 1000)).then(
+            (r) => ({ r }),
+            (err: unknown) => ({ err }),
+          );
           const after = await count(name);
           const audit = (await auditRows(`${s.schema}.${name}`)).slice(trial);
-          const agrees = mode === 'after'
-            ? 'r' in outcome && after === before + 1000 && audit.length === 1 && audit[0]!.status === 'succeeded' && /confirmed the load committed/.test(outcome.r.notes?.join() ?? '')
-            : 'err' in outcome && outcome.err instanceof CommitUnconfirmedError && after === before && audit.length === 1 && audit[0]!.status === 'failed';
+          const agrees =
+            mode === 'after'
+              ? 'r' in outcome &&
+                after === before + 1000 &&
+                audit.length === 1 &&
+                audit[0]!.status === 'succeeded' &&
+                /confirmed the load committed/.test(outcome.r.notes?.join() ?? '')
+              : 'err' in outcome &&
+                outcome.err instanceof CommitUnconfirmedError &&
+                after === before &&
+                audit.length === 1 &&
+                audit[0]!.status === 'failed';
           if (agrees) held++;
         }
         tally.push(`${name}: ${held}/${trials} held`);
@@ -205,7 +276,9 @@ describe('the result and the audit agree', () => {
       if (step.kind === 'sql' && step.label === 'updated' && this.conflicts > 0) {
         this.conflicts--;
         throw Object.assign(new Error('could not serialize access due to read/write dependencies among transactions'), {
-          code: '40001', severity: 'ERROR', detail: 'Reason code: Canceled on identification as a pivot, during write.',
+          code: '40001',
+          severity: 'ERROR',
+          detail: 'Reason code: Canceled on identification as a pivot, during write.',
         });
       }
       await super.runStep(session, step, counts);
@@ -224,7 +297,10 @@ describe('the result and the audit agree', () => {
       db.conflicts = 5;
       const err = await table.upsert(rows(10, 1000)).catch((e: unknown) => e);
       const audit = await auditRows(`${s.schema}.${name}`);
-      expect(audit.map((a) => [a.status, a.attempts])).toEqual([['succeeded', 2], ['failed', 3]]);
+      expect(audit.map((a) => [a.status, a.attempts])).toEqual([
+        ['succeeded', 2],
+        ['failed', 3],
+      ]);
       expect(String(audit[1]!.error)).toContain('Canceled on identification as a pivot');
       expect(err).toBeInstanceOf(SerializationConflictError);
       expect(String(err)).toMatch(/on each of 3 attempts.*could not serialize.*Canceled on identification as a pivot/);
@@ -237,23 +313,41 @@ describe('the result and the audit agree', () => {
     const m = defineTable('candy.names', { id: t.bigint().notNull(), name: t.varchar(64) }, { upsertKey: ['id'] });
     const stage = new S3Stage({ basePath: 's3://bucket/base', client: testS3Client() });
     const prepared: PreparedSource = {
-      staged: { loadId: 'L1', target: m, files: [{ uri: 's3://bucket/base/p.csv.gz', bytes: 1 }], manifestUri: 's3://bucket/base/manifest.json', bytes: 1, compression: 'gzip' },
-      format: { kind: 'csv', gzip: true }, ordered: true,
+      staged: {
+        loadId: 'L1',
+        target: m,
+        files: [{ uri: 's3://bucket/base/p.csv.gz', bytes: 1 }],
+        manifestUri: 's3://bucket/base/manifest.json',
+        bytes: 1,
+        compression: 'gzip',
+      },
+      format: { kind: 'csv', gzip: true },
+      ordered: true,
     };
     class AlwaysConflicting extends RedshiftDatabase {
       protected override async withSession<T>(fn: (s: Session) => Promise<T>): Promise<T> {
         return fn({
-          query: async <R,>(sql: string) => {
-            if (sql.startsWith('COPY')) throw Object.assign(new Error('1023'), { code: 'XX000', severity: 'ERROR', detail: 'Serializable isolation violation on table - 100, transactions forming the cycle are: 1, 2 (pid:3)' });
+          query: async <R>(sql: string) => {
+            if (sql.startsWith('COPY'))
+              throw Object.assign(new Error('1023'), {
+                code: 'XX000',
+                severity: 'ERROR',
+                detail:
+                  'Serializable isolation violation on table - 100, transactions forming the cycle are: 1, 2 (pid:3)',
+              });
             return { rows: [] as R[], rowCount: 0 };
           },
         });
       }
     }
     const db = new AlwaysConflicting({ host: 'h', stage, iamRole: 'arn', retry: { attempts: 2, baseDelayMs: 1 } });
-    const err = (await db.runPlan(buildLoadPlan({ warehouse: db, model: m, mode: 'append', loadId: 'L1', prepared })).catch((e: unknown) => e)) as SerializationConflictError;
+    const err = (await db
+      .runPlan(buildLoadPlan({ warehouse: db, model: m, mode: 'append', loadId: 'L1', prepared }))
+      .catch((e: unknown) => e)) as SerializationConflictError;
     expect(err).toBeInstanceOf(SerializationConflictError);
-    expect(err.message).toBe('Load into candy.names failed: a serialization conflict on each of 2 attempts; the last: 1023 (Serializable isolation violation on table - 100, transactions forming the cycle are: 1, 2 (pid:3))');
+    expect(err.message).toBe(
+      'Load into candy.names failed: a serialization conflict on each of 2 attempts; the last: 1023 (Serializable isolation violation on table - 100, transactions forming the cycle are: 1, 2 (pid:3))',
+    );
     expect(err.code).toBe('XX000');
     await db.close();
   });
@@ -264,7 +358,9 @@ describe('the result and the audit agree', () => {
     await table.create();
     const source: Source = {
       describe: () => 'file with a bad\u0000header',
-      prepare: async () => { throw new Error('column "a\u0000b" is not in the model; also \uD800 alone'); },
+      prepare: async () => {
+        throw new Error('column "a\u0000b" is not in the model; also \uD800 alone');
+      },
     };
     await expect(table.loadFrom(source)).rejects.toThrow(/is not in the model/);
     // A real file: UTF-16 text is full of NULs, and the error names its header.
@@ -286,27 +382,63 @@ describe('the result and the audit agree', () => {
     const r = await table.upsert([...rows(3)]);
     expect((await auditRows(`${s.schema}.one_row`)).map((a) => a.status)).toEqual(['succeeded']);
     // What a lost DELETE of the running row would leave.
-    await s.pool.query(`insert into "${auditSchema()}".load_audit (load_id, target_table, mode, source, stage_uris, attempts, started_at, status)
-      values ($1, $2, 'upsert', 'x', '[]', 0, now(), 'running')`, [r.loadId, `${s.schema}.one_row`]);
+    await s.pool.query(
+      `insert into "${auditSchema()}".load_audit (load_id, target_table, mode, source, stage_uris, attempts, started_at, status)
+      values ($1, $2, 'upsert', 'x', '[]', 0, now(), 'running')`,
+      [r.loadId, `${s.schema}.one_row`],
+    );
     const printed: string[] = [];
     const io = { out: (x: string) => void printed.push(x), err: (x: string) => void printed.push(x), isTTY: false };
-    expect(await main(['audit', '--database-url', s.url, '--schema', auditSchema(), '--status', 'running', '--table', `${s.schema}.one_row`], { cwd: tmp.dir, env: {}, io })).toBe(0);
+    expect(
+      await main(
+        [
+          'audit',
+          '--database-url',
+          s.url,
+          '--schema',
+          auditSchema(),
+          '--status',
+          'running',
+          '--table',
+          `${s.schema}.one_row`,
+        ],
+        { cwd: tmp.dir, env: {}, io },
+      ),
+    ).toBe(0);
     expect(printed.join('')).toBe('no loads match\n');
     printed.length = 0;
-    expect(await main(['audit', '--database-url', s.url, '--schema', auditSchema(), '--table', `${s.schema}.one_row`, '--json'], { cwd: tmp.dir, env: {}, io })).toBe(0);
+    expect(
+      await main(
+        ['audit', '--database-url', s.url, '--schema', auditSchema(), '--table', `${s.schema}.one_row`, '--json'],
+        { cwd: tmp.dir, env: {}, io },
+      ),
+    ).toBe(0);
     expect(printed.map((l) => (JSON.parse(l) as Row).status)).toEqual(['succeeded']);
     await db.close();
   });
 
   it('a load SIGKILLed while staging leaves a running row; `upshift audit` shows it, its age and the replay hint', async () => {
     const name = 'killed';
-    const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./audit-kill-child.ts', import.meta.url))], {
-      env: { ...process.env, KILL_URL: s.url, KILL_AUDIT: auditSchema(), KILL_TABLE: `${s.schema}.${name}`, KILL_DIR: tmp.dir },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', fileURLToPath(new URL('./audit-kill-child.ts', import.meta.url))],
+      {
+        env: {
+          ...process.env,
+          KILL_URL: s.url,
+          KILL_AUDIT: auditSchema(),
+          KILL_TABLE: `${s.schema}.${name}`,
+          KILL_DIR: tmp.dir,
+        },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
     let out = '';
     await new Promise<void>((resolve, reject) => {
-      child.stdout.on('data', (b: Buffer) => { out += b.toString(); if (out.includes('staging')) resolve(); });
+      child.stdout.on('data', (b: Buffer) => {
+        out += b.toString();
+        if (out.includes('staging')) resolve();
+      });
       child.on('exit', (code) => reject(new Error(`child exited (${code}) before staging: ${out}`)));
     });
     child.kill('SIGKILL');
@@ -318,14 +450,25 @@ describe('the result and the audit agree', () => {
 
     const printed: string[] = [];
     const io = { out: (x: string) => void printed.push(x), err: (x: string) => void printed.push(x), isTTY: false };
-    const code = await main(['audit', '--database-url', s.url, '--schema', auditSchema(), '--table', `${s.schema}.${name}`], { cwd: tmp.dir, env: {}, io });
+    const code = await main(
+      ['audit', '--database-url', s.url, '--schema', auditSchema(), '--table', `${s.schema}.${name}`],
+      { cwd: tmp.dir, env: {}, io },
+    );
     const text = printed.join('');
     expect(code).toBe(0);
     expect(text).toMatch(new RegExp(`running .*${s.schema}\\.${name}.*started \\d+ s ago.*\\[${loadId}\\]`));
     expect(text).toContain(`upshift replay ${loadId}`);
     const asJson: string[] = [];
-    expect(await main(['audit', '--database-url', s.url, '--schema', auditSchema(), '--status', 'running', '--json'], { cwd: tmp.dir, env: {}, io: { ...io, out: (x) => void asJson.push(x) } })).toBe(0);
-    expect(asJson.map((l) => JSON.parse(l) as Row)).toEqual([expect.objectContaining({ loadId, status: 'running', finishedAt: null, attempts: 0 })]);
+    expect(
+      await main(['audit', '--database-url', s.url, '--schema', auditSchema(), '--status', 'running', '--json'], {
+        cwd: tmp.dir,
+        env: {},
+        io: { ...io, out: (x) => void asJson.push(x) },
+      }),
+    ).toBe(0);
+    expect(asJson.map((l) => JSON.parse(l) as Row)).toEqual([
+      expect.objectContaining({ loadId, status: 'running', finishedAt: null, attempts: 0 }),
+    ]);
   }, 60_000);
 });
 
@@ -335,15 +478,22 @@ describe('audit tables made by an older upshift', () => {
     await s.pool.query(`create schema "${old}"`);
     try {
       // load_audit as the first upshift created it (no load_commits), with one of its rows.
-      await s.pool.query(`create table "${old}".load_audit (load_id varchar(64) not null, target_table varchar(300) not null, mode varchar(16) not null,
+      await s.pool
+        .query(`create table "${old}".load_audit (load_id varchar(64) not null, target_table varchar(300) not null, mode varchar(16) not null,
         source varchar(65535), stage_uris varchar(65535), rows_staged bigint, rows_inserted bigint, rows_updated bigint, rows_deleted bigint, attempts integer,
         started_at timestamptz not null, finished_at timestamptz, duration_ms bigint, status varchar(16) not null, error varchar(65535))`);
-      await s.pool.query(`insert into "${old}".load_audit (load_id, target_table, mode, started_at, status) values ('old-1', 'x.y', 'upsert', now(), 'succeeded')`);
+      await s.pool.query(
+        `insert into "${old}".load_audit (load_id, target_table, mode, started_at, status) values ('old-1', 'x.y', 'upsert', now(), 'succeeded')`,
+      );
       const db = new PostgresDatabase(options({ auditSchema: old }));
       const table = db.table(model('old_audit'));
       await table.create();
       const r = await table.upsert(rows(10));
-      const audit = (await s.pool.query(`select load_id, status, attempts, rows_inserted from "${old}".load_audit order by started_at`)).rows as Row[];
+      const audit = (
+        await s.pool.query(
+          `select load_id, status, attempts, rows_inserted from "${old}".load_audit order by started_at`,
+        )
+      ).rows as Row[];
       expect(audit).toEqual([
         { load_id: 'old-1', status: 'succeeded', attempts: null, rows_inserted: null },
         { load_id: r.loadId, status: 'succeeded', attempts: 1, rows_inserted: '10' },
@@ -358,32 +508,51 @@ describe('audit tables made by an older upshift', () => {
 describe('errors name what the user knows', () => {
   /** Postgres whose stage table refuses qty >= 1000: a rejection only the server can make. */
   class CheckingDatabase extends PostgresDatabase {
-    override createTempTableSql(name: string, table: TableModel, columns: readonly string[], withOrdinal: boolean): string {
+    override createTempTableSql(
+      name: string,
+      table: TableModel,
+      columns: readonly string[],
+      withOrdinal: boolean,
+    ): string {
       return super.createTempTableSql(name, table, columns, withOrdinal).replace(/\)$/, ', CHECK (qty < 1000))');
     }
   }
   /** Postgres whose stage table reads `note` as jsonb: its parse errors nest a "JSON data, line 1" context inside COPY's. */
   class JsonNoteDatabase extends PostgresDatabase {
-    override createTempTableSql(name: string, table: TableModel, columns: readonly string[], withOrdinal: boolean): string {
+    override createTempTableSql(
+      name: string,
+      table: TableModel,
+      columns: readonly string[],
+      withOrdinal: boolean,
+    ): string {
       return super.createTempTableSql(name, table, columns, withOrdinal).replace('"note" VARCHAR(20)', '"note" jsonb');
     }
   }
-  const lineOf = (file: string, line: number) => gunzipSync(readFileSync(fileURLToPath(file))).toString('utf8').split('\n')[line - 1];
+  const lineOf = (file: string, line: number) =>
+    gunzipSync(readFileSync(fileURLToPath(file)))
+      .toString('utf8')
+      .split('\n')[line - 1];
 
   it('a COPY of the staged files that fails names the target table, not the stage table', async () => {
     const db = new CheckingDatabase(options({ copyWhileStaging: false }));
     const table = db.table(model('named_target'));
     await table.create();
-    const err = (await table.upsert(rows(5000, 0, (i) => (i === 4321 ? 5000 : 1))).catch((e: unknown) => e)) as LoadError;
+    const err = (await table
+      .upsert(rows(5000, 0, (i) => (i === 4321 ? 5000 : 1)))
+      .catch((e: unknown) => e)) as LoadError;
     expect(err).toBeInstanceOf(LoadError);
-    expect(err.message).toMatch(new RegExp(`^Load into ${s.schema}\\.named_target failed at file file://.*/part-0000\\d\\.csv\\.gz, line \\d+`));
+    expect(err.message).toMatch(
+      new RegExp(`^Load into ${s.schema}\\.named_target failed at file file://.*/part-0000\\d\\.csv\\.gz, line \\d+`),
+    );
     expect(err.table).toBe(`${s.schema}.named_target`);
     expect(lineOf(err.file!, err.line!)).toBe('4321,5000,4322');
     await db.close();
   });
 
   it('live COPY: a bad row deep in a later part of a 300k-row load is named by that part and its own line, and the target', async () => {
-    const db = new JsonNoteDatabase(options({ stage: new LocalStage({ dir: tmp.dir, slices: 2, partBytes: 64 * 1024 }) }));
+    const db = new JsonNoteDatabase(
+      options({ stage: new LocalStage({ dir: tmp.dir, slices: 2, partBytes: 64 * 1024 }) }),
+    );
     const m = defineTable(`${s.schema}.deep`, { id: t.bigint().notNull(), note: t.varchar(20) }, { upsertKey: ['id'] });
     const table = db.table(m);
     await table.create();
@@ -396,26 +565,45 @@ describe('errors name what the user knows', () => {
     expect(err.reason).toMatch(/invalid input syntax for type json/);
     expect(lineOf(err.file!, err.line!)).toBe(`${bad},not json,${bad + 1}`);
     expect(err.table).toBe(`${s.schema}.deep`);
-    expect(err.message).toMatch(new RegExp(`^Load into ${s.schema}\\.deep failed at file .*part-000(0[2-9]|[1-9]\\d)\\.csv\\.gz, line \\d{4,}, column "note", value "not json"`));
+    expect(err.message).toMatch(
+      new RegExp(
+        `^Load into ${s.schema}\\.deep failed at file .*part-000(0[2-9]|[1-9]\\d)\\.csv\\.gz, line \\d{4,}, column "note", value "not json"`,
+      ),
+    );
     await db.close();
   }, 60_000);
 
   it('a part upload that fails (no live COPY) names the S3 key and the cause, not a bare AbortError', async () => {
     const client = testS3Client();
     let uploads = 0;
-    client.middlewareStack.add((next, context) => async (args) => {
-      if (/^(UploadPart|PutObject)Command$/.test(context.commandName ?? '') && ++uploads === 2) throw Object.assign(new Error('socket hang up (injected)'), { code: 'ECONNRESET' });
-      return next(args);
-    }, { step: 'initialize', name: 'failSecondUploadPart' });
-    const db = new PostgresDatabase(options({
-      copyWhileStaging: false,
-      stage: new S3Stage({ basePath: `s3://${TEST_BUCKET}/audit-truth`, client, slices: 2, partBytes: 6 * 1024 * 1024 }),
-    }));
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (/^(UploadPart|PutObject)Command$/.test(context.commandName ?? '') && ++uploads === 2)
+          throw Object.assign(new Error('socket hang up (injected)'), { code: 'ECONNRESET' });
+        return next(args);
+      },
+      { step: 'initialize', name: 'failSecondUploadPart' },
+    );
+    const db = new PostgresDatabase(
+      options({
+        copyWhileStaging: false,
+        stage: new S3Stage({
+          basePath: `s3://${TEST_BUCKET}/audit-truth`,
+          client,
+          slices: 2,
+          partBytes: 6 * 1024 * 1024,
+        }),
+      }),
+    );
     const table = db.table(model('upload_fails'));
     await table.create();
     const err = await table.upsert(rows(3_000_000)).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UpshiftStageError);
-    expect(String(err)).toMatch(new RegExp(`S3 upload of s3://${TEST_BUCKET}/audit-truth/.*part-0000\\d\\.csv\\.gz failed: ECONNRESET: socket hang up \\(injected\\)`));
+    expect(String(err)).toMatch(
+      new RegExp(
+        `S3 upload of s3://${TEST_BUCKET}/audit-truth/.*part-0000\\d\\.csv\\.gz failed: ECONNRESET: socket hang up \\(injected\\)`,
+      ),
+    );
     expect((err as UpshiftStageError).key).toMatch(/part-0000\d\.csv\.gz$/);
     const audit = await auditRows(`${s.schema}.upload_fails`);
     expect(audit.map((a) => a.status)).toEqual(['failed']);

@@ -29,7 +29,11 @@ const phasesOf = (events: Progress[]) => events.map((e) => e.phase).filter((p, i
 describe('load progress', () => {
   for (const copyWhileStaging of [true, false]) {
     it(`reports each phase in order and the file read to its size (copyWhileStaging: ${copyWhileStaging})`, async () => {
-      const items = defineTable(`${db.schema}.items`, { id: t.bigint().notNull(), name: t.varchar(20) }, { upsertKey: ['id'] });
+      const items = defineTable(
+        `${db.schema}.items`,
+        { id: t.bigint().notNull(), name: t.varchar(20) },
+        { upsertKey: ['id'] },
+      );
       const database = new PostgresDatabase({ connectionString: db.url, auditSchema: db.schema, copyWhileStaging });
       try {
         const events: Progress[] = [];
@@ -49,7 +53,11 @@ describe('load progress', () => {
   }
 
   it('PostgresDatabase needs no stage for queries; a load gets a LocalStage in a temp folder', async () => {
-    const items = defineTable(`${db.schema}.items`, { id: t.bigint().notNull(), name: t.varchar(20) }, { upsertKey: ['id'] });
+    const items = defineTable(
+      `${db.schema}.items`,
+      { id: t.bigint().notNull(), name: t.varchar(20) },
+      { upsertKey: ['id'] },
+    );
     const database = new PostgresDatabase({ connectionString: db.url, auditSchema: db.schema });
     try {
       expect(await database.query('select 1 as one')).toEqual([{ one: 1 }]);

@@ -5,16 +5,29 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LoadError, PgliteDatabase, RowValidationError, defineTable, fromInMemory, fromLocalFile, sql, t } from '../../src/index.js';
+import {
+  LoadError,
+  PgliteDatabase,
+  RowValidationError,
+  defineTable,
+  fromInMemory,
+  fromLocalFile,
+  sql,
+  t,
+} from '../../src/index.js';
 import { GivenColumns } from '../../src/engine/given-columns.js';
 
-const model = defineTable('shop.orders', {
-  id: t.bigint().notNull(),
-  status: t.varchar(16),
-  note: t.varchar(32),
-  qty: t.integer().default(1),
-  at: t.timestamptz().notNull().default(sql('current_timestamp')),
-}, { upsertKey: ['id'] });
+const model = defineTable(
+  'shop.orders',
+  {
+    id: t.bigint().notNull(),
+    status: t.varchar(16),
+    note: t.varchar(32),
+    qty: t.integer().default(1),
+    at: t.timestamptz().notNull().default(sql('current_timestamp')),
+  },
+  { upsertKey: ['id'] },
+);
 
 const refusal = (fn: () => unknown) => {
   try {
@@ -27,7 +40,9 @@ const refusal = (fn: () => unknown) => {
 
 describe('GivenColumns', () => {
   it('a whole-row upsert from a file lacking columns is refused when the file says so, naming them and both choices', () => {
-    const err = refusal(() => new GivenColumns(model, 'upsert', false, 'src').file(['id', 'status'], '/data/status.csv'));
+    const err = refusal(() =>
+      new GivenColumns(model, 'upsert', false, 'src').file(['id', 'status'], '/data/status.csv'),
+    );
     expect(err).toBeInstanceOf(LoadError);
     expect(err).toMatchObject({ file: '/data/status.csv', column: 'note' });
     expect(err.message).toBe(
@@ -36,7 +51,9 @@ describe('GivenColumns', () => {
         'Give every column (id, status, note, qty, at), or load with partial: true (CLI --partial) to update only the given columns of matched keys and insert new keys',
     );
     // Every column given (in any order): fine.
-    expect(new GivenColumns(model, 'upsert', false, 'src').file(['at', 'qty', 'note', 'status', 'id'], 'f')).toBeUndefined();
+    expect(
+      new GivenColumns(model, 'upsert', false, 'src').file(['at', 'qty', 'note', 'status', 'id'], 'f'),
+    ).toBeUndefined();
   });
 
   it('append and replace insert whole rows: missing columns get their defaults, nothing to refuse; partial is refused there', () => {
@@ -44,18 +61,30 @@ describe('GivenColumns', () => {
       const w = new GivenColumns(model, mode, false, 'src');
       w.file(['id'], 'f');
       expect(w.columns()).toEqual(['id']);
-      expect(() => new GivenColumns(model, mode, true, 'src')).toThrow(`partial applies to upsert only; ${mode} into shop.orders inserts whole rows`);
+      expect(() => new GivenColumns(model, mode, true, 'src')).toThrow(
+        `partial applies to upsert only; ${mode} into shop.orders inserts whole rows`,
+      );
     }
   });
 
   it('partial: the whole key and at least one other column; several files must agree', () => {
-    const nullSafe = defineTable('shop.pairs', { a: t.integer(), b: t.integer(), v: t.integer() }, { upsertKey: ['a', 'b'], nullSafeUpsertKey: true });
-    expect(refusal(() => new GivenColumns(nullSafe, 'upsert', true, 'src').file(['a', 'v'], 'f')).message).toMatch(/column "b": is part of the upsert key \(a, b\), which a partial upsert must be given to match rows; given: a, v/);
-    expect(refusal(() => new GivenColumns(model, 'upsert', true, 'src').file(['id'], 'f')).message).toMatch(/column "id": a partial upsert updates the given columns besides the key \(id\), but none is given/);
+    const nullSafe = defineTable(
+      'shop.pairs',
+      { a: t.integer(), b: t.integer(), v: t.integer() },
+      { upsertKey: ['a', 'b'], nullSafeUpsertKey: true },
+    );
+    expect(refusal(() => new GivenColumns(nullSafe, 'upsert', true, 'src').file(['a', 'v'], 'f')).message).toMatch(
+      /column "b": is part of the upsert key \(a, b\), which a partial upsert must be given to match rows; given: a, v/,
+    );
+    expect(refusal(() => new GivenColumns(model, 'upsert', true, 'src').file(['id'], 'f')).message).toMatch(
+      /column "id": a partial upsert updates the given columns besides the key \(id\), but none is given/,
+    );
     const w = new GivenColumns(model, 'upsert', true, 'src');
     w.file(['status', 'id'], 's3://b/one.csv');
     w.file(['id', 'status'], 's3://b/two.csv');
-    expect(refusal(() => w.file(['id', 'note'], 's3://b/three.csv')).message).toMatch(/file s3:\/\/b\/three\.csv: has the columns id, note, unlike s3:\/\/b\/one\.csv \(status, id\): a partial upsert updates one set of columns/);
+    expect(refusal(() => w.file(['id', 'note'], 's3://b/three.csv')).message).toMatch(
+      /file s3:\/\/b\/three\.csv: has the columns id, note, unlike s3:\/\/b\/one\.csv \(status, id\): a partial upsert updates one set of columns/,
+    );
     expect(w.columns()).toEqual(['id', 'status']);
   });
 
@@ -66,10 +95,16 @@ describe('GivenColumns', () => {
     const missing = refusal(() => w.record({ id: 3 }, 2));
     expect(missing).toBeInstanceOf(RowValidationError);
     expect(missing).toMatchObject({ rowIndex: 2, column: 'status', rule: 'partial upsert columns' });
-    expect(missing.message).toMatch(/is missing, but the first row gives it: a partial upsert updates the columns of its first row \(id, status\)/);
+    expect(missing.message).toMatch(
+      /is missing, but the first row gives it: a partial upsert updates the columns of its first row \(id, status\)/,
+    );
     expect(refusal(() => w.record({ id: 3, status: null, qty: 2 }, 7))).toMatchObject({ rowIndex: 7, column: 'qty' });
     expect(w.columns()).toEqual(['id', 'status']);
-    expect(refusal(() => new GivenColumns(model, 'upsert', true, 'src').record({ status: 'x' }, 0))).toMatchObject({ rowIndex: 0, column: 'id', rule: 'partial upsert columns' });
+    expect(refusal(() => new GivenColumns(model, 'upsert', true, 'src').record({ status: 'x' }, 0))).toMatchObject({
+      rowIndex: 0,
+      column: 'id',
+      rule: 'partial upsert columns',
+    });
   });
 
   it('whole-row records (JSON lines): the columns any record gives; refused at the end when one is in none, naming the source', () => {
@@ -79,7 +114,9 @@ describe('GivenColumns', () => {
     expect(w.columns()).toEqual(['id', 'status', 'note', 'qty', 'at']);
     const lacking = new GivenColumns(model, 'upsert', false, 'local file: /x.jsonl (jsonl)');
     lacking.record({ id: 1, status: 'a', at: 'now' }, 1);
-    expect(refusal(() => lacking.columns()).message).toMatch(/column "note": is in no record of local file: \/x\.jsonl \(jsonl\) \(missing: note, qty; given: id, status, at\)/);
+    expect(refusal(() => lacking.columns()).message).toMatch(
+      /column "note": is in no record of local file: \/x\.jsonl \(jsonl\) \(missing: note, qty; given: id, status, at\)/,
+    );
     // Nothing reported (a source that can't tell): the plan falls back to the staged files' columns.
     expect(new GivenColumns(model, 'upsert', false, 'src').columns()).toBeUndefined();
   });
@@ -109,17 +146,34 @@ describe('partial and whole-row loads on PGlite', () => {
 
   it('JSON lines: refused when no line gives a column; partial needs the same keys on every line', async () => {
     await orders().replace([{ id: 1n, status: 'new', note: 'fragile', qty: 2 }]);
-    const noNote = file('a.jsonl', '{"id":1,"status":"paid","qty":2}\n{"id":2,"status":"new","at":"2026-11-25T00:00:00Z"}\n');
-    const err = (await orders().loadFrom(fromLocalFile(noNote)).catch((e: unknown) => e)) as LoadError;
+    const noNote = file(
+      'a.jsonl',
+      '{"id":1,"status":"paid","qty":2}\n{"id":2,"status":"new","at":"2026-11-25T00:00:00Z"}\n',
+    );
+    const err = (await orders()
+      .loadFrom(fromLocalFile(noNote))
+      .catch((e: unknown) => e)) as LoadError;
     expect(err).toBeInstanceOf(LoadError);
-    expect(err.message).toMatch(new RegExp(`column "note": is in no record of local file: ${noNote.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(jsonl\\) \\(missing: note;`));
+    expect(err.message).toMatch(
+      new RegExp(
+        `column "note": is in no record of local file: ${noNote.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(jsonl\\) \\(missing: note;`,
+      ),
+    );
     expect(await read()).toEqual([{ id: 1n, status: 'new', note: 'fragile', qty: 2 }]);
-    const mixed = (await orders().loadFrom(fromLocalFile(noNote), { partial: true }).catch((e: unknown) => e)) as LoadError;
+    const mixed = (await orders()
+      .loadFrom(fromLocalFile(noNote), { partial: true })
+      .catch((e: unknown) => e)) as LoadError;
     expect(mixed).toMatchObject({ file: noNote, line: 2, column: 'qty' });
     expect(mixed.message).toMatch(/is missing, but the first row gives it/);
     const statuses = file('b.jsonl', '{"id":1,"status":"paid"}\n{"id":3,"status":"new"}\n');
-    expect(await orders().loadFrom(fromLocalFile(statuses), { partial: true })).toMatchObject({ updated: 1, inserted: 1 });
-    expect(await read()).toEqual([{ id: 1n, status: 'paid', note: 'fragile', qty: 2 }, { id: 3n, status: 'new', note: null, qty: 1 }]);
+    expect(await orders().loadFrom(fromLocalFile(statuses), { partial: true })).toMatchObject({
+      updated: 1,
+      inserted: 1,
+    });
+    expect(await read()).toEqual([
+      { id: 1n, status: 'paid', note: 'fragile', qty: 2 },
+      { id: 3n, status: 'new', note: null, qty: 1 },
+    ]);
   });
 
   it('append and replace from a file lacking columns insert with defaults / NULL, as before', async () => {
@@ -127,7 +181,10 @@ describe('partial and whole-row loads on PGlite', () => {
     await orders().replace([]);
     expect(await orders().loadFrom(fromLocalFile(ids), { mode: 'append' })).toMatchObject({ inserted: 2 });
     expect(await orders().loadFrom(fromLocalFile(ids), { mode: 'replace' })).toMatchObject({ inserted: 2, deleted: 2 });
-    expect(await read()).toEqual([{ id: 10n, status: 'a', note: null, qty: 1 }, { id: 11n, status: 'b', note: null, qty: 1 }]);
+    expect(await read()).toEqual([
+      { id: 10n, status: 'a', note: null, qty: 1 },
+      { id: 11n, status: 'b', note: null, qty: 1 },
+    ]);
   });
 
   it('tuple rows give every column, so partial with tuples updates them all', async () => {

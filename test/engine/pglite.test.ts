@@ -25,6 +25,9 @@ describe('PgliteDatabase', () => {
     const table = db.table(defineTable('candy.bigs', { id: t.bigint().notNull() }, { upsertKey: ['id'] }));
     await table.create();
     await table.upsert([{ id: 2n ** 62n + 1n }, { id: -(2n ** 63n) }]);
-    expect(await db.query('select id from candy.bigs order by id')).toEqual([{ id: -(2n ** 63n) }, { id: 2n ** 62n + 1n }]);
+    expect(await db.query('select id from candy.bigs order by id')).toEqual([
+      { id: -(2n ** 63n) },
+      { id: 2n ** 62n + 1n },
+    ]);
   });
 });

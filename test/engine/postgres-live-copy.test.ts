@@ -6,7 +6,16 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import pg from 'pg';
-import { LoadError, LocalStage, PostgresDatabase, defineTable, fromPostgresQuery, t, type Session, type TableModel } from '../../src/index.js';
+import {
+  LoadError,
+  LocalStage,
+  PostgresDatabase,
+  defineTable,
+  fromPostgresQuery,
+  t,
+  type Session,
+  type TableModel,
+} from '../../src/index.js';
 import type { PlanStep } from '../../src/warehouse/plan.js';
 import { createTestSchema, type TestSchema } from '../helpers/pg.js';
 import { tempDir } from '../stage/support.js';
@@ -17,7 +26,12 @@ type Row = Record<string, unknown>;
 
 /** Postgres whose stage table refuses qty >= 1000: a rejection only the server can make. */
 class CheckingDatabase extends PostgresDatabase {
-  override createTempTableSql(name: string, table: TableModel, columns: readonly string[], withOrdinal: boolean): string {
+  override createTempTableSql(
+    name: string,
+    table: TableModel,
+    columns: readonly string[],
+    withOrdinal: boolean,
+  ): string {
     return super.createTempTableSql(name, table, columns, withOrdinal).replace(/\)$/, ', CHECK (qty < 1000))');
   }
 }
@@ -36,14 +50,22 @@ class ConflictOnceDatabase extends PostgresDatabase {
   }
 }
 
-const model = (name: string) => defineTable(`${s.schema}.${name}`, { id: t.bigint().notNull(), qty: t.integer() }, { upsertKey: ['id'] });
+const model = (name: string) =>
+  defineTable(`${s.schema}.${name}`, { id: t.bigint().notNull(), qty: t.integer() }, { upsertKey: ['id'] });
 function* rows(n: number, start = 0, qty = (i: number) => i % 100): Generator<{ id: bigint; qty: number }> {
   for (let i = start; i < start + n; i++) yield { id: BigInt(i), qty: qty(i) };
 }
 const stageTables = async (loadId: string) =>
-  (await s.pool.query(`select count(*)::int as n from pg_class where relname = $1`, [`upshift_stage_${loadId.toLowerCase().replace(/[^a-z0-9_]/g, '_')}`])).rows[0].n as number;
+  (
+    await s.pool.query(`select count(*)::int as n from pg_class where relname = $1`, [
+      `upshift_stage_${loadId.toLowerCase().replace(/[^a-z0-9_]/g, '_')}`,
+    ])
+  ).rows[0].n as number;
 const failedAudit = async (db: PostgresDatabase, table: string) =>
-  db.query<Row>(`select load_id, status, error, stage_uris from "${s.schema}_audit".load_audit where target_table = $1 and status = 'failed'`, [table]);
+  db.query<Row>(
+    `select load_id, status, error, stage_uris from "${s.schema}_audit".load_audit where target_table = $1 and status = 'failed'`,
+    [table],
+  );
 
 beforeAll(async () => {
   s = await createTestSchema('engine_live');
@@ -55,7 +77,11 @@ afterAll(async () => {
 });
 
 describe('Postgres COPY while staging', () => {
-  const options = () => ({ connectionString: s.url, auditSchema: `${s.schema}_audit`, stage: new LocalStage({ dir: tmp.dir, slices: 2, partBytes: 16 * 1024 }) });
+  const options = () => ({
+    connectionString: s.url,
+    auditSchema: `${s.schema}_audit`,
+    stage: new LocalStage({ dir: tmp.dir, slices: 2, partBytes: 16 * 1024 }),
+  });
 
   it('loads every row through the live COPY and leaves no stage table behind', async () => {
     const db = new PostgresDatabase(options());
@@ -66,7 +92,9 @@ describe('Postgres COPY while staging', () => {
     expect(r.stageUris.length).toBeGreaterThanOrEqual(2);
     const r2 = await table.upsert([...rows(10, 49_995, () => 7), { id: 49_999n, qty: 8 }]);
     expect(r2).toMatchObject({ staged: 11, inserted: 5, updated: 5, duplicates: 1 });
-    expect(await db.query<Row>(`select count(*)::int as n, sum(qty)::int as q from "${s.schema}".plain where id >= 49995`)).toEqual([{ n: 10, q: 7 * 9 + 8 }]);
+    expect(
+      await db.query<Row>(`select count(*)::int as n, sum(qty)::int as q from "${s.schema}".plain where id >= 49995`),
+    ).toEqual([{ n: 10, q: 7 * 9 + 8 }]);
     expect(await stageTables(r.loadId)).toBe(0);
     expect(await stageTables(r2.loadId)).toBe(0);
     // No rows: nothing reaches the live COPY, the plan COPYs the (empty) staged file instead.
@@ -74,7 +102,7 @@ describe('Postgres COPY while staging', () => {
     await db.close();
   });
 
-  it('a row the server rejects mid-stream is named by its staged file and that file\'s own line; the files stay', async () => {
+  it("a row the server rejects mid-stream is named by its staged file and that file's own line; the files stay", async () => {
     const db = new CheckingDatabase(options());
     const table = db.table(model('checked'));
     await table.create();
@@ -85,7 +113,9 @@ describe('Postgres COPY while staging', () => {
     const e = err as LoadError;
     expect(e.reason).toMatch(/check constraint/);
     // Rows go round-robin into the parts, so the line is not the row number: read it back from the file.
-    const line = gunzipSync(readFileSync(fileURLToPath(e.file!))).toString('utf8').split('\n')[e.line! - 1];
+    const line = gunzipSync(readFileSync(fileURLToPath(e.file!)))
+      .toString('utf8')
+      .split('\n')[e.line! - 1];
     expect(line).toBe(`${bad},5000,${bad + 1}`);
     expect(await db.query<Row>(`select id, qty from "${s.schema}".checked`)).toEqual([{ id: 1n, qty: 1 }]);
     const audit = await failedAudit(db, `${s.schema}.checked`);
@@ -127,7 +157,9 @@ describe('Postgres COPY while staging', () => {
     async function* stalled() {
       yield* rows(20_000, 100);
       for (let i = 0; i < 100; i++) {
-        const r = await killer.query(`select pg_terminate_backend(pid) from pg_stat_activity where application_name = 'upshift-test-killed-live' and query like 'COPY "upshift_stage_%'`);
+        const r = await killer.query(
+          `select pg_terminate_backend(pid) from pg_stat_activity where application_name = 'upshift-test-killed-live' and query like 'COPY "upshift_stage_%'`,
+        );
         if (r.rows.length) break;
         await new Promise((res) => setTimeout(res, 20));
       }
@@ -143,7 +175,7 @@ describe('Postgres COPY while staging', () => {
     await db.close();
   });
 
-  it('a source holding the pool\'s only connection: no live COPY (it would wait forever), the files are COPYed instead', async () => {
+  it("a source holding the pool's only connection: no live COPY (it would wait forever), the files are COPYed instead", async () => {
     const db = new PostgresDatabase({ ...options(), maxConnections: 1 });
     const table = db.table(model('same_pool'));
     await table.create();
@@ -151,7 +183,10 @@ describe('Postgres COPY while staging', () => {
     await copied.create();
     await table.upsert(rows(5000));
     const load = copied.loadFrom(fromPostgresQuery(`select id, qty from "${s.schema}".same_pool`, { pool: db.pool }));
-    const r = await Promise.race([load, new Promise((_, reject) => setTimeout(() => reject(new Error('load hung')), 20_000))]);
+    const r = await Promise.race([
+      load,
+      new Promise((_, reject) => setTimeout(() => reject(new Error('load hung')), 20_000)),
+    ]);
     expect(r).toMatchObject({ staged: 5000, inserted: 5000 });
     expect(await db.query<Row>(`select count(*)::int as n from "${s.schema}".same_pool_copy`)).toEqual([{ n: 5000 }]);
     await db.close();
@@ -184,7 +219,11 @@ describe('Postgres COPY while staging', () => {
     const r = await table.upsert(rows(100, 50, () => 500));
     expect(db.armed).toBe(false);
     expect(r).toMatchObject({ attempts: 2, staged: 100, inserted: 50, updated: 50 });
-    expect(await db.query<Row>(`select count(*)::int as n, count(*) filter (where qty = 500)::int as new from "${s.schema}".conflict`)).toEqual([{ n: 150, new: 100 }]);
+    expect(
+      await db.query<Row>(
+        `select count(*)::int as n, count(*) filter (where qty = 500)::int as new from "${s.schema}".conflict`,
+      ),
+    ).toEqual([{ n: 150, new: 100 }]);
     expect(await stageTables(r.loadId)).toBe(0);
     await db.close();
   });

@@ -19,7 +19,11 @@ type Row = Record<string, unknown>;
 beforeAll(async () => {
   s = await createTestSchema('engine_pg');
   dir = mkdtempSync(join(tmpdir(), 'upshift-engine-'));
-  db = new PostgresDatabase({ connectionString: s.url, stage: new LocalStage({ dir }), auditSchema: `${s.schema}_audit` });
+  db = new PostgresDatabase({
+    connectionString: s.url,
+    stage: new LocalStage({ dir }),
+    auditSchema: `${s.schema}_audit`,
+  });
 });
 afterAll(async () => {
   await db.query(`drop schema if exists "${s.schema}_audit" cascade`);
@@ -35,13 +39,24 @@ describe('PostgresDatabase', () => {
   const csvSource = (csv: string, read?: () => Readable): Source => ({
     describe: () => 'test csv',
     async prepare(ctx) {
-      const staged = await ctx.stage.writeFiles([Readable.from([csv])], { target: ctx.model, loadId: ctx.loadId, extension: '.csv' });
-      return { staged, format: { kind: 'csv', gzip: false, nullAs: '\\N' }, ordered: false, ...(read ? { read: async () => read() } : {}) };
+      const staged = await ctx.stage.writeFiles([Readable.from([csv])], {
+        target: ctx.model,
+        loadId: ctx.loadId,
+        extension: '.csv',
+      });
+      return {
+        staged,
+        format: { kind: 'csv', gzip: false, nullAs: '\\N' },
+        ordered: false,
+        ...(read ? { read: async () => read() } : {}),
+      };
     },
   });
 
   it('a COPY rejected by the database becomes a LoadError naming file, line, column and value', async () => {
-    const table = db.table(defineTable(`${s.schema}.copy_reject`, { id: t.bigint().notNull(), qty: t.integer() }, { upsertKey: ['id'] }));
+    const table = db.table(
+      defineTable(`${s.schema}.copy_reject`, { id: t.bigint().notNull(), qty: t.integer() }, { upsertKey: ['id'] }),
+    );
     await table.create();
     await table.upsert([{ id: 1n, qty: 1 }]);
     const err = await table.loadFrom(csvSource('2,5\n3,not-a-number\n')).catch((e: unknown) => e);
@@ -50,55 +65,84 @@ describe('PostgresDatabase', () => {
     expect(e.file).toMatch(/^file:\/\/.*\.csv$/);
     expect(e).toMatchObject({ line: 2, column: 'qty', value: 'not-a-number' });
     expect(await db.query<Row>(`select id, qty from "${s.schema}".copy_reject`)).toEqual([{ id: 1n, qty: 1 }]);
-    const a = await db.query<Row>(`select status, error from "${s.schema}_audit".load_audit where target_table = $1 and status = 'failed'`, [`${s.schema}.copy_reject`]);
+    const a = await db.query<Row>(
+      `select status, error from "${s.schema}_audit".load_audit where target_table = $1 and status = 'failed'`,
+      [`${s.schema}.copy_reject`],
+    );
     expect(String(a[0]!.error)).toMatch(/LoadError: .*line 2, column "qty", value "not-a-number"/);
   });
 
   it('files without load order: duplicates fail naming sample keys, orderBy picks the winner', async () => {
-    const table = db.table(defineTable(`${s.schema}.unordered`, { id: t.bigint().notNull(), v: t.integer() }, { upsertKey: ['id'] }));
+    const table = db.table(
+      defineTable(`${s.schema}.unordered`, { id: t.bigint().notNull(), v: t.integer() }, { upsertKey: ['id'] }),
+    );
     await table.create();
     await expect(table.loadFrom(csvSource('1,1\n1,2\n2,1\n'))).rejects.toThrow(/same upsert key \(id\).*"id":"1"/);
     expect(await db.query(`select * from "${s.schema}".unordered`)).toEqual([]);
     const r = await table.loadFrom(csvSource('1,5\n1,9\n1,7\n2,1\n'), { orderBy: 'v' });
     expect(r).toMatchObject({ staged: 4, inserted: 2, duplicates: 2 });
-    expect(await db.query<Row>(`select id, v from "${s.schema}".unordered order by id`)).toEqual([{ id: 1n, v: 9 }, { id: 2n, v: 1 }]);
+    expect(await db.query<Row>(`select id, v from "${s.schema}".unordered order by id`)).toEqual([
+      { id: 1n, v: 9 },
+      { id: 2n, v: 1 },
+    ]);
   });
 
   it('files without load order: a NULL orderBy loses to any value; two NULLs are a tie the load refuses', async () => {
-    const table = db.table(defineTable(`${s.schema}.unordered_nulls`, { id: t.bigint().notNull(), v: t.integer() }, { upsertKey: ['id'] }));
+    const table = db.table(
+      defineTable(`${s.schema}.unordered_nulls`, { id: t.bigint().notNull(), v: t.integer() }, { upsertKey: ['id'] }),
+    );
     await table.create();
     const r = await table.loadFrom(csvSource('1,\\N\n1,5\n1,\\N\n2,\\N\n'), { orderBy: 'v' });
     expect(r).toMatchObject({ staged: 4, inserted: 2, duplicates: 2 });
-    expect(await db.query<Row>(`select id, v from "${s.schema}".unordered_nulls order by id`)).toEqual([{ id: 1n, v: 5 }, { id: 2n, v: null }]);
-    await expect(table.loadFrom(csvSource('3,\\N\n3,\\N\n'), { orderBy: 'v' })).rejects.toThrow(/same upsert key \(id\).*"id":"3"/);
+    expect(await db.query<Row>(`select id, v from "${s.schema}".unordered_nulls order by id`)).toEqual([
+      { id: 1n, v: 5 },
+      { id: 2n, v: null },
+    ]);
+    await expect(table.loadFrom(csvSource('3,\\N\n3,\\N\n'), { orderBy: 'v' })).rejects.toThrow(
+      /same upsert key \(id\).*"id":"3"/,
+    );
     expect(await db.query<Row>(`select count(*)::int as n from "${s.schema}".unordered_nulls`)).toEqual([{ n: 2 }]);
   });
 
   it('a connection killed mid-load rolls back: target unchanged, failed audit row', async () => {
     // Its own pool, named, so the killer finds this load's COPY and no other test's.
     const named = `${s.url}${s.url.includes('?') ? '&' : '?'}application_name=upshift-test-killed-files`;
-    const db = new PostgresDatabase({ connectionString: named, stage: new LocalStage({ dir }), auditSchema: `${s.schema}_audit` });
-    const table = db.table(defineTable(`${s.schema}.killed`, { id: t.bigint().notNull(), v: t.integer() }, { upsertKey: ['id'] }));
+    const db = new PostgresDatabase({
+      connectionString: named,
+      stage: new LocalStage({ dir }),
+      auditSchema: `${s.schema}_audit`,
+    });
+    const table = db.table(
+      defineTable(`${s.schema}.killed`, { id: t.bigint().notNull(), v: t.integer() }, { upsertKey: ['id'] }),
+    );
     await table.create();
     await table.upsert([{ id: 1n, v: 1 }]);
     const killer = new pg.Client({ connectionString: s.url });
     await killer.connect();
     // The file stream stalls after its first chunk; meanwhile the COPY's backend is terminated.
-    const stalled = () => Readable.from((async function* () {
-      yield '1,100\n2,200\n';
-      for (let i = 0; i < 50; i++) {
-        const r = await killer.query(`select pg_terminate_backend(pid) as killed from pg_stat_activity where application_name = 'upshift-test-killed-files' and query like 'COPY "upshift_stage_%'`);
-        if (r.rows.length) break;
-        await new Promise((res) => setTimeout(res, 50));
-      }
-      await new Promise((res) => setTimeout(res, 200));
-      yield '3,300\n';
-    })());
+    const stalled = () =>
+      Readable.from(
+        (async function* () {
+          yield '1,100\n2,200\n';
+          for (let i = 0; i < 50; i++) {
+            const r = await killer.query(
+              `select pg_terminate_backend(pid) as killed from pg_stat_activity where application_name = 'upshift-test-killed-files' and query like 'COPY "upshift_stage_%'`,
+            );
+            if (r.rows.length) break;
+            await new Promise((res) => setTimeout(res, 50));
+          }
+          await new Promise((res) => setTimeout(res, 200));
+          yield '3,300\n';
+        })(),
+      );
     const err = await table.loadFrom(csvSource('1,100\n2,200\n3,300\n', stalled)).catch((e: unknown) => e);
     await killer.end();
     expect(String(err)).toMatch(/terminat/i);
     expect(await db.query<Row>(`select id, v from "${s.schema}".killed`)).toEqual([{ id: 1n, v: 1 }]);
-    const a = await db.query<Row>(`select status from "${s.schema}_audit".load_audit where target_table = $1 order by started_at`, [`${s.schema}.killed`]);
+    const a = await db.query<Row>(
+      `select status from "${s.schema}_audit".load_audit where target_table = $1 order by started_at`,
+      [`${s.schema}.killed`],
+    );
     expect(a.map((x) => x.status)).toEqual(['succeeded', 'failed']);
     // The pool recovers: the next load works.
     await table.upsert([{ id: 2n, v: 2 }]);
@@ -106,12 +150,18 @@ describe('PostgresDatabase', () => {
   });
 
   it('an S3 upload failing leaves the target unchanged and records why', async () => {
-    const bad = new PostgresDatabase({ connectionString: s.url, auditSchema: `${s.schema}_audit`, stage: new S3Stage({ basePath: 's3://no-such-bucket-upshift/x', client: testS3Client() }) });
+    const bad = new PostgresDatabase({
+      connectionString: s.url,
+      auditSchema: `${s.schema}_audit`,
+      stage: new S3Stage({ basePath: 's3://no-such-bucket-upshift/x', client: testS3Client() }),
+    });
     const table = bad.table(candyModel(s.schema));
     await table.create();
     await expect(table.upsert(candies(10))).rejects.toThrow(/no-such-bucket-upshift/);
     expect(await bad.query(`select * from "${s.schema}".candy`)).toEqual([]);
-    const a = await bad.query<Row>(`select status, error from "${s.schema}_audit".load_audit where target_table = $1`, [`${s.schema}.candy`]);
+    const a = await bad.query<Row>(`select status, error from "${s.schema}_audit".load_audit where target_table = $1`, [
+      `${s.schema}.candy`,
+    ]);
     expect(a).toHaveLength(1);
     expect(a[0]).toMatchObject({ status: 'failed' });
     await bad.close();
@@ -121,9 +171,19 @@ describe('PostgresDatabase', () => {
     let calls = 0;
     const plan = (code: string) => ({
       target: 'x',
-      steps: [{ kind: 'check' as const, sql: 'select 1 as one', fail: () => Object.assign(new Error(`conflict ${++calls}`), { code }) }],
+      steps: [
+        {
+          kind: 'check' as const,
+          sql: 'select 1 as one',
+          fail: () => Object.assign(new Error(`conflict ${++calls}`), { code }),
+        },
+      ],
     });
-    const retrying = new PostgresDatabase({ connectionString: s.url, stage: new LocalStage({ dir }), retry: { attempts: 3, baseDelayMs: 1 } });
+    const retrying = new PostgresDatabase({
+      connectionString: s.url,
+      stage: new LocalStage({ dir }),
+      retry: { attempts: 3, baseDelayMs: 1 },
+    });
     await expect(retrying.runPlan(plan('40001'))).rejects.toThrow('conflict 3');
     calls = 0;
     await expect(retrying.runPlan(plan('23505'))).rejects.toThrow('conflict 1');
@@ -137,7 +197,9 @@ describe('PostgresDatabase', () => {
     expect(first.inserted).toBe(1_000_000);
     const second = await table.upsert(candies(1_000_000, 500_000, 'v2'));
     expect(second).toMatchObject({ staged: 1_000_000, inserted: 500_000, updated: 500_000 });
-    const rows = await db.query<Row>(`select count(*)::int as n, count(*) filter (where name like '%v2')::int as v2 from "${s.schema}".big`);
+    const rows = await db.query<Row>(
+      `select count(*)::int as n, count(*) filter (where name like '%v2')::int as v2 from "${s.schema}".big`,
+    );
     expect(rows[0]).toEqual({ n: 1_500_000, v2: 1_000_000 });
   }, 180_000);
 });

@@ -92,20 +92,39 @@ afterAll(async () => {
 });
 
 let trialNo = 0;
-function trials(suite: string, warehouse: 'postgres' | 'redshift', get: () => { db: PostgresDatabase | RedshiftDatabase; proxy: FaultProxy; reader: Reader }) {
+function trials(
+  suite: string,
+  warehouse: 'postgres' | 'redshift',
+  get: () => { db: PostgresDatabase | RedshiftDatabase; proxy: FaultProxy; reader: Reader },
+) {
   outcomes[suite] = [];
   for (const c of cases(warehouse)) {
-    it(c.name, async () => {
-      const { db, proxy, reader } = get();
-      const outcome = await runTrial({
-        name: c.name, db, reader, backend: { query: async (sql, params) => (await s.pool.query(sql, params)).rows }, schema: s.schema, table: `fault_${++trialNo}`,
-        arm: () => proxy.arm(c.fault()),
-      });
-      if (!proxy.fired) outcome.problems.push(`the fault never fired: the load sent no such statement (it sent: ${proxy.seen.map((q) => q.slice(0, 40)).join(' | ')})`);
-      proxy.arm(undefined);
-      outcomes[suite]!.push(outcome);
-      expect(outcome.problems, `${c.name}: result ${outcome.result}${outcome.error ? ` (${outcome.error})` : ''}, table ${outcome.table}, audit [${outcome.audit.join(', ')}]`).toEqual([]);
-    }, 30_000);
+    it(
+      c.name,
+      async () => {
+        const { db, proxy, reader } = get();
+        const outcome = await runTrial({
+          name: c.name,
+          db,
+          reader,
+          backend: { query: async (sql, params) => (await s.pool.query(sql, params)).rows },
+          schema: s.schema,
+          table: `fault_${++trialNo}`,
+          arm: () => proxy.arm(c.fault()),
+        });
+        if (!proxy.fired)
+          outcome.problems.push(
+            `the fault never fired: the load sent no such statement (it sent: ${proxy.seen.map((q) => q.slice(0, 40)).join(' | ')})`,
+          );
+        proxy.arm(undefined);
+        outcomes[suite]!.push(outcome);
+        expect(
+          outcome.problems,
+          `${c.name}: result ${outcome.result}${outcome.error ? ` (${outcome.error})` : ''}, table ${outcome.table}, audit [${outcome.audit.join(', ')}]`,
+        ).toEqual([]);
+      },
+      30_000,
+    );
   }
 }
 
@@ -127,7 +146,9 @@ for (const copyWhileStaging of [true, false]) {
     beforeAll(async () => {
       proxy = await FaultProxy.start(pgUpstream());
       db = new PostgresDatabase({
-        connectionString: viaProxy(s.url, proxy), copyWhileStaging, auditSchema: `${s.schema}_audit`,
+        connectionString: viaProxy(s.url, proxy),
+        copyWhileStaging,
+        auditSchema: `${s.schema}_audit`,
         stage: new LocalStage({ dir: join(dir, `pg-${copyWhileStaging}`) }),
       });
     });
@@ -136,7 +157,11 @@ for (const copyWhileStaging of [true, false]) {
       await proxy.close();
     });
     const reader: Reader = { query: async (sql, params) => (await s.pool.query(sql, params)).rows };
-    trials(`Postgres proxy faults (${copyWhileStaging ? 'COPY while staging' : 'COPY in the merge'})`, 'postgres', () => ({ db, proxy, reader }));
+    trials(
+      `Postgres proxy faults (${copyWhileStaging ? 'COPY while staging' : 'COPY in the merge'})`,
+      'postgres',
+      () => ({ db, proxy, reader }),
+    );
   });
 }
 
@@ -147,18 +172,22 @@ describe('local Redshift emulator', () => {
   let direct: RedshiftDatabase;
   beforeAll(async () => {
     emulator = await startRedshiftEmulator({
-      port: 0, postgres: s.url,
+      port: 0,
+      postgres: s.url,
       s3: { endpoint: testS3Endpoint(), credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } },
     });
     const u = new URL(emulator.url);
     proxy = await FaultProxy.start({ host: u.hostname, port: Number(u.port) });
     db = new RedshiftDatabase({
-      connectionString: viaProxy(emulator.url, proxy), iamRole: 'arn:aws:iam::123456789012:role/upshift-test', auditSchema: `${s.schema}_audit`,
+      connectionString: viaProxy(emulator.url, proxy),
+      iamRole: 'arn:aws:iam::123456789012:role/upshift-test',
+      auditSchema: `${s.schema}_audit`,
       stage: new S3Stage({ basePath: `s3://${TEST_BUCKET}/fault/${s.schema}`, client: testS3Client() }),
       retry: { attempts: 2, baseDelayMs: 10 },
     });
     direct = new RedshiftDatabase({
-      connectionString: emulator.url, iamRole: 'arn:aws:iam::123456789012:role/upshift-test',
+      connectionString: emulator.url,
+      iamRole: 'arn:aws:iam::123456789012:role/upshift-test',
       stage: new S3Stage({ basePath: `s3://${TEST_BUCKET}/fault/${s.schema}`, client: testS3Client() }),
     });
   });

@@ -7,5 +7,10 @@ export async function startPostgresContainer(): Promise<{ url: string; stop: () 
     .withWaitStrategy(Wait.forLogMessage(/database system is ready to accept connections/, 2))
     .start();
   const url = `postgres://postgres@${container.getHost()}:${container.getMappedPort(5432)}/test`;
-  return { url, stop: async () => { await container.stop(); } };
+  return {
+    url,
+    stop: async () => {
+      await container.stop();
+    },
+  };
 }

@@ -75,8 +75,14 @@ export class FaultProxy {
       client.destroy();
       upstream.destroy();
     };
-    client.on('close', () => { this.sockets.delete(client); upstream.end(); });
-    upstream.on('close', () => { this.sockets.delete(upstream); client.end(); });
+    client.on('close', () => {
+      this.sockets.delete(client);
+      upstream.end();
+    });
+    upstream.on('close', () => {
+      this.sockets.delete(upstream);
+      client.end();
+    });
     client.on('error', kill);
     upstream.on('error', kill);
 
@@ -96,12 +102,22 @@ export class FaultProxy {
         if (!frame) break;
         pending = pending.subarray(frame.bytes.length);
         if (frame.frame.type === 'startup' && !frame.isRequest) startup = false;
-        chain = chain.then(() => this.forward(frame.frame, frame.bytes, upstream, kill, () => { swallowReplies = true; }));
+        chain = chain.then(() =>
+          this.forward(frame.frame, frame.bytes, upstream, kill, () => {
+            swallowReplies = true;
+          }),
+        );
       }
     });
   }
 
-  private async forward(frame: Frame, bytes: Buffer, upstream: net.Socket, kill: () => void, loseReplies: () => void): Promise<void> {
+  private async forward(
+    frame: Frame,
+    bytes: Buffer,
+    upstream: net.Socket,
+    kill: () => void,
+    loseReplies: () => void,
+  ): Promise<void> {
     if (upstream.destroyed) return;
     if (frame.sql !== undefined) this.seen.push(frame.sql);
     const fault = this.fault;
@@ -130,7 +146,11 @@ function nextFrame(buf: Buffer, startup: boolean): { frame: Frame; bytes: Buffer
     const len = buf.readInt32BE(0);
     if (buf.length < len) return undefined;
     const code = buf.readInt32BE(4);
-    return { frame: { type: 'startup' }, bytes: buf.subarray(0, len), isRequest: code === SSL_REQUEST || code === GSS_REQUEST };
+    return {
+      frame: { type: 'startup' },
+      bytes: buf.subarray(0, len),
+      isRequest: code === SSL_REQUEST || code === GSS_REQUEST,
+    };
   }
   if (buf.length < 5) return undefined;
   const len = buf.readInt32BE(1);
@@ -147,4 +167,7 @@ function nextFrame(buf: Buffer, startup: boolean): { frame: Frame; bytes: Buffer
 const cString = (buf: Buffer, at: number) => buf.toString('utf8', at, buf.indexOf(0, at));
 
 /** Matches a statement by its SQL text (case-insensitive, leading blanks ignored). */
-export const sqlStarts = (prefix: RegExp) => (f: Frame): boolean => f.sql !== undefined && prefix.test(f.sql.trimStart());
+export const sqlStarts =
+  (prefix: RegExp) =>
+  (f: Frame): boolean =>
+    f.sql !== undefined && prefix.test(f.sql.trimStart());

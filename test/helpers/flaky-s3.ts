@@ -42,7 +42,10 @@ export class FlakyS3 {
     let self: FlakyS3 | undefined;
     const server = http.createServer((req, res) => self!.handle(req, res));
     self = new FlakyS3(server, new URL(upstreamEndpoint));
-    server.on('connection', (s) => { self!.sockets.add(s); s.on('close', () => self!.sockets.delete(s)); });
+    server.on('connection', (s) => {
+      self!.sockets.add(s);
+      s.on('close', () => self!.sockets.delete(s));
+    });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     return self;
   }
@@ -76,31 +79,41 @@ export class FlakyS3 {
     const action = this.take(request);
     if (action?.kind === 'status') {
       req.resume();
-      req.on('end', () => res.writeHead(action.status, { 'content-type': 'application/xml' }).end(s3Error(action.status)));
+      req.on('end', () =>
+        res.writeHead(action.status, { 'content-type': 'application/xml' }).end(s3Error(action.status)),
+      );
       return;
     }
-    const up = http.request({
-      host: this.upstream.hostname, port: this.upstream.port, method: req.method, path: req.url,
-      headers: req.headers,
-    }, (upRes) => {
-      res.writeHead(upRes.statusCode ?? 502, upRes.headers);
-      let sent = 0;
-      upRes.on('data', (chunk: Buffer) => {
-        if (action?.kind === 'reset-response' || action?.kind === 'stall-response') {
-          const room = action.afterBytes - sent;
-          if (room <= 0) return;
-          res.write(chunk.subarray(0, room));
-          sent += Math.min(room, chunk.length);
-          if (sent >= action.afterBytes) {
-            if (action.kind === 'reset-response') res.socket?.destroy();
-            upRes.destroy(); // stall: the client waits for the rest, which never comes
+    const up = http.request(
+      {
+        host: this.upstream.hostname,
+        port: this.upstream.port,
+        method: req.method,
+        path: req.url,
+        headers: req.headers,
+      },
+      (upRes) => {
+        res.writeHead(upRes.statusCode ?? 502, upRes.headers);
+        let sent = 0;
+        upRes.on('data', (chunk: Buffer) => {
+          if (action?.kind === 'reset-response' || action?.kind === 'stall-response') {
+            const room = action.afterBytes - sent;
+            if (room <= 0) return;
+            res.write(chunk.subarray(0, room));
+            sent += Math.min(room, chunk.length);
+            if (sent >= action.afterBytes) {
+              if (action.kind === 'reset-response') res.socket?.destroy();
+              upRes.destroy(); // stall: the client waits for the rest, which never comes
+            }
+            return;
           }
-          return;
-        }
-        res.write(chunk);
-      });
-      upRes.on('end', () => { if (!action || (action.kind !== 'reset-response' && action.kind !== 'stall-response')) res.end(); });
-    });
+          res.write(chunk);
+        });
+        upRes.on('end', () => {
+          if (!action || (action.kind !== 'reset-response' && action.kind !== 'stall-response')) res.end();
+        });
+      },
+    );
     up.on('error', () => res.socket?.destroy());
     let received = 0;
     req.on('data', (chunk: Buffer) => {
@@ -120,7 +133,11 @@ export class FlakyS3 {
 
 /** S3 request kinds, by method and query. */
 export const isUploadPart = (partNumber?: number) => (r: S3Request) =>
-  r.method === 'PUT' && /[?&]partNumber=/.test(r.url) && (partNumber === undefined || new RegExp(`[?&]partNumber=${partNumber}(&|$)`).test(r.url));
+  r.method === 'PUT' &&
+  /[?&]partNumber=/.test(r.url) &&
+  (partNumber === undefined || new RegExp(`[?&]partNumber=${partNumber}(&|$)`).test(r.url));
 export const isCompleteUpload = (r: S3Request) => r.method === 'POST' && /[?&]uploadId=/.test(r.url);
-export const isPutObject = (suffix: RegExp) => (r: S3Request) => r.method === 'PUT' && !/[?&]partNumber=/.test(r.url) && suffix.test(r.url.split('?')[0]!);
-export const isGetObject = (suffix: RegExp) => (r: S3Request) => r.method === 'GET' && suffix.test(r.url.split('?')[0]!);
+export const isPutObject = (suffix: RegExp) => (r: S3Request) =>
+  r.method === 'PUT' && !/[?&]partNumber=/.test(r.url) && suffix.test(r.url.split('?')[0]!);
+export const isGetObject = (suffix: RegExp) => (r: S3Request) =>
+  r.method === 'GET' && suffix.test(r.url.split('?')[0]!);

@@ -26,13 +26,20 @@ async function postgresAnswers(url: string): Promise<boolean> {
 
 async function startS3(): Promise<{ child: ChildProcess; dir: string; endpoint: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'upshift-s3rver-'));
-  const child = spawn(process.execPath, ['--openssl-legacy-provider', join(import.meta.dirname, 's3rver-child.cjs'), dir], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--openssl-legacy-provider', join(import.meta.dirname, 's3rver-child.cjs'), dir],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   const rl = createInterface({ input: child.stdout! });
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('s3rver did not start within 20 s')), 20_000);
-    rl.once('line', (line) => { clearTimeout(timer); resolve((JSON.parse(line) as { port: number }).port); });
+    rl.once('line', (line) => {
+      clearTimeout(timer);
+      resolve((JSON.parse(line) as { port: number }).port);
+    });
     child.once('exit', (code) => reject(new Error(`s3rver exited early with code ${code}`)));
   });
   return { child, dir, endpoint: `http://127.0.0.1:${port}` };

@@ -22,7 +22,9 @@ describe('column type limits', () => {
     expect(definitionError(() => t.varchar(65536)).message).toBe(
       "VARCHAR(65536) is out of range: Redshift allows 1 to 65535 bytes. For the largest size use t.varchar('max'); for documents use t.super()",
     );
-    expect(definitionError(() => t.varchar(0)).message).toMatch(/^VARCHAR\(0\) is out of range: Redshift allows 1 to 65535 bytes/);
+    expect(definitionError(() => t.varchar(0)).message).toMatch(
+      /^VARCHAR\(0\) is out of range: Redshift allows 1 to 65535 bytes/,
+    );
     expect(definitionError(() => t.varchar(10.5)).message).toMatch(/^VARCHAR\(10.5\) is out of range/);
   });
 
@@ -41,7 +43,9 @@ describe('column type limits', () => {
       'DECIMAL(39, 2): precision must be 1 to 38. For larger numbers use t.double() or t.varchar()',
     );
     expect(definitionError(() => t.decimal(0)).message).toMatch(/^DECIMAL\(0, 0\): precision must be 1 to 38/);
-    expect(definitionError(() => t.decimal(10, 11)).message).toBe('DECIMAL(10, 11): scale must be 0 to the precision (10): lower the scale or raise the precision');
+    expect(definitionError(() => t.decimal(10, 11)).message).toBe(
+      'DECIMAL(10, 11): scale must be 0 to the precision (10): lower the scale or raise the precision',
+    );
     expect(definitionError(() => t.numeric(10, -1)).message).toMatch(/scale must be 0 to the precision/);
   });
 
@@ -54,19 +58,27 @@ describe('column type limits', () => {
   });
 
   it('IDENTITY only on INTEGER and BIGINT, with whole numbers, a non-zero step, and never with DEFAULT', () => {
-    for (const make of [() => t.smallint(), () => t.decimal(), () => t.varchar()] as unknown as (() => ReturnType<typeof t.bigint>)[]) {
-      expect(definitionError(() => make().identity()).message).toMatch(/^IDENTITY is only allowed on INTEGER or BIGINT columns, not \w+: use t.bigint\(\).identity\(\)$/);
+    for (const make of [() => t.smallint(), () => t.decimal(), () => t.varchar()] as unknown as (() => ReturnType<
+      typeof t.bigint
+    >)[]) {
+      expect(definitionError(() => make().identity()).message).toMatch(
+        /^IDENTITY is only allowed on INTEGER or BIGINT columns, not \w+: use t.bigint\(\).identity\(\)$/,
+      );
     }
-    expect(definitionError(() => t.bigint().identity(1, 0)).message).toBe('IDENTITY(seed, step) needs whole numbers and a non-zero step, got (1, 0)');
+    expect(definitionError(() => t.bigint().identity(1, 0)).message).toBe(
+      'IDENTITY(seed, step) needs whole numbers and a non-zero step, got (1, 0)',
+    );
     expect(definitionError(() => t.bigint().identity(1.5)).message).toMatch(/needs whole numbers/);
     expect(definitionError(() => t.integer().identity(2 ** 31)).message).toBe(
       'IDENTITY(2147483648, 1) does not fit an INTEGER column: use t.bigint().identity(...)',
     );
-    expect(definitionError(() => t.bigint().default(1).identity()).message).toBe('a column cannot have both DEFAULT and IDENTITY: drop one');
-    // identity() returns a generated column; a JS caller can still chain default() after it
-    expect(definitionError(() => (t.bigint().identity() as unknown as ReturnType<typeof t.bigint>).default(1)).message).toBe(
+    expect(definitionError(() => t.bigint().default(1).identity()).message).toBe(
       'a column cannot have both DEFAULT and IDENTITY: drop one',
     );
+    // identity() returns a generated column; a JS caller can still chain default() after it
+    expect(
+      definitionError(() => (t.bigint().identity() as unknown as ReturnType<typeof t.bigint>).default(1)).message,
+    ).toBe('a column cannot have both DEFAULT and IDENTITY: drop one');
   });
 
   it('DEFAULT: a valid value of the column, checked at definition; sql() not empty', () => {
@@ -76,9 +88,15 @@ describe('column type limits', () => {
     expect(definitionError(() => defineTable('s.t', { v: t.decimal(5, 2).default('1.234') })).message).toMatch(
       /^column "v": DEFAULT "1.234" has 3 decimal places; DECIMAL\(5,2\) keeps 2/,
     );
-    expect(definitionError(() => defineTable('s.t', { v: t.smallint().default(40000) })).message).toMatch(/SMALLINT's range -32768 to 32767/);
-    expect(definitionError(() => defineTable('s.t', { v: t.date().default('2026-02-30') })).message).toMatch(/is not a real calendar date/);
-    expect(definitionError(() => t.integer().default(null as unknown as number)).message).toMatch(/DEFAULT needs a value/);
+    expect(definitionError(() => defineTable('s.t', { v: t.smallint().default(40000) })).message).toMatch(
+      /SMALLINT's range -32768 to 32767/,
+    );
+    expect(definitionError(() => defineTable('s.t', { v: t.date().default('2026-02-30') })).message).toMatch(
+      /is not a real calendar date/,
+    );
+    expect(definitionError(() => t.integer().default(null as unknown as number)).message).toMatch(
+      /DEFAULT needs a value/,
+    );
     expect(definitionError(() => t.integer().default(sql('  '))).message).toMatch(/DEFAULT sql\(...\) is empty/);
   });
 
@@ -89,10 +107,18 @@ describe('column type limits', () => {
     expect(definitionError(() => t.integer().encode('text255')).message).toBe(
       'ENCODE text255 does not apply to INTEGER columns on Redshift: use one of raw, az64, bytedict, delta, delta32k, lzo, mostly8, mostly16, runlength, zstd',
     );
-    expect(definitionError(() => t.varchar().encode('az64')).message).toMatch(/^ENCODE az64 does not apply to VARCHAR columns on Redshift: use one of raw, bytedict, lzo, runlength, text255, text32k, zstd$/);
-    expect(definitionError(() => t.boolean().encode('delta')).message).toMatch(/^ENCODE delta does not apply to BOOLEAN/);
-    expect(definitionError(() => t.smallint().encode('mostly16')).message).toMatch(/^ENCODE mostly16 does not apply to SMALLINT/);
-    expect(definitionError(() => t.varchar().encode('gzip' as Encoding)).message).toMatch(/^ENCODE gzip is not a Redshift encoding: use one of auto, raw, az64/);
+    expect(definitionError(() => t.varchar().encode('az64')).message).toMatch(
+      /^ENCODE az64 does not apply to VARCHAR columns on Redshift: use one of raw, bytedict, lzo, runlength, text255, text32k, zstd$/,
+    );
+    expect(definitionError(() => t.boolean().encode('delta')).message).toMatch(
+      /^ENCODE delta does not apply to BOOLEAN/,
+    );
+    expect(definitionError(() => t.smallint().encode('mostly16')).message).toMatch(
+      /^ENCODE mostly16 does not apply to SMALLINT/,
+    );
+    expect(definitionError(() => t.varchar().encode('gzip' as Encoding)).message).toMatch(
+      /^ENCODE gzip is not a Redshift encoding: use one of auto, raw, az64/,
+    );
   });
 });
 
@@ -110,27 +136,39 @@ describe('identifiers', () => {
     expect(definitionError(() => defineTable('s.t', { updatedAt: t.timestamp() })).message).toBe(
       'column name "updatedAt" has upper-case letters: Redshift folds identifiers to lower case, so it would read back as "updatedat". Use "updated_at" or "updatedat"',
     );
-    expect(definitionError(() => defineTable('Sales.t', cols)).message).toMatch(/^schema name "Sales" has upper-case letters/);
-    expect(definitionError(() => defineTable('s.Orders', cols)).message).toMatch(/^table name "Orders" has upper-case letters/);
+    expect(definitionError(() => defineTable('Sales.t', cols)).message).toMatch(
+      /^schema name "Sales" has upper-case letters/,
+    );
+    expect(definitionError(() => defineTable('s.Orders', cols)).message).toMatch(
+      /^table name "Orders" has upper-case letters/,
+    );
   });
 
   it('at most 127 bytes of UTF-8', () => {
     expect(defineTable(`s.${'a'.repeat(127)}`, cols).name).toHaveLength(127);
-    expect(definitionError(() => defineTable(`s.${'a'.repeat(128)}`, cols)).message).toMatch(/^table name "a{40}…" is 128 bytes: Redshift allows at most 127 bytes of UTF-8; shorten it$/);
+    expect(definitionError(() => defineTable(`s.${'a'.repeat(128)}`, cols)).message).toMatch(
+      /^table name "a{40}…" is 128 bytes: Redshift allows at most 127 bytes of UTF-8; shorten it$/,
+    );
     // 'é' is 2 bytes: 64 of them are 128 bytes in 64 characters
-    expect(definitionError(() => defineTable('s.t', { ['é'.repeat(64)]: t.integer() })).message).toMatch(/is 128 bytes/);
+    expect(definitionError(() => defineTable('s.t', { ['é'.repeat(64)]: t.integer() })).message).toMatch(
+      /is 128 bytes/,
+    );
   });
 
   it('bad characters: spaces, quotes, a leading digit or dollar', () => {
     for (const name of ['my col', 'a"b', '1st', '$x', 'a-b', 'a.b']) {
       const e = definitionError(() => defineTable('s.t', { [name]: t.integer() }));
-      expect(e.message).toBe(`column name "${name}" is not a valid identifier: start with a letter or underscore, then letters, digits, _ or $`);
+      expect(e.message).toBe(
+        `column name "${name}" is not a valid identifier: start with a letter or underscore, then letters, digits, _ or $`,
+      );
     }
     expect(defineTable('s.t', { _a$1: t.integer(), café: t.integer() }).columnNames).toEqual(['_a$1', 'café']);
   });
 
   it('empty names and the reserved __upshift prefix', () => {
-    expect(definitionError(() => defineTable('s.t', { '': t.integer() })).message).toBe('column name is empty: give it a name like "candy_names"');
+    expect(definitionError(() => defineTable('s.t', { '': t.integer() })).message).toBe(
+      'column name is empty: give it a name like "candy_names"',
+    );
     expect(definitionError(() => defineTable('s.t', { __upshift_ordinal: t.integer() })).message).toBe(
       'column name "__upshift_ordinal" starts with "__upshift", which upshift reserves for its own columns: rename it',
     );
@@ -140,7 +178,9 @@ describe('identifiers', () => {
 describe('table options', () => {
   const cols = { id: t.bigint().notNull(), at: t.timestamp(), doc: t.super(), seq: t.bigint().identity() };
   it('a table needs columns, built with t.*', () => {
-    expect(definitionError(() => defineTable('s.t', {})).message).toBe('table s.t has no columns: give at least one, like { id: t.bigint().notNull() }');
+    expect(definitionError(() => defineTable('s.t', {})).message).toBe(
+      'table s.t has no columns: give at least one, like { id: t.bigint().notNull() }',
+    );
     expect(definitionError(() => defineTable('s.t', { id: 'bigint' as never })).message).toBe(
       'column "id" is not a column builder: use t.varchar(64), t.bigint(), ...',
     );
@@ -148,24 +188,30 @@ describe('table options', () => {
 
   it('at most 1600 columns', () => {
     const many = Object.fromEntries(Array.from({ length: 1601 }, (_, i) => [`c${i}`, t.integer()]));
-    expect(definitionError(() => defineTable('s.t', many)).message).toBe('table s.t has 1601 columns: Redshift allows 1600; split it, or move sparse fields into a t.super() column');
+    expect(definitionError(() => defineTable('s.t', many)).message).toBe(
+      'table s.t has 1601 columns: Redshift allows 1600; split it, or move sparse fields into a t.super() column',
+    );
   });
 
   it('distribution: a distKey needs DISTSTYLE KEY; KEY needs a distKey', () => {
     expect(definitionError(() => defineTable('s.t', cols, { distKey: 'id', distStyle: 'even' })).message).toBe(
       "distKey \"id\" needs distStyle 'key' (or no distStyle), not 'even'",
     );
-    expect(definitionError(() => defineTable('s.t', cols, { distStyle: 'key' })).message).toBe("distStyle 'key' needs a distKey column");
+    expect(definitionError(() => defineTable('s.t', cols, { distStyle: 'key' })).message).toBe(
+      "distStyle 'key' needs a distKey column",
+    );
     expect(defineTable('s.t', cols, { distKey: 'id' }).options).toMatchObject({ distStyle: 'key', distKey: 'id' });
   });
 
   it('sort keys: interleaved at most 8 columns, compound at most 400; no SUPER dist or sort key', () => {
     const nine = Object.fromEntries(Array.from({ length: 9 }, (_, i) => [`c${i}`, t.integer()]));
-    expect(definitionError(() => defineTable('s.t', nine, { sortKey: { interleaved: Object.keys(nine) } })).message).toBe(
-      'an interleaved sort key allows at most 8 columns, got 9: drop some, or use a compound sort key',
-    );
+    expect(
+      definitionError(() => defineTable('s.t', nine, { sortKey: { interleaved: Object.keys(nine) } })).message,
+    ).toBe('an interleaved sort key allows at most 8 columns, got 9: drop some, or use a compound sort key');
     const wide = Object.fromEntries(Array.from({ length: 401 }, (_, i) => [`c${i}`, t.integer()]));
-    expect(defineTable('s.t', wide, { sortKey: Object.keys(wide).slice(0, 400) }).options.sortKey).toMatchObject({ style: 'compound' });
+    expect(defineTable('s.t', wide, { sortKey: Object.keys(wide).slice(0, 400) }).options.sortKey).toMatchObject({
+      style: 'compound',
+    });
     expect(definitionError(() => defineTable('s.t', wide, { sortKey: Object.keys(wide) })).message).toBe(
       'a compound sort key allows at most 400 columns, got 401: keep the leading columns your queries filter on',
     );
@@ -176,8 +222,12 @@ describe('table options', () => {
   });
 
   it('key lists: non-empty, no duplicates', () => {
-    expect(definitionError(() => defineTable('s.t', cols, { upsertKey: [] })).message).toBe('upsertKey must be a non-empty list of column names: name at least one column, or leave upsertKey out');
-    expect(definitionError(() => defineTable('s.t', cols, { sortKey: ['id', 'id'] })).message).toBe('sortKey lists a column twice: id, id; name each column once');
+    expect(definitionError(() => defineTable('s.t', cols, { upsertKey: [] })).message).toBe(
+      'upsertKey must be a non-empty list of column names: name at least one column, or leave upsertKey out',
+    );
+    expect(definitionError(() => defineTable('s.t', cols, { sortKey: ['id', 'id'] })).message).toBe(
+      'sortKey lists a column twice: id, id; name each column once',
+    );
   });
 
   it('an upsert key must be comparable and written by loads', () => {
@@ -194,7 +244,9 @@ describe('model options name own columns only', () => {
   it('refuses an upsertKey named like an Object.prototype member', async () => {
     const { defineTable, ModelDefinitionError } = await import('../../src/index.js');
     for (const name of ['toString', 'constructor', '__proto__']) {
-      expect(() => defineTable('s.t', { id: t.integer() }, { upsertKey: [name as never] }), name).toThrow(ModelDefinitionError);
+      expect(() => defineTable('s.t', { id: t.integer() }, { upsertKey: [name as never] }), name).toThrow(
+        ModelDefinitionError,
+      );
     }
   });
 });

@@ -17,7 +17,8 @@ describe('keyCanonical', () => {
       [t.double(), -0, 0],
       [t.bigint(), 5n, 5n],
     ] as const;
-    for (const [column, a, b] of equalPairs) expect(canon(column)(a), `${column.spec.kind} ${String(a)}`).toEqual(canon(column)(b));
+    for (const [column, a, b] of equalPairs)
+      expect(canon(column)(a), `${column.spec.kind} ${String(a)}`).toEqual(canon(column)(b));
   });
 
   it('keeps distinct keys ordered as JS orders them', () => {
@@ -27,7 +28,18 @@ describe('keyCanonical', () => {
   });
 
   it('has no canonical form where equality is subtler: those batches are always deduped', () => {
-    for (const column of [t.intervalDayToSecond(), t.intervalYearToMonth(), t.timetz(), t.time(), t.timestamp(), t.timestamptz(), t.date(), t.super(), t.varbyte(8), t.boolean()]) {
+    for (const column of [
+      t.intervalDayToSecond(),
+      t.intervalYearToMonth(),
+      t.timetz(),
+      t.time(),
+      t.timestamp(),
+      t.timestamptz(),
+      t.date(),
+      t.super(),
+      t.varbyte(8),
+      t.boolean(),
+    ]) {
       expect(keyCanonical(column.spec), column.spec.kind).toBeUndefined();
     }
   });

@@ -55,7 +55,10 @@ function everythingModel(schema: string) {
     at_time: t.time(),
     at_timetz: t.timetz(),
     ts: t.timestamp(),
-    created: t.timestamptz().notNull().default(sql('getdate()', { postgres: 'now()' })),
+    created: t
+      .timestamptz()
+      .notNull()
+      .default(sql('getdate()', { postgres: 'now()' })),
     doc: t.super(),
     blob: t.varbyte(4),
     shape: t.geometry(),
@@ -86,17 +89,31 @@ async function insert(model: TableModel, rows: NormalizedValue[][]): Promise<voi
     return spec.default?.kind === 'sql' ? `COALESCE($${i + 1}, ${defaultSql(spec, 'postgres')})` : `$${i + 1}`;
   });
   for (const row of rows) {
-    await client.query(`INSERT INTO ${qualifiedTable(model)} (${list}) VALUES (${values.join(', ')})`, row.map(toParam));
+    await client.query(
+      `INSERT INTO ${qualifiedTable(model)} (${list}) VALUES (${values.join(', ')})`,
+      row.map(toParam),
+    );
   }
 }
 
 // Temporal, interval and SUPER columns are read back as text (pg would turn DATE into a local
 // midnight Date); the rest in pg's default parsing.
-const AS_TEXT: ReadonlySet<ColumnKind> = new Set(['date', 'time', 'timetz', 'timestamp', 'timestamptz', 'interval_ym', 'interval_ds', 'super']);
+const AS_TEXT: ReadonlySet<ColumnKind> = new Set([
+  'date',
+  'time',
+  'timetz',
+  'timestamp',
+  'timestamptz',
+  'interval_ym',
+  'interval_ds',
+  'super',
+]);
 
 async function readBack(model: TableModel): Promise<Record<string, unknown>[]> {
   const select = model.columnNames
-    .map((c) => (AS_TEXT.has(model.columns[c]!.spec.kind) ? `${quoteIdent(c)}::text AS ${quoteIdent(c)}` : quoteIdent(c)))
+    .map((c) =>
+      AS_TEXT.has(model.columns[c]!.spec.kind) ? `${quoteIdent(c)}::text AS ${quoteIdent(c)}` : quoteIdent(c),
+    )
     .join(', ');
   const { rows } = await client.query(`SELECT ${select} FROM ${qualifiedTable(model)} ORDER BY "seq"`);
   return rows;
@@ -108,7 +125,13 @@ const trimMicros = (text: string): string => text.replace(/(\.\d*?)0+(?=$|[+-])/
 const trimDecimal = (text: string): string => (text.includes('.') ? text.replace(/\.?0+$/, '') : text);
 
 /** What Postgres reads back for a normalized value, compared per kind. */
-function expectReadBack(kind: ColumnKind, length: number | undefined, got: unknown, v: NormalizedValue, where: string): void {
+function expectReadBack(
+  kind: ColumnKind,
+  length: number | undefined,
+  got: unknown,
+  v: NormalizedValue,
+  where: string,
+): void {
   if (v === null) return void expect(got, where).toBeNull();
   switch (kind) {
     case 'bigint':
@@ -219,19 +242,37 @@ describe('a model covering every type, on Postgres', () => {
         if (name === 'created' && v === null) continue; // SQL default: filled by Postgres
         if ((spec.kind === 'interval_ym' || spec.kind === 'interval_ds') && v !== null) {
           // Interval text is Postgres's own spelling ('2 mons'): compare with its reading of the normalized text.
-          const { rows: [own] } = await client.query(`SELECT $1::${sqlType(spec, 'postgres')}::text AS v`, [v]);
+          const {
+            rows: [own],
+          } = await client.query(`SELECT $1::${sqlType(spec, 'postgres')}::text AS v`, [v]);
           expect(row[name], `row ${r}, column ${name}`).toBe(own.v);
           continue;
         }
-        expectReadBack(spec.kind, typeof spec.length === 'number' ? spec.length : undefined, row[name], v, `row ${r}, column ${name}`);
+        expectReadBack(
+          spec.kind,
+          typeof spec.length === 'number' ? spec.length : undefined,
+          row[name],
+          v,
+          `row ${r}, column ${name}`,
+        );
       }
     }
     // The NOT NULL column with a value default and the one with a SQL default filled themselves.
     expect(back[2]).toMatchObject({ flag: true, small: null, doc: null });
     expect(back[2]!.created).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d+)?\+00$/);
     // Spot checks in the user's terms, not the normalized ones.
-    expect(back[0]).toMatchObject({ created: '2026-11-25 01:30:00.123456+00', at_timetz: '00:00:00.000001-15:59', ym: '1 year 2 mons', ds: '3 days 04:05:06.5' });
-    expect(back[1]).toMatchObject({ day: '2026-11-24', ts: '2026-11-24 10:30:00.123', dec: '12.5000000000', dec_frac: '0.50000000000000000000000000000000000000' });
+    expect(back[0]).toMatchObject({
+      created: '2026-11-25 01:30:00.123456+00',
+      at_timetz: '00:00:00.000001-15:59',
+      ym: '1 year 2 mons',
+      ds: '3 days 04:05:06.5',
+    });
+    expect(back[1]).toMatchObject({
+      day: '2026-11-24',
+      ts: '2026-11-24 10:30:00.123',
+      dec: '12.5000000000',
+      dec_frac: '0.50000000000000000000000000000000000000',
+    });
   });
 
   it('stores the smallest values too: negative limits, subnormal floats, the first and last instants', async () => {
@@ -247,20 +288,53 @@ describe('a model covering every type, on Postgres', () => {
     for (const statement of createTableStatements(model, 'postgres')) await client.query(statement);
     const validate = createRowValidator(model);
     const rows = [
-      { small: 32767, int: -2147483648, big: 2n ** 63n - 1n, r: 1.401298464324817e-45, d: 5e-324, tstz: '0001-01-01T00:00:00Z' },
-      { small: 0, int: 0, big: 0, r: -3.4028234663852886e38, d: -1.7976931348623157e308, tstz: '9999-12-31T23:59:59.999999+00:00' },
+      {
+        small: 32767,
+        int: -2147483648,
+        big: 2n ** 63n - 1n,
+        r: 1.401298464324817e-45,
+        d: 5e-324,
+        tstz: '0001-01-01T00:00:00Z',
+      },
+      {
+        small: 0,
+        int: 0,
+        big: 0,
+        r: -3.4028234663852886e38,
+        d: -1.7976931348623157e308,
+        tstz: '9999-12-31T23:59:59.999999+00:00',
+      },
     ].map((row, i) => validate(row, i));
     await insert(model, rows);
-    const { rows: back } = await client.query(`SELECT small, int, big, r, d, tstz::text AS tstz FROM ${qualifiedTable(model)} ORDER BY seq`);
-    expect(back[0]).toEqual({ small: 32767, int: -2147483648, big: '9223372036854775807', r: 1e-45, d: 5e-324, tstz: '0001-01-01 00:00:00+00' });
+    const { rows: back } = await client.query(
+      `SELECT small, int, big, r, d, tstz::text AS tstz FROM ${qualifiedTable(model)} ORDER BY seq`,
+    );
+    expect(back[0]).toEqual({
+      small: 32767,
+      int: -2147483648,
+      big: '9223372036854775807',
+      r: 1e-45,
+      d: 5e-324,
+      tstz: '0001-01-01 00:00:00+00',
+    });
     expect(Math.fround(back[0].r)).toBe(Math.fround(1.401298464324817e-45));
-    expect(back[1]).toEqual({ small: 0, int: 0, big: '0', r: -3.4028235e38, d: -1.7976931348623157e308, tstz: '9999-12-31 23:59:59.999999+00' });
+    expect(back[1]).toEqual({
+      small: 0,
+      int: 0,
+      big: '0',
+      r: -3.4028235e38,
+      d: -1.7976931348623157e308,
+      tstz: '9999-12-31 23:59:59.999999+00',
+    });
   });
 });
 
 describe('what the validator accepts, Postgres accepts (fast-check against the real server)', () => {
   /** Postgres's reading of a value as a type, or the error it raises. */
-  async function pgRead(value: string, type: string): Promise<{ ok: true; text: string } | { ok: false; error: string }> {
+  async function pgRead(
+    value: string,
+    type: string,
+  ): Promise<{ ok: true; text: string } | { ok: false; error: string }> {
     try {
       const { rows } = await client.query(`SELECT $1::${type}::text AS v`, [value]);
       return { ok: true, text: rows[0].v };
@@ -272,11 +346,35 @@ describe('what the validator accepts, Postgres accepts (fast-check against the r
   it('interval text, from the grammar and from noise', async () => {
     const spec = t.intervalDayToSecond().spec;
     const check = columnChecker(spec);
-    const unit = fc.constantFrom('year', 'years', 'yr', 'mons', 'months', 'week', 'days', 'd', 'hours', 'h', 'min', 'mins', 'seconds', 'secs', 's', 'ms', 'us', 'microseconds');
-    const num = fc.oneof(fc.integer({ min: -999, max: 999 }).map(String), fc.double({ min: 0, max: 99, noNaN: true }).map((n) => n.toFixed(2)));
+    const unit = fc.constantFrom(
+      'year',
+      'years',
+      'yr',
+      'mons',
+      'months',
+      'week',
+      'days',
+      'd',
+      'hours',
+      'h',
+      'min',
+      'mins',
+      'seconds',
+      'secs',
+      's',
+      'ms',
+      'us',
+      'microseconds',
+    );
+    const num = fc.oneof(
+      fc.integer({ min: -999, max: 999 }).map(String),
+      fc.double({ min: 0, max: 99, noNaN: true }).map((n) => n.toFixed(2)),
+    );
     const part = fc.oneof(
       fc.tuple(num, fc.constantFrom('', ' '), unit).map(([n, sp, u]) => `${n}${sp}${u}`),
-      fc.tuple(fc.integer({ min: 0, max: 99 }), fc.integer({ min: 0, max: 59 }), fc.integer({ min: 0, max: 59 })).map(([h, m, s]) => `${h}:${String(m).padStart(2, '0')}:${String(s).padStart(2, '0')}`),
+      fc
+        .tuple(fc.integer({ min: 0, max: 99 }), fc.integer({ min: 0, max: 59 }), fc.integer({ min: 0, max: 59 }))
+        .map(([h, m, s]) => `${h}:${String(m).padStart(2, '0')}:${String(s).padStart(2, '0')}`),
     );
     const grammar = fc.array(part, { minLength: 1, maxLength: 4 }).map((parts) => parts.join(' '));
     const noise = fc.string({ unit: fc.constantFrom(...'0123456789 -+:.PYMWDTHSdaysmonhr@'), maxLength: 12 });
@@ -286,22 +384,27 @@ describe('what the validator accepts, Postgres accepts (fast-check against the r
         if (!r.ok) return;
         // What is staged is the normalized text (trimmed): that is what Postgres must read.
         const pg = await pgRead(r.value as string, 'interval');
-        expect(pg, `Postgres refused the interval ${JSON.stringify(r.value)} that validation accepted (from ${JSON.stringify(text)})`).toMatchObject({ ok: true });
+        expect(
+          pg,
+          `Postgres refused the interval ${JSON.stringify(r.value)} that validation accepted (from ${JSON.stringify(text)})`,
+        ).toMatchObject({ ok: true });
       }),
       { numRuns: 500 },
     );
   });
 
   it('decimal text at any precision and scale reads back as the same number', async () => {
-    const arb = fc.integer({ min: 1, max: 38 }).chain((p) =>
-      fc.tuple(
-        fc.constant(p),
-        fc.integer({ min: 0, max: p }),
-        fc.string({ unit: fc.constantFrom(...'0123456789'), minLength: 1, maxLength: 40 }),
-        fc.string({ unit: fc.constantFrom(...'0123456789'), maxLength: 40 }),
-        fc.boolean(),
-      ),
-    );
+    const arb = fc
+      .integer({ min: 1, max: 38 })
+      .chain((p) =>
+        fc.tuple(
+          fc.constant(p),
+          fc.integer({ min: 0, max: p }),
+          fc.string({ unit: fc.constantFrom(...'0123456789'), minLength: 1, maxLength: 40 }),
+          fc.string({ unit: fc.constantFrom(...'0123456789'), maxLength: 40 }),
+          fc.boolean(),
+        ),
+      );
     await fc.assert(
       fc.asyncProperty(arb, async ([p, s, int, frac, neg]) => {
         const text = `${neg ? '-' : ''}${int}${frac ? `.${frac}` : ''}`;
@@ -360,11 +463,50 @@ describe('what the validator accepts, Postgres accepts (fast-check against the r
       sep: fc.constantFrom('T', ' '),
     });
     const cases = [
-      { kind: 'timestamptz', type: 'timestamptz', text: (f: { y: number; mo: number; d: number; h: number; mi: number; s: number; frac: string; tz: string; sep: string }) => `${p2(f.y, 4)}-${p2(f.mo)}-${p2(f.d)}${f.sep}${p2(f.h)}:${p2(f.mi)}:${p2(f.s)}${f.frac ? `.${f.frac}` : ''}${f.tz}`, expect: (v: string) => `${trimMicros(v)}+00` },
-      { kind: 'timestamp', type: 'timestamp', text: (f: { y: number; mo: number; d: number; h: number; mi: number; s: number; frac: string; sep: string }) => `${p2(f.y, 4)}-${p2(f.mo)}-${p2(f.d)}${f.sep}${p2(f.h)}:${p2(f.mi)}:${p2(f.s)}${f.frac ? `.${f.frac}` : ''}`, expect: trimMicros },
-      { kind: 'date', type: 'date', text: (f: { y: number; mo: number; d: number }) => `${p2(f.y, 4)}-${p2(f.mo)}-${p2(f.d)}`, expect: (v: string) => v },
-      { kind: 'time', type: 'time', text: (f: { h: number; mi: number; s: number; frac: string }) => `${p2(f.h)}:${p2(f.mi)}:${p2(f.s)}${f.frac ? `.${f.frac}` : ''}`, expect: trimMicros },
-      { kind: 'timetz', type: 'timetz', text: (f: { h: number; mi: number; s: number; frac: string; tz: string }) => `${p2(f.h)}:${p2(f.mi)}:${p2(f.s)}${f.frac ? `.${f.frac}` : ''}${f.tz}`, expect: (v: string) => trimMicros(v.replace(/([+-]\d\d):00$/, '$1')) },
+      {
+        kind: 'timestamptz',
+        type: 'timestamptz',
+        text: (f: {
+          y: number;
+          mo: number;
+          d: number;
+          h: number;
+          mi: number;
+          s: number;
+          frac: string;
+          tz: string;
+          sep: string;
+        }) =>
+          `${p2(f.y, 4)}-${p2(f.mo)}-${p2(f.d)}${f.sep}${p2(f.h)}:${p2(f.mi)}:${p2(f.s)}${f.frac ? `.${f.frac}` : ''}${f.tz}`,
+        expect: (v: string) => `${trimMicros(v)}+00`,
+      },
+      {
+        kind: 'timestamp',
+        type: 'timestamp',
+        text: (f: { y: number; mo: number; d: number; h: number; mi: number; s: number; frac: string; sep: string }) =>
+          `${p2(f.y, 4)}-${p2(f.mo)}-${p2(f.d)}${f.sep}${p2(f.h)}:${p2(f.mi)}:${p2(f.s)}${f.frac ? `.${f.frac}` : ''}`,
+        expect: trimMicros,
+      },
+      {
+        kind: 'date',
+        type: 'date',
+        text: (f: { y: number; mo: number; d: number }) => `${p2(f.y, 4)}-${p2(f.mo)}-${p2(f.d)}`,
+        expect: (v: string) => v,
+      },
+      {
+        kind: 'time',
+        type: 'time',
+        text: (f: { h: number; mi: number; s: number; frac: string }) =>
+          `${p2(f.h)}:${p2(f.mi)}:${p2(f.s)}${f.frac ? `.${f.frac}` : ''}`,
+        expect: trimMicros,
+      },
+      {
+        kind: 'timetz',
+        type: 'timetz',
+        text: (f: { h: number; mi: number; s: number; frac: string; tz: string }) =>
+          `${p2(f.h)}:${p2(f.mi)}:${p2(f.s)}${f.frac ? `.${f.frac}` : ''}${f.tz}`,
+        expect: (v: string) => trimMicros(v.replace(/([+-]\d\d):00$/, '$1')),
+      },
     ] as const;
     let accepted = 0;
     await fc.assert(
@@ -374,7 +516,9 @@ describe('what the validator accepts, Postgres accepts (fast-check against the r
         if (!r.ok) return;
         accepted++;
         const pg = await pgRead(text, c.type);
-        expect(pg, `Postgres refused ${c.kind} ${JSON.stringify(text)} that validation accepted`).toMatchObject({ ok: true });
+        expect(pg, `Postgres refused ${c.kind} ${JSON.stringify(text)} that validation accepted`).toMatchObject({
+          ok: true,
+        });
         expect(pg.ok ? pg.text : '', `${c.kind} ${JSON.stringify(text)}`).toBe(c.expect(r.value as string));
       }),
       { numRuns: 300 },

@@ -118,9 +118,27 @@ describe('Row and InsertRow shapes', () => {
     ];
     const minimal: InsertRow<typeof everything> = { int_nn: 1 };
     const full: InsertRow<typeof everything> = {
-      small: 1, int_nn: 2, big: 3n, dec: '4.5', r: 1.5, d: 2.5, flag: true, code: 'abc', label: 'x',
-      day: '2026-01-01', at_time: '10:00:00', at_timetz: '10:00:00+02', ts: new Date(), created: new Date(),
-      doc: [1, 'two', { three: null }], blob: new Uint8Array([1]), shape: '00', place: '00', sketch: '{}', ym: '1 year', ds: '1 day',
+      small: 1,
+      int_nn: 2,
+      big: 3n,
+      dec: '4.5',
+      r: 1.5,
+      d: 2.5,
+      flag: true,
+      code: 'abc',
+      label: 'x',
+      day: '2026-01-01',
+      at_time: '10:00:00',
+      at_timetz: '10:00:00+02',
+      ts: new Date(),
+      created: new Date(),
+      doc: [1, 'two', { three: null }],
+      blob: new Uint8Array([1]),
+      shape: '00',
+      place: '00',
+      sketch: '{}',
+      ym: '1 year',
+      ds: '1 day',
     };
     expect(rows).toHaveLength(4);
     expect(minimal.int_nn).toBe(1);
@@ -168,7 +186,9 @@ describe('table options name real columns', () => {
     // @ts-expect-error a compound sort key names a column the table doesn't have
     expect(() => defineTable('s.a', cols, { sortKey: { compound: ['x'] } })).toThrow(/sortKey.compound names "x"/);
     // @ts-expect-error an interleaved sort key names a column the table doesn't have
-    expect(() => defineTable('s.a', cols, { sortKey: { interleaved: ['x'] } })).toThrow(/sortKey.interleaved names "x"/);
+    expect(() => defineTable('s.a', cols, { sortKey: { interleaved: ['x'] } })).toThrow(
+      /sortKey.interleaved names "x"/,
+    );
     // @ts-expect-error primaryKey names a column the table doesn't have
     expect(() => defineTable('s.a', cols, { primaryKey: ['pk'] })).toThrow(/primaryKey names "pk"/);
     // @ts-expect-error distStyle is one of auto, even, key, all
@@ -176,7 +196,12 @@ describe('table options name real columns', () => {
   });
 
   it('options naming real columns compile', () => {
-    const m = defineTable('s.a', cols, { upsertKey: ['id'], distKey: 'id', sortKey: { interleaved: ['id', 'at'] }, primaryKey: ['id'] });
+    const m = defineTable('s.a', cols, {
+      upsertKey: ['id'],
+      distKey: 'id',
+      sortKey: { interleaved: ['id', 'at'] },
+      primaryKey: ['id'],
+    });
     expect(m.options.sortKey).toEqual({ style: 'interleaved', columns: ['id', 'at'] });
   });
 });

@@ -3,7 +3,16 @@
 // property also checks that the zod schema of record (columnSchema) agrees with the fast path.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { REDSHIFT_LIMITS, columnChecker, columnFastPath, columnSchema, t, type ColumnSpec, type NormalizedValue, type ValueCheck } from '../../src/index.js';
+import {
+  REDSHIFT_LIMITS,
+  columnChecker,
+  columnFastPath,
+  columnSchema,
+  t,
+  type ColumnSpec,
+  type NormalizedValue,
+  type ValueCheck,
+} from '../../src/index.js';
 
 /** Checks v against a column, and asserts zod's verdict is the same. */
 function check(spec: ColumnSpec, v: unknown): ValueCheck {
@@ -25,12 +34,16 @@ const passes = (spec: ColumnSpec, v: unknown): NormalizedValue => {
 };
 const failsWith = (spec: ColumnSpec, v: unknown): string => {
   const r = check(spec, v);
-  if (r.ok) throw new Error(`expected ${String(v).slice(0, 60)} to fail, but it passed as ${String(r.value).slice(0, 60)}`);
+  if (r.ok)
+    throw new Error(`expected ${String(v).slice(0, 60)} to fail, but it passed as ${String(r.value).slice(0, 60)}`);
   return r.rule;
 };
 
 describe('integers', () => {
-  for (const [kind, min, max] of [['smallint', -32768, 32767], ['integer', -2147483648, 2147483647]] as const) {
+  for (const [kind, min, max] of [
+    ['smallint', -32768, 32767],
+    ['integer', -2147483648, 2147483647],
+  ] as const) {
     const spec = t[kind]().spec;
     it(`${kind}: ${min} to ${max}, whole numbers only`, () => {
       expect([passes(spec, min), passes(spec, max), passes(spec, 0), passes(spec, '123')]).toEqual([min, max, 0, 123]);
@@ -49,19 +62,19 @@ describe('integers', () => {
     const spec = t.bigint().spec;
     const min = -(2n ** 63n);
     const max = 2n ** 63n - 1n;
-    expect([passes(spec, min), passes(spec, max), passes(spec, Number.MAX_SAFE_INTEGER), passes(spec, ' -12 ')]).toEqual([
-      min,
-      max,
-      9007199254740991n,
-      -12n,
-    ]);
-    expect([failsWith(spec, min - 1n), failsWith(spec, max + 1n), failsWith(spec, 2 ** 53), failsWith(spec, 1.5), failsWith(spec, '1e3')]).toEqual([
-      'bigint range',
-      'bigint range',
-      'safe integer',
-      'safe integer',
-      'type',
-    ]);
+    expect([
+      passes(spec, min),
+      passes(spec, max),
+      passes(spec, Number.MAX_SAFE_INTEGER),
+      passes(spec, ' -12 '),
+    ]).toEqual([min, max, 9007199254740991n, -12n]);
+    expect([
+      failsWith(spec, min - 1n),
+      failsWith(spec, max + 1n),
+      failsWith(spec, 2 ** 53),
+      failsWith(spec, 1.5),
+      failsWith(spec, '1e3'),
+    ]).toEqual(['bigint range', 'bigint range', 'safe integer', 'safe integer', 'type']);
     fc.assert(
       fc.property(fc.bigInt({ min: min * 2n, max: max * 2n }), (b) => {
         if (b >= min && b <= max) expect(passes(spec, b)).toBe(b);
@@ -86,13 +99,16 @@ function scaled(text: string, s: number): bigint {
 
 describe('decimal precision and scale', () => {
   const ps = fc.integer({ min: 1, max: 38 }).chain((p) => fc.tuple(fc.constant(p), fc.integer({ min: 0, max: p })));
-  const digitsOf = (min: number, max: number) => fc.string({ unit: fc.constantFrom(...'0123456789'), minLength: min, maxLength: max });
+  const digitsOf = (min: number, max: number) =>
+    fc.string({ unit: fc.constantFrom(...'0123456789'), minLength: min, maxLength: max });
   const nonZeroDigit = fc.constantFrom(...'123456789');
 
   it('any DECIMAL(p, s) keeps every value with at most p-s integer digits and s decimals, exactly, in canonical form', () => {
     fc.assert(
       fc.property(
-        ps.chain(([p, s]) => fc.tuple(fc.constant(p), fc.constant(s), fc.constantFrom('', '-', '+'), digitsOf(0, p - s), digitsOf(0, s))),
+        ps.chain(([p, s]) =>
+          fc.tuple(fc.constant(p), fc.constant(s), fc.constantFrom('', '-', '+'), digitsOf(0, p - s), digitsOf(0, s)),
+        ),
         ([p, s, sign, int, frac]) => {
           const text = `${sign}${int || '0'}${frac ? `.${frac}` : ''}`;
           const out = passes(t.decimal(p, s).spec, text) as string;
@@ -107,7 +123,9 @@ describe('decimal precision and scale', () => {
   it('one integer digit too many fails the precision rule; one decimal too many fails the scale rule (no rounding)', () => {
     fc.assert(
       fc.property(
-        ps.filter(([p, s]) => p > s).chain(([p, s]) => fc.tuple(fc.constant(p), fc.constant(s), nonZeroDigit, digitsOf(p - s, p - s))),
+        ps
+          .filter(([p, s]) => p > s)
+          .chain(([p, s]) => fc.tuple(fc.constant(p), fc.constant(s), nonZeroDigit, digitsOf(p - s, p - s))),
         ([p, s, lead, rest]) => {
           expect(failsWith(t.decimal(p, s).spec, `${lead}${rest}`)).toBe(`decimal(${p},${s}) precision`);
         },
@@ -134,16 +152,18 @@ describe('decimal precision and scale', () => {
     expect(passes(t.decimal(38, 38).spec, `.${nines}`)).toBe(`0.${nines}`);
     expect(failsWith(t.decimal(38, 38).spec, '1.0')).toBe('decimal(38,38) precision');
     expect(failsWith(t.decimal(38, 38).spec, `0.${nines}1`)).toBe('decimal(38,38) scale');
-    expect(passes(t.decimal(38, 10).spec, `${'9'.repeat(28)}.${'9'.repeat(10)}`)).toBe(`${'9'.repeat(28)}.${'9'.repeat(10)}`);
+    expect(passes(t.decimal(38, 10).spec, `${'9'.repeat(28)}.${'9'.repeat(10)}`)).toBe(
+      `${'9'.repeat(28)}.${'9'.repeat(10)}`,
+    );
     expect(failsWith(t.decimal(38, 10).spec, `${'9'.repeat(29)}.5`)).toBe('decimal(38,10) precision');
     expect(passes(t.decimal(38, 10).spec, `000${'1'.repeat(28)}.1000000000000`)).toBe(`${'1'.repeat(28)}.1000000000`);
     expect(passes(t.decimal(10, 2).spec, '-0.00')).toBe('0.00'); // zero loses its sign; the scale written stays
     expect(passes(t.decimal(10, 2).spec, '-000')).toBe('0');
-    expect([failsWith(t.decimal().spec, '1e5'), failsWith(t.decimal().spec, '.'), failsWith(t.decimal().spec, '1.2.3')]).toEqual([
-      'decimal format',
-      'decimal format',
-      'decimal format',
-    ]);
+    expect([
+      failsWith(t.decimal().spec, '1e5'),
+      failsWith(t.decimal().spec, '.'),
+      failsWith(t.decimal().spec, '1.2.3'),
+    ]).toEqual(['decimal format', 'decimal format', 'decimal format']);
   });
 
   it('a JS number is taken when it is exactly the decimal written (up to 15 significant digits, or a safe integer)', () => {
@@ -202,10 +222,15 @@ describe('floats', () => {
       detail: 'is too small for DOUBLE PRECISION and would become 0 (the smallest is ±5e-324)',
     });
     // subnormals and zeros written as text are kept
-    expect([passes(double, '5e-324'), passes(double, '3e-324'), passes(double, '2.4703282292062328e-324')]).toEqual([5e-324, 5e-324, 5e-324]);
-    expect([passes(double, '0e-500'), passes(double, '-0'), passes(double, '1.7976931348623158e308')]).toEqual([0, -0, 1.7976931348623157e308]);
+    expect([passes(double, '5e-324'), passes(double, '3e-324'), passes(double, '2.4703282292062328e-324')]).toEqual([
+      5e-324, 5e-324, 5e-324,
+    ]);
+    expect([passes(double, '0e-500'), passes(double, '-0'), passes(double, '1.7976931348623158e308')]).toEqual([
+      0, -0, 1.7976931348623157e308,
+    ]);
     expect(Object.is(passes(double, '-0.000'), -0)).toBe(true);
-    for (const text of ['1e-50', '-1e-46', '7.006492321624085e-46', '4e38', '-3.5e38', '1e400']) expect(failsWith(real, text), text).toBe('real range');
+    for (const text of ['1e-50', '-1e-46', '7.006492321624085e-46', '4e38', '-3.5e38', '1e400'])
+      expect(failsWith(real, text), text).toBe('real range');
     expect([passes(real, '1e-40'), passes(real, '1.4e-45'), passes(real, '7.0064923216240862e-46')]).toEqual([
       Math.fround(1e-40),
       1.401298464324817e-45,
@@ -230,7 +255,8 @@ describe('floats', () => {
     expect(passes(real, '3.4028235677973366e38')).toBe(FLT_MAX);
     expect(passes(real, '-3.4028235677973366e38')).toBe(-FLT_MAX);
     // And between 0 and the smallest subnormal, 2^-150: exactly there ties to 0 (refused).
-    const tiny = '7.00649232162408535461864791644958065640130970938257885878534141944895541342930300743319094181060791015625e-46';
+    const tiny =
+      '7.00649232162408535461864791644958065640130970938257885878534141944895541342930300743319094181060791015625e-46';
     expect(failsWith(real, tiny)).toBe('real range');
     expect(passes(real, `${tiny.slice(0, -4)}1e-46`)).toBe(1.401298464324817e-45);
   });
@@ -248,11 +274,14 @@ describe('text length in UTF-8 bytes', () => {
       }),
     );
     fc.assert(
-      fc.property(fc.string({ unit: 'grapheme', maxLength: 80 }).filter((s) => !s.includes('\u0000')), (s) => {
-        const bytes = Buffer.byteLength(s, 'utf8');
-        if (bytes <= 64) expect(passes(t.varchar(64).spec, s)).toBe(s);
-        else expect(failsWith(t.varchar(64).spec, s)).toBe('varchar length');
-      }),
+      fc.property(
+        fc.string({ unit: 'grapheme', maxLength: 80 }).filter((s) => !s.includes('\u0000')),
+        (s) => {
+          const bytes = Buffer.byteLength(s, 'utf8');
+          if (bytes <= 64) expect(passes(t.varchar(64).spec, s)).toBe(s);
+          else expect(failsWith(t.varchar(64).spec, s)).toBe('varchar length');
+        },
+      ),
     );
   });
 
@@ -263,7 +292,11 @@ describe('text length in UTF-8 bytes', () => {
     expect(passes(v64, '😀'.repeat(16))).toBe('😀'.repeat(16));
     expect(failsWith(v64, `${'😀'.repeat(15)}éé€`)).toBe('varchar length'); // 60 + 4 + 3 = 67
     const r = columnChecker(v64)(`${'😀'.repeat(16)}a`);
-    expect(r).toEqual({ ok: false, rule: 'varchar length', detail: 'is 65 UTF-8 bytes, longer than VARCHAR(64) allows (64 bytes)' });
+    expect(r).toEqual({
+      ok: false,
+      rule: 'varchar length',
+      detail: 'is 65 UTF-8 bytes, longer than VARCHAR(64) allows (64 bytes)',
+    });
     const max = t.varchar('max').spec;
     expect(passes(max, 'a'.repeat(65535))).toHaveLength(65535);
     expect(failsWith(max, 'a'.repeat(65536))).toBe('varchar length');
@@ -281,16 +314,24 @@ describe('text length in UTF-8 bytes', () => {
 
   it('CHAR(n) holds single-byte characters only, n of them', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 16 }), fc.string({ unit: 'binary-ascii', maxLength: 24 }).filter((s) => !s.includes('\u0000')), (n, s) => {
-        const spec = t.char(n).spec;
-        if (s.length <= n) expect(passes(spec, s)).toBe(s);
-        else expect(failsWith(spec, s)).toBe('char length');
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 16 }),
+        fc.string({ unit: 'binary-ascii', maxLength: 24 }).filter((s) => !s.includes('\u0000')),
+        (n, s) => {
+          const spec = t.char(n).spec;
+          if (s.length <= n) expect(passes(spec, s)).toBe(s);
+          else expect(failsWith(spec, s)).toBe('char length');
+        },
+      ),
     );
     fc.assert(
-      fc.property(fc.string({ unit: 'binary-ascii', maxLength: 4 }), fc.constantFrom('é', '€', '😀', 'ÿ'), (s, wide) => {
-        expect(failsWith(t.char(16).spec, `${s.replace(/\u0000/g, '')}${wide}`)).toBe('single-byte char');
-      }),
+      fc.property(
+        fc.string({ unit: 'binary-ascii', maxLength: 4 }),
+        fc.constantFrom('é', '€', '😀', 'ÿ'),
+        (s, wide) => {
+          expect(failsWith(t.char(16).spec, `${s.replace(/\u0000/g, '')}${wide}`)).toBe('single-byte char');
+        },
+      ),
     );
     expect(passes(t.char(4096).spec, 'x'.repeat(4096))).toHaveLength(4096);
     expect(failsWith(t.char(4096).spec, 'x'.repeat(4097))).toBe('char length');
@@ -321,9 +362,19 @@ describe('SUPER', () => {
     const spec = t.super().spec;
     const circular: Record<string, unknown> = {};
     circular.self = circular;
-    expect([failsWith(spec, { n: Number.NaN }), failsWith(spec, [1n]), failsWith(spec, circular), failsWith(spec, () => 1), failsWith(spec, undefined)]).toEqual(
-      ['JSON-serializable', 'JSON-serializable', 'JSON-serializable', 'JSON-serializable', 'JSON-serializable'],
-    );
+    expect([
+      failsWith(spec, { n: Number.NaN }),
+      failsWith(spec, [1n]),
+      failsWith(spec, circular),
+      failsWith(spec, () => 1),
+      failsWith(spec, undefined),
+    ]).toEqual([
+      'JSON-serializable',
+      'JSON-serializable',
+      'JSON-serializable',
+      'JSON-serializable',
+      'JSON-serializable',
+    ]);
   });
 });
 
@@ -365,10 +416,24 @@ describe('SUPER: only plain JSON, refused naming the path', () => {
       expect(r, what).toMatchObject({ ok: false, rule });
       if (!r.ok) expect(r.detail, what).toMatch(/^\$\.a\[3\] /);
     }
-    expect(superCheck({ a: [1, undefined] })).toEqual({ ok: false, rule: 'JSON-serializable', detail: '$.a[1] is undefined (or an empty slot) in an array, which JSON writes as null' });
-    expect(superCheck([1, , 3])).toMatchObject({ ok: false, rule: 'JSON-serializable', detail: expect.stringMatching(/^\$\[1\] is undefined \(or an empty slot\)/) });
-    expect(superCheck({ 'odd key': { x: new Map() } })).toMatchObject({ ok: false, detail: expect.stringMatching(/^\$\["odd key"\]\.x is a Map/) });
-    expect(superCheck(new Map())).toMatchObject({ ok: false, detail: expect.stringMatching(/^\$ is a Map, which JSON writes as \{\}/) });
+    expect(superCheck({ a: [1, undefined] })).toEqual({
+      ok: false,
+      rule: 'JSON-serializable',
+      detail: '$.a[1] is undefined (or an empty slot) in an array, which JSON writes as null',
+    });
+    expect(superCheck([1, , 3])).toMatchObject({
+      ok: false,
+      rule: 'JSON-serializable',
+      detail: expect.stringMatching(/^\$\[1\] is undefined \(or an empty slot\)/),
+    });
+    expect(superCheck({ 'odd key': { x: new Map() } })).toMatchObject({
+      ok: false,
+      detail: expect.stringMatching(/^\$\["odd key"\]\.x is a Map/),
+    });
+    expect(superCheck(new Map())).toMatchObject({
+      ok: false,
+      detail: expect.stringMatching(/^\$ is a Map, which JSON writes as \{\}/),
+    });
   });
 
   it('a random JSON value with one bad thing planted anywhere is refused with that rule and path', () => {
@@ -398,16 +463,25 @@ describe('SUPER: only plain JSON, refused naming the path', () => {
       (node as Record<string, unknown>).planted = value;
       return { doc, path: `${path}.planted` };
     };
-    const container = fc.oneof(fc.array(fc.jsonValue({ maxDepth: 3 })), fc.dictionary(fc.string(), fc.jsonValue({ maxDepth: 3 })));
+    const container = fc.oneof(
+      fc.array(fc.jsonValue({ maxDepth: 3 })),
+      fc.dictionary(fc.string(), fc.jsonValue({ maxDepth: 3 })),
+    );
     fc.assert(
-      fc.property(container, fc.array(fc.nat(), { maxLength: 4 }), fc.constantFrom(...bad), (root, steps, [what, make, rule]) => {
-        // skip a root that already breaks a rule (fc strings may hold a lone surrogate)
-        fc.pre(superCheck(root).ok);
-        const { doc, path } = plant(root, steps, make());
-        const r = superCheck(doc);
-        expect(r, what).toMatchObject({ ok: false, rule });
-        if (!r.ok) expect(r.detail.startsWith(`${path} `), `${what}: ${r.detail} should start with ${path}`).toBe(true);
-      }),
+      fc.property(
+        container,
+        fc.array(fc.nat(), { maxLength: 4 }),
+        fc.constantFrom(...bad),
+        (root, steps, [what, make, rule]) => {
+          // skip a root that already breaks a rule (fc strings may hold a lone surrogate)
+          fc.pre(superCheck(root).ok);
+          const { doc, path } = plant(root, steps, make());
+          const r = superCheck(doc);
+          expect(r, what).toMatchObject({ ok: false, rule });
+          if (!r.ok)
+            expect(r.detail.startsWith(`${path} `), `${what}: ${r.detail} should start with ${path}`).toBe(true);
+        },
+      ),
       { numRuns: 500 },
     );
   });
@@ -435,13 +509,25 @@ describe('SUPER: only plain JSON, refused naming the path', () => {
       expect(failsWith(spec, nest(100_000, wrap))).toBe('super depth');
     }
     const r = superCheck(nest(SUPER_MAX_DEPTH + 1, inArray));
-    expect(r).toMatchObject({ ok: false, detail: expect.stringMatching(/^\$\[0\]\[0\]\[0\]\[0\]\[0\]\[0\]…\(988 more levels\)…\[0\]\[0\]\[0\]\[0\]\[0\]\[0\] is nested deeper than 1000 levels/) });
+    expect(r).toMatchObject({
+      ok: false,
+      detail: expect.stringMatching(
+        /^\$\[0\]\[0\]\[0\]\[0\]\[0\]\[0\]…\(988 more levels\)…\[0\]\[0\]\[0\]\[0\]\[0\]\[0\] is nested deeper than 1000 levels/,
+      ),
+    });
     const circular: unknown[] = [1];
     circular.push({ back: circular });
-    expect(superCheck(circular)).toEqual({ ok: false, rule: 'JSON-serializable', detail: '$ contains itself at $[1].back (a cycle), which JSON cannot write' });
+    expect(superCheck(circular)).toEqual({
+      ok: false,
+      rule: 'JSON-serializable',
+      detail: '$ contains itself at $[1].back (a cycle), which JSON cannot write',
+    });
     const inner: Record<string, unknown> = { x: 1 };
     inner.me = { again: [inner] };
-    expect(superCheck({ a: inner })).toMatchObject({ ok: false, detail: '$.a contains itself at $.a.me.again[0] (a cycle), which JSON cannot write' });
+    expect(superCheck({ a: inner })).toMatchObject({
+      ok: false,
+      detail: '$.a contains itself at $.a.me.again[0] (a cycle), which JSON cannot write',
+    });
   });
 });
 
@@ -452,7 +538,8 @@ describe('VARBYTE', () => {
         const spec = t.varbyte(n).spec;
         if (bytes.length <= n) expect(passes(spec, bytes)).toEqual(bytes);
         else expect(failsWith(spec, bytes)).toBe('varbyte length');
-        if (bytes.length <= n) expect(new Uint8Array(passes(spec, Buffer.from(bytes).toString('hex')) as Uint8Array)).toEqual(bytes);
+        if (bytes.length <= n)
+          expect(new Uint8Array(passes(spec, Buffer.from(bytes).toString('hex')) as Uint8Array)).toEqual(bytes);
       }),
     );
     const max = t.varbyte(REDSHIFT_LIMITS.varbyteBytes).spec;
@@ -495,16 +582,21 @@ describe('dates and times', () => {
 
   it('a calendar date string is valid exactly when the day exists (leap years included)', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 9999 }), fc.integer({ min: 0, max: 13 }), fc.integer({ min: 0, max: 32 }), (y, m, d) => {
-        const text = `${pad(y, 4)}-${pad(m)}-${pad(d)}`;
-        if (m >= 1 && m <= 12 && d >= 1 && d <= daysIn(y, m)) {
-          expect(passes(t.date().spec, text)).toBe(text);
-          expect(passes(t.timestamp().spec, text)).toBe(`${text} 00:00:00.000000`);
-        } else {
-          expect(failsWith(t.date().spec, text)).toBe('valid date');
-          expect(failsWith(t.timestamp().spec, `${text}T00:00:00Z`)).toBe('valid date');
-        }
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 9999 }),
+        fc.integer({ min: 0, max: 13 }),
+        fc.integer({ min: 0, max: 32 }),
+        (y, m, d) => {
+          const text = `${pad(y, 4)}-${pad(m)}-${pad(d)}`;
+          if (m >= 1 && m <= 12 && d >= 1 && d <= daysIn(y, m)) {
+            expect(passes(t.date().spec, text)).toBe(text);
+            expect(passes(t.timestamp().spec, text)).toBe(`${text} 00:00:00.000000`);
+          } else {
+            expect(failsWith(t.date().spec, text)).toBe('valid date');
+            expect(failsWith(t.timestamp().spec, `${text}T00:00:00Z`)).toBe('valid date');
+          }
+        },
+      ),
     );
     expect(passes(t.date().spec, '2024-02-29')).toBe('2024-02-29');
     expect(failsWith(t.date().spec, '1900-02-29')).toBe('valid date');
@@ -582,10 +674,30 @@ describe('dates and times', () => {
 describe('intervals', () => {
   it('a conservative subset of what both warehouses read (postgres.test.ts checks it against the server)', () => {
     const spec = t.intervalDayToSecond().spec;
-    for (const ok of ['1 year 2 months', '3 days 04:05:06.5', '3 04:05:06', '1-2 3 days', 'P1Y2M3DT4H5M6.5S', '90 mins', '100', '1 week 1 day', '@ 1 year ago']) {
+    for (const ok of [
+      '1 year 2 months',
+      '3 days 04:05:06.5',
+      '3 04:05:06',
+      '1-2 3 days',
+      'P1Y2M3DT4H5M6.5S',
+      '90 mins',
+      '100',
+      '1 week 1 day',
+      '@ 1 year ago',
+    ]) {
       expect(passes(spec, ` ${ok} `)).toBe(ok);
     }
-    for (const bad of ['abc', '1 day 1 d', '5 1 day', '1 hour 01:00:00', '01:00 02:00', '-.5 days', 'P', '1 year; drop table x', '']) {
+    for (const bad of [
+      'abc',
+      '1 day 1 d',
+      '5 1 day',
+      '1 hour 01:00:00',
+      '01:00 02:00',
+      '-.5 days',
+      'P',
+      '1 year; drop table x',
+      '',
+    ]) {
       expect(failsWith(spec, bad)).toBe('interval');
     }
   });
@@ -593,16 +705,44 @@ describe('intervals', () => {
 
 describe('the row validator fast path (columnFastPath)', () => {
   const specs: ColumnSpec[] = [
-    t.smallint().spec, t.integer().spec, t.bigint().spec, t.real().spec, t.double().spec, t.boolean().spec,
-    t.decimal(12, 2).spec, t.decimal(5, 0).spec, t.decimal(38, 38).spec, t.varchar(9).spec, t.varchar(64).spec,
-    t.timestamp().spec, t.timestamptz().spec,
+    t.smallint().spec,
+    t.integer().spec,
+    t.bigint().spec,
+    t.real().spec,
+    t.double().spec,
+    t.boolean().spec,
+    t.decimal(12, 2).spec,
+    t.decimal(5, 0).spec,
+    t.decimal(38, 38).spec,
+    t.varchar(9).spec,
+    t.varchar(64).spec,
+    t.timestamp().spec,
+    t.timestamptz().spec,
   ];
   const values = fc.oneof(
     fc.anything(),
-    fc.integer(), fc.double(), fc.float(), fc.constantFrom(-0, 32767, 32768, -2147483648, 2147483648, Number.MAX_SAFE_INTEGER, 16777217, 2 ** 128 - 2 ** 103),
+    fc.integer(),
+    fc.double(),
+    fc.float(),
+    fc.constantFrom(-0, 32767, 32768, -2147483648, 2147483648, Number.MAX_SAFE_INTEGER, 16777217, 2 ** 128 - 2 ** 103),
     fc.bigInt({ min: -(2n ** 64n), max: 2n ** 64n }),
-    fc.string({ maxLength: 30 }), fc.string({ unit: 'grapheme', maxLength: 12 }),
-    fc.constantFrom('-0', '-0.00', '007', '1.5', '123456789012.34', '12.345', '\u0000', '\uD800', 'ééé', '1e-400', '2e-324', '1e400', '16777217'),
+    fc.string({ maxLength: 30 }),
+    fc.string({ unit: 'grapheme', maxLength: 12 }),
+    fc.constantFrom(
+      '-0',
+      '-0.00',
+      '007',
+      '1.5',
+      '123456789012.34',
+      '12.345',
+      '\u0000',
+      '\uD800',
+      'ééé',
+      '1e-400',
+      '2e-324',
+      '1e400',
+      '16777217',
+    ),
     fc.date({ noInvalidDate: false, min: new Date(-62_200_000_000_000), max: new Date(253_500_000_000_000) }),
   );
 
@@ -627,11 +767,12 @@ describe('the row validator fast path (columnFastPath)', () => {
     expect(fast(t.bigint().spec, 5n)).toBe(5n);
     expect(fast(t.decimal(12, 2).spec, '10.25')).toBe('10.25');
     expect(fast(t.varchar(64).spec, 'candy')).toBe('candy');
-    expect(fast(t.timestamptz().spec, new Date(Date.UTC(2026, 10, 24, 10, 30, 0, 123)))).toBe('2026-11-24 10:30:00.123000');
+    expect(fast(t.timestamptz().spec, new Date(Date.UTC(2026, 10, 24, 10, 30, 0, 123)))).toBe(
+      '2026-11-24 10:30:00.123000',
+    );
     expect(fast(t.timestamptz().spec, new Date(Date.UTC(10000, 0, 1)))).toBeUndefined(); // out of range: the full check says why
     expect(fast(t.integer().spec, -0)).toBeUndefined();
     expect(fast(t.real().spec, 1.5)).toBe(1.5);
     expect(fast(t.real().spec, 16777217)).toBeUndefined(); // not a float4: the full check rounds it
-
   });
 });

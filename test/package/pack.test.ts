@@ -8,7 +8,16 @@
 // `npm run build` starts with `rm -rf dist` in the shared checkout, which would pull dist/ from
 // under anything else using it while tests run in parallel.
 import { execFile } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -28,7 +37,11 @@ const timings: string[] = [];
 async function sh(cmd: string, args: string[], cwd: string): Promise<string> {
   const start = Date.now();
   try {
-    const { stdout } = await run(cmd, args, { cwd, maxBuffer: 16 * 1024 * 1024, env: { ...process.env, npm_config_update_notifier: 'false' } });
+    const { stdout } = await run(cmd, args, {
+      cwd,
+      maxBuffer: 16 * 1024 * 1024,
+      env: { ...process.env, npm_config_update_notifier: 'false' },
+    });
     timings.push(`${cmd.split('/').pop()} ${args[0]}: ${((Date.now() - start) / 1000).toFixed(1)} s`);
     return stdout;
   } catch (e) {
@@ -93,7 +106,18 @@ try {
 console.log(JSON.stringify(out));
 `;
 
-const OPTIONAL_PEERS = ['@electric-sql/pglite', 'apache-arrow', 'csv-stringify', 'hyparquet', 'hyparquet-writer', 'kysely', 'libpg-query', 'pg-gateway', 'ts-morph', 'tsx'];
+const OPTIONAL_PEERS = [
+  '@electric-sql/pglite',
+  'apache-arrow',
+  'csv-stringify',
+  'hyparquet',
+  'hyparquet-writer',
+  'kysely',
+  'libpg-query',
+  'pg-gateway',
+  'ts-morph',
+  'tsx',
+];
 const needs = (packages: string[], feature: string) => ({
   packages,
   message: `${feature} needs the optional package '${packages[0]}', which is not installed: run \`npm install ${packages[0]}\``,
@@ -112,7 +136,9 @@ process.on('exit', () => {
 
 /** The npm packages (upshift aside) among the LOADED lines. */
 function loadedPackages(stderr: string): string[] {
-  const names = [...stderr.matchAll(/^LOADED (.*)$/gm)].map((m) => /node_modules\/((?:@[^/]+\/)?[^/]+)\/(?!.*node_modules\/)/.exec(m[1]!)?.[1]);
+  const names = [...stderr.matchAll(/^LOADED (.*)$/gm)].map(
+    (m) => /node_modules\/((?:@[^/]+\/)?[^/]+)\/(?!.*node_modules\/)/.exec(m[1]!)?.[1],
+  );
   return [...new Set(names.filter((n): n is string => n !== undefined && n !== 'upshift'))].sort();
 }
 
@@ -133,7 +159,11 @@ describe('the packed package', () => {
     const app = join(work, 'app');
     mkdirSync(app);
     writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'app', private: true, type: 'module' }));
-    await sh('npm', ['install', join(work, tarball!), '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts'], app);
+    await sh(
+      'npm',
+      ['install', join(work, tarball!), '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts'],
+      app,
+    );
     const installed = JSON.parse(readFileSync(join(app, 'node_modules/upshift/package.json'), 'utf8'));
     expect(installed.name).toBe('upshift');
     expect(existsSync(join(app, 'node_modules/upshift/dist/src/index.d.ts'))).toBe(true);
@@ -153,7 +183,15 @@ DISTKEY ("id");`);
     // 4. types: a user's strict TypeScript project checks against the packed .d.ts
     const tsconfig = (files: string[]) =>
       JSON.stringify({
-        compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, noEmit: true, skipLibCheck: true, types: [] },
+        compilerOptions: {
+          target: 'ES2022',
+          module: 'NodeNext',
+          moduleResolution: 'NodeNext',
+          strict: true,
+          noEmit: true,
+          skipLibCheck: true,
+          types: [],
+        },
         files,
       });
     // One tsc run over both files (each tsc start costs seconds): check.ts must be clean, and
@@ -166,7 +204,11 @@ DISTKEY ("id");`);
       (e: Error) => e.message,
     );
     const errorLines = typeErrors.split('\n').filter((l) => /error TS\d+/.test(l));
-    expect(errorLines).toEqual([expect.stringMatching(/^broken\.ts\(3,\d+\): error TS2322: Type 'string' is not assignable to type 'number \| bigint'/)]);
+    expect(errorLines).toEqual([
+      expect.stringMatching(
+        /^broken\.ts\(3,\d+\): error TS2322: Type 'string' is not assignable to type 'number \| bigint'/,
+      ),
+    ]);
     installedApp = app;
   }, 180_000);
 
@@ -214,19 +256,28 @@ DISTKEY ("id");`);
       expect(help.code).toBe(0);
       expect(help.out).toContain('codegen');
       expect(await cli(['codegen', '--database-url', db.url, '--schema', db.schema, '--out', 'models'])).toEqual({
-        code: 3, out: '', err: "upshift: Writing model and migration files (codegen) needs the optional package 'ts-morph', which is not installed: run `npm install ts-morph`\n",
+        code: 3,
+        out: '',
+        err: "upshift: Writing model and migration files (codegen) needs the optional package 'ts-morph', which is not installed: run `npm install ts-morph`\n",
       });
       expect(await cli(['migrate', 'status', '--database-url', db.url])).toEqual({
-        code: 3, out: '', err: "upshift: Migrations and db.kysely() needs the optional package 'kysely', which is not installed: run `npm install kysely`\n",
+        code: 3,
+        out: '',
+        err: "upshift: Migrations and db.kysely() needs the optional package 'kysely', which is not installed: run `npm install kysely`\n",
       });
       expect(await cli(['emulator'])).toEqual({
-        code: 3, out: '',
+        code: 3,
+        out: '',
         err: "upshift: The Redshift emulator needs the optional packages 'pg-gateway', 'libpg-query', 'hyparquet', 'hyparquet-writer', 'csv-stringify', which are not installed: run `npm install pg-gateway libpg-query hyparquet hyparquet-writer csv-stringify`\n",
       });
       mkdirSync(join(app, 'ts-config'));
-      writeFileSync(join(app, 'ts-config/upshift.config.ts'), `export default { database: ${JSON.stringify(db.url)} as string };\n`);
+      writeFileSync(
+        join(app, 'ts-config/upshift.config.ts'),
+        `export default { database: ${JSON.stringify(db.url)} as string };\n`,
+      );
       expect(await cli(['--config', 'ts-config/upshift.config.ts', 'audit'])).toEqual({
-        code: 3, out: '',
+        code: 3,
+        out: '',
         err: "upshift: could not load ts-config/upshift.config.ts: Reading upshift.config.ts needs the optional package 'tsx', which is not installed: run `npm install tsx`\n",
       });
       // a JavaScript config needs no tsx

@@ -8,7 +8,16 @@
 // declarations shadow. A block showing a compile error marks it with a squiggle comment under
 // the offending code (`// ~~~~ message`): the error must be there, at that column, saying that.
 import { execFile } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -37,7 +46,11 @@ function readmeBlocks(readme: string): Block[] {
     const end = lines.findIndex((l, j) => j > i && l.trim() === '```');
     if (end < 0) throw new Error(`README.md:${i + 1}: unterminated \`\`\`ts block`);
     const fence = i + 1;
-    blocks.push({ fence, file: `readme-${String(fence).padStart(4, '0')}.ts`, text: lines.slice(i + 1, end).join('\n') + '\n' });
+    blocks.push({
+      fence,
+      file: `readme-${String(fence).padStart(4, '0')}.ts`,
+      text: lines.slice(i + 1, end).join('\n') + '\n',
+    });
     i = end;
   }
   return blocks;
@@ -136,11 +149,16 @@ async function sh(cmd: string, args: string[], cwd: string): Promise<void> {
 /** work/node_modules: the repo's packages, plus upshift itself as built declarations + package.json. */
 async function installUpshiftDeclarations(): Promise<void> {
   const pkg = join(work, 'upshift');
-  await sh(tsc, ['-p', join(repo, 'tsconfig.build.json'), '--emitDeclarationOnly', '--outDir', join(pkg, 'dist')], repo);
+  await sh(
+    tsc,
+    ['-p', join(repo, 'tsconfig.build.json'), '--emitDeclarationOnly', '--outDir', join(pkg, 'dist')],
+    repo,
+  );
   copyFileSync(join(repo, 'package.json'), join(pkg, 'package.json'));
   const modules = join(work, 'node_modules');
   mkdirSync(modules);
-  for (const name of readdirSync(join(repo, 'node_modules'))) symlinkSync(join(repo, 'node_modules', name), join(modules, name));
+  for (const name of readdirSync(join(repo, 'node_modules')))
+    symlinkSync(join(repo, 'node_modules', name), join(modules, name));
   symlinkSync(pkg, join(modules, 'upshift'));
 }
 
@@ -151,12 +169,19 @@ async function writeTsconfig(files: string[]): Promise<void> {
   if (init.error) throw new Error(ts.flattenDiagnosticMessageText(init.error.messageText, '\n'));
   writeFileSync(
     join(app, 'tsconfig.readme.json'),
-    JSON.stringify({ extends: './tsconfig.json', compilerOptions: { lib: ['esnext'], types: ['node'], noEmit: true }, files }),
+    JSON.stringify({
+      extends: './tsconfig.json',
+      compilerOptions: { lib: ['esnext'], types: ['node'], noEmit: true },
+      files,
+    }),
   );
 }
 
 /** `file:line: TScode` plus the message; lines of README blocks as README.md lines. */
-function describeDiagnostic(d: ts.Diagnostic, blocks: Map<string, Block>): { where: string; column: number; message: string } {
+function describeDiagnostic(
+  d: ts.Diagnostic,
+  blocks: Map<string, Block>,
+): { where: string; column: number; message: string } {
   const message = ts.flattenDiagnosticMessageText(d.messageText, ' ');
   if (!d.file || d.start === undefined) return { where: `(global): TS${d.code}`, column: 0, message };
   const { line, character } = d.file.getLineAndCharacterOfPosition(d.start);
@@ -188,7 +213,8 @@ function findOptionsRejectingUndefined(program: ts.Program): string[] {
   if (!entry) throw new Error('entry-points.ts is not in the program');
   const found = new Set<string>();
   const acceptsUndefined = (t: ts.Type) =>
-    (t.flags & (ts.TypeFlags.Any | ts.TypeFlags.Unknown | ts.TypeFlags.Undefined)) !== 0 || (t.isUnion() && t.types.some((u) => (u.flags & ts.TypeFlags.Undefined) !== 0));
+    (t.flags & (ts.TypeFlags.Any | ts.TypeFlags.Unknown | ts.TypeFlags.Undefined)) !== 0 ||
+    (t.isUnion() && t.types.some((u) => (u.flags & ts.TypeFlags.Undefined) !== 0));
   const visit = (owner: string, type: ts.Type, depth: number): void => {
     for (const part of type.isUnionOrIntersection() ? type.types : [type]) {
       for (const prop of checker.getPropertiesOfType(part)) {
@@ -203,13 +229,20 @@ function findOptionsRejectingUndefined(program: ts.Program): string[] {
     }
   };
   for (const spec of ENTRY_POINTS) {
-    const module = entry.statements.map((s) => (ts.isImportDeclaration(s) && ts.isStringLiteral(s.moduleSpecifier) && s.moduleSpecifier.text === spec ? s.moduleSpecifier : undefined)).find((m) => m);
+    const module = entry.statements
+      .map((s) =>
+        ts.isImportDeclaration(s) && ts.isStringLiteral(s.moduleSpecifier) && s.moduleSpecifier.text === spec
+          ? s.moduleSpecifier
+          : undefined,
+      )
+      .find((m) => m);
     const moduleSymbol = module && checker.getSymbolAtLocation(module);
     if (!moduleSymbol) throw new Error(`${spec} did not resolve`);
     for (const exported of checker.getExportsOfModule(moduleSymbol)) {
       if (!OPTION_TYPE.test(exported.name) || NOT_OPTIONS.has(exported.name)) continue;
       const symbol = exported.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(exported) : exported;
-      if (symbol.flags & (ts.SymbolFlags.Interface | ts.SymbolFlags.TypeAlias)) visit(exported.name, checker.getDeclaredTypeOfSymbol(symbol), 0);
+      if (symbol.flags & (ts.SymbolFlags.Interface | ts.SymbolFlags.TypeAlias))
+        visit(exported.name, checker.getDeclaredTypeOfSymbol(symbol), 0);
     }
   }
   return [...found].sort();
@@ -230,12 +263,35 @@ describe('README.md TypeScript blocks', () => {
     writeFileSync(join(app, 'models/db.ts'), KYSELY_DB);
     writeFileSync(join(app, 'control.ts'), CONTROL);
     writeFileSync(join(app, 'entry-points.ts'), ENTRY_POINTS.map((spec) => `import '${spec}';\n`).join(''));
-    await Promise.all([installUpshiftDeclarations(), writeTsconfig([...blocks.map((b) => b.file), 'fixtures.d.ts', 'models.ts', 'models/db.ts', 'control.ts', 'entry-points.ts'])]);
+    await Promise.all([
+      installUpshiftDeclarations(),
+      writeTsconfig([
+        ...blocks.map((b) => b.file),
+        'fixtures.d.ts',
+        'models.ts',
+        'models/db.ts',
+        'control.ts',
+        'entry-points.ts',
+      ]),
+    ]);
 
-    const config = ts.getParsedCommandLineOfConfigFile(join(app, 'tsconfig.readme.json'), {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: (d) => { throw new Error(ts.flattenDiagnosticMessageText(d.messageText, '\n')); } });
+    const config = ts.getParsedCommandLineOfConfigFile(
+      join(app, 'tsconfig.readme.json'),
+      {},
+      {
+        ...ts.sys,
+        onUnRecoverableConfigFileDiagnostic: (d) => {
+          throw new Error(ts.flattenDiagnosticMessageText(d.messageText, '\n'));
+        },
+      },
+    );
     if (!config) throw new Error('tsconfig.readme.json did not parse');
     options = config.options;
-    const program = ts.createProgram({ rootNames: config.fileNames, options: config.options, configFileParsingDiagnostics: config.errors });
+    const program = ts.createProgram({
+      rootNames: config.fileNames,
+      options: config.options,
+      configFileParsingDiagnostics: config.errors,
+    });
     const byFile = new Map(blocks.map((b) => [b.file, b]));
     diagnostics = ts.getPreEmitDiagnostics(program).map((d) => describeDiagnostic(d, byFile));
     optionsRejectingUndefined = findOptionsRejectingUndefined(program);
@@ -243,7 +299,12 @@ describe('README.md TypeScript blocks', () => {
 
   it('are compiled with the strict options of `tsc --init`, and the check can fail', () => {
     expect(blocks.length).toBeGreaterThan(20);
-    expect(options).toMatchObject({ strict: true, exactOptionalPropertyTypes: true, noUncheckedIndexedAccess: true, verbatimModuleSyntax: true });
+    expect(options).toMatchObject({
+      strict: true,
+      exactOptionalPropertyTypes: true,
+      noUncheckedIndexedAccess: true,
+      verbatimModuleSyntax: true,
+    });
     expect(diagnostics.filter((d) => d.where.startsWith('control.ts')).map((d) => d.where)).toEqual(CONTROL_ERRORS);
   });
 
@@ -255,10 +316,17 @@ describe('README.md TypeScript blocks', () => {
     const squiggles = blocks.flatMap(expectedSquiggles);
     expect(squiggles.length).toBeGreaterThan(0);
     const shown = (d: { where: string; column: number; message: string }) =>
-      squiggles.some((s) => d.where.startsWith(`${s.where}: `) && d.column === s.column && d.message.includes(s.message));
+      squiggles.some(
+        (s) => d.where.startsWith(`${s.where}: `) && d.column === s.column && d.message.includes(s.message),
+      );
     const unexpected = diagnostics.filter((d) => !d.where.startsWith('control.ts') && !shown(d));
     expect(unexpected.map((d) => `${d.where} ${d.message}`)).toEqual([]);
-    const missing = squiggles.filter((s) => !diagnostics.some((d) => d.where.startsWith(`${s.where}: `) && d.column === s.column && d.message.includes(s.message)));
+    const missing = squiggles.filter(
+      (s) =>
+        !diagnostics.some(
+          (d) => d.where.startsWith(`${s.where}: `) && d.column === s.column && d.message.includes(s.message),
+        ),
+    );
     expect(missing.map((s) => `${s.where} (column ${s.column + 1}): ${s.message}`)).toEqual([]);
   });
 });

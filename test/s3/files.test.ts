@@ -15,7 +15,9 @@ let dir: string;
 const base = `s3://${TEST_BUCKET}/s3-helpers/${randomBytes(4).toString('hex')}`;
 const files = new S3Files({ client: testS3Client(), basePath: base });
 
-beforeAll(() => { dir = mkdtempSync(join(tmpdir(), 'upshift-s3-')); });
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'upshift-s3-'));
+});
 afterAll(async () => {
   await files.deletePrefix(`${base}/`);
   rmSync(dir, { recursive: true, force: true });
@@ -47,7 +49,14 @@ describe('S3Files', () => {
     expect(await files.upload('héllo', 'up/text.txt')).toBe(`${base}/up/text.txt`);
     await files.upload(new Uint8Array([0, 1, 255]), 'up/bytes.bin');
     const big = randomBytes(12 * 1024 * 1024);
-    await files.upload(Readable.from((function* () { for (let i = 0; i < big.length; i += 1 << 20) yield big.subarray(i, i + (1 << 20)); })()), 'up/big.bin');
+    await files.upload(
+      Readable.from(
+        (function* () {
+          for (let i = 0; i < big.length; i += 1 << 20) yield big.subarray(i, i + (1 << 20));
+        })(),
+      ),
+      'up/big.bin',
+    );
     const local = join(dir, 'local.csv');
     writeFileSync(local, 'a,b\n1,2\n');
     await files.uploadFile(local, 'up/local.csv');
@@ -66,10 +75,22 @@ describe('S3Files', () => {
     await files.uploadJson({ id: 2n ** 63n - 1n, tags: ['a', null] }, 'json/v.json');
     expect(await files.readText('json/v.json')).toBe('{"id":"9223372036854775807","tags":["a",null]}');
     const model = defineTable('s.rows', { id: t.bigint().notNull(), name: t.varchar(20), at: t.timestamptz() });
-    const r = await files.uploadRows(model, [{ id: 1n, name: '', at: '2026-11-24T10:00:00+02:00' }, { id: 2n, name: null }, { id: 3n, name: 'a,"b"' }], 'rows/r.csv.gz');
+    const r = await files.uploadRows(
+      model,
+      [
+        { id: 1n, name: '', at: '2026-11-24T10:00:00+02:00' },
+        { id: 2n, name: null },
+        { id: 3n, name: 'a,"b"' },
+      ],
+      'rows/r.csv.gz',
+    );
     expect(r).toEqual({ uri: `${base}/rows/r.csv.gz`, rows: 3, columns: ['id', 'name', 'at'] });
-    expect(gunzipSync(await readAll('rows/r.csv.gz')).toString()).toBe('1,"",2026-11-24 08:00:00.000000\n2,\\N,\\N\n3,"a,""b""",\\N\n');
-    const bad = files.uploadRows(model, [{ id: 1n }, { id: 2n, name: 'x'.repeat(21) }], 'rows/bad.csv', { gzip: false });
+    expect(gunzipSync(await readAll('rows/r.csv.gz')).toString()).toBe(
+      '1,"",2026-11-24 08:00:00.000000\n2,\\N,\\N\n3,"a,""b""",\\N\n',
+    );
+    const bad = files.uploadRows(model, [{ id: 1n }, { id: 2n, name: 'x'.repeat(21) }], 'rows/bad.csv', {
+      gzip: false,
+    });
     await expect(bad).rejects.toBeInstanceOf(RowValidationError);
     await expect(bad).rejects.toThrow(/row 1, column "name"/);
     expect(await files.size('rows/bad.csv')).toBeUndefined();
@@ -78,10 +99,19 @@ describe('S3Files', () => {
   it('lists with S3 prefix semantics through every page, and deletes', async () => {
     // s3rver keeps objects as files (no key is also a folder here) and pages in file-system order,
     // which matches S3's byte order only for names sorting after '/'; these do.
-    const keys = ['list/xz', 'list/x1', 'list/x_old/y', 'list/xa/z', 'list/y', ...Array.from({ length: 23 }, (_, i) => `list/x/p${String(i).padStart(2, '0')}`)];
+    const keys = [
+      'list/xz',
+      'list/x1',
+      'list/x_old/y',
+      'list/xa/z',
+      'list/y',
+      ...Array.from({ length: 23 }, (_, i) => `list/x/p${String(i).padStart(2, '0')}`),
+    ];
     await Promise.all(keys.map((k) => files.upload(k, k)));
     const under = await files.list('list/x', { pageSize: 5 });
-    expect(under.map((o) => o.key.slice(under[0]!.key.indexOf('list/')))).toEqual(keys.filter((k) => k.startsWith('list/x')).sort());
+    expect(under.map((o) => o.key.slice(under[0]!.key.indexOf('list/')))).toEqual(
+      keys.filter((k) => k.startsWith('list/x')).sort(),
+    );
     const folder = await files.list('list/x/', { pageSize: 7 });
     expect(folder).toHaveLength(23);
     expect(folder[0]).toMatchObject({ uri: `${base}/list/x/p00`, bytes: 'list/x/p00'.length });

@@ -8,14 +8,18 @@ import { gzipSync } from 'node:zlib';
 import { defineTable, t } from '../../src/index.js';
 
 export function candyModel(schema: string, name: string) {
-  return defineTable(`${schema}.${name}`, {
-    id: t.bigint().notNull(),
-    name: t.varchar(64),
-    price: t.decimal(10, 2),
-    active: t.boolean(),
-    tags: t.super(),
-    updated_at: t.timestamptz().notNull(),
-  }, { upsertKey: ['id'] });
+  return defineTable(
+    `${schema}.${name}`,
+    {
+      id: t.bigint().notNull(),
+      name: t.varchar(64),
+      price: t.decimal(10, 2),
+      active: t.boolean(),
+      tags: t.super(),
+      updated_at: t.timestamptz().notNull(),
+    },
+    { upsertKey: ['id'] },
+  );
 }
 
 export const compress = {
@@ -48,6 +52,13 @@ export const CANDY_CSV = [
 /** What CANDY_CSV leaves in the table (timestamps as the warehouse returns them). */
 export const CANDY_ROWS = [
   { id: 1n, name: 'last wins', price: '9.99', active: true, tags: null, updated_at: new Date('2026-11-24T10:00:03Z') },
-  { id: 2n, name: 'comma, "quoted"\nand a newline', price: '2.00', active: false, tags: { k: 1 }, updated_at: new Date('2026-11-24T08:00:01Z') },
+  {
+    id: 2n,
+    name: 'comma, "quoted"\nand a newline',
+    price: '2.00',
+    active: false,
+    tags: { k: 1 },
+    updated_at: new Date('2026-11-24T08:00:01Z'),
+  },
   { id: 3n, name: '', price: null, active: null, tags: null, updated_at: new Date('2026-11-24T10:00:02.123Z') },
 ];

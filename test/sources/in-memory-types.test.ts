@@ -4,13 +4,26 @@
 import { describe, expectTypeOf, it } from 'vitest';
 import { defineTable, fromInMemory, fromLocalFile, t, type BoundTable, type LoadResult } from '../../src/index.js';
 
-const orders = defineTable('shop.orders', { id: t.bigint().notNull(), status: t.varchar(16).notNull(), note: t.varchar(32) }, { upsertKey: ['id'] });
+const orders = defineTable(
+  'shop.orders',
+  { id: t.bigint().notNull(), status: t.varchar(16).notNull(), note: t.varchar(32) },
+  { upsertKey: ['id'] },
+);
 const candy = defineTable('shop.candy', { id: t.bigint().notNull(), name: t.varchar(8) }, { upsertKey: ['id'] });
 
 // Only compiled, never called: no database needed.
-function loads(table: BoundTable<typeof orders>, rows: Array<{ id: number; status: string }>, candyRows: Array<{ id: number; name: string }>) {
+function loads(
+  table: BoundTable<typeof orders>,
+  rows: Array<{ id: number; status: string }>,
+  candyRows: Array<{ id: number; name: string }>,
+) {
   return [
-    table.loadFrom(fromInMemory([{ id: 1, status: 'new' }, { id: 2n, status: 'paid', note: null }])),
+    table.loadFrom(
+      fromInMemory([
+        { id: 1, status: 'new' },
+        { id: 2n, status: 'paid', note: null },
+      ]),
+    ),
     table.loadFrom(fromInMemory(rows), { mode: 'append' }),
     table.loadFrom(fromInMemory([[1, 'new', null]])), // tuples in column order, as before
     table.loadFrom(fromLocalFile('orders.csv')), // sources of no particular model fit any table

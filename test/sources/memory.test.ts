@@ -26,18 +26,30 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function runChild(env: Record<string, string>): Promise<{ baselineMb: number; maxRssMb: number; staged: number; rows: number; ms: number }> {
+async function runChild(
+  env: Record<string, string>,
+): Promise<{ baselineMb: number; maxRssMb: number; staged: number; rows: number; ms: number }> {
   // The heap is capped at 128 MB: peak RSS then reflects live memory rather than when V8 chose to
   // collect (uncapped runs measured 221-259 MB, the same load), and a load that held its rows
   // would die of heap exhaustion here instead of passing. The young generation is pinned at 16 MB
   // semi-spaces, the default of Node 20 and 22 (heap limit 176 MB): Node 24's V8 sizes it from the
   // old space's limit instead (320 MB limit here), and that run measured 260-280 MB peak RSS in
   // 4-5x the time, spent in GC.
-  const { stdout } = await promisify(execFile)(process.execPath, ['--max-old-space-size=128', '--max-semi-space-size=16', '--import', 'tsx', join(import.meta.dirname, 'rss-child.ts')], {
-    // A clean environment: the test worker's NODE_OPTIONS and loaders would inflate the child.
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', RSS_DB: s.url, RSS_SCHEMA: s.schema, ...env },
-    maxBuffer: 1 << 20,
-  });
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    [
+      '--max-old-space-size=128',
+      '--max-semi-space-size=16',
+      '--import',
+      'tsx',
+      join(import.meta.dirname, 'rss-child.ts'),
+    ],
+    {
+      // A clean environment: the test worker's NODE_OPTIONS and loaders would inflate the child.
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', RSS_DB: s.url, RSS_SCHEMA: s.schema, ...env },
+      maxBuffer: 1 << 20,
+    },
+  );
   return JSON.parse(stdout.trim().split('\n').at(-1)!);
 }
 
@@ -49,12 +61,17 @@ describe('1M rows at constant memory', () => {
       let chunk = '';
       for (let i = 1; i <= ROWS; i++) {
         chunk += `${i},"candy ${i}",${i % 100000}.${String(i % 100).padStart(2, '0')},2026-11-24T10:${String(Math.floor(i / 60) % 60).padStart(2, '0')}:${String(i % 60).padStart(2, '0')}Z,${i % 2 === 0}\n`;
-        if (i % 10000 === 0) { yield chunk; chunk = ''; }
+        if (i % 10000 === 0) {
+          yield chunk;
+          chunk = '';
+        }
       }
     }
     await pipeline(Readable.from(lines()), createGzip({ level: 1 }), createWriteStream(file));
     const r = await runChild({ RSS_MODE: 'file', RSS_FILE: file });
-    console.log(`local gzip CSV: ${ROWS} rows (${(statSync(file).size / 1e6).toFixed(1)} MB gzip) in ${r.ms} ms, peak RSS ${r.maxRssMb.toFixed(0)} MB (${r.baselineMb.toFixed(0)} MB after import)`);
+    console.log(
+      `local gzip CSV: ${ROWS} rows (${(statSync(file).size / 1e6).toFixed(1)} MB gzip) in ${r.ms} ms, peak RSS ${r.maxRssMb.toFixed(0)} MB (${r.baselineMb.toFixed(0)} MB after import)`,
+    );
     expect(r).toMatchObject({ staged: ROWS, rows: ROWS });
     expect(r.maxRssMb).toBeLessThan(LIMIT_MB);
   }, 180_000);
@@ -64,8 +81,13 @@ describe('1M rows at constant memory', () => {
       select g::bigint as id, 'candy ' || g as name, (g % 100000)::numeric(12,2) as price,
              timestamptz '2026-11-24 00:00:00+00' + g * interval '1 second' as updated_at, g % 2 = 0 as active
       from generate_series(1, ${ROWS}) g`);
-    const r = await runChild({ RSS_MODE: 'query', RSS_QUERY: `select id, name, price, updated_at, active from "${s.schema}".big_src order by id` });
-    console.log(`Postgres query: ${ROWS} rows in ${r.ms} ms, peak RSS ${r.maxRssMb.toFixed(0)} MB (${r.baselineMb.toFixed(0)} MB after import)`);
+    const r = await runChild({
+      RSS_MODE: 'query',
+      RSS_QUERY: `select id, name, price, updated_at, active from "${s.schema}".big_src order by id`,
+    });
+    console.log(
+      `Postgres query: ${ROWS} rows in ${r.ms} ms, peak RSS ${r.maxRssMb.toFixed(0)} MB (${r.baselineMb.toFixed(0)} MB after import)`,
+    );
     expect(r).toMatchObject({ staged: ROWS, rows: ROWS });
     expect(r.maxRssMb).toBeLessThan(LIMIT_MB);
   }, 180_000);

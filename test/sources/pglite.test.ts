@@ -30,5 +30,14 @@ afterAll(async () => {
 });
 
 describe('sources into PGlite', () => {
-  sourcesBehaviour(() => ({ db, schema: 'candy', s3, bucket: TEST_BUCKET, prefix, s3Options: { client: s3 }, sourceUrl: source.url, sourceSchema: source.schema }));
+  sourcesBehaviour(() => ({
+    db,
+    schema: 'candy',
+    s3,
+    bucket: TEST_BUCKET,
+    prefix,
+    s3Options: { client: s3 },
+    sourceUrl: source.url,
+    sourceSchema: source.schema,
+  }));
 });

@@ -15,7 +15,11 @@ let dir: string;
 beforeAll(async () => {
   s = await createTestSchema('src_query');
   dir = mkdtempSync(join(tmpdir(), 'upshift-src-query-'));
-  db = new PostgresDatabase({ connectionString: s.url, stage: new LocalStage({ dir }), auditSchema: `${s.schema}_audit` });
+  db = new PostgresDatabase({
+    connectionString: s.url,
+    stage: new LocalStage({ dir }),
+    auditSchema: `${s.schema}_audit`,
+  });
 });
 afterAll(async () => {
   await db.query(`drop schema if exists "${s.schema}_audit" cascade`);
@@ -25,11 +29,28 @@ afterAll(async () => {
 });
 
 describe('query parameters inlined as literals', () => {
-  const values = ["it's", 'back\\slash', "'; drop table x; --", 'ünïcödé 😀', '', '$1', 42, -1.5, 12345678901234567890n, true, false, null, new Date('2026-11-24T10:00:00.123Z'), { a: [1, "q'"] }, new Uint8Array([0, 255, 39])];
+  const values = [
+    "it's",
+    'back\\slash',
+    "'; drop table x; --",
+    'ünïcödé 😀',
+    '',
+    '$1',
+    42,
+    -1.5,
+    12345678901234567890n,
+    true,
+    false,
+    null,
+    new Date('2026-11-24T10:00:00.123Z'),
+    { a: [1, "q'"] },
+    new Uint8Array([0, 255, 39]),
+  ];
 
   it.each(values.map((v) => [v]))('%s: the inlined literal gives what a bind parameter gives', async (v) => {
     const sql = 'select $1::text as t';
-    const typed = v instanceof Date ? 'select $1::timestamptz as t' : v instanceof Uint8Array ? 'select $1::bytea as t' : sql;
+    const typed =
+      v instanceof Date ? 'select $1::timestamptz as t' : v instanceof Uint8Array ? 'select $1::bytea as t' : sql;
     const bound = await s.pool.query(typed, [v]);
     const inlined = await s.pool.query(inlineParams(typed, [v]));
     expect(inlined.rows).toEqual(bound.rows);
@@ -37,7 +58,9 @@ describe('query parameters inlined as literals', () => {
 
   it('leaves $n alone inside strings, quoted identifiers, comments and dollar quotes; checks the count', () => {
     const sql = `select '$1', "$1", E'\\'$1', $$ $1 $$, $tag$ $1 $tag$ /* $1 /* nested $1 */ */ -- $1\n, $1, x$1`;
-    expect(inlineParams(sql, ['v'])).toBe(`select '$1', "$1", E'\\'$1', $$ $1 $$, $tag$ $1 $tag$ /* $1 /* nested $1 */ */ -- $1\n, 'v', x$1`);
+    expect(inlineParams(sql, ['v'])).toBe(
+      `select '$1', "$1", E'\\'$1', $$ $1 $$, $tag$ $1 $tag$ /* $1 /* nested $1 */ */ -- $1\n, 'v', x$1`,
+    );
     expect(() => inlineParams('select $2', ['a'])).toThrow(/uses \$2, but 1 params were given/);
     expect(() => inlineParams('select $1', ['a', 'b'])).toThrow(/\$2 are not used/);
     expect(() => inlineParams('select $1', [[1, 2] as never])).toThrow(/is an array/);

@@ -13,7 +13,11 @@ const s3 = testS3Client();
 
 beforeAll(async () => {
   s = await createTestSchema('src_pg');
-  db = new PostgresDatabase({ connectionString: s.url, stage: new S3Stage({ basePath: `s3://${TEST_BUCKET}/${prefix}/stage`, client: s3 }), auditSchema: `${s.schema}_audit` });
+  db = new PostgresDatabase({
+    connectionString: s.url,
+    stage: new S3Stage({ basePath: `s3://${TEST_BUCKET}/${prefix}/stage`, client: s3 }),
+    auditSchema: `${s.schema}_audit`,
+  });
 });
 afterAll(async () => {
   await db.query(`drop schema if exists "${s.schema}_audit" cascade`);
@@ -22,5 +26,14 @@ afterAll(async () => {
 });
 
 describe('sources into Postgres', () => {
-  sourcesBehaviour(() => ({ db, schema: s.schema, s3, bucket: TEST_BUCKET, prefix: `${prefix}/data`, s3Options: {}, sourceUrl: s.url, sourceSchema: s.schema }));
+  sourcesBehaviour(() => ({
+    db,
+    schema: s.schema,
+    s3,
+    bucket: TEST_BUCKET,
+    prefix: `${prefix}/data`,
+    s3Options: {},
+    sourceUrl: s.url,
+    sourceSchema: s.schema,
+  }));
 });

@@ -19,20 +19,31 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const model = candyModel('s', 'candy');
 let n = 0;
 const file = (body: Buffer | string, ext = 'csv') => writeLocal(dir, `f${++n}.${ext}`, body);
-const bytes = (...parts: (string | number[])[]) => Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'utf8') : Buffer.from(p))));
+const bytes = (...parts: (string | number[])[]) =>
+  Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'utf8') : Buffer.from(p))));
 const CHUNKS = [1, 2, 3, 5, 64 * 1024];
 
 type Row = Record<string, unknown>;
-async function read(path: string, chunk: number, options: { encoding?: TextEncoding; format?: 'csv' | 'jsonl' } = {}): Promise<Row[]> {
+async function read(
+  path: string,
+  chunk: number,
+  options: { encoding?: TextEncoding; format?: 'csv' | 'jsonl' } = {},
+): Promise<Row[]> {
   const { stream } = await openDecompressed(createReadStream(path, { highWaterMark: chunk }), path);
-  const rows = options.format === 'jsonl' ? validatedJsonRows(model, stream, path, options) : validatedCsvRows(model, stream, options, path);
+  const rows =
+    options.format === 'jsonl'
+      ? validatedJsonRows(model, stream, path, options)
+      : validatedCsvRows(model, stream, options, path);
   const out: Row[] = [];
   // Load columns: id, name, price, active, tags, updated_at.
   for await (const r of rows) out.push({ id: r[0], name: r[1] });
   return out;
 }
 async function failure(path: string, chunk: number, options: Parameters<typeof read>[2] = {}): Promise<LoadError> {
-  const err = await read(path, chunk, options).then(() => undefined, (e: unknown) => e);
+  const err = await read(path, chunk, options).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(err, `chunk size ${chunk}`).toBeInstanceOf(LoadError);
   return err as LoadError;
 }
@@ -75,7 +86,9 @@ describe('strict UTF-8', () => {
     for (const chunk of CHUNKS) {
       const err = await failure(path, chunk);
       expect(err).toMatchObject({ file: path, line: 3 });
-      expect(err.message).toContain(`(byte offset ${body.length - 2}) starts a multi-byte character that the file ends inside: its last bytes 0xE2 0x82`);
+      expect(err.message).toContain(
+        `(byte offset ${body.length - 2}) starts a multi-byte character that the file ends inside: its last bytes 0xE2 0x82`,
+      );
     }
   });
 
@@ -89,13 +102,19 @@ describe('strict UTF-8', () => {
     const path = file(bytes('id,na', [0xff], 'me\n1,x\n'));
     const err = await failure(path, 1);
     expect(err).toMatchObject({ file: path, line: 1 });
-    expect(err.message).toMatch(/character 6 of the line \(byte offset 5, field 2 of the header\) is not valid UTF-8: bytes 0xFF/);
+    expect(err.message).toMatch(
+      /character 6 of the line \(byte offset 5, field 2 of the header\) is not valid UTF-8: bytes 0xFF/,
+    );
   });
 
   it('gzip, zstd and bzip2 files are decoded strictly too (offset in the decompressed text)', async () => {
     const body = bytes(HEADER, `1,"ok"${AT}`, '2,"caf', [0xe9], `"${AT}`);
     const offset = body.indexOf(0xe9);
-    for (const [ext, data] of [['csv.gz', compress.gzip(body)], ['csv.zst', compress.zstd(body)], ['csv.bz2', compress.bzip2(body)]] as const) {
+    for (const [ext, data] of [
+      ['csv.gz', compress.gzip(body)],
+      ['csv.zst', compress.zstd(body)],
+      ['csv.bz2', compress.bzip2(body)],
+    ] as const) {
       const path = file(data, ext);
       const err = await failure(path, 64 * 1024);
       expect(err).toMatchObject({ file: path, line: 3, column: 'name' });
@@ -104,7 +123,11 @@ describe('strict UTF-8', () => {
   });
 
   it('JSON lines: refused naming the line and the character', async () => {
-    const body = bytes('{"id":1,"name":"ok","updated_at":"2026-11-24T00:00:00Z"}\n{"id":2,"name":"caf', [0xe9], '","updated_at":"2026-11-24T00:00:00Z"}\n');
+    const body = bytes(
+      '{"id":1,"name":"ok","updated_at":"2026-11-24T00:00:00Z"}\n{"id":2,"name":"caf',
+      [0xe9],
+      '","updated_at":"2026-11-24T00:00:00Z"}\n',
+    );
     const path = file(body, 'jsonl');
     for (const chunk of CHUNKS) {
       const err = await failure(path, chunk, { format: 'jsonl' });
@@ -118,14 +141,21 @@ describe('strict UTF-8', () => {
 describe('the encoding option', () => {
   it('latin1: every byte is its own character (é, £, ÿ, ß)', async () => {
     const path = file(Buffer.from(`${HEADER}1,"café"${AT}2,"£5 ÿ ß"${AT}`, 'latin1'));
-    for (const chunk of CHUNKS) expect(await read(path, chunk, { encoding: 'latin1' })).toEqual([{ id: 1n, name: 'café' }, { id: 2n, name: '£5 ÿ ß' }]);
+    for (const chunk of CHUNKS)
+      expect(await read(path, chunk, { encoding: 'latin1' })).toEqual([
+        { id: 1n, name: 'café' },
+        { id: 2n, name: '£5 ÿ ß' },
+      ]);
     // The same bytes as UTF-8: refused, with the option named.
     expect((await failure(path, 64 * 1024)).message).toMatch(/0xE9.*encoding: 'latin1'/);
   });
 
   it('windows-1252: curly quotes, the euro sign, the dash', async () => {
-    const path = file(bytes(HEADER, '1,"', [0x93, 0x68, 0x69, 0x94, 0x20, 0x80, 0x35, 0x20, 0x96, 0x20, 0xe9], `"${AT}`));
-    for (const chunk of CHUNKS) expect(await read(path, chunk, { encoding: 'windows-1252' })).toEqual([{ id: 1n, name: '“hi” €5 – é' }]);
+    const path = file(
+      bytes(HEADER, '1,"', [0x93, 0x68, 0x69, 0x94, 0x20, 0x80, 0x35, 0x20, 0x96, 0x20, 0xe9], `"${AT}`),
+    );
+    for (const chunk of CHUNKS)
+      expect(await read(path, chunk, { encoding: 'windows-1252' })).toEqual([{ id: 1n, name: '“hi” €5 – é' }]);
   });
 
   it('latin1 refuses the C1 control bytes a Windows-1252 file uses for quotes, pointing to windows-1252', async () => {
@@ -156,11 +186,16 @@ describe('the encoding option', () => {
 });
 
 describe('BOM and NUL', () => {
-  const json = '{"id":1,"name":"a","updated_at":"2026-11-24T00:00:00Z"}\n{"id":2,"name":"b","updated_at":"2026-11-24T00:00:00Z"}\n';
+  const json =
+    '{"id":1,"name":"a","updated_at":"2026-11-24T00:00:00Z"}\n{"id":2,"name":"b","updated_at":"2026-11-24T00:00:00Z"}\n';
 
   it('JSON lines: a UTF-8 BOM at the start of the file is skipped (as CSV skips it)', async () => {
     const path = file(bytes([0xef, 0xbb, 0xbf], json), 'jsonl');
-    for (const chunk of CHUNKS) expect(await read(path, chunk, { format: 'jsonl' })).toEqual([{ id: 1n, name: 'a' }, { id: 2n, name: 'b' }]);
+    for (const chunk of CHUNKS)
+      expect(await read(path, chunk, { format: 'jsonl' })).toEqual([
+        { id: 1n, name: 'a' },
+        { id: 2n, name: 'b' },
+      ]);
     const gz = file(compress.gzip(bytes([0xef, 0xbb, 0xbf], json)), 'jsonl.gz');
     expect(await read(gz, 64 * 1024, { format: 'jsonl' })).toHaveLength(2);
   });
@@ -196,7 +231,8 @@ describe('BOM and NUL', () => {
       expect(err).toMatchObject({ file: path, line: 3, column: 'name' });
       expect(err.message).toContain(`character 5 of the line (byte offset ${body.indexOf(0)}) is a NUL byte`);
     }
-    for (const encoding of ['latin1', 'windows-1252'] as const) expect((await failure(path, 4, { encoding })).message).toMatch(/NUL/);
+    for (const encoding of ['latin1', 'windows-1252'] as const)
+      expect((await failure(path, 4, { encoding })).message).toMatch(/NUL/);
   });
 });
 
@@ -212,11 +248,23 @@ describe('CSV: after a closing quote, only a delimiter or a line end', () => {
 
   it('refuses a lone CR after a closing quote at the end of the file', async () => {
     const path = file(`${HEADER}1,a,"2026-11-24T00:00:00Z"\r`);
-    for (const chunk of CHUNKS) expect(await failure(path, chunk)).toMatchObject({ line: 2, column: 'updated_at', message: expect.stringMatching(/after a closing quote/) });
+    for (const chunk of CHUNKS)
+      expect(await failure(path, chunk)).toMatchObject({
+        line: 2,
+        column: 'updated_at',
+        message: expect.stringMatching(/after a closing quote/),
+      });
   });
 
   it('keeps CRLF files working, quoted fields included', async () => {
-    const path = file(`id,name,updated_at\r\n1,"a",2026-11-24T00:00:00Z\r\n2,"b\r\nc","2026-11-24T00:00:00Z"\r\n3,d,2026-11-24T00:00:00Z\r\n`);
-    for (const chunk of CHUNKS) expect(await read(path, chunk)).toEqual([{ id: 1n, name: 'a' }, { id: 2n, name: 'b\r\nc' }, { id: 3n, name: 'd' }]);
+    const path = file(
+      `id,name,updated_at\r\n1,"a",2026-11-24T00:00:00Z\r\n2,"b\r\nc","2026-11-24T00:00:00Z"\r\n3,d,2026-11-24T00:00:00Z\r\n`,
+    );
+    for (const chunk of CHUNKS)
+      expect(await read(path, chunk)).toEqual([
+        { id: 1n, name: 'a' },
+        { id: 2n, name: 'b\r\nc' },
+        { id: 3n, name: 'd' },
+      ]);
   });
 });

@@ -1,7 +1,14 @@
 // Compile-time guarantees of the source options (checked by tsc; the runtime halves run here).
 import { describe, expectTypeOf, it } from 'vitest';
 import pg from 'pg';
-import { fromLocalFile, fromPostgresQuery, fromS3File, type PostgresQueryOptions, type S3SourceOptions, type Source } from '../../src/index.js';
+import {
+  fromLocalFile,
+  fromPostgresQuery,
+  fromS3File,
+  type PostgresQueryOptions,
+  type S3SourceOptions,
+  type Source,
+} from '../../src/index.js';
 
 describe('source option types', () => {
   it('fromPostgresQuery takes a connection string or a pool, never both, never neither', () => {
@@ -17,7 +24,9 @@ describe('source option types', () => {
 
   it('file formats are a closed set', () => {
     expectTypeOf<S3SourceOptions['format']>().toEqualTypeOf<'csv' | 'jsonl' | 'parquet' | undefined>();
-    expectTypeOf<NonNullable<Parameters<typeof fromLocalFile>[1]>['format']>().toEqualTypeOf<'csv' | 'jsonl' | 'parquet' | undefined>();
+    expectTypeOf<NonNullable<Parameters<typeof fromLocalFile>[1]>['format']>().toEqualTypeOf<
+      'csv' | 'jsonl' | 'parquet' | undefined
+    >();
     fromLocalFile('x.parquet', { format: 'parquet' });
     // @ts-expect-error not a format upshift reads
     fromLocalFile('x.xml', { format: 'xml' });

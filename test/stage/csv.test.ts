@@ -2,7 +2,13 @@
 // near 64 KiB, and are pulled (an endless source is only read as far as the consumer reads).
 import { describe, expect, it } from 'vitest';
 import { t, type ColumnSpec, type NormalizedValue } from '../../src/model/index.js';
-import { CSV_CHUNK_CHARS, createCsvLineEncoder, encodeCsvChunks, StageEncodeError, type BinaryDialect } from '../../src/stage/index.js';
+import {
+  CSV_CHUNK_CHARS,
+  createCsvLineEncoder,
+  encodeCsvChunks,
+  StageEncodeError,
+  type BinaryDialect,
+} from '../../src/stage/index.js';
 
 const one = (spec: ColumnSpec, v: NormalizedValue, binary: BinaryDialect = 'redshift') =>
   createCsvLineEncoder({ columns: [spec], ordinal: false, binary })([v], 0).slice(0, -1);
@@ -31,7 +37,9 @@ describe('field encodings', () => {
     expect(one(t.double().spec, -0)).toBe('-0');
     expect(one(t.double().spec, 0.1)).toBe('0.1');
     expect(one(t.double().spec, 1e21)).toBe('1e+21');
-    expect(one(t.decimal(38, 10).spec, '-12345678901234567890123456.0123456789')).toBe('-12345678901234567890123456.0123456789');
+    expect(one(t.decimal(38, 10).spec, '-12345678901234567890123456.0123456789')).toBe(
+      '-12345678901234567890123456.0123456789',
+    );
     expect(one(t.boolean().spec, true)).toBe('t');
     expect(one(t.boolean().spec, false)).toBe('f');
     expect(one(t.timestamptz().spec, '2026-11-24 10:30:00.123456')).toBe('2026-11-24 10:30:00.123456');
@@ -50,7 +58,11 @@ describe('field encodings', () => {
   });
 
   it('appends the 1-based ordinal as the last field', () => {
-    const enc = createCsvLineEncoder({ columns: [t.integer().spec, t.varchar().spec], ordinal: true, binary: 'redshift' });
+    const enc = createCsvLineEncoder({
+      columns: [t.integer().spec, t.varchar().spec],
+      ordinal: true,
+      binary: 'redshift',
+    });
     expect(enc([7, null], 0)).toBe('7,\\N,1\n');
     expect(enc([8, 'x'], 41)).toBe('8,x,42\n');
   });
@@ -66,7 +78,12 @@ describe('field encodings', () => {
       [t.varchar().spec, undefined, 'normalized value'],
     ];
     for (const [spec, value, rule] of cases) {
-      const enc = createCsvLineEncoder({ columns: [t.integer().spec, spec], columnNames: ['id', 'col'], ordinal: false, binary: 'redshift' });
+      const enc = createCsvLineEncoder({
+        columns: [t.integer().spec, spec],
+        columnNames: ['id', 'col'],
+        ordinal: false,
+        binary: 'redshift',
+      });
       let err: unknown;
       try {
         enc([1, value as NormalizedValue], 12);
@@ -89,7 +106,11 @@ describe('encodeCsvChunks', () => {
     const enc = createCsvLineEncoder({ columns, ordinal: true, binary: 'redshift' });
     const expected = Array.from({ length: n }, (_, i) => enc(row(i), i)).join('');
     const sync: Buffer[] = [];
-    for await (const c of encodeCsvChunks(Array.from({ length: n }, (_, i) => row(i)), { columns, ordinal: true, binary: 'redshift' })) sync.push(c);
+    for await (const c of encodeCsvChunks(
+      Array.from({ length: n }, (_, i) => row(i)),
+      { columns, ordinal: true, binary: 'redshift' },
+    ))
+      sync.push(c);
     async function* rows() {
       for (let i = 0; i < n; i++) yield row(i);
     }

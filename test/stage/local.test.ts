@@ -8,7 +8,15 @@ import { gunzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { t } from '../../src/model/index.js';
 import type { NormalizedValue } from '../../src/model/index.js';
-import { LocalStage, newLoadId, StageEncodeError, UpshiftStageError, type ChunkOrigin, type Progress, type WriteRowsOptions } from '../../src/stage/index.js';
+import {
+  LocalStage,
+  newLoadId,
+  StageEncodeError,
+  UpshiftStageError,
+  type ChunkOrigin,
+  type Progress,
+  type WriteRowsOptions,
+} from '../../src/stage/index.js';
 import { readStaged, tempDir } from './support.js';
 
 const tmp = tempDir('stage-local');
@@ -17,16 +25,26 @@ afterAll(() => tmp.remove());
 const target = { schema: 'candy', name: 'candy_names' };
 const columns = [t.bigint().spec, t.varchar(64).spec, t.decimal(12, 2).spec, t.timestamptz().spec, t.boolean().spec];
 const columnNames = ['id', 'name', 'price', 'updated_at', 'active'];
-const opts = (extra: Partial<WriteRowsOptions> = {}): WriteRowsOptions => ({ target, columns, columnNames, ordinal: true, binary: 'postgres', ...extra });
+const opts = (extra: Partial<WriteRowsOptions> = {}): WriteRowsOptions => ({
+  target,
+  columns,
+  columnNames,
+  ordinal: true,
+  binary: 'postgres',
+  ...extra,
+});
 
 function* rows(n: number): Generator<NormalizedValue[]> {
-  for (let i = 0; i < n; i++) yield [BigInt(i), `name ${i}, "quoted"`, `${i}.25`, '2026-11-24 10:30:00.123456', i % 2 === 0];
+  for (let i = 0; i < n; i++)
+    yield [BigInt(i), `name ${i}, "quoted"`, `${i}.25`, '2026-11-24 10:30:00.123456', i % 2 === 0];
 }
 
 /** All files (hidden ones too) under a folder, recursively. */
 function filesUnder(dir: string): string[] {
   if (!existsSync(dir)) return [];
-  return readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => join(e.parentPath, e.name));
 }
 
 const loadFolder = (stage: LocalStage, loadId: string) => {
@@ -52,11 +70,23 @@ describe('LocalStage', () => {
     expect(manifest).toEqual({
       entries: [{ url: load.files[0]!.uri, mandatory: true, meta: { content_length: size, record_count: 10 } }],
       // What a replay needs to read the files back exactly (COPY reads only the entries).
-      upshift: { version: 1, loadId, target: 'candy.candy_names', format: { kind: 'csv', gzip: true, delimiter: ',', quote: '"', nullAs: '\\N' }, columns: columnNames, ordered: true, binary: 'postgres', rows: 10 },
+      upshift: {
+        version: 1,
+        loadId,
+        target: 'candy.candy_names',
+        format: { kind: 'csv', gzip: true, delimiter: ',', quote: '"', nullAs: '\\N' },
+        columns: columnNames,
+        ordered: true,
+        binary: 'postgres',
+        rows: 10,
+      },
     });
     expect(await stage.readManifest(load.manifestUri)).toEqual(manifest);
     const text = gunzipSync(readFileSync(join(folder, 'part-00000.csv.gz'))).toString('utf8');
-    expect(text.split('\n').slice(0, 2)).toEqual(['0,"name 0, ""quoted""",0.25,2026-11-24 10:30:00.123456,t,1', '1,"name 1, ""quoted""",1.25,2026-11-24 10:30:00.123456,f,2']);
+    expect(text.split('\n').slice(0, 2)).toEqual([
+      '0,"name 0, ""quoted""",0.25,2026-11-24 10:30:00.123456,t,1',
+      '1,"name 1, ""quoted""",1.25,2026-11-24 10:30:00.123456,f,2',
+    ]);
     expect(text.endsWith('\n')).toBe(true);
     expect(text.split('\n').length - 1).toBe(10);
   });
@@ -83,7 +113,9 @@ describe('LocalStage', () => {
       }
       expect(total).toBe(n);
       expect(seen.subarray(1).every((c) => c === 1)).toBe(true); // every ordinal exactly once
-      expect((await stage.readManifest(load.manifestUri)).entries.map((e) => e.url)).toEqual(load.files.map((f) => f.uri));
+      expect((await stage.readManifest(load.manifestUri)).entries.map((e) => e.url)).toEqual(
+        load.files.map((f) => f.uri),
+      );
     });
   }
 
@@ -91,11 +123,20 @@ describe('LocalStage', () => {
     const stage = new LocalStage({ dir: join(tmp.dir, 'tee'), slices: 3, partBytes: 16 * 1024 });
     const n = 60_000;
     const chunks: Array<{ text: string; at: ChunkOrigin }> = [];
-    const load = await stage.writeRows(rows(n), opts({ onChunk: (chunk, at) => { chunks.push({ text: chunk.toString('utf8'), at }); return undefined; } }));
+    const load = await stage.writeRows(
+      rows(n),
+      opts({
+        onChunk: (chunk, at) => {
+          chunks.push({ text: chunk.toString('utf8'), at });
+          return undefined;
+        },
+      }),
+    );
     expect(load.files.length).toBeGreaterThanOrEqual(6);
     // Each chunk's lines are exactly the lines of its part at the lines it names.
     const partLines = new Map<string, string[]>();
-    for (const f of load.files) partLines.set(f.uri, (await readStaged(stage, f.uri, 'gzip')).toString('utf8').split('\n').slice(0, -1));
+    for (const f of load.files)
+      partLines.set(f.uri, (await readStaged(stage, f.uri, 'gzip')).toString('utf8').split('\n').slice(0, -1));
     let total = 0;
     for (const { text, at } of chunks) {
       expect(text.endsWith('\n')).toBe(true);
@@ -123,7 +164,10 @@ describe('LocalStage', () => {
     const loadId = newLoadId();
     let calls = 0;
     const refused = new Error('copy refused');
-    const failing = stage.writeRows(rows(30_000), opts({ loadId, onChunk: () => (++calls === 3 ? Promise.reject(refused) : undefined) }));
+    const failing = stage.writeRows(
+      rows(30_000),
+      opts({ loadId, onChunk: () => (++calls === 3 ? Promise.reject(refused) : undefined) }),
+    );
     await expect(failing).rejects.toBe(refused);
     expect(filesUnder(loadFolder(stage, loadId))).toEqual([]);
   });
@@ -176,7 +220,9 @@ describe('LocalStage', () => {
     const err = await stage.writeRows(bad, opts({ loadId })).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(StageEncodeError);
     expect(err).toMatchObject({ rowIndex: 6500, column: 'price', value: 12.5, rule: 'normalized decimal' });
-    expect((err as Error).message).toMatch(/^row 6500, column "price": is not a string.*value 12\.5; rule: normalized decimal/);
+    expect((err as Error).message).toMatch(
+      /^row 6500, column "price": is not a string.*value 12\.5; rule: normalized decimal/,
+    );
     const short = await stage.writeRows([[1n, 'x']], opts()).catch((e: unknown) => e);
     expect((short as Error).message).toMatch(/row 0, column "\(row\)": has 2 values; the stage expects 5/);
     expect(filesUnder(loadFolder(stage, loadId))).toEqual([]);
@@ -209,7 +255,10 @@ describe('LocalStage', () => {
     expect(load.files.map((f) => f.bytes)).toEqual([a.length, b.length]);
     expect(load.files.map((f) => readFileSync(fileURLToPath(f.uri)).toString())).toEqual([a.toString(), b.toString()]);
     expect(load.files[1]!.uri.endsWith('/part-00001.csv')).toBe(true);
-    expect((await stage.readManifest(load.manifestUri)).entries.map((e) => e.meta?.content_length)).toEqual([a.length, b.length]);
+    expect((await stage.readManifest(load.manifestUri)).entries.map((e) => e.meta?.content_length)).toEqual([
+      a.length,
+      b.length,
+    ]);
     await expect(stage.writeFiles([], { target, extension: 'csv' })).rejects.toThrow(/must start with a dot/);
     await expect(stage.writeFiles([], { target, extension: '.csv' })).rejects.toThrow(/got no files/);
   });
@@ -230,8 +279,12 @@ describe('LocalStage', () => {
     await expect(stage.writeRows(rows(1), opts({ loadId: '../../etc' }))).rejects.toThrow(/Use newLoadId\(\)/);
     expect(() => new LocalStage({ dir: tmp.dir, slices: 0 })).toThrow(/slices must be an integer from 1/);
     expect(() => new LocalStage({ dir: tmp.dir, gzipLevel: 11 })).toThrow(/gzipLevel/);
-    await expect(stage.writeRows(rows(1), opts({ compression: 'zip' as 'gzip' }))).rejects.toThrow(/compression must be 'gzip' or 'none', got "zip"/);
-    await expect(stage.writeRows(rows(1), opts({ binary: 'hex' as 'postgres' }))).rejects.toThrow(/binary must be 'redshift' or 'postgres'/);
+    await expect(stage.writeRows(rows(1), opts({ compression: 'zip' as 'gzip' }))).rejects.toThrow(
+      /compression must be 'gzip' or 'none', got "zip"/,
+    );
+    await expect(stage.writeRows(rows(1), opts({ binary: 'hex' as 'postgres' }))).rejects.toThrow(
+      /binary must be 'redshift' or 'postgres'/,
+    );
   });
 });
 

@@ -6,19 +6,43 @@ import { createHash, randomBytes } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { t, type NormalizedValue } from '../../src/model/index.js';
-import { LocalStage, newLoadId, S3Stage, StageEncodeError, UpshiftStageError, type Stage, type StagedLoad, type WriteRowsOptions } from '../../src/stage/index.js';
+import {
+  LocalStage,
+  newLoadId,
+  S3Stage,
+  StageEncodeError,
+  UpshiftStageError,
+  type Stage,
+  type StagedLoad,
+  type WriteRowsOptions,
+} from '../../src/stage/index.js';
 import { TEST_BUCKET, testS3Client } from '../helpers/s3.js';
 import { tempDir } from './support.js';
 import type { UploadBuffers } from '../../src/stage/s3-upload.js';
 
 const target = { schema: 'candy', name: 'parallel' };
 const columns = [t.bigint().spec, t.varchar('max').spec, t.decimal(12, 2).spec, t.boolean().spec];
-const opts = (extra: Partial<WriteRowsOptions> = {}): WriteRowsOptions => ({ target, columns, ordinal: true, binary: 'redshift', ...extra });
+const opts = (extra: Partial<WriteRowsOptions> = {}): WriteRowsOptions => ({
+  target,
+  columns,
+  ordinal: true,
+  binary: 'redshift',
+  ...extra,
+});
 
 /** Text that compresses unevenly (so parts roll at different rows), with quoting cases mixed in. */
-const text = (i: number): string => (i % 7 === 0 ? `say "hi", ${i}` : createHash('sha1').update(String(i)).digest('hex').slice(0, 8 + (i % 29)));
+const text = (i: number): string =>
+  i % 7 === 0
+    ? `say "hi", ${i}`
+    : createHash('sha1')
+        .update(String(i))
+        .digest('hex')
+        .slice(0, 8 + (i % 29));
 function* rows(n: number, bad?: number): Generator<NormalizedValue[]> {
-  for (let i = 0; i < n; i++) yield i === bad ? [BigInt(i), 42 as unknown as string, '1.00', true] : [BigInt(i), text(i), `${i % 1000}.${String(i % 100).padStart(2, '0')}`, i % 3 === 0];
+  for (let i = 0; i < n; i++)
+    yield i === bad
+      ? [BigInt(i), 42 as unknown as string, '1.00', true]
+      : [BigInt(i), text(i), `${i % 1000}.${String(i % 100).padStart(2, '0')}`, i % 3 === 0];
 }
 /** Incompressible rows of ~180 bytes, for parts past S3's 5 MiB multipart threshold. */
 const noise = (i: number): string => createHash('sha256').update(String(i)).digest('base64').repeat(4);
@@ -42,7 +66,12 @@ async function bytesOf(stage: Stage, uri: string): Promise<Buffer> {
 async function snapshot(stage: Stage, load: StagedLoad, base: string) {
   const manifest = await stage.readManifest(load.manifestUri);
   const parts = await Promise.all(manifest.entries.map((e) => bytesOf(stage, e.url)));
-  return { manifest: JSON.parse(JSON.stringify(manifest).replaceAll(base, '<base>')) as unknown, parts, rows: load.rows, files: load.files.map((f) => ({ ...f, uri: f.uri.replace(base, '<base>') })) };
+  return {
+    manifest: JSON.parse(JSON.stringify(manifest).replaceAll(base, '<base>')) as unknown,
+    parts,
+    rows: load.rows,
+    files: load.files.map((f) => ({ ...f, uri: f.uri.replace(base, '<base>') })),
+  };
 }
 
 let tmp: ReturnType<typeof tempDir>;
@@ -58,11 +87,20 @@ describe('parallel staging writes what the serial path writes', () => {
   for (const c of cases) {
     it(`local, slices ${c.slices}, ${c.compression}: same parts in the same order, same bytes, same manifest`, async () => {
       const loadId = newLoadId();
-      const stageAt = (dir: string, compressAhead: number) => new LocalStage({ dir: `${tmp.dir}/${dir}`, slices: c.slices, partBytes: c.partBytes, compressAhead });
+      const stageAt = (dir: string, compressAhead: number) =>
+        new LocalStage({ dir: `${tmp.dir}/${dir}`, slices: c.slices, partBytes: c.partBytes, compressAhead });
       const serial = stageAt('serial', 1);
       const parallel = stageAt('parallel', 8);
-      const a = await snapshot(serial, await serial.writeRows(rows(30_000), opts({ loadId, compression: c.compression })), serial.dir);
-      const b = await snapshot(parallel, await parallel.writeRows(rows(30_000), opts({ loadId, compression: c.compression })), parallel.dir);
+      const a = await snapshot(
+        serial,
+        await serial.writeRows(rows(30_000), opts({ loadId, compression: c.compression })),
+        serial.dir,
+      );
+      const b = await snapshot(
+        parallel,
+        await parallel.writeRows(rows(30_000), opts({ loadId, compression: c.compression })),
+        parallel.dir,
+      );
       expect(a.files.length).toBeGreaterThan(c.slices); // several groups rolled
       expect(a.files.length % c.slices).toBe(0);
       expect(b.manifest).toEqual(a.manifest);
@@ -71,9 +109,15 @@ describe('parallel staging writes what the serial path writes', () => {
       expect(b.parts.map(text).map(sha)).toEqual(a.parts.map(text).map(sha));
       // Stored bytes too: each part is exactly what zlib makes of its text in one go (no flushes, same level).
       expect(b.parts.map(sha)).toEqual(a.parts.map(sha));
-      if (c.compression === 'gzip') for (const p of a.parts) expect(p.equals(gzipSync(gunzipSync(p), { level: 1 }))).toBe(true);
+      if (c.compression === 'gzip')
+        for (const p of a.parts) expect(p.equals(gzipSync(gunzipSync(p), { level: 1 }))).toBe(true);
       // Row order within and across parts: round-robin over each group, ordinals intact.
-      const ordinals = b.parts.map(text).join('').split('\n').slice(0, -1).map((l) => Number(l.slice(l.lastIndexOf(',') + 1)));
+      const ordinals = b.parts
+        .map(text)
+        .join('')
+        .split('\n')
+        .slice(0, -1)
+        .map((l) => Number(l.slice(l.lastIndexOf(',') + 1)));
       expect(ordinals.sort((x, y) => x - y)).toEqual(Array.from({ length: 30_000 }, (_, i) => i + 1));
     });
   }
@@ -82,7 +126,8 @@ describe('parallel staging writes what the serial path writes', () => {
     const client = testS3Client();
     const loadId = newLoadId();
     const prefix = `parallel-${randomBytes(4).toString('hex')}`;
-    const stageAt = (dir: string, compressAhead: number) => new S3Stage({ basePath: `s3://${TEST_BUCKET}/${prefix}/${dir}`, client, slices: 2, compressAhead });
+    const stageAt = (dir: string, compressAhead: number) =>
+      new S3Stage({ basePath: `s3://${TEST_BUCKET}/${prefix}/${dir}`, client, slices: 2, compressAhead });
     const serial = stageAt('serial', 1);
     const parallel = stageAt('parallel', 4);
     const load = (s: S3Stage) => s.writeRows(noisyRows(70_000, { count: 0 }), opts({ loadId, compression: 'none' }));
@@ -102,7 +147,11 @@ function recordCommands(client: S3Client, failWhen: (name: string, key: string, 
   client.middlewareStack.add(
     (next, context) => async (args) => {
       const input = args.input as { Key?: string; UploadId?: string };
-      const entry: (typeof log)[number] = { name: context.commandName as string, key: input.Key ?? '', ...(input.UploadId ? { uploadId: input.UploadId } : {}) };
+      const entry: (typeof log)[number] = {
+        name: context.commandName as string,
+        key: input.Key ?? '',
+        ...(input.UploadId ? { uploadId: input.UploadId } : {}),
+      };
       log.push(entry);
       if (failWhen(entry.name, entry.key, ++n)) {
         entry.failed = true;
@@ -133,7 +182,9 @@ describe('a failure in one part stops the others', () => {
     const stage = new S3Stage({ basePath: `s3://${TEST_BUCKET}/${prefix}`, client, slices: 2 });
     const loadId = newLoadId();
     const read = { count: 0 };
-    const err = await stage.writeRows(noisyRows(N, read, bad), opts({ loadId, compression: 'none' })).catch((e: unknown) => e);
+    const err = await stage
+      .writeRows(noisyRows(N, read, bad), opts({ loadId, compression: 'none' }))
+      .catch((e: unknown) => e);
     const loadKeys = `${prefix}/candy.parallel/`;
     return { err, log, read, left: await keysUnder(client, loadKeys), stage, loadId };
   }
@@ -173,10 +224,20 @@ describe('a failure in one part stops the others', () => {
   it('a failed load gives its upload buffers back: the next load on the same stage, needing them all, completes', async () => {
     const client = testS3Client();
     let failures = 0;
-    recordCommands(client, (name, key) => name === 'UploadPartCommand' && key.endsWith('part-00001.csv') && failures++ === 0);
+    recordCommands(
+      client,
+      (name, key) => name === 'UploadPartCommand' && key.endsWith('part-00001.csv') && failures++ === 0,
+    );
     // One spare buffer: at the failure, files hold buffers they were filling.
-    const stage = new S3Stage({ basePath: `s3://${TEST_BUCKET}/parallel-reuse-${randomBytes(4).toString('hex')}`, client, slices: 2, uploadBuffers: 3 });
-    const first = await stage.writeRows(noisyRows(N, { count: 0 }), opts({ compression: 'none' })).catch((e: unknown) => e);
+    const stage = new S3Stage({
+      basePath: `s3://${TEST_BUCKET}/parallel-reuse-${randomBytes(4).toString('hex')}`,
+      client,
+      slices: 2,
+      uploadBuffers: 3,
+    });
+    const first = await stage
+      .writeRows(noisyRows(N, { count: 0 }), opts({ compression: 'none' }))
+      .catch((e: unknown) => e);
     expect(first).toBeInstanceOf(UpshiftStageError);
     expect((stage as unknown as { backend: { buffers: UploadBuffers } }).backend.buffers.available).toBe(3);
     const load = await stage.writeRows(noisyRows(N, { count: 0 }), opts({ compression: 'none' }));

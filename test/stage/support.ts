@@ -15,16 +15,31 @@ export const copySql = (table: string, columns: readonly string[]): string =>
   `COPY ${table} (${columns.map(quoteIdent).join(', ')}) FROM STDIN (FORMAT csv, NULL '\\N')`;
 
 /** COPYs every part of a staged load into `table` (a qualified, quoted name). */
-export async function copyLoadIntoPostgres(client: pg.PoolClient | pg.Client, stage: Stage, load: StagedLoad, table: string, columns: readonly string[]): Promise<void> {
+export async function copyLoadIntoPostgres(
+  client: pg.PoolClient | pg.Client,
+  stage: Stage,
+  load: StagedLoad,
+  table: string,
+  columns: readonly string[],
+): Promise<void> {
   const manifest = await stage.readManifest(load.manifestUri);
   for (const entry of manifest.entries) {
     const raw = await stage.read(entry.url);
-    await pipeline(raw, load.compression === 'gzip' ? createGunzip() : new PassThrough(), client.query(copyFrom(copySql(table, columns))));
+    await pipeline(
+      raw,
+      load.compression === 'gzip' ? createGunzip() : new PassThrough(),
+      client.query(copyFrom(copySql(table, columns))),
+    );
   }
 }
 
 /** COPYs CSV chunks (an encoder's output) straight into `table`. */
-export async function copyChunksIntoPostgres(client: pg.PoolClient | pg.Client, chunks: AsyncIterable<Buffer>, table: string, columns: readonly string[]): Promise<void> {
+export async function copyChunksIntoPostgres(
+  client: pg.PoolClient | pg.Client,
+  chunks: AsyncIterable<Buffer>,
+  table: string,
+  columns: readonly string[],
+): Promise<void> {
   await pipeline(Readable.from(chunks), client.query(copyFrom(copySql(table, columns))));
 }
 

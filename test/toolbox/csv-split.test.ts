@@ -10,27 +10,35 @@ const encode = (rows: (string | null)[][], d: string) =>
 
 describe('export CSV splitting and parsing', () => {
   it('round-trips any rows through any chunking', () => {
-    const value = fc.option(fc.oneof(fc.string(), fc.constantFrom('', '\\N', '"', '""', '\n', '\r\n', ',', '|', 'a"b\nc', '😀')), { nil: null });
+    const value = fc.option(
+      fc.oneof(fc.string(), fc.constantFrom('', '\\N', '"', '""', '\n', '\r\n', ',', '|', 'a"b\nc', '😀')),
+      { nil: null },
+    );
     fc.assert(
-      fc.property(fc.array(fc.array(value, { minLength: 1, maxLength: 4 }), { minLength: 1, maxLength: 30 }), fc.constantFrom(',', '|', '\t'), fc.array(fc.nat(), { maxLength: 10 }), (rows, d, cutsRaw) => {
-        const width = rows[0]!.length;
-        const table = rows.map((r) => Array.from({ length: width }, (_, i) => r[i] ?? null));
-        const bytes = Buffer.from(encode(table, d));
-        const cuts = [...new Set(cutsRaw.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b);
-        const splitter = new CsvRowSplitter();
-        const out: (string | null)[][] = [];
-        let rowsSeen = 0;
-        let prev = 0;
-        for (const c of [...cuts, bytes.length]) {
-          const { data, ends } = splitter.push(bytes.subarray(prev, c));
-          rowsSeen += ends.length;
-          if (data.length) parseExportRows(data.toString('utf8'), d, (r) => out.push(r));
-          prev = c;
-        }
-        expect(splitter.end().length).toBe(0);
-        expect(rowsSeen).toBe(table.length);
-        expect(out).toEqual(table);
-      }),
+      fc.property(
+        fc.array(fc.array(value, { minLength: 1, maxLength: 4 }), { minLength: 1, maxLength: 30 }),
+        fc.constantFrom(',', '|', '\t'),
+        fc.array(fc.nat(), { maxLength: 10 }),
+        (rows, d, cutsRaw) => {
+          const width = rows[0]!.length;
+          const table = rows.map((r) => Array.from({ length: width }, (_, i) => r[i] ?? null));
+          const bytes = Buffer.from(encode(table, d));
+          const cuts = [...new Set(cutsRaw.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b);
+          const splitter = new CsvRowSplitter();
+          const out: (string | null)[][] = [];
+          let rowsSeen = 0;
+          let prev = 0;
+          for (const c of [...cuts, bytes.length]) {
+            const { data, ends } = splitter.push(bytes.subarray(prev, c));
+            rowsSeen += ends.length;
+            if (data.length) parseExportRows(data.toString('utf8'), d, (r) => out.push(r));
+            prev = c;
+          }
+          expect(splitter.end().length).toBe(0);
+          expect(rowsSeen).toBe(table.length);
+          expect(out).toEqual(table);
+        },
+      ),
       { numRuns: 300 },
     );
   });

@@ -8,7 +8,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { S3Client } from '@aws-sdk/client-s3';
-import { LocalStage, PostgresDatabase, S3Stage, buildLoadPlan, defineTable, t, type CopyStep } from '../../src/index.js';
+import {
+  LocalStage,
+  PostgresDatabase,
+  S3Stage,
+  buildLoadPlan,
+  defineTable,
+  t,
+  type CopyStep,
+} from '../../src/index.js';
 import { main as notifyMain, notifyOnLoad, pgNotify, type LoadMessage } from '../../examples/hooks-notify.js';
 import { loadMetrics, main as metricsMain, statsdHooks } from '../../examples/hooks-metrics.js';
 import { NoWaitPostgresDatabase, TableBusyError } from '../../examples/subclass-postgres.js';
@@ -29,7 +37,8 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const model = (name: string) => defineTable(`${s.schema}.${name}`, { id: t.bigint().notNull(), name: t.varchar(64) }, { upsertKey: ['id'] });
+const model = (name: string) =>
+  defineTable(`${s.schema}.${name}`, { id: t.bigint().notNull(), name: t.varchar(64) }, { upsertKey: ['id'] });
 
 describe('examples/hooks-notify', () => {
   it('announces each load on a Postgres channel that another session LISTENs to', async () => {
@@ -39,17 +48,36 @@ describe('examples/hooks-notify', () => {
     await listener.query(`LISTEN "${channel}"`);
     const messages: LoadMessage[] = [];
     listener.on('notification', (n) => messages.push(JSON.parse(n.payload!) as LoadMessage));
-    const db = new PostgresDatabase({ connectionString: s.url, stage: new LocalStage({ dir }), auditSchema: `${s.schema}_audit`, hooks: notifyOnLoad(pgNotify(s.pool, channel)) });
+    const db = new PostgresDatabase({
+      connectionString: s.url,
+      stage: new LocalStage({ dir }),
+      auditSchema: `${s.schema}_audit`,
+      hooks: notifyOnLoad(pgNotify(s.pool, channel)),
+    });
     const table = db.table(model('notified'));
     await table.create();
-    const ok = await table.upsert([{ id: 1n, name: 'a' }, { id: 2n, name: 'b' }]);
+    const ok = await table.upsert([
+      { id: 1n, name: 'a' },
+      { id: 2n, name: 'b' },
+    ]);
     await table.upsert([{ id: 3n, name: 'x'.repeat(65) }]).catch(() => undefined);
     for (let i = 0; i < 50 && messages.length < 2; i++) await new Promise((r) => setTimeout(r, 20));
     await listener.end();
     await db.close();
     expect(messages).toHaveLength(2);
-    expect(messages[0]).toMatchObject({ loadId: ok.loadId, table: `${s.schema}.notified`, status: 'succeeded', rows: { staged: 2, inserted: 2, updated: 0, deleted: 0 }, error: null, manifestUri: ok.manifestUri });
-    expect(messages[1]).toMatchObject({ status: 'failed', rows: { staged: null }, error: expect.stringMatching(/^RowValidationError: .*row 0, column "name"/) });
+    expect(messages[0]).toMatchObject({
+      loadId: ok.loadId,
+      table: `${s.schema}.notified`,
+      status: 'succeeded',
+      rows: { staged: 2, inserted: 2, updated: 0, deleted: 0 },
+      error: null,
+      manifestUri: ok.manifestUri,
+    });
+    expect(messages[1]).toMatchObject({
+      status: 'failed',
+      rows: { staged: null },
+      error: expect.stringMatching(/^RowValidationError: .*row 0, column "name"/),
+    });
   });
 
   it('runs as a script on embedded PGlite', async () => {
@@ -74,20 +102,52 @@ describe('examples/hooks-metrics', () => {
     expect(second).toContain(`upshift.load.count:1|c|${tags}`);
     expect(second).toContain(`upshift.load.rows_inserted:1|c|${tags}`);
     expect(second).toContain(`upshift.load.rows_updated:1|c|${tags}`);
-    expect(second.find((l) => l.startsWith('upshift.load.duration_ms:'))).toMatch(/^upshift\.load\.duration_ms:\d+\|ms\|/);
+    expect(second.find((l) => l.startsWith('upshift.load.duration_ms:'))).toMatch(
+      /^upshift\.load\.duration_ms:\d+\|ms\|/,
+    );
   });
 
   it('a failed load is counted with status failed and no row metrics', () => {
     const now = new Date();
-    const lines = loadMetrics({ loadId: 'L', table: 's.t', mode: 'append', source: 'x', stageUris: [], rowsStaged: null, inserted: null, updated: null, deleted: null, attempts: 0, startedAt: now, finishedAt: now, durationMs: 3, status: 'failed', error: 'E', manifestUri: null, loadCommits: null, timings: { stageMs: null, loadMs: null }, cause: new Error('E') }, 'x');
-    expect(lines).toEqual(['x.count:1|c|#table:s.t,mode:append,status:failed', 'x.duration_ms:3|ms|#table:s.t,mode:append,status:failed']);
+    const lines = loadMetrics(
+      {
+        loadId: 'L',
+        table: 's.t',
+        mode: 'append',
+        source: 'x',
+        stageUris: [],
+        rowsStaged: null,
+        inserted: null,
+        updated: null,
+        deleted: null,
+        attempts: 0,
+        startedAt: now,
+        finishedAt: now,
+        durationMs: 3,
+        status: 'failed',
+        error: 'E',
+        manifestUri: null,
+        loadCommits: null,
+        timings: { stageMs: null, loadMs: null },
+        cause: new Error('E'),
+      },
+      'x',
+    );
+    expect(lines).toEqual([
+      'x.count:1|c|#table:s.t,mode:append,status:failed',
+      'x.duration_ms:3|ms|#table:s.t,mode:append,status:failed',
+    ]);
     statsdHooks().close();
   });
 });
 
 describe('examples/subclass-postgres', () => {
   it('NOWAIT lock: a table locked by another session fails fast with TableBusyError; the target is untouched', async () => {
-    const db = new NoWaitPostgresDatabase({ connectionString: s.url, stage: new LocalStage({ dir }), auditSchema: `${s.schema}_audit` });
+    const db = new NoWaitPostgresDatabase({
+      connectionString: s.url,
+      stage: new LocalStage({ dir }),
+      auditSchema: `${s.schema}_audit`,
+    });
     const table = db.table(model('busy'));
     await table.create();
     await table.upsert([{ id: 1n, name: 'before' }]);
@@ -100,7 +160,9 @@ describe('examples/subclass-postgres', () => {
     await holder.query('ROLLBACK');
     holder.release();
     expect(err).toBeInstanceOf(TableBusyError);
-    expect((err as Error).message).toBe(`${s.schema}.busy is locked by another session; the load did not wait (retry later)`);
+    expect((err as Error).message).toBe(
+      `${s.schema}.busy is locked by another session; the load did not wait (retry later)`,
+    );
     expect(waited).toBeLessThan(5000);
     expect(await db.query<Row>(`select name from "${s.schema}".busy`)).toEqual([{ name: 'before' }]);
     // Unlocked, the same database loads normally.
@@ -112,14 +174,36 @@ describe('examples/subclass-postgres', () => {
 
 describe('examples/subclass-redshift', () => {
   const stage = new S3Stage({ basePath: 's3://bucket/base', client: new S3Client({ region: 'us-east-1' }) });
-  const db = new TolerantRedshiftDatabase({ host: 'h', stage, iamRole: 'arn:aws:iam::1:role/r', kmsKeyId: 'alias/exports' });
+  const db = new TolerantRedshiftDatabase({
+    host: 'h',
+    stage,
+    iamRole: 'arn:aws:iam::1:role/r',
+    kmsKeyId: 'alias/exports',
+  });
   it('COPY gains ACCEPTINVCHARS, UNLOAD gains KMS encryption; upshift clauses stay', () => {
     const m = defineTable('s.t', { id: t.bigint().notNull() }, { upsertKey: ['id'] });
-    const plan = buildLoadPlan({ warehouse: db, model: m, mode: 'append', loadId: 'L1', prepared: {
-      staged: { loadId: 'L1', target: m, files: [], manifestUri: 's3://bucket/base/m.json', bytes: 0, compression: 'gzip' }, format: { kind: 'csv', gzip: true }, ordered: true,
-    } });
+    const plan = buildLoadPlan({
+      warehouse: db,
+      model: m,
+      mode: 'append',
+      loadId: 'L1',
+      prepared: {
+        staged: {
+          loadId: 'L1',
+          target: m,
+          files: [],
+          manifestUri: 's3://bucket/base/m.json',
+          bytes: 0,
+          compression: 'gzip',
+        },
+        format: { kind: 'csv', gzip: true },
+        ordered: true,
+      },
+    });
     const copy = db.copySql(plan.steps.find((x) => x.kind === 'copy') as CopyStep);
-    expect(copy).toMatch(/^COPY "upshift_stage_l1" \("id", "__upshift_ord"\)\nFROM 's3:\/\/bucket\/base\/m\.json'\nIAM_ROLE 'arn:aws:iam::1:role\/r'\nMANIFEST\n/);
+    expect(copy).toMatch(
+      /^COPY "upshift_stage_l1" \("id", "__upshift_ord"\)\nFROM 's3:\/\/bucket\/base\/m\.json'\nIAM_ROLE 'arn:aws:iam::1:role\/r'\nMANIFEST\n/,
+    );
     expect(copy.endsWith("\nACCEPTINVCHARS AS '?'")).toBe(true);
     const unload = db.unloadSql('select 1', 's3://bucket/x/');
     expect(unload).toMatch(/MANIFEST VERBOSE\nPARALLEL ON\nKMS_KEY_ID 'alias\/exports'\nENCRYPTED$/);

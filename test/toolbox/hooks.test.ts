@@ -6,8 +6,18 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  LoadError, LoadVetoedError, LocalStage, PostgresDatabase, defineTable, t,
-  type AuditRecord, type BeforeLoadContext, type FailedLoadError, type HookFailure, type LoadHooks, type Source,
+  LoadError,
+  LoadVetoedError,
+  LocalStage,
+  PostgresDatabase,
+  defineTable,
+  t,
+  type AuditRecord,
+  type BeforeLoadContext,
+  type FailedLoadError,
+  type HookFailure,
+  type LoadHooks,
+  type Source,
 } from '../../src/index.js';
 import { Readable } from 'node:stream';
 import { createTestSchema, type TestSchema } from '../helpers/pg.js';
@@ -19,14 +29,23 @@ const events: string[] = [];
 type Row = Record<string, unknown>;
 
 const tracer = (name: string): LoadHooks => ({
-  beforeLoad: (c) => { events.push(`${name}:before:${c.table}:${c.mode}`); },
-  afterLoad: (r) => { events.push(`${name}:after:${r.status}`); },
+  beforeLoad: (c) => {
+    events.push(`${name}:before:${c.table}:${c.mode}`);
+  },
+  afterLoad: (r) => {
+    events.push(`${name}:after:${r.status}`);
+  },
 });
 
 beforeAll(async () => {
   s = await createTestSchema('hooks');
   dir = mkdtempSync(join(tmpdir(), 'upshift-hooks-'));
-  db = new PostgresDatabase({ connectionString: s.url, stage: new LocalStage({ dir }), auditSchema: `${s.schema}_audit`, hooks: tracer('db') });
+  db = new PostgresDatabase({
+    connectionString: s.url,
+    stage: new LocalStage({ dir }),
+    auditSchema: `${s.schema}_audit`,
+    hooks: tracer('db'),
+  });
 });
 afterAll(async () => {
   await db.query(`drop schema if exists "${s.schema}_audit" cascade`);
@@ -35,40 +54,84 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const model = (name: string) => defineTable(`${s.schema}.${name}`, { id: t.bigint().notNull(), v: t.integer() }, { upsertKey: ['id'] });
+const model = (name: string) =>
+  defineTable(`${s.schema}.${name}`, { id: t.bigint().notNull(), v: t.integer() }, { upsertKey: ['id'] });
 
 describe('load hooks', () => {
   it('run in order (database, table, load) around a successful load, with the audit record', async () => {
     events.length = 0;
     const records: AuditRecord[] = [];
-    const table = db.table(model('ok'), { hooks: [tracer('table'), { afterLoad: (r) => { records.push(r); } }] });
+    const table = db.table(model('ok'), {
+      hooks: [
+        tracer('table'),
+        {
+          afterLoad: (r) => {
+            records.push(r);
+          },
+        },
+      ],
+    });
     await table.create();
-    const result = await table.upsert([{ id: 1n, v: 1 }, { id: 2n, v: 2 }], { hooks: tracer('load') });
+    const result = await table.upsert(
+      [
+        { id: 1n, v: 1 },
+        { id: 2n, v: 2 },
+      ],
+      { hooks: tracer('load') },
+    );
     expect(events).toEqual([
-      `db:before:${s.schema}.ok:upsert`, `table:before:${s.schema}.ok:upsert`, `load:before:${s.schema}.ok:upsert`,
-      'db:after:succeeded', 'table:after:succeeded', 'load:after:succeeded',
+      `db:before:${s.schema}.ok:upsert`,
+      `table:before:${s.schema}.ok:upsert`,
+      `load:before:${s.schema}.ok:upsert`,
+      'db:after:succeeded',
+      'table:after:succeeded',
+      'load:after:succeeded',
     ]);
     const r = records[0]!;
-    expect(r).toMatchObject({ loadId: result.loadId, table: `${s.schema}.ok`, status: 'succeeded', rowsStaged: 2, inserted: 2, updated: 0, error: null, cause: null, manifestUri: result.manifestUri, loadCommits: null });
+    expect(r).toMatchObject({
+      loadId: result.loadId,
+      table: `${s.schema}.ok`,
+      status: 'succeeded',
+      rowsStaged: 2,
+      inserted: 2,
+      updated: 0,
+      error: null,
+      cause: null,
+      manifestUri: result.manifestUri,
+      loadCommits: null,
+    });
     expect(r.stageUris).toEqual(result.stageUris);
     expect(r.timings.stageMs).toBeGreaterThanOrEqual(0);
     expect(r.timings.loadMs).toBeGreaterThanOrEqual(0);
     expect(r.finishedAt.getTime() - r.startedAt.getTime()).toBe(r.durationMs);
     // The record is what the audit row holds.
-    const [audit] = await db.query<Row>(`select status, rows_inserted, load_commits from "${s.schema}_audit".load_audit where load_id = $1`, [result.loadId]);
+    const [audit] = await db.query<Row>(
+      `select status, rows_inserted, load_commits from "${s.schema}_audit".load_audit where load_id = $1`,
+      [result.loadId],
+    );
     expect(audit).toEqual({ status: 'succeeded', rows_inserted: 2n, load_commits: null });
     expect(result.hookErrors).toEqual([]);
   });
 
   it('afterLoad gets the failed record with the decoded error after a failed COPY; the target is unchanged', async () => {
     const records: AuditRecord[] = [];
-    const table = db.table(model('copyfail'), { hooks: { afterLoad: (r) => { records.push(r); } } });
+    const table = db.table(model('copyfail'), {
+      hooks: {
+        afterLoad: (r) => {
+          records.push(r);
+        },
+      },
+    });
     await table.create();
     await table.upsert([{ id: 1n, v: 1 }]);
     const bad: Source = {
       describe: () => 'bad csv',
       async prepare(ctx) {
-        const staged = await ctx.stage.writeFiles([Readable.from(['2,2\n3,x\n'])], { target: ctx.model, loadId: ctx.loadId, extension: '.csv' });
+        const staged = await ctx.stage.writeFiles([Readable.from(['2,2\n3,x\n'])], {
+          target: ctx.model,
+          loadId: ctx.loadId,
+          extension: '.csv',
+        });
         return { staged, format: { kind: 'csv', gzip: false, nullAs: '\\N' }, ordered: false };
       },
     };
@@ -86,26 +149,56 @@ describe('load hooks', () => {
 
   it('a throwing beforeLoad vetoes the load: nothing staged, target untouched, audit row failed, afterLoad still told', async () => {
     events.length = 0;
-    const table = db.table(model('veto'), { hooks: { beforeLoad: (c: BeforeLoadContext) => { if (c.source.includes('3 rows')) throw new Error('maintenance window'); } } });
+    const table = db.table(model('veto'), {
+      hooks: {
+        beforeLoad: (c: BeforeLoadContext) => {
+          if (c.source.includes('3 rows')) throw new Error('maintenance window');
+        },
+      },
+    });
     await table.create();
     await table.upsert([{ id: 9n, v: 9 }]);
     const before = await db.query<Row>(`select * from "${s.schema}".veto`);
     events.length = 0;
-    const err = await table.upsert([{ id: 1n, v: 1 }, { id: 2n, v: 2 }, { id: 3n, v: 3 }]).catch((e: unknown) => e);
+    const err = await table
+      .upsert([
+        { id: 1n, v: 1 },
+        { id: 2n, v: 2 },
+        { id: 3n, v: 3 },
+      ])
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(LoadVetoedError);
     expect((err as Error).message).toBe(`beforeLoad hook vetoed the load into ${s.schema}.veto: maintenance window`);
     expect(((err as Error).cause as Error).message).toBe('maintenance window');
     expect(events).toEqual([`db:before:${s.schema}.veto:upsert`, 'db:after:failed']);
     expect(await db.query<Row>(`select * from "${s.schema}".veto`)).toEqual(before);
-    const audit = await db.query<Row>(`select status, error, stage_uris from "${s.schema}_audit".load_audit where target_table = $1 order by started_at`, [`${s.schema}.veto`]);
-    expect(audit.at(-1)).toEqual({ status: 'failed', error: `LoadVetoedError: beforeLoad hook vetoed the load into ${s.schema}.veto: maintenance window`, stage_uris: '[]' });
+    const audit = await db.query<Row>(
+      `select status, error, stage_uris from "${s.schema}_audit".load_audit where target_table = $1 order by started_at`,
+      [`${s.schema}.veto`],
+    );
+    expect(audit.at(-1)).toEqual({
+      status: 'failed',
+      error: `LoadVetoedError: beforeLoad hook vetoed the load into ${s.schema}.veto: maintenance window`,
+      stage_uris: '[]',
+    });
   });
 
   it('an afterLoad failure after a successful load is reported (result, onHookError) and does not undo the load', async () => {
     const reported: HookFailure[] = [];
     const later: string[] = [];
     const table = db.table(model('after_fail'), {
-      hooks: [{ afterLoad: () => { throw new Error('queue down'); } }, { afterLoad: () => { later.push('still ran'); } }],
+      hooks: [
+        {
+          afterLoad: () => {
+            throw new Error('queue down');
+          },
+        },
+        {
+          afterLoad: () => {
+            later.push('still ran');
+          },
+        },
+      ],
       onHookError: (f) => reported.push(f),
     });
     await table.create();
@@ -116,36 +209,59 @@ describe('load hooks', () => {
     expect(reported[0]!.record).toMatchObject({ status: 'succeeded', loadId: r.loadId });
     expect(later).toEqual(['still ran']);
     expect(await db.query<Row>(`select id, v from "${s.schema}".after_fail`)).toEqual([{ id: 1n, v: 1 }]);
-    const [audit] = await db.query<Row>(`select status from "${s.schema}_audit".load_audit where load_id = $1`, [r.loadId]);
+    const [audit] = await db.query<Row>(`select status from "${s.schema}_audit".load_audit where load_id = $1`, [
+      r.loadId,
+    ]);
     expect(audit).toEqual({ status: 'succeeded' });
   });
 
   it('an afterLoad failure after a failed load rides on the thrown error; the load error stays the error', async () => {
     const warned: unknown[] = [];
-    const table = db.table(model('both_fail'), { hooks: { afterLoad: () => { throw new Error('metrics down'); } }, onHookError: (f) => warned.push(f.error) });
+    const table = db.table(model('both_fail'), {
+      hooks: {
+        afterLoad: () => {
+          throw new Error('metrics down');
+        },
+      },
+      onHookError: (f) => warned.push(f.error),
+    });
     await table.create();
-    const err = (await table.upsert([{ id: 1n, v: 'nope' as unknown as number }]).catch((e: unknown) => e)) as FailedLoadError;
+    const err = (await table
+      .upsert([{ id: 1n, v: 'nope' as unknown as number }])
+      .catch((e: unknown) => e)) as FailedLoadError;
     expect(err.name).toBe('RowValidationError');
     expect(err.hookErrors?.map((h) => (h.error as Error).message)).toEqual(['metrics down']);
     expect(warned).toHaveLength(1);
   });
 
   it('without onHookError a hook failure goes to console.warn', async () => {
-    const table = db.table(model('warn'), { hooks: { afterLoad: () => { throw new Error('boom'); } } });
+    const table = db.table(model('warn'), {
+      hooks: {
+        afterLoad: () => {
+          throw new Error('boom');
+        },
+      },
+    });
     await table.create();
     const original = console.warn;
     const seen: unknown[][] = [];
-    console.warn = (...args: unknown[]) => { seen.push(args); };
+    console.warn = (...args: unknown[]) => {
+      seen.push(args);
+    };
     try {
       await table.upsert([{ id: 1n, v: 1 }]);
     } finally {
       console.warn = original;
     }
-    expect(String(seen[0]![0])).toMatch(/afterLoad hook failed for load .* into .*\.warn \(the load itself succeeded\)/);
+    expect(String(seen[0]![0])).toMatch(
+      /afterLoad hook failed for load .* into .*\.warn \(the load itself succeeded\)/,
+    );
   });
 
   it('hook types: contexts and records are typed, unknown hooks and vacuum kinds are compile errors', () => {
-    expectTypeOf<LoadHooks['beforeLoad']>().toEqualTypeOf<((context: BeforeLoadContext) => void | Promise<void>) | undefined>();
+    expectTypeOf<LoadHooks['beforeLoad']>().toEqualTypeOf<
+      ((context: BeforeLoadContext) => void | Promise<void>) | undefined
+    >();
     // @ts-expect-error not a hook
     db.table(model('types'), { hooks: { onLoad: () => undefined } });
     // @ts-expect-error not a VACUUM kind
@@ -155,7 +271,12 @@ describe('load hooks', () => {
 
 describe('maintenance after the load', () => {
   const stats = async (name: string) =>
-    (await db.query<Row>(`select last_analyze, last_vacuum from pg_stat_user_tables where schemaname = $1 and relname = $2`, [s.schema, name]))[0]!;
+    (
+      await db.query<Row>(
+        `select last_analyze, last_vacuum from pg_stat_user_tables where schemaname = $1 and relname = $2`,
+        [s.schema, name],
+      )
+    )[0]!;
   const waitFor = async (fn: () => Promise<boolean>) => {
     // pg_stat_* is updated asynchronously (the stats collector / shared memory flush).
     for (let i = 0; i < 50 && !(await fn()); i++) await new Promise((r) => setTimeout(r, 100));
@@ -167,7 +288,9 @@ describe('maintenance after the load', () => {
     await table.upsert([{ id: 1n, v: 1 }]);
     expect((await stats('analyzed')).last_analyze).toBeNull();
     const r = await table.upsert([{ id: 2n, v: 2 }], { analyze: true });
-    expect(r.maintenance).toEqual([{ operation: 'analyze', sql: `ANALYZE "${s.schema}"."analyzed"`, status: 'done', durationMs: expect.any(Number) }]);
+    expect(r.maintenance).toEqual([
+      { operation: 'analyze', sql: `ANALYZE "${s.schema}"."analyzed"`, status: 'done', durationMs: expect.any(Number) },
+    ]);
     await waitFor(async () => (await stats('analyzed')).last_analyze !== null);
     expect((await stats('analyzed')).last_analyze).toBeInstanceOf(Date);
   });
@@ -183,7 +306,15 @@ describe('maintenance after the load', () => {
     await waitFor(async () => (await stats('vacuumed')).last_vacuum !== null);
     expect((await stats('vacuumed')).last_vacuum).toBeInstanceOf(Date);
     const sorted = await table.upsert([{ id: 2n, v: 2 }], { vacuum: 'sort only', analyze: false });
-    expect(sorted.maintenance).toEqual([{ operation: 'vacuum', sql: '', status: 'skipped', durationMs: 0, message: 'vacuum sort only has no equivalent on this warehouse' }]);
+    expect(sorted.maintenance).toEqual([
+      {
+        operation: 'vacuum',
+        sql: '',
+        status: 'skipped',
+        durationMs: 0,
+        message: 'vacuum sort only has no equivalent on this warehouse',
+      },
+    ]);
   });
 
   it('a failing maintenance step is logged and reported; the load stands', async () => {
@@ -192,9 +323,17 @@ describe('maintenance after the load', () => {
     // The same database with an ANALYZE that fails (a table that doesn't exist).
     const broken = Object.create(db) as PostgresDatabase;
     broken.analyzeSql = () => 'ANALYZE no_such_table_anywhere';
-    const r = await broken.table(model('maint_fail'), { analyze: true, log: (m) => logged.push(m) }).upsert([{ id: 1n, v: 1 }]);
-    expect(r.maintenance[0]).toMatchObject({ operation: 'analyze', status: 'failed', message: expect.stringMatching(/no_such_table_anywhere/) });
-    expect(logged[0]).toMatch(/ANALYZE no_such_table_anywhere failed after the load into .* committed \(the load stands\)/);
+    const r = await broken
+      .table(model('maint_fail'), { analyze: true, log: (m) => logged.push(m) })
+      .upsert([{ id: 1n, v: 1 }]);
+    expect(r.maintenance[0]).toMatchObject({
+      operation: 'analyze',
+      status: 'failed',
+      message: expect.stringMatching(/no_such_table_anywhere/),
+    });
+    expect(logged[0]).toMatch(
+      /ANALYZE no_such_table_anywhere failed after the load into .* committed \(the load stands\)/,
+    );
     expect(await db.query<Row>(`select id from "${s.schema}".maint_fail`)).toEqual([{ id: 1n }]);
   });
 });

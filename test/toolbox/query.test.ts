@@ -8,16 +8,32 @@ const rs = (sql: string, params: unknown[]) => inlineParameters(sql, params, red
 
 describe('inlineParameters', () => {
   it('inlines every value kind as a literal of the dialect', () => {
-    expect(pg('select $1, $2, $3, $4, $5, $6, $7', [null, 42, -1.5, 2n ** 64n, true, "O'Brien \\", new Date('2026-11-24T10:00:00.123Z')]))
-      .toBe("select NULL, 42, -1.5, 18446744073709551616, TRUE, 'O''Brien \\', '2026-11-24T10:00:00.123Z'");
+    expect(
+      pg('select $1, $2, $3, $4, $5, $6, $7', [
+        null,
+        42,
+        -1.5,
+        2n ** 64n,
+        true,
+        "O'Brien \\",
+        new Date('2026-11-24T10:00:00.123Z'),
+      ]),
+    ).toBe("select NULL, 42, -1.5, 18446744073709551616, TRUE, 'O''Brien \\', '2026-11-24T10:00:00.123Z'");
     expect(rs('select $1', ["O'Brien \\"])).toBe("select 'O''Brien \\\\'");
   });
 
   it('leaves $n inside strings, quoted identifiers, dollar quotes and comments alone', () => {
     const sql = `select '$1', "$1", E'\\'$1', $tag$ $1 $tag$, $$ $1 $$ /* $1 */, $1 -- $1\nfrom t where x = $2`;
-    expect(pg(sql, ['a', 'b'])).toBe(`select '$1', "$1", E'\\'$1', $tag$ $1 $tag$, $$ $1 $$ /* $1 */, 'a' -- $1\nfrom t where x = 'b'`);
+    expect(pg(sql, ['a', 'b'])).toBe(
+      `select '$1', "$1", E'\\'$1', $tag$ $1 $tag$, $$ $1 $$ /* $1 */, 'a' -- $1\nfrom t where x = 'b'`,
+    );
     const ten = Array.from({ length: 10 }, (_, i) => `$${10 - i}`).join(', ');
-    expect(pg(`select ${ten}`, Array.from({ length: 10 }, (_, i) => i + 1))).toBe('select 10, 9, 8, 7, 6, 5, 4, 3, 2, 1');
+    expect(
+      pg(
+        `select ${ten}`,
+        Array.from({ length: 10 }, (_, i) => i + 1),
+      ),
+    ).toBe('select 10, 9, 8, 7, 6, 5, 4, 3, 2, 1');
   });
 
   it('refuses missing, unused and non-inlinable parameters with clear errors', () => {
@@ -31,7 +47,9 @@ describe('inlineParameters', () => {
   it('compileUnloadQuery takes SQL + params, { sql, parameters } or a compilable query, and drops a trailing semicolon', () => {
     expect(compileUnloadQuery('select $1;  ', [1], quoteLiteral)).toBe('select 1');
     expect(compileUnloadQuery({ sql: 'select $1', parameters: ['x'] }, undefined, quoteLiteral)).toBe("select 'x'");
-    expect(compileUnloadQuery({ compile: () => ({ sql: 'select $1', parameters: [true] }) }, undefined, quoteLiteral)).toBe('select TRUE');
+    expect(
+      compileUnloadQuery({ compile: () => ({ sql: 'select $1', parameters: [true] }) }, undefined, quoteLiteral),
+    ).toBe('select TRUE');
     expect(() => compileUnloadQuery({ sql: 'select 1' }, [1], quoteLiteral)).toThrow(/not both/);
     expect(() => compileUnloadQuery(' ; ', undefined, quoteLiteral)).toThrow(/empty/);
   });

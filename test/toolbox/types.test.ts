@@ -1,14 +1,25 @@
 // Compile-time guarantees of the toolbox API (checked by tsc in `npm test`).
 import { describe, expectTypeOf, it } from 'vitest';
 import { Kysely, PostgresDialect } from 'kysely';
-import type { PostgresDatabase, UnloadOptions, UnloadQuery, UnloadResult, LoadResult, MaintenanceOutcome, HookFailure, AuditRecord } from '../../src/index.js';
+import type {
+  PostgresDatabase,
+  UnloadOptions,
+  UnloadQuery,
+  UnloadResult,
+  LoadResult,
+  MaintenanceOutcome,
+  HookFailure,
+  AuditRecord,
+} from '../../src/index.js';
 import type { S3Files } from '../../src/s3/index.js';
 import { defineTable, t } from '../../src/index.js';
 
 describe('toolbox types', () => {
   it('unload takes SQL, { sql, parameters } or a Kysely query, and returns an UnloadResult', () => {
     expectTypeOf<PostgresDatabase['unload']>().returns.resolves.toEqualTypeOf<UnloadResult>();
-    const k = new Kysely<{ candy: { id: bigint; name: string } }>({ dialect: new PostgresDialect({ pool: {} as never }) });
+    const k = new Kysely<{ candy: { id: bigint; name: string } }>({
+      dialect: new PostgresDialect({ pool: {} as never }),
+    });
     expectTypeOf(k.selectFrom('candy').select(['id', 'name'])).toMatchTypeOf<UnloadQuery>();
     expectTypeOf({ sql: 'select 1', parameters: [1] }).toMatchTypeOf<UnloadQuery>();
     expectTypeOf('select 1').toMatchTypeOf<UnloadQuery>();
@@ -27,7 +38,7 @@ describe('toolbox types', () => {
     expectTypeOf<AuditRecord['cause']>().toBeUnknown();
   });
 
-  it('S3Files.uploadRows takes the model\'s insert rows', () => {
+  it("S3Files.uploadRows takes the model's insert rows", () => {
     const model = defineTable('s.t', { id: t.bigint().notNull(), name: t.varchar(10) });
     // Never called: only compiled.
     const check = (files: S3Files) => {

@@ -12,7 +12,11 @@ let files: S3Files;
 
 beforeAll(async () => {
   s = await createTestSchema('unload_vol');
-  const stage = new S3Stage({ basePath: `s3://${TEST_BUCKET}/unload-vol/${s.schema}`, client: testS3Client(), slices: 4 });
+  const stage = new S3Stage({
+    basePath: `s3://${TEST_BUCKET}/unload-vol/${s.schema}`,
+    client: testS3Client(),
+    slices: 4,
+  });
   db = new PostgresDatabase({ connectionString: s.url, stage });
   files = S3Files.forStage(stage);
 });
@@ -45,20 +49,26 @@ describe('unload at volume', () => {
     expect(r.files.map((f) => f.rows)).toEqual([250_000, 250_000, 250_000, 250_000]);
     const heapGrowthMb = (peakHeap - before.heapUsed) / 2 ** 20;
     const rssGrowthMb = (peakRss - before.rss) / 2 ** 20;
-    console.log(`unload 1M rows: ${seconds.toFixed(1)} s (${Math.round(1e6 / seconds / 1000)}k rows/s), ${(r.bytes / 2 ** 20).toFixed(1)} MiB gzip, peak heap +${heapGrowthMb.toFixed(0)} MiB, peak RSS +${rssGrowthMb.toFixed(0)} MiB`);
+    console.log(
+      `unload 1M rows: ${seconds.toFixed(1)} s (${Math.round(1e6 / seconds / 1000)}k rows/s), ${(r.bytes / 2 ** 20).toFixed(1)} MiB gzip, peak heap +${heapGrowthMb.toFixed(0)} MiB, peak RSS +${rssGrowthMb.toFixed(0)} MiB`,
+    );
     // The CSV is ~60 MB uncompressed: holding it would show; streaming stays at a few chunks per file.
     expect(heapGrowthMb).toBeLessThan(48);
   }, 120_000);
 
   it('a failure mid-stream (a value Parquet cannot hold) cancels the COPY: no manifest, the pool still works', async () => {
     const q = `select g::bigint as id, case when g = 150000 then 'infinity'::timestamp else timestamp '2026-01-01' end as at from generate_series(1, 300000) g`;
-    await expect(db.unload(q, 'broken', { format: 'parquet' })).rejects.toThrow(/cannot write timestamp "infinity" to Parquet/);
+    await expect(db.unload(q, 'broken', { format: 'parquet' })).rejects.toThrow(
+      /cannot write timestamp "infinity" to Parquet/,
+    );
     expect(await files.size('broken/manifest.json')).toBeUndefined();
     expect(await files.list('broken/')).toEqual([]);
     // The backend ends its cancelled COPY asynchronously: allow it a few seconds to go.
     let active: Array<{ n: number }> = [];
     for (let i = 0; i < 50; i++) {
-      active = await db.query<{ n: number }>(`select count(*)::int as n from pg_stat_activity where query like 'COPY (select g::bigint%' and state = 'active'`);
+      active = await db.query<{ n: number }>(
+        `select count(*)::int as n from pg_stat_activity where query like 'COPY (select g::bigint%' and state = 'active'`,
+      );
       if (active[0]?.n === 0) break;
       await new Promise((r) => setTimeout(r, 100));
     }

@@ -36,21 +36,33 @@ async function findModel(ctx: CommandContext, name: string): Promise<TableModel>
   const hits = models.filter((m) => m.model.qualifiedName === name || m.exportName === name || m.model.name === name);
   if (hits.length === 1) return hits[0]!.model;
   const known = models.map((m) => m.model.qualifiedName).join(', ') || 'none';
-  if (hits.length > 1) throw new CliError(`table ${name} is ambiguous: ${hits.map((h) => h.model.qualifiedName).join(', ')}; use schema.table`, ExitCode.USAGE);
-  throw new CliError(`no model for table ${name} in ${path.relative(ctx.settings.cwd, ctx.settings.modelsDir) || '.'} (models: ${known}); run upshift codegen`, ExitCode.CONFIG);
+  if (hits.length > 1)
+    throw new CliError(
+      `table ${name} is ambiguous: ${hits.map((h) => h.model.qualifiedName).join(', ')}; use schema.table`,
+      ExitCode.USAGE,
+    );
+  throw new CliError(
+    `no model for table ${name} in ${path.relative(ctx.settings.cwd, ctx.settings.modelsDir) || '.'} (models: ${known}); run upshift codegen`,
+    ExitCode.CONFIG,
+  );
 }
 
 /** The flags the load command takes, beside the source's (load-source.ts). */
 function checkLoadFlags(flags: LoadFlags): LoadMode {
-  if (!MODES.includes(flags.mode as LoadMode)) throw new CliError(`--mode ${flags.mode}: give upsert, append or replace`, ExitCode.USAGE);
-  if (flags.partial && flags.mode !== 'upsert') throw new CliError(`--partial applies to --mode upsert only; ${flags.mode} inserts whole rows`, ExitCode.USAGE);
+  if (!MODES.includes(flags.mode as LoadMode))
+    throw new CliError(`--mode ${flags.mode}: give upsert, append or replace`, ExitCode.USAGE);
+  if (flags.partial && flags.mode !== 'upsert')
+    throw new CliError(`--partial applies to --mode upsert only; ${flags.mode} inserts whole rows`, ExitCode.USAGE);
   return flags.mode as LoadMode;
 }
 
 /** s3:// inputs are read with the S3 stage's client (and on Redshift, COPY reads them where they are). */
 function checkStageFor(input: string, stage: Stage | undefined): void {
   if (input.startsWith('s3://') && stage?.kind !== 's3') {
-    throw new CliError('s3:// inputs are read through an S3 stage: set `stage: new S3Stage({ basePath, region })` in upshift.config.ts', ExitCode.CONFIG);
+    throw new CliError(
+      's3:// inputs are read through an S3 stage: set `stage: new S3Stage({ basePath, region })` in upshift.config.ts',
+      ExitCode.CONFIG,
+    );
   }
 }
 
@@ -60,7 +72,12 @@ async function progressDisplay(ctx: CommandContext, flags: LoadFlags, table: str
   const { default: cliProgress } = await import('cli-progress');
   const started = Date.now();
   let last: Progress = { rows: 0, bytes: 0, phase: 'reading' };
-  const bar = new cliProgress.SingleBar({ format: '{line}', hideCursor: true, clearOnComplete: true, stream: process.stderr });
+  const bar = new cliProgress.SingleBar({
+    format: '{line}',
+    hideCursor: true,
+    clearOnComplete: true,
+    stream: process.stderr,
+  });
   const draw = () => bar.update(0, { line: progressLine(table, last, Date.now() - started) });
   bar.start(0, 0, { line: progressLine(table, last, 0) });
   const clock = setInterval(draw, 500);
@@ -96,19 +113,27 @@ async function load(ctx: CommandContext, flags: LoadFlags, tableName: string, in
   const model = await findModel(ctx, tableName);
   if (flags.dryRun) {
     const { dryRun } = await import('../dry-run.js');
-    return dryRun(ctx, model, built, { mode, ...(flags.orderBy !== undefined ? { orderBy: flags.orderBy } : {}), partial: flags.partial ?? false, json: flags.json ?? false });
+    return dryRun(ctx, model, built, {
+      mode,
+      ...(flags.orderBy !== undefined ? { orderBy: flags.orderBy } : {}),
+      partial: flags.partial ?? false,
+      json: flags.json ?? false,
+    });
   }
   // The engine, sources and stage load here only: other commands don't pay for them.
   const [{ detectDialect }, { PostgresDatabase, RedshiftDatabase }, { LocalStage }] = await Promise.all([
-    import('../../../codegen/introspect/index.js'), import('../../engine/index.js'), import('../../stage/index.js'),
+    import('../../../codegen/introspect/index.js'),
+    import('../../engine/index.js'),
+    import('../../stage/index.js'),
   ]);
   const connectionString = requireDatabaseUrl(ctx.settings);
   const stage = cfg.stage ?? new LocalStage({ dir: path.resolve(ctx.settings.cwd, '.upshift/stage') });
   const auditSchema = cfg.auditSchema ?? 'upshift';
   const dialect = cfg.dialect ?? (await withPool(ctx, (pool) => detectDialect(pool)));
-  const db = dialect === 'redshift'
-    ? new RedshiftDatabase({ connectionString, stage, auditSchema, ...(cfg.redshift ?? {}) })
-    : new PostgresDatabase({ connectionString, stage, auditSchema });
+  const db =
+    dialect === 'redshift'
+      ? new RedshiftDatabase({ connectionString, stage, auditSchema, ...(cfg.redshift ?? {}) })
+      : new PostgresDatabase({ connectionString, stage, auditSchema });
   const progress = await progressDisplay(ctx, flags, model.qualifiedName);
   try {
     const result = await db.table(model).loadFrom(built.source, {
@@ -131,21 +156,38 @@ async function load(ctx: CommandContext, flags: LoadFlags, tableName: string, in
 export function registerLoad(program: Command, run: Run) {
   program
     .command('load <table> <source>')
-    .description('load a local file (CSV, JSON lines, Parquet) or an s3:// file or folder (ending in /) into a modelled table')
+    .description(
+      'load a local file (CSV, JSON lines, Parquet) or an s3:// file or folder (ending in /) into a modelled table',
+    )
     .option('-m, --mode <mode>', 'upsert (last write wins on the upsert key), append, or replace', 'upsert')
-    .option('-f, --format <format>', 'csv, jsonl or parquet (default: from the name, else the content: Parquet starts with PAR1)')
+    .option(
+      '-f, --format <format>',
+      'csv, jsonl or parquet (default: from the name, else the content: Parquet starts with PAR1)',
+    )
     .option('--delimiter <char>', 'CSV field delimiter (default ","; \\t or tab for a tab)')
-    .option('--quote <char>', 'CSV quote character (default \'"\')')
+    .option('--quote <char>', "CSV quote character (default '\"')")
     .option('--header', 'the first CSV line names the columns (the default, except with --trusted)')
-    .option('--no-header', 'the CSV has no header line: its fields are the model\'s columns in order, or --columns')
-    .option('--columns <list>', 'the file\'s columns in order, comma-separated (without a header, or instead of it)')
+    .option('--no-header', "the CSV has no header line: its fields are the model's columns in order, or --columns")
+    .option('--columns <list>', "the file's columns in order, comma-separated (without a header, or instead of it)")
     .option('--null-as <text>', 'the unquoted CSV text that means NULL (default: an empty field)')
     .option('--encoding <name>', 'text encoding of a CSV or JSON-lines file: utf8 (default), latin1 or windows-1252')
     .option('--order-by <column>', 'for upserts of files without load order: the greatest value wins among duplicates')
-    .option('--partial', 'upsert only the columns the file has: matched keys keep their other columns, new keys get defaults (without it, an upsert from a file lacking columns is refused)')
-    .option('--trusted', 'a local CSV already in the stage\'s dialect (comma, \'"\', NULL as \\N, UTF-8, plain or gzip): uploaded as it is, unvalidated; COPY is the only check')
-    .option('--validate', 's3:// inputs: read every file through upshift\'s validator and re-stage it (default: COPY reads them as they are)')
-    .option('--dry-run', 'validate and stage into a temp folder, report what would load, and remove it: no database is touched')
+    .option(
+      '--partial',
+      'upsert only the columns the file has: matched keys keep their other columns, new keys get defaults (without it, an upsert from a file lacking columns is refused)',
+    )
+    .option(
+      '--trusted',
+      "a local CSV already in the stage's dialect (comma, '\"', NULL as \\N, UTF-8, plain or gzip): uploaded as it is, unvalidated; COPY is the only check",
+    )
+    .option(
+      '--validate',
+      "s3:// inputs: read every file through upshift's validator and re-stage it (default: COPY reads them as they are)",
+    )
+    .option(
+      '--dry-run',
+      'validate and stage into a temp folder, report what would load, and remove it: no database is touched',
+    )
     .option('--json', 'print the load result as JSON')
     .option('--no-progress', 'no progress line (it is only drawn when stderr is a terminal)')
     .addHelpText(

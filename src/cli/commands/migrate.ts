@@ -15,7 +15,10 @@ function migrationsConfig(ctx: CommandContext): MigrationsConfig {
     ...(m.transactional !== undefined ? { transactional: m.transactional } : {}),
     lock: {
       ...(m.lockTimeoutMs !== undefined ? { timeoutMs: m.lockTimeoutMs } : {}),
-      onWait: (since) => ctx.io.err(`waiting for the migration lock, held by another run${since ? ` since ${since.toISOString()}` : ''}...\n`),
+      onWait: (since) =>
+        ctx.io.err(
+          `waiting for the migration lock, held by another run${since ? ` since ${since.toISOString()}` : ''}...\n`,
+        ),
     },
   };
 }
@@ -35,7 +38,12 @@ async function guarded<T>(fn: (runner: typeof import('../../../codegen/migrate/r
       const cause = err.cause;
       if (cause instanceof MigrationLockTimeoutError) throw new CliError(cause.message, ExitCode.LOCK_TIMEOUT);
       const failedAt = err.results?.find((r) => r.status === 'Error');
-      throw new CliError(err.message, failedAt ? ExitCode.MIGRATION_FAILED : databaseError(err.cause, 'migrate')?.exitCode ?? ExitCode.MIGRATION_FAILED);
+      throw new CliError(
+        err.message,
+        failedAt
+          ? ExitCode.MIGRATION_FAILED
+          : (databaseError(err.cause, 'migrate')?.exitCode ?? ExitCode.MIGRATION_FAILED),
+      );
     }
     if ((err as Error)?.name === 'ModelLoadError') throw new CliError((err as Error).message, ExitCode.CONFIG);
     throw databaseError(err, 'the database refused a query') ?? err;
@@ -46,62 +54,93 @@ export function registerMigrate(program: Command, run: Run) {
   const migrate = program
     .command('migrate')
     .description('typed migrations: generate from the models, run them, show their status')
-    .addHelpText('after', '\nExamples:\n  upshift migrate generate add_price\n  upshift migrate up\n  upshift migrate status --json');
+    .addHelpText(
+      'after',
+      '\nExamples:\n  upshift migrate generate add_price\n  upshift migrate up\n  upshift migrate status --json',
+    );
 
   migrate
     .command('generate <name>')
     .description('diff the models with the live tables and write a migration (Kysely up/down) with Redshift-legal DDL')
-    .option('--allow-destructive', 'allow changes that drop columns or narrow types, renumber IDENTITY values in a Redshift deep copy, or drop and re-create other tables\' foreign keys to a copied table (refused by default)')
-    .action(run<{ allowDestructive?: boolean }>(async (ctx, flags, name) => {
-      const { plan, file } = await guarded(({ generateMigration }) =>
-        generateMigration({
-          ...migrationsConfig(ctx),
-          modelsDir: ctx.settings.modelsDir,
-          name: name!,
-          allowDestructive: flags.allowDestructive ?? false,
-          ...(ctx.settings.config.dialect ? { dialect: ctx.settings.config.dialect } : {}),
-        }),
-      );
-      if (plan.refused.length) {
-        ctx.io.err(`refused, no migration written:\n${plan.refused.map((r) => `  ${r.table}: ${r.reason}\n`).join('')}`);
-        return ExitCode.REFUSED;
-      }
-      if (!file) {
-        ctx.io.out('no changes: the live tables match the models\n');
+    .option(
+      '--allow-destructive',
+      "allow changes that drop columns or narrow types, renumber IDENTITY values in a Redshift deep copy, or drop and re-create other tables' foreign keys to a copied table (refused by default)",
+    )
+    .action(
+      run<{ allowDestructive?: boolean }>(async (ctx, flags, name) => {
+        const { plan, file } = await guarded(({ generateMigration }) =>
+          generateMigration({
+            ...migrationsConfig(ctx),
+            modelsDir: ctx.settings.modelsDir,
+            name: name!,
+            allowDestructive: flags.allowDestructive ?? false,
+            ...(ctx.settings.config.dialect ? { dialect: ctx.settings.config.dialect } : {}),
+          }),
+        );
+        if (plan.refused.length) {
+          ctx.io.err(
+            `refused, no migration written:\n${plan.refused.map((r) => `  ${r.table}: ${r.reason}\n`).join('')}`,
+          );
+          return ExitCode.REFUSED;
+        }
+        if (!file) {
+          ctx.io.out('no changes: the live tables match the models\n');
+          return ExitCode.OK;
+        }
+        ctx.io.out(
+          `wrote ${path.relative(ctx.settings.cwd, file)}\n${plan.tables
+            .flatMap((t) => t.summary)
+            .map((s) => `  ${s}\n`)
+            .join('')}`,
+        );
         return ExitCode.OK;
-      }
-      ctx.io.out(`wrote ${path.relative(ctx.settings.cwd, file)}\n${plan.tables.flatMap((t) => t.summary).map((s) => `  ${s}\n`).join('')}`);
-      return ExitCode.OK;
-    }));
+      }),
+    );
 
   const apply = (direction: 'up' | 'down') =>
     run<Record<string, never>>(async (ctx) => {
       const results = await guarded((r) => (direction === 'up' ? r.migrateUp : r.migrateDown)(migrationsConfig(ctx)));
-      if (results.length === 0) ctx.io.out(direction === 'up' ? 'nothing to migrate: all migrations are applied\n' : 'nothing to undo\n');
+      if (results.length === 0)
+        ctx.io.out(direction === 'up' ? 'nothing to migrate: all migrations are applied\n' : 'nothing to undo\n');
       for (const r of results) ctx.io.out(`${direction === 'up' ? 'applied' : 'reverted'} ${r.migrationName}\n`);
       return ExitCode.OK;
     });
-  migrate.command('up').description('apply every pending migration, in one transaction, under the migration lock').action(apply('up'));
+  migrate
+    .command('up')
+    .description('apply every pending migration, in one transaction, under the migration lock')
+    .action(apply('up'));
   migrate.command('down').description('revert the last applied migration').action(apply('down'));
 
   migrate
     .command('status')
     .description('list migrations and when each was applied')
     .option('--json', 'print JSON: [{ "name", "executedAt" | null }]')
-    .action(run<{ json?: boolean }>(async (ctx, flags) => {
-      const list = await guarded((r) => r.migrationStatus(migrationsConfig(ctx)));
-      if (flags.json) ctx.io.out(`${JSON.stringify(list.map((m) => ({ name: m.name, executedAt: m.executedAt?.toISOString() ?? null })))}\n`);
-      else if (list.length === 0) ctx.io.out(`no migrations in ${path.relative(ctx.settings.cwd, ctx.settings.migrationsDir) || '.'}\n`);
-      else for (const m of list) ctx.io.out(`${m.executedAt ? `applied ${m.executedAt.toISOString()}` : 'pending                          '}  ${m.name}\n`);
-      return ExitCode.OK;
-    }));
+    .action(
+      run<{ json?: boolean }>(async (ctx, flags) => {
+        const list = await guarded((r) => r.migrationStatus(migrationsConfig(ctx)));
+        if (flags.json)
+          ctx.io.out(
+            `${JSON.stringify(list.map((m) => ({ name: m.name, executedAt: m.executedAt?.toISOString() ?? null })))}\n`,
+          );
+        else if (list.length === 0)
+          ctx.io.out(`no migrations in ${path.relative(ctx.settings.cwd, ctx.settings.migrationsDir) || '.'}\n`);
+        else
+          for (const m of list)
+            ctx.io.out(
+              `${m.executedAt ? `applied ${m.executedAt.toISOString()}` : 'pending                          '}  ${m.name}\n`,
+            );
+        return ExitCode.OK;
+      }),
+    );
 
   migrate
     .command('unlock')
     .description('clear the migration lock a crashed run left behind (only when no migration is running)')
-    .action(run<Record<string, never>>(async (ctx) => {
-      const was = await guarded((r) => r.unlockMigrations(migrationsConfig(ctx)));
-      ctx.io.out(was ? 'cleared the migration lock\n' : 'the migration lock was not held\n');
-      return ExitCode.OK;
-    }));
+    .action(
+      run<Record<string, never>>(async (ctx) => {
+        const was = await guarded((r) => r.unlockMigrations(migrationsConfig(ctx)));
+        ctx.io.out(was ? 'cleared the migration lock\n' : 'the migration lock was not held\n');
+        return ExitCode.OK;
+      }),
+    );
 }

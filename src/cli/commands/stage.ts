@@ -17,7 +17,8 @@ const UNITS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000, 
 /** '30m', '12h', '7d', '2w' as milliseconds. */
 export function parseAge(text: string): number {
   const m = /^(\d+)\s*([mhdw])$/.exec(text.trim());
-  if (!m) throw new CliError(`--older-than ${JSON.stringify(text)}: give an age like 30m, 12h, 7d or 2w`, ExitCode.USAGE);
+  if (!m)
+    throw new CliError(`--older-than ${JSON.stringify(text)}: give an age like 30m, 12h, 7d or 2w`, ExitCode.USAGE);
   return Number(m[1]) * UNITS[m[2]!]!;
 }
 
@@ -45,7 +46,8 @@ async function gc(ctx: CommandContext, flags: GcFlags): Promise<number> {
     for (const f of [...r.tempFiles, ...r.spillFolders]) ctx.io.out(`  ${f.uri} (${f.bytes} bytes)\n`);
     return ExitCode.OK;
   } catch (err) {
-    if ((err as Error).message?.startsWith('no audit table')) throw new CliError((err as Error).message, ExitCode.CONFIG);
+    if ((err as Error).message?.startsWith('no audit table'))
+      throw new CliError((err as Error).message, ExitCode.CONFIG);
     throw err;
   } finally {
     await db.close();
@@ -60,6 +62,9 @@ export function registerStage(program: Command, run: Run) {
     .requiredOption('--older-than <age>', 'only what has not changed for this long: 30m, 12h, 7d, 2w')
     .option('--dry-run', 'list what would be removed, remove nothing')
     .option('--json', 'print the result as JSON')
-    .addHelpText('after', '\nExamples:\n  upshift stage gc --older-than 7d --dry-run\n  upshift stage gc --older-than 30d')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  upshift stage gc --older-than 7d --dry-run\n  upshift stage gc --older-than 30d',
+    )
     .action(run<GcFlags>((ctx, flags) => gc(ctx, flags)));
 }

@@ -8,9 +8,16 @@ import { closingParen, isPunct, isWord, quoteIdent, tokenize, unescapeRedshift, 
 class Edit {
   readonly out: string[];
   changed = false;
-  constructor(readonly tokens: Token[]) { this.out = tokens.map((t) => t.text); }
-  set(i: number, text: string): void { this.out[i] = text; this.changed = true; }
-  text(): string { return this.out.join(''); }
+  constructor(readonly tokens: Token[]) {
+    this.out = tokens.map((t) => t.text);
+  }
+  set(i: number, text: string): void {
+    this.out[i] = text;
+    this.changed = true;
+  }
+  text(): string {
+    return this.out.join('');
+  }
 }
 
 /** Indices of the significant tokens (no whitespace or comments). */
@@ -53,7 +60,13 @@ function top(e: Edit, sig: number[]): void {
     let end = sig.length;
     for (let m = j + 2; m < sig.length; m++) {
       if (isPunct(tk(m), '(')) depth++;
-      else if (isPunct(tk(m), ')')) { if (depth === 0) { end = m; break; } depth--; }
+      else if (isPunct(tk(m), ')')) {
+        if (depth === 0) {
+          end = m;
+          break;
+        }
+        depth--;
+      }
     }
     e.set(sig[j]!, '');
     e.set(sig[j + 1]!, '');
@@ -78,7 +91,10 @@ function openingParen(e: Edit, sig: number[], k: number): number {
   for (let m = k; m >= 0; m--) {
     const t = e.tokens[sig[m]!];
     if (isPunct(t, ')')) depth++;
-    if (isPunct(t, '(')) { depth--; if (depth === 0) return m; }
+    if (isPunct(t, '(')) {
+      depth--;
+      if (depth === 0) return m;
+    }
   }
   return -1;
 }
@@ -119,7 +135,11 @@ function convert(e: Edit, sig: number[]): void {
     }
     if (commas.length !== 1 || tk(k + 2)?.type !== 'ident') continue;
     const comma = commas[0]!;
-    const typeText = e.tokens.slice(sig[k + 2]!, sig[comma]!).map((t) => t.text).join('').trim();
+    const typeText = e.tokens
+      .slice(sig[k + 2]!, sig[comma]!)
+      .map((t) => t.text)
+      .join('')
+      .trim();
     e.set(sig[k]!, 'cast');
     for (let i = sig[k + 2]!; i <= sig[comma]!; i++) e.set(i, '');
     e.set(sig[close]!, ` as ${typeText})`);
@@ -131,15 +151,44 @@ function noSchemaBinding(e: Edit, sig: number[]): void {
   const tk = (k: number): Token | undefined => e.tokens[sig[k]!];
   if (!isWord(tk(0), 'create')) return;
   for (let k = sig.length - 4; k > 0; k--) {
-    if (isWord(tk(k), 'with') && isWord(tk(k + 1), 'no') && isWord(tk(k + 2), 'schema') && isWord(tk(k + 3), 'binding')) {
+    if (
+      isWord(tk(k), 'with') &&
+      isWord(tk(k + 1), 'no') &&
+      isWord(tk(k + 2), 'schema') &&
+      isWord(tk(k + 3), 'binding')
+    ) {
       for (let m = k; m < k + 4; m++) e.set(sig[m]!, '');
       return;
     }
   }
 }
 
-const NOT_ALIAS = new Set(['where', 'join', 'inner', 'left', 'right', 'full', 'cross', 'natural', 'on', 'using', 'group',
-  'order', 'limit', 'offset', 'having', 'window', 'union', 'intersect', 'except', 'minus', 'qualify', 'for', 'fetch', 'returning']);
+const NOT_ALIAS = new Set([
+  'where',
+  'join',
+  'inner',
+  'left',
+  'right',
+  'full',
+  'cross',
+  'natural',
+  'on',
+  'using',
+  'group',
+  'order',
+  'limit',
+  'offset',
+  'having',
+  'window',
+  'union',
+  'intersect',
+  'except',
+  'minus',
+  'qualify',
+  'for',
+  'fetch',
+  'returning',
+]);
 
 /** A subquery in FROM without an alias (Redshift allows it, Postgres 15 does not) gets one. */
 function subqueryAliases(e: Edit, sig: number[]): void {
@@ -152,17 +201,23 @@ function subqueryAliases(e: Edit, sig: number[]): void {
     const t = tk(k)!;
     if (isPunct(t, '(')) {
       const prev = tk(k - 1);
-      const inFrom = isWord(prev, 'from', 'join', 'lateral') || (isPunct(prev, ',') && clause[clause.length - 1] === 'from');
+      const inFrom =
+        isWord(prev, 'from', 'join', 'lateral') || (isPunct(prev, ',') && clause[clause.length - 1] === 'from');
       if (inFrom && isWord(tk(k + 1), 'select', 'with', 'values')) {
         const close = closingParen(sigTokens, k);
         const after = tk(close + 1);
-        const aliased = after !== undefined && (isWord(after, 'as') || ((after.type === 'ident' || after.type === 'qident') && !NOT_ALIAS.has(after.value)));
+        const aliased =
+          after !== undefined &&
+          (isWord(after, 'as') || ((after.type === 'ident' || after.type === 'qident') && !NOT_ALIAS.has(after.value)));
         if (close > 0 && !aliased) e.set(sig[close]!, `) as __upshift_subquery_${++n}`);
       }
       clause.push('');
       continue;
     }
-    if (isPunct(t, ')')) { clause.pop(); continue; }
+    if (isPunct(t, ')')) {
+      clause.pop();
+      continue;
+    }
     if (isWord(t, 'select', 'from', 'where', 'group', 'having', 'order', 'limit', 'on', 'set', 'values', 'returning')) {
       clause[clause.length - 1] = t.value === 'on' ? 'from' : t.value;
     }
@@ -172,7 +227,9 @@ function subqueryAliases(e: Edit, sig: number[]): void {
 /** pg_table_def has a column named notnull, a keyword in Postgres: quoted there. */
 function tableDefNotNull(e: Edit): void {
   if (!e.tokens.some((t) => isWord(t, 'pg_table_def'))) return;
-  e.tokens.forEach((t, i) => { if (isWord(t, 'notnull')) e.set(i, '"notnull"'); });
+  e.tokens.forEach((t, i) => {
+    if (isWord(t, 'notnull')) e.set(i, '"notnull"');
+  });
 }
 
 /** Redshift's text as Postgres reads it; the same text when nothing differs. */

@@ -16,7 +16,20 @@ const QUALIFY_COLUMN = '__upshift_qualify';
 /** Words that end a SELECT's QUALIFY condition at its own parenthesis depth. */
 const AFTER_QUALIFY = ['order', 'limit', 'offset', 'fetch', 'union', 'intersect', 'except', 'minus', 'for'];
 /** Words that end a SELECT's list at its depth. */
-const AFTER_LIST = ['from', 'into', 'where', 'group', 'having', 'window', 'order', 'limit', 'offset', 'union', 'intersect', 'except'];
+const AFTER_LIST = [
+  'from',
+  'into',
+  'where',
+  'group',
+  'having',
+  'window',
+  'order',
+  'limit',
+  'offset',
+  'union',
+  'intersect',
+  'except',
+];
 
 /** Depth of each significant token (parentheses and brackets). */
 function depths(sig: Token[]): number[] {
@@ -29,7 +42,11 @@ function depths(sig: Token[]): number[] {
   });
 }
 
-interface Clause { select: number; qualify: number; end: number }
+interface Clause {
+  select: number;
+  qualify: number;
+  end: number;
+}
 
 /** The last QUALIFY in the text, with the SELECT it belongs to and where its condition ends. */
 function lastQualify(sig: Token[], depth: number[]): Clause | undefined {
@@ -40,7 +57,12 @@ function lastQualify(sig: Token[], depth: number[]): Clause | undefined {
     while (select >= 0 && !(isWord(sig[select], 'select') && depth[select] === d)) select--;
     if (select < 0) continue;
     let end = q + 1;
-    while (end < sig.length && depth[end]! >= d && !(depth[end] === d && (isWord(sig[end], ...AFTER_QUALIFY) || isPunct(sig[end], ';')))) end++;
+    while (
+      end < sig.length &&
+      depth[end]! >= d &&
+      !(depth[end] === d && (isWord(sig[end], ...AFTER_QUALIFY) || isPunct(sig[end], ';')))
+    )
+      end++;
     return { select, qualify: q, end };
   }
   return undefined;
@@ -56,19 +78,30 @@ function figureName(node: Json | undefined): string {
   const [type, body] = Object.entries(node)[0] as [string, Json];
   const sv = (n: unknown): string | undefined => (n as { String?: { sval?: string } }).String?.sval;
   switch (type) {
-    case 'ColumnRef': { const f = body.fields as unknown[]; return sv(f[f.length - 1]) ?? '?column?'; }
-    case 'FuncCall': { const f = body.funcname as unknown[]; return sv(f[f.length - 1]) ?? '?column?'; }
+    case 'ColumnRef': {
+      const f = body.fields as unknown[];
+      return sv(f[f.length - 1]) ?? '?column?';
+    }
+    case 'FuncCall': {
+      const f = body.funcname as unknown[];
+      return sv(f[f.length - 1]) ?? '?column?';
+    }
     case 'TypeCast': {
       const inner = figureName(body.arg as Json);
       if (inner !== '?column?') return inner;
       const names = ((body.typeName as Json).names as unknown[]).map(sv);
       return names[names.length - 1] ?? '?column?';
     }
-    case 'CaseExpr': return 'case';
-    case 'CoalesceExpr': return 'coalesce';
-    case 'MinMaxExpr': return body.op === 'IS_GREATEST' ? 'greatest' : 'least';
-    case 'A_ArrayExpr': return 'array';
-    default: return '?column?';
+    case 'CaseExpr':
+      return 'case';
+    case 'CoalesceExpr':
+      return 'coalesce';
+    case 'MinMaxExpr':
+      return body.op === 'IS_GREATEST' ? 'greatest' : 'least';
+    case 'A_ArrayExpr':
+      return 'array';
+    default:
+      return '?column?';
   }
 }
 
@@ -84,10 +117,30 @@ function holds(node: unknown, test: (type: string, body: Json) => boolean): bool
   return false;
 }
 
-const AGGREGATES = new Set(['count', 'sum', 'avg', 'min', 'max', 'listagg', 'string_agg', 'array_agg', 'median', 'stddev', 'variance',
-  'bool_and', 'bool_or', 'percentile_cont', 'percentile_disc']);
-const aggregateOrWindow = (type: string, body: Json): boolean => type === 'FuncCall' && (body.over !== undefined || body.agg_star === true
-  || AGGREGATES.has(((body.funcname as unknown[]).map((n) => (n as { String?: { sval?: string } }).String?.sval).pop() ?? '')));
+const AGGREGATES = new Set([
+  'count',
+  'sum',
+  'avg',
+  'min',
+  'max',
+  'listagg',
+  'string_agg',
+  'array_agg',
+  'median',
+  'stddev',
+  'variance',
+  'bool_and',
+  'bool_or',
+  'percentile_cont',
+  'percentile_disc',
+]);
+const aggregateOrWindow = (type: string, body: Json): boolean =>
+  type === 'FuncCall' &&
+  (body.over !== undefined ||
+    body.agg_star === true ||
+    AGGREGATES.has(
+      (body.funcname as unknown[]).map((n) => (n as { String?: { sval?: string } }).String?.sval).pop() ?? '',
+    ));
 
 /** The aliases of the FROM items, left to right (a join's own alias covers its sides). */
 function fromAliases(items: Json[]): string[] {
@@ -128,14 +181,25 @@ function rewriteOne(sql: string, sig: Token[], depth: number[], c: Clause): stri
   // ORDER BY and LIMIT after QUALIFY apply to the filtered rows.
   let tailEnd = c.end;
   const d = depth[c.qualify]!;
-  while (tailEnd < sig.length && depth[tailEnd]! >= d && !(depth[tailEnd] === d && (isPunct(sig[tailEnd], ';') || isWord(sig[tailEnd], 'union', 'intersect', 'except', 'minus')))) tailEnd++;
+  while (
+    tailEnd < sig.length &&
+    depth[tailEnd]! >= d &&
+    !(
+      depth[tailEnd] === d &&
+      (isPunct(sig[tailEnd], ';') || isWord(sig[tailEnd], 'union', 'intersect', 'except', 'minus'))
+    )
+  )
+    tailEnd++;
   const tail = span(sql, sig, c.end, tailEnd);
   const before = sql.slice(0, sig[c.select]!.start);
   const after = tailEnd < sig.length ? sql.slice(sig[tailEnd]!.start) : '';
   const grouped = (stmt.groupClause as unknown[] | undefined)?.length || stmt.havingClause;
   if (star) {
     if (grouped || targets.some((t) => holds(t.val, aggregateOrWindow))) {
-      throw new RedshiftError('QUALIFY with * and window functions or aggregates in the select list is not supported by the emulator: name the columns', '0A000');
+      throw new RedshiftError(
+        'QUALIFY with * and window functions or aggregates in the select list is not supported by the emulator: name the columns',
+        '0A000',
+      );
     }
     return before + starForm(sql, sig, depth, c, stmt, cond) + (tail ? ` ${tail}` : '') + (after ? ` ${after}` : '');
   }
@@ -143,7 +207,15 @@ function rewriteOne(sql: string, sig: Token[], depth: number[], c: Clause): stri
 }
 
 /** SELECT list FROM ... QUALIFY cond: the inner query's columns taken back by name, filtered outside. */
-function namedForm(sql: string, sig: Token[], depth: number[], c: Clause, targets: Json[], cond: string, tail: string): string {
+function namedForm(
+  sql: string,
+  sig: Token[],
+  depth: number[],
+  c: Clause,
+  targets: Json[],
+  cond: string,
+  tail: string,
+): string {
   let from = c.select + 1;
   const distinct = isWord(sig[from], 'distinct');
   if (isWord(sig[from], 'distinct', 'all')) from++;
@@ -158,7 +230,9 @@ function namedForm(sql: string, sig: Token[], depth: number[], c: Clause, target
     if (t.name !== undefined) aliasTexts.set(t.name as string, expressionOf(text));
     const alias = `__upshift_c${i + 1}`;
     inner += `${i ? ',' : ''} ${text}${t.name === undefined ? ` as ${alias}` : ''}`;
-    outer.push(t.name === undefined ? `${alias} as ${quoteIdent(figureName(t.val as Json))}` : quoteIdent(t.name as string));
+    outer.push(
+      t.name === undefined ? `${alias} as ${quoteIdent(figureName(t.val as Json))}` : quoteIdent(t.name as string),
+    );
     start = ends[i]! + 1;
   });
   // ORDER BY stays with the inner query (it may name columns not in the list); LIMIT/OFFSET filter the outer one.
@@ -167,8 +241,10 @@ function namedForm(sql: string, sig: Token[], depth: number[], c: Clause, target
   const order = limitAt < 0 ? tail : tail.slice(0, tailSig[limitAt]!.start);
   const limit = limitAt < 0 ? '' : tail.slice(tailSig[limitAt]!.start);
   inner += `, (${aliasesExpanded(cond, aliasTexts)}) as ${QUALIFY_COLUMN} ${span(sql, sig, end, c.qualify)}`;
-  return `select ${distinct ? 'distinct ' : ''}${outer.join(', ')} from (${inner}${order ? ` ${order}` : ''}) as __upshift_q ` +
-    `where ${QUALIFY_COLUMN}${limit ? ` ${limit}` : ''}`;
+  return (
+    `select ${distinct ? 'distinct ' : ''}${outer.join(', ')} from (${inner}${order ? ` ${order}` : ''}) as __upshift_q ` +
+    `where ${QUALIFY_COLUMN}${limit ? ` ${limit}` : ''}`
+  );
 }
 
 /** A select-list entry's expression, without its `[AS] alias`. */
@@ -185,16 +261,24 @@ function aliasesExpanded(cond: string, aliases: Map<string, string>): string {
   if (!aliases.size) return cond;
   const prefix = 'select ';
   let tree: unknown;
-  try { tree = parseSync(prefix + cond); } catch { return cond; }
+  try {
+    tree = parseSync(prefix + cond);
+  } catch {
+    return cond;
+  }
   const refs: Array<{ at: number; name: string }> = [];
   const visit = (node: unknown): void => {
-    if (Array.isArray(node)) { node.forEach(visit); return; }
+    if (Array.isArray(node)) {
+      node.forEach(visit);
+      return;
+    }
     if (node === null || typeof node !== 'object') return;
     for (const [k, v] of Object.entries(node as Json)) {
       if (k === 'SubLink') continue;
       const fields = k === 'ColumnRef' ? ((v as Json).fields as unknown[]) : undefined;
       const name = fields?.length === 1 ? (fields[0] as { String?: { sval?: string } }).String?.sval : undefined;
-      if (name !== undefined && aliases.has(name) && aliases.get(name) !== name) refs.push({ at: (v as Json).location as number - prefix.length, name });
+      if (name !== undefined && aliases.has(name) && aliases.get(name) !== name)
+        refs.push({ at: ((v as Json).location as number) - prefix.length, name });
       else visit(v);
     }
   };
@@ -222,9 +306,14 @@ function starForm(sql: string, sig: Token[], depth: number[], c: Clause, stmt: J
   const fromAndWhere = span(sql, sig, end + 1, k);
   const window = span(sql, sig, k, c.qualify);
   const rows = aliases.map((a, i) => `${quoteIdent(a)} as __upshift_r${i + 1}`).join(', ');
-  const spread = aliases.map((a, i) => ` cross join lateral (select (__upshift_q.__upshift_r${i + 1}).*) as ${quoteIdent(a)}`).join('');
+  const spread = aliases
+    .map((a, i) => ` cross join lateral (select (__upshift_q.__upshift_r${i + 1}).*) as ${quoteIdent(a)}`)
+    .join('');
   const list = starList(sql, sig, from, end, aliases);
-  return `select ${span(sql, sig, c.select + 1, from)} ${list} from (select ${rows}, (${cond}) as ${QUALIFY_COLUMN} from ${fromAndWhere}${window ? ` ${window}` : ''}) as __upshift_q${spread} where __upshift_q.${QUALIFY_COLUMN}`.replace('select  ', 'select ');
+  return `select ${span(sql, sig, c.select + 1, from)} ${list} from (select ${rows}, (${cond}) as ${QUALIFY_COLUMN} from ${fromAndWhere}${window ? ` ${window}` : ''}) as __upshift_q${spread} where __upshift_q.${QUALIFY_COLUMN}`.replace(
+    'select  ',
+    'select ',
+  );
 }
 
 /** The select list with a bare `*` spelled as each FROM item's columns (the inner row columns stay hidden). */
@@ -233,7 +322,12 @@ function starList(sql: string, sig: Token[], from: number, end: number, aliases:
   let pos = sig[from]!.start;
   for (let k = from; k < end; k++) {
     const t = sig[k]!;
-    if (t.type === 'op' && t.text === '*' && (k === from || isPunct(sig[k - 1], ',')) && (k + 1 === end || isPunct(sig[k + 1], ','))) {
+    if (
+      t.type === 'op' &&
+      t.text === '*' &&
+      (k === from || isPunct(sig[k - 1], ',')) &&
+      (k + 1 === end || isPunct(sig[k + 1], ','))
+    ) {
       out += sql.slice(pos, t.start) + aliases.map((a) => `${quoteIdent(a)}.*`).join(', ');
       pos = t.start + 1;
     }

@@ -8,7 +8,9 @@ import { LIBRARY_FUNCTIONS } from '../functions.js';
 import { closingParen, isPunct, isWord, quoteIdent, quoteLiteral, significant, tokenize, type Token } from '../sql.js';
 
 let loaded = false;
-const loading = loadModule().then(() => { loaded = true; });
+const loading = loadModule().then(() => {
+  loaded = true;
+});
 /** Resolves once the parser (WebAssembly) is loaded; sessions wait for it before their first statement. */
 export const parserReady = (): Promise<void> => loading;
 
@@ -26,15 +28,38 @@ export interface TreeContext {
  */
 function ownLoadCommits(S: string, rows: readonly LoadCommitRow[]): string {
   const ids = [...new Set(rows.map((r) => r.query))].join(', ');
-  return `stl_load_commits as (select * from ${S}.stl_load_commits where query not in (${ids}) union all ` +
-    `select * from json_populate_recordset(null::${S}.stl_load_commits, ${quoteLiteral(JSON.stringify(rows))}))`;
+  return (
+    `stl_load_commits as (select * from ${S}.stl_load_commits where query not in (${ids}) union all ` +
+    `select * from json_populate_recordset(null::${S}.stl_load_commits, ${quoteLiteral(JSON.stringify(rows))}))`
+  );
 }
 
 /** Redshift system relations the emulator keeps in its catalog schema. */
-const RELATIONS = new Set(['stl_load_errors', 'sys_load_error_detail', 'stl_load_commits', 'sys_load_detail', 'svv_table_info',
-  'svv_columns', 'svv_all_columns', 'svv_tables', 'pg_table_def', 'pg_constraint', 'pg_index', 'pg_class', 'pg_proc', 'stl_query',
-  'stl_querytext', 'svl_qlog', 'svl_statementtext', 'stv_recents', 'sys_query_history', 'stv_sessions', 'pg_user_info',
-  'svv_external_schemas', 'stv_locks']);
+const RELATIONS = new Set([
+  'stl_load_errors',
+  'sys_load_error_detail',
+  'stl_load_commits',
+  'sys_load_detail',
+  'svv_table_info',
+  'svv_columns',
+  'svv_all_columns',
+  'svv_tables',
+  'pg_table_def',
+  'pg_constraint',
+  'pg_index',
+  'pg_class',
+  'pg_proc',
+  'stl_query',
+  'stl_querytext',
+  'svl_qlog',
+  'svl_statementtext',
+  'stv_recents',
+  'sys_query_history',
+  'stv_sessions',
+  'pg_user_info',
+  'svv_external_schemas',
+  'stv_locks',
+]);
 /** System relations that depend on the slice count: functions of it in the catalog schema. */
 const SLICED = new Set(['stv_slices', 'stv_tbl_perm', 'svv_diskusage']);
 const INFO_SCHEMA = new Set(['table_constraints', 'key_column_usage', 'check_constraints', 'constraint_column_usage']);
@@ -43,13 +68,34 @@ const ADVISORY = /^pg_(try_)?advisory_(xact_)?(un)?lock(_shared)?(_all)?$/;
 const DATEPART_FIRST = new Set(['dateadd', 'datediff', 'date_part', 'datepart', 'date_trunc', 'datetrunc']);
 /** Argument positions taking a date or timestamp: a bare string literal there is read as a TIMESTAMP. */
 const DATETIME_ARGS: Record<string, number[]> = {
-  dateadd: [2], datediff: [1, 2], date_part: [1], datepart: [1], date_trunc: [1], datetrunc: [1], add_months: [0],
-  months_between: [0, 1], next_day: [0], last_day: [0],
+  dateadd: [2],
+  datediff: [1, 2],
+  date_part: [1],
+  datepart: [1],
+  date_trunc: [1],
+  datetrunc: [1],
+  add_months: [0],
+  months_between: [0, 1],
+  next_day: [0],
+  last_day: [0],
 };
-const RENAMED: Record<string, string> = { nvl: 'coalesce', len: 'length', datepart: 'date_part', datetrunc: 'date_trunc' };
+const RENAMED: Record<string, string> = {
+  nvl: 'coalesce',
+  len: 'length',
+  datepart: 'date_part',
+  datetrunc: 'date_trunc',
+};
 
 type Json = Record<string, unknown>;
-interface Call { nameStart: number; nameEnd: number; open: number; close: number; args: Array<[number, number]>; wg?: [number, number]; over?: [number, number] }
+interface Call {
+  nameStart: number;
+  nameEnd: number;
+  open: number;
+  close: number;
+  args: Array<[number, number]>;
+  wg?: [number, number];
+  over?: [number, number];
+}
 
 class Splicer {
   private edits: Array<{ start: number; end: number; text: string }> = [];
@@ -59,16 +105,30 @@ class Splicer {
     this.sig = significant(tokenize(sql));
     this.sig.forEach((t, k) => this.byStart.set(t.start, k));
   }
-  get changed(): boolean { return this.edits.length > 0; }
-  at(location: number): number | undefined { return this.byStart.get(location); }
-  startOf(k: number): number { return this.sig[k]!.start; }
-  endOf(k: number): number { return this.sig[k]!.start + this.sig[k]!.text.length; }
-  add(start: number, end: number, text: string): void { this.edits.push({ start, end, text }); }
+  get changed(): boolean {
+    return this.edits.length > 0;
+  }
+  at(location: number): number | undefined {
+    return this.byStart.get(location);
+  }
+  startOf(k: number): number {
+    return this.sig[k]!.start;
+  }
+  endOf(k: number): number {
+    return this.sig[k]!.start + this.sig[k]!.text.length;
+  }
+  add(start: number, end: number, text: string): void {
+    this.edits.push({ start, end, text });
+  }
   /** Replaces significant tokens a..b (inclusive). */
-  replace(a: number, b: number, text: string): void { this.add(this.startOf(a), this.endOf(b), text); }
+  replace(a: number, b: number, text: string): void {
+    this.add(this.startOf(a), this.endOf(b), text);
+  }
   /** The text between two offsets with the edits inside it applied (outermost edits win). */
   render(start = 0, end = this.sql.length): string {
-    const inside = this.edits.filter((e) => e.start >= start && e.end <= end).sort((a, b) => a.start - b.start || b.end - a.end);
+    const inside = this.edits
+      .filter((e) => e.start >= start && e.end <= end)
+      .sort((a, b) => a.start - b.start || b.end - a.end);
     let out = '';
     let pos = start;
     for (const e of inside) {
@@ -81,7 +141,8 @@ class Splicer {
   /** A qualified name starting at token k: the index of its last token. */
   nameEnd(k: number): number {
     let j = k;
-    while (isPunct(this.sig[j + 1], '.') && (this.sig[j + 2]?.type === 'ident' || this.sig[j + 2]?.type === 'qident')) j += 2;
+    while (isPunct(this.sig[j + 1], '.') && (this.sig[j + 2]?.type === 'ident' || this.sig[j + 2]?.type === 'qident'))
+      j += 2;
     return j;
   }
   /** A call's parts as token indices: name, parentheses, arguments, WITHIN GROUP and OVER spans. */
@@ -101,7 +162,10 @@ class Splicer {
       const t = this.sig[k]!;
       if (isPunct(t, '(') || isPunct(t, '[')) depth++;
       else if (isPunct(t, ')') || isPunct(t, ']')) depth--;
-      else if (depth === 0 && isPunct(t, ',')) { args.push([from, k - 1]); from = k + 1; }
+      else if (depth === 0 && isPunct(t, ',')) {
+        args.push([from, k - 1]);
+        from = k + 1;
+      }
     }
     if (close > open + 1) args.push([from, close - 1]);
     const c: Call = { nameStart, nameEnd, open, close, args };
@@ -115,12 +179,17 @@ class Splicer {
     }
     return c;
   }
-  text(a: number, b: number): string { return this.render(this.startOf(a), this.endOf(b)); }
+  text(a: number, b: number): string {
+    return this.render(this.startOf(a), this.endOf(b));
+  }
 }
 
 /** Visits every node after its children (so an outer edit sees the inner ones applied). */
 function walk(node: unknown, visit: (type: string, body: Json) => void): void {
-  if (Array.isArray(node)) { for (const n of node) walk(n, visit); return; }
+  if (Array.isArray(node)) {
+    for (const n of node) walk(n, visit);
+    return;
+  }
   if (node === null || typeof node !== 'object') return;
   const entries = Object.entries(node as Json);
   for (const [, v] of entries) walk(v, visit);
@@ -133,14 +202,20 @@ const funcName = (body: Json): string[] => (body.funcname as unknown[]).map((n) 
 class Rewriter {
   private cteNames = new Set<string>();
   private readonly S: string;
-  constructor(private readonly sp: Splicer, private readonly ctx: TreeContext, private readonly text: string) {
+  constructor(
+    private readonly sp: Splicer,
+    private readonly ctx: TreeContext,
+    private readonly text: string,
+  ) {
     this.S = quoteIdent(ctx.schema);
   }
 
   private readsOwnCommits = false;
 
   run(tree: unknown): void {
-    walk(tree, (type, body) => { if (type === 'CommonTableExpr') this.cteNames.add(body.ctename as string); });
+    walk(tree, (type, body) => {
+      if (type === 'CommonTableExpr') this.cteNames.add(body.ctename as string);
+    });
     walk(tree, (type, body) => this.node(type, body));
     if (this.readsOwnCommits) this.ownCommits();
   }
@@ -158,14 +233,19 @@ class Rewriter {
 
   private node(type: string, body: Json): void {
     switch (type) {
-      case 'RangeVar': return this.relation(body);
-      case 'FuncCall': return this.func(body);
-      case 'ColumnRef': return this.column(body);
-      case 'ResTarget': return this.label(body);
+      case 'RangeVar':
+        return this.relation(body);
+      case 'FuncCall':
+        return this.func(body);
+      case 'ColumnRef':
+        return this.column(body);
+      case 'ResTarget':
+        return this.label(body);
       case 'JsonSerializeExpr': {
         // Postgres 16's parser reads JSON_SERIALIZE as SQL/JSON syntax; on Redshift it is a function of SUPER.
         const k = this.sp.at(body.location as number);
-        if (k !== undefined && isWord(this.sp.sig[k], 'json_serialize')) this.sp.replace(k, k, `${this.S}.json_serialize`);
+        if (k !== undefined && isWord(this.sp.sig[k], 'json_serialize'))
+          this.sp.replace(k, k, `${this.S}.json_serialize`);
         return;
       }
       case 'InsertStmt':
@@ -175,7 +255,8 @@ class Rewriter {
         }
         return this.returning(body);
       case 'UpdateStmt':
-      case 'DeleteStmt': return this.returning(body);
+      case 'DeleteStmt':
+        return this.returning(body);
       default:
     }
   }
@@ -199,7 +280,10 @@ class Rewriter {
     const k = this.sp.at(body.location as number);
     if (k === undefined) return;
     const end = this.sp.nameEnd(k);
-    if (schema === 'information_schema' && INFO_SCHEMA.has(rel)) { this.sp.replace(k, end, `${this.S}.${rel}`); return; }
+    if (schema === 'information_schema' && INFO_SCHEMA.has(rel)) {
+      this.sp.replace(k, end, `${this.S}.${rel}`);
+      return;
+    }
     if (schema !== undefined && schema !== 'pg_catalog') return;
     if (schema === undefined && this.cteNames.has(rel)) return;
     if (rel === 'stl_load_commits' && this.ctx.loadCommits?.length && isWord(this.sp.sig[0], 'select', 'with')) {
@@ -208,8 +292,10 @@ class Rewriter {
       return;
     }
     if (RELATIONS.has(rel)) this.sp.replace(k, end, `${this.S}.${rel}`);
-    else if (SLICED.has(rel)) this.sp.replace(k, end, `${this.S}.${rel}(${this.ctx.slices})${body.alias ? '' : ` as ${rel}`}`);
-    else if (rel === 'pg_attribute' && /\b(attisdistkey|attsortkeyord|attencodingtype)\b/i.test(this.text)) this.sp.replace(k, end, `${this.S}.pg_attribute`);
+    else if (SLICED.has(rel))
+      this.sp.replace(k, end, `${this.S}.${rel}(${this.ctx.slices})${body.alias ? '' : ` as ${rel}`}`);
+    else if (rel === 'pg_attribute' && /\b(attisdistkey|attsortkeyord|attencodingtype)\b/i.test(this.text))
+      this.sp.replace(k, end, `${this.S}.pg_attribute`);
     else if (rel === 'pg_class' && /\breldiststyle\b/i.test(this.text)) this.sp.replace(k, end, `${this.S}.pg_class`);
   }
 
@@ -233,14 +319,27 @@ class Rewriter {
     if (DATEPART_FIRST.has(name)) this.unquotedDatepart(args, c);
     for (const i of DATETIME_ARGS[name] ?? []) this.literalTimestamp(args[i]);
     switch (name) {
-      case 'version': if (!args.length) rename(`${this.S}.version`); return;
-      case 'getdate': case 'format_encoding': rename(`${this.S}.${name}`); return;
-      case 'pg_last_copy_id': if (!args.length) this.sp.replace(c.nameStart, c.close, `${this.S}.pg_last_copy_id(${this.ctx.lastCopyId})`); return;
-      case 'nvl2': return this.nvl2(c);
-      case 'decode': return this.decode(c);
+      case 'version':
+        if (!args.length) rename(`${this.S}.version`);
+        return;
+      case 'getdate':
+      case 'format_encoding':
+        rename(`${this.S}.${name}`);
+        return;
+      case 'pg_last_copy_id':
+        if (!args.length) this.sp.replace(c.nameStart, c.close, `${this.S}.pg_last_copy_id(${this.ctx.lastCopyId})`);
+        return;
+      case 'nvl2':
+        return this.nvl2(c);
+      case 'decode':
+        return this.decode(c);
       case 'ratio_to_report':
         if (c.over && c.args.length === 1) {
-          this.sp.replace(c.nameStart, c.over[1], `((${arg(0)})::float8 / sum(${arg(0)}) over ${this.sp.text(c.over[0], c.over[1])})`);
+          this.sp.replace(
+            c.nameStart,
+            c.over[1],
+            `((${arg(0)})::float8 / sum(${arg(0)}) over ${this.sp.text(c.over[0], c.over[1])})`,
+          );
           this.labels.set(body, { end: c.over[1], name });
         }
         return;
@@ -248,13 +347,24 @@ class Rewriter {
         this.listagg(body, c);
         this.labels.set(body, { end: c.over?.[1] ?? c.wg?.[1] ?? c.close, name });
         return;
-      case 'percentile_cont': case 'percentile_disc': return this.percentile(name, body, c);
-      case 'lag_ignore_nulls': case 'lead_ignore_nulls': return this.lagIgnoreNulls(name, body, c);
+      case 'percentile_cont':
+      case 'percentile_disc':
+        return this.percentile(name, body, c);
+      case 'lag_ignore_nulls':
+      case 'lead_ignore_nulls':
+        return this.lagIgnoreNulls(name, body, c);
       case 'json_extract_path_text': {
         const last = args[args.length - 1] as { A_Const?: { boolval?: unknown } } | undefined;
         if (args.length > 2 && last?.A_Const?.boolval !== undefined) {
-          const path = c.args.slice(1, -1).map((_a, i) => arg(i + 1)).join(', ');
-          this.sp.replace(c.nameStart, c.close, `${this.S}.json_extract_path_text_null_if_invalid(${arg(0)}, ${arg(args.length - 1)}, ${path})`);
+          const path = c.args
+            .slice(1, -1)
+            .map((_a, i) => arg(i + 1))
+            .join(', ');
+          this.sp.replace(
+            c.nameStart,
+            c.close,
+            `${this.S}.json_extract_path_text_null_if_invalid(${arg(0)}, ${arg(args.length - 1)}, ${path})`,
+          );
           return;
         }
         break;
@@ -283,10 +393,13 @@ class Rewriter {
     const lit = (node as { A_Const?: { sval?: unknown; location: number } } | undefined)?.A_Const;
     if (!lit || lit.sval === undefined) return;
     const k = this.sp.at(lit.location);
-    if (k !== undefined && this.sp.sig[k]!.type === 'string') this.sp.replace(k, k, `${this.sp.sig[k]!.text}::timestamp`);
+    if (k !== undefined && this.sp.sig[k]!.type === 'string')
+      this.sp.replace(k, k, `${this.sp.sig[k]!.text}::timestamp`);
   }
 
-  private commas(c: Call): number[] { return c.args.slice(1).map(([a]) => a - 1); }
+  private commas(c: Call): number[] {
+    return c.args.slice(1).map(([a]) => a - 1);
+  }
 
   /** NVL2(e, a, b): CASE WHEN e IS NOT NULL THEN a ELSE b END. */
   private nvl2(c: Call): void {
@@ -319,13 +432,21 @@ class Rewriter {
     const order = c.wg ? this.sp.render(this.sp.endOf(c.wg[0]), this.sp.startOf(c.wg[1])).trim() : '';
     const distinct = body.agg_distinct ? 'distinct ' : '';
     if (!c.over) {
-      this.sp.replace(c.nameStart, c.wg?.[1] ?? c.close, `string_agg(${distinct}(${x})::text, ${delim}${order ? ` ${order}` : ''})`);
+      this.sp.replace(
+        c.nameStart,
+        c.wg?.[1] ?? c.close,
+        `string_agg(${distinct}(${x})::text, ${delim}${order ? ` ${order}` : ''})`,
+      );
       return;
     }
     const [o1, o2] = c.over;
     const partition = o1 === o2 ? '' : this.sp.render(this.sp.endOf(o1), this.sp.startOf(o2)).trim();
     const frame = order ? ' rows between unbounded preceding and unbounded following' : '';
-    this.sp.replace(c.nameStart, o2, `string_agg(${distinct}(${x})::text, ${delim}) over (${partition} ${order}${frame})`);
+    this.sp.replace(
+      c.nameStart,
+      o2,
+      `string_agg(${distinct}(${x})::text, ${delim}) over (${partition} ${order}${frame})`,
+    );
   }
 
   /**
@@ -335,13 +456,16 @@ class Rewriter {
   private lagIgnoreNulls(name: string, body: Json, c: Call): void {
     const lag = name === 'lag_ignore_nulls';
     const fn = lag ? 'LAG' : 'LEAD';
-    if (!c.over || !c.args.length || c.args.length > 2) throw new RedshiftError(`${fn} ... IGNORE NULLS needs OVER and one or two arguments`, '42601');
+    if (!c.over || !c.args.length || c.args.length > 2)
+      throw new RedshiftError(`${fn} ... IGNORE NULLS needs OVER and one or two arguments`, '42601');
     const win = body.over as { frameOptions?: number };
     // 1058 is FRAMEOPTION_DEFAULTS: LAG and LEAD take no frame (Redshift refuses one).
     if (win.frameOptions !== undefined && win.frameOptions !== 1058) throw syntaxError('rows');
     const [o1, o2] = c.over;
     const inside = o1 === o2 ? this.sp.text(o1, o1) : this.sp.render(this.sp.endOf(o1), this.sp.startOf(o2)).trim();
-    const frame = lag ? 'rows between unbounded preceding and 1 preceding' : 'rows between 1 following and unbounded following';
+    const frame = lag
+      ? 'rows between unbounded preceding and 1 preceding'
+      : 'rows between 1 following and unbounded following';
     const x = this.sp.text(c.args[0]![0], c.args[0]![1]);
     const n = c.args[1] ? `(${this.sp.text(c.args[1][0], c.args[1][1])})::bigint` : '1';
     const call = `${this.S}.${lag ? 'rs_nth_last' : 'rs_nth'}(array_remove(array_agg(${x}) over (${inside} ${frame}), null), ${n})`;
