@@ -63,7 +63,7 @@ module.exports = {
       'emulator-layer',
       'emulator',
       [],
-      'the local Redshift depends on nothing of the loader, so it tests it from outside',
+      'the local Redshift depends on nothing of the loader (SQL text helpers aside), so it tests it from outside',
     ),
     {
       name: 'root-exports-no-cli',
