@@ -7,7 +7,7 @@
 // After a live COPY (Postgres: the stage table was filled while staging, on the load's own
 // session) the plan starts at the LOCK and skips CREATE and COPY.
 import { defaultSql } from '../model/ddl.js';
-import { quoteIdent } from '../model/identifiers.js';
+import { quoteIdent } from '../sql/identifiers.js';
 import type { TableModel } from '../model/table.js';
 import { loadColumns } from '../model/validate.js';
 import { DuplicateKeyError } from '../warehouse/errors.js';

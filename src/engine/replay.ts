@@ -2,7 +2,7 @@
 // (validated plan, one transaction, its own audit row). The staged manifest says how to read
 // the files (format, columns, load order); the audit row says which table and mode. A load that
 // already committed into the target is refused unless forced: a second append doubles its rows.
-import { escapeLike } from '../model/identifiers.js';
+import { escapeLike } from '../sql/identifiers.js';
 import type { TableModel } from '../model/table.js';
 import { loadColumns } from '../model/validate.js';
 import { loadIdDate } from '../stage/layout.js';

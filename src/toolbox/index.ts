@@ -1,4 +1,4 @@
-export { compileUnloadQuery, inlineParameters, sqlValue } from './query.js';
+export { compileUnloadQuery } from './query.js';
 export type { UnloadQuery, CompilableQuery, SqlWithParams } from './query.js';
 export { unloadCopyFormat, unloadViaExport, checkUnloadOptions } from './unload.js';
 export type { UnloadOptions, UnloadResult, UnloadFormat, QueryExporter } from './unload.js';

@@ -1,7 +1,7 @@
 // Reading staged files back for warehouses that COPY from a stream (Postgres, PGlite).
 import { createGunzip } from 'node:zlib';
 import type { Readable } from 'node:stream';
-import { quoteIdent } from '../model/identifiers.js';
+import { quoteIdent, qualifiedName } from '../sql/identifiers.js';
 import type { Stage } from '../stage/types.js';
 import { decodePostgresCopyError } from './errors.js';
 import type { CopyFormat } from './plan.js';
@@ -49,10 +49,7 @@ export function postgresCopyOptions(format: CopyFormat): string {
 }
 
 export function copyTarget(step: Pick<CopyStep, 'table' | 'columns'>): string {
-  const name = step.table.schema
-    ? `${quoteIdent(step.table.schema)}.${quoteIdent(step.table.name)}`
-    : quoteIdent(step.table.name);
-  return `${name} (${step.columns.map(quoteIdent).join(', ')})`;
+  return `${qualifiedName(step.table.schema, step.table.name)} (${step.columns.map(quoteIdent).join(', ')})`;
 }
 
 /**

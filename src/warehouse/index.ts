@@ -1,6 +1,6 @@
 export { Warehouse, ORDINAL_COLUMN } from './warehouse.js';
 export type { Session, QueryResult, CopyStep, RetryOptions, WarehouseOptions, VacuumMode } from './warehouse.js';
-export { compileUnloadQuery, inlineParameters, unloadCopyFormat } from '../toolbox/index.js';
+export { compileUnloadQuery, unloadCopyFormat } from '../toolbox/index.js';
 export type {
   UnloadQuery,
   CompilableQuery,
@@ -16,7 +16,7 @@ export { PostgresWarehouse, PgSession } from './postgres.js';
 export type { PostgresOptions } from './postgres.js';
 export { PgliteWarehouse } from './pglite.js';
 export type { PgliteOptions } from './pglite.js';
-export { RedshiftWarehouse, redshiftLiteral, decodeLoadErrorRow } from './redshift.js';
+export { RedshiftWarehouse, decodeLoadErrorRow } from './redshift.js';
 export type { RedshiftOptions, RedshiftCredentials } from './redshift.js';
 export {
   LoadError,

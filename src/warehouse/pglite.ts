@@ -5,7 +5,7 @@ import type { PGlite } from '@electric-sql/pglite';
 import { buffer } from 'node:stream/consumers';
 import type { Dialect } from '../model/ddl.js';
 import type { TableModel } from '../model/table.js';
-import { quoteIdent } from '../model/identifiers.js';
+import { quoteIdent } from '../sql/identifiers.js';
 import type { BinaryDialect } from '../stage/types.js';
 import {
   copyEachFile,

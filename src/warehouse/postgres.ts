@@ -6,7 +6,7 @@ import { requireOptional } from '../optional.js';
 import { pipeline } from 'node:stream/promises';
 import { copyFrom, copyTo, pgLib } from './pg-lib.js';
 import type { TableModel } from '../model/table.js';
-import { quoteIdent } from '../model/identifiers.js';
+import { quoteIdent } from '../sql/identifiers.js';
 import type { Dialect } from '../model/ddl.js';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -5,7 +5,8 @@ import type pg from 'pg';
 import type { PoolConfig } from 'pg';
 import { pgLib } from './pg-lib.js';
 import type { Dialect } from '../model/ddl.js';
-import { quoteIdent } from '../model/identifiers.js';
+import { quoteIdent, qualifiedName } from '../sql/identifiers.js';
+import { redshiftLiteral, redshiftLiterals } from '../sql/literals.js';
 import type { TableModel } from '../model/table.js';
 import type { BinaryDialect } from '../stage/types.js';
 import { LoadError, type LoadErrorDetail } from './errors.js';
@@ -45,9 +46,6 @@ export interface RedshiftOptions extends Omit<PostgresOptions, 'connectionString
   /** Serverless / concurrency scaling: read sys_load_error_detail instead of stl_load_errors. */
   serverless?: boolean | undefined;
 }
-
-/** A Redshift string literal: backslashes are escapes there, so they are doubled too. */
-export const redshiftLiteral = (text: string): string => `'${text.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;
 
 export class RedshiftWarehouse extends PostgresWarehouse {
   override readonly dialect: Dialect = 'redshift';
@@ -136,7 +134,7 @@ export class RedshiftWarehouse extends PostgresWarehouse {
 
   /** The COPY statement for a copy step: always from the manifest, so exactly the staged files load. */
   copySql(step: CopyStep, redact = false): string {
-    const target = `${step.table.schema ? `${quoteIdent(step.table.schema)}.` : ''}${quoteIdent(step.table.name)}`;
+    const target = qualifiedName(step.table.schema, step.table.name);
     return [
       `COPY ${target} (${step.columns.map(quoteIdent).join(', ')})`,
       `FROM ${this.literal(step.load.manifestUri)}`,
@@ -229,7 +227,7 @@ FROM stl_load_errors WHERE query = pg_last_copy_id() ORDER BY line_number LIMIT 
   /** UNLOAD to S3 (Redshift names the files itself: <prefix>0000_part_00...), then reads the manifest it wrote. */
   override async unload(query: UnloadQuery, target: string, options: UnloadOptions = {}): Promise<UnloadResult> {
     const { format } = checkUnloadOptions(options);
-    const sql = compileUnloadQuery(query, options.params, (t) => this.literal(t));
+    const sql = compileUnloadQuery(query, options.params, { ...redshiftLiterals, text: (t) => this.literal(t) });
     const targetUri = resolveUnloadTarget(this.stage, target);
     if (!targetUri.startsWith('s3://'))
       throw new Error(`Redshift unloads to S3 only; ${target} resolved to ${targetUri}`);

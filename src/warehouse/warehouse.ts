@@ -4,7 +4,8 @@
 import type { Readable } from 'node:stream';
 import type { Dialect } from '../model/ddl.js';
 import { sqlType } from '../model/ddl.js';
-import { quoteIdent, quoteLiteral } from '../model/identifiers.js';
+import { quoteIdent, qualifiedName } from '../sql/identifiers.js';
+import { postgresLiteral, postgresLiterals } from '../sql/literals.js';
 import type { TableModel } from '../model/table.js';
 import type { BinaryDialect, ChunkOrigin, Stage } from '../stage/types.js';
 import {
@@ -152,11 +153,11 @@ export abstract class Warehouse {
 
   /** A string literal in this dialect. */
   literal(text: string): string {
-    return quoteLiteral(text);
+    return postgresLiteral(text);
   }
 
   tableName(table: Pick<TableModel, 'schema' | 'name'>): string {
-    return `${quoteIdent(table.schema)}.${quoteIdent(table.name)}`;
+    return qualifiedName(table.schema, table.name);
   }
 
   // ---- unload and maintenance (overridable) --------------------------------------------------
@@ -167,7 +168,7 @@ export abstract class Warehouse {
    * PGlite stream the result (describeQuery + exportCsv) into the same layout.
    */
   async unload(query: UnloadQuery, target: string, options: UnloadOptions = {}): Promise<UnloadResult> {
-    const sql = compileUnloadQuery(query, options.params, (t) => this.literal(t));
+    const sql = compileUnloadQuery(query, options.params, { ...postgresLiterals, text: (t) => this.literal(t) });
     return unloadViaExport(this, this.stage, sql, resolveUnloadTarget(this.stage, target), options);
   }
 
