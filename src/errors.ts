@@ -16,7 +16,7 @@
  * - `MISSING_DEPENDENCY` an optional package is not installed (MissingDependencyError)
  * - `CONFIG_INVALID` a missing or malformed setting or constructor option (UpshiftConfigError)
  * - `USAGE_INVALID` a call's arguments or options can't work together (UsageError)
- * - `UNSUPPORTED` this warehouse, stage or backend cannot do what was asked (UnsupportedError)
+ * - `NOT_SUPPORTED` this warehouse, stage or backend cannot do what was asked (UnsupportedError)
  * - `QUERY_PARAMS` `$n` parameters that don't match the query or can't be inlined (QueryParameterError)
  * - `STAGE_FAILED` a stage's storage operation failed (UpshiftStageError)
  * - `S3_FAILED` an S3 request of the S3 helpers failed (S3Error)
@@ -47,7 +47,7 @@ export type UpshiftErrorCode =
   | 'MISSING_DEPENDENCY'
   | 'CONFIG_INVALID'
   | 'USAGE_INVALID'
-  | 'UNSUPPORTED'
+  | 'NOT_SUPPORTED'
   | 'QUERY_PARAMS'
   | 'STAGE_FAILED'
   | 'S3_FAILED'
@@ -62,11 +62,14 @@ export type UpshiftErrorCode =
   | 'MIGRATION_LOCK_TIMEOUT'
   | 'CLI_FAILED';
 
-/** The base of every upshift error: a stable `code`, and the underlying error as `cause` when there is one. */
-export class UpshiftError<C extends UpshiftErrorCode = UpshiftErrorCode> extends Error {
+/**
+ * The base of every upshift error: a stable `code`, and the underlying error as `cause` when
+ * there is one. Each subclass narrows `code` to its own.
+ */
+export class UpshiftError extends Error {
   override name = 'UpshiftError';
   constructor(
-    readonly code: C,
+    readonly code: UpshiftErrorCode,
     message: string,
     options?: ErrorOptions,
   ) {
@@ -75,7 +78,8 @@ export class UpshiftError<C extends UpshiftErrorCode = UpshiftErrorCode> extends
 }
 
 /** A call's arguments or options that can't work (a bad option value, options that exclude each other). */
-export class UsageError extends UpshiftError<'USAGE_INVALID'> {
+export class UsageError extends UpshiftError {
+  declare readonly code: 'USAGE_INVALID';
   override name = 'UsageError';
   constructor(message: string, options?: ErrorOptions) {
     super('USAGE_INVALID', message, options);
@@ -83,15 +87,17 @@ export class UsageError extends UpshiftError<'USAGE_INVALID'> {
 }
 
 /** Something this warehouse, stage or storage backend cannot do. */
-export class UnsupportedError extends UpshiftError<'UNSUPPORTED'> {
+export class UnsupportedError extends UpshiftError {
+  declare readonly code: 'NOT_SUPPORTED';
   override name = 'UnsupportedError';
   constructor(message: string, options?: ErrorOptions) {
-    super('UNSUPPORTED', message, options);
+    super('NOT_SUPPORTED', message, options);
   }
 }
 
 /** `$n` parameters that don't match the query, or a value that has no SQL literal form. */
-export class QueryParameterError extends UpshiftError<'QUERY_PARAMS'> {
+export class QueryParameterError extends UpshiftError {
+  declare readonly code: 'QUERY_PARAMS';
   override name = 'QueryParameterError';
   constructor(message: string, options?: ErrorOptions) {
     super('QUERY_PARAMS', message, options);
@@ -99,7 +105,8 @@ export class QueryParameterError extends UpshiftError<'QUERY_PARAMS'> {
 }
 
 /** An S3 request of the S3 helpers (S3Files) failed; `cause` is the SDK's error when there is one. */
-export class S3Error extends UpshiftError<'S3_FAILED'> {
+export class S3Error extends UpshiftError {
+  declare readonly code: 'S3_FAILED';
   override name = 'S3Error';
   constructor(message: string, options?: ErrorOptions) {
     super('S3_FAILED', message, options);

@@ -1,6 +1,7 @@
 // S3 helpers over one S3 client and the configured base path: the one-liners users need next
 // to their loads (put a file, read one back, list a prefix, clean up), not another SDK wrapper.
 // Every method takes an `s3://bucket/key` URI or a path relative to the base path.
+import { S3Error, UsageError } from '../errors.js';
 import {
   DeleteObjectsCommand,
   GetObjectCommand,
@@ -79,13 +80,13 @@ export class S3Files {
   resolve(path: string): string {
     if (path.startsWith('s3://')) {
       if (!parseS3Uri(path))
-        throw new Error(`${JSON.stringify(path)} is not an s3://bucket/key URI with a valid bucket name`);
+        throw new UsageError(`${JSON.stringify(path)} is not an s3://bucket/key URI with a valid bucket name`);
       return path;
     }
     const base = resolveS3BasePath(this.basePath, this.config);
     const rel = path.replace(/^\/+/, '');
     if (rel.split('/').some((seg) => seg === '.' || seg === '..'))
-      throw new Error(
+      throw new UsageError(
         `path ${JSON.stringify(path)} has a '.' or '..' segment; S3 keys are not resolved like file paths`,
       );
     return `s3://${base.bucket}/${base.prefix ? `${base.prefix}/` : ''}${rel}`;
@@ -94,7 +95,7 @@ export class S3Files {
   private loc(path: string, needKey = true): { bucket: string; key: string; uri: string } {
     const uri = this.resolve(path);
     const { bucket, key } = parseS3Uri(uri)!;
-    if (needKey && key === '') throw new Error(`${uri} names a bucket, not an object`);
+    if (needKey && key === '') throw new UsageError(`${uri} names a bucket, not an object`);
     return { bucket, key, uri };
   }
 
@@ -128,7 +129,7 @@ export class S3Files {
   /** Uploads a value as JSON (bigints as their digits, exact). */
   uploadJson(value: unknown, to: string): Promise<string> {
     const text = JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
-    if (text === undefined) throw new Error(`uploadJson: ${String(value)} has no JSON form`);
+    if (text === undefined) throw new UsageError(`uploadJson: ${String(value)} has no JSON form`);
     return this.upload(text, to, { contentType: 'application/json' });
   }
 
@@ -182,7 +183,7 @@ export class S3Files {
       () => undefined,
       (err: unknown) => {
         stream.destroy(err as Error);
-        throw new Error(`S3 upload of ${uri} failed: ${(err as Error)?.message ?? String(err)}`, { cause: err });
+        throw new S3Error(`S3 upload of ${uri} failed: ${(err as Error)?.message ?? String(err)}`, { cause: err });
       },
     );
     done.catch(() => {});
@@ -206,7 +207,7 @@ export class S3Files {
     if (body instanceof Readable) return body;
     if (body && 'transformToWebStream' in body)
       return Readable.fromWeb(body.transformToWebStream() as import('node:stream/web').ReadableStream);
-    throw new Error(`S3 returned no body for ${this.resolve(from)}`);
+    throw new S3Error(`S3 returned no body for ${this.resolve(from)}`);
   }
 
   /** Downloads to a local file (folders created), streamed. */
@@ -280,7 +281,7 @@ export class S3Files {
         );
         const e = res.Errors?.[0];
         if (e)
-          throw new Error(`S3 delete of s3://${bucket}/${e.Key} failed: ${e.Code ?? ''} ${e.Message ?? ''}`.trim());
+          throw new S3Error(`S3 delete of s3://${bucket}/${e.Key} failed: ${e.Code ?? ''} ${e.Message ?? ''}`.trim());
       }
     }
     return list.length;

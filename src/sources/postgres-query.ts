@@ -7,6 +7,7 @@
 // untyped text), so `$1` behaves the same: `id > $1`, `LIMIT $1`, `$1::date` all resolve their
 // type from the context. The literals keep backslashes as they are: the session below sets
 // standard_conforming_strings on before the query runs.
+import { UpshiftConfigError } from '../config.js';
 import type pg from 'pg';
 import { inlineParameters, type QueryParam } from '../sql/parameters.js';
 import { postgresLiterals } from '../sql/literals.js';
@@ -37,7 +38,7 @@ const SESSION = [
 
 export function fromPostgresQuery(sql: string, options: PostgresQueryOptions): Source {
   if (!options?.connectionString && !options?.pool)
-    throw new Error('fromPostgresQuery needs { connectionString } or { pool } for the source database');
+    throw new UpshiftConfigError('fromPostgresQuery needs { connectionString } or { pool } for the source database');
   const query = sql.trim().replace(/;\s*$/, '');
   return {
     describe: () => `postgres query: ${query}${options.params?.length ? ` (${options.params.length} params)` : ''}`,

@@ -1,9 +1,10 @@
 // Finding and reading users' S3 objects: one file, every file under a folder, or the entries of
 // a Redshift manifest. Missing objects and empty folders are clear errors before any load starts.
+import { S3Error } from '../errors.js';
 import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, type S3Client } from '../s3/sdk.js';
 import { Readable } from 'node:stream';
 import type { AsyncBuffer } from 'hyparquet';
-import { parseS3Uri } from '../config.js';
+import { parseS3Uri, UpshiftConfigError } from '../config.js';
 import { parseManifest } from '../stage/manifest.js';
 import type { S3Stage } from '../stage/s3.js';
 import type { SourceContext } from './types.js';
@@ -20,7 +21,7 @@ export interface S3Object {
 export function s3ClientFor(ctx: SourceContext, client: S3Client | undefined, what: string): S3Client {
   if (client) return client;
   if (ctx.stage.kind === 's3') return (ctx.stage as S3Stage).client;
-  throw new Error(
+  throw new UpshiftConfigError(
     `${what} reads S3, but the stage is local and has no S3 client: pass one, e.g. ${what.split(':')[0]}(uri, { client: new S3Client({ region }) })`,
   );
 }
@@ -66,7 +67,7 @@ export async function getObject(client: S3Client, uri: string, table: string, ra
     if (body instanceof Readable) return body;
     if (body && 'transformToWebStream' in body)
       return Readable.fromWeb(body.transformToWebStream() as import('node:stream/web').ReadableStream);
-    throw new Error('the response has no body');
+    throw new S3Error('the response has no body');
   } catch (err) {
     throw fileError(
       table,

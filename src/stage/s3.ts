@@ -1,6 +1,7 @@
 // S3Stage: parts streamed to S3 with multipart uploads (S3ObjectWriter, s3-upload.ts), the
 // manifest PUT last. An upload failure aborts its multipart upload, writes no manifest, removes
 // the load's finished parts, and surfaces as an UpshiftStageError naming the key.
+import { S3Error } from '../errors.js';
 import type { S3ClientConfig, _Object } from '@aws-sdk/client-s3';
 import { DeleteObjectsCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '../s3/sdk.js';
 import { Readable } from 'node:stream';
@@ -132,7 +133,7 @@ class S3Backend implements StageBackend {
       if (body instanceof Readable) return body;
       if (body && 'transformToWebStream' in body)
         return Readable.fromWeb(body.transformToWebStream() as import('node:stream/web').ReadableStream);
-      throw new Error('the response has no body stream');
+      throw new S3Error('the response has no body stream');
     } catch (err) {
       throw this.fail('read', loc.bucket, loc.key, err);
     }

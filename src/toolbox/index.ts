@@ -5,3 +5,4 @@ export type { UnloadOptions, UnloadResult, UnloadFormat, QueryExporter } from '.
 export type { UnloadedFile } from './parts.js';
 export type { ExportField } from './parquet.js';
 export { resolveUnloadTarget } from './output.js';
+export { UnloadError } from './errors.js';

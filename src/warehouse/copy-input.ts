@@ -1,4 +1,5 @@
 // Reading staged files back for warehouses that COPY from a stream (Postgres, PGlite).
+import { UnsupportedError } from '../errors.js';
 import { createGunzip } from 'node:zlib';
 import type { Readable } from 'node:stream';
 import { quoteIdent, qualifiedName } from '../sql/identifiers.js';
@@ -37,7 +38,7 @@ export const POSTGRES_EXPORT_SETTINGS: readonly string[] = [
 export function postgresCopyOptions(format: CopyFormat): string {
   // Postgres COPY reads CSV only: sources re-stage JSON and Parquet as CSV for it.
   if (format.kind !== 'csv')
-    throw new Error(`Postgres COPY cannot read ${format.kind} files: the source must re-stage them as CSV`);
+    throw new UnsupportedError(`Postgres COPY cannot read ${format.kind} files: the source must re-stage them as CSV`);
   const opts = [
     'FORMAT csv',
     `DELIMITER '${(format.delimiter ?? ',').replace(/'/g, "''")}'`,

@@ -1,5 +1,7 @@
 // Postgres: the same plan as Redshift; COPY FROM STDIN streams the staged parts (pg-copy-streams),
 // so Postgres runs exactly the files Redshift would read from S3.
+import { UpshiftConfigError } from '../config.js';
+import { UpshiftError } from '../errors.js';
 import type pg from 'pg';
 import type { Kysely } from 'kysely';
 import { requireOptional } from '../optional.js';
@@ -93,7 +95,7 @@ export class PostgresWarehouse extends Warehouse {
     } else {
       const connectionString = options.connectionString ?? process.env.UPSHIFT_DATABASE_URL ?? process.env.DATABASE_URL;
       if (!connectionString)
-        throw new Error(
+        throw new UpshiftConfigError(
           'PostgresDatabase needs { connectionString } or { pool } (or UPSHIFT_DATABASE_URL / DATABASE_URL in the environment)',
         );
       this.pool = new pgLib.Pool({ connectionString, max: options.maxConnections ?? 4, types: upshiftPgTypes });
@@ -302,7 +304,10 @@ async function waitForTransactionEnd(client: pg.Client, pid: number, timeoutMs: 
     if (state === undefined || state === 'idle') return;
     if (state?.startsWith('idle in transaction')) await client.query('SELECT pg_terminate_backend($1)', [pid]);
     if (Date.now() > deadline)
-      throw new Error(`backend ${pid} was still ${state ?? 'busy'} after ${timeoutMs / 1000} s`);
+      throw new UpshiftError(
+        'COMMIT_UNCONFIRMED',
+        `backend ${pid} was still ${state ?? 'busy'} after ${timeoutMs / 1000} s`,
+      );
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }

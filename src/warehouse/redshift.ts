@@ -1,6 +1,8 @@
 // Redshift: COPY from the stage's manifest in S3, load errors decoded from stl_load_errors
 // (sys_load_error_detail on Serverless). Subclass to adapt it: every step below is a
 // documented, overridable method (copySql, credentialsSql, loadErrorQuery, decodeError, ...).
+import { UsageError } from '../errors.js';
+import { UpshiftConfigError } from '../config.js';
 import type pg from 'pg';
 import type { PoolConfig } from 'pg';
 import { pgLib } from './pg-lib.js';
@@ -55,9 +57,9 @@ export class RedshiftWarehouse extends PostgresWarehouse {
 
   constructor(options: RedshiftOptions) {
     if (options.stage.kind !== 's3')
-      throw new Error('RedshiftDatabase needs an S3Stage: Redshift COPY reads staged files from S3 only');
+      throw new UpshiftConfigError('RedshiftDatabase needs an S3Stage: Redshift COPY reads staged files from S3 only');
     if (options.iamRole && options.credentials)
-      throw new Error('RedshiftDatabase: give iamRole or credentials, not both');
+      throw new UpshiftConfigError('RedshiftDatabase: give iamRole or credentials, not both');
     const connectionString =
       options.connectionString ??
       (options.host
@@ -217,7 +219,7 @@ FROM stl_load_errors WHERE query = pg_last_copy_id() ORDER BY line_number LIMIT 
     if (options.maxFileSize !== undefined) {
       const mb = options.maxFileSize / 1024 ** 2;
       if (mb < 5 || mb > 6.2 * 1024)
-        throw new Error(`unload maxFileSize on Redshift must be 5 MB to 6.2 GB, got ${options.maxFileSize} bytes`);
+        throw new UsageError(`unload maxFileSize on Redshift must be 5 MB to 6.2 GB, got ${options.maxFileSize} bytes`);
       parts.push(`MAXFILESIZE ${Number(mb.toFixed(3))} MB`);
     }
     if (this.redshift.region) parts.push(`REGION ${this.literal(this.redshift.region)}`);
@@ -230,7 +232,7 @@ FROM stl_load_errors WHERE query = pg_last_copy_id() ORDER BY line_number LIMIT 
     const sql = compileUnloadQuery(query, options.params, { ...redshiftLiterals, text: (t) => this.literal(t) });
     const targetUri = resolveUnloadTarget(this.stage, target);
     if (!targetUri.startsWith('s3://'))
-      throw new Error(`Redshift unloads to S3 only; ${target} resolved to ${targetUri}`);
+      throw new UsageError(`Redshift unloads to S3 only; ${target} resolved to ${targetUri}`);
     await this.query(this.unloadSql(sql, targetUri, options));
     const manifestUri = `${targetUri}manifest`;
     const s3 =

@@ -1,6 +1,7 @@
 // The Warehouse: everything that differs between Redshift, Postgres and PGlite lives behind
 // this class (SQL fragments, how COPY reads staged files, how errors decode). The engine only
 // builds plans from these fragments and hands them to runPlan.
+import { UnsupportedError } from '../errors.js';
 import type { Readable } from 'node:stream';
 import type { Dialect } from '../model/ddl.js';
 import { sqlType } from '../model/ddl.js';
@@ -174,12 +175,12 @@ export abstract class Warehouse {
 
   /** The columns a query returns (names, Postgres type oids), for headers and Parquet schemas. */
   describeQuery(_sql: string): Promise<ExportField[]> {
-    return Promise.reject(new Error(`${this.constructor.name} cannot describe queries for unload`));
+    return Promise.reject(new UnsupportedError(`${this.constructor.name} cannot describe queries for unload`));
   }
 
   /** Streams a query's result as CSV (quote '"', NULL as unquoted \N, non-NULL values quoted, UTC). */
   exportCsv(_sql: string, _delimiter: string, _onChunk: (chunk: Buffer) => Promise<void>): Promise<void> {
-    return Promise.reject(new Error(`${this.constructor.name} cannot export query results for unload`));
+    return Promise.reject(new UnsupportedError(`${this.constructor.name} cannot export query results for unload`));
   }
 
   /** ANALYZE after a load (outside its transaction); null skips it on this warehouse. */
