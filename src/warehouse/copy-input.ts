@@ -3,6 +3,7 @@ import { UnsupportedError } from '../errors.js';
 import { createGunzip } from 'node:zlib';
 import type { Readable } from 'node:stream';
 import { quoteIdent, qualifiedName } from '../sql/identifiers.js';
+import { postgresLiteral } from '../sql/literals.js';
 import type { Stage } from '../stage/types.js';
 import { decodePostgresCopyError } from './errors.js';
 import type { CopyFormat } from './plan.js';
@@ -41,9 +42,9 @@ export function postgresCopyOptions(format: CopyFormat): string {
     throw new UnsupportedError(`Postgres COPY cannot read ${format.kind} files: the source must re-stage them as CSV`);
   const opts = [
     'FORMAT csv',
-    `DELIMITER '${(format.delimiter ?? ',').replace(/'/g, "''")}'`,
-    `QUOTE '${(format.quote ?? '"').replace(/'/g, "''")}'`,
-    `NULL '${(format.nullAs ?? '\\N').replace(/'/g, "''")}'`,
+    `DELIMITER ${postgresLiteral(format.delimiter ?? ',')}`,
+    `QUOTE ${postgresLiteral(format.quote ?? '"')}`,
+    `NULL ${postgresLiteral(format.nullAs ?? '\\N')}`,
   ];
   if (format.skipHeader) opts.push('HEADER true');
   return opts.join(', ');

@@ -9,6 +9,7 @@ import { pipeline } from 'node:stream/promises';
 import { copyFrom, copyTo, pgLib } from './pg-lib.js';
 import type { TableModel } from '../model/table.js';
 import { quoteIdent } from '../sql/identifiers.js';
+import { postgresLiteral } from '../sql/literals.js';
 import type { Dialect } from '../model/ddl.js';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -242,7 +243,7 @@ export class PostgresWarehouse extends Warehouse {
       const pid = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
       const copy = client.query(
         copyTo(
-          `COPY (${sql}) TO STDOUT WITH (FORMAT csv, DELIMITER '${delimiter.replace(/'/g, "''")}', QUOTE '"', NULL '\\N', FORCE_QUOTE *)`,
+          `COPY (${sql}) TO STDOUT WITH (FORMAT csv, DELIMITER ${postgresLiteral(delimiter)}, QUOTE '"', NULL '\\N', FORCE_QUOTE *)`,
         ),
       );
       try {
