@@ -4,7 +4,7 @@
 // compressed and stored.
 import type { TableModel } from '../model/table.js';
 import type { LiveSink, RowFacts } from '../sources/types.js';
-import { UPSHIFT_CSV } from '../warehouse/plan.js';
+import { UPSHIFT_CSV } from '../stage/copy-format.js';
 import { ORDINAL_COLUMN, type LiveCopy, type LoadSession, type Warehouse } from '../warehouse/warehouse.js';
 
 /** The stage table's rows after a live COPY: what the merge plan needs instead of files. */

@@ -8,7 +8,7 @@ import { loadColumns } from '../model/validate.js';
 import { loadIdDate } from '../stage/layout.js';
 import type { LoadIntent, Manifest, ManifestLoad, Progress, StagedLoad } from '../stage/types.js';
 import type { PreparedSource, Source } from '../sources/types.js';
-import type { CopyFormat } from '../warehouse/plan.js';
+import type { CopyFormat } from '../stage/copy-format.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
 import type { LoadBehaviour } from './hooks.js';
 import { auditTableName } from './audit.js';

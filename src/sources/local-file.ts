@@ -8,7 +8,7 @@ import { open, stat } from 'node:fs/promises';
 import { Transform, type Readable } from 'node:stream';
 import { resolve } from 'node:path';
 import { loadColumns } from '../model/validate.js';
-import { UPSHIFT_CSV } from '../warehouse/plan.js';
+import { UPSHIFT_CSV } from '../stage/copy-format.js';
 import { isParquetHead, openDecompressed } from './decompress.js';
 import { withInputProgress } from './input-progress.js';
 import { prepareLocalParquet } from './local-parquet.js';

@@ -12,7 +12,7 @@ import type { TableModel } from '../model/table.js';
 import { buildManifest } from '../stage/manifest.js';
 import type { S3Stage } from '../stage/s3.js';
 import type { StagedLoad } from '../stage/types.js';
-import type { CopyFormat } from '../warehouse/plan.js';
+import type { CopyFormat } from '../stage/copy-format.js';
 import { detectCompression, isParquetHead, openDecompressed, type FileCompression } from './decompress.js';
 import { formatFromName } from './local-file.js';
 import { readParquetFooter, validatedParquetRows } from './parquet.js';

@@ -3,7 +3,7 @@
 import type { Readable } from 'node:stream';
 import type { TableModel } from '../model/table.js';
 import type { BinaryDialect, ChunkOrigin, LoadIntent, Progress, Stage, StagedLoad } from '../stage/types.js';
-import type { CopyFormat } from '../warehouse/plan.js';
+import type { CopyFormat } from '../stage/copy-format.js';
 
 export interface SourceContext {
   model: TableModel;

@@ -4,7 +4,7 @@
 // the files load back with a manifest COPY on any warehouse.
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Stage } from '../stage/types.js';
-import type { CopyFormat } from '../warehouse/plan.js';
+import type { CopyFormat } from '../stage/copy-format.js';
 import { CsvRowSplitter } from './csv-split.js';
 import { openOutput, type OutputLocation } from './output.js';
 import { ParquetParts, type ExportField } from './parquet.js';

@@ -27,5 +27,4 @@ export {
   SerializationConflictError,
 } from './errors.js';
 export type { LoadErrorDetail } from './errors.js';
-export { UPSHIFT_CSV } from './plan.js';
-export type { LoadPlan, PlanStep, PlanResult, CopyFormat, CommitMarker } from './plan.js';
+export type { LoadPlan, PlanStep, PlanResult, CommitMarker } from './plan.js';
