@@ -3,7 +3,7 @@
 // when the rows are all written, so the merge can start while the parts are still being
 // compressed and stored.
 import type { TableModel } from '../model/table.js';
-import type { LiveSink, RowFacts } from '../sources/types.js';
+import type { LiveSink, RowFacts } from './source.js';
 import { UPSHIFT_CSV } from '../stage/copy-format.js';
 import { ORDINAL_COLUMN, type LiveCopy, type LoadSession, type Warehouse } from '../warehouse/warehouse.js';
 

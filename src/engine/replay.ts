@@ -7,7 +7,7 @@ import type { TableModel } from '../model/table.js';
 import { loadColumns } from '../model/validate.js';
 import { loadIdDate } from '../stage/layout.js';
 import type { LoadIntent, Manifest, ManifestLoad, Progress, StagedLoad } from '../stage/types.js';
-import type { PreparedSource, Source } from '../sources/types.js';
+import type { PreparedSource, Source } from './source.js';
 import type { CopyFormat } from '../stage/copy-format.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
 import type { LoadBehaviour } from './hooks.js';

@@ -12,17 +12,11 @@ import { UPSHIFT_CSV } from '../stage/copy-format.js';
 import { isParquetHead, openDecompressed } from './decompress.js';
 import { withInputProgress } from './input-progress.js';
 import { prepareLocalParquet } from './local-parquet.js';
-import {
-  fileError,
-  matchColumns,
-  readCsvHeader,
-  validatedCsvRows,
-  validatedJsonRows,
-  type CsvOptions,
-} from './records.js';
-import { stageRows } from './restage.js';
+import { fileError } from '../engine/source.js';
+import { matchColumns, readCsvHeader, validatedCsvRows, validatedJsonRows, type CsvOptions } from './records.js';
+import { stageRows } from '../engine/stage-rows.js';
 import type { DecodeOptions } from './text-decode.js';
-import type { PreparedSource, Source, SourceContext } from './types.js';
+import type { PreparedSource, Source, SourceContext } from '../engine/source.js';
 
 export type TextFormat = 'csv' | 'jsonl';
 

@@ -6,8 +6,8 @@ import type { AsyncBuffer } from 'hyparquet';
 import { parseS3Uri } from '../config.js';
 import { parseManifest } from '../stage/manifest.js';
 import type { S3Stage } from '../stage/s3.js';
-import type { SourceContext } from './types.js';
-import { fileError } from './records.js';
+import type { SourceContext } from '../engine/source.js';
+import { fileError } from '../engine/source.js';
 
 export interface S3Object {
   uri: string;

@@ -16,15 +16,9 @@ import type { CopyFormat } from '../stage/copy-format.js';
 import { detectCompression, isParquetHead, openDecompressed, type FileCompression } from './decompress.js';
 import { formatFromName } from './local-file.js';
 import { readParquetFooter, validatedParquetRows } from './parquet.js';
-import {
-  fileError,
-  matchColumns,
-  readCsvHeader,
-  validatedCsvRows,
-  validatedJsonRows,
-  type CsvOptions,
-} from './records.js';
-import { stageRows } from './restage.js';
+import { fileError } from '../engine/source.js';
+import { matchColumns, readCsvHeader, validatedCsvRows, validatedJsonRows, type CsvOptions } from './records.js';
+import { stageRows } from '../engine/stage-rows.js';
 import { withInputProgress } from './input-progress.js';
 import { StrictDecoder, TextDecodeError, type DecodeOptions } from './text-decode.js';
 import {
@@ -38,7 +32,7 @@ import {
   s3ClientFor,
   type S3Object,
 } from './s3-objects.js';
-import type { PreparedSource, Source, SourceContext } from './types.js';
+import type { PreparedSource, Source, SourceContext } from '../engine/source.js';
 
 export type S3Format = 'csv' | 'jsonl' | 'parquet';
 

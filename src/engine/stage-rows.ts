@@ -3,7 +3,7 @@
 // an Arrow table, a query's output).
 import { loadColumns, type NormalizedValue } from '../model/validate.js';
 import { UPSHIFT_CSV } from '../stage/copy-format.js';
-import type { PreparedSource, RowFacts, SourceContext } from './types.js';
+import type { PreparedSource, RowFacts, SourceContext } from './source.js';
 
 /**
  * Stages rows in load-column order. `ordered` rows carry their load order (last write wins);
