@@ -17,9 +17,9 @@ import { S3Files } from '../s3/files.js';
 import { S3Stage } from '../stage/s3.js';
 import type { Stage } from '../stage/types.js';
 import { parseManifest } from '../stage/manifest.js';
-import { compileUnloadQuery, type UnloadQuery } from '../toolbox/query.js';
-import { resolveUnloadTarget } from '../toolbox/output.js';
-import { checkUnloadOptions, unloadCopyFormat, type UnloadOptions, type UnloadResult } from '../toolbox/unload.js';
+import { compileUnloadQuery, type UnloadQuery } from './unload/query.js';
+import { resolveUnloadTarget } from './unload/output.js';
+import { checkUnloadOptions, unloadCopyFormat, type UnloadOptions, type UnloadResult } from './unload/unload.js';
 
 export interface RedshiftCredentials {
   accessKeyId: string;

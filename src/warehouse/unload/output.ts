@@ -1,16 +1,16 @@
 // Where unloaded files go: an S3 prefix (any s3:// URI, or a path under an S3Stage's base path)
 // or, with a LocalStage, a folder under the stage's directory. Both write streams, so an unload
 // never holds a file in memory.
-import { S3Client } from '../s3/sdk.js';
+import { S3Client } from '../../s3/sdk.js';
 import { createWriteStream } from 'node:fs';
 import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { PassThrough, type Writable } from 'node:stream';
-import { S3Files } from '../s3/files.js';
-import { LocalStage } from '../stage/local.js';
-import { S3Stage } from '../stage/s3.js';
-import type { Stage } from '../stage/types.js';
+import { S3Files } from '../../s3/files.js';
+import { LocalStage } from '../../stage/local.js';
+import { S3Stage } from '../../stage/s3.js';
+import type { Stage } from '../../stage/types.js';
 
 export interface OutputFile {
   uri: string;
