@@ -1,27 +1,15 @@
-// S3 helpers over one S3 client and the configured base path: the one-liners users need next
-// to their loads (put a file, read one back, list a prefix, clean up), not another SDK wrapper.
-// Every method takes an `s3://bucket/key` URI or a path relative to the base path.
-import {
-  DeleteObjectsCommand,
-  GetObjectCommand,
-  HeadObjectCommand,
-  ListObjectsV2Command,
-  PutObjectCommand,
-  S3Client,
-  Upload,
-} from './sdk.js';
+// S3 over one client and a base path: upload, read, size, list and delete by `s3://bucket/key`
+// URI or a path relative to the base path. S3Files (toolbox) is this plus model rows; the
+// warehouse's unload writes through it. Each request is the one in objects.ts / upload.ts.
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { PassThrough, Readable, type Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { createGzip } from 'node:zlib';
+import { Readable, type Writable } from 'node:stream';
+import { finished, pipeline } from 'node:stream/promises';
 import { parseS3Uri, resolveS3BasePath, type UpshiftConfig } from '../config.js';
-import type { InsertRow, TableModel } from '../model/table.js';
-import { createRowValidator } from '../model/row-validator.js';
-import { loadColumns, type NormalizedValue } from '../model/validate.js';
-import { encodeCsvChunks } from '../stage/csv.js';
-import type { BinaryDialect } from '../stage/types.js';
+import { deleteKeys, listPages, objectSize, putObject, readObject } from './objects.js';
+import { S3Client } from './sdk.js';
+import { S3ObjectWriter, UploadBuffers, uploadPartSize } from './upload.js';
 
 export interface S3FilesOptions {
   /** A configured client (an S3Stage's `client` works). Default: a new S3Client from the SDK's usual chain. */
@@ -54,7 +42,7 @@ export interface S3UploadSink {
 
 export type Body = string | Uint8Array | Readable;
 
-export class S3Files {
+export class S3Access {
   readonly client: S3Client;
   private readonly basePath: string | undefined;
   private readonly config: UpshiftConfig | undefined;
@@ -64,12 +52,15 @@ export class S3Files {
     this.client = options.client ?? new S3Client({});
     this.basePath = options.basePath;
     this.config = options.config;
-    this.partBytes = options.uploadPartBytes ?? 8 * 1024 * 1024;
+    this.partBytes = uploadPartSize(options.uploadPartBytes, 8 * 1024 * 1024);
   }
 
   /** Helpers over an S3Stage's client and base path. */
-  static forStage(stage: { client: S3Client; basePath: string }): S3Files {
-    return new S3Files({ client: stage.client, basePath: stage.basePath });
+  static forStage<T extends S3Access>(
+    this: new (options: S3FilesOptions) => T,
+    stage: { client: S3Client; basePath: string },
+  ): T {
+    return new this({ client: stage.client, basePath: stage.basePath });
   }
 
   /**
@@ -106,16 +97,7 @@ export class S3Files {
       await pipeline(body, sink.stream);
       await sink.done();
     } else {
-      const bytes = typeof body === 'string' ? Buffer.from(body) : body;
-      await this.client.send(
-        new PutObjectCommand({
-          Bucket: bucket,
-          Key: key,
-          Body: bytes,
-          ContentLength: bytes.byteLength,
-          ContentType: options.contentType,
-        }),
-      );
+      await putObject(this.client, bucket, key, body, options.contentType);
     }
     return uri;
   }
@@ -132,81 +114,38 @@ export class S3Files {
     return this.upload(text, to, { contentType: 'application/json' });
   }
 
-  /**
-   * Validates rows against a model and uploads them as one CSV file in upshift's encoding
-   * (model load-column order, NULL as unquoted \N, '' as "", gzip unless `gzip: false`), at
-   * constant memory. A bad row fails before the upload completes, naming row, column and rule.
-   */
-  async uploadRows<T extends TableModel>(
-    model: T,
-    rows: Iterable<InsertRow<T>> | AsyncIterable<InsertRow<T>>,
-    to: string,
-    options: { gzip?: boolean | undefined; binary?: BinaryDialect | undefined } = {},
-  ): Promise<{ uri: string; rows: number; columns: string[] }> {
-    const validate = createRowValidator(model);
-    const columns = loadColumns(model);
-    let count = 0;
-    async function* normalized(): AsyncGenerator<NormalizedValue[]> {
-      for await (const row of rows as AsyncIterable<InsertRow<T>>) yield validate(row, count++);
-    }
-    const csv = Readable.from(
-      encodeCsvChunks(normalized(), {
-        columns: columns.map((c) => model.columns[c]!.spec),
-        columnNames: columns,
-        ordinal: false,
-        binary: options.binary ?? 'redshift',
-      }),
-    );
-    const sink = this.openUpload(to, { contentType: 'text/csv' });
-    try {
-      await pipeline(options.gzip === false ? [csv, sink.stream] : [csv, createGzip({ level: 1 }), sink.stream]);
-      await sink.done();
-    } catch (err) {
-      await sink.abort();
-      throw err;
-    }
-    return { uri: sink.uri, rows: count, columns };
-  }
-
-  /** A streamed multipart upload to write yourself (e.g. from an encoder). */
+  /** A streamed multipart upload to write yourself (e.g. from an encoder); a failed one is aborted. */
   openUpload(to: string, options: { contentType?: string | undefined } = {}): S3UploadSink {
     const { bucket, key, uri } = this.loc(to);
-    const stream = new PassThrough({ highWaterMark: 64 * 1024 });
-    const upload = new Upload({
+    const writer = new S3ObjectWriter({
       client: this.client,
-      params: { Bucket: bucket, Key: key, Body: stream, ContentType: options.contentType },
-      partSize: this.partBytes,
+      bucket,
+      key,
+      // One part uploads while the next fills.
+      buffers: new UploadBuffers(this.partBytes, 2),
       queueSize: 1,
+      contentType: options.contentType,
+      describe: (err) =>
+        new Error(`S3 upload of ${uri} failed: ${(err as Error)?.message ?? String(err)}`, { cause: err }),
     });
-    const done = upload.done().then(
-      () => undefined,
-      (err: unknown) => {
-        stream.destroy(err as Error);
-        throw new Error(`S3 upload of ${uri} failed: ${(err as Error)?.message ?? String(err)}`, { cause: err });
-      },
-    );
+    const done = finished(writer);
     done.catch(() => {});
     return {
       uri,
-      stream,
+      stream: writer,
       done: () => done,
       abort: async () => {
-        await upload.abort().catch(() => {});
-        stream.destroy();
+        writer.destroy();
+        await writer.abort();
         await done.catch(() => {});
       },
     };
   }
 
   /** The object's bytes as a stream. */
-  async download(from: string): Promise<Readable> {
+  download(from: string): Promise<Readable> {
     const { bucket, key } = this.loc(from);
-    const res = await this.client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-    const body = res.Body;
-    if (body instanceof Readable) return body;
-    if (body && 'transformToWebStream' in body)
-      return Readable.fromWeb(body.transformToWebStream() as import('node:stream/web').ReadableStream);
-    throw new Error(`S3 returned no body for ${this.resolve(from)}`);
+    return readObject(this.client, bucket, key);
   }
 
   /** Downloads to a local file (folders created), streamed. */
@@ -223,16 +162,9 @@ export class S3Files {
   }
 
   /** Size in bytes; undefined when there is no such object. */
-  async size(path: string): Promise<number | undefined> {
+  size(path: string): Promise<number | undefined> {
     const { bucket, key } = this.loc(path);
-    try {
-      const r = await this.client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
-      return r.ContentLength ?? 0;
-    } catch (err) {
-      const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
-      if (e.name === 'NotFound' || e.name === 'NoSuchKey' || e.$metadata?.httpStatusCode === 404) return undefined;
-      throw err;
-    }
+    return objectSize(this.client, bucket, key);
   }
 
   /**
@@ -248,23 +180,10 @@ export class S3Files {
 
   /** list() one page at a time, for prefixes too big to hold. */
   async *iterate(prefix: string, options: { pageSize?: number | undefined } = {}): AsyncGenerator<S3Object> {
-    const { bucket, key: Prefix } = this.loc(prefix, false);
-    let token: string | undefined;
-    do {
-      const res = await this.client.send(
-        new ListObjectsV2Command({ Bucket: bucket, Prefix, ContinuationToken: token, MaxKeys: options.pageSize }),
-      );
-      for (const o of res.Contents ?? []) {
-        if (!o.Key) continue;
-        yield {
-          uri: `s3://${bucket}/${o.Key}`,
-          key: o.Key,
-          bytes: o.Size ?? 0,
-          ...(o.LastModified ? { lastModified: o.LastModified } : {}),
-        };
-      }
-      token = res.IsTruncated ? res.NextContinuationToken : undefined;
-    } while (token);
+    const { bucket, key } = this.loc(prefix, false);
+    for await (const page of listPages(this.client, { bucket, prefix: key, pageSize: options.pageSize })) {
+      for (const o of page.objects) yield { uri: `s3://${bucket}/${o.key}`, ...o };
+    }
   }
 
   /** Deletes objects (missing ones are fine), 1000 per request. Returns how many were asked. */
@@ -272,17 +191,7 @@ export class S3Files {
     const list = (typeof paths === 'string' ? [paths] : [...paths]).map((p) => this.loc(p));
     const byBucket = new Map<string, string[]>();
     for (const l of list) byBucket.set(l.bucket, [...(byBucket.get(l.bucket) ?? []), l.key]);
-    for (const [bucket, keys] of byBucket) {
-      for (let i = 0; i < keys.length; i += 1000) {
-        const batch = keys.slice(i, i + 1000);
-        const res = await this.client.send(
-          new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true } }),
-        );
-        const e = res.Errors?.[0];
-        if (e)
-          throw new Error(`S3 delete of s3://${bucket}/${e.Key} failed: ${e.Code ?? ''} ${e.Message ?? ''}`.trim());
-      }
-    }
+    for (const [bucket, keys] of byBucket) await deleteKeys(this.client, bucket, keys);
     return list.length;
   }
 

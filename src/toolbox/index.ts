@@ -1,1 +1,1 @@
-export { S3Files } from '../s3/files.js';
+export { S3Files } from './s3-files.js';

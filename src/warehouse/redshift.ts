@@ -13,7 +13,7 @@ import type { CopyFormat } from '../stage/copy-format.js';
 import type { CommitMarker, LoadPlan } from './plan.js';
 import { PostgresWarehouse, type PostgresOptions } from './postgres.js';
 import { ORDINAL_COLUMN, type CopyStep, type Session, type VacuumMode } from './warehouse.js';
-import { S3Files } from '../s3/files.js';
+import { S3Access } from '../s3/files.js';
 import { S3Stage } from '../stage/s3.js';
 import type { Stage } from '../stage/types.js';
 import { parseManifest } from '../stage/manifest.js';
@@ -238,8 +238,8 @@ FROM stl_load_errors WHERE query = pg_last_copy_id() ORDER BY line_number LIMIT 
     const manifestUri = `${targetUri}manifest`;
     const s3 =
       this.stage instanceof S3Stage
-        ? S3Files.forStage(this.stage)
-        : new S3Files(options.s3Client ? { client: options.s3Client } : {});
+        ? S3Access.forStage(this.stage)
+        : new S3Access(options.s3Client ? { client: options.s3Client } : {});
     const text = await s3.readText(manifestUri);
     const manifest = parseManifest(text, manifestUri);
     // MANIFEST VERBOSE: per-entry and total meta.record_count. With HEADER, Redshift counts each

@@ -7,7 +7,7 @@ import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { PassThrough, type Writable } from 'node:stream';
-import { S3Files } from '../../s3/files.js';
+import { S3Access } from '../../s3/files.js';
 import { LocalStage } from '../../stage/local.js';
 import { S3Stage } from '../../stage/s3.js';
 import type { Stage } from '../../stage/types.js';
@@ -31,7 +31,7 @@ export interface OutputLocation {
 
 /** An unload target as a URI: s3:// stays; a relative path resolves under the stage's base. */
 export function resolveUnloadTarget(stage: Stage, target: string): string {
-  if (target.startsWith('s3://')) return withSlash(new S3Files().resolve(target));
+  if (target.startsWith('s3://')) return withSlash(new S3Access().resolve(target));
   if (target.startsWith('file://'))
     throw new Error(`unload target ${target}: give an s3:// URI or a path relative to the stage's base path`);
   const rel = target.replace(/^\/+/, '').replace(/\/+$/, '');
@@ -40,7 +40,7 @@ export function resolveUnloadTarget(stage: Stage, target: string): string {
       `unload target ${JSON.stringify(target)} must be an s3:// URI or a relative path like 'exports/candy' (no empty, '.' or '..' segments)`,
     );
   }
-  if (stage instanceof S3Stage) return withSlash(S3Files.forStage(stage).resolve(rel));
+  if (stage instanceof S3Stage) return withSlash(S3Access.forStage(stage).resolve(rel));
   if (stage instanceof LocalStage) return withSlash(pathToFileURL(join(stage.dir, ...rel.split('/'))).href);
   throw new Error(`unload to a relative path needs an S3Stage or a LocalStage; give an s3:// URI instead`);
 }
@@ -50,7 +50,7 @@ const withSlash = (uri: string): string => (uri.endsWith('/') ? uri : `${uri}/`)
 export function openOutput(stage: Stage, targetUri: string, s3Client?: S3Client): OutputLocation {
   if (targetUri.startsWith('s3://')) {
     const client = s3Client ?? (stage instanceof S3Stage ? stage.client : new S3Client({}));
-    return s3Output(new S3Files({ client }), targetUri);
+    return s3Output(new S3Access({ client }), targetUri);
   }
   const dir = new URL(targetUri).pathname;
   if (!(stage instanceof LocalStage))
@@ -61,7 +61,7 @@ export function openOutput(stage: Stage, targetUri: string, s3Client?: S3Client)
   return localOutput(resolve(dir));
 }
 
-function s3Output(files: S3Files, prefix: string): OutputLocation {
+function s3Output(files: S3Access, prefix: string): OutputLocation {
   return {
     uri: prefix,
     open: (name) => {
