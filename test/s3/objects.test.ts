@@ -18,14 +18,11 @@ interface Sent {
 function scriptedClient(answer: (sent: Sent, n: number) => unknown): { client: S3Client; sent: Sent[] } {
   const sent: Sent[] = [];
   const client = {
-    send: (command: { constructor: { name: string }; input: Record<string, unknown> }) => {
+    send: async (command: { constructor: { name: string }; input: Record<string, unknown> }) => {
       const s = { command: command.constructor.name, input: command.input };
       sent.push(s);
-      try {
-        return Promise.resolve(answer(s, sent.length - 1));
-      } catch (err) {
-        return Promise.reject(err);
-      }
+      await Promise.resolve();
+      return answer(s, sent.length - 1);
     },
   };
   return { client: client as unknown as S3Client, sent };
