@@ -123,7 +123,10 @@ export class S3DeleteError extends Error {
 /** DeleteObjects takes at most this many keys a request. */
 export const DELETE_BATCH = 1000;
 
-/** Deletes keys of one bucket (missing ones are fine), DELETE_BATCH a request; the first failure throws an S3DeleteError. */
+/**
+ * Deletes keys of one bucket (missing ones are fine), DELETE_BATCH a request; the first failure
+ * throws an S3DeleteError.
+ */
 export async function deleteKeys(client: S3Client, bucket: string, keys: readonly string[]): Promise<void> {
   for (let i = 0; i < keys.length; i += DELETE_BATCH) {
     const batch = keys.slice(i, i + DELETE_BATCH);

@@ -1,10 +1,10 @@
-// One object written to S3 at bounded memory (a staged part, an unload file, a user's upload): its bytes are copied into buffers of
-// exactly the upload part size, taken from a pool the stage shares (UploadBuffers); each full
-// buffer goes out as an UploadPart while the next fills, with at most `queueSize` of them in
-// flight per object (then the writer waits: backpressure reaches the compressor and the row
-// loop). An object that never fills one buffer is a single PutObject. A load's memory is at
-// most the pool's buffers, whatever its row count. An upload that fails or is aborted aborts its
-// multipart upload, so no parts are left behind.
+// One object written to S3 at bounded memory (a staged part, an unload file, a user's upload):
+// its bytes are copied into buffers of exactly the upload part size, taken from a pool shared
+// by the objects written at once (UploadBuffers); each full buffer goes out as an UploadPart
+// while the next fills, with at most `queueSize` of them in flight per object (then the writer
+// waits: backpressure reaches the compressor and the row loop). An object that never fills one
+// buffer is a single PutObject. A load's memory is at most the pool's buffers, whatever its row
+// count. A failed or aborted object aborts its multipart upload, so no parts are left behind.
 //
 // Why not lib-storage's Upload: it gathers each part as a list of chunks and concatenates them
 // (two copies of every part alive at once) and buffers a whole small object before its PUT, so
@@ -94,6 +94,7 @@ export class S3ObjectWriter extends Writable {
   private readonly inFlight = new Set<Promise<void>>();
   /** Cancels the object's requests in flight when it is aborted. */
   private readonly cancel = new AbortController();
+  private aborted: Promise<unknown> | undefined;
   /** The first failure, described (later ones, other parts of the same object, are its echoes). */
   error: Error | undefined;
 
@@ -252,8 +253,6 @@ export class S3ObjectWriter extends Writable {
       throw this.error;
     }
   }
-
-  private aborted: Promise<unknown> | undefined;
 
   /** Aborts the multipart upload (once), if one was started; resolves to the abort's own failure, if any. */
   abort(): Promise<unknown> {

@@ -20,9 +20,9 @@ function scriptedClient(answer: (sent: Sent, n: number) => unknown): { client: S
   const client = {
     send: async (command: { constructor: { name: string }; input: Record<string, unknown> }) => {
       const s = { command: command.constructor.name, input: command.input };
-      sent.push(s);
+      const n = sent.push(s) - 1;
       await Promise.resolve();
-      return answer(s, sent.length - 1);
+      return answer(s, n);
     },
   };
   return { client: client as unknown as S3Client, sent };
