@@ -26,6 +26,13 @@ export async function readObject(client: S3Client, bucket: string, key: string, 
   throw new Error(`S3 returned no body for s3://${bucket}/${key}`);
 }
 
+/** The whole object as text (small objects: manifests, JSON). */
+export async function readObjectText(client: S3Client, bucket: string, key: string): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of await readObject(client, bucket, key)) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
 /** The object's size in bytes; undefined when there is no such object. */
 export async function objectSize(client: S3Client, bucket: string, key: string): Promise<number | undefined> {
   try {

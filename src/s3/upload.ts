@@ -20,9 +20,13 @@ import {
   type S3Client,
 } from './sdk.js';
 import { Writable } from 'node:stream';
+import { finished } from 'node:stream/promises';
 
 /** S3's smallest multipart part (every part but the last). */
 export const MIN_UPLOAD_PART = 5 * 1024 * 1024;
+
+/** The part size of a streamed upload on its own (S3Files, unload files): fewer requests than the minimum. */
+export const STREAMED_UPLOAD_PART = 8 * 1024 * 1024;
 
 /** An upload part size option, checked: S3 refuses parts under 5 MiB only at the end of the upload. */
 export function uploadPartSize(option: number | undefined, fallback: number): number {
@@ -272,4 +276,47 @@ export class S3ObjectWriter extends Writable {
       return abortErr ?? new Error('abort failed');
     }
   }
+}
+
+/** An object being written by a streamed upload. */
+export interface S3UploadSink {
+  uri: string;
+  /** Write the object's bytes here, then end it. */
+  stream: Writable;
+  /** Resolves once the object is complete (after `stream` ended); rejects with the upload's error. */
+  done(): Promise<void>;
+  /** Stops the upload; nothing is left behind. */
+  abort(): Promise<void>;
+}
+
+/** A streamed upload of one object on its own (not a stage's): one part uploads while the next fills. */
+export function openUpload(
+  client: S3Client,
+  bucket: string,
+  key: string,
+  options: { partBytes: number; contentType?: string | undefined },
+): S3UploadSink {
+  const uri = `s3://${bucket}/${key}`;
+  const writer = new S3ObjectWriter({
+    client,
+    bucket,
+    key,
+    buffers: new UploadBuffers(options.partBytes, 2),
+    queueSize: 1,
+    contentType: options.contentType,
+    describe: (err) =>
+      new Error(`S3 upload of ${uri} failed: ${(err as Error)?.message ?? String(err)}`, { cause: err }),
+  });
+  const done = finished(writer);
+  done.catch(() => {});
+  return {
+    uri,
+    stream: writer,
+    done: () => done,
+    abort: async () => {
+      writer.destroy();
+      await writer.abort();
+      await done.catch(() => {});
+    },
+  };
 }

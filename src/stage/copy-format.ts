@@ -1,6 +1,7 @@
-// How staged files are encoded, so each warehouse can COPY them. The stage writes upshift's own
-// CSV and records its format in the manifest; sources describe users' files the same way.
+// The format of staged files: the stage writes upshift's own CSV (UPSHIFT_CSV), sources
+// describe users' files the same way, and each warehouse's COPY reads it.
 
+/** How the staged files are encoded, so each warehouse can COPY them. */
 export interface CopyFormat {
   /** csv: upshift's own parts and users' CSV; json (lines, keys matched to columns) and parquet: users' files read in place by Redshift. */
   kind: 'csv' | 'json' | 'parquet';

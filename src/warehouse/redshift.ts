@@ -13,7 +13,9 @@ import type { CopyFormat } from '../stage/copy-format.js';
 import type { CommitMarker, LoadPlan } from './plan.js';
 import { PostgresWarehouse, type PostgresOptions } from './postgres.js';
 import { ORDINAL_COLUMN, type CopyStep, type Session, type VacuumMode } from './warehouse.js';
-import { S3Access } from '../s3/files.js';
+import { readObjectText } from '../s3/objects.js';
+import { objectLocation } from '../s3/paths.js';
+import { S3Client } from '../s3/sdk.js';
 import { S3Stage } from '../stage/s3.js';
 import type { Stage } from '../stage/types.js';
 import { parseManifest } from '../stage/manifest.js';
@@ -236,11 +238,9 @@ FROM stl_load_errors WHERE query = pg_last_copy_id() ORDER BY line_number LIMIT 
       throw new Error(`Redshift unloads to S3 only; ${target} resolved to ${targetUri}`);
     await this.query(this.unloadSql(sql, targetUri, options));
     const manifestUri = `${targetUri}manifest`;
-    const s3 =
-      this.stage instanceof S3Stage
-        ? S3Access.forStage(this.stage)
-        : new S3Access(options.s3Client ? { client: options.s3Client } : {});
-    const text = await s3.readText(manifestUri);
+    const client = this.stage instanceof S3Stage ? this.stage.client : (options.s3Client ?? new S3Client({}));
+    const { bucket, key } = objectLocation(manifestUri);
+    const text = await readObjectText(client, bucket, key);
     const manifest = parseManifest(text, manifestUri);
     // MANIFEST VERBOSE: per-entry and total meta.record_count. With HEADER, Redshift counts each
     // file's header line as a record; the result reports data rows, as on Postgres and PGlite.
