@@ -2,7 +2,7 @@
 import { createTableStatements } from '../model/ddl.js';
 import { quoteIdent } from '../sql/identifiers.js';
 import type { TableModel } from '../model/table.js';
-import { fromInMemory, type RowInput, type InMemorySource } from '../sources/in-memory.js';
+import { fromInMemory, type RowInput, type InMemorySource } from './in-memory.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
 import { mergeBehaviour, type LoadBehaviour } from './hooks.js';
 import { runLoad, type LoadOptions, type LoadResult } from './load.js';

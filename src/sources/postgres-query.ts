@@ -13,8 +13,8 @@ import { inlineParameters, type QueryParam } from '../sql/parameters.js';
 import { postgresLiterals } from '../sql/literals.js';
 import { copyTo, pgLib } from '../warehouse/pg-lib.js';
 import { validatedCsvRows } from './records.js';
-import { stageRows } from './restage.js';
-import type { PreparedSource, Source, SourceContext } from './types.js';
+import { stageRows } from '../engine/stage-rows.js';
+import type { PreparedSource, Source, SourceContext } from '../engine/source.js';
 
 /** Where the query runs: a connection string (upshift opens and closes one connection) or your pool. */
 export type PostgresQueryOptions = (

@@ -6,7 +6,7 @@ import { quoteIdent, qualifiedName } from '../sql/identifiers.js';
 import { postgresLiteral } from '../sql/literals.js';
 import type { Stage } from '../stage/types.js';
 import { decodePostgresCopyError } from './errors.js';
-import type { CopyFormat } from './plan.js';
+import type { CopyFormat } from '../stage/copy-format.js';
 import type { CopyStep } from './warehouse.js';
 
 /** Opens one staged file as a stream of uncompressed bytes. */

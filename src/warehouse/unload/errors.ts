@@ -1,4 +1,4 @@
-import { UpshiftError } from '../errors.js';
+import { UpshiftError } from '../../errors.js';
 
 /** A query result that can't be written in the unload's format, or an export stream that broke off mid-value. */
 export class UnloadError extends UpshiftError {

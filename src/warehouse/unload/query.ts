@@ -1,9 +1,9 @@
 // Queries for UNLOAD. Neither Redshift's UNLOAD ('...') nor Postgres's COPY (query) TO STDOUT
 // takes bind parameters, so parameters are inlined as literals of the warehouse's dialect
 // (src/sql/parameters.ts: the same untyped literals a bind parameter would be).
-import { QueryParameterError, UsageError } from '../errors.js';
-import { inlineParameters } from '../sql/parameters.js';
-import type { SqlLiterals } from '../sql/literals.js';
+import { QueryParameterError, UsageError } from '../../errors.js';
+import { inlineParameters } from '../../sql/parameters.js';
+import type { SqlLiterals } from '../../sql/literals.js';
 
 /** A Kysely query (anything with compile()), or its compiled form. */
 export interface CompilableQuery {

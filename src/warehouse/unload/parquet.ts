@@ -7,7 +7,7 @@
 import { UnloadError } from './errors.js';
 import type { ParquetWriter } from 'hyparquet-writer';
 import type { SchemaElement } from 'hyparquet';
-import { importOptional } from '../optional.js';
+import { importOptional } from '../../optional.js';
 import type { OutputLocation } from './output.js';
 import { PartFile, type UnloadedFile } from './parts.js';
 
