@@ -27,11 +27,6 @@ export interface AlterPlan {
   retypeColumn?: string;
 }
 
-export const isAlterTable = (sql: string): boolean => {
-  const sig = significant(tokenize(sql));
-  return isWord(sig[0], 'alter') && isWord(sig[1], 'table');
-};
-
 /** Plans a Redshift-specific ALTER TABLE; undefined when Postgres takes it as written. */
 export function planAlter(sql: string, schema: string): AlterPlan | undefined {
   const sig = significant(tokenize(sql));

@@ -11,7 +11,7 @@ import type { BinaryDialect } from '../stage/types.js';
 import { LoadError, type LoadErrorDetail } from './errors.js';
 import type { CommitMarker, CopyFormat, LoadPlan } from './plan.js';
 import { PostgresWarehouse, type PostgresOptions } from './postgres.js';
-import { ORDINAL_COLUMN, type CopyStep, type Session, type VacuumMode } from './warehouse.js';
+import type { CopyStep, Session, VacuumMode } from './warehouse.js';
 import { S3Files } from '../s3/files.js';
 import { S3Stage } from '../stage/s3.js';
 import type { Stage } from '../stage/types.js';
@@ -292,7 +292,7 @@ export function decodeLoadErrorRow(row: Record<string, unknown>): LoadErrorDetai
   return {
     ...(text(row.filename) ? { file: text(row.filename)! } : {}),
     ...(row.line_number !== null && row.line_number !== undefined ? { line: Number(row.line_number) } : {}),
-    ...(column && column !== ORDINAL_COLUMN ? { column } : column ? { column } : {}),
+    ...(column ? { column } : {}),
     ...(text(row.type) ? { type: text(row.type)! } : {}),
     ...(text(row.raw_field_value) !== undefined ? { value: text(row.raw_field_value)! } : {}),
     ...(text(row.raw_line) !== undefined ? { rawLine: text(row.raw_line)! } : {}),
