@@ -2,7 +2,7 @@
 // declared (unenforced) keys; ALTER DISTSTYLE / DISTKEY / SORTKEY / ENCODE (catalog only: Postgres
 // has no such thing); ALTER COLUMN ... TYPE VARCHAR(n).
 import { syntaxError } from './errors.js';
-import { element, type TableDdl } from './ddl.js';
+import { emptyTableDdl, parseElement } from './ddl.js';
 import {
   closingParen,
   identName,
@@ -53,20 +53,8 @@ export function planAlter(sql: string, schema: string): AlterPlan | undefined {
     if (isWord(sig[i], 'check')) return undefined;
     if (isWord(sig[i], 'constraint', 'primary', 'unique', 'foreign')) {
       // Declared keys are recorded, never enforced (as on Redshift).
-      const ddl: TableDdl = {
-        pgSql: '',
-        table,
-        ifNotExists: false,
-        diststyle: 'AUTO',
-        sortkeyType: 'AUTO',
-        sortkeys: [],
-        backup: true,
-        encodeAuto: true,
-        columns: [],
-        ctas: false,
-        constraints: [],
-      };
-      element(sig.slice(i), ddl, tableName);
+      const ddl = emptyTableDdl(table);
+      parseElement(sig.slice(i), ddl, tableName);
       const arr = (xs: string[]): string => `array[${xs.map(quoteLiteral).join(',')}]::text[]`;
       return {
         catalog: ddl.constraints.map(
@@ -75,23 +63,11 @@ export function planAlter(sql: string, schema: string): AlterPlan | undefined {
         ),
       };
     }
-    const ddl: TableDdl = {
-      pgSql: '',
-      table,
-      ifNotExists: false,
-      diststyle: 'AUTO',
-      sortkeyType: 'AUTO',
-      sortkeys: [],
-      backup: true,
-      encodeAuto: true,
-      columns: [],
-      ctas: false,
-      constraints: [],
-    };
-    const [pg] = element(sig.slice(i), ddl, tableName);
+    const ddl = emptyTableDdl(table);
+    const added = parseElement(sig.slice(i), ddl, tableName)!;
     const c = ddl.columns[0]!;
     return {
-      pgSql: `alter table ${table} add column ${pg}`,
+      pgSql: `alter table ${table} add column ${added.sql}`,
       catalog: [
         `insert into ${S}.columns values (${rel}, ${quoteLiteral(c.name)}, ${c.display ? quoteLiteral(c.display) : 'null'},
         ${quoteLiteral(c.encoding)}, false, 0) on conflict (relid, attname) do update set rs_type = excluded.rs_type, encoding = excluded.encoding`,
