@@ -60,7 +60,7 @@ export interface LoadResult {
   inserted: number;
   /** Existing rows replaced (upsert). */
   updated: number;
-  /** Rows removed (replace). */
+  /** Rows removed: replace, every row; upsert, the rows beyond one per key of a target that held duplicate keys (see loadCounts). */
   deleted: number;
   /** Duplicate rows dropped from the batch (last write wins). */
   duplicates: number;
@@ -254,15 +254,11 @@ class LoadRun {
 
   /** The plan's step counts, as the audit row and the result report them. */
   private recordCounts(counts: Record<string, number>): void {
-    const { record, mode } = this;
+    const { record } = this;
     record.finishedAt = new Date();
     record.durationMs = record.finishedAt.getTime() - this.startedAt.getTime();
     record.rowsStaged = counts.staged ?? null;
-    // A partial upsert's INSERT writes only new keys (its UPDATE counts `matched`); a whole-row upsert's writes the updated rows too.
-    const total = (counts.inserted ?? 0) + (counts.matched ?? 0);
-    record.updated = mode === 'upsert' ? Math.min((counts.updated ?? 0) + (counts.matched ?? 0), total) : 0;
-    record.inserted = total - record.updated;
-    record.deleted = counts.deleted ?? 0;
+    Object.assign(record, loadCounts(this.mode, this.options.partial ?? false, counts));
   }
 
   private result(planResult: PlanResult): LoadResult {
@@ -283,8 +279,15 @@ class LoadRun {
       loadCommits: record.loadCommits,
       maintenance: [],
       hookErrors: [],
-      ...(planResult.notes ? { notes: planResult.notes } : {}),
+      ...notesOf(planResult.notes, this.duplicateKeysNote()),
     };
+  }
+
+  /** Told when an upsert's DELETE removed more rows than its INSERT wrote: the target held duplicate keys. */
+  private duplicateKeysNote(): string | undefined {
+    const { record } = this;
+    if (this.mode !== 'upsert' || !record.deleted) return undefined;
+    return `${this.model.qualifiedName} held duplicate upsert keys: ${(record.updated ?? 0) + record.deleted} rows were replaced by ${record.updated} (one per key); the ${record.deleted} beyond one per key are counted as deleted`;
   }
 
   /** After a failure: the audit row says so (outside the rolled-back transaction), afterLoad hooks run; returns the error to throw. */
@@ -308,6 +311,35 @@ class LoadRun {
     if (hookErrors.length && err instanceof Error) (err as FailedLoadError).hookErrors = hookErrors;
     return err;
   }
+}
+
+/**
+ * What a load did, from its plan's step counts. A partial upsert counts its UPDATE (`matched`)
+ * and its INSERT of new keys. A whole-row upsert's DELETE removes every target row of a loaded
+ * key (`updated`: rows removed) and its INSERT writes one row per key (`inserted`: rows written);
+ * where the target held duplicate keys (nothing enforces them on Redshift) the DELETE removes more
+ * rows than the keys it matched, and those beyond one per written row are reported as deleted:
+ * updated + deleted is what the DELETE removed, inserted + updated what the INSERT wrote. Which
+ * written rows had a key already there is not measured (another join of the target): a removed
+ * row is matched to each written row first, exact unless a load brings both new keys and keys the
+ * target holds twice.
+ */
+export function loadCounts(
+  mode: LoadMode,
+  partial: boolean,
+  counts: Record<string, number>,
+): { inserted: number; updated: number; deleted: number } {
+  if (mode !== 'upsert') return { inserted: counts.inserted ?? 0, updated: 0, deleted: counts.deleted ?? 0 };
+  if (partial) return { inserted: counts.inserted ?? 0, updated: counts.matched ?? 0, deleted: 0 };
+  const written = counts.inserted ?? 0;
+  const removed = counts.updated ?? 0;
+  const updated = Math.min(removed, written);
+  return { inserted: written - updated, updated, deleted: removed - updated };
+}
+
+function notesOf(...notes: Array<string[] | string | undefined>): { notes?: string[] } {
+  const all = notes.flatMap((n) => (n === undefined ? [] : n));
+  return all.length ? { notes: all } : {};
 }
 
 /** The audit record of a load that has just begun. */
