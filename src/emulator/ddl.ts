@@ -245,13 +245,16 @@ function columnDefinition(el: Token[], ddl: TableDdl, tableName: string): Parsed
   const mapped = mapType(render(el.slice(1, typeEnd)), tableName, name);
   const reading: ColumnReading = { el, name, ddl, tableName, pg: [`${quoteIdent(name)} ${mapped.pg}`], notNull: false };
   for (let k = typeEnd; k < el.length;) k = columnClause(reading, k);
-  if (mapped.check) {
-    const cname = `${mapped.check.name}_${name}`.slice(0, 63);
-    reading.pg.push(`constraint ${quoteIdent(cname)} check (${mapped.check.expr.replace(/\$col/g, quoteIdent(name))})`);
-  }
+  if (mapped.check) reading.pg.push(typeCheckSql(mapped.check, name));
   const column = columnProps(name, mapped, reading.encode, ddl);
   ddl.columns.push(column);
   return { sql: reading.pg.join(' '), column, notNull: reading.notNull };
+}
+
+/** The check constraint that holds a column to what its Redshift type allows and Postgres's does not. */
+export function typeCheckSql(check: NonNullable<MappedType['check']>, column: string): string {
+  const name = `${check.name}_${column}`.slice(0, 63);
+  return `constraint ${quoteIdent(name)} check (${check.expr.replace(/\$col/g, quoteIdent(column))})`;
 }
 
 /** Where the column's type ends: at the first column keyword outside parentheses. */
@@ -509,11 +512,7 @@ export function catalogStatements(ddl: TableDdl, schema: string): string[] {
     ${quoteLiteral(ddl.sortkeyType)}, ${sortkeys}, ${ddl.backup}, ${ddl.encodeAuto}) on conflict (relid) ${conflict}`);
   if (!ddl.ifNotExists) out.push(`delete from ${S}.columns where relid = ${rel}`);
   out.push(`delete from ${S}.constraints where relid = ${rel}`);
-  for (const c of ddl.constraints) {
-    const arr = (xs: string[]): string => `array[${xs.map(quoteLiteral).join(',')}]::text[]`;
-    out.push(`insert into ${S}.constraints values (${rel}, ${quoteLiteral(c.name)}, ${quoteLiteral(c.type)}, ${arr(c.columns)},
-      ${c.references ? quoteLiteral(c.references.table) : 'null'}, ${arr(c.references?.columns ?? [])})`);
-  }
+  for (const c of ddl.constraints) out.push(constraintInsertSql(schema, c));
   if (ddl.ctas) {
     // CTAS columns: encodings as Redshift assigns them (sort keys and BOOLEAN/REAL/DOUBLE raw, numbers and
     // times AZ64, character types LZO); keys may be given by column position.
@@ -539,4 +538,11 @@ export function catalogStatements(ddl: TableDdl, schema: string): string[] {
     out.push(`insert into ${S}.columns values ${values.join(', ')} on conflict do nothing`);
   }
   return out;
+}
+
+/** Records a declared key in the emulator's catalog. */
+export function constraintInsertSql(schema: string, c: DeclaredConstraint): string {
+  const arr = (xs: string[]): string => `array[${xs.map(quoteLiteral).join(',')}]::text[]`;
+  return `insert into ${quoteIdent(schema)}.constraints values (${CATALOG_REL}, ${quoteLiteral(c.name)}, ${quoteLiteral(c.type)}, ${arr(c.columns)},
+      ${c.references ? quoteLiteral(c.references.table) : 'null'}, ${arr(c.references?.columns ?? [])})`;
 }
