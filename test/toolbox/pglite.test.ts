@@ -90,7 +90,7 @@ describe('toolbox on PGlite', () => {
     });
     const buf = Buffer.concat((await (await files.download(r.files[0]!.uri)).toArray()) as Buffer[]);
     const rows = await parquetReadObjects({
-      file: buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer,
+      file: buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength),
     });
     expect(rows).toEqual([
       {

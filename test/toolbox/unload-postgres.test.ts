@@ -136,7 +136,7 @@ describe('unload on Postgres', () => {
     );
     expect(r.files).toHaveLength(1);
     const buf = Buffer.concat((await (await files.download(r.files[0]!.uri)).toArray()) as Buffer[]);
-    const file = buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer;
+    const file = buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength);
     const meta = parquetMetadata(file);
     const types = Object.fromEntries(
       meta.schema.slice(1).map((e) => [e.name, [e.type, e.converted_type].filter(Boolean).join('/')]),
