@@ -247,7 +247,8 @@ class LoadRun {
         table: auditTableName(warehouse),
         sql: auditStatusSql(warehouse),
         params: [this.loadId],
-        committed: (rows: Record<string, unknown>[]) => rows.some((r) => String(r.status ?? '').trim() === 'succeeded'),
+        committed: (rows: Record<string, unknown>[]) =>
+          rows.some((r) => typeof r.status === 'string' && r.status.trim() === 'succeeded'),
       },
     };
   }
