@@ -60,7 +60,7 @@ export interface LoadResult {
   inserted: number;
   /** Existing rows replaced (upsert). */
   updated: number;
-  /** Rows removed: replace, every row; upsert, the rows beyond one per key of a target that held duplicate keys (see loadCounts). */
+  /** Rows removed: replace, every row; upsert, a target's duplicate-key rows beyond one per key (see loadCounts). */
   deleted: number;
   /** Duplicate rows dropped from the batch (last write wins). */
   duplicates: number;
@@ -139,7 +139,8 @@ class LoadRun {
     const planResult = await warehouse.withLoadSession((session) => this.inSession(session, columnWatch));
     record.attempts = planResult.attempts;
     record.status = 'succeeded';
-    await auditWrite(warehouse, auditDropRunningSql(warehouse), [this.loadId]).catch(() => undefined); // readers ignore a stale running row
+    // Readers ignore a stale running row.
+    await auditWrite(warehouse, auditDropRunningSql(warehouse), [this.loadId]).catch(() => undefined);
     record.timings.loadMs = Date.now() - this.loadStarted;
     return this.result(planResult);
   }
@@ -288,10 +289,14 @@ class LoadRun {
   private duplicateKeysNote(): string | undefined {
     const { record } = this;
     if (this.mode !== 'upsert' || !record.deleted) return undefined;
-    return `${this.model.qualifiedName} held duplicate upsert keys: ${(record.updated ?? 0) + record.deleted} rows were replaced by ${record.updated} (one per key); the ${record.deleted} beyond one per key are counted as deleted`;
+    const removed = (record.updated ?? 0) + record.deleted;
+    return (
+      `${this.model.qualifiedName} held duplicate upsert keys: ${removed} rows were replaced by ${record.updated} ` +
+      `(one per key); the ${record.deleted} beyond one per key are counted as deleted`
+    );
   }
 
-  /** After a failure: the audit row says so (outside the rolled-back transaction), afterLoad hooks run; returns the error to throw. */
+  /** After a failure: the audit row says so (outside the rolled-back transaction), afterLoad hooks run. Returns the error. */
   async failed(err: unknown): Promise<unknown> {
     const { record } = this;
     record.status = 'failed';

@@ -257,7 +257,10 @@ async function feedRows(
   }
 }
 
-/** The first failure of any part: raced against every wait, and also kept as a value so the row loop stops at its next chunk even when no write waits. */
+/**
+ * The first failure of any part: raced against every wait, and also kept as a value so the row
+ * loop stops at its next chunk even when no write waits.
+ */
 class FirstFailure {
   private failed: { error: unknown } | undefined;
   private reject!: (e: unknown) => void;
