@@ -15,7 +15,7 @@ import { LoadError, type LoadErrorDetail } from './errors.js';
 import type { CopyFormat } from '../stage/copy-format.js';
 import type { CommitMarker, LoadPlan } from './plan.js';
 import { PostgresWarehouse, type PostgresOptions } from './postgres.js';
-import { ORDINAL_COLUMN, type CopyStep, type Session, type VacuumMode } from './warehouse.js';
+import type { CopyStep, Session, VacuumMode } from './warehouse.js';
 import { readObjectText } from '../s3/objects.js';
 import { objectLocation } from '../s3/paths.js';
 import { S3Client } from '../s3/sdk.js';
@@ -293,7 +293,7 @@ export function decodeLoadErrorRow(row: Record<string, unknown>): LoadErrorDetai
   return {
     ...(text(row.filename) ? { file: text(row.filename)! } : {}),
     ...(row.line_number !== null && row.line_number !== undefined ? { line: Number(row.line_number) } : {}),
-    ...(column && column !== ORDINAL_COLUMN ? { column } : column ? { column } : {}),
+    ...(column ? { column } : {}),
     ...(text(row.type) ? { type: text(row.type)! } : {}),
     ...(text(row.raw_field_value) !== undefined ? { value: text(row.raw_field_value)! } : {}),
     ...(text(row.raw_line) !== undefined ? { rawLine: text(row.raw_line)! } : {}),

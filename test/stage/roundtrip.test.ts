@@ -17,7 +17,7 @@ import {
 import { qualifiedName } from '../../src/sql/index.js';
 import { encodeCsvChunks, LocalStage, S3Stage, type BinaryDialect } from '../../src/stage/index.js';
 import { TEST_BUCKET, testS3Client } from '../helpers/s3.js';
-import { encodeCsvChunksWithCsvStringify } from '../../src/stage/csv-stringify.js';
+import { encodeCsvChunksWithCsvStringify } from '../../bench/csv-stringify.js';
 import { createTestSchema, type TestSchema } from '../helpers/pg.js';
 import { copyChunksIntoPostgres, copyLoadIntoPostgres, tempDir } from './support.js';
 
