@@ -46,7 +46,7 @@ export async function startAws(
     },
     async close() {
       await endpoint.close();
-      dataApi.close();
+      await dataApi.close();
     },
   };
 }
