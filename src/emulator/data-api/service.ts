@@ -11,6 +11,7 @@ import { SessionPool } from './sessions.js';
 import { StatementStore, describe } from './statements.js';
 import { resolveTarget, type TargetOptions } from './target.js';
 
+/** The Data API's limits, beside where statements may run (TargetOptions). */
 export interface DataApiServiceOptions extends TargetOptions {
   /** Statements running or waiting at once before ActiveStatementsExceededException (default 200). */
   maxActiveStatements?: number | undefined;
