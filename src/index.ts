@@ -1,5 +1,16 @@
 // The public API of 'upshift': re-exports only. Each concern's folder owns its index.ts.
 export * from './model/index.js';
+export {
+  createTableSql,
+  createTableStatements,
+  sqlType,
+  defaultSql,
+  columnSql,
+  postgresDialect,
+  redshiftDialect,
+  sqlDialect,
+} from './dialect/index.js';
+export type { Dialect, SqlDialect, DialectCapabilities } from './dialect/index.js';
 export * from './stage/index.js';
 export * from './warehouse/index.js';
 export * from './engine/index.js';

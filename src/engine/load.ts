@@ -144,8 +144,8 @@ export async function runLoad(
         .prepare({
           model,
           stage: warehouse.stage,
-          binary: warehouse.binary,
-          copiesFromS3: warehouse.copiesFromS3,
+          binary: warehouse.dialect.capabilities.binaryFormat,
+          copiesFromS3: warehouse.dialect.capabilities.copiesFromS3,
           loadId,
           columnWatch,
           intent: () => loadIntent(mode, options, columnWatch),

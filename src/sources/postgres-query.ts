@@ -7,7 +7,7 @@
 // the server (pg sends parameters as untyped text), so `$1` behaves the same: `id > $1`,
 // `LIMIT $1`, `$1::date` all resolve their type from the context.
 import type pg from 'pg';
-import { copyTo, pgLib } from '../warehouse/pg-lib.js';
+import { copyTo, destroySocket, pgLib } from '../warehouse/pg-lib.js';
 import { validatedCsvRows } from './records.js';
 import { stageRows } from './restage.js';
 import type { PreparedSource, Source, SourceContext } from './types.js';
@@ -158,7 +158,7 @@ export function fromPostgresQuery(sql: string, options: PostgresQueryOptions): S
         // instead (the server aborts the query and the transaction), and never reuse it.
         failed = err as Error;
         client.on('error', () => undefined);
-        (client as unknown as { connection: { stream: { destroy(): void } } }).connection.stream.destroy();
+        destroySocket(client);
         throw err;
       } finally {
         if (own) await own.end().catch(() => undefined);

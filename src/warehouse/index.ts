@@ -14,7 +14,7 @@ export type {
 } from '../toolbox/index.js';
 export { PostgresWarehouse, PgSession } from './postgres.js';
 export type { PostgresOptions } from './postgres.js';
-export { PgliteWarehouse } from './pglite.js';
+export { PgliteWarehouse, PgliteSession } from './pglite.js';
 export type { PgliteOptions } from './pglite.js';
 export { RedshiftWarehouse, redshiftLiteral, decodeLoadErrorRow } from './redshift.js';
 export type { RedshiftOptions, RedshiftCredentials } from './redshift.js';

@@ -4,14 +4,12 @@
 import type pg from 'pg';
 import type { PoolConfig } from 'pg';
 import { pgLib } from './pg-lib.js';
-import type { Dialect } from '../model/ddl.js';
+import { redshiftDialect, type SqlDialect } from '../dialect/index.js';
 import { quoteIdent } from '../model/identifiers.js';
-import type { TableModel } from '../model/table.js';
-import type { BinaryDialect } from '../stage/types.js';
 import { LoadError, type LoadErrorDetail } from './errors.js';
 import type { CommitMarker, CopyFormat, LoadPlan } from './plan.js';
-import { PostgresWarehouse, type PostgresOptions } from './postgres.js';
-import { ORDINAL_COLUMN, type CopyStep, type Session, type VacuumMode } from './warehouse.js';
+import { PostgresWarehouse, type PgSession, type PostgresOptions } from './postgres.js';
+import { ORDINAL_COLUMN, type CopyStep } from './warehouse.js';
 import { S3Files } from '../s3/files.js';
 import { S3Stage } from '../stage/s3.js';
 import type { Stage } from '../stage/types.js';
@@ -46,13 +44,10 @@ export interface RedshiftOptions extends Omit<PostgresOptions, 'connectionString
   serverless?: boolean | undefined;
 }
 
-/** A Redshift string literal: backslashes are escapes there, so they are doubled too. */
-export const redshiftLiteral = (text: string): string => `'${text.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;
+export { redshiftLiteral } from '../model/identifiers.js';
 
 export class RedshiftWarehouse extends PostgresWarehouse {
-  override readonly dialect: Dialect = 'redshift';
-  override readonly binary: BinaryDialect = 'redshift';
-  override readonly copiesFromS3: boolean = true;
+  override readonly dialect: SqlDialect = redshiftDialect;
   readonly redshift: RedshiftOptions;
 
   constructor(options: RedshiftOptions) {
@@ -72,31 +67,6 @@ export class RedshiftWarehouse extends PostgresWarehouse {
 
   override beginStatements(): string[] {
     return ['BEGIN'];
-  }
-
-  override lockTableSql(table: TableModel): string {
-    return `LOCK ${this.tableName(table)}`;
-  }
-
-  /** Redshift plans temp tables from the COPY's row count; a full ANALYZE would cost more than it saves. */
-  override analyzeTempSql(_name: string, _columns: readonly string[]): string[] {
-    return [];
-  }
-
-  override literal(text: string): string {
-    return redshiftLiteral(text);
-  }
-
-  /** Temp stage table, distributed like the target so the merge joins locally. */
-  override createTempTableSql(
-    name: string,
-    table: TableModel,
-    columns: readonly string[],
-    withOrdinal: boolean,
-  ): string {
-    const base = super.createTempTableSql(name, table, columns, withOrdinal);
-    const distKey = table.options.distKey;
-    return distKey && columns.includes(distKey) ? `${base} DISTKEY (${quoteIdent(distKey)})` : base;
   }
 
   /** The credentials clause of COPY / UNLOAD. `redact` hides secrets (for logs and errors). */
@@ -146,7 +116,7 @@ export class RedshiftWarehouse extends PostgresWarehouse {
     ].join('\n');
   }
 
-  protected override async copy(session: Session, step: CopyStep): Promise<number> {
+  protected override async copy(session: PgSession, step: CopyStep): Promise<number> {
     const r = await session.query(this.copySql(step));
     return r.rowCount;
   }
@@ -157,7 +127,7 @@ export class RedshiftWarehouse extends PostgresWarehouse {
    * FOR UPDATE and no pg_stat_activity.state; a backend that never got the COMMIT ends when the
    * server notices the dropped client.
    */
-  protected override async commitOutcome(_lost: Session, marker: CommitMarker): Promise<boolean> {
+  protected override async commitOutcome(_lost: PgSession, marker: CommitMarker): Promise<boolean> {
     const client = new pgLib.Client(this.pool.options as pg.ClientConfig);
     client.on('error', () => undefined);
     await client.connect();
@@ -185,7 +155,7 @@ FROM stl_load_errors WHERE query = pg_last_copy_id() ORDER BY line_number LIMIT 
   }
 
   /** After a failed COPY: read the error rows (same session, after ROLLBACK) into a LoadError. */
-  protected override async decodeError(session: Session, plan: LoadPlan, err: unknown): Promise<unknown> {
+  protected override async decodeError(session: PgSession, plan: LoadPlan, err: unknown): Promise<unknown> {
     if (!/stl_load_errors|sys_load_error_detail|Load into table/i.test(String((err as Error)?.message))) return err;
     let rows: Record<string, unknown>[] = [];
     try {
@@ -264,17 +234,7 @@ FROM stl_load_errors WHERE query = pg_last_copy_id() ORDER BY line_number LIMIT 
     };
   }
 
-  override vacuumSql(table: Pick<TableModel, 'schema' | 'name'>, mode: VacuumMode): string {
-    const kind = mode === 'delete only' ? 'DELETE ONLY' : mode === 'sort only' ? 'SORT ONLY' : 'FULL';
-    return `VACUUM ${kind} ${this.tableName(table)}`;
-  }
-
   /** Per file of the load's COPY (same session, same transaction): file name and lines scanned. */
-  /** Redshift has no CREATE INDEX: its sort keys do that work. */
-  override createIndexSql(): null {
-    return null;
-  }
-
   override loadCommitsSql(): string {
     if (this.redshift.serverless) {
       return `SELECT TRIM(file_name) AS filename, SUM(lines_scanned) AS lines_scanned

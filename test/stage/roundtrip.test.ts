@@ -5,7 +5,6 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createRowValidator,
-  createTableStatements,
   defineTable,
   loadColumns,
   qualifiedTable,
@@ -15,6 +14,7 @@ import {
   type NormalizedValue,
   type TableModel,
 } from '../../src/model/index.js';
+import { createTableStatements } from '../../src/dialect/index.js';
 import { encodeCsvChunks, LocalStage, S3Stage, type BinaryDialect } from '../../src/stage/index.js';
 import { TEST_BUCKET, testS3Client } from '../helpers/s3.js';
 import { encodeCsvChunksWithCsvStringify } from '../../src/stage/csv-stringify.js';
