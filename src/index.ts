@@ -17,5 +17,5 @@ export * from './engine/index.js';
 export * from './sources/index.js';
 export * from './s3/index.js';
 export * from './toolbox/index.js';
-export { defineConfig, type UpshiftCliConfig } from './cli/config.js';
+export { defineConfig, type UpshiftCliConfig } from './engine/project-config.js';
 export { MissingDependencyError } from './optional.js';

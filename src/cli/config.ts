@@ -4,58 +4,9 @@
 import { access } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { Stage } from '../stage/types.js';
+import type { UpshiftCliConfig } from '../engine/project-config.js';
 import { CliError, ExitCode } from './exit-codes.js';
 import { importOptional } from '../optional.js';
-
-export interface UpshiftCliConfig {
-  /** The database: a connection string (env UPSHIFT_DATABASE_URL, flag --database-url). */
-  database?: string | undefined;
-  /** 'postgres' or 'redshift'; default: asked from the server (`select version()`). */
-  dialect?: 'postgres' | 'redshift' | undefined;
-  /** Where `upshift load` stages files (a LocalStage or S3Stage). */
-  stage?: Stage | undefined;
-  /** The models folder: codegen writes it, `codegen --check` and migrations read it. Default './models'. */
-  models?: string | undefined;
-  codegen?:
-    | {
-        /** Schemas to generate models for (flag --schema). Default ['public']. */
-        schemas?: string[] | undefined;
-        /** Table-name globs, comma-separated (flag --tables), e.g. 'orders_*,customers'. */
-        tables?: string | undefined;
-        /** Module the models import from. Default 'upshift'. */
-        importFrom?: string | undefined;
-      }
-    | undefined;
-  migrations?:
-    | {
-        /** Folder of migration files. Default './migrations'. */
-        dir?: string | undefined;
-        /** Schema of upshift_migrations and upshift_migration_lock. Default 'upshift'. */
-        schema?: string | undefined;
-        /** Run each batch in one transaction (default true). */
-        transactional?: boolean | undefined;
-        /** How long `migrate up|down` waits for another run's lock. Default 600000 (10 min). */
-        lockTimeoutMs?: number | undefined;
-      }
-    | undefined;
-  /** Schema of the load_audit table (default 'upshift'). */
-  auditSchema?: string | undefined;
-  /** Redshift-only settings for `upshift load` (COPY credentials). */
-  redshift?:
-    | {
-        iamRole?: string | undefined;
-        region?: string | undefined;
-        serverless?: boolean | undefined;
-        credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string | undefined } | undefined;
-      }
-    | undefined;
-}
-
-/** Types the config file: `export default defineConfig({ ... })`. */
-export function defineConfig(config: UpshiftCliConfig): UpshiftCliConfig {
-  return config;
-}
 
 export const CONFIG_FILES = ['upshift.config.ts', 'upshift.config.mts', 'upshift.config.js', 'upshift.config.mjs'];
 

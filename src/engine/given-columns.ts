@@ -5,8 +5,7 @@
 import { RowValidationError } from '../model/errors.js';
 import type { TableModel } from '../model/table.js';
 import { loadColumns } from '../model/validate.js';
-import { fileError } from '../sources/records.js';
-import type { ColumnWatch } from '../sources/types.js';
+import { fileError, type ColumnWatch } from './source.js';
 import { LoadError } from '../warehouse/errors.js';
 import type { LoadMode } from './plan.js';
 

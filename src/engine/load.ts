@@ -11,7 +11,7 @@
 import { newLoadId } from '../stage/index.js';
 import type { LoadIntent, Progress } from '../stage/types.js';
 import type { TableModel } from '../model/table.js';
-import type { Source } from '../sources/types.js';
+import type { Source } from './source.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
 import {
   auditDropRunningSql,

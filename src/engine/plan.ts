@@ -12,7 +12,7 @@ import { loadColumns } from '../model/validate.js';
 import { DuplicateKeyError } from '../warehouse/errors.js';
 import type { LoadPlan, PlanStep } from '../warehouse/plan.js';
 import { ORDINAL_COLUMN, type Warehouse } from '../warehouse/warehouse.js';
-import type { PreparedSource } from '../sources/types.js';
+import type { PreparedSource } from './source.js';
 import type { LoadedStage } from './live-stage.js';
 import { checkGivenColumns, checkPartialOption } from './given-columns.js';
 

@@ -1,5 +1,5 @@
-export { fromInMemory } from './in-memory.js';
-export type { RowInput, InMemorySource, TupleRow } from './in-memory.js';
+export { fromInMemory } from '../engine/in-memory.js';
+export type { RowInput, InMemorySource, TupleRow } from '../engine/in-memory.js';
 export { fromLocalFile, formatFromName } from './local-file.js';
 export type { LocalFileOptions, TextFormat } from './local-file.js';
 export { fromS3File, fromS3Path, fromManifest } from './s3.js';
@@ -12,4 +12,4 @@ export { TEXT_ENCODINGS, textEncoding } from './text-decode.js';
 export type { DecodeOptions, TextEncoding } from './text-decode.js';
 export { detectCompression, UnreadableFileError } from './decompress.js';
 export type { FileCompression } from './decompress.js';
-export type { Source, SourceContext, PreparedSource } from './types.js';
+export type { Source, SourceContext, PreparedSource } from '../engine/source.js';

@@ -9,8 +9,8 @@
 import type pg from 'pg';
 import { copyTo, destroySocket, pgLib } from '../warehouse/pg-lib.js';
 import { validatedCsvRows } from './records.js';
-import { stageRows } from './restage.js';
-import type { PreparedSource, Source, SourceContext } from './types.js';
+import { stageRows } from '../engine/stage-rows.js';
+import type { PreparedSource, Source, SourceContext } from '../engine/source.js';
 
 export type QueryParam =
   string | number | bigint | boolean | Date | Uint8Array | null | undefined | Record<string, unknown>;

@@ -5,7 +5,7 @@ import { pipeline } from 'node:stream/promises';
 import type { NormalizedValue } from '../model/validate.js';
 import type { PartSink, StageBackend } from './backend.js';
 import { createCsvLineEncoder } from './csv.js';
-import { UPSHIFT_CSV } from '../warehouse/plan.js';
+import { UPSHIFT_CSV } from './copy-format.js';
 import {
   isTempName,
   loadDir,

@@ -4,7 +4,7 @@ import type { Readable } from 'node:stream';
 import { quoteIdent } from '../model/identifiers.js';
 import type { Stage } from '../stage/types.js';
 import { decodePostgresCopyError } from './errors.js';
-import type { CopyFormat } from './plan.js';
+import type { CopyFormat } from '../stage/copy-format.js';
 import type { CopyStep } from './warehouse.js';
 
 /** Opens one staged file as a stream of uncompressed bytes. */

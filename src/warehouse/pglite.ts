@@ -13,7 +13,7 @@ import {
 } from './copy-input.js';
 import { PGLITE_PARSERS } from './pg-types.js';
 import { requireOptional } from '../optional.js';
-import type { ExportField } from '../toolbox/parquet.js';
+import type { ExportField } from './unload/parquet.js';
 import { Warehouse, type CopyStep, type QueryResult, type Session, type WarehouseOptions } from './warehouse.js';
 
 export interface PgliteOptions extends WarehouseOptions {

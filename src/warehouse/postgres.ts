@@ -21,7 +21,7 @@ import {
 } from './copy-input.js';
 import { upshiftPgTypes } from './pg-types.js';
 import { PgLiveCopy } from './pg-live-copy.js';
-import type { ExportField } from '../toolbox/parquet.js';
+import type { ExportField } from './unload/parquet.js';
 import type { CommitMarker } from './plan.js';
 import {
   Warehouse,

@@ -7,16 +7,19 @@ import { pgLib } from './pg-lib.js';
 import { redshiftDialect, type SqlDialect } from '../dialect/index.js';
 import { quoteIdent } from '../model/identifiers.js';
 import { LoadError, type LoadErrorDetail } from './errors.js';
-import type { CommitMarker, CopyFormat, LoadPlan } from './plan.js';
+import type { CopyFormat } from '../stage/copy-format.js';
+import type { CommitMarker, LoadPlan } from './plan.js';
 import { PostgresWarehouse, type PgSession, type PostgresOptions } from './postgres.js';
 import { ORDINAL_COLUMN, type CopyStep } from './warehouse.js';
-import { S3Files } from '../s3/files.js';
+import { readObjectText } from '../s3/objects.js';
+import { objectLocation } from '../s3/paths.js';
+import { S3Client } from '../s3/sdk.js';
 import { S3Stage } from '../stage/s3.js';
 import type { Stage } from '../stage/types.js';
 import { parseManifest } from '../stage/manifest.js';
-import { compileUnloadQuery, type UnloadQuery } from '../toolbox/query.js';
-import { resolveUnloadTarget } from '../toolbox/output.js';
-import { checkUnloadOptions, unloadCopyFormat, type UnloadOptions, type UnloadResult } from '../toolbox/unload.js';
+import { compileUnloadQuery, type UnloadQuery } from './unload/query.js';
+import { resolveUnloadTarget } from './unload/output.js';
+import { checkUnloadOptions, unloadCopyFormat, type UnloadOptions, type UnloadResult } from './unload/unload.js';
 
 export interface RedshiftCredentials {
   accessKeyId: string;
@@ -205,11 +208,9 @@ FROM stl_load_errors WHERE query = pg_last_copy_id() ORDER BY line_number LIMIT 
       throw new Error(`Redshift unloads to S3 only; ${target} resolved to ${targetUri}`);
     await this.query(this.unloadSql(sql, targetUri, options));
     const manifestUri = `${targetUri}manifest`;
-    const s3 =
-      this.stage instanceof S3Stage
-        ? S3Files.forStage(this.stage)
-        : new S3Files(options.s3Client ? { client: options.s3Client } : {});
-    const text = await s3.readText(manifestUri);
+    const client = this.stage instanceof S3Stage ? this.stage.client : (options.s3Client ?? new S3Client({}));
+    const { bucket, key } = objectLocation(manifestUri);
+    const text = await readObjectText(client, bucket, key);
     const manifest = parseManifest(text, manifestUri);
     // MANIFEST VERBOSE: per-entry and total meta.record_count. With HEADER, Redshift counts each
     // file's header line as a record; the result reports data rows, as on Postgres and PGlite.

@@ -14,10 +14,10 @@ import {
   serverAnswered,
 } from './errors.js';
 import type { CommitMarker, LoadPlan, PlanResult, PlanStep } from './plan.js';
-import { compileUnloadQuery, type UnloadQuery } from '../toolbox/query.js';
-import { resolveUnloadTarget } from '../toolbox/output.js';
-import { unloadViaExport, type UnloadOptions, type UnloadResult } from '../toolbox/unload.js';
-import type { ExportField } from '../toolbox/parquet.js';
+import { compileUnloadQuery, type UnloadQuery } from './unload/query.js';
+import { resolveUnloadTarget } from './unload/output.js';
+import { unloadViaExport, type UnloadOptions, type UnloadResult } from './unload/unload.js';
+import type { ExportField } from './unload/parquet.js';
 
 export interface QueryResult<R = Record<string, unknown>> {
   rows: R[];

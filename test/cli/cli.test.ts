@@ -1,7 +1,7 @@
 // The `upshift` binary run as a user runs it: a child process (`node --import tsx
 // src/cli/bin.ts`, so CI needs no build) in a temp project with an upshift.config.ts, against the
 // real Postgres. Asserts exit codes, stdout and stderr, and what ends up in the database.
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -53,7 +53,7 @@ async function readCatalog(): Promise<Catalog> {
     from pg_class c join pg_namespace n on n.oid = c.relnamespace left join svv_table_info i on i.table_id = c.oid
     where n.nspname = $1 and c.relkind = 'r' and c.relname not like 'upshift%' order by 1`);
   const names = new Map(attributes.map((a) => [`${a.relname}:${a.attnum}`, a.attname]));
-  const cols = (table: unknown, nums: unknown) =>
+  const cols = (table: string, nums: unknown) =>
     (nums as number[] | null)?.map((n) => names.get(`${table}:${n}`) ?? n) ?? null;
   const constraints = (
     await q(`select c.relname, con.conname, con.contype, con.conkey, fc.relname as ref_table, con.confkey

@@ -275,7 +275,7 @@ describe('Redshift CREATE TABLE and the catalog views', () => {
       text: 'create table ext_t (id int distkey, v varchar(max)) sortkey (id)',
       values: [],
       queryMode: 'extended',
-    } as never);
+    } as unknown as string);
     const r = await f.client.query(
       `select "column", type, distkey, sortkey from pg_table_def where tablename = 'ext_t' and schemaname = current_schema() order by 1`,
     );

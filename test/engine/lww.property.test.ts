@@ -457,10 +457,7 @@ interface Shape {
 }
 
 const valuesArb = fc.record(
-  Object.fromEntries(Object.entries(VALUE_COLUMNS).map(([name, c]) => [name, orNull(c.gen)])) as Record<
-    string,
-    fc.Arbitrary<Gen>
-  >,
+  Object.fromEntries(Object.entries(VALUE_COLUMNS).map(([name, c]) => [name, orNull(c.gen)])),
 );
 
 function scenarioArb(shape: Shape): fc.Arbitrary<Scenario> {
@@ -619,9 +616,9 @@ function normalizeRead(rows: Record<string, unknown>[], keyKind: string): Record
     for (const [c, v] of Object.entries(r)) {
       const spec = VALUE_COLUMNS[c];
       if (v === null) out[c] = null;
-      else if (spec?.json) out[c] = JSON.parse(String(v));
+      else if (spec?.json) out[c] = JSON.parse(v as string);
       else if (spec?.utf8 || (c === 'k' && keyKind === 'varchar'))
-        out[c] = Buffer.from(String(v), 'hex').toString('utf8');
+        out[c] = Buffer.from(v as string, 'hex').toString('utf8');
       else if (c === 'seq') out[c] = Number(v);
       else out[c] = v;
     }

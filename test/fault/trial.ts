@@ -107,7 +107,6 @@ export async function runTrial(setup: TrialSetup): Promise<TrialOutcome> {
   const before = await snapshot(reader, qualified);
   const rows = setup.rows ?? trialRows();
   setup.arm?.();
-  let result: TrialOutcome['result'];
   let error: string | undefined;
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<'hung'>((resolve) => {
@@ -123,7 +122,7 @@ export async function runTrial(setup: TrialSetup): Promise<TrialOutcome> {
         return 'threw' as const;
       },
     );
-  result = await Promise.race([load, timeout]);
+  const result: TrialOutcome['result'] = await Promise.race([load, timeout]);
   clearTimeout(timer);
 
   const problems: string[] = [];

@@ -39,12 +39,13 @@ export class FlakyS3 {
   ) {}
 
   static async start(upstreamEndpoint: string): Promise<FlakyS3> {
+    // eslint-disable-next-line prefer-const -- assigned below, after the server it is used by
     let self: FlakyS3 | undefined;
     const server = http.createServer((req, res) => self!.handle(req, res));
     self = new FlakyS3(server, new URL(upstreamEndpoint));
     server.on('connection', (s) => {
-      self!.sockets.add(s);
-      s.on('close', () => self!.sockets.delete(s));
+      self.sockets.add(s);
+      s.on('close', () => self.sockets.delete(s));
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     return self;

@@ -33,7 +33,7 @@ async function startS3(): Promise<{ child: ChildProcess; dir: string; endpoint: 
       stdio: ['ignore', 'pipe', 'inherit'],
     },
   );
-  const rl = createInterface({ input: child.stdout! });
+  const rl = createInterface({ input: child.stdout });
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('s3rver did not start within 20 s')), 20_000);
     rl.once('line', (line) => {

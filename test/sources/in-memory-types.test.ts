@@ -4,11 +4,14 @@
 import { describe, expectTypeOf, it } from 'vitest';
 import { defineTable, fromInMemory, fromLocalFile, t, type BoundTable, type LoadResult } from '../../src/index.js';
 
+// Only their types are used: the tests check what compiles.
+// eslint-disable-next-line @typescript-eslint/no-unused-vars
 const orders = defineTable(
   'shop.orders',
   { id: t.bigint().notNull(), status: t.varchar(16).notNull(), note: t.varchar(32) },
   { upsertKey: ['id'] },
 );
+// eslint-disable-next-line @typescript-eslint/no-unused-vars
 const candy = defineTable('shop.candy', { id: t.bigint().notNull(), name: t.varchar(8) }, { upsertKey: ['id'] });
 
 // Only compiled, never called: no database needed.

@@ -18,7 +18,7 @@ import {
 } from '../../src/stage/index.js';
 import { TEST_BUCKET, testS3Client } from '../helpers/s3.js';
 import { tempDir } from './support.js';
-import type { UploadBuffers } from '../../src/stage/s3-upload.js';
+import type { UploadBuffers } from '../../src/s3/upload.js';
 
 const target = { schema: 'candy', name: 'parallel' };
 const columns = [t.bigint().spec, t.varchar('max').spec, t.decimal(12, 2).spec, t.boolean().spec];
@@ -41,7 +41,7 @@ const text = (i: number): string =>
 function* rows(n: number, bad?: number): Generator<NormalizedValue[]> {
   for (let i = 0; i < n; i++)
     yield i === bad
-      ? [BigInt(i), 42 as unknown as string, '1.00', true]
+      ? [BigInt(i), 42, '1.00', true]
       : [BigInt(i), text(i), `${i % 1000}.${String(i % 100).padStart(2, '0')}`, i % 3 === 0];
 }
 /** Incompressible rows of ~180 bytes, for parts past S3's 5 MiB multipart threshold. */

@@ -180,7 +180,6 @@ const decimal = fc
     fc.option(fc.stringMatching(/^\d{1,10}$/), { nil: undefined }),
   )
   .map(([neg, int, frac]) => `${neg ? '-' : ''}${int}${frac !== undefined ? `.${frac}` : ''}`);
-const jsonText = fc.string({ unit: textUnit, maxLength: 8 });
 
 const nullable = <T>(a: fc.Arbitrary<T>) => fc.option(a, { nil: null, freq: 6 });
 const rowArb = fc.record({
@@ -203,7 +202,7 @@ const rowArb = fc.record({
   tmz: nullable(fc.tuple(clockText, offset).map(([c, o]) => c + o)),
   ts: nullable(instant),
   tsz: nullable(instant),
-  sup: nullable(fc.jsonValue({ maxDepth: 2, stringUnit: textUnit as fc.Arbitrary<string> }).map((v) => v as JsonValue)),
+  sup: nullable(fc.jsonValue({ maxDepth: 2, stringUnit: textUnit }).map((v) => v as JsonValue)),
   vb: nullable(fc.uint8Array({ maxLength: 40 })),
   geo: nullable(fc.uint8Array({ minLength: 1, maxLength: 12 }).map((b) => Buffer.from(b).toString('hex'))),
 });

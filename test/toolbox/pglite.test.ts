@@ -14,7 +14,7 @@ import {
   fromManifest,
   type AuditRecord,
 } from '../../src/index.js';
-import { S3Files } from '../../src/s3/index.js';
+import { S3Files } from '../../src/toolbox/index.js';
 import { TEST_BUCKET, testS3Client } from '../helpers/s3.js';
 import { everyType, everyTypeRows } from './fixtures.js';
 
@@ -90,7 +90,7 @@ describe('toolbox on PGlite', () => {
     });
     const buf = Buffer.concat((await (await files.download(r.files[0]!.uri)).toArray()) as Buffer[]);
     const rows = await parquetReadObjects({
-      file: buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer,
+      file: buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength),
     });
     expect(rows).toEqual([
       {

@@ -99,7 +99,7 @@ describe('Redshift UNLOAD (golden)', () => {
   });
 
   it('resolves a relative target under the stage base path', async () => {
-    const { resolveUnloadTarget } = await import('../../src/toolbox/output.js');
+    const { resolveUnloadTarget } = await import('../../src/warehouse/unload/output.js');
     expect(resolveUnloadTarget(stage, 'exports/candy')).toBe(target);
     expect(resolveUnloadTarget(stage, 's3://other-bucket/x')).toBe('s3://other-bucket/x/');
   });

@@ -5,7 +5,7 @@ import { gunzipSync } from 'node:zlib';
 import { parquetMetadata, parquetReadObjects } from 'hyparquet';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import { PostgresDatabase, S3Stage, fromManifest, type Source } from '../../src/index.js';
-import { S3Files } from '../../src/s3/index.js';
+import { S3Files } from '../../src/toolbox/index.js';
 import { createTestSchema, type TestSchema } from '../helpers/pg.js';
 import { TEST_BUCKET, testS3Client } from '../helpers/s3.js';
 import { everyType, everyTypeRows, NASTY } from './fixtures.js';
@@ -136,7 +136,7 @@ describe('unload on Postgres', () => {
     );
     expect(r.files).toHaveLength(1);
     const buf = Buffer.concat((await (await files.download(r.files[0]!.uri)).toArray()) as Buffer[]);
-    const file = buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer;
+    const file = buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength);
     const meta = parquetMetadata(file);
     const types = Object.fromEntries(
       meta.schema.slice(1).map((e) => [e.name, [e.type, e.converted_type].filter(Boolean).join('/')]),

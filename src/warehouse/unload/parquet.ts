@@ -6,7 +6,7 @@
 // flushed to storage: memory is bounded by the row group, not the result.
 import type { ParquetWriter } from 'hyparquet-writer';
 import type { SchemaElement } from 'hyparquet';
-import { importOptional } from '../optional.js';
+import { importOptional } from '../../optional.js';
 import type { OutputLocation } from './output.js';
 import { PartFile, type UnloadedFile } from './parts.js';
 

@@ -3,8 +3,8 @@
 // (CSV, optionally gzip, or Parquet), and a manifest in Redshift's format is written last, so
 // the files load back with a manifest COPY on any warehouse.
 import type { S3Client } from '@aws-sdk/client-s3';
-import type { Stage } from '../stage/types.js';
-import type { CopyFormat } from '../warehouse/plan.js';
+import type { Stage } from '../../stage/types.js';
+import type { CopyFormat } from '../../stage/copy-format.js';
 import { CsvRowSplitter } from './csv-split.js';
 import { openOutput, type OutputLocation } from './output.js';
 import { ParquetParts, type ExportField } from './parquet.js';
