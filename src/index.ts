@@ -10,7 +10,14 @@ export {
   redshiftDialect,
   sqlDialect,
 } from './dialect/index.js';
-export type { Dialect, SqlDialect, DialectCapabilities } from './dialect/index.js';
+export type {
+  Dialect,
+  SqlDialect,
+  DialectSpelling,
+  DialectCapabilities,
+  TypeSpelling,
+  DefaultSpelling,
+} from './dialect/index.js';
 export * from './stage/index.js';
 export * from './warehouse/index.js';
 export * from './engine/index.js';

@@ -37,25 +37,32 @@ export const dialectOfServer = (serverVersion: string): SqlDialect =>
   BY_RECOGNITION.find((d) => d.introspection.recognises(serverVersion))!;
 
 /** The SQL type of a column in a dialect. */
-export const sqlType = (spec: ColumnSpec, dialect: Dialect | SqlDialect): string => sqlDialect(dialect).sqlType(spec);
+export function sqlType(spec: ColumnSpec, dialect: Dialect | SqlDialect): string {
+  return sqlDialect(dialect).sqlType(spec);
+}
 
 /** A column's DEFAULT as SQL in a dialect, undefined without one. */
-export const defaultSql = (spec: ColumnSpec, dialect: Dialect | SqlDialect): string | undefined =>
-  sqlDialect(dialect).defaultSql(spec);
+export function defaultSql(spec: ColumnSpec, dialect: Dialect | SqlDialect): string | undefined {
+  return sqlDialect(dialect).defaultSql(spec);
+}
 
 /** One column's definition in CREATE TABLE or ALTER TABLE ADD COLUMN. */
-export const columnSql = (name: string, spec: ColumnSpec, dialect: Dialect | SqlDialect): string =>
-  sqlDialect(dialect).columnSql(name, spec);
+export function columnSql(name: string, spec: ColumnSpec, dialect: Dialect | SqlDialect): string {
+  return sqlDialect(dialect).columnSql(name, spec);
+}
 
 /** The statements that create the table (IF NOT EXISTS) and its comments. */
-export const createTableStatements = (
+export function createTableStatements(
   table: TableModel,
   dialect: Dialect | SqlDialect,
   opts: { ifNotExists?: boolean | undefined } = {},
-): string[] => sqlDialect(dialect).createTableStatements(table, opts);
+): string[] {
+  return sqlDialect(dialect).createTableStatements(table, opts);
+}
 
 /** CREATE TABLE IF NOT EXISTS (+ comments) as one script. */
-export const createTableSql = (table: TableModel, dialect: Dialect | SqlDialect = 'redshift'): string =>
-  createTableStatements(table, dialect)
+export function createTableSql(table: TableModel, dialect: Dialect | SqlDialect = 'redshift'): string {
+  return createTableStatements(table, dialect)
     .map((s) => `${s};`)
     .join('\n');
+}

@@ -35,6 +35,7 @@ export function identitySequenceOptions(seed: number, step: number): string {
   return `(START WITH ${seed} INCREMENT BY ${step}${bound})`;
 }
 
+/** Postgres's dialect, which PGlite speaks too. */
 export const postgresDialect = defineDialect({
   name: 'postgres',
   maxIdentifierBytes: NAME_BYTES,

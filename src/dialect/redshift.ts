@@ -18,6 +18,7 @@ function tableClauses(table: TableModel): string[] {
 
 const VACUUM_KINDS = { 'delete only': 'DELETE ONLY', 'sort only': 'SORT ONLY', full: 'FULL' } as const;
 
+/** Redshift's dialect. */
 export const redshiftDialect = defineDialect({
   name: 'redshift',
   maxIdentifierBytes: 127,

@@ -34,6 +34,7 @@ export interface DefaultSpelling {
   json(text: string): string;
 }
 
+/** What a dialect can do, where callers would otherwise ask which dialect it is. */
 export interface DialectCapabilities {
   /** How staged CSV spells VARBYTE/BYTEA values: the form this dialect's COPY reads. */
   readonly binaryFormat: 'redshift' | 'postgres';

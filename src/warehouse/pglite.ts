@@ -64,7 +64,8 @@ export class PgliteWarehouse extends Warehouse<PgliteSession> {
     return run;
   }
 
-  protected async copy({ db }: PgliteSession, step: CopyStep): Promise<number> {
+  protected async copy(session: PgliteSession, step: CopyStep): Promise<number> {
+    const { db } = session;
     const sql = `COPY ${copyTarget(step)} FROM '/dev/blob' WITH (${postgresCopyOptions(step.format)})`;
     return copyEachFile(this.stage, step, async (input) => {
       const r = await db.query(sql, [], { blob: new Blob([await buffer(input)]) });

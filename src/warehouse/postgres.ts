@@ -207,7 +207,8 @@ export class PostgresWarehouse extends Warehouse<PgSession> {
     }
   }
 
-  protected async copy({ client }: PgSession, step: CopyStep): Promise<number> {
+  protected async copy(session: PgSession, step: CopyStep): Promise<number> {
+    const { client } = session;
     const sql = `COPY ${copyTarget(step)} FROM STDIN WITH (${postgresCopyOptions(step.format)})`;
     return copyEachFile(this.stage, step, async (input) => {
       const sink = client.query(copyFrom(sql));
