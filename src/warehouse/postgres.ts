@@ -196,12 +196,12 @@ export class PostgresWarehouse extends Warehouse<PgSession> {
    */
   protected override async commitOutcome(lost: PgSession, marker: CommitMarker): Promise<boolean> {
     const pid = backendPid(lost.client);
-    const client = new pgLib.Client(this.pool.options as pg.ClientConfig);
+    const client = new pgLib.Client(this.pool.options);
     client.on('error', () => undefined);
     await client.connect();
     try {
       if (pid) await waitForTransactionEnd(client, pid, 60_000);
-      return marker.committed((await client.query(marker.sql, marker.params)).rows);
+      return marker.committed((await client.query<Record<string, unknown>>(marker.sql, marker.params)).rows);
     } finally {
       await client.end().catch(() => undefined);
     }

@@ -1,7 +1,6 @@
 // Redshift: COPY from the stage's manifest in S3, load errors decoded from stl_load_errors
 // (sys_load_error_detail on Serverless). Subclass to adapt it: every step below is a
 // documented, overridable method (copySql, credentialsSql, loadErrorQuery, decodeError, ...).
-import type pg from 'pg';
 import type { PoolConfig } from 'pg';
 import { pgLib } from './pg-lib.js';
 import { redshiftDialect, type SqlDialect } from '../dialect/index.js';
@@ -131,13 +130,13 @@ export class RedshiftWarehouse extends PostgresWarehouse {
    * server notices the dropped client.
    */
   protected override async commitOutcome(_lost: PgSession, marker: CommitMarker): Promise<boolean> {
-    const client = new pgLib.Client(this.pool.options as pg.ClientConfig);
+    const client = new pgLib.Client(this.pool.options);
     client.on('error', () => undefined);
     await client.connect();
     try {
       await client.query('BEGIN');
       await client.query(`LOCK ${marker.table}`);
-      const { rows } = await client.query(marker.sql, marker.params);
+      const { rows } = await client.query<Record<string, unknown>>(marker.sql, marker.params);
       await client.query('ROLLBACK');
       return marker.committed(rows);
     } finally {
