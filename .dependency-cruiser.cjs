@@ -62,7 +62,7 @@ module.exports = {
     layer(
       'emulator-layer',
       'emulator',
-      [],
+      ['sql'],
       'the local Redshift depends on nothing of the loader (SQL text helpers aside), so it tests it from outside',
     ),
     {

@@ -1,4 +1,6 @@
 // The public API of 'upshift': re-exports only. Each concern's folder owns its index.ts.
+export * from './errors.js';
+export * from './sql/index.js';
 export * from './model/index.js';
 export {
   createTableSql,

@@ -1,7 +1,7 @@
 // Plans a migration: diffs each model with its live table and chooses the Redshift-legal way
 // to get there. Changes that would drop or narrow data are refused unless allowDestructive.
 import { createTableStatements, defaultSql, sqlDialect, type Dialect } from '../../src/dialect/index.js';
-import { Column, quoteIdent, type ColumnSpec, type TableModel } from '../../src/model/index.js';
+import { Column, type ColumnSpec, type TableModel } from '../../src/model/index.js';
 import { describeDifference, diffTable, typeText, type Difference } from '../diff.js';
 import type { LiveTable } from '../introspect/types.js';
 import { liveToModel } from '../live-model.js';
@@ -15,9 +15,9 @@ import {
   commentOnTable,
   deepCopy,
   dropColumn,
-  tableSql,
   type KeptKeys,
 } from './ddl.js';
+import { qualifiedName, quoteIdent } from '../../src/sql/identifiers.js';
 
 export interface TableMigration {
   model: LoadedModel;
@@ -117,7 +117,7 @@ function backfills(model: TableModel, live: LiveTable, dialect: Dialect): { sql:
     const fill = defaultSql(spec, dialect);
     if (fill === undefined) continue;
     out.push({
-      sql: `UPDATE ${tableSql(model.schema, model.name)} SET ${quoteIdent(lc.name)} = ${fill} WHERE ${quoteIdent(lc.name)} IS NULL`,
+      sql: `UPDATE ${qualifiedName(model.schema, model.name)} SET ${quoteIdent(lc.name)} = ${fill} WHERE ${quoteIdent(lc.name)} IS NULL`,
       note: `column ${lc.name}: NULLs are set to its default ${fill} before NOT NULL (down keeps those values)`,
     });
   }
@@ -223,7 +223,7 @@ function planTable(
         `CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`,
         ...createTableStatements(model, dialect, { ifNotExists: false }),
       ],
-      down: [`DROP TABLE ${tableSql(schema, name)}`],
+      down: [`DROP TABLE ${qualifiedName(schema, name)}`],
       columns: [...model.columnNames],
     };
   }

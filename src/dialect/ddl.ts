@@ -2,9 +2,10 @@
 // (see types.ts), so one model creates its table on Redshift, Postgres and PGlite.
 import { byteLimit, type ColumnSpec } from '../model/columns.js';
 import { ModelDefinitionError, showValue } from '../model/errors.js';
-import { qualifiedTable, quoteIdent, quoteLiteral } from '../model/identifiers.js';
 import type { TableModel } from '../model/table.js';
 import { columnChecker } from '../model/validate.js';
+import { qualifiedName, quoteIdent } from '../sql/identifiers.js';
+import { postgresLiteral } from '../sql/literals.js';
 import type { DialectSpelling, SqlDialect } from './types.js';
 
 function sqlType(spec: ColumnSpec, d: DialectSpelling): string {
@@ -65,8 +66,8 @@ function defaultSql(spec: ColumnSpec, d: DialectSpelling): string | undefined {
   if (v === null) return 'NULL';
   if (spec.kind === 'decimal') return v; // canonical digits: a plain numeric literal
   if (spec.kind === 'super') return d.defaults.json(v);
-  if (spec.kind === 'timestamptz') return quoteLiteral(`${v}+00`);
-  return quoteLiteral(v);
+  if (spec.kind === 'timestamptz') return postgresLiteral(`${v}+00`);
+  return postgresLiteral(v);
 }
 
 function columnSql(name: string, spec: ColumnSpec, d: DialectSpelling): string {
@@ -89,16 +90,18 @@ function createTableStatements(
   const lines = table.columnNames.map((name) => `  ${columnSql(name, table.columns[name]!.spec, d)}`);
   if (o.primaryKey.length) lines.push(`  PRIMARY KEY (${o.primaryKey.map(quoteIdent).join(', ')})`);
   const create = [
-    `CREATE TABLE ${opts.ifNotExists === false ? '' : 'IF NOT EXISTS '}${qualifiedTable(table)} (\n${lines.join(',\n')}\n)`,
+    `CREATE TABLE ${opts.ifNotExists === false ? '' : 'IF NOT EXISTS '}${qualifiedName(table.schema, table.name)} (\n${lines.join(',\n')}\n)`,
     ...d.tableClauses(table),
   ].join('\n');
   const statements = [create];
   if (o.comment !== undefined)
-    statements.push(`COMMENT ON TABLE ${qualifiedTable(table)} IS ${quoteLiteral(o.comment)}`);
+    statements.push(`COMMENT ON TABLE ${qualifiedName(table.schema, table.name)} IS ${postgresLiteral(o.comment)}`);
   for (const name of table.columnNames) {
     const c = table.columns[name]!.spec.comment;
     if (c !== undefined)
-      statements.push(`COMMENT ON COLUMN ${qualifiedTable(table)}.${quoteIdent(name)} IS ${quoteLiteral(c)}`);
+      statements.push(
+        `COMMENT ON COLUMN ${qualifiedName(table.schema, table.name)}.${quoteIdent(name)} IS ${postgresLiteral(c)}`,
+      );
   }
   return statements;
 }

@@ -1,6 +1,7 @@
 // Redshift's dialect: its own types (SUPER, VARBYTE, GEOMETRY, ...), encodings, distribution and
 // sort keys, backslash escapes in literals, and an ALTER TABLE that changes little in place.
-import { quoteIdent, quoteLiteral, redshiftLiteral } from '../model/identifiers.js';
+import { quoteIdent } from '../sql/identifiers.js';
+import { postgresLiteral, redshiftLiterals } from '../sql/literals.js';
 import type { TableModel } from '../model/table.js';
 import { defineDialect } from './ddl.js';
 
@@ -36,8 +37,8 @@ export const redshiftDialect = defineDialect({
   },
   defaults: {
     expression: (d) => d.sql,
-    bytes: (hex) => `FROM_HEX(${quoteLiteral(hex)})`,
-    json: (text) => `JSON_PARSE(${quoteLiteral(text)})`,
+    bytes: (hex) => `FROM_HEX(${postgresLiteral(hex)})`,
+    json: (text) => `JSON_PARSE(${postgresLiteral(text)})`,
   },
   capabilities: {
     binaryFormat: 'redshift',
@@ -49,7 +50,7 @@ export const redshiftDialect = defineDialect({
     renamesConstraints: false,
   },
   introspection: { recognises: (version) => /redshift/i.test(version) },
-  literal: redshiftLiteral,
+  literals: redshiftLiterals,
   identitySql: (seed, step) => `IDENTITY(${seed},${step})`,
   // checkIdentifier already holds every model name to Redshift's 127 bytes.
   checkTable: () => undefined,

@@ -3,6 +3,7 @@
 // layer asks the dialect object rather than comparing its name.
 import type { ColumnDefault, ColumnSpec } from '../model/columns.js';
 import type { TableModel } from '../model/table.js';
+import type { SqlLiterals } from '../sql/literals.js';
 
 /** The dialects upshift speaks: Redshift's, and Postgres's (which PGlite speaks too). */
 export type Dialect = 'redshift' | 'postgres';
@@ -64,8 +65,8 @@ export interface DialectSpelling {
     /** Whether `select version()` says the server speaks this dialect. */
     recognises(serverVersion: string): boolean;
   };
-  /** A string literal. */
-  literal(text: string): string;
+  /** String and bytes literals. */
+  readonly literals: SqlLiterals;
   /** The IDENTITY clause of a column definition. */
   identitySql(seed: number, step: number): string;
   /** Refuses a model this dialect can't create as declared (e.g. names it would truncate). */

@@ -36,6 +36,7 @@ export class LiveStage {
    * usually opened its input already, and an input error must find the row loop listening.
    */
   readonly open = (columns: readonly string[], ordered: boolean): LiveSink => {
+    // invariant: the engine opens one live COPY per load
     if (this.layout) throw new Error('copyWhileStaging was opened twice in one load');
     const layout = { columns: [...columns], ordered };
     this.layout = layout;

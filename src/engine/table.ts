@@ -1,5 +1,5 @@
 // The bound model: `db.table(candyNames)` gives typed upsert / append / replace / loadFrom.
-import { quoteIdent } from '../model/identifiers.js';
+import { quoteIdent } from '../sql/identifiers.js';
 import type { TableModel } from '../model/table.js';
 import { fromInMemory, type RowInput, type InMemorySource } from './in-memory.js';
 import type { Warehouse } from '../warehouse/warehouse.js';

@@ -3,7 +3,6 @@
 // that names a column `updatedAt` would read back as `updatedat`: we refuse upper case
 // instead of guessing, and quote every identifier we emit so reserved words still work.
 import { ModelDefinitionError } from './errors.js';
-import type { TableModel } from './table.js';
 
 const MAX_BYTES = 127;
 const SHAPE = /^[\p{Ll}\p{Lo}_][\p{Ll}\p{Lo}\p{Nd}_$]*$/u;
@@ -46,18 +45,3 @@ export function parseQualifiedName(qualified: string): { schema: string; name: s
   }
   return { schema: checkIdentifier(parts[0], 'schema'), name: checkIdentifier(parts[1], 'table') };
 }
-
-/** Double-quotes an identifier, escaping embedded quotes. */
-export const quoteIdent = (name: string): string => `"${name.replace(/"/g, '""')}"`;
-
-/** Text matched literally inside a LIKE pattern (backslash is LIKE's default escape). */
-export const escapeLike = (text: string): string => text.replace(/[\\%_]/g, (c) => `\\${c}`);
-
-/** A single-quoted SQL string literal (standard_conforming_strings: backslashes are literal). */
-export const quoteLiteral = (text: string): string => `'${text.replace(/'/g, "''")}'`;
-
-/** A Redshift string literal: backslashes are escapes there, so they are doubled too. */
-export const redshiftLiteral = (text: string): string => `'${text.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;
-
-export const qualifiedTable = (table: Pick<TableModel, 'schema' | 'name'>): string =>
-  `${quoteIdent(table.schema)}.${quoteIdent(table.name)}`;

@@ -1,5 +1,6 @@
 // The S3 requests upshift makes, each written once: the stage, the S3 helpers (S3Files) and the
 // S3 sources call these and say in their own words what failed. Bytes and keys only: no rows.
+import { S3Error } from '../errors.js';
 import { Readable } from 'node:stream';
 import {
   DeleteObjectsCommand,
@@ -23,7 +24,7 @@ export async function readObject(client: S3Client, bucket: string, key: string, 
   if (body instanceof Readable) return body;
   if (body && 'transformToWebStream' in body)
     return Readable.fromWeb(body.transformToWebStream() as import('node:stream/web').ReadableStream);
-  throw new Error(`S3 returned no body for s3://${bucket}/${key}`);
+  throw new S3Error(`S3 returned no body for s3://${bucket}/${key}`);
 }
 
 /** The whole object as text (small objects: manifests, JSON). */
@@ -113,7 +114,7 @@ export async function* listPages(client: S3Client, options: ListOptions): AsyncG
  * A batched delete failed on `key` (a failed request: its batch's first key). `cause` is the
  * request's error, or for a key S3 refused one named after S3's error code.
  */
-export class S3DeleteError extends Error {
+export class S3DeleteError extends S3Error {
   override name = 'S3DeleteError';
   readonly uri: string;
   constructor(

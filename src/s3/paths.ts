@@ -1,5 +1,6 @@
 // S3 paths as users give them: an `s3://bucket/key` URI, or a path under a base path.
 import { parseS3Uri, resolveS3BasePath, type UpshiftConfig } from '../config.js';
+import { UsageError } from '../errors.js';
 
 /**
  * `s3://...` as it is; anything else is a path under the base path (no leading slash needed):
@@ -9,20 +10,22 @@ import { parseS3Uri, resolveS3BasePath, type UpshiftConfig } from '../config.js'
 export function resolveS3Path(path: string, basePath?: string, config?: UpshiftConfig): string {
   if (path.startsWith('s3://')) {
     if (!parseS3Uri(path))
-      throw new Error(`${JSON.stringify(path)} is not an s3://bucket/key URI with a valid bucket name`);
+      throw new UsageError(`${JSON.stringify(path)} is not an s3://bucket/key URI with a valid bucket name`);
     return path;
   }
   const base = resolveS3BasePath(basePath, config);
   const rel = path.replace(/^\/+/, '');
   if (rel.split('/').some((seg) => seg === '.' || seg === '..'))
-    throw new Error(`path ${JSON.stringify(path)} has a '.' or '..' segment; S3 keys are not resolved like file paths`);
+    throw new UsageError(
+      `path ${JSON.stringify(path)} has a '.' or '..' segment; S3 keys are not resolved like file paths`,
+    );
   return `s3://${base.bucket}/${base.prefix ? `${base.prefix}/` : ''}${rel}`;
 }
 
 /** A resolved URI's bucket and key; `needKey` refuses a bare bucket. */
 export function objectLocation(uri: string, needKey = true): { bucket: string; key: string; uri: string } {
   const loc = parseS3Uri(uri);
-  if (!loc) throw new Error(`${JSON.stringify(uri)} is not an s3://bucket/key URI with a valid bucket name`);
-  if (needKey && loc.key === '') throw new Error(`${uri} names a bucket, not an object`);
+  if (!loc) throw new UsageError(`${JSON.stringify(uri)} is not an s3://bucket/key URI with a valid bucket name`);
+  if (needKey && loc.key === '') throw new UsageError(`${uri} names a bucket, not an object`);
   return { ...loc, uri };
 }

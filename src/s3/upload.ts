@@ -10,6 +10,7 @@
 // (two copies of every part alive at once) and buffers a whole small object before its PUT, so
 // a load's peak memory grew with its size (bench/stage.bench.ts); and with one part in flight
 // it stopped reading while uploading, so compression stalled on every part.
+import { S3Error } from '../errors.js';
 import type { CompletedPart } from '@aws-sdk/client-s3';
 import {
   AbortMultipartUploadCommand,
@@ -305,7 +306,7 @@ export function openUpload(
     queueSize: 1,
     contentType: options.contentType,
     describe: (err) =>
-      new Error(`S3 upload of ${uri} failed: ${(err as Error)?.message ?? String(err)}`, { cause: err }),
+      new S3Error(`S3 upload of ${uri} failed: ${(err as Error)?.message ?? String(err)}`, { cause: err }),
   });
   const done = finished(writer);
   done.catch(() => {});

@@ -2,7 +2,7 @@
 // a Redshift manifest. Missing objects and empty folders are clear errors before any load starts.
 import type { Readable } from 'node:stream';
 import type { AsyncBuffer } from 'hyparquet';
-import { parseS3Uri } from '../config.js';
+import { parseS3Uri, UpshiftConfigError } from '../config.js';
 import { isNotFound, listPages, objectSize, readObject } from '../s3/objects.js';
 import type { S3Client } from '../s3/sdk.js';
 import { parseManifest } from '../stage/manifest.js';
@@ -21,7 +21,7 @@ export interface S3Object {
 export function s3ClientFor(ctx: SourceContext, client: S3Client | undefined, what: string): S3Client {
   if (client) return client;
   if (ctx.stage.kind === 's3') return (ctx.stage as S3Stage).client;
-  throw new Error(
+  throw new UpshiftConfigError(
     `${what} reads S3, but the stage is local and has no S3 client: pass one, e.g. ${what.split(':')[0]}(uri, { client: new S3Client({ region }) })`,
   );
 }

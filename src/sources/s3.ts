@@ -5,6 +5,7 @@
 //   JSON lines and Parquet, which COPY can't read, are parsed, validated and re-staged.
 // - Files in another encoding than UTF-8 are decoded, validated and re-staged everywhere.
 // Files carry no load order: duplicates on the upsert key need `orderBy`, else the load fails.
+import { UpshiftConfigError } from '../config.js';
 import { putObject } from '../s3/objects.js';
 import type { S3Client } from '../s3/sdk.js';
 import { Transform, type Readable } from 'node:stream';
@@ -203,7 +204,7 @@ async function inPlace(
   }
   // The manifest goes to the stage, beside upshift's own loads: the audit trail of exactly what was read.
   if (ctx.stage.kind !== 's3')
-    throw new Error('Redshift reads S3 files in place through a manifest in the stage: use an S3Stage');
+    throw new UpshiftConfigError('Redshift reads S3 files in place through a manifest in the stage: use an S3Stage');
   const stage = ctx.stage as S3Stage;
   const manifestUri = stage.manifestUri(ctx.model, ctx.loadId);
   const key = manifestUri.slice(`s3://${stage.bucket}/`.length);

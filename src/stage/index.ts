@@ -25,7 +25,7 @@ export { UPSHIFT_CSV, type CopyFormat } from './copy-format.js';
 export { SPILL_PREFIX } from './parts.js';
 export { createCsvLineEncoder, encodeCsvChunks, fieldEncoder, csvText, CSV_NULL, CSV_CHUNK_CHARS } from './csv.js';
 export type { CsvEncodeOptions, CsvLineEncoder, RowSource } from './csv.js';
-export { buildManifest, parseManifest } from './manifest.js';
+export { buildManifest, parseManifest, ManifestError } from './manifest.js';
 export { UpshiftStageError, StageEncodeError, type StageOperation } from './errors.js';
 export {
   resolveS3BasePath,

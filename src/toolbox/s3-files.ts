@@ -2,6 +2,7 @@
 // to their loads (put a file, read one back, list a prefix, clean up), not another SDK wrapper.
 // Every method takes an `s3://bucket/key` URI or a path relative to the base path, and makes
 // its requests through the S3 access layer (src/s3/); uploadRows validates and encodes rows too.
+import { UsageError } from '../errors.js';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
@@ -90,7 +91,7 @@ export class S3Files {
   /** Uploads a value as JSON (bigints as their digits, exact). */
   uploadJson(value: unknown, to: string): Promise<string> {
     const text = JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
-    if (text === undefined) throw new Error(`uploadJson: ${String(value)} has no JSON form`);
+    if (text === undefined) throw new UsageError(`uploadJson: ${String(value)} has no JSON form`);
     return this.upload(text, to, { contentType: 'application/json' });
   }
 

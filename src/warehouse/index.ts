@@ -1,6 +1,7 @@
 export { Warehouse, ORDINAL_COLUMN } from './warehouse.js';
 export type { Session, QueryResult, CopyStep, RetryOptions, WarehouseOptions, VacuumMode } from './warehouse.js';
-export { compileUnloadQuery, inlineParameters, sqlValue } from './unload/query.js';
+export { compileUnloadQuery } from './unload/query.js';
+export { UnloadError } from './unload/errors.js';
 export type { UnloadQuery, CompilableQuery, SqlWithParams } from './unload/query.js';
 export { unloadCopyFormat, unloadViaExport, checkUnloadOptions } from './unload/unload.js';
 export type { UnloadOptions, UnloadResult, UnloadFormat, QueryExporter } from './unload/unload.js';
@@ -11,7 +12,7 @@ export { PostgresWarehouse, PgSession } from './postgres.js';
 export type { PostgresOptions } from './postgres.js';
 export { PgliteWarehouse, PgliteSession } from './pglite.js';
 export type { PgliteOptions } from './pglite.js';
-export { RedshiftWarehouse, redshiftLiteral, decodeLoadErrorRow } from './redshift.js';
+export { RedshiftWarehouse, decodeLoadErrorRow } from './redshift.js';
 export type { RedshiftOptions, RedshiftCredentials } from './redshift.js';
 export {
   LoadError,

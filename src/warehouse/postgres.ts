@@ -1,11 +1,14 @@
 // Postgres: the same plan as Redshift; COPY FROM STDIN streams the staged parts (pg-copy-streams),
 // so Postgres runs exactly the files Redshift would read from S3.
+import { UpshiftConfigError } from '../config.js';
+import { UpshiftError } from '../errors.js';
 import type pg from 'pg';
 import type { Kysely } from 'kysely';
 import { requireOptional } from '../optional.js';
 import { pipeline } from 'node:stream/promises';
 import { backendPid, copyFrom, copyTo, destroySocket, pgLib } from './pg-lib.js';
-import { quoteIdent } from '../model/identifiers.js';
+import { quoteIdent } from '../sql/identifiers.js';
+import { postgresLiteral } from '../sql/literals.js';
 import { postgresDialect, type SqlDialect } from '../dialect/index.js';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -91,7 +94,7 @@ export class PostgresWarehouse extends Warehouse<PgSession> {
     } else {
       const connectionString = options.connectionString ?? process.env.UPSHIFT_DATABASE_URL ?? process.env.DATABASE_URL;
       if (!connectionString)
-        throw new Error(
+        throw new UpshiftConfigError(
           'PostgresDatabase needs { connectionString } or { pool } (or UPSHIFT_DATABASE_URL / DATABASE_URL in the environment)',
         );
       this.pool = new pgLib.Pool({ connectionString, max: options.maxConnections ?? 4, types: upshiftPgTypes });
@@ -232,7 +235,7 @@ export class PostgresWarehouse extends Warehouse<PgSession> {
       const pid = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
       const copy = client.query(
         copyTo(
-          `COPY (${sql}) TO STDOUT WITH (FORMAT csv, DELIMITER '${delimiter.replace(/'/g, "''")}', QUOTE '"', NULL '\\N', FORCE_QUOTE *)`,
+          `COPY (${sql}) TO STDOUT WITH (FORMAT csv, DELIMITER ${postgresLiteral(delimiter)}, QUOTE '"', NULL '\\N', FORCE_QUOTE *)`,
         ),
       );
       try {
@@ -294,7 +297,10 @@ async function waitForTransactionEnd(client: pg.Client, pid: number, timeoutMs: 
     if (state === undefined || state === 'idle') return;
     if (state?.startsWith('idle in transaction')) await client.query('SELECT pg_terminate_backend($1)', [pid]);
     if (Date.now() > deadline)
-      throw new Error(`backend ${pid} was still ${state ?? 'busy'} after ${timeoutMs / 1000} s`);
+      throw new UpshiftError(
+        'COMMIT_UNCONFIRMED',
+        `backend ${pid} was still ${state ?? 'busy'} after ${timeoutMs / 1000} s`,
+      );
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }

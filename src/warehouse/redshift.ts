@@ -1,15 +1,17 @@
 // Redshift: COPY from the stage's manifest in S3, load errors decoded from stl_load_errors
 // (sys_load_error_detail on Serverless). Subclass to adapt it: every step below is a
 // documented, overridable method (copySql, credentialsSql, loadErrorQuery, decodeError, ...).
+import { UsageError } from '../errors.js';
+import { UpshiftConfigError } from '../config.js';
 import type { PoolConfig } from 'pg';
 import { pgLib } from './pg-lib.js';
 import { redshiftDialect, type SqlDialect } from '../dialect/index.js';
-import { quoteIdent } from '../model/identifiers.js';
+import { qualifiedName, quoteIdent } from '../sql/identifiers.js';
 import { LoadError, type LoadErrorDetail } from './errors.js';
 import type { CopyFormat } from '../stage/copy-format.js';
 import type { CommitMarker, LoadPlan } from './plan.js';
 import { PostgresWarehouse, type PgSession, type PostgresOptions } from './postgres.js';
-import { ORDINAL_COLUMN, type CopyStep } from './warehouse.js';
+import type { CopyStep } from './warehouse.js';
 import { readObjectText } from '../s3/objects.js';
 import { objectLocation } from '../s3/paths.js';
 import { S3Client } from '../s3/sdk.js';
@@ -46,17 +48,15 @@ export interface RedshiftOptions extends Omit<PostgresOptions, 'connectionString
   serverless?: boolean | undefined;
 }
 
-export { redshiftLiteral } from '../model/identifiers.js';
-
 export class RedshiftWarehouse extends PostgresWarehouse {
   override readonly dialect: SqlDialect = redshiftDialect;
   readonly redshift: RedshiftOptions;
 
   constructor(options: RedshiftOptions) {
     if (options.stage.kind !== 's3')
-      throw new Error('RedshiftDatabase needs an S3Stage: Redshift COPY reads staged files from S3 only');
+      throw new UpshiftConfigError('RedshiftDatabase needs an S3Stage: Redshift COPY reads staged files from S3 only');
     if (options.iamRole && options.credentials)
-      throw new Error('RedshiftDatabase: give iamRole or credentials, not both');
+      throw new UpshiftConfigError('RedshiftDatabase: give iamRole or credentials, not both');
     const connectionString =
       options.connectionString ??
       (options.host
@@ -108,7 +108,7 @@ export class RedshiftWarehouse extends PostgresWarehouse {
 
   /** The COPY statement for a copy step: always from the manifest, so exactly the staged files load. */
   copySql(step: CopyStep, redact = false): string {
-    const target = `${step.table.schema ? `${quoteIdent(step.table.schema)}.` : ''}${quoteIdent(step.table.name)}`;
+    const target = qualifiedName(step.table.schema, step.table.name);
     return [
       `COPY ${target} (${step.columns.map(quoteIdent).join(', ')})`,
       `FROM ${this.literal(step.load.manifestUri)}`,
@@ -191,7 +191,7 @@ FROM stl_load_errors WHERE query = pg_last_copy_id() ORDER BY line_number LIMIT 
     if (options.maxFileSize !== undefined) {
       const mb = options.maxFileSize / 1024 ** 2;
       if (mb < 5 || mb > 6.2 * 1024)
-        throw new Error(`unload maxFileSize on Redshift must be 5 MB to 6.2 GB, got ${options.maxFileSize} bytes`);
+        throw new UsageError(`unload maxFileSize on Redshift must be 5 MB to 6.2 GB, got ${options.maxFileSize} bytes`);
       parts.push(`MAXFILESIZE ${Number(mb.toFixed(3))} MB`);
     }
     if (this.redshift.region) parts.push(`REGION ${this.literal(this.redshift.region)}`);
@@ -201,10 +201,10 @@ FROM stl_load_errors WHERE query = pg_last_copy_id() ORDER BY line_number LIMIT 
   /** UNLOAD to S3 (Redshift names the files itself: <prefix>0000_part_00...), then reads the manifest it wrote. */
   override async unload(query: UnloadQuery, target: string, options: UnloadOptions = {}): Promise<UnloadResult> {
     const { format } = checkUnloadOptions(options);
-    const sql = compileUnloadQuery(query, options.params, (t) => this.literal(t));
+    const sql = compileUnloadQuery(query, options.params, { ...this.dialect.literals, text: (t) => this.literal(t) });
     const targetUri = resolveUnloadTarget(this.stage, target);
     if (!targetUri.startsWith('s3://'))
-      throw new Error(`Redshift unloads to S3 only; ${target} resolved to ${targetUri}`);
+      throw new UsageError(`Redshift unloads to S3 only; ${target} resolved to ${targetUri}`);
     await this.query(this.unloadSql(sql, targetUri, options));
     const manifestUri = `${targetUri}manifest`;
     const client = this.stage instanceof S3Stage ? this.stage.client : (options.s3Client ?? new S3Client({}));
@@ -252,7 +252,7 @@ export function decodeLoadErrorRow(row: Record<string, unknown>): LoadErrorDetai
   return {
     ...(text(row.filename) ? { file: text(row.filename)! } : {}),
     ...(row.line_number !== null && row.line_number !== undefined ? { line: Number(row.line_number) } : {}),
-    ...(column && column !== ORDINAL_COLUMN ? { column } : column ? { column } : {}),
+    ...(column ? { column } : {}),
     ...(text(row.type) ? { type: text(row.type)! } : {}),
     ...(text(row.raw_field_value) !== undefined ? { value: text(row.raw_field_value)! } : {}),
     ...(text(row.raw_line) !== undefined ? { rawLine: text(row.raw_line)! } : {}),

@@ -1,9 +1,10 @@
 // The Warehouse: everything that differs between Redshift, Postgres and PGlite lives behind
 // this class (SQL fragments, how COPY reads staged files, how errors decode). The engine only
 // builds plans from these fragments and hands them to runPlan.
+import { UnsupportedError } from '../errors.js';
 import type { Readable } from 'node:stream';
 import type { SqlDialect, VacuumMode } from '../dialect/index.js';
-import { quoteIdent } from '../model/identifiers.js';
+import { quoteIdent, qualifiedName } from '../sql/identifiers.js';
 import type { TableModel } from '../model/table.js';
 import type { ChunkOrigin, Stage } from '../stage/types.js';
 import {
@@ -147,11 +148,11 @@ export abstract class Warehouse<S extends Session = Session> {
 
   /** A string literal in this dialect. */
   literal(text: string): string {
-    return this.dialect.literal(text);
+    return this.dialect.literals.text(text);
   }
 
   tableName(table: Pick<TableModel, 'schema' | 'name'>): string {
-    return `${quoteIdent(table.schema)}.${quoteIdent(table.name)}`;
+    return qualifiedName(table.schema, table.name);
   }
 
   // ---- unload and maintenance (overridable) --------------------------------------------------
@@ -162,18 +163,18 @@ export abstract class Warehouse<S extends Session = Session> {
    * PGlite stream the result (describeQuery + exportCsv) into the same layout.
    */
   async unload(query: UnloadQuery, target: string, options: UnloadOptions = {}): Promise<UnloadResult> {
-    const sql = compileUnloadQuery(query, options.params, (t) => this.literal(t));
+    const sql = compileUnloadQuery(query, options.params, { ...this.dialect.literals, text: (t) => this.literal(t) });
     return unloadViaExport(this, this.stage, sql, resolveUnloadTarget(this.stage, target), options);
   }
 
   /** The columns a query returns (names, Postgres type oids), for headers and Parquet schemas. */
   describeQuery(_sql: string): Promise<ExportField[]> {
-    return Promise.reject(new Error(`${this.constructor.name} cannot describe queries for unload`));
+    return Promise.reject(new UnsupportedError(`${this.constructor.name} cannot describe queries for unload`));
   }
 
   /** Streams a query's result as CSV (quote '"', NULL as unquoted \N, non-NULL values quoted, UTC). */
   exportCsv(_sql: string, _delimiter: string, _onChunk: (chunk: Buffer) => Promise<void>): Promise<void> {
-    return Promise.reject(new Error(`${this.constructor.name} cannot export query results for unload`));
+    return Promise.reject(new UnsupportedError(`${this.constructor.name} cannot export query results for unload`));
   }
 
   /** ANALYZE after a load (outside its transaction); null skips it on this warehouse. */

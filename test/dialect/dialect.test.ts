@@ -82,7 +82,7 @@ describe('dialects', () => {
     expect(postgresDialect.vacuumSql('"a"."b"', 'sort only')).toBeNull();
     expect(redshiftDialect.tempTableClauses(candy, ['id'])).toEqual(['DISTKEY ("id")']);
     expect(redshiftDialect.tempTableClauses(candy, ['blob'])).toEqual([]);
-    expect(redshiftDialect.literal('a\\b')).toBe("'a\\\\b'");
-    expect(postgresDialect.literal('a\\b')).toBe("'a\\b'");
+    expect(redshiftDialect.literals.text('a\\b')).toBe("'a\\\\b'");
+    expect(postgresDialect.literals.text('a\\b')).toBe("'a\\b'");
   });
 });

@@ -1,6 +1,7 @@
 // Where unloaded files go: an S3 prefix (any s3:// URI, or a path under an S3Stage's base path)
 // or, with a LocalStage, a folder under the stage's directory. Both write streams, so an unload
 // never holds a file in memory.
+import { UsageError } from '../../errors.js';
 import { createWriteStream } from 'node:fs';
 import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve } from 'node:path';
@@ -35,16 +36,16 @@ export interface OutputLocation {
 export function resolveUnloadTarget(stage: Stage, target: string): string {
   if (target.startsWith('s3://')) return withSlash(resolveS3Path(target));
   if (target.startsWith('file://'))
-    throw new Error(`unload target ${target}: give an s3:// URI or a path relative to the stage's base path`);
+    throw new UsageError(`unload target ${target}: give an s3:// URI or a path relative to the stage's base path`);
   const rel = target.replace(/^\/+/, '').replace(/\/+$/, '');
   if (rel === '' || rel.split('/').some((s) => s === '' || s === '.' || s === '..')) {
-    throw new Error(
+    throw new UsageError(
       `unload target ${JSON.stringify(target)} must be an s3:// URI or a relative path like 'exports/candy' (no empty, '.' or '..' segments)`,
     );
   }
   if (stage instanceof S3Stage) return withSlash(resolveS3Path(rel, stage.basePath));
   if (stage instanceof LocalStage) return withSlash(pathToFileURL(join(stage.dir, ...rel.split('/'))).href);
-  throw new Error(`unload to a relative path needs an S3Stage or a LocalStage; give an s3:// URI instead`);
+  throw new UsageError(`unload to a relative path needs an S3Stage or a LocalStage; give an s3:// URI instead`);
 }
 
 const withSlash = (uri: string): string => (uri.endsWith('/') ? uri : `${uri}/`);
@@ -56,10 +57,10 @@ export function openOutput(stage: Stage, targetUri: string, s3Client?: S3Client)
   }
   const dir = new URL(targetUri).pathname;
   if (!(stage instanceof LocalStage))
-    throw new Error(`unload target ${targetUri} is a local folder, but the stage is not a LocalStage`);
+    throw new UsageError(`unload target ${targetUri} is a local folder, but the stage is not a LocalStage`);
   const rel = relative(stage.dir, dir);
   if (rel.startsWith('..') || isAbsolute(rel))
-    throw new Error(`unload target ${targetUri} is outside the stage folder ${stage.dir}`);
+    throw new UsageError(`unload target ${targetUri} is outside the stage folder ${stage.dir}`);
   return localOutput(resolve(dir));
 }
 
