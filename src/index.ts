@@ -2,6 +2,24 @@
 export * from './errors.js';
 export * from './sql/index.js';
 export * from './model/index.js';
+export {
+  createTableSql,
+  createTableStatements,
+  sqlType,
+  defaultSql,
+  columnSql,
+  postgresDialect,
+  redshiftDialect,
+  sqlDialect,
+} from './dialect/index.js';
+export type {
+  Dialect,
+  SqlDialect,
+  DialectSpelling,
+  DialectCapabilities,
+  TypeSpelling,
+  DefaultSpelling,
+} from './dialect/index.js';
 export * from './stage/index.js';
 export * from './warehouse/index.js';
 export * from './engine/index.js';

@@ -10,7 +10,7 @@ export type { ExportField } from './unload/parquet.js';
 export { resolveUnloadTarget } from './unload/output.js';
 export { PostgresWarehouse, PgSession } from './postgres.js';
 export type { PostgresOptions } from './postgres.js';
-export { PgliteWarehouse } from './pglite.js';
+export { PgliteWarehouse, PgliteSession } from './pglite.js';
 export type { PgliteOptions } from './pglite.js';
 export { RedshiftWarehouse, decodeLoadErrorRow } from './redshift.js';
 export type { RedshiftOptions, RedshiftCredentials } from './redshift.js';

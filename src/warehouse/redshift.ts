@@ -3,19 +3,15 @@
 // documented, overridable method (copySql, credentialsSql, loadErrorQuery, decodeError, ...).
 import { UsageError } from '../errors.js';
 import { UpshiftConfigError } from '../config.js';
-import type pg from 'pg';
 import type { PoolConfig } from 'pg';
 import { pgLib } from './pg-lib.js';
-import type { Dialect } from '../model/ddl.js';
-import { quoteIdent, qualifiedName } from '../sql/identifiers.js';
-import { redshiftLiteral, redshiftLiterals } from '../sql/literals.js';
-import type { TableModel } from '../model/table.js';
-import type { BinaryDialect } from '../stage/types.js';
+import { redshiftDialect, type SqlDialect } from '../dialect/index.js';
+import { qualifiedName, quoteIdent } from '../sql/identifiers.js';
 import { LoadError, type LoadErrorDetail } from './errors.js';
 import type { CopyFormat } from '../stage/copy-format.js';
 import type { CommitMarker, LoadPlan } from './plan.js';
-import { PostgresWarehouse, type PostgresOptions } from './postgres.js';
-import type { CopyStep, Session, VacuumMode } from './warehouse.js';
+import { PostgresWarehouse, type PgSession, type PostgresOptions } from './postgres.js';
+import type { CopyStep } from './warehouse.js';
 import { readObjectText } from '../s3/objects.js';
 import { objectLocation } from '../s3/paths.js';
 import { S3Client } from '../s3/sdk.js';
@@ -53,9 +49,7 @@ export interface RedshiftOptions extends Omit<PostgresOptions, 'connectionString
 }
 
 export class RedshiftWarehouse extends PostgresWarehouse {
-  override readonly dialect: Dialect = 'redshift';
-  override readonly binary: BinaryDialect = 'redshift';
-  override readonly copiesFromS3: boolean = true;
+  override readonly dialect: SqlDialect = redshiftDialect;
   readonly redshift: RedshiftOptions;
 
   constructor(options: RedshiftOptions) {
@@ -75,31 +69,6 @@ export class RedshiftWarehouse extends PostgresWarehouse {
 
   override beginStatements(): string[] {
     return ['BEGIN'];
-  }
-
-  override lockTableSql(table: TableModel): string {
-    return `LOCK ${this.tableName(table)}`;
-  }
-
-  /** Redshift plans temp tables from the COPY's row count; a full ANALYZE would cost more than it saves. */
-  override analyzeTempSql(_name: string, _columns: readonly string[]): string[] {
-    return [];
-  }
-
-  override literal(text: string): string {
-    return redshiftLiteral(text);
-  }
-
-  /** Temp stage table, distributed like the target so the merge joins locally. */
-  override createTempTableSql(
-    name: string,
-    table: TableModel,
-    columns: readonly string[],
-    withOrdinal: boolean,
-  ): string {
-    const base = super.createTempTableSql(name, table, columns, withOrdinal);
-    const distKey = table.options.distKey;
-    return distKey && columns.includes(distKey) ? `${base} DISTKEY (${quoteIdent(distKey)})` : base;
   }
 
   /** The credentials clause of COPY / UNLOAD. `redact` hides secrets (for logs and errors). */
@@ -149,7 +118,7 @@ export class RedshiftWarehouse extends PostgresWarehouse {
     ].join('\n');
   }
 
-  protected override async copy(session: Session, step: CopyStep): Promise<number> {
+  protected override async copy(session: PgSession, step: CopyStep): Promise<number> {
     const r = await session.query(this.copySql(step));
     return r.rowCount;
   }
@@ -160,14 +129,14 @@ export class RedshiftWarehouse extends PostgresWarehouse {
    * FOR UPDATE and no pg_stat_activity.state; a backend that never got the COMMIT ends when the
    * server notices the dropped client.
    */
-  protected override async commitOutcome(_lost: Session, marker: CommitMarker): Promise<boolean> {
-    const client = new pgLib.Client(this.pool.options as pg.ClientConfig);
+  protected override async commitOutcome(_lost: PgSession, marker: CommitMarker): Promise<boolean> {
+    const client = new pgLib.Client(this.pool.options);
     client.on('error', () => undefined);
     await client.connect();
     try {
       await client.query('BEGIN');
       await client.query(`LOCK ${marker.table}`);
-      const { rows } = await client.query(marker.sql, marker.params);
+      const { rows } = await client.query<Record<string, unknown>>(marker.sql, marker.params);
       await client.query('ROLLBACK');
       return marker.committed(rows);
     } finally {
@@ -188,7 +157,7 @@ FROM stl_load_errors WHERE query = pg_last_copy_id() ORDER BY line_number LIMIT 
   }
 
   /** After a failed COPY: read the error rows (same session, after ROLLBACK) into a LoadError. */
-  protected override async decodeError(session: Session, plan: LoadPlan, err: unknown): Promise<unknown> {
+  protected override async decodeError(session: PgSession, plan: LoadPlan, err: unknown): Promise<unknown> {
     if (!/stl_load_errors|sys_load_error_detail|Load into table/i.test(String((err as Error)?.message))) return err;
     let rows: Record<string, unknown>[] = [];
     try {
@@ -232,7 +201,7 @@ FROM stl_load_errors WHERE query = pg_last_copy_id() ORDER BY line_number LIMIT 
   /** UNLOAD to S3 (Redshift names the files itself: <prefix>0000_part_00...), then reads the manifest it wrote. */
   override async unload(query: UnloadQuery, target: string, options: UnloadOptions = {}): Promise<UnloadResult> {
     const { format } = checkUnloadOptions(options);
-    const sql = compileUnloadQuery(query, options.params, { ...redshiftLiterals, text: (t) => this.literal(t) });
+    const sql = compileUnloadQuery(query, options.params, { ...this.dialect.literals, text: (t) => this.literal(t) });
     const targetUri = resolveUnloadTarget(this.stage, target);
     if (!targetUri.startsWith('s3://'))
       throw new UsageError(`Redshift unloads to S3 only; ${target} resolved to ${targetUri}`);
@@ -265,17 +234,7 @@ FROM stl_load_errors WHERE query = pg_last_copy_id() ORDER BY line_number LIMIT 
     };
   }
 
-  override vacuumSql(table: Pick<TableModel, 'schema' | 'name'>, mode: VacuumMode): string {
-    const kind = mode === 'delete only' ? 'DELETE ONLY' : mode === 'sort only' ? 'SORT ONLY' : 'FULL';
-    return `VACUUM ${kind} ${this.tableName(table)}`;
-  }
-
   /** Per file of the load's COPY (same session, same transaction): file name and lines scanned. */
-  /** Redshift has no CREATE INDEX: its sort keys do that work. */
-  override createIndexSql(): null {
-    return null;
-  }
-
   override loadCommitsSql(): string {
     if (this.redshift.serverless) {
       return `SELECT TRIM(file_name) AS filename, SUM(lines_scanned) AS lines_scanned

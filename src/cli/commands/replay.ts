@@ -3,11 +3,11 @@
 // exactly or already committed into the target (unless --force); a failed replay exits 9.
 import path from 'node:path';
 import type { Command } from 'commander';
-import type { LoadMode, PostgresDatabase, RedshiftDatabase } from '../../engine/index.js';
+import type { LoadMode } from '../../engine/index.js';
 import type { TableModel } from '../../model/index.js';
-import { requireDatabaseUrl } from '../config.js';
 import { CliError, ExitCode } from '../exit-codes.js';
-import { databaseError, withPool, type CommandContext, type Run } from '../context.js';
+import { databaseError, type CommandContext, type Run } from '../context.js';
+import { openDatabase } from '../open-database.js';
 
 interface ReplayFlags {
   into?: string;
@@ -18,23 +18,6 @@ interface ReplayFlags {
 }
 
 const MODES: LoadMode[] = ['upsert', 'append', 'replace'];
-
-/** The config's database as the engine's Database, on the config's stage (default ./.upshift/stage, as `load` uses). */
-export async function openDatabase(ctx: CommandContext): Promise<PostgresDatabase | RedshiftDatabase> {
-  const [{ detectDialect }, { PostgresDatabase, RedshiftDatabase }, { LocalStage }] = await Promise.all([
-    import('../../../codegen/introspect/index.js'),
-    import('../../engine/index.js'),
-    import('../../stage/index.js'),
-  ]);
-  const cfg = ctx.settings.config;
-  const connectionString = requireDatabaseUrl(ctx.settings);
-  const stage = cfg.stage ?? new LocalStage({ dir: path.resolve(ctx.settings.cwd, '.upshift/stage') });
-  const auditSchema = cfg.auditSchema ?? 'upshift';
-  const dialect = cfg.dialect ?? (await withPool(ctx, (pool) => detectDialect(pool)));
-  return dialect === 'redshift'
-    ? new RedshiftDatabase({ connectionString, stage, auditSchema, ...(cfg.redshift ?? {}) })
-    : new PostgresDatabase({ connectionString, stage, auditSchema });
-}
 
 async function allModels(ctx: CommandContext): Promise<TableModel[]> {
   const { loadModels } = await import('../../../codegen/load-models.js');
