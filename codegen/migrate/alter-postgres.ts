@@ -124,8 +124,8 @@ function columnSteps(schema: string, table: string, live: LiveColumn, changes: C
   }
   if (has('comment')) {
     steps.push({
-      up: [commentOnColumn(schema, table, name, model.comment)],
-      down: [commentOnColumn(schema, table, name, live.spec.comment)],
+      up: [commentOnColumn(schema, table, name, model.comment, 'postgres')],
+      down: [commentOnColumn(schema, table, name, live.spec.comment, 'postgres')],
     });
   }
   return steps;
@@ -198,7 +198,8 @@ export function postgresSteps(
         break;
       case 'column-removed': {
         const c = liveCols.get(d.column)!;
-        const comment = c.spec.comment !== undefined ? [commentOnColumn(schema, name, d.column, c.spec.comment)] : [];
+        const comment =
+          c.spec.comment !== undefined ? [commentOnColumn(schema, name, d.column, c.spec.comment, 'postgres')] : [];
         steps.push({
           up: [dropColumn(schema, name, d.column)],
           down: [alter(schema, name, `ADD COLUMN ${liveColumnSql(c)}`), ...comment],
@@ -216,8 +217,8 @@ export function postgresSteps(
         if (d.field === 'primaryKey') steps.push(primaryKeyStep(schema, name, model.primaryKey, live));
         else if (d.field === 'comment')
           steps.push({
-            up: [commentOnTable(schema, name, model.comment)],
-            down: [commentOnTable(schema, name, live.options.comment)],
+            up: [commentOnTable(schema, name, model.comment, 'postgres')],
+            down: [commentOnTable(schema, name, live.options.comment, 'postgres')],
           });
         break;
     }

@@ -11,7 +11,7 @@ import type { LiveForeignKey, LiveKey, LiveReference } from '../introspect/types
 
 export function addColumn(schema: string, table: string, name: string, spec: ColumnSpec, dialect: Dialect): string[] {
   const out = [`ALTER TABLE ${qualifiedName(schema, table)} ADD COLUMN ${columnSql(name, spec, dialect)}`];
-  if (spec.comment !== undefined) out.push(commentOnColumn(schema, table, name, spec.comment));
+  if (spec.comment !== undefined) out.push(commentOnColumn(schema, table, name, spec.comment, dialect));
   return out;
 }
 
@@ -24,11 +24,18 @@ export const alterVarchar = (schema: string, table: string, name: string, spec: 
 export const alterEncode = (schema: string, table: string, name: string, encode: string) =>
   `ALTER TABLE ${qualifiedName(schema, table)} ALTER COLUMN ${quoteIdent(name)} ENCODE ${encode}`;
 
-export const commentOnColumn = (schema: string, table: string, name: string, comment: string | undefined) =>
-  `COMMENT ON COLUMN ${qualifiedName(schema, table)}.${quoteIdent(name)} IS ${comment === undefined ? 'NULL' : postgresLiteral(comment)}`;
+/** COMMENT ON, its text quoted as the dialect reads literals (Redshift takes backslashes as escapes). */
+export const commentOnColumn = (
+  schema: string,
+  table: string,
+  name: string,
+  comment: string | undefined,
+  dialect: Dialect,
+) =>
+  `COMMENT ON COLUMN ${qualifiedName(schema, table)}.${quoteIdent(name)} IS ${comment === undefined ? 'NULL' : sqlDialect(dialect).literals.text(comment)}`;
 
-export const commentOnTable = (schema: string, table: string, comment: string | undefined) =>
-  `COMMENT ON TABLE ${qualifiedName(schema, table)} IS ${comment === undefined ? 'NULL' : postgresLiteral(comment)}`;
+export const commentOnTable = (schema: string, table: string, comment: string | undefined, dialect: Dialect) =>
+  `COMMENT ON TABLE ${qualifiedName(schema, table)} IS ${comment === undefined ? 'NULL' : sqlDialect(dialect).literals.text(comment)}`;
 
 function sideName(name: string, suffix: string, dialect: Dialect): string {
   const room = sqlDialect(dialect).maxIdentifierBytes - suffix.length;

@@ -326,13 +326,13 @@ function planTable(
           up.push(alterEncode(schema, name, d.column, d.modelSpec.encode ?? 'auto'));
           down.unshift(alterEncode(schema, name, d.column, d.liveSpec.encode ?? 'auto'));
         } else if (d.field === 'comment') {
-          up.push(commentOnColumn(schema, name, d.column, d.modelSpec.comment));
-          down.unshift(commentOnColumn(schema, name, d.column, d.liveSpec.comment));
+          up.push(commentOnColumn(schema, name, d.column, d.modelSpec.comment, dialect));
+          down.unshift(commentOnColumn(schema, name, d.column, d.liveSpec.comment, dialect));
         }
         break;
       case 'table-changed':
-        up.push(commentOnTable(schema, name, model.options.comment));
-        down.unshift(commentOnTable(schema, name, live.options.comment));
+        up.push(commentOnTable(schema, name, model.options.comment, dialect));
+        down.unshift(commentOnTable(schema, name, live.options.comment, dialect));
         break;
     }
   }

@@ -5,7 +5,6 @@ import { ModelDefinitionError, showValue } from '../model/errors.js';
 import type { TableModel } from '../model/table.js';
 import { columnChecker } from '../model/validate.js';
 import { qualifiedName, quoteIdent } from '../sql/identifiers.js';
-import { postgresLiteral } from '../sql/literals.js';
 import type { DialectSpelling, SqlDialect } from './types.js';
 
 function sqlType(spec: ColumnSpec, d: DialectSpelling): string {
@@ -66,8 +65,8 @@ function defaultSql(spec: ColumnSpec, d: DialectSpelling): string | undefined {
   if (v === null) return 'NULL';
   if (spec.kind === 'decimal') return v; // canonical digits: a plain numeric literal
   if (spec.kind === 'super') return d.defaults.json(v);
-  if (spec.kind === 'timestamptz') return postgresLiteral(`${v}+00`);
-  return postgresLiteral(v);
+  if (spec.kind === 'timestamptz') return d.literals.text(`${v}+00`);
+  return d.literals.text(v);
 }
 
 function columnSql(name: string, spec: ColumnSpec, d: DialectSpelling): string {
@@ -95,12 +94,12 @@ function createTableStatements(
   ].join('\n');
   const statements = [create];
   if (o.comment !== undefined)
-    statements.push(`COMMENT ON TABLE ${qualifiedName(table.schema, table.name)} IS ${postgresLiteral(o.comment)}`);
+    statements.push(`COMMENT ON TABLE ${qualifiedName(table.schema, table.name)} IS ${d.literals.text(o.comment)}`);
   for (const name of table.columnNames) {
     const c = table.columns[name]!.spec.comment;
     if (c !== undefined)
       statements.push(
-        `COMMENT ON COLUMN ${qualifiedName(table.schema, table.name)}.${quoteIdent(name)} IS ${postgresLiteral(c)}`,
+        `COMMENT ON COLUMN ${qualifiedName(table.schema, table.name)}.${quoteIdent(name)} IS ${d.literals.text(c)}`,
       );
   }
   return statements;

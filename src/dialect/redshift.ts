@@ -1,7 +1,7 @@
 // Redshift's dialect: its own types (SUPER, VARBYTE, GEOMETRY, ...), encodings, distribution and
 // sort keys, backslash escapes in literals, and an ALTER TABLE that changes little in place.
 import { quoteIdent } from '../sql/identifiers.js';
-import { postgresLiteral, redshiftLiterals } from '../sql/literals.js';
+import { redshiftLiteral, redshiftLiterals } from '../sql/literals.js';
 import type { TableModel } from '../model/table.js';
 import { defineDialect } from './ddl.js';
 
@@ -37,8 +37,8 @@ export const redshiftDialect = defineDialect({
   },
   defaults: {
     expression: (d) => d.sql,
-    bytes: (hex) => `FROM_HEX(${postgresLiteral(hex)})`,
-    json: (text) => `JSON_PARSE(${postgresLiteral(text)})`,
+    bytes: (hex) => `FROM_HEX(${redshiftLiteral(hex)})`,
+    json: (text) => `JSON_PARSE(${redshiftLiteral(text)})`,
   },
   capabilities: {
     binaryFormat: 'redshift',
