@@ -684,6 +684,8 @@ describe('intervals', () => {
       '100',
       '1 week 1 day',
       '@ 1 year ago',
+      '0us 0.00secs',
+      '0.5ms 1s',
     ]) {
       expect(passes(spec, ` ${ok} `)).toBe(ok);
     }
@@ -696,6 +698,9 @@ describe('intervals', () => {
       '-.5 days',
       'P',
       '1 year; drop table x',
+      // seconds with a fraction claim milliseconds and microseconds too (Postgres refuses these)
+      '0.00us 0.01secs',
+      '0.5 s 1 ms',
       '',
     ]) {
       expect(failsWith(spec, bad)).toBe('interval');
