@@ -1,7 +1,8 @@
 // Subclassing for deeper changes: a database that refuses to wait for a busy table. The lock
 // step (lockTableSql) takes the lock with NOWAIT, and decodeError turns Postgres's "lock not
 // available" into an error that says what to do. Every overridable step is listed in the README (the toolbox section).
-import { PostgresDatabase, type LoadPlan, type PgSession } from '../src/index.js';
+import { PostgresDatabase } from '../src/index.js';
+import { type LoadPlan, type PgSession } from '../src/warehouse/index.js';
 import type { TableModel } from '../src/index.js';
 
 export class TableBusyError extends Error {

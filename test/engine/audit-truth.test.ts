@@ -16,15 +16,15 @@ import {
   RedshiftDatabase,
   S3Stage,
   SerializationConflictError,
-  buildLoadPlan,
   defineTable,
   fromLocalFile,
   t,
-  type PreparedSource,
-  type PgSession,
   type Source,
   type TableModel,
 } from '../../src/index.js';
+import { buildLoadPlan } from '../../src/engine/index.js';
+import { type PreparedSource } from '../../src/sources/index.js';
+import { type PgSession } from '../../src/warehouse/index.js';
 import type { LoadPlan, PlanResult, PlanStep } from '../../src/warehouse/plan.js';
 import { main } from '../../src/cli/main.js';
 import { scriptedPgSession } from '../helpers/scripted-session.js';

@@ -13,9 +13,9 @@ import {
   defineTable,
   fromPostgresQuery,
   t,
-  type PgSession,
   type TableModel,
 } from '../../src/index.js';
+import { type PgSession } from '../../src/warehouse/index.js';
 import type { PlanStep } from '../../src/warehouse/plan.js';
 import { createTestSchema, type TestSchema } from '../helpers/pg.js';
 import { tempDir } from '../stage/support.js';

@@ -2,15 +2,9 @@
 // stl_load_errors rows (no cluster is reachable here; the emulator tests execute this path).
 import { describe, expect, it } from 'vitest';
 import { S3Client } from '@aws-sdk/client-s3';
-import {
-  LoadError,
-  RedshiftDatabase,
-  S3Stage,
-  buildLoadPlan,
-  defineTable,
-  t,
-  type PreparedSource,
-} from '../../src/index.js';
+import { LoadError, RedshiftDatabase, S3Stage, defineTable, t } from '../../src/index.js';
+import { buildLoadPlan } from '../../src/engine/index.js';
+import { type PreparedSource } from '../../src/sources/index.js';
 import type { CopyStep, LoadPlan, PgSession } from '../../src/warehouse/index.js';
 import { scriptedPgSession } from '../helpers/scripted-session.js';
 

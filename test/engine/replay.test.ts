@@ -12,7 +12,6 @@ import {
   createRowValidator,
   defineTable,
   LocalStage,
-  newLoadId,
   PgliteDatabase,
   PostgresDatabase,
   RedshiftDatabase,
@@ -21,6 +20,7 @@ import {
   t,
   type TableModel,
 } from '../../src/index.js';
+import { newLoadId } from '../../src/stage/index.js';
 import { createTestSchema, type TestSchema } from '../helpers/pg.js';
 import { TEST_BUCKET, testS3Client, testS3Endpoint } from '../helpers/s3.js';
 

@@ -3,16 +3,14 @@
 // property also checks that the zod schema of record (columnSchema) agrees with the fast path.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { REDSHIFT_LIMITS, columnSchema, t } from '../../src/index.js';
 import {
-  REDSHIFT_LIMITS,
   columnChecker,
   columnFastPath,
-  columnSchema,
-  t,
   type ColumnSpec,
   type NormalizedValue,
   type ValueCheck,
-} from '../../src/index.js';
+} from '../../src/model/index.js';
 
 /** Checks v against a column, and asserts zod's verdict is the same. */
 function check(spec: ColumnSpec, v: unknown): ValueCheck {
