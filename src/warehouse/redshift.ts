@@ -216,7 +216,7 @@ FROM stl_load_errors WHERE query = pg_last_copy_id() ORDER BY line_number LIMIT 
     const headerLines = format === 'csv' && options.header ? 1 : 0;
     const total = (JSON.parse(text) as { meta?: { record_count?: number } }).meta?.record_count;
     const files = manifest.entries.map((e) => {
-      const meta = (e.meta ?? {}) as { content_length?: number; record_count?: number };
+      const meta = (e.meta ?? {});
       return {
         uri: e.url,
         bytes: meta.content_length ?? 0,

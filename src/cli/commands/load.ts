@@ -183,5 +183,5 @@ export function registerLoad(program: Command, run: Run) {
         '  upshift load sales.orders ./export.txt --delimiter "|" --no-header --columns id,status --null-as NULL --encoding windows-1252\n' +
         '  upshift load sales.orders ./orders.parquet --dry-run\n  upshift load orders s3://bucket/exports/orders/ --mode append --validate',
     )
-    .action(run<LoadFlags>((ctx, flags, tableName, input) => load(ctx, flags, tableName!, input!)));
+    .action(run<LoadFlags>((ctx, flags, tableName, input) => load(ctx, flags, tableName, input)));
 }

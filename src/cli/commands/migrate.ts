@@ -74,7 +74,7 @@ export function registerMigrate(program: Command, run: Run) {
           generateMigration({
             ...migrationsConfig(ctx),
             modelsDir: ctx.settings.modelsDir,
-            name: name!,
+            name: name,
             allowDestructive: flags.allowDestructive ?? false,
             ...(ctx.settings.config.dialect ? { dialect: ctx.settings.config.dialect } : {}),
           }),

@@ -70,7 +70,7 @@ export function registerReplay(program: Command, run: Run) {
         const { ReplayError } = await import('../../engine/index.js');
         const db = await openDatabase(ctx);
         try {
-          const result = await db.replay(loadId!, {
+          const result = await db.replay(loadId, {
             models,
             ...(into ? { into } : {}),
             ...(flags.mode ? { mode: flags.mode as LoadMode } : {}),
