@@ -18,7 +18,15 @@ import {
   unescapeRedshift,
   type Token,
 } from './sql.js';
-import { INVALID_CREDENTIALS } from './copy-options.js';
+import {
+  CREDENTIAL_OPTIONS,
+  OptionReader,
+  readOptions,
+  requireCredentials,
+  type CredentialState,
+  type OptionHandler,
+  type OptionTable,
+} from './options.js';
 import type { FieldDesc } from './wire.js';
 import { UnloadWriter, unloadFileName, type UnloadLayout, type WrittenFile } from './unload-write.js';
 import {
@@ -62,139 +70,36 @@ function parseUnload(sql: string): UnloadStatement {
   const st: UnloadStatement = {
     query: unescapeRedshift(sig[2].value),
     to: unescapeRedshift(sig[5].value),
-    manifest: false,
-    verbose: false,
-    header: false,
-    format: 'text',
-    delimiter: undefined,
-    addQuotes: false,
-    escape: false,
-    gzip: false,
-    allowOverwrite: false,
-    parallel: true,
-    maxFileSize: 6.2 * 1024 ** 3,
-    nullAs: '',
-    nullSet: false,
-    extension: undefined,
-    partitionBy: undefined,
-    partitionInclude: false,
+    ...UNLOAD_DEFAULTS,
   };
-  let credentials = false;
-  let i = 6;
-  const str = (): string => {
-    if (isWord(sig[i], 'as')) i++;
-    const t = sig[i];
-    if (t?.type !== 'string') throw syntaxError(t?.text ?? 'end of input');
-    i++;
-    return unescapeRedshift(t.value);
-  };
-  while (i < sig.length) {
-    const t = sig[i]!;
-    const w = t.type === 'ident' ? t.value : '';
-    i++;
-    switch (w) {
-      case 'iam_role':
-        if (isWord(sig[i], 'default')) i++;
-        else str();
-        credentials = true;
-        break;
-      case 'access_key_id':
-      case 'secret_access_key':
-      case 'session_token':
-        str();
-        credentials = true;
-        break;
-      case 'credentials': {
-        const c = str();
-        if (!/aws_iam_role=|aws_access_key_id=.+;\s*aws_secret_access_key=/i.test(c))
-          throw new RedshiftError(INVALID_CREDENTIALS);
-        credentials = true;
-        break;
-      }
-      case 'manifest':
-        st.manifest = true;
-        if (isWord(sig[i], 'verbose')) {
-          st.verbose = true;
-          i++;
-        }
-        break;
-      case 'header':
-        st.header = true;
-        break;
-      case 'format':
-        if (isWord(sig[i], 'as')) i++;
-        break;
-      case 'csv':
-        st.format = 'csv';
-        break;
-      case 'parquet':
-        st.format = 'parquet';
-        break;
-      case 'json':
-        st.format = 'json';
-        break;
-      case 'partition':
-        i = parsePartitionBy(sig, i, st);
-        break;
-      case 'delimiter':
-        st.delimiter = str();
-        break;
-      case 'addquotes':
-        st.addQuotes = true;
-        break;
-      case 'escape':
-        st.escape = true;
-        break;
-      case 'gzip':
-        st.gzip = true;
-        break;
-      case 'bzip2':
-      case 'zstd':
-        throw new RedshiftError(`UNLOAD ${w.toUpperCase()} is not supported by the emulator`, '0A000');
-      case 'allowoverwrite':
-        st.allowOverwrite = true;
-        break;
-      case 'cleanpath':
-        st.allowOverwrite = true;
-        break;
-      case 'encrypted':
-        break;
-      case 'null':
-        st.nullAs = str();
-        st.nullSet = true;
-        break;
-      case 'extension':
-        st.extension = str();
-        break;
-      case 'region':
-        str();
-        break;
-      case 'parallel':
-        if (isWord(sig[i], 'off', 'false')) {
-          st.parallel = false;
-          i++;
-        } else if (isWord(sig[i], 'on', 'true')) i++;
-        break;
-      case 'maxfilesize': {
-        if (isWord(sig[i], 'as')) i++;
-        const n = Number(sig[i]?.text);
-        i++;
-        const unit = isWord(sig[i], 'gb') ? 1024 ** 3 : 1024 ** 2;
-        if (isWord(sig[i], 'mb', 'gb')) i++;
-        st.maxFileSize = n * unit;
-        if (st.maxFileSize < 5 * 1024 ** 2)
-          throw new RedshiftError('MAXFILESIZE must be between 5 MB and 6.2 GB', 'XX000');
-        break;
-      }
-      case 'rowgroupsize':
-        i++;
-        if (isWord(sig[i], 'mb', 'gb')) i++;
-        break;
-      default:
-        throw syntaxError(t.text);
-    }
-  }
-  if (!credentials) throw new RedshiftError(INVALID_CREDENTIALS);
+  const state: UnloadParse = { st, credentials: false };
+  readOptions(new OptionReader(sig, 6), UNLOAD_OPTIONS, state);
+  requireCredentials(state);
+  checkFormatOptions(st);
+  return st;
+}
+
+const UNLOAD_DEFAULTS: Omit<UnloadStatement, 'query' | 'to'> = {
+  manifest: false,
+  verbose: false,
+  header: false,
+  format: 'text',
+  delimiter: undefined,
+  addQuotes: false,
+  escape: false,
+  gzip: false,
+  allowOverwrite: false,
+  parallel: true,
+  maxFileSize: 6.2 * 1024 ** 3,
+  nullAs: '',
+  nullSet: false,
+  extension: undefined,
+  partitionBy: undefined,
+  partitionInclude: false,
+};
+
+/** The options each format refuses. */
+function checkFormatOptions(st: UnloadStatement): void {
   if (st.format === 'parquet' && (st.header || st.addQuotes || st.delimiter || st.gzip || st.escape)) {
     throw new RedshiftError('PARQUET format does not support HEADER, ADDQUOTES, DELIMITER, ESCAPE or GZIP', 'XX000');
   }
@@ -203,8 +108,90 @@ function parseUnload(sql: string): UnloadStatement {
   if (st.format === 'json' && (st.delimiter !== undefined || st.header || st.addQuotes || st.escape || st.nullSet)) {
     throw new RedshiftError('JSON format does not support DELIMITER, HEADER, ADDQUOTES, ESCAPE or NULL AS', 'XX000');
   }
-  return st;
 }
+
+interface UnloadParse extends CredentialState {
+  st: UnloadStatement;
+}
+
+type UnloadOption = OptionHandler<UnloadParse>;
+
+type UnloadFlag = {
+  [K in keyof UnloadStatement]: UnloadStatement[K] extends boolean ? K : never;
+}[keyof UnloadStatement];
+
+const flag =
+  (key: UnloadFlag): UnloadOption =>
+  (_r, { st }) => {
+    st[key] = true;
+  };
+
+const format =
+  (kind: UnloadStatement['format']): UnloadOption =>
+  (_r, { st }) => {
+    st.format = kind;
+  };
+
+const unsupported =
+  (name: string): UnloadOption =>
+  () => {
+    throw new RedshiftError(`UNLOAD ${name.toUpperCase()} is not supported by the emulator`, '0A000');
+  };
+
+/** MAXFILESIZE [AS] n [MB | GB], in MB when no unit is given. */
+function maxFileSize(r: OptionReader, { st }: UnloadParse): void {
+  r.skipWord('as');
+  const n = Number(r.peek()?.text);
+  r.skip();
+  const unit = isWord(r.peek(), 'gb') ? 1024 ** 3 : 1024 ** 2;
+  r.skipWord('mb', 'gb');
+  st.maxFileSize = n * unit;
+  if (st.maxFileSize < 5 * 1024 ** 2) throw new RedshiftError('MAXFILESIZE must be between 5 MB and 6.2 GB', 'XX000');
+}
+
+const UNLOAD_OPTIONS: OptionTable<UnloadParse> = {
+  ...CREDENTIAL_OPTIONS,
+  manifest: (r, { st }) => {
+    st.manifest = true;
+    if (r.skipWord('verbose')) st.verbose = true;
+  },
+  header: flag('header'),
+  format: (r) => void r.skipWord('as'),
+  csv: format('csv'),
+  parquet: format('parquet'),
+  json: format('json'),
+  partition: (r, { st }) => {
+    r.pos = parsePartitionBy(r.sig, r.pos, st);
+  },
+  delimiter: (r, { st }) => {
+    st.delimiter = r.string();
+  },
+  addquotes: flag('addQuotes'),
+  escape: flag('escape'),
+  gzip: flag('gzip'),
+  bzip2: unsupported('bzip2'),
+  zstd: unsupported('zstd'),
+  allowoverwrite: flag('allowOverwrite'),
+  cleanpath: flag('allowOverwrite'),
+  encrypted: () => {},
+  null: (r, { st }) => {
+    st.nullAs = r.string();
+    st.nullSet = true;
+  },
+  extension: (r, { st }) => {
+    st.extension = r.string();
+  },
+  region: (r) => void r.string(),
+  parallel: (r, { st }) => {
+    if (r.skipWord('off', 'false')) st.parallel = false;
+    else r.skipWord('on', 'true');
+  },
+  maxfilesize: maxFileSize,
+  rowgroupsize: (r) => {
+    r.skip();
+    r.skipWord('mb', 'gb');
+  },
+};
 
 /** PARTITION BY ( col [, ...] ) [ INCLUDE ], from the token after PARTITION; returns the next index. */
 function parsePartitionBy(sig: Token[], at: number, st: UnloadStatement): number {
