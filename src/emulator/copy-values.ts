@@ -112,6 +112,19 @@ function problem(value: string, code: number, reason: string): Converted {
 }
 
 export function convert(field: Field | undefined, col: TargetColumn, st: CopyStatement): Converted {
+  let v = loadedValue(field, col, st);
+  if (v === null) return col.notNull ? problem('', 1213, 'Missing data for not-null field') : { value: null };
+  if (v.includes('\uFFFD')) {
+    if (st.acceptInvChars === undefined)
+      return problem(v, 1220, 'String contains invalid or unsupported UTF8 codepoints.');
+    v = v.replace(/\uFFFD/g, st.acceptInvChars);
+  }
+  const converter = Object.hasOwn(CONVERTERS, col.typname) ? CONVERTERS[col.typname]! : asIs;
+  return converter(v, col, st);
+}
+
+/** The field's text, or null once NULL AS, EMPTYASNULL, BLANKSASNULL and TRIMBLANKS have had their say. */
+function loadedValue(field: Field | undefined, col: TargetColumn, st: CopyStatement): string | null {
   const isChar = CHAR_TYPES.has(col.typname);
   let v = field?.v ?? null;
   const quoted = field?.q ?? false;
@@ -124,130 +137,141 @@ export function convert(field: Field | undefined, col: TargetColumn, st: CopySta
     v = keepsEmpty && !st.emptyAsNull ? '' : null;
   }
   if (v !== null && st.blanksAsNull && isChar && v.trim() === '') v = null;
-  if (v === null) {
-    if (col.notNull) return { problem: { code: 1213, reason: 'Missing data for not-null field', value: '' } };
-    return { value: null };
-  }
-  if (v.includes('\uFFFD')) {
-    if (st.acceptInvChars === undefined) {
-      return { problem: { code: 1220, reason: 'String contains invalid or unsupported UTF8 codepoints.', value: v } };
-    }
-    v = v.replace(/\uFFFD/g, st.acceptInvChars);
-  }
-  switch (col.typname) {
-    case 'int2':
-    case 'int4':
-    case 'int8': {
-      const t = v.trim();
-      const [lo, hi, name] = INT_RANGE[col.typname]!;
-      if (t.length > 0 && t.length < 5 && /^[+-]?\d+$/.test(t)) return { value: t };
-      const m = /^[+-]?\d+$/.exec(t);
-      if (!m) {
-        const pos = [...t].findIndex((ch, i) => !/\d/.test(ch) && !(i === 0 && /[+-]/.test(ch)));
-        return problem(v, 1207, `Invalid digit, Value '${t[pos] ?? t}', Pos ${pos}, Type: ${name}`);
-      }
-      const digits = t.replace(/^[+-]?0*/, '').length;
-      const n = digits < String(hi).length ? 0n : BigInt(t);
-      if (n < lo || n > hi) return problem(v, 1216, `Overflow, Value '${t}', Type: ${name}`);
-      return { value: t };
-    }
-    case 'numeric': {
-      const t = v.trim();
-      if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(t)) {
-        const pos = [...t].findIndex((ch) => !/[\d.+-]/.test(ch));
-        return problem(v, 1207, `Invalid digit, Value '${t[pos] ?? t}', Pos ${pos}, Type: Decimal`);
-      }
-      const intDigits = t.replace(/^[+-]/, '').split(/[.eE]/)[0]!.replace(/^0+/, '').length;
-      if (!/[eE]/.test(t) && intDigits > col.length - col.scale) {
-        return problem(v, 1216, `Numeric data overflow (result precision)`);
-      }
-      return { value: t };
-    }
-    case 'float4':
-    case 'float8': {
-      const t = v.trim();
-      if (!/^(nan|[+-]?inf(inity)?|[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?)$/i.test(t)) {
-        return problem(
-          v,
-          1207,
-          `Invalid digit, Value '${t}', Pos 0, Type: ${col.typname === 'float4' ? 'Float' : 'Double'}`,
-        );
-      }
-      return { value: t };
-    }
-    case 'bool': {
-      const t = v.trim().toLowerCase();
-      if (TRUE.has(t)) return { value: 't' };
-      if (FALSE.has(t)) return { value: 'f' };
-      return problem(v, 1210, `Unknown boolean format`);
-    }
-    case 'date': {
-      // Parquet DATE values arrive as instants at UTC midnight.
-      if (st.format === 'parquet' && /^\d{4}-\d{2}-\d{2}T00:00:00(\.0+)?Z$/.test(v)) return { value: v.slice(0, 10) };
-      const fmt = st.dateFormat;
-      if (fmt === undefined || fmt.toUpperCase() === 'YYYY-MM-DD') {
-        if (!ISO_DATE.test(v.trim()))
-          return problem(
-            v,
-            1205,
-            v.trim().length < 10
-              ? 'Invalid Date Format - length must be 10 or more'
-              : 'Invalid date format - Invalid digit encountered',
-          );
-        return { value: v.trim() };
-      }
-      if (fmt.toLowerCase() === 'auto') return { value: v.trim() };
-      const d = byFormat(v, fmt, false);
-      return d ? { value: d } : problem(v, 1205, `Invalid date format - Invalid digit encountered`);
-    }
-    case 'timestamp':
-    case 'timestamptz': {
-      const fmt = st.timeFormat;
-      const low = fmt?.toLowerCase();
-      if (low === 'epochsecs' || low === 'epochmillisecs') {
-        const d = epoch(v, low === 'epochsecs' ? 1000 : 1);
-        return d
-          ? { value: col.typname === 'timestamp' ? d.replace('+00', '') : d }
-          : problem(v, 1206, `Invalid timestamp format or value [${fmt}]`);
-      }
-      if (fmt === undefined || fmt.toUpperCase() === 'YYYY-MM-DD HH:MI:SS') {
-        if (!DEFAULT_TS.test(v.trim()) && !ISO_DATE.test(v.trim()))
-          return problem(v, 1206, 'Invalid timestamp format or value [YYYY-MM-DD HH24:MI:SS]');
-        return { value: stripOffset(v.trim(), col) };
-      }
-      if (low === 'auto') return { value: stripOffset(v.trim(), col) };
-      const d = byFormat(v, fmt, true);
-      return d ? { value: d } : problem(v, 1206, `Invalid timestamp format or value [${fmt}]`);
-    }
-    case 'varchar':
-    case 'bpchar': {
-      if (col.typname === 'bpchar' && Buffer.byteLength(v, 'utf8') !== v.length) {
-        const ch = [...v].find((c) => Buffer.byteLength(c, 'utf8') > 1)!;
-        return problem(
-          v,
-          1220,
-          `Multibyte character not supported for CHAR (Hint: try using VARCHAR). Invalid char: ${Buffer.from(ch, 'utf8')
-            .toString('hex')
-            .replace(/(..)(?!$)/g, '$1 ')}`,
-        );
-      }
-      if (col.length > 0 && Buffer.byteLength(v, 'utf8') > col.length) {
-        if (st.truncateColumns) return { value: truncateUtf8(v, col.length) };
-        return problem(v, 1204, 'String length exceeds DDL length');
-      }
-      return { value: v };
-    }
-    case 'bytea': {
-      const t = v.trim();
-      if (t === '') return { value: '\\x' };
-      if (!/^([0-9a-fA-F]{2})*$/.test(t))
-        return problem(v, 1207, `Invalid hexadecimal digit, Value '${t}', Type: VARBYTE`);
-      return { value: `\\x${t}` };
-    }
-    default:
-      return { value: v };
-  }
+  return v;
 }
+
+/** Checks and converts a non-null value for a column type. */
+type Converter = (v: string, col: TargetColumn, st: CopyStatement) => Converted;
+
+const asIs: Converter = (v) => ({ value: v });
+
+const toInteger: Converter = (v, col) => {
+  const t = v.trim();
+  const [lo, hi, name] = INT_RANGE[col.typname]!;
+  if (t.length > 0 && t.length < 5 && /^[+-]?\d+$/.test(t)) return { value: t };
+  const m = /^[+-]?\d+$/.exec(t);
+  if (!m) {
+    const pos = [...t].findIndex((ch, i) => !/\d/.test(ch) && !(i === 0 && /[+-]/.test(ch)));
+    return problem(v, 1207, `Invalid digit, Value '${t[pos] ?? t}', Pos ${pos}, Type: ${name}`);
+  }
+  const digits = t.replace(/^[+-]?0*/, '').length;
+  const n = digits < String(hi).length ? 0n : BigInt(t);
+  if (n < lo || n > hi) return problem(v, 1216, `Overflow, Value '${t}', Type: ${name}`);
+  return { value: t };
+};
+
+const toNumeric: Converter = (v, col) => {
+  const t = v.trim();
+  if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(t)) {
+    const pos = [...t].findIndex((ch) => !/[\d.+-]/.test(ch));
+    return problem(v, 1207, `Invalid digit, Value '${t[pos] ?? t}', Pos ${pos}, Type: Decimal`);
+  }
+  const intDigits = t.replace(/^[+-]/, '').split(/[.eE]/)[0]!.replace(/^0+/, '').length;
+  if (!/[eE]/.test(t) && intDigits > col.length - col.scale) {
+    return problem(v, 1216, `Numeric data overflow (result precision)`);
+  }
+  return { value: t };
+};
+
+const toFloat: Converter = (v, col) => {
+  const t = v.trim();
+  if (!/^(nan|[+-]?inf(inity)?|[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?)$/i.test(t)) {
+    return problem(
+      v,
+      1207,
+      `Invalid digit, Value '${t}', Pos 0, Type: ${col.typname === 'float4' ? 'Float' : 'Double'}`,
+    );
+  }
+  return { value: t };
+};
+
+const toBool: Converter = (v) => {
+  const t = v.trim().toLowerCase();
+  if (TRUE.has(t)) return { value: 't' };
+  if (FALSE.has(t)) return { value: 'f' };
+  return problem(v, 1210, `Unknown boolean format`);
+};
+
+const toDate: Converter = (v, _col, st) => {
+  // Parquet DATE values arrive as instants at UTC midnight.
+  if (st.format === 'parquet' && /^\d{4}-\d{2}-\d{2}T00:00:00(\.0+)?Z$/.test(v)) return { value: v.slice(0, 10) };
+  const fmt = st.dateFormat;
+  if (fmt === undefined || fmt.toUpperCase() === 'YYYY-MM-DD') {
+    if (!ISO_DATE.test(v.trim()))
+      return problem(
+        v,
+        1205,
+        v.trim().length < 10
+          ? 'Invalid Date Format - length must be 10 or more'
+          : 'Invalid date format - Invalid digit encountered',
+      );
+    return { value: v.trim() };
+  }
+  if (fmt.toLowerCase() === 'auto') return { value: v.trim() };
+  const d = byFormat(v, fmt, false);
+  return d ? { value: d } : problem(v, 1205, `Invalid date format - Invalid digit encountered`);
+};
+
+const toTimestamp: Converter = (v, col, st) => {
+  const fmt = st.timeFormat;
+  const low = fmt?.toLowerCase();
+  if (low === 'epochsecs' || low === 'epochmillisecs') {
+    const d = epoch(v, low === 'epochsecs' ? 1000 : 1);
+    return d
+      ? { value: col.typname === 'timestamp' ? d.replace('+00', '') : d }
+      : problem(v, 1206, `Invalid timestamp format or value [${fmt}]`);
+  }
+  if (fmt === undefined || fmt.toUpperCase() === 'YYYY-MM-DD HH:MI:SS') {
+    if (!DEFAULT_TS.test(v.trim()) && !ISO_DATE.test(v.trim()))
+      return problem(v, 1206, 'Invalid timestamp format or value [YYYY-MM-DD HH24:MI:SS]');
+    return { value: stripOffset(v.trim(), col) };
+  }
+  if (low === 'auto') return { value: stripOffset(v.trim(), col) };
+  const d = byFormat(v, fmt, true);
+  return d ? { value: d } : problem(v, 1206, `Invalid timestamp format or value [${fmt}]`);
+};
+
+const toChars: Converter = (v, col, st) => {
+  if (col.typname === 'bpchar' && Buffer.byteLength(v, 'utf8') !== v.length) {
+    const ch = [...v].find((c) => Buffer.byteLength(c, 'utf8') > 1)!;
+    return problem(
+      v,
+      1220,
+      `Multibyte character not supported for CHAR (Hint: try using VARCHAR). Invalid char: ${Buffer.from(ch, 'utf8')
+        .toString('hex')
+        .replace(/(..)(?!$)/g, '$1 ')}`,
+    );
+  }
+  if (col.length > 0 && Buffer.byteLength(v, 'utf8') > col.length) {
+    if (st.truncateColumns) return { value: truncateUtf8(v, col.length) };
+    return problem(v, 1204, 'String length exceeds DDL length');
+  }
+  return { value: v };
+};
+
+const toVarbyte: Converter = (v) => {
+  const t = v.trim();
+  if (t === '') return { value: '\\x' };
+  if (!/^([0-9a-fA-F]{2})*$/.test(t)) return problem(v, 1207, `Invalid hexadecimal digit, Value '${t}', Type: VARBYTE`);
+  return { value: `\\x${t}` };
+};
+
+/** By Postgres type name; other types (SUPER, GEOMETRY, TIME...) are passed through for the backend to check. */
+const CONVERTERS: Readonly<Record<string, Converter>> = {
+  int2: toInteger,
+  int4: toInteger,
+  int8: toInteger,
+  numeric: toNumeric,
+  float4: toFloat,
+  float8: toFloat,
+  bool: toBool,
+  date: toDate,
+  timestamp: toTimestamp,
+  timestamptz: toTimestamp,
+  varchar: toChars,
+  bpchar: toChars,
+  bytea: toVarbyte,
+};
 
 /** TIMESTAMP (without zone) ignores any offset in the input, as Redshift does. */
 function stripOffset(v: string, col: TargetColumn): string {
