@@ -6,7 +6,7 @@
 import type { Backend } from './backend.js';
 import { LOAD_COMMIT_COLUMNS, type EmulatorContext, type LoadCommitRow, type SessionState } from './context.js';
 import { parseCopy, type CopyStatement } from './copy-options.js';
-import { readRecords } from './copy-read.js';
+import { readRecords, type BrokenRecord, type SourceRecord } from './copy-read.js';
 import { convert, loadErrorType, type TargetColumn } from './copy-values.js';
 import { BackendError, RedshiftError, internalDetail, loadFailed, loadSetupError } from './errors.js';
 import { S3Error, getBuffer, isNotFound, listPrefix, parseS3Url, toS3Error } from './s3.js';
@@ -138,9 +138,6 @@ async function listing(
   }
 }
 
-const csvField = (v: string | null): string =>
-  v === null ? '' : v.includes('"') ? `"${v.replace(/"/g, '""')}"` : `"${v}"`;
-
 export async function runCopy(
   sql: string,
   backend: Backend,
@@ -152,160 +149,170 @@ export async function runCopy(
     throw new RedshiftError('COPY with MANIFEST parameter requires full path of an S3 object.', 'XX000');
   }
   const { relid, columns } = await targetColumns(backend, st);
-  const query =
-    session.queryId ??
-    Number(
-      (await ctx.admin.query<{ id: string }>(`select nextval('${quoteIdent(ctx.schema)}.query_id') as id`)).rows[0]!.id,
-    );
+  const query = session.queryId ?? (await nextQueryId(ctx));
   const files = await resolveFiles(ctx, st, query);
   session.lastCopyId = query;
   const started = new Date();
-  const errors: LoadError[] = [];
-  const rowOrigin: Array<[number, number]> = [];
-  let loaded = 0;
-  let fatal = false;
-  const tooMany = (): boolean => fatal || errors.length > st.maxError;
-
-  async function* chunks(): AsyncGenerator<Buffer> {
-    let buf = '';
-    for (let f = 0; f < files.length; f++) {
-      const file = files[f]!;
-      for await (const rec of readRecords(
-        ctx.s3,
-        file.url,
-        st,
-        columns.map((c) => c.name),
-      )) {
-        file.lines = Math.max(file.lines, rec.line);
-        const base = { filename: file.url, line: rec.line, rawLine: rec.raw, position: 0 };
-        if ('broken' in rec) {
-          errors.push({
-            ...base,
-            colname: '',
-            type: '',
-            colLength: '',
-            rawValue: '',
-            code: rec.broken.code,
-            reason: rec.broken.reason,
-          });
-          if (rec.fatal) fatal = true;
-          if (tooMany() || rec.fatal) throw new Error('load error');
-          continue;
-        }
-        let fields = rec.fields;
-        if (fields.length > columns.length) {
-          errors.push({
-            ...base,
-            colname: '',
-            type: '',
-            colLength: '',
-            rawValue: '',
-            code: 1202,
-            reason: 'Extra column(s) found',
-          });
-          if (tooMany()) throw new Error('load error');
-          continue;
-        }
-        if (fields.length < columns.length && !st.fillRecord && st.format !== 'json') {
-          const col = columns[fields.length]!;
-          errors.push({
-            ...base,
-            colname: col.name,
-            type: loadErrorType(col),
-            colLength: String(col.length),
-            rawValue: '',
-            code: 1214,
-            reason: 'Delimiter not found',
-          });
-          if (tooMany()) throw new Error('load error');
-          continue;
-        }
-        if (fields.length < columns.length)
-          fields = [...fields, ...columns.slice(fields.length).map(() => ({ v: null, q: false }))];
-        const values: Array<string | null> = [];
-        let failed = false;
-        for (let c = 0; c < columns.length; c++) {
-          const col = columns[c]!;
-          const r = convert(fields[c], col, st);
-          if ('problem' in r) {
-            errors.push({
-              ...base,
-              colname: col.name,
-              type: loadErrorType(col),
-              colLength: String(col.length),
-              rawValue: r.problem.value,
-              code: r.problem.code,
-              reason: r.problem.reason,
-            });
-            failed = true;
-            break;
-          }
-          values.push(r.value);
-        }
-        if (failed) {
-          if (tooMany()) throw new Error('load error');
-          continue;
-        }
-        if (st.noLoad) continue;
-        rowOrigin.push([f, rec.line]);
-        loaded++;
-        buf += values.map(csvField).join(',') + '\n';
-        if (buf.length >= 65536) {
-          yield Buffer.from(buf, 'utf8');
-          buf = '';
-        }
-      }
-    }
-    if (buf) yield Buffer.from(buf, 'utf8');
-  }
-
-  const colList = columns.map((c) => quoteIdent(c.name)).join(', ');
-  let result;
-  try {
-    result = await backend.copyIn(`copy ${st.table} (${colList}) from stdin with (format csv)`, chunks());
-  } catch (err) {
-    throw new RedshiftError(err instanceof Error ? err.message : String(err));
-  }
-  if (result.sourceError && !tooMany()) {
-    // Reading S3 failed (not a data error): the COPY fails with S3's error, naming the object.
-    const e = result.sourceError;
-    if (e instanceof S3Error)
-      throw loadSetupError(e.message, 8001, `S3 key being read : ${e.url}`, query, 'table_s3_scanner.cpp:0');
-    throw new RedshiftError(`S3ServiceException:${(e as Error).message}`, 'XX000');
-  }
-  if (!result.sourceError && result.error) {
-    // Postgres refused a row the checks above let through: report it as a load error at that row.
-    const m = /line (\d+)(?:, column ([^:]+))?(?:: "(.*)")?/s.exec(result.error.W ?? '');
-    const origin = m ? rowOrigin[Number(m[1]) - 1] : undefined;
-    const col = columns.find((c) => c.name === m?.[2]);
-    errors.push({
-      filename: origin ? files[origin[0]]!.url : '',
-      line: origin?.[1] ?? 0,
-      colname: m?.[2] ?? '',
-      type: col ? loadErrorType(col) : '',
-      colLength: col ? String(col.length) : '',
-      position: 0,
-      rawLine: '',
-      rawValue: m?.[3] ?? '',
-      code: 1200,
-      reason: (result.error.M ?? 'Unknown parse error').slice(0, 100),
-    });
-  }
-  const failed = result.error !== undefined || result.sourceError !== undefined;
-  if (errors.length) await recordErrors(ctx, errors, { query, relid, pid: session.pid, started });
-  if (failed) {
-    const e = errors[0]!;
+  const load: Load = { st, columns, files, errors: [], rowOrigin: [], loaded: 0, fatal: false };
+  const result = await copyIntoTable(backend, ctx, load);
+  throwSourceError(result, load, query);
+  if (!result.sourceError && result.error) load.errors.push(refusedRow(result.error, load));
+  if (load.errors.length) await recordErrors(ctx, load.errors, { query, relid, pid: session.pid, started });
+  if (result.error !== undefined || result.sourceError !== undefined) {
+    const e = load.errors[0]!;
     throw loadFailed(st.tableName, internalDetail(e.reason, e.code, e.rawValue, query, 'load_error.cpp:0'));
   }
   const commits = await recordCommits(ctx, files, st, query);
   // Kept for the rest of the transaction (a COPY outside one starts afresh).
   session.loadCommits = backend.txStatus === 'T' ? [...session.loadCommits, ...commits] : commits;
-  const notices = [`Load into table '${st.tableName}' completed, ${loaded} record(s) loaded successfully.`];
-  if (errors.length)
-    notices.push(
-      `Load into table '${st.tableName}' completed, ${errors.length} record(s) could not be loaded.  Check 'stl_load_errors' system table for details.`,
+  return { tag: `COPY ${load.loaded}`, notices: loadNotices(st, load) };
+}
+
+/** One COPY under way: what it reads, and what it has loaded and rejected so far. */
+interface Load {
+  st: CopyStatement;
+  columns: TargetColumn[];
+  files: FileEntry[];
+  errors: LoadError[];
+  /** For each row sent to the backend, its file index and line, to place an error Postgres reports. */
+  rowOrigin: Array<[number, number]>;
+  loaded: number;
+  fatal: boolean;
+}
+
+type CopyInResult = Awaited<ReturnType<Backend['copyIn']>>;
+
+async function nextQueryId(ctx: EmulatorContext): Promise<number> {
+  const r = await ctx.admin.query<{ id: string }>(`select nextval('${quoteIdent(ctx.schema)}.query_id') as id`);
+  return Number(r.rows[0]!.id);
+}
+
+/** Streams the checked rows into the table as CSV, in the client's session. */
+async function copyIntoTable(backend: Backend, ctx: EmulatorContext, load: Load): Promise<CopyInResult> {
+  const colList = load.columns.map((c) => quoteIdent(c.name)).join(', ');
+  try {
+    return await backend.copyIn(
+      `copy ${load.st.table} (${colList}) from stdin with (format csv)`,
+      csvChunks(ctx, load),
     );
-  return { tag: `COPY ${loaded}`, notices };
+  } catch (err) {
+    throw new RedshiftError(err instanceof Error ? err.message : String(err));
+  }
+}
+
+const csvField = (v: string | null): string =>
+  v === null ? '' : v.includes('"') ? `"${v.replace(/"/g, '""')}"` : `"${v}"`;
+
+/** The good rows of every file as CSV, in chunks of about 64 KiB; a rejected row past MAXERROR ends the stream. */
+async function* csvChunks(ctx: EmulatorContext, load: Load): AsyncGenerator<Buffer> {
+  let buf = '';
+  for (const [f, file] of load.files.entries()) {
+    const names = load.columns.map((c) => c.name);
+    for await (const rec of readRecords(ctx.s3, file.url, load.st, names)) {
+      file.lines = Math.max(file.lines, rec.line);
+      const values = checkedValues(rec, file, load);
+      if (values === undefined || load.st.noLoad) continue;
+      load.rowOrigin.push([f, rec.line]);
+      load.loaded++;
+      buf += values.map(csvField).join(',') + '\n';
+      if (buf.length >= 65536) {
+        yield Buffer.from(buf, 'utf8');
+        buf = '';
+      }
+    }
+  }
+  if (buf) yield Buffer.from(buf, 'utf8');
+}
+
+type ErrorPlace = Pick<LoadError, 'filename' | 'line' | 'rawLine' | 'position'>;
+
+const NO_COLUMN = { colname: '', type: '', colLength: '', rawValue: '' };
+
+const atColumn = (col: TargetColumn): Pick<LoadError, 'colname' | 'type' | 'colLength'> => ({
+  colname: col.name,
+  type: loadErrorType(col),
+  colLength: String(col.length),
+});
+
+const tooMany = (load: Load): boolean => load.fatal || load.errors.length > load.st.maxError;
+
+/** Records a rejected row; past MAXERROR, or on a fatal error, the load stops. */
+function reject(load: Load, error: LoadError, fatal = false): undefined {
+  load.errors.push(error);
+  if (fatal) load.fatal = true;
+  if (tooMany(load) || fatal) throw new Error('load error');
+  return undefined;
+}
+
+/** A record's values converted for the columns, or undefined when it is rejected. */
+function checkedValues(
+  rec: SourceRecord | BrokenRecord,
+  file: FileEntry,
+  load: Load,
+): Array<string | null> | undefined {
+  const place: ErrorPlace = { filename: file.url, line: rec.line, rawLine: rec.raw, position: 0 };
+  if ('broken' in rec)
+    return reject(load, { ...place, ...NO_COLUMN, code: rec.broken.code, reason: rec.broken.reason }, rec.fatal);
+  const { st, columns } = load;
+  const fields = rec.fields;
+  if (fields.length > columns.length)
+    return reject(load, { ...place, ...NO_COLUMN, code: 1202, reason: 'Extra column(s) found' });
+  if (fields.length < columns.length && !st.fillRecord && st.format !== 'json') {
+    const col = columns[fields.length]!;
+    return reject(load, { ...place, ...atColumn(col), rawValue: '', code: 1214, reason: 'Delimiter not found' });
+  }
+  // Missing trailing fields (FILLRECORD, JSON) convert as nulls.
+  const values: Array<string | null> = [];
+  for (const [c, col] of columns.entries()) {
+    const r = convert(fields[c], col, st);
+    if ('problem' in r)
+      return reject(load, {
+        ...place,
+        ...atColumn(col),
+        rawValue: r.problem.value,
+        code: r.problem.code,
+        reason: r.problem.reason,
+      });
+    values.push(r.value);
+  }
+  return values;
+}
+
+/** Reading S3 failed (not a data error): the COPY fails with S3's error, naming the object. */
+function throwSourceError(result: CopyInResult, load: Load, query: number): void {
+  if (!result.sourceError || tooMany(load)) return;
+  const e = result.sourceError;
+  if (e instanceof S3Error)
+    throw loadSetupError(e.message, 8001, `S3 key being read : ${e.url}`, query, 'table_s3_scanner.cpp:0');
+  throw new RedshiftError(`S3ServiceException:${(e as Error).message}`, 'XX000');
+}
+
+/** Postgres refused a row the checks let through: a load error at that row. */
+function refusedRow(error: NonNullable<CopyInResult['error']>, load: Load): LoadError {
+  const m = /line (\d+)(?:, column ([^:]+))?(?:: "(.*)")?/s.exec(error.W ?? '');
+  const origin = m ? load.rowOrigin[Number(m[1]) - 1] : undefined;
+  const col = load.columns.find((c) => c.name === m?.[2]);
+  return {
+    filename: origin ? load.files[origin[0]]!.url : '',
+    line: origin?.[1] ?? 0,
+    colname: m?.[2] ?? '',
+    type: col ? loadErrorType(col) : '',
+    colLength: col ? String(col.length) : '',
+    position: 0,
+    rawLine: '',
+    rawValue: m?.[3] ?? '',
+    code: 1200,
+    reason: (error.M ?? 'Unknown parse error').slice(0, 100),
+  };
+}
+
+function loadNotices(st: CopyStatement, load: Load): string[] {
+  const notices = [`Load into table '${st.tableName}' completed, ${load.loaded} record(s) loaded successfully.`];
+  if (load.errors.length)
+    notices.push(
+      `Load into table '${st.tableName}' completed, ${load.errors.length} record(s) could not be loaded.  Check 'stl_load_errors' system table for details.`,
+    );
+  return notices;
 }
 
 /** Text Postgres can store: NUL bytes (binary data read as text) are dropped. */
