@@ -207,136 +207,195 @@ function liveColumns(live: LiveTable): Map<string, ColumnSpec> {
   return new Map(live.columns.map((c) => [c.name, c.spec]));
 }
 
+type RedshiftKeys = ReturnType<typeof redshiftKeys>;
+
+/** How a changed table gets to its model, or why it can't. */
+type Route = { refused: string[] } | { copies: false } | { copies: true; keys: RedshiftKeys };
+
 function planTable(
   m: LoadedModel,
   live: LiveTable | undefined,
   dialect: Dialect,
   allowDestructive: boolean,
 ): TableMigration | Refusal[] | undefined {
+  if (!live) return createTable(m, dialect);
   const model = m.model;
-  const { schema, name } = model;
-  if (!live) {
-    return {
-      model: m,
-      summary: [`create table ${model.qualifiedName}`],
-      up: [
-        `CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`,
-        ...createTableStatements(model, dialect, { ifNotExists: false }),
-      ],
-      down: [`DROP TABLE ${qualifiedName(schema, name)}`],
-      columns: [...model.columnNames],
-    };
-  }
   const diffs = diffTable(model, live);
   if (diffs.length === 0) return undefined;
-  const refused: Refusal[] = [];
+  const route = chooseRoute(model, live, diffs, dialect, allowDestructive);
+  if ('refused' in route) return route.refused.map((reason) => ({ table: model.qualifiedName, reason }));
+  const summary = diffs.map((d) => describeDifference(d, dialect));
+  if (sqlDialect(dialect).capabilities.alterInPlace) return alterPostgres(m, live, diffs, summary);
+  if (route.copies) return redshiftDeepCopy(m, live, dialect, summary, route.keys);
+  return { ...alterRedshift(model, live, diffs, dialect), model: m, summary, columns: changedColumns(diffs) };
+}
+
+function createTable(m: LoadedModel, dialect: Dialect): TableMigration {
+  const model = m.model;
+  return {
+    model: m,
+    summary: [`create table ${model.qualifiedName}`],
+    up: [
+      `CREATE SCHEMA IF NOT EXISTS ${quoteIdent(model.schema)}`,
+      ...createTableStatements(model, dialect, { ifNotExists: false }),
+    ],
+    down: [`DROP TABLE ${qualifiedName(model.schema, model.name)}`],
+    columns: [...model.columnNames],
+  };
+}
+
+/** Whether the table is altered or deep-copied, with every reason to refuse either. */
+function chooseRoute(
+  model: TableModel,
+  live: LiveTable,
+  diffs: readonly Difference[],
+  dialect: Dialect,
+  allowDestructive: boolean,
+): Route {
+  const refused: string[] = [];
   let deep = false;
   for (const d of diffs) {
     const c = classify(d, dialect, keyedColumns(live));
-    if (c.action === 'refuse') refused.push({ table: model.qualifiedName, reason: c.reason! });
-    if (c.destructive && !allowDestructive) {
-      refused.push({ table: model.qualifiedName, reason: `${c.destructive}: pass --allow-destructive to allow it` });
-    }
+    if (c.action === 'refuse') refused.push(c.reason!);
+    if (c.destructive && !allowDestructive) refused.push(`${c.destructive}: pass --allow-destructive to allow it`);
     if (c.action === 'deep-copy') deep = true;
   }
-  const can = sqlDialect(dialect).capabilities;
   // Where ALTER can't do it all, the table is deep-copied
-  const copies = deep && !can.alterInPlace;
-  // A Redshift deep copy can't keep IDENTITY values (it refuses explicit ones): they are renumbered
-  const renumbered =
-    copies && !can.explicitIdentityValues
-      ? model.columnNames.filter((c) => model.columns[c]!.spec.identity && live.columns.some((l) => l.name === c))
-      : [];
-  if (renumbered.length && !allowDestructive) {
-    refused.push({
-      table: model.qualifiedName,
-      reason: `this change needs a deep copy, which renumbers IDENTITY column(s) ${renumbered.join(', ')} (Redshift refuses explicit IDENTITY values), breaking anything that refers to them: pass --allow-destructive to allow it`,
-    });
-  }
-  const keys = copies ? redshiftKeys(model, live) : undefined;
-  for (const reason of keys?.refused ?? []) refused.push({ table: model.qualifiedName, reason });
-  if (!allowDestructive) {
-    for (const reason of keys?.destructive ?? []) refused.push({ table: model.qualifiedName, reason });
-  }
-  if (refused.length) return refused;
-  const summary = diffs.map((d) => describeDifference(d, dialect));
-  const columns = [
+  const copies = deep && !sqlDialect(dialect).capabilities.alterInPlace;
+  if (!copies) return refused.length ? { refused } : { copies: false };
+  refused.push(...deepCopyRefusals(model, live, dialect, allowDestructive));
+  const keys = redshiftKeys(model, live);
+  refused.push(...keys.refused);
+  if (!allowDestructive) refused.push(...keys.destructive);
+  return refused.length ? { refused } : { copies: true, keys };
+}
+
+/** A Redshift deep copy can't keep IDENTITY values (it refuses explicit ones): they are renumbered. */
+function deepCopyRefusals(model: TableModel, live: LiveTable, dialect: Dialect, allowDestructive: boolean): string[] {
+  if (sqlDialect(dialect).capabilities.explicitIdentityValues || allowDestructive) return [];
+  const renumbered = model.columnNames.filter(
+    (c) => model.columns[c]!.spec.identity && live.columns.some((l) => l.name === c),
+  );
+  if (!renumbered.length) return [];
+  return [
+    `this change needs a deep copy, which renumbers IDENTITY column(s) ${renumbered.join(', ')} (Redshift refuses explicit IDENTITY values), breaking anything that refers to them: pass --allow-destructive to allow it`,
+  ];
+}
+
+/** The model columns added or changed. */
+function changedColumns(diffs: readonly Difference[]): string[] {
+  return [
     ...new Set(diffs.flatMap((d) => (d.kind === 'column-added' || d.kind === 'column-changed' ? [d.column] : []))),
   ];
-  if (can.alterInPlace) {
-    // Postgres ALTERs every difference in place: nothing the summary doesn't list is rebuilt
-    const steps = postgresSteps(
-      {
-        schema,
-        name,
-        primaryKey: model.options.primaryKey,
-        ...(model.options.comment !== undefined ? { comment: model.options.comment } : {}),
-      },
-      live,
-      diffs,
-    );
-    return {
-      model: m,
-      summary: [...summary, ...steps.flatMap((s) => (s.note ? [s.note] : []))],
-      up: steps.flatMap((s) => s.up),
-      down: [...steps].reverse().flatMap((s) => s.down),
-      columns,
-    };
-  }
-  if (copies) {
-    const before = liveToModel(live);
-    // NOT NULL with a default: the NULLs already there take the default first (the copy would fail on them)
-    const backfill = backfills(model, live, dialect);
-    const up = deepCopy(keepEncodings(model, live), { columns: liveColumns(live) }, dialect, keys!.up);
-    return {
-      model: m,
-      summary: [
-        `deep copy of ${model.qualifiedName} (Redshift can't ALTER these in place):`,
-        ...summary.map((s) => `  ${s}`),
-        ...backfill.map((b) => `  ${b.note}`),
-        ...keys!.notes.map((n) => `  ${n}`),
-      ],
-      up: [up[0]!, ...backfill.map((b) => b.sql), ...up.slice(1)],
-      down: deepCopy(
-        before,
-        { columns: new Map(model.columnNames.map((c) => [c, model.columns[c]!.spec])) },
-        dialect,
-        keys!.down,
-      ),
-      columns: [...model.columnNames],
-    };
-  }
+}
+
+/** Postgres ALTERs every difference in place: nothing the summary doesn't list is rebuilt. */
+function alterPostgres(
+  m: LoadedModel,
+  live: LiveTable,
+  diffs: Difference[],
+  summary: readonly string[],
+): TableMigration {
+  const model = m.model;
+  const steps = postgresSteps(
+    {
+      schema: model.schema,
+      name: model.name,
+      primaryKey: model.options.primaryKey,
+      ...(model.options.comment !== undefined ? { comment: model.options.comment } : {}),
+    },
+    live,
+    diffs,
+  );
+  return {
+    model: m,
+    summary: [...summary, ...steps.flatMap((s) => (s.note ? [s.note] : []))],
+    up: steps.flatMap((s) => s.up),
+    down: [...steps].reverse().flatMap((s) => s.down),
+    columns: changedColumns(diffs),
+  };
+}
+
+function redshiftDeepCopy(
+  m: LoadedModel,
+  live: LiveTable,
+  dialect: Dialect,
+  summary: readonly string[],
+  keys: RedshiftKeys,
+): TableMigration {
+  const model = m.model;
+  const before = liveToModel(live);
+  // NOT NULL with a default: the NULLs already there take the default first (the copy would fail on them)
+  const backfill = backfills(model, live, dialect);
+  const up = deepCopy(keepEncodings(model, live), { columns: liveColumns(live) }, dialect, keys.up);
+  const modelColumns = new Map(model.columnNames.map((c) => [c, model.columns[c]!.spec]));
+  return {
+    model: m,
+    summary: [
+      `deep copy of ${model.qualifiedName} (Redshift can't ALTER these in place):`,
+      ...summary.map((s) => `  ${s}`),
+      ...backfill.map((b) => `  ${b.note}`),
+      ...keys.notes.map((n) => `  ${n}`),
+    ],
+    up: [up[0]!, ...backfill.map((b) => b.sql), ...up.slice(1)],
+    down: deepCopy(before, { columns: modelColumns }, dialect, keys.down),
+    columns: [...model.columnNames],
+  };
+}
+
+/** The ALTERs Redshift can run in place, each with its inverse (undone in reverse order). */
+function alterRedshift(
+  model: TableModel,
+  live: LiveTable,
+  diffs: readonly Difference[],
+  dialect: Dialect,
+): { up: string[]; down: string[] } {
   const up: string[] = [];
   const down: string[] = [];
   for (const d of diffs) {
-    switch (d.kind) {
-      case 'column-added':
-        up.push(...addColumn(schema, name, d.column, d.spec, dialect));
-        down.unshift(dropColumn(schema, name, d.column));
-        break;
-      case 'column-removed':
-        up.push(dropColumn(schema, name, d.column));
-        down.unshift(...addColumn(schema, name, d.column, d.spec, dialect)); // the column comes back empty
-        break;
-      case 'column-changed':
-        if (d.field === 'type') {
-          up.push(alterVarchar(schema, name, d.column, d.modelSpec, dialect));
-          down.unshift(alterVarchar(schema, name, d.column, d.liveSpec, dialect));
-        } else if (d.field === 'encode') {
-          up.push(alterEncode(schema, name, d.column, d.modelSpec.encode ?? 'auto'));
-          down.unshift(alterEncode(schema, name, d.column, d.liveSpec.encode ?? 'auto'));
-        } else if (d.field === 'comment') {
-          up.push(commentOnColumn(schema, name, d.column, d.modelSpec.comment, dialect));
-          down.unshift(commentOnColumn(schema, name, d.column, d.liveSpec.comment, dialect));
-        }
-        break;
-      case 'table-changed':
-        up.push(commentOnTable(schema, name, model.options.comment, dialect));
-        down.unshift(commentOnTable(schema, name, live.options.comment, dialect));
-        break;
-    }
+    const [forward, back] = redshiftAlter(d, model, live, dialect);
+    up.push(...forward);
+    down.unshift(...back);
   }
-  return { model: m, summary, up, down, columns };
+  return { up, down };
+}
+
+/** One difference's statements and their inverse. */
+function redshiftAlter(d: Difference, model: TableModel, live: LiveTable, dialect: Dialect): [string[], string[]] {
+  const { schema, name } = model;
+  switch (d.kind) {
+    case 'column-added':
+      return [addColumn(schema, name, d.column, d.spec, dialect), [dropColumn(schema, name, d.column)]];
+    case 'column-removed':
+      // the column comes back empty
+      return [[dropColumn(schema, name, d.column)], addColumn(schema, name, d.column, d.spec, dialect)];
+    case 'column-changed':
+      if (d.field === 'type') {
+        return [
+          [alterVarchar(schema, name, d.column, d.modelSpec, dialect)],
+          [alterVarchar(schema, name, d.column, d.liveSpec, dialect)],
+        ];
+      }
+      if (d.field === 'encode') {
+        return [
+          [alterEncode(schema, name, d.column, d.modelSpec.encode ?? 'auto')],
+          [alterEncode(schema, name, d.column, d.liveSpec.encode ?? 'auto')],
+        ];
+      }
+      if (d.field === 'comment') {
+        return [
+          [commentOnColumn(schema, name, d.column, d.modelSpec.comment, dialect)],
+          [commentOnColumn(schema, name, d.column, d.liveSpec.comment, dialect)],
+        ];
+      }
+      return [[], []];
+    case 'table-changed':
+      return [
+        [commentOnTable(schema, name, model.options.comment, dialect)],
+        [commentOnTable(schema, name, live.options.comment, dialect)],
+      ];
+  }
+  return [[], []];
 }
 
 export function planMigration(
