@@ -49,89 +49,113 @@ interface PgColumnRow extends InfoSchemaColumnRow {
   table_comment: string | null;
 }
 
+interface PgKeyRow {
+  table_schema: string;
+  table_name: string;
+  column_name: string;
+  constraint_name: string;
+}
+
 export async function introspectPostgres(
   db: Queryable,
   selection: TableSelection,
 ): Promise<{ tables: LiveTable[]; warnings: string[] }> {
   const schemas = [...selection.schemas];
-  const matches = tableMatcher(selection.tables);
   const [cols, keys] = await Promise.all([db.query(COLUMNS_SQL, [schemas]), db.query(PRIMARY_KEYS_SQL, [schemas])]);
+  const byTable = rowsByTable(cols.rows as PgColumnRow[], tableMatcher(selection.tables));
+  const pks = primaryKeys(keys.rows as PgKeyRow[]);
   const warnings: string[] = [];
+  const tables = [...byTable].map(([key, rows]) => pgTable(key, rows, pks, warnings));
+  tables.sort((a, b) => (a.schema === b.schema ? cmp(a.name, b.name) : cmp(a.schema, b.schema)));
+  return { tables, warnings };
+}
+
+/** The selected tables' column rows, keyed by `schema.table`, in catalog order. */
+function rowsByTable(rows: PgColumnRow[], matches: (table: string) => boolean): Map<string, PgColumnRow[]> {
   const byTable = new Map<string, PgColumnRow[]>();
-  for (const row of cols.rows as PgColumnRow[]) {
+  for (const row of rows) {
     if (!matches(row.table_name)) continue;
     const key = `${row.table_schema}.${row.table_name}`;
     let list = byTable.get(key);
     if (!list) byTable.set(key, (list = []));
     list.push(row);
   }
-  const pks = new Map<string, string[]>();
-  const pkNames = new Map<string, string>();
-  for (const k of keys.rows as {
-    table_schema: string;
-    table_name: string;
-    column_name: string;
-    constraint_name: string;
-  }[]) {
+  return byTable;
+}
+
+interface PrimaryKeys {
+  columns: Map<string, string[]>;
+  names: Map<string, string>;
+}
+
+function primaryKeys(rows: PgKeyRow[]): PrimaryKeys {
+  const pks: PrimaryKeys = { columns: new Map(), names: new Map() };
+  for (const k of rows) {
     const key = `${k.table_schema}.${k.table_name}`;
-    pks.set(key, [...(pks.get(key) ?? []), k.column_name]);
-    pkNames.set(key, k.constraint_name);
+    pks.columns.set(key, [...(pks.columns.get(key) ?? []), k.column_name]);
+    pks.names.set(key, k.constraint_name);
   }
-  const tables: LiveTable[] = [];
-  for (const [key, rows] of byTable) {
-    const first = rows[0]!;
-    const columns = rows.map((r): LiveColumn => {
-      const mapped = mapCatalogType({
-        dataType: r.data_type === 'USER-DEFINED' || r.data_type === 'ARRAY' ? r.native_type : r.data_type,
-        charLength: r.character_maximum_length,
-        numericPrecision: r.numeric_precision,
-        numericScale: r.numeric_scale,
-        intervalType: r.interval_type,
-        nativeType: r.native_type,
-      });
-      let spec: ColumnSpec = { ...mapped.spec, notNull: r.is_nullable === 'NO' };
-      if (r.is_identity === 'YES') {
-        spec = { ...spec, identity: { seed: Number(r.identity_start ?? 1), step: Number(r.identity_increment ?? 1) } };
-      } else {
-        const parsed = parseDefault(r.column_default, spec.kind);
-        if (parsed && 'identity' in parsed) spec = { ...spec, identity: parsed.identity };
-        else if (parsed) spec = { ...spec, default: parsed.default };
-      }
-      if (r.column_comment != null) spec = { ...spec, comment: r.column_comment };
-      const where = `${key}.${r.column_name}`;
-      if (mapped.fallback) warnings.push(`${where}: ${mapped.fallback}`);
-      if (spec.default?.kind === 'sql' && /\bnextval\(/i.test(spec.default.sql)) {
-        warnings.push(
-          `${where}: default ${spec.default.sql} uses a sequence, which Redshift does not have; consider .identity()`,
-        );
-      }
-      return {
-        name: r.column_name,
-        spec,
-        nativeType: r.native_type,
-        ...(mapped.fallback ? { fallback: mapped.fallback } : {}),
-        ...(r.column_default != null && r.is_identity !== 'YES' ? { defaultSql: r.column_default } : {}),
-        ...(r.attidentity === 'a'
-          ? { identityKind: 'always' as const }
-          : r.attidentity === 'd'
-            ? { identityKind: 'by default' as const }
-            : {}),
-      };
-    });
-    tables.push({
-      schema: first.table_schema,
-      name: first.table_name,
-      dialect: 'postgres',
-      columns,
-      options: {
-        primaryKey: pks.get(key) ?? [],
-        ...(pkNames.has(key) ? { primaryKeyName: pkNames.get(key)! } : {}),
-        ...(first.table_comment != null ? { comment: first.table_comment } : {}),
-      },
-    });
+  return pks;
+}
+
+function pgTable(key: string, rows: PgColumnRow[], pks: PrimaryKeys, warnings: string[]): LiveTable {
+  const first = rows[0]!;
+  return {
+    schema: first.table_schema,
+    name: first.table_name,
+    dialect: 'postgres',
+    columns: rows.map((r) => pgColumn(r, `${key}.${r.column_name}`, warnings)),
+    options: {
+      primaryKey: pks.columns.get(key) ?? [],
+      ...(pks.names.has(key) ? { primaryKeyName: pks.names.get(key)! } : {}),
+      ...(first.table_comment != null ? { comment: first.table_comment } : {}),
+    },
+  };
+}
+
+/** One column; `where` (schema.table.column) names it in the warnings. */
+function pgColumn(r: PgColumnRow, where: string, warnings: string[]): LiveColumn {
+  const mapped = mapCatalogType({
+    dataType: r.data_type === 'USER-DEFINED' || r.data_type === 'ARRAY' ? r.native_type : r.data_type,
+    charLength: r.character_maximum_length,
+    numericPrecision: r.numeric_precision,
+    numericScale: r.numeric_scale,
+    intervalType: r.interval_type,
+    nativeType: r.native_type,
+  });
+  const spec = columnSpec(r, mapped.spec);
+  if (mapped.fallback) warnings.push(`${where}: ${mapped.fallback}`);
+  if (spec.default?.kind === 'sql' && /\bnextval\(/i.test(spec.default.sql)) {
+    warnings.push(
+      `${where}: default ${spec.default.sql} uses a sequence, which Redshift does not have; consider .identity()`,
+    );
   }
-  tables.sort((a, b) => (a.schema === b.schema ? cmp(a.name, b.name) : cmp(a.schema, b.schema)));
-  return { tables, warnings };
+  return {
+    name: r.column_name,
+    spec,
+    nativeType: r.native_type,
+    ...(mapped.fallback ? { fallback: mapped.fallback } : {}),
+    ...(r.column_default != null && r.is_identity !== 'YES' ? { defaultSql: r.column_default } : {}),
+    ...(r.attidentity === 'a'
+      ? { identityKind: 'always' as const }
+      : r.attidentity === 'd'
+        ? { identityKind: 'by default' as const }
+        : {}),
+  };
+}
+
+/** The mapped type with the column's nullability, identity or default, and comment. */
+function columnSpec(r: PgColumnRow, mapped: ReturnType<typeof mapCatalogType>['spec']): ColumnSpec {
+  let spec: ColumnSpec = { ...mapped, notNull: r.is_nullable === 'NO' };
+  if (r.is_identity === 'YES') {
+    spec = { ...spec, identity: { seed: Number(r.identity_start ?? 1), step: Number(r.identity_increment ?? 1) } };
+  } else {
+    const parsed = parseDefault(r.column_default, spec.kind);
+    if (parsed && 'identity' in parsed) spec = { ...spec, identity: parsed.identity };
+    else if (parsed) spec = { ...spec, default: parsed.default };
+  }
+  if (r.column_comment != null) spec = { ...spec, comment: r.column_comment };
+  return spec;
 }
 
 export const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
