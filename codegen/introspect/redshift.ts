@@ -222,9 +222,25 @@ function constraintsByTable(cat: RedshiftCatalog): Map<string, TableKeys> {
       }
     }
   }
-  for (const k of out.values())
-    [k.uniques, k.foreignKeys, k.referencedBy].forEach((l) => (l).sort(byName));
+  for (const k of out.values()) [k.uniques, k.foreignKeys, k.referencedBy].forEach((l) => l.sort(byName));
   return out;
+}
+
+/** The catalog rows of each table, keyed by `schema.table`. */
+interface CatalogIndex {
+  infos: Map<string, RsTableInfoRow>;
+  classes: Map<string, RsClassRow>;
+  attrs: Map<string, RsAttributeRow[]>;
+  keys: Map<string, TableKeys>;
+  pks: Map<string, RsKeyRow[]>;
+}
+
+const tableKey = (schema: string, table: string) => `${schema}.${table}`;
+
+function groupBy<T>(rows: T[], key: (r: T) => string): Map<string, T[]> {
+  const m = new Map<string, T[]>();
+  for (const r of rows) m.set(key(r), [...(m.get(key(r)) ?? []), r]);
+  return m;
 }
 
 /** Joins the catalog rows into LiveTables. Pure, so recorded catalog rows test it. */
@@ -234,80 +250,86 @@ export function buildRedshiftTables(
 ): { tables: LiveTable[]; warnings: string[] } {
   const matches = tableMatcher(selection.tables);
   const schemas = new Set(selection.schemas);
-  const key = (s: string, t: string) => `${s}.${t}`;
-  const group = <T>(rows: T[], k: (r: T) => string) => {
-    const m = new Map<string, T[]>();
-    for (const r of rows) m.set(k(r), [...(m.get(k(r)) ?? []), r]);
-    return m;
-  };
-  const cols = group(
+  const cols = groupBy(
     cat.columns.filter((c) => schemas.has(c.table_schema) && matches(c.table_name)),
-    (c) => key(c.table_schema, c.table_name),
+    (c) => tableKey(c.table_schema, c.table_name),
   );
-  const infos = new Map(cat.tableInfo.map((i) => [key(i.schema, i.table), i]));
-  const classes = new Map(cat.classes.map((c) => [key(c.schema, c.table), c]));
-  const attrs = group(cat.attributes, (a) => key(a.schema, a.table));
-  const keys = constraintsByTable(cat);
-  const pks = group(
-    [...cat.primaryKeys].sort((a, b) => a.ordinal_position - b.ordinal_position),
-    (k) => key(k.table_schema, k.table_name),
-  );
+  const index = indexCatalog(cat);
   const warnings: string[] = [];
-  const tables: LiveTable[] = [];
-  for (const [k, rows] of cols) {
-    rows.sort((a, b) => a.ordinal_position - b.ordinal_position);
-    const info = infos.get(k);
-    const tableAttrs = attrs.get(k) ?? [];
-    const autoEncoding = /AUTO\(ENCODE\)/i.test(info?.encoded ?? '');
-    const columns = rows.map((r): LiveColumn => {
-      const native = nativeType(r);
-      const mapped = mapCatalogType({
-        dataType: r.data_type,
-        charLength: r.character_maximum_length,
-        numericPrecision: r.numeric_precision,
-        numericScale: r.numeric_scale,
-        nativeType: native,
-      });
-      let spec: ColumnSpec = { ...mapped.spec, notNull: r.is_nullable === 'NO' };
-      const parsed = parseDefault(r.column_default, spec.kind);
-      if (parsed && 'identity' in parsed) spec = { ...spec, identity: parsed.identity };
-      else if (parsed) spec = { ...spec, default: parsed.default };
-      const encode = autoEncoding
-        ? undefined
-        : mapEncoding(tableAttrs.find((a) => a.attname === r.column_name)?.encoding);
-      if (encode) spec = { ...spec, encode };
-      if (r.remarks != null && r.remarks !== '') spec = { ...spec, comment: r.remarks };
-      if (mapped.fallback) warnings.push(`${k}.${r.column_name}: ${mapped.fallback}`);
-      return {
-        name: r.column_name,
-        spec,
-        nativeType: native,
-        ...(mapped.fallback ? { fallback: mapped.fallback } : {}),
-      };
-    });
-    const cls = classes.get(k);
-    const sk = sortKey(info, tableAttrs);
-    const named = keys.get(k);
-    tables.push({
-      schema: rows[0]!.table_schema,
-      name: rows[0]!.table_name,
-      dialect: 'redshift',
-      columns,
-      options: {
-        primaryKey: (pks.get(k) ?? []).map((p) => p.column_name),
-        ...(named?.primaryKeyName !== undefined ? { primaryKeyName: named.primaryKeyName } : {}),
-        ...(named?.uniques?.length ? { uniques: named.uniques } : {}),
-        ...(named?.foreignKeys?.length ? { foreignKeys: named.foreignKeys } : {}),
-        ...(named?.referencedBy?.length ? { referencedBy: named.referencedBy } : {}),
-        ...distribution(info, cls, tableAttrs),
-        ...(sk ? { sortKey: sk } : {}),
-        ...(cls?.table_comment != null ? { comment: cls.table_comment } : {}),
-        ...(autoEncoding ? { autoEncoding } : {}),
-      },
-    });
-  }
+  const tables = [...cols].map(([k, rows]) => redshiftTable(k, rows, index, warnings));
   tables.sort((a, b) => (a.schema === b.schema ? cmp(a.name, b.name) : cmp(a.schema, b.schema)));
   return { tables, warnings };
+}
+
+function indexCatalog(cat: RedshiftCatalog): CatalogIndex {
+  return {
+    infos: new Map(cat.tableInfo.map((i) => [tableKey(i.schema, i.table), i])),
+    classes: new Map(cat.classes.map((c) => [tableKey(c.schema, c.table), c])),
+    attrs: groupBy(cat.attributes, (a) => tableKey(a.schema, a.table)),
+    keys: constraintsByTable(cat),
+    pks: groupBy(
+      [...cat.primaryKeys].sort((a, b) => a.ordinal_position - b.ordinal_position),
+      (k) => tableKey(k.table_schema, k.table_name),
+    ),
+  };
+}
+
+function redshiftTable(k: string, rows: RsColumnRow[], index: CatalogIndex, warnings: string[]): LiveTable {
+  rows.sort((a, b) => a.ordinal_position - b.ordinal_position);
+  const info = index.infos.get(k);
+  const tableAttrs = index.attrs.get(k) ?? [];
+  const autoEncoding = /AUTO\(ENCODE\)/i.test(info?.encoded ?? '');
+  const encodings = autoEncoding ? undefined : tableAttrs;
+  const columns = rows.map((r) => redshiftColumn(r, encodings, `${k}.${r.column_name}`, warnings));
+  const cls = index.classes.get(k);
+  const sk = sortKey(info, tableAttrs);
+  const named = index.keys.get(k);
+  return {
+    schema: rows[0]!.table_schema,
+    name: rows[0]!.table_name,
+    dialect: 'redshift',
+    columns,
+    options: {
+      primaryKey: (index.pks.get(k) ?? []).map((p) => p.column_name),
+      ...(named?.primaryKeyName !== undefined ? { primaryKeyName: named.primaryKeyName } : {}),
+      ...(named?.uniques?.length ? { uniques: named.uniques } : {}),
+      ...(named?.foreignKeys?.length ? { foreignKeys: named.foreignKeys } : {}),
+      ...(named?.referencedBy?.length ? { referencedBy: named.referencedBy } : {}),
+      ...distribution(info, cls, tableAttrs),
+      ...(sk ? { sortKey: sk } : {}),
+      ...(cls?.table_comment != null ? { comment: cls.table_comment } : {}),
+      ...(autoEncoding ? { autoEncoding } : {}),
+    },
+  };
+}
+
+/**
+ * One column; `where` (schema.table.column) names it in the warnings. `encodings` is the table's
+ * attribute rows, or undefined when Redshift chooses the encodings (AUTO): then none is pinned.
+ */
+function redshiftColumn(
+  r: RsColumnRow,
+  encodings: RsAttributeRow[] | undefined,
+  where: string,
+  warnings: string[],
+): LiveColumn {
+  const native = nativeType(r);
+  const mapped = mapCatalogType({
+    dataType: r.data_type,
+    charLength: r.character_maximum_length,
+    numericPrecision: r.numeric_precision,
+    numericScale: r.numeric_scale,
+    nativeType: native,
+  });
+  let spec: ColumnSpec = { ...mapped.spec, notNull: r.is_nullable === 'NO' };
+  const parsed = parseDefault(r.column_default, spec.kind);
+  if (parsed && 'identity' in parsed) spec = { ...spec, identity: parsed.identity };
+  else if (parsed) spec = { ...spec, default: parsed.default };
+  const encode = encodings && mapEncoding(encodings.find((a) => a.attname === r.column_name)?.encoding);
+  if (encode) spec = { ...spec, encode };
+  if (r.remarks != null && r.remarks !== '') spec = { ...spec, comment: r.remarks };
+  if (mapped.fallback) warnings.push(`${where}: ${mapped.fallback}`);
+  return { name: r.column_name, spec, nativeType: native, ...(mapped.fallback ? { fallback: mapped.fallback } : {}) };
 }
 
 export async function introspectRedshift(db: Queryable, selection: TableSelection) {
