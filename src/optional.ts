@@ -52,6 +52,7 @@ export const OPTIONAL_PACKAGES: Readonly<Record<string, string>> = {
   'csv-stringify': 'The Redshift emulator',
   'pg-gateway': 'The Redshift emulator',
   'libpg-query': 'The Redshift emulator',
+  '@aws-sdk/lib-storage': 'The Redshift emulator',
 };
 
 /** What upshift/emulator imports that the core does not install. */
@@ -61,6 +62,7 @@ export const EMULATOR_PACKAGES: readonly string[] = [
   'hyparquet',
   'hyparquet-writer',
   'csv-stringify',
+  '@aws-sdk/lib-storage',
 ];
 
 /**
