@@ -4,6 +4,8 @@
 import type pg from 'pg';
 import type { PoolConfig } from 'pg';
 import { pgLib } from './pg-lib.js';
+import { upshiftPgTypes } from './pg-types.js';
+import { isServerlessHost, isServerlessLogin, temporaryLoginPool, type RedshiftIamOptions } from './redshift-iam.js';
 import type { Dialect } from '../model/ddl.js';
 import { quoteIdent } from '../model/identifiers.js';
 import type { TableModel } from '../model/table.js';
@@ -42,8 +44,31 @@ export interface RedshiftOptions extends Omit<PostgresOptions, 'connectionString
   credentials?: RedshiftCredentials | undefined;
   /** REGION for COPY when the bucket is in another region than the cluster. */
   region?: string | undefined;
-  /** Serverless / concurrency scaling: read sys_load_error_detail instead of stl_load_errors. */
+  /**
+   * Serverless / concurrency scaling: read sys_load_error_detail instead of stl_load_errors.
+   * Default: true for a *.redshift-serverless.amazonaws.com host or an iam.workgroupName.
+   */
   serverless?: boolean | undefined;
+  /**
+   * Log in with temporary credentials instead of a password: each new connection gets a user
+   * and password from GetClusterCredentials (with iam.dbUser), GetClusterCredentialsWithIAM
+   * (without) or, on Serverless, GetCredentials. `true`: cluster or workgroup and region from the host name.
+   */
+  iam?: RedshiftIamOptions | true | undefined;
+}
+
+/** Serverless from the options: a workgroup login, or a *.redshift-serverless.amazonaws.com host. */
+function isServerless(options: RedshiftOptions, connectionString: string | undefined): boolean {
+  if (options.iam && options.iam !== true && isServerlessLogin(options.iam)) return true;
+  let host = options.host;
+  if (!host && connectionString && /^[a-z]+:\/\//i.test(connectionString)) {
+    try {
+      host = new URL(connectionString).hostname;
+    } catch {
+      host = undefined;
+    }
+  }
+  return isServerlessHost(host);
 }
 
 /** A Redshift string literal: backslashes are escapes there, so they are doubled too. */
@@ -65,9 +90,25 @@ export class RedshiftWarehouse extends PostgresWarehouse {
       (options.host
         ? `postgres://${encodeURIComponent(options.user ?? 'awsuser')}${options.password ? `:${encodeURIComponent(options.password)}` : ''}@${options.host}:${options.port ?? 5439}/${options.database ?? 'dev'}`
         : undefined);
-    super({ ...options, ...(connectionString ? { connectionString } : {}) });
-    if (options.ssl !== undefined && !options.pool) Object.assign(this.pool.options, { ssl: options.ssl });
-    this.redshift = options;
+    const login =
+      options.iam && !options.pool && connectionString
+        ? temporaryLoginPool(
+            { connectionString, maxConnections: options.maxConnections, ssl: options.ssl, types: upshiftPgTypes },
+            options.iam,
+          )
+        : undefined;
+    super({ ...options, ...(connectionString ? { connectionString } : {}), ...(login ? { pool: login.pool } : {}) });
+    if (options.ssl !== undefined && !options.pool && !login) Object.assign(this.pool.options, { ssl: options.ssl });
+    this.loginPool = login?.pool;
+    this.redshift = { ...options, serverless: options.serverless ?? isServerless(options, connectionString) };
+  }
+
+  /** The pool of temporary-credential connections upshift made (iam), which close() ends. */
+  private readonly loginPool: pg.Pool | undefined;
+
+  override async close(): Promise<void> {
+    await super.close();
+    await this.loginPool?.end();
   }
 
   override beginStatements(): string[] {
@@ -158,7 +199,9 @@ export class RedshiftWarehouse extends PostgresWarehouse {
    * server notices the dropped client.
    */
   protected override async commitOutcome(_lost: Session, marker: CommitMarker): Promise<boolean> {
-    const client = new pgLib.Client(this.pool.options as pg.ClientConfig);
+    // The pool's own Client class: with iam, it is the one that logs in with temporary credentials.
+    const Client = (this.pool.options as { Client?: typeof pg.Client }).Client ?? pgLib.Client;
+    const client = new Client(this.pool.options as pg.ClientConfig);
     client.on('error', () => undefined);
     await client.connect();
     try {
