@@ -1,5 +1,10 @@
-export { PostgresDatabase, RedshiftDatabase, PgliteDatabase } from './databases.js';
-export type { PgliteDatabaseOptions, PostgresDatabaseOptions, RedshiftDatabaseOptions } from './databases.js';
+export { PostgresDatabase, RedshiftDatabase, RedshiftDataApiDatabase, PgliteDatabase } from './databases.js';
+export type {
+  PgliteDatabaseOptions,
+  PostgresDatabaseOptions,
+  RedshiftDatabaseOptions,
+  RedshiftDataApiDatabaseOptions,
+} from './databases.js';
 export { BoundTable } from './table.js';
 export type { TableOptions as BoundTableOptions } from './table.js';
 export { runLoad } from './load.js';

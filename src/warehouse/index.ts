@@ -18,6 +18,19 @@ export { PgliteWarehouse } from './pglite.js';
 export type { PgliteOptions } from './pglite.js';
 export { RedshiftWarehouse, redshiftLiteral, decodeLoadErrorRow } from './redshift.js';
 export type { RedshiftOptions, RedshiftCredentials } from './redshift.js';
+export { RedshiftDataApiWarehouse, DataApiSession } from './redshift-data-api.js';
+export type { RedshiftDataApiOptions } from './redshift-data-api.js';
+export { DataApiStatementError, DataApiSessionError } from './data-api-statements.js';
+export type { DataApiPolling, DataApiTarget } from './data-api-statements.js';
+export { RedshiftLoginError, TemporaryLogins, isServerlessHost, parseRedshiftHost } from './redshift-iam.js';
+export type {
+  RedshiftIamOptions,
+  ClusterIamLogin,
+  ServerlessIamLogin,
+  AwsApiOptions,
+  AwsCredentials,
+  TemporaryLogin,
+} from './redshift-iam.js';
 export {
   LoadError,
   DuplicateKeyError,

@@ -57,6 +57,10 @@ export interface RedshiftOptions extends Omit<PostgresOptions, 'connectionString
   iam?: RedshiftIamOptions | true | undefined;
 }
 
+/** Redshift's answer to a COPY that rejected rows: the rows' errors are in stl_load_errors (sys_load_error_detail). */
+export const isCopyRejection = (err: unknown): boolean =>
+  /stl_load_errors|sys_load_error_detail|Load into table/i.test(String((err as Error)?.message));
+
 /** Serverless from the options: a workgroup login, or a *.redshift-serverless.amazonaws.com host. */
 function isServerless(options: RedshiftOptions, connectionString: string | undefined): boolean {
   if (options.iam && options.iam !== true && isServerlessLogin(options.iam)) return true;
@@ -215,21 +219,22 @@ export class RedshiftWarehouse extends PostgresWarehouse {
     }
   }
 
-  /** The query that reads the last COPY's errors in this session. */
-  loadErrorQuery(): string {
+  /** The query that reads a COPY's errors: by default the last COPY of this session; or the COPY whose query id is given. */
+  loadErrorQuery(copyQueryId?: number): string {
+    const copy = copyQueryId === undefined ? 'pg_last_copy_id()' : String(Math.trunc(copyQueryId));
     if (this.redshift.serverless) {
       return `SELECT TRIM(file_name) AS filename, line_number, TRIM(column_name) AS colname, TRIM(column_type) AS type,
   NULL AS raw_line, NULL AS raw_field_value, error_code AS err_code, TRIM(error_message) AS err_reason
-FROM sys_load_error_detail WHERE query_id = pg_last_copy_id() ORDER BY line_number LIMIT 100`;
+FROM sys_load_error_detail WHERE query_id = ${copy} ORDER BY line_number LIMIT 100`;
     }
     return `SELECT TRIM(filename) AS filename, line_number, TRIM(colname) AS colname, TRIM(type) AS type,
   TRIM(raw_line) AS raw_line, TRIM(raw_field_value) AS raw_field_value, err_code, TRIM(err_reason) AS err_reason
-FROM stl_load_errors WHERE query = pg_last_copy_id() ORDER BY line_number LIMIT 100`;
+FROM stl_load_errors WHERE query = ${copy} ORDER BY line_number LIMIT 100`;
   }
 
   /** After a failed COPY: read the error rows (same session, after ROLLBACK) into a LoadError. */
   protected override async decodeError(session: Session, plan: LoadPlan, err: unknown): Promise<unknown> {
-    if (!/stl_load_errors|sys_load_error_detail|Load into table/i.test(String((err as Error)?.message))) return err;
+    if (!isCopyRejection(err)) return err;
     let rows: Record<string, unknown>[] = [];
     try {
       rows = (await session.query(this.loadErrorQuery())).rows;
