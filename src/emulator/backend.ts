@@ -32,6 +32,18 @@ export interface InternalResult {
 
 type Consumer = (f: Frame) => void;
 
+/**
+ * The session runs as a temporary user's role (SET SESSION AUTHORIZATION, so current_user and
+ * session_user name it). Only a superuser may switch: under another backend user the session stays
+ * that user (the temporary roles are members of it, so they could not also be its members for SET ROLE).
+ */
+async function runAs(client: pg.Client, role: string): Promise<void> {
+  const { rows } = await client.query<{ rolsuper: boolean }>(
+    'select rolsuper from pg_catalog.pg_roles where rolname = current_user',
+  );
+  if (rows[0]?.rolsuper) await client.query(`set session authorization "${role.replace(/"/g, '""')}"`);
+}
+
 export class Backend {
   txStatus: TxStatus = 'I';
   /** The backend's cancel key: clients cancel through the emulator with it. */
@@ -59,6 +71,7 @@ export class Backend {
     relay: Consumer,
     onClose: () => void,
     schema?: string,
+    role?: string,
   ): Promise<Backend> {
     const client = new pg.Client({
       connectionString: url,
@@ -82,6 +95,7 @@ export class Backend {
     // Redshift's functions, installed once per database before the session takes the socket over.
     if (schema !== undefined) await ensureFunctions(client, url, schema);
     await parserReady();
+    if (role !== undefined) await runAs(client, role);
     const socket = conn.stream;
     socket.removeAllListeners('data');
     const { processID: pid, secretKey } = client as unknown as { processID: number; secretKey: number };

@@ -22,6 +22,8 @@ export interface SessionState {
   /** The backend's process id (Redshift's session id). */
   pid: number;
   lastCopyId: number;
+  /** The running statement's query id, when the session numbered it already. */
+  queryId?: number | undefined;
   /** stl_load_commits rows of this session's COPYs in its current transaction. */
   loadCommits: LoadCommitRow[];
 }

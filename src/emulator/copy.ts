@@ -152,9 +152,11 @@ export async function runCopy(
     throw new RedshiftError('COPY with MANIFEST parameter requires full path of an S3 object.', 'XX000');
   }
   const { relid, columns } = await targetColumns(backend, st);
-  const query = Number(
-    (await ctx.admin.query<{ id: string }>(`select nextval('${quoteIdent(ctx.schema)}.query_id') as id`)).rows[0]!.id,
-  );
+  const query =
+    session.queryId ??
+    Number(
+      (await ctx.admin.query<{ id: string }>(`select nextval('${quoteIdent(ctx.schema)}.query_id') as id`)).rows[0]!.id,
+    );
   const files = await resolveFiles(ctx, st, query);
   session.lastCopyId = query;
   const started = new Date();

@@ -6,6 +6,8 @@ import type pg from 'pg';
 import { quoteIdent } from './sql.js';
 
 export interface LogEntry {
+  /** Its query id when numbered before it ran (a COPY, a Data API statement); else numbered when written. */
+  query?: number;
   pid: number;
   user: string;
   database: string;
@@ -71,6 +73,8 @@ export class QueryLog {
   private done: LogEntry[] = [];
   private writing: Promise<void> = Promise.resolve();
   private timer: NodeJS.Timeout;
+  private ids: number[] = [];
+  private fetchingIds: Promise<void> | undefined;
 
   constructor(
     private readonly admin: pg.Pool,
@@ -92,6 +96,22 @@ export class QueryLog {
     this.done.push(entry);
   }
 
+  /** A query id of the shared sequence, taken from a block fetched ahead (one round trip per block). */
+  async reserveId(): Promise<number> {
+    while (this.ids.length === 0) {
+      this.fetchingIds ??= this.fetchIds().finally(() => (this.fetchingIds = undefined));
+      await this.fetchingIds;
+    }
+    return this.ids.shift()!;
+  }
+
+  private async fetchIds(): Promise<void> {
+    const r = await this.admin.query<{ id: string }>(
+      `select nextval('${quoteIdent(this.schema)}.query_id') as id from generate_series(1, 32)`,
+    );
+    this.ids.push(...r.rows.map((row) => Number(row.id)));
+  }
+
   /** Writes what has finished; resolves when everything finished so far is readable. */
   flush(): Promise<void> {
     const batch = this.done.splice(0);
@@ -106,6 +126,7 @@ export class QueryLog {
 
   private async write(batch: LogEntry[]): Promise<void> {
     const rows = batch.map((e) => ({
+      query: e.query ?? null,
       pid: e.pid,
       usename: e.user,
       dbname: e.database,
@@ -117,9 +138,9 @@ export class QueryLog {
       query_type: queryType(e.text),
     }));
     await this.admin.query(
-      `insert into ${quoteIdent(this.schema)}.statements (pid, usename, dbname, text, starttime, endtime, status, error, query_type)
-      select pid, usename, dbname, text, starttime, endtime, status, error, query_type
-      from json_to_recordset($1::json) as r(pid int, usename text, dbname text, text text, starttime timestamp, endtime timestamp,
+      `insert into ${quoteIdent(this.schema)}.statements (query, pid, usename, dbname, text, starttime, endtime, status, error, query_type)
+      select coalesce(query, nextval('${quoteIdent(this.schema)}.query_id')), pid, usename, dbname, text, starttime, endtime, status, error, query_type
+      from json_to_recordset($1::json) as r(query int, pid int, usename text, dbname text, text text, starttime timestamp, endtime timestamp,
         status text, error text, query_type text) order by starttime`,
       [JSON.stringify(rows)],
     );

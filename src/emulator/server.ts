@@ -10,6 +10,9 @@ import { S3Store, type S3Options } from './s3.js';
 import { ClientSession } from './session.js';
 import { QueryLog } from './query-log.js';
 import { errorResponse } from './wire.js';
+import { TemporaryUsers } from './iam/users.js';
+import { admit } from './iam/wire-auth.js';
+import { startAws, type AwsControl, type DataApiOptions, type RunningAws } from './aws/start.js';
 
 export interface RedshiftEmulatorOptions {
   /** Port to listen on (0 or omitted: a free port). */
@@ -31,12 +34,22 @@ export interface RedshiftEmulatorOptions {
   isolation?: 'serializable' | 'snapshot' | undefined;
   /** TLS key and certificate, for clients that require SSL. */
   tls?: TlsOptions | undefined;
+  /**
+   * Serve the AWS APIs clients reach Redshift through: the Redshift Data API, and the temporary
+   * credentials calls of Redshift (GetClusterCredentials[WithIAM]) and Redshift Serverless
+   * (GetCredentials), on an HTTP endpoint for the AWS SDK clients' `endpoint`.
+   */
+  dataApi?: boolean | DataApiOptions | undefined;
 }
 
 export interface RedshiftEmulator {
   /** A connection URL for clients: postgres://user@host:port/database. */
   url: string;
   port: number;
+  /** The AWS endpoint's URL (http://host:port) when `dataApi` is on. */
+  dataApiEndpoint: string | undefined;
+  /** The AWS endpoint's requests and fault injection, when `dataApi` is on. */
+  aws: AwsControl | undefined;
   close(): Promise<void>;
 }
 
@@ -60,6 +73,7 @@ export async function startRedshiftEmulator(options: RedshiftEmulatorOptions): P
     admin,
     log: new QueryLog(admin, schema),
   };
+  const users = new TemporaryUsers(admin);
   const sockets = new Set<net.Socket>();
   const server = net.createServer((socket) => {
     sockets.add(socket);
@@ -78,9 +92,13 @@ export async function startRedshiftEmulator(options: RedshiftEmulatorOptions): P
         return true;
       },
       ...(options.tls ? { tls: options.tls } : {}),
-      async onStartup() {
+      async onStartup(state) {
         const client = conn.detach();
-        const session = new ClientSession(client, ctx);
+        const admission = await admit(client, state.clientInfo?.parameters.user ?? '', users).catch(
+          () => 'refused' as const,
+        );
+        if (admission === 'refused') return true;
+        const session = new ClientSession(client, ctx, admission.login);
         try {
           await session.start();
         } catch (err) {
@@ -103,16 +121,25 @@ export async function startRedshiftEmulator(options: RedshiftEmulatorOptions): P
     server.listen(options.port ?? 0, host, () => resolve());
   });
   const port = (server.address() as net.AddressInfo).port;
+  let aws: RunningAws | undefined;
+  if (options.dataApi) {
+    const dataApi = options.dataApi === true ? {} : options.dataApi;
+    aws = await startAws(ctx, users, host, dataApi);
+  }
   const db = new URL(options.postgres);
   const url = `postgres://${db.username || 'postgres'}@${host}:${port}${db.pathname || '/postgres'}`;
   return {
     url,
     port,
+    dataApiEndpoint: aws?.url,
+    aws: aws?.control,
     async close() {
+      await aws?.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         for (const s of sockets) s.destroy();
       });
+      await users.close();
       await ctx.log.close();
       await admin.end();
     },

@@ -1,7 +1,6 @@
 // One client session: frames from the client are decoded only where the emulator must act
 // (Query, Parse, Sync); everything else goes to this session's backend unchanged, and the
 // backend's answers come back unchanged except errors Redshift words differently.
-import type { Socket } from 'node:net';
 import { Backend } from './backend.js';
 import type { EmulatorContext, LoadCommitRow, SessionState } from './context.js';
 import { parseCreateTable, catalogStatements } from './ddl.js';
@@ -46,11 +45,29 @@ import {
 
 export const REDSHIFT_SERVER_VERSION = '8.0.2';
 
+/** The client side of a session: a socket, or an in-process stream (the Data API's sessions). */
+export interface ClientStream {
+  write(buf: Buffer): boolean;
+  end(): void;
+  on(event: 'data', listener: (chunk: Buffer) => void): unknown;
+  on(event: 'close' | 'error', listener: () => void): unknown;
+  once(event: 'drain', listener: () => void): unknown;
+}
+
+/** Who a session runs as, when not as the backend URL's user: a temporary user's database role. */
+export interface SessionLogin {
+  role: string;
+}
+
 export class ClientSession implements SessionState {
   lastCopyId = -1;
   loadCommits: LoadCommitRow[] = [];
   caseSensitive = false;
   pid = 0;
+  /** The query id the next logged statement takes (the Data API numbers its statements itself). */
+  presetQueryId: number | undefined;
+  /** The query id of the statement running: a COPY records its load errors under it. */
+  queryId: number | undefined;
   private backend!: Backend;
   private reader = new FrameReader();
   private queue: Frame[] = [];
@@ -81,8 +98,9 @@ export class ClientSession implements SessionState {
   private executed: LogEntry[] = [];
 
   constructor(
-    private readonly socket: Socket,
+    private readonly socket: ClientStream,
     private readonly ctx: EmulatorContext,
+    private readonly login?: SessionLogin,
   ) {}
 
   async start(): Promise<void> {
@@ -92,6 +110,7 @@ export class ClientSession implements SessionState {
       (f) => this.relay(f),
       () => this.socket.end(),
       this.ctx.schema,
+      this.login?.role,
     );
     this.pid = this.backend.pid;
     const out: Buffer[] = [authenticationOk()];
@@ -320,6 +339,7 @@ export class ClientSession implements SessionState {
   private async executeOwn(step: Step): Promise<void> {
     this.executed.pop();
     const entry = this.logStart('sql' in step ? step.sql : '');
+    await this.numberCopy(entry, step);
     await this.pipelineTransaction();
     this.stepMode = true;
     try {
@@ -342,12 +362,23 @@ export class ClientSession implements SessionState {
 
   private logStart(text: string): LogEntry {
     const url = new URL(this.ctx.postgres);
-    return this.ctx.log.start(
+    const entry = this.ctx.log.start(
       this.pid,
-      decodeURIComponent(url.username || 'postgres'),
+      this.login?.role ?? decodeURIComponent(url.username || 'postgres'),
       url.pathname.slice(1) || 'postgres',
       text,
     );
+    if (this.presetQueryId !== undefined) entry.query = this.presetQueryId;
+    this.presetQueryId = undefined;
+    this.queryId = entry.query;
+    return entry;
+  }
+
+  /** A COPY records its load errors under its query id: numbered before it runs, so stl_query shows the same id. */
+  private async numberCopy(entry: LogEntry, step: Step): Promise<void> {
+    if (step.kind !== 'copy') return;
+    entry.query ??= await this.ctx.log.reserveId();
+    this.queryId = entry.query;
   }
 
   /** The backend's answers end the oldest unit of logged statements: an error fails it, ReadyForQuery finishes it. */
@@ -397,7 +428,9 @@ export class ClientSession implements SessionState {
       let ok = true;
       for (const statement of statements) {
         const entry = this.logStart(statement);
-        ok = await this.runStep(classifyNext(statement));
+        const step = classifyNext(statement);
+        await this.numberCopy(entry, step);
+        ok = await this.runStep(step);
         this.ctx.log.finish(entry, ok);
         if (!ok) break;
       }
