@@ -112,7 +112,9 @@ function pause(ms: number, signal?: AbortSignal): Promise<void> {
 /** The reason a signal gives, as an Error. */
 export function abortReason(signal: AbortSignal): Error {
   const reason: unknown = signal.reason;
-  return reason instanceof Error ? reason : new Error(`the load was cancelled${reason ? `: ${String(reason)}` : ''}`);
+  if (reason instanceof Error) return reason;
+  const said = typeof reason === 'string' ? `: ${reason}` : '';
+  return new Error(`the load was cancelled${said}`);
 }
 
 const MIDDLEWARE = 'upshiftExactLongValues';

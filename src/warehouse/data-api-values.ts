@@ -49,7 +49,10 @@ const TYPE_OIDS: Record<string, number> = {
 
 /** The text parser of a column, or undefined for types the wire path also returns as text. */
 function parserFor(column: ColumnMetadata | undefined): ((text: string) => unknown) | undefined {
-  const name = (column?.typeName ?? '').toLowerCase().replace(/\(.*\)$/, '').trim();
+  const name = (column?.typeName ?? '')
+    .toLowerCase()
+    .replace(/\(.*\)$/, '')
+    .trim();
   const oid = TYPE_OIDS[name];
   if (oid === undefined) return undefined;
   return upshiftPgTypes.getTypeParser(oid, 'text') as (text: string) => unknown;
@@ -72,7 +75,8 @@ function fieldValue(field: Field, parse: ((text: string) => unknown) | undefined
   if (field.isNull) return null;
   if (field.stringValue !== undefined) return parse ? parse(field.stringValue) : field.stringValue;
   const exact = field.$unknown?.[0] === EXACT_LONG ? String(field.$unknown[1]) : undefined;
-  if (exact !== undefined) return parse ? parse(exact) : Number.isSafeInteger(Number(exact)) ? Number(exact) : BigInt(exact);
+  if (exact !== undefined)
+    return parse ? parse(exact) : Number.isSafeInteger(Number(exact)) ? Number(exact) : BigInt(exact);
   if (field.longValue !== undefined) return parse ? parse(String(field.longValue)) : field.longValue;
   if (field.doubleValue !== undefined) return field.doubleValue;
   if (field.booleanValue !== undefined) return field.booleanValue;

@@ -37,7 +37,14 @@ import {
   type RedshiftOptions,
 } from './redshift.js';
 import type { AwsCredentials } from './redshift-iam.js';
-import { Warehouse, type CopyStep, type QueryResult, type Session, type VacuumMode, type WarehouseOptions } from './warehouse.js';
+import {
+  Warehouse,
+  type CopyStep,
+  type QueryResult,
+  type Session,
+  type VacuumMode,
+  type WarehouseOptions,
+} from './warehouse.js';
 
 export interface RedshiftDataApiOptions extends WarehouseOptions {
   /** A Serverless workgroup; or give clusterIdentifier. */
@@ -275,9 +282,10 @@ export class RedshiftDataApiWarehouse extends Warehouse {
     });
   }
 
-  async close(): Promise<void> {
+  close(): Promise<void> {
     this.idle.length = 0;
     this.ownClient?.destroy();
+    return Promise.resolve();
   }
 
   // ---- Redshift's SQL, shared with the wire path --------------------------------------------

@@ -68,7 +68,9 @@ export function isServerlessHost(host: string | undefined): boolean {
 }
 
 /** The cluster or workgroup name and region a Redshift host name carries. */
-export function parseRedshiftHost(host: string | undefined): { name: string; region: string; serverless: boolean } | undefined {
+export function parseRedshiftHost(
+  host: string | undefined,
+): { name: string; region: string; serverless: boolean } | undefined {
   if (!host) return undefined;
   const serverless = SERVERLESS_HOST.exec(host);
   if (serverless) return { name: serverless[1]!, region: serverless[2]!, serverless: true };
@@ -112,8 +114,10 @@ const awsClientConfig = (aws: AwsApiOptions) => ({
 async function fetchLogin(iam: RedshiftIamOptions, database: string): Promise<TemporaryLogin> {
   const durationSeconds = iam.durationSeconds;
   if (isServerlessLogin(iam)) {
-    const sdk = await importOptional('@aws-sdk/client-redshift-serverless', 'Redshift Serverless IAM logins', () =>
-      import('@aws-sdk/client-redshift-serverless'),
+    const sdk = await importOptional(
+      '@aws-sdk/client-redshift-serverless',
+      'Redshift Serverless IAM logins',
+      () => import('@aws-sdk/client-redshift-serverless'),
     );
     const client = new sdk.RedshiftServerlessClient(awsClientConfig(iam));
     try {
@@ -129,8 +133,10 @@ async function fetchLogin(iam: RedshiftIamOptions, database: string): Promise<Te
       client.destroy();
     }
   }
-  const sdk = await importOptional('@aws-sdk/client-redshift', 'Redshift IAM logins', () =>
-    import('@aws-sdk/client-redshift'),
+  const sdk = await importOptional(
+    '@aws-sdk/client-redshift',
+    'Redshift IAM logins',
+    () => import('@aws-sdk/client-redshift'),
   );
   const client = new sdk.RedshiftClient(awsClientConfig(iam));
   try {
@@ -155,7 +161,11 @@ async function fetchLogin(iam: RedshiftIamOptions, database: string): Promise<Te
   }
 }
 
-function loginFrom(user: string | undefined, password: string | undefined, expiration: Date | undefined): TemporaryLogin {
+function loginFrom(
+  user: string | undefined,
+  password: string | undefined,
+  expiration: Date | undefined,
+): TemporaryLogin {
   if (!user || !password) throw new Error('the answer had no user name or password');
   // Without an expiry, the documented default lifetime (900 s).
   return { user, password, expiresAt: expiration?.getTime() ?? Date.now() + 900_000 };
@@ -221,9 +231,15 @@ export function clientWithTemporaryLogin(logins: TemporaryLogins): typeof pg.Cli
   class TemporaryLoginClient extends pgLib.Client {
     override connect(): Promise<pg.Client>;
     override connect(callback: ((err: Error) => void) | ((err: null, c: pg.Client) => void)): void;
-    override connect(callback?: ((err: Error) => void) | ((err: null, c: pg.Client) => void)): Promise<pg.Client> | void {
+    override connect(
+      callback?: ((err: Error) => void) | ((err: null, c: pg.Client) => void),
+    ): Promise<pg.Client> | void {
       const connected = logins.get().then((login) => {
-        const self = this as unknown as { user: string; password: string; connectionParameters: Record<string, unknown> };
+        const self = this as unknown as {
+          user: string;
+          password: string;
+          connectionParameters: Record<string, unknown>;
+        };
         self.user = login.user;
         self.password = login.password;
         self.connectionParameters.user = login.user;
@@ -250,13 +266,18 @@ export interface IamPoolTarget {
 }
 
 /** A pg pool whose connections log in with temporary credentials (see TemporaryLogins). */
-export function temporaryLoginPool(target: IamPoolTarget, iam: RedshiftIamOptions | true): {
+export function temporaryLoginPool(
+  target: IamPoolTarget,
+  iam: RedshiftIamOptions | true,
+): {
   pool: pg.Pool;
   logins: TemporaryLogins;
 } {
   const url = new URL(target.connectionString);
   if (url.password)
-    throw new Error('RedshiftDatabase: give iam or a password, not both (iam logins get a temporary password for each connection)');
+    throw new Error(
+      'RedshiftDatabase: give iam or a password, not both (iam logins get a temporary password for each connection)',
+    );
   const database = decodeURIComponent(url.pathname.slice(1)) || 'dev';
   const logins = new TemporaryLogins(resolveIamLogin(iam, url.hostname), database);
   url.username = '';
