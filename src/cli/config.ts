@@ -7,10 +7,21 @@ import { pathToFileURL } from 'node:url';
 import type { Stage } from '../stage/types.js';
 import { CliError, ExitCode } from './exit-codes.js';
 import { importOptional } from '../optional.js';
+import {
+  DatabaseSettingError,
+  parseDatabaseSetting,
+  type DatabaseConnection,
+  type DatabaseSetting,
+} from '../engine/database-setting.js';
 
 export interface UpshiftCliConfig {
-  /** The database: a connection string (env UPSHIFT_DATABASE_URL, flag --database-url). */
-  database?: string | undefined;
+  /**
+   * The database (env UPSHIFT_DATABASE_URL, flag --database-url): a postgres:// URL (password
+   * login), redshift-iam:// (temporary credentials), redshift-data:// (the Data API), or the
+   * same as an object ({ host, iam } / { dataApi }); or a function returning one (async: fetch a
+   * secret, pick by environment).
+   */
+  database?: DatabaseSetting | (() => DatabaseSetting | Promise<DatabaseSetting>) | undefined;
   /** 'postgres' or 'redshift'; default: asked from the server (`select version()`). */
   dialect?: 'postgres' | 'redshift' | undefined;
   /** Where `upshift load` stages files (a LocalStage or S3Stage). */
@@ -52,8 +63,15 @@ export interface UpshiftCliConfig {
     | undefined;
 }
 
-/** Types the config file: `export default defineConfig({ ... })`. */
-export function defineConfig(config: UpshiftCliConfig): UpshiftCliConfig {
+/** A config file's export: the config, or a function that returns it (async or not). */
+export type UpshiftConfigExport = UpshiftCliConfig | (() => UpshiftCliConfig | Promise<UpshiftCliConfig>);
+
+/** Types the config file: `export default defineConfig({ ... })`, or `defineConfig(async () => ({ ... }))`. */
+export function defineConfig(config: UpshiftCliConfig): UpshiftCliConfig;
+export function defineConfig(
+  config: () => UpshiftCliConfig | Promise<UpshiftCliConfig>,
+): () => UpshiftCliConfig | Promise<UpshiftCliConfig>;
+export function defineConfig(config: UpshiftConfigExport): UpshiftConfigExport {
   return config;
 }
 
@@ -102,7 +120,17 @@ export async function loadConfig(
       ExitCode.CONFIG,
     );
   }
-  const config = (mod.default ?? mod.config) as UpshiftCliConfig | undefined;
+  const exported = (mod.default ?? mod.config) as UpshiftConfigExport | undefined;
+  let config: UpshiftCliConfig | undefined;
+  try {
+    config = typeof exported === 'function' ? await exported() : exported;
+    if (config && typeof config.database === 'function') config = { ...config, database: await config.database() };
+  } catch (err) {
+    throw new CliError(
+      `${path.relative(cwd, file) || file}: its config function failed: ${(err as Error)?.message ?? String(err)}`,
+      ExitCode.CONFIG,
+    );
+  }
   if (!config || typeof config !== 'object') {
     throw new CliError(`${path.relative(cwd, file)} must \`export default defineConfig({ ... })\``, ExitCode.CONFIG);
   }
@@ -133,6 +161,8 @@ export interface Settings {
   workDir: string;
   env: NodeJS.ProcessEnv;
   /** --database-url, else $UPSHIFT_DATABASE_URL, else config.database, else $DATABASE_URL. */
+  database?: DatabaseSetting;
+  /** The same when it is a URL. */
   databaseUrl?: string;
   modelsDir: string;
   migrationsDir: string;
@@ -149,7 +179,10 @@ export function resolveSettings(
   cwd: string,
   env: NodeJS.ProcessEnv,
 ): Settings {
-  const databaseUrl = flags.databaseUrl || env.UPSHIFT_DATABASE_URL || config.database || env.DATABASE_URL;
+  if (typeof config.database === 'function')
+    throw new Error("resolveSettings: call the config's database function first (loadConfig does)");
+  const database = flags.databaseUrl || env.UPSHIFT_DATABASE_URL || config.database || env.DATABASE_URL;
+  const databaseUrl = typeof database === 'string' ? database : undefined;
   const root = flags.found && flags.configFile ? path.dirname(flags.configFile) : cwd;
   return {
     config,
@@ -157,6 +190,7 @@ export function resolveSettings(
     cwd: root,
     workDir: cwd,
     env,
+    ...(database ? { database } : {}),
     ...(databaseUrl ? { databaseUrl } : {}),
     modelsDir: path.resolve(root, config.models ?? 'models'),
     migrationsDir: path.resolve(root, config.migrations?.dir ?? 'migrations'),
@@ -172,6 +206,20 @@ export function requireDatabaseUrl(s: Settings): string {
   }
   checkDatabaseUrl(s.databaseUrl);
   return s.databaseUrl;
+}
+
+/** The database to connect to, in one of its three ways (password URL, IAM, Data API), checked. */
+export function requireDatabase(s: Settings): DatabaseConnection {
+  if (!s.database) return { kind: 'password', url: requireDatabaseUrl(s) };
+  let connection: DatabaseConnection;
+  try {
+    connection = parseDatabaseSetting(s.database);
+  } catch (err) {
+    if (err instanceof DatabaseSettingError) throw new CliError(err.message, ExitCode.CONFIG);
+    throw err;
+  }
+  if (connection.kind === 'password') checkDatabaseUrl(connection.url);
+  return connection;
 }
 
 // Characters that end the user:password part of a URL early: what follows them is read as the

@@ -12,7 +12,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import type { RedshiftDataClient } from '@aws-sdk/client-redshift-data';
 import type { Dialect } from '../model/ddl.js';
 import type { TableModel } from '../model/table.js';
-import type { BinaryDialect } from '../stage/types.js';
+import type { BinaryDialect, Stage } from '../stage/types.js';
 import { inlineParameters } from '../toolbox/query.js';
 import type { UnloadQuery } from '../toolbox/query.js';
 import type { UnloadOptions, UnloadResult } from '../toolbox/unload.js';
@@ -46,7 +46,9 @@ import {
   type WarehouseOptions,
 } from './warehouse.js';
 
-export interface RedshiftDataApiOptions extends WarehouseOptions {
+export interface RedshiftDataApiOptions extends Omit<WarehouseOptions, 'stage'> {
+  /** An S3Stage, where loads stage their files for COPY (queries and codegen need none). */
+  stage?: Stage | undefined;
   /** A Serverless workgroup; or give clusterIdentifier. */
   workgroupName?: string | undefined;
   /** A provisioned cluster; or give workgroupName. */
@@ -80,6 +82,22 @@ export interface RedshiftDataApiOptions extends WarehouseOptions {
   sessionKeepAliveSeconds?: number | undefined;
   /** DescribeStatement polling, statement timeout and throttling backoff. */
   polling?: DataApiPolling | undefined;
+}
+
+// Stands in for the stage when none was given (never used: stageRequiredOnUse defines the property).
+const NO_STAGE = {} as Stage;
+
+/** Without a stage, queries work; loads, replays and UNLOAD say what they need. */
+function stageRequiredOnUse(warehouse: { readonly stage: Stage }): void {
+  Object.defineProperty(warehouse, 'stage', {
+    configurable: true,
+    enumerable: true,
+    get() {
+      throw new Error(
+        'RedshiftDataApiDatabase needs a stage for loads, replays and UNLOAD: pass { stage: new S3Stage({ basePath: "s3://bucket/prefix" }) }',
+      );
+    },
+  });
 }
 
 // Redshift's SQL is the wire path's own: RedshiftWarehouse's fragments run with this warehouse as `this`.
@@ -163,8 +181,9 @@ export class RedshiftDataApiWarehouse extends Warehouse {
   private readonly planSignal = new AsyncLocalStorage<AbortSignal | undefined>();
 
   constructor(options: RedshiftDataApiOptions) {
-    super(options);
-    if (options.stage.kind !== 's3')
+    super({ ...options, stage: options.stage ?? NO_STAGE });
+    if (!options.stage) stageRequiredOnUse(this);
+    else if (options.stage.kind !== 's3')
       throw new Error('RedshiftDataApiDatabase needs an S3Stage: Redshift COPY reads staged files from S3 only');
     if (Boolean(options.workgroupName) === Boolean(options.clusterIdentifier))
       throw new Error('RedshiftDataApiDatabase: give workgroupName (Serverless) or clusterIdentifier, one of them');

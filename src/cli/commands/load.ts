@@ -7,10 +7,10 @@ import type { Command } from 'commander';
 import type { LoadMode, LoadResult } from '../../engine/index.js';
 import type { TableModel } from '../../model/index.js';
 import type { Progress, Stage } from '../../stage/types.js';
-import { requireDatabaseUrl } from '../config.js';
 import { loadFailure } from '../cli-words.js';
 import { CliError, ExitCode } from '../exit-codes.js';
-import { withPool, type CommandContext, type Run } from '../context.js';
+import type { CommandContext, Run } from '../context.js';
+import { openDatabase } from './replay.js';
 import { buildSource, type SourceFlags } from '../load-source.js';
 import { progressLine } from '../progress.js';
 
@@ -121,19 +121,7 @@ async function load(ctx: CommandContext, flags: LoadFlags, tableName: string, in
     });
   }
   // The engine, sources and stage load here only: other commands don't pay for them.
-  const [{ detectDialect }, { PostgresDatabase, RedshiftDatabase }, { LocalStage }] = await Promise.all([
-    import('../../../codegen/introspect/index.js'),
-    import('../../engine/index.js'),
-    import('../../stage/index.js'),
-  ]);
-  const connectionString = requireDatabaseUrl(ctx.settings);
-  const stage = cfg.stage ?? new LocalStage({ dir: path.resolve(ctx.settings.cwd, '.upshift/stage') });
-  const auditSchema = cfg.auditSchema ?? 'upshift';
-  const dialect = cfg.dialect ?? (await withPool(ctx, (pool) => detectDialect(pool)));
-  const db =
-    dialect === 'redshift'
-      ? new RedshiftDatabase({ connectionString, stage, auditSchema, ...(cfg.redshift ?? {}) })
-      : new PostgresDatabase({ connectionString, stage, auditSchema });
+  const db = await openDatabase(ctx);
   const progress = await progressDisplay(ctx, flags, model.qualifiedName);
   try {
     const result = await db.table(model).loadFrom(built.source, {
@@ -196,5 +184,5 @@ export function registerLoad(program: Command, run: Run) {
         '  upshift load sales.orders ./export.txt --delimiter "|" --no-header --columns id,status --null-as NULL --encoding windows-1252\n' +
         '  upshift load sales.orders ./orders.parquet --dry-run\n  upshift load orders s3://bucket/exports/orders/ --mode append --validate',
     )
-    .action(run<LoadFlags>((ctx, flags, tableName, input) => load(ctx, flags, tableName!, input!)));
+    .action(run<LoadFlags>((ctx, flags, tableName, input) => load(ctx, flags, tableName, input)));
 }

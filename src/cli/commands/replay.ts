@@ -3,9 +3,9 @@
 // exactly or already committed into the target (unless --force); a failed replay exits 9.
 import path from 'node:path';
 import type { Command } from 'commander';
-import type { LoadMode, PostgresDatabase, RedshiftDatabase } from '../../engine/index.js';
+import type { LoadMode, PostgresDatabase, RedshiftDatabase, RedshiftDataApiDatabase } from '../../engine/index.js';
 import type { TableModel } from '../../model/index.js';
-import { requireDatabaseUrl } from '../config.js';
+import { requireDatabase } from '../config.js';
 import { CliError, ExitCode } from '../exit-codes.js';
 import { databaseError, withPool, type CommandContext, type Run } from '../context.js';
 
@@ -19,21 +19,33 @@ interface ReplayFlags {
 
 const MODES: LoadMode[] = ['upsert', 'append', 'replace'];
 
-/** The config's database as the engine's Database, on the config's stage (default ./.upshift/stage, as `load` uses). */
-export async function openDatabase(ctx: CommandContext): Promise<PostgresDatabase | RedshiftDatabase> {
-  const [{ detectDialect }, { PostgresDatabase, RedshiftDatabase }, { LocalStage }] = await Promise.all([
+/**
+ * The config's database as the engine's Database, on the config's stage (default
+ * ./.upshift/stage, as `load` uses). A password URL's dialect is asked from the server unless the
+ * config says it; IAM and Data API connections are Redshift's.
+ */
+export async function openDatabase(
+  ctx: CommandContext,
+): Promise<PostgresDatabase | RedshiftDatabase | RedshiftDataApiDatabase> {
+  const [{ detectDialect }, { openDatabaseFor }, { LocalStage }] = await Promise.all([
     import('../../../codegen/introspect/index.js'),
-    import('../../engine/index.js'),
+    import('../../engine/connection.js'),
     import('../../stage/index.js'),
   ]);
   const cfg = ctx.settings.config;
-  const connectionString = requireDatabaseUrl(ctx.settings);
+  const connection = requireDatabase(ctx.settings);
   const stage = cfg.stage ?? new LocalStage({ dir: path.resolve(ctx.settings.cwd, '.upshift/stage') });
   const auditSchema = cfg.auditSchema ?? 'upshift';
-  const dialect = cfg.dialect ?? (await withPool(ctx, (pool) => detectDialect(pool)));
-  return dialect === 'redshift'
-    ? new RedshiftDatabase({ connectionString, stage, auditSchema, ...(cfg.redshift ?? {}) })
-    : new PostgresDatabase({ connectionString, stage, auditSchema });
+  const dialect =
+    connection.kind === 'password' ? (cfg.dialect ?? (await withPool(ctx, (db) => detectDialect(db)))) : 'redshift';
+  const options = { stage, auditSchema, redshift: cfg.redshift };
+  if (connection.kind === 'password') return openDatabaseFor(connection, dialect, options);
+  try {
+    return openDatabaseFor(connection, dialect, options);
+  } catch (err) {
+    // e.g. a local stage, or iam logins with no cluster or workgroup to ask for
+    throw new CliError((err as Error).message, ExitCode.CONFIG);
+  }
 }
 
 async function allModels(ctx: CommandContext): Promise<TableModel[]> {
@@ -87,7 +99,7 @@ export function registerReplay(program: Command, run: Run) {
         const { ReplayError } = await import('../../engine/index.js');
         const db = await openDatabase(ctx);
         try {
-          const result = await db.replay(loadId!, {
+          const result = await db.replay(loadId, {
             models,
             ...(into ? { into } : {}),
             ...(flags.mode ? { mode: flags.mode as LoadMode } : {}),
