@@ -12,11 +12,16 @@ export interface EmulatorCliOptions {
   slices: number;
   tlsKey?: string | undefined;
   tlsCert?: string | undefined;
+  /** Port of the AWS endpoint (the Data API and the temporary credentials calls); absent: not served. */
+  dataApiPort?: number | undefined;
 }
 
 export const EMULATOR_USAGE = `usage: upshift emulator [--port 5439] [--host 127.0.0.1] --postgres URL [--s3-endpoint URL]
                        [--s3-region us-east-1] [--slices 2] [--tls-key key.pem --tls-cert cert.pem]
-  --postgres defaults to $DATABASE_URL; S3 credentials come from the usual AWS environment variables.`;
+                       [--data-api-port 0]
+  --postgres defaults to $DATABASE_URL; S3 credentials come from the usual AWS environment variables.
+  --data-api-port serves the Redshift Data API and the temporary credentials calls (Redshift
+  GetClusterCredentials[WithIAM], Serverless GetCredentials) over HTTP for the AWS SDK's endpoint.`;
 
 /** Parses the emulator's command-line arguments (without the leading `emulator`). */
 export function parseEmulatorArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): EmulatorCliOptions {
@@ -31,6 +36,7 @@ export function parseEmulatorArgs(argv: string[], env: NodeJS.ProcessEnv = proce
       slices: { type: 'string', default: '2' },
       'tls-key': { type: 'string' },
       'tls-cert': { type: 'string' },
+      'data-api-port': { type: 'string' },
     },
     strict: true,
   });
@@ -47,6 +53,12 @@ export function parseEmulatorArgs(argv: string[], env: NodeJS.ProcessEnv = proce
     throw new Error('--tls-key and --tls-cert go together');
   if (values['tls-key']) out.tlsKey = values['tls-key'];
   if (values['tls-cert']) out.tlsCert = values['tls-cert'];
+  if (values['data-api-port'] !== undefined) {
+    const p = Number(values['data-api-port']);
+    if (!Number.isInteger(p) || p < 0 || p > 65535)
+      throw new Error(`--data-api-port: not a port: ${values['data-api-port']}`);
+    out.dataApiPort = p;
+  }
   return out;
 }
 
@@ -69,7 +81,9 @@ export async function runEmulatorCli(
       ...(o.s3Endpoint ? { endpoint: o.s3Endpoint } : {}),
       ...(o.s3Region ? { region: o.s3Region } : {}),
     },
+    ...(o.dataApiPort !== undefined ? { dataApi: { port: o.dataApiPort } } : {}),
   });
   log(`Redshift emulator listening: ${emulator.url}`);
+  if (emulator.dataApiEndpoint) log(`Redshift Data API endpoint: ${emulator.dataApiEndpoint}`);
   return emulator;
 }

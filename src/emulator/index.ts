@@ -4,3 +4,6 @@
 export { startRedshiftEmulator, type RedshiftEmulator, type RedshiftEmulatorOptions } from './server.js';
 export { runEmulatorCli, parseEmulatorArgs, EMULATOR_USAGE, type EmulatorCliOptions } from './cli.js';
 export { REDSHIFT_VERSION } from './catalog.js';
+export type { DataApiOptions, AwsControl } from './aws/start.js';
+export type { AwsRequest, AwsService } from './aws/server.js';
+export type { CredentialsFailure } from './iam/credentials.js';

@@ -88,6 +88,9 @@ export interface FieldDesc {
   name: string;
   typeOid: number;
   typeMod: number;
+  /** The table and column a result column comes from (0 when it is computed). */
+  tableOid?: number;
+  column?: number;
 }
 
 export function parseRowDescription(frame: Buffer): FieldDesc[] {
@@ -98,9 +101,11 @@ export function parseRowDescription(frame: Buffer): FieldDesc[] {
     const end = frame.indexOf(0, off);
     const name = frame.toString('utf8', off, end);
     off = end + 1;
+    const tableOid = frame.readUInt32BE(off);
+    const column = frame.readInt16BE(off + 4);
     const typeOid = frame.readUInt32BE(off + 6);
     const typeMod = frame.readInt32BE(off + 12);
-    out.push({ name, typeOid, typeMod });
+    out.push({ name, typeOid, typeMod, tableOid, column });
     off += 18;
   }
   return out;

@@ -42,4 +42,19 @@ describe('emulator CLI entry', () => {
       await emu.close();
     }
   });
+
+  it('serves the Data API endpoint with --data-api-port', async () => {
+    expect(parseEmulatorArgs(['--postgres', 'p', '--data-api-port', '0'], {}).dataApiPort).toBe(0);
+    expect(() => parseEmulatorArgs(['--postgres', 'p', '--data-api-port', 'x'], {})).toThrow(/not a port/);
+    const lines: string[] = [];
+    const emu = await runEmulatorCli(['--port', '0', '--postgres', testDatabaseUrl(), '--data-api-port', '0'], (l) =>
+      lines.push(l),
+    );
+    try {
+      expect(lines[1]).toBe(`Redshift Data API endpoint: ${emu.dataApiEndpoint}`);
+      expect(emu.dataApiEndpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    } finally {
+      await emu.close();
+    }
+  });
 });

@@ -2,9 +2,10 @@
 import type { EmulatorContext } from '../context.js';
 import { CredentialsService, type CredentialsFailure, type CredentialsOptions } from '../iam/credentials.js';
 import type { TemporaryUsers } from '../iam/users.js';
+import { DataApiService, type DataApiServiceOptions } from '../data-api/service.js';
 import { startAwsEndpoint, type AwsRequest } from './server.js';
 
-export interface DataApiOptions extends CredentialsOptions {
+export interface DataApiOptions extends CredentialsOptions, DataApiServiceOptions {
   /** Port of the HTTP endpoint (0 or omitted: a free port); it listens on the emulator's host. */
   port?: number | undefined;
 }
@@ -26,13 +27,14 @@ export interface RunningAws {
 }
 
 export async function startAws(
-  _ctx: EmulatorContext,
+  ctx: EmulatorContext,
   users: TemporaryUsers,
   host: string,
   options: DataApiOptions,
 ): Promise<RunningAws> {
   const credentials = new CredentialsService(users, options);
-  const endpoint = await startAwsEndpoint({ port: options.port, host }, credentials, undefined);
+  const dataApi = new DataApiService(ctx, users, credentials, options);
+  const endpoint = await startAwsEndpoint({ port: options.port, host }, credentials, dataApi);
   return {
     url: endpoint.url,
     control: {
@@ -42,6 +44,9 @@ export async function startAws(
         credentials.failure = failure;
       },
     },
-    close: () => endpoint.close(),
+    async close() {
+      await endpoint.close();
+      dataApi.close();
+    },
   };
 }
