@@ -82,12 +82,10 @@ describe('RedshiftDataApiDatabase through the emulator', () => {
 
   it('parameters are bound as literals of their type, quotes and backslashes intact', async () => {
     const at = new Date('2026-11-24T10:00:00.5Z');
-    const [r] = await db.query<Row>('select $1::varchar as s, $2::bigint as n, $3::timestamptz as at, $4 is null as none', [
-      "it's a \\ test",
-      1234567890123456789n,
-      at,
-      null,
-    ]);
+    const [r] = await db.query<Row>(
+      'select $1::varchar as s, $2::bigint as n, $3::timestamptz as at, $4 is null as none',
+      ["it's a \\ test", 1234567890123456789n, at, null],
+    );
     expect(r).toEqual({ s: "it's a \\ test", n: 1234567890123456789n, at, none: true });
   });
 
