@@ -98,6 +98,7 @@ describe('the requests of one upsert (golden)', () => {
       .filter((r) => r.action === 'ExecuteStatement')
       .map((r) => {
         const b = r.body as {
+          Sql?: string;
           SessionId?: string;
           ClusterIdentifier?: string;
           Database?: string;
