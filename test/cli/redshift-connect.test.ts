@@ -58,7 +58,9 @@ beforeAll(async () => {
     AWS_REGION: 'us-east-1',
   });
   // Every temporary password handed to a connection, to look for afterwards.
-  const get = TemporaryLogins.prototype.get;
+  const get = Object.getOwnPropertyDescriptor(TemporaryLogins.prototype, 'get')!.value as (
+    this: TemporaryLogins,
+  ) => ReturnType<TemporaryLogins['get']>;
   vi.spyOn(TemporaryLogins.prototype, 'get').mockImplementation(async function (this: TemporaryLogins) {
     const login = await get.call(this);
     if (!passwords.includes(login.password)) passwords.push(login.password);
