@@ -1,5 +1,6 @@
-// Statements over the Redshift Data API: ExecuteStatement, then DescribeStatement polled with a
-// bounded backoff until the statement ends (or its timeout cancels it), then its result read
+// Statements over the Redshift Data API: ExecuteStatement, then DescribeStatement long-polled
+// (WaitTimeSeconds), with a bounded backoff between unfinished answers, until the statement ends
+// (or its timeout cancels it), then its result read
 // page by page through GetStatementResult. Throttled calls are retried with backoff; an aborted
 // signal cancels the running statement (CancelStatement). Errors never carry the statement's
 // text: COPY and UNLOAD hold credentials.
@@ -26,7 +27,9 @@ export interface DataApiTarget {
 }
 
 export interface DataApiPolling {
-  /** The first wait before DescribeStatement; doubled after each poll up to maxDelayMs. Default 5 ms. */
+  /** How long each DescribeStatement waits for the statement to end (its WaitTimeSeconds; 0: answer at once). Default 10 s. */
+  waitSeconds?: number | undefined;
+  /** The wait after an answer that came back unfinished; doubled each time up to maxDelayMs. Default 5 ms. */
   firstDelayMs?: number | undefined;
   /** Default 500 ms. */
   maxDelayMs?: number | undefined;
@@ -95,19 +98,7 @@ const isSessionGone = (err: unknown): boolean => {
   return /ValidationException|ResourceNotFoundException/.test(e?.name ?? '') && /session/i.test(e?.message ?? '');
 };
 
-/** Waits `ms`, or less when the signal aborts. */
-function pause(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const done = () => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-  });
-}
+const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The reason a signal gives, as an Error. */
 export function abortReason(signal: AbortSignal): Error {
@@ -160,6 +151,7 @@ export class DataApiStatements {
     polling: DataApiPolling = {},
   ) {
     this.polling = {
+      waitSeconds: polling.waitSeconds ?? 10,
       firstDelayMs: polling.firstDelayMs ?? 5,
       maxDelayMs: polling.maxDelayMs ?? 500,
       statementTimeoutMs: polling.statementTimeoutMs ?? 3_600_000,
@@ -226,41 +218,68 @@ export class DataApiStatements {
     };
   }
 
-  /** Polls until the statement ends. Cancels it when the signal aborts or it outlives the timeout. */
+  /**
+   * Polls until the statement ends: DescribeStatement long-polls (WaitTimeSeconds), and between
+   * answers that come back unfinished the wait backs off. The statement is cancelled as soon as
+   * the signal aborts (even during a long poll), or once it outlives the timeout.
+   */
   private async waitFor(id: string, signal: AbortSignal | undefined): Promise<DescribeStatementResponse> {
     const deadline = Date.now() + this.polling.statementTimeoutMs;
     let delay = this.polling.firstDelayMs;
     let cancelled: 'signal' | 'timeout' | undefined;
     let cancelledAt = 0;
-    for (;;) {
-      await pause(delay, cancelled ? undefined : signal);
-      const d = await this.call(() => this.client.send(new this.sdk.DescribeStatementCommand({ Id: id })));
-      if (d.Status === 'FINISHED') return d;
-      if (d.Status === 'FAILED' || d.Status === 'ABORTED') {
-        if (cancelled === 'signal') throw abortReason(signal!);
-        if (cancelled === 'timeout')
+    const cancelFor = (why: 'signal' | 'timeout') => {
+      if (cancelled) return;
+      cancelled = why;
+      cancelledAt = Date.now();
+      void this.cancel(id);
+    };
+    const onAbort = () => cancelFor('signal');
+    signal?.addEventListener('abort', onAbort, { once: true });
+    if (signal?.aborted) onAbort();
+    try {
+      for (;;) {
+        const left = Math.ceil((deadline - Date.now()) / 1000);
+        const wait = cancelled ? 1 : Math.max(0, Math.min(this.polling.waitSeconds, left));
+        const d = await this.call(() =>
+          this.client.send(
+            new this.sdk.DescribeStatementCommand({ Id: id, ...(wait > 0 ? { WaitTimeSeconds: wait } : {}) }),
+          ),
+        );
+        if (d.Status === 'FINISHED') return d;
+        if (d.Status === 'FAILED' || d.Status === 'ABORTED') throw this.failure(id, d, cancelled, signal);
+        if (!cancelled && Date.now() > deadline) cancelFor('timeout');
+        else if (cancelled && Date.now() - cancelledAt > 60_000)
           throw new DataApiStatementError(
-            `the statement ran longer than ${this.polling.statementTimeoutMs / 1000} s (statementTimeoutMs) and was cancelled`,
+            `the statement was cancelled (${cancelled === 'signal' ? 'the load was aborted' : 'statementTimeoutMs'}) but still ran a minute later`,
             id,
-            d.Status,
+            d.Status ?? 'UNKNOWN',
             d.RedshiftQueryId,
           );
-        throw new DataApiStatementError(statementErrorText(d), id, d.Status, d.RedshiftQueryId);
+        await pause(delay);
+        delay = Math.min(delay * 2, this.polling.maxDelayMs);
       }
-      if (!cancelled && (signal?.aborted || Date.now() > deadline)) {
-        cancelled = signal?.aborted ? 'signal' : 'timeout';
-        cancelledAt = Date.now();
-        await this.cancel(id);
-      } else if (cancelled && Date.now() - cancelledAt > 60_000) {
-        throw new DataApiStatementError(
-          `the statement was cancelled (${cancelled === 'signal' ? 'the load was aborted' : 'statementTimeoutMs'}) but still ran a minute later`,
-          id,
-          d.Status ?? 'UNKNOWN',
-          d.RedshiftQueryId,
-        );
-      }
-      delay = Math.min(delay * 2, this.polling.maxDelayMs);
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
     }
+  }
+
+  /** Why a statement ended FAILED or ABORTED: its error, or the cancellation that ended it. */
+  private failure(
+    id: string,
+    d: DescribeStatementResponse,
+    cancelled: 'signal' | 'timeout' | undefined,
+    signal: AbortSignal | undefined,
+  ): Error {
+    if (cancelled === 'signal') return abortReason(signal!);
+    if (cancelled === 'timeout')
+      return new DataApiStatementError(
+        `the statement ran longer than ${this.polling.statementTimeoutMs / 1000} s (statementTimeoutMs) and was cancelled`,
+        id,
+        d.Status!,
+        d.RedshiftQueryId,
+      );
+    return new DataApiStatementError(statementErrorText(d), id, d.Status!, d.RedshiftQueryId);
   }
 
   /** CancelStatement; one that already ended can't be cancelled, and says so. */
