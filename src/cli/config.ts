@@ -67,10 +67,10 @@ export interface UpshiftCliConfig {
 export type UpshiftConfigExport = UpshiftCliConfig | (() => UpshiftCliConfig | Promise<UpshiftCliConfig>);
 
 /** Types the config file: `export default defineConfig({ ... })`, or `defineConfig(async () => ({ ... }))`. */
-export function defineConfig(config: UpshiftCliConfig): UpshiftCliConfig;
 export function defineConfig(
   config: () => UpshiftCliConfig | Promise<UpshiftCliConfig>,
 ): () => UpshiftCliConfig | Promise<UpshiftCliConfig>;
+export function defineConfig(config: UpshiftCliConfig): UpshiftCliConfig;
 export function defineConfig(config: UpshiftConfigExport): UpshiftConfigExport {
   return config;
 }
