@@ -50,7 +50,7 @@ module.exports = {
       'toolbox-layer',
       'toolbox',
       ['warehouse', 'dialect', 'stage', 'model', 'sql', 's3'],
-      'UNLOAD, query, S3 helpers over a warehouse',
+      'S3Files and helpers over a warehouse',
     ),
     layer('codegen-layer', 'codegen', ['warehouse', 'dialect', 'model', 'sql'], 'introspect, render, diff and migrate'),
     layer(
@@ -62,7 +62,7 @@ module.exports = {
     layer(
       'emulator-layer',
       'emulator',
-      [],
+      ['sql'],
       'the local Redshift depends on nothing of the loader (SQL text helpers aside), so it tests it from outside',
     ),
     {

@@ -18,7 +18,7 @@ import { createGzip, type ZlibOptions } from 'node:zlib';
 import { once } from 'node:events';
 import { t, type NormalizedValue } from '../src/model/index.js';
 import type { PartSink, StageBackend } from '../src/stage/backend.js';
-import { encodeCsvChunksWithCsvStringify } from '../src/stage/csv-stringify.js';
+import { encodeCsvChunksWithCsvStringify } from './csv-stringify.js';
 import {
   createCsvLineEncoder,
   encodeCsvChunks,

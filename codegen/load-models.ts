@@ -1,5 +1,6 @@
 // Imports model files (TypeScript, via tsx's tsImport, so users need no build step) and
 // collects the TableModels they export.
+import { UpshiftError } from '../src/errors.js';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -14,8 +15,12 @@ export interface LoadedModel {
 }
 
 /** The models folder is missing, or a file in it can't be imported (syntax, a bad model definition). */
-export class ModelLoadError extends Error {
+export class ModelLoadError extends UpshiftError {
+  declare readonly code: 'MODEL_LOAD_FAILED';
   override name = 'ModelLoadError';
+  constructor(message: string, options?: ErrorOptions) {
+    super('MODEL_LOAD_FAILED', message, options);
+  }
 }
 
 const SOURCE = /\.(ts|mts|js|mjs)$/;

@@ -1,6 +1,7 @@
 // Configuration that several parts of upshift read, resolved in one place: an explicit option
 // wins, then the config object the user passes around, then the environment. Each setting that
 // can be missing or malformed says all the ways to set it, so a user never has to guess.
+import { UpshiftError } from './errors.js';
 
 /**
  * Settings shared across upshift. Small on purpose: other parts add their own optional fields
@@ -14,8 +15,12 @@ export interface UpshiftConfig {
 export const S3_BASE_PATH_ENV = 'UPSHIFT_S3_BASE_PATH';
 
 /** A missing or malformed setting. */
-export class UpshiftConfigError extends Error {
+export class UpshiftConfigError extends UpshiftError {
+  declare readonly code: 'CONFIG_INVALID';
   override name = 'UpshiftConfigError';
+  constructor(message: string, options?: ErrorOptions) {
+    super('CONFIG_INVALID', message, options);
+  }
 }
 
 /** An S3 location split into bucket and key prefix (no leading or trailing slash; '' for the bucket root). */

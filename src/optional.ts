@@ -2,10 +2,12 @@
 // tsx and Kysely install only for the projects that use them, and load only when the feature
 // that needs them runs, so `import('upshift')` stays small and fast. A missing one fails with
 // the package to install instead of a bare ERR_MODULE_NOT_FOUND from deep inside a load.
+import { UpshiftError } from './errors.js';
 import { createRequire } from 'node:module';
 
 /** A feature was used whose optional package is not installed. */
-export class MissingDependencyError extends Error {
+export class MissingDependencyError extends UpshiftError {
+  declare readonly code: 'MISSING_DEPENDENCY';
   override readonly name = 'MissingDependencyError';
   /** The npm package to install (the first, when the feature needs several). */
   readonly packageName: string;
@@ -18,7 +20,11 @@ export class MissingDependencyError extends Error {
   ) {
     const names = packages.map((p) => `'${p}'`).join(', ');
     const which = packages.length === 1 ? `package ${names}, which is` : `packages ${names}, which are`;
-    super(`${feature} needs the optional ${which} not installed: run \`npm install ${packages.join(' ')}\``, options);
+    super(
+      'MISSING_DEPENDENCY',
+      `${feature} needs the optional ${which} not installed: run \`npm install ${packages.join(' ')}\``,
+      options,
+    );
     this.packageName = packages[0]!;
   }
 }

@@ -2,7 +2,8 @@
 // compute nodes, pg_class / pg_attribute on the leader, and a query that mixes the two can fail
 // ("... is only supported on the leader node"). So each source is its own query and the rows
 // are joined here, in buildRedshiftTables, which tests feed with recorded catalog rows.
-import { quoteLiteral, type ColumnSpec } from '../../src/model/index.js';
+import type { ColumnSpec } from '../../src/model/index.js';
+import { redshiftLiteral } from '../../src/sql/literals.js';
 import { mapCatalogType, mapEncoding, parseDefault } from './map-type.js';
 import { cmp } from './postgres.js';
 import {
@@ -87,7 +88,7 @@ export interface RedshiftCatalog {
   constraintColumns?: RsConstraintColumnRow[];
 }
 
-const inList = (schemas: readonly string[]) => schemas.map(quoteLiteral).join(', ');
+const inList = (schemas: readonly string[]) => schemas.map(redshiftLiteral).join(', ');
 
 /** The catalog queries (Redshift has no array parameters, so schemas are inlined as literals). */
 export function redshiftCatalogQueries(schemas: readonly string[]): Record<keyof RedshiftCatalog, string> {

@@ -3,10 +3,12 @@
 // foreign keys either way, identity ALWAYS, constraint and index names, storage) is rebuilt.
 // `down` undoes each statement from what the catalog said: the native type, the default as
 // written, the identity kind and the primary key's name.
-import { defaultSql, quoteIdent, quoteLiteral, sqlType, type ColumnSpec } from '../../src/model/index.js';
+import { defaultSql, sqlType, type ColumnSpec } from '../../src/model/index.js';
+import { qualifiedName, quoteIdent } from '../../src/sql/identifiers.js';
+import { postgresLiteral } from '../../src/sql/literals.js';
 import type { Difference } from '../diff.js';
 import type { LiveColumn, LiveTable } from '../introspect/types.js';
-import { addColumn, commentOnColumn, commentOnTable, dropColumn, tableSql } from './ddl.js';
+import { addColumn, commentOnColumn, commentOnTable, dropColumn } from './ddl.js';
 
 /** One change and its inverse. */
 export interface Step {
@@ -16,7 +18,7 @@ export interface Step {
   note?: string;
 }
 
-const alter = (schema: string, table: string, what: string) => `ALTER TABLE ${tableSql(schema, table)} ${what}`;
+const alter = (schema: string, table: string, what: string) => `ALTER TABLE ${qualifiedName(schema, table)} ${what}`;
 const alterColumn = (schema: string, table: string, column: string, what: string) =>
   alter(schema, table, `ALTER COLUMN ${quoteIdent(column)} ${what}`);
 
@@ -30,7 +32,7 @@ function identityClause(seed: number, step: number): string {
 function syncSequence(schema: string, table: string, column: string, step: number): string[] {
   if (step < 0) return [];
   return [
-    `SELECT setval(pg_get_serial_sequence(${quoteLiteral(tableSql(schema, table))}, ${quoteLiteral(column)}), max(${quoteIdent(column)})) FROM ${tableSql(schema, table)} HAVING max(${quoteIdent(column)}) IS NOT NULL`,
+    `SELECT setval(pg_get_serial_sequence(${postgresLiteral(qualifiedName(schema, table))}, ${postgresLiteral(column)}), max(${quoteIdent(column)})) FROM ${qualifiedName(schema, table)} HAVING max(${quoteIdent(column)}) IS NOT NULL`,
   ];
 }
 
@@ -147,7 +149,7 @@ function notNullStep(schema: string, table: string, name: string, model: ColumnS
   if (fill === undefined || model.identity) return { up, down: [alterColumn(schema, table, name, 'DROP NOT NULL')] };
   return {
     up: [
-      `UPDATE ${tableSql(schema, table)} SET ${quoteIdent(name)} = ${fill} WHERE ${quoteIdent(name)} IS NULL`,
+      `UPDATE ${qualifiedName(schema, table)} SET ${quoteIdent(name)} = ${fill} WHERE ${quoteIdent(name)} IS NULL`,
       ...up,
     ],
     down: [alterColumn(schema, table, name, 'DROP NOT NULL')],

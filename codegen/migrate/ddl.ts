@@ -7,37 +7,35 @@ import {
   Column,
   columnSql,
   createTableStatements,
-  quoteIdent,
-  quoteLiteral,
   sqlType,
   type ColumnSpec,
   type Dialect,
   type TableModel,
 } from '../../src/model/index.js';
+import { qualifiedName, quoteIdent } from '../../src/sql/identifiers.js';
+import { postgresLiteral } from '../../src/sql/literals.js';
 import type { LiveForeignKey, LiveKey, LiveReference } from '../introspect/types.js';
 
-export const tableSql = (schema: string, name: string) => `${quoteIdent(schema)}.${quoteIdent(name)}`;
-
 export function addColumn(schema: string, table: string, name: string, spec: ColumnSpec, dialect: Dialect): string[] {
-  const out = [`ALTER TABLE ${tableSql(schema, table)} ADD COLUMN ${columnSql(name, spec, dialect)}`];
+  const out = [`ALTER TABLE ${qualifiedName(schema, table)} ADD COLUMN ${columnSql(name, spec, dialect)}`];
   if (spec.comment !== undefined) out.push(commentOnColumn(schema, table, name, spec.comment));
   return out;
 }
 
 export const dropColumn = (schema: string, table: string, name: string) =>
-  `ALTER TABLE ${tableSql(schema, table)} DROP COLUMN ${quoteIdent(name)}`;
+  `ALTER TABLE ${qualifiedName(schema, table)} DROP COLUMN ${quoteIdent(name)}`;
 
 export const alterVarchar = (schema: string, table: string, name: string, spec: ColumnSpec, dialect: Dialect) =>
-  `ALTER TABLE ${tableSql(schema, table)} ALTER COLUMN ${quoteIdent(name)} TYPE ${sqlType(spec, dialect)}`;
+  `ALTER TABLE ${qualifiedName(schema, table)} ALTER COLUMN ${quoteIdent(name)} TYPE ${sqlType(spec, dialect)}`;
 
 export const alterEncode = (schema: string, table: string, name: string, encode: string) =>
-  `ALTER TABLE ${tableSql(schema, table)} ALTER COLUMN ${quoteIdent(name)} ENCODE ${encode}`;
+  `ALTER TABLE ${qualifiedName(schema, table)} ALTER COLUMN ${quoteIdent(name)} ENCODE ${encode}`;
 
 export const commentOnColumn = (schema: string, table: string, name: string, comment: string | undefined) =>
-  `COMMENT ON COLUMN ${tableSql(schema, table)}.${quoteIdent(name)} IS ${comment === undefined ? 'NULL' : quoteLiteral(comment)}`;
+  `COMMENT ON COLUMN ${qualifiedName(schema, table)}.${quoteIdent(name)} IS ${comment === undefined ? 'NULL' : postgresLiteral(comment)}`;
 
 export const commentOnTable = (schema: string, table: string, comment: string | undefined) =>
-  `COMMENT ON TABLE ${tableSql(schema, table)} IS ${comment === undefined ? 'NULL' : quoteLiteral(comment)}`;
+  `COMMENT ON TABLE ${qualifiedName(schema, table)} IS ${comment === undefined ? 'NULL' : postgresLiteral(comment)}`;
 
 const MAX_NAME_BYTES = { postgres: 63, redshift: 127 } as const;
 
@@ -75,9 +73,9 @@ export interface KeptKeys {
 const NO_KEYS: KeptKeys = { uniques: [], foreignKeys: [], referencedBy: [] };
 const columnList = (cols: readonly string[]) => `(${cols.map(quoteIdent).join(', ')})`;
 const addConstraint = (schema: string, table: string, name: string | undefined, what: string) =>
-  `ALTER TABLE ${tableSql(schema, table)} ADD ${name === undefined ? '' : `CONSTRAINT ${quoteIdent(name)} `}${what}`;
+  `ALTER TABLE ${qualifiedName(schema, table)} ADD ${name === undefined ? '' : `CONSTRAINT ${quoteIdent(name)} `}${what}`;
 const foreignKeySql = (fk: LiveForeignKey) =>
-  `FOREIGN KEY ${columnList(fk.columns)} REFERENCES ${tableSql(fk.references.schema, fk.references.table)} ${columnList(fk.references.columns)}`;
+  `FOREIGN KEY ${columnList(fk.columns)} REFERENCES ${qualifiedName(fk.references.schema, fk.references.table)} ${columnList(fk.references.columns)}`;
 
 /** The copy of `to` as Redshift creates it: no primary key yet (added by name later), its columns NOT NULL as the key makes them. */
 function withoutPrimaryKey(to: TableModel, name: string): TableModel {
@@ -119,24 +117,24 @@ export function deepCopy(
       : `CAST(${quoteIdent(c)} AS ${sqlType(target, dialect)})`;
   });
   const out = [
-    `LOCK TABLE ${tableSql(schema, name)}`,
+    `LOCK TABLE ${qualifiedName(schema, name)}`,
     ...createTableStatements(renamed, dialect, { ifNotExists: false }),
-    `INSERT INTO ${tableSql(schema, fresh)} (${copied.map(quoteIdent).join(', ')}) SELECT ${select.join(', ')} FROM ${tableSql(schema, name)}`,
+    `INSERT INTO ${qualifiedName(schema, fresh)} (${copied.map(quoteIdent).join(', ')}) SELECT ${select.join(', ')} FROM ${qualifiedName(schema, name)}`,
   ];
   if (dialect === 'postgres') {
     for (const c of copied.filter((c) => to.columns[c]!.spec.identity)) {
       // the copy wrote explicit values: move the identity sequence past them
       out.push(
-        `SELECT setval(pg_get_serial_sequence(${quoteLiteral(tableSql(schema, fresh))}, ${quoteLiteral(c)}), max(${quoteIdent(c)})) FROM ${tableSql(schema, fresh)} HAVING max(${quoteIdent(c)}) IS NOT NULL`,
+        `SELECT setval(pg_get_serial_sequence(${postgresLiteral(qualifiedName(schema, fresh))}, ${postgresLiteral(c)}), max(${quoteIdent(c)})) FROM ${qualifiedName(schema, fresh)} HAVING max(${quoteIdent(c)}) IS NOT NULL`,
       );
     }
   }
   for (const r of keys.referencedBy)
-    out.push(`ALTER TABLE ${tableSql(r.schema, r.table)} DROP CONSTRAINT ${quoteIdent(r.name)}`);
+    out.push(`ALTER TABLE ${qualifiedName(r.schema, r.table)} DROP CONSTRAINT ${quoteIdent(r.name)}`);
   out.push(
-    `ALTER TABLE ${tableSql(schema, name)} RENAME TO ${quoteIdent(old)}`,
-    `ALTER TABLE ${tableSql(schema, fresh)} RENAME TO ${quoteIdent(name)}`,
-    `DROP TABLE ${tableSql(schema, old)}`,
+    `ALTER TABLE ${qualifiedName(schema, name)} RENAME TO ${quoteIdent(old)}`,
+    `ALTER TABLE ${qualifiedName(schema, fresh)} RENAME TO ${quoteIdent(name)}`,
+    `DROP TABLE ${qualifiedName(schema, old)}`,
   );
   if (!rs) return out;
   // the old table (and its keys) are gone: the names are free again

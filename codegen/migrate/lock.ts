@@ -3,6 +3,7 @@
 // concurrent updates of the row, so exactly one run sees its update take effect and the others
 // poll until it sets the row back. is_locked holds the epoch second it was taken, so a waiting
 // run can say since when, and `upshift migrate unlock` can clear a lock a crashed run left.
+import { UpshiftError } from '../../src/errors.js';
 import {
   PostgresAdapter,
   PostgresDialect,
@@ -26,8 +27,12 @@ export interface LockOptions {
   onWait?: ((heldSince: Date | undefined) => void) | undefined;
 }
 
-export class MigrationLockTimeoutError extends Error {
+export class MigrationLockTimeoutError extends UpshiftError {
+  declare readonly code: 'MIGRATION_LOCK_TIMEOUT';
   override name = 'MigrationLockTimeoutError';
+  constructor(message: string, options?: ErrorOptions) {
+    super('MIGRATION_LOCK_TIMEOUT', message, options);
+  }
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -4,7 +4,6 @@ import {
   Column,
   createTableStatements,
   defaultSql,
-  quoteIdent,
   type ColumnSpec,
   type Dialect,
   type TableModel,
@@ -22,9 +21,9 @@ import {
   commentOnTable,
   deepCopy,
   dropColumn,
-  tableSql,
   type KeptKeys,
 } from './ddl.js';
+import { qualifiedName, quoteIdent } from '../../src/sql/identifiers.js';
 
 export interface TableMigration {
   model: LoadedModel;
@@ -124,7 +123,7 @@ function backfills(model: TableModel, live: LiveTable, dialect: Dialect): { sql:
     const fill = defaultSql(spec, dialect);
     if (fill === undefined) continue;
     out.push({
-      sql: `UPDATE ${tableSql(model.schema, model.name)} SET ${quoteIdent(lc.name)} = ${fill} WHERE ${quoteIdent(lc.name)} IS NULL`,
+      sql: `UPDATE ${qualifiedName(model.schema, model.name)} SET ${quoteIdent(lc.name)} = ${fill} WHERE ${quoteIdent(lc.name)} IS NULL`,
       note: `column ${lc.name}: NULLs are set to its default ${fill} before NOT NULL (down keeps those values)`,
     });
   }
@@ -230,7 +229,7 @@ function planTable(
         `CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`,
         ...createTableStatements(model, dialect, { ifNotExists: false }),
       ],
-      down: [`DROP TABLE ${tableSql(schema, name)}`],
+      down: [`DROP TABLE ${qualifiedName(schema, name)}`],
       columns: [...model.columnNames],
     };
   }

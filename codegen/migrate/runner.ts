@@ -1,5 +1,7 @@
 // Runs migrations with Kysely's Migrator: recorded in <schema>.upshift_migrations, serialized by
 // the lock row in <schema>.upshift_migration_lock (see lock.ts), each run in one transaction.
+import { UpshiftConfigError } from '../../src/config.js';
+import { UpshiftError } from '../../src/errors.js';
 import { readdir, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Kysely, Migrator, sql, type Migration, type MigrationProvider, type MigrationResultSet } from 'kysely';
@@ -40,7 +42,7 @@ export class TsFileMigrationProvider implements MigrationProvider {
       const mod = modules[i]!;
       const m = (typeof mod.up === 'function' ? mod : (mod.default as Record<string, unknown> | undefined)) as
         Migration | undefined;
-      if (!m || typeof m.up !== 'function') throw new Error(`migration ${f} exports no up(db) function`);
+      if (!m || typeof m.up !== 'function') throw new UpshiftConfigError(`migration ${f} exports no up(db) function`);
       out[f.replace(/\.(m?)(ts|js)$/, '')] = m;
     }
     return out;
@@ -77,14 +79,15 @@ export function openMigrations(config: MigrationsConfig): MigrationSession {
   };
 }
 
-export class MigrationError extends Error {
+export class MigrationError extends UpshiftError {
+  declare readonly code: 'MIGRATION_FAILED';
   override name = 'MigrationError';
   constructor(
     message: string,
     readonly results: MigrationResultSet['results'],
-    override readonly cause?: unknown,
+    cause?: unknown,
   ) {
-    super(message);
+    super('MIGRATION_FAILED', message, { cause });
   }
 }
 
@@ -154,8 +157,12 @@ export interface GenerateOptions extends MigrationsConfig {
   now?: Date | undefined;
 }
 
-export class PendingMigrationsError extends Error {
+export class PendingMigrationsError extends UpshiftError {
+  declare readonly code: 'MIGRATIONS_PENDING';
   override name = 'PendingMigrationsError';
+  constructor(message: string, options?: ErrorOptions) {
+    super('MIGRATIONS_PENDING', message, options);
+  }
 }
 
 /** Diffs the models against the live tables and writes a migration file (unless refused or empty). */

@@ -1,4 +1,6 @@
 // Exit codes a script can rely on. Documented in the README (the CLI section); never renumber one.
+import { UpshiftError, type UpshiftErrorCode } from '../errors.js';
+
 export const ExitCode = {
   /** Done. */
   OK: 0,
@@ -24,12 +26,31 @@ export const ExitCode = {
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
 /** An error the CLI reports as one line on stderr (`upshift: <message>`) with its exit code. */
-export class CliError extends Error {
+export class CliError extends UpshiftError {
+  declare readonly code: 'CLI_FAILED';
   override name = 'CliError';
   constructor(
     message: string,
     readonly exitCode: ExitCode,
   ) {
-    super(message);
+    super('CLI_FAILED', message);
   }
+}
+
+/**
+ * A library error that escaped a command, by its code: the exit code its kind is documented
+ * under (by code, not class, so errors of modules loaded on use need no import here).
+ */
+const EXIT_BY_CODE: Partial<Record<UpshiftErrorCode, ExitCode>> = {
+  CONFIG_INVALID: ExitCode.CONFIG,
+  MISSING_DEPENDENCY: ExitCode.CONFIG,
+  MODEL_LOAD_FAILED: ExitCode.CONFIG,
+  MIGRATIONS_PENDING: ExitCode.REFUSED,
+  MIGRATION_LOCK_TIMEOUT: ExitCode.LOCK_TIMEOUT,
+};
+
+/** The exit code for an error: a CliError's own, a mapped library error's, else undefined (unexpected). */
+export function exitCodeOf(err: unknown): ExitCode | undefined {
+  if (err instanceof CliError) return err.exitCode;
+  return err instanceof UpshiftError ? EXIT_BY_CODE[err.code] : undefined;
 }

@@ -2,7 +2,7 @@
 // failure becomes one `upshift: <message>` line on stderr with a documented exit code.
 import { Command, CommanderError } from 'commander';
 import { loadConfig, resolveSettings } from './config.js';
-import { CliError, ExitCode } from './exit-codes.js';
+import { ExitCode, exitCodeOf } from './exit-codes.js';
 import { asMissingDependency } from '../optional.js';
 import type { CommandContext, Io, Run } from './context.js';
 import { registerAudit } from './commands/audit.js';
@@ -98,20 +98,12 @@ export async function main(argv: readonly string[], opts: MainOptions = {}): Pro
         return ExitCode.OK;
       return ExitCode.USAGE; // commander already printed the message
     }
-    if (err instanceof CliError) {
-      io.err(`upshift: ${err.message}\n`);
-      return err.exitCode;
-    }
     // a command whose optional package is not installed (commands load their modules lazily)
-    const missing = asMissingDependency(err);
-    if (missing) {
-      io.err(`upshift: ${missing.message}\n`);
-      return ExitCode.CONFIG;
-    }
-    // from codegen/load-models.ts (matched by name: that module loads lazily)
-    if ((err as Error)?.name === 'ModelLoadError') {
-      io.err(`upshift: ${(err as Error).message}\n`);
-      return ExitCode.CONFIG;
+    const known = asMissingDependency(err) ?? err;
+    const code = exitCodeOf(known);
+    if (code !== undefined) {
+      io.err(`upshift: ${(known as Error).message}\n`);
+      return code;
     }
     const e = err as Error;
     io.err(`upshift: unexpected error: ${e?.stack ?? String(err)}\n`);

@@ -2,7 +2,7 @@
 // (dist/sort keys, encodings, Redshift types), load history, and the Redshift system views built
 // on them. Created once per catalog version, under an advisory lock so parallel emulators agree.
 import pg from 'pg';
-import { quoteIdent as qi } from './sql.js';
+import { quoteIdent as qi, quoteLiteral as qiLit } from './sql.js';
 
 /** Placeholders in catalog statements, filled in by the session: the table's oid, its column names. */
 export const CATALOG_REL = '__upshift_rel__';
@@ -461,8 +461,6 @@ create or replace view ${S}.svv_table_info as
   ) x where tbl_rows > 0;
 ${storageViews(S, s)}`;
 }
-
-const qiLit = (s: string): string => `'${s.replace(/'/g, "''")}'`;
 
 /** Creates (or upgrades) the catalog schema; safe when several emulators start at once. */
 export async function ensureCatalog(url: string, schema: string): Promise<void> {

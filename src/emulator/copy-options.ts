@@ -50,29 +50,8 @@ export const INVALID_CREDENTIALS =
   "Invalid credentials. Must be of the format: credentials 'aws_iam_role=...' or " +
   "'aws_access_key_id=...;aws_secret_access_key=...[;token=...]'";
 
-const NO_VALUE = new Set([
-  'manifest',
-  'csv',
-  'parquet',
-  'gzip',
-  'bzip2',
-  'zstd',
-  'lzop',
-  'emptyasnull',
-  'blanksasnull',
-  'truncatecolumns',
-  'escape',
-  'removequotes',
-  'fillrecord',
-  'ignoreblanklines',
-  'trimblanks',
-  'explicit_ids',
-  'acceptanydate',
-  'roundec',
-  'ssh',
-  'encrypted',
-  'readratio',
-]);
+/** Options without a value that the emulator accepts and ignores (the others have their own case below). */
+const NO_VALUE = new Set(['explicit_ids', 'acceptanydate', 'roundec', 'ssh', 'encrypted', 'readratio']);
 
 export function parseCopy(sql: string): CopyStatement {
   const sig = significant(tokenize(sql));

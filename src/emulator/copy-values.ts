@@ -2,6 +2,7 @@
 // with Redshift's load error codes (stl_load_errors.err_code) when it cannot be loaded.
 import type { CopyStatement } from './copy-options.js';
 import type { Field } from './copy-read.js';
+import { truncateUtf8 } from '../sql/utf8.js';
 
 export interface TargetColumn {
   name: string;
@@ -38,14 +39,6 @@ export function loadErrorType(c: TargetColumn): string {
   if (c.typname === 'bytea') return 'varbyte';
   if (c.typname === 'text') return 'super';
   return c.typname;
-}
-
-export function truncateBytes(s: string, n: number): string {
-  const b = Buffer.from(s, 'utf8');
-  if (b.length <= n) return s;
-  let end = n;
-  while (end > 0 && (b[end]! & 0xc0) === 0x80) end--;
-  return b.subarray(0, end).toString('utf8');
 }
 
 function formatToRegex(fmt: string): { re: RegExp; keys: string[] } {
@@ -239,7 +232,7 @@ export function convert(field: Field | undefined, col: TargetColumn, st: CopySta
         );
       }
       if (col.length > 0 && Buffer.byteLength(v, 'utf8') > col.length) {
-        if (st.truncateColumns) return { value: truncateBytes(v, col.length) };
+        if (st.truncateColumns) return { value: truncateUtf8(v, col.length) };
         return problem(v, 1204, 'String length exceeds DDL length');
       }
       return { value: v };

@@ -160,8 +160,9 @@ export function unescapeRedshift(value: string): string {
   });
 }
 
-export const quoteIdent = (name: string): string => `"${name.replace(/"/g, '""')}"`;
-export const quoteLiteral = (value: string): string => `'${value.replace(/'/g, "''")}'`;
+// SQL the emulator writes runs on the backing Postgres, so its literals are Postgres literals.
+export { quoteIdent } from '../sql/identifiers.js';
+export { postgresLiteral as quoteLiteral } from '../sql/literals.js';
 
 /** An identifier's name: lower-cased when unquoted (Redshift folds case), as written when quoted. */
 export const identName = (t: Token): string => (t.type === 'qident' ? t.value : t.value.toLowerCase());

@@ -2,7 +2,8 @@
 // model so it is created the same way on every warehouse.
 import { t } from '../model/columns.js';
 import { createTableStatements } from '../model/ddl.js';
-import { quoteIdent } from '../model/identifiers.js';
+import { quoteIdent, qualifiedName } from '../sql/identifiers.js';
+import { truncateUtf8 } from '../sql/utf8.js';
 import { defineTable, type TableModel } from '../model/table.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
 
@@ -91,17 +92,6 @@ export function storableText(text: string): string {
   );
 }
 
-/** Cuts text to a byte budget so a huge error never breaks the audit insert. */
-export function truncateBytes(text: string, max: number): string {
-  if (Buffer.byteLength(text) <= max) return text;
-  let cut = text.slice(0, max);
-  while (Buffer.byteLength(cut) > max - 3)
-    cut = cut.slice(0, -Math.max(1, Math.ceil((Buffer.byteLength(cut) - max + 3) / 4)));
-  // Never end on half a surrogate pair.
-  if (/[\uD800-\uDBFF]$/.test(cut)) cut = cut.slice(0, -1);
-  return `${cut}...`;
-}
-
 const COLUMNS = [
   'load_id',
   'target_table',
@@ -121,8 +111,7 @@ const COLUMNS = [
   'load_commits',
 ];
 
-export const auditTableName = (warehouse: Warehouse): string =>
-  `${quoteIdent(warehouse.auditSchema)}.${quoteIdent('load_audit')}`;
+export const auditTableName = (warehouse: Warehouse): string => qualifiedName(warehouse.auditSchema, 'load_audit');
 
 export function auditInsertSql(warehouse: Warehouse): string {
   return `INSERT INTO ${auditTableName(warehouse)} (${COLUMNS.map(quoteIdent).join(', ')}) VALUES (${COLUMNS.map((_, i) => `$${i + 1}`).join(', ')})`;
@@ -149,12 +138,12 @@ export function auditStatusSql(warehouse: Warehouse): string {
   return `SELECT ${quoteIdent('status')} FROM ${auditTableName(warehouse)} WHERE ${quoteIdent('load_id')} = $1`;
 }
 
-const stored = (text: string): string => truncateBytes(storableText(text), 65535);
+const stored = (text: string): string => truncateUtf8(storableText(text), 65535, '...');
 
 export function auditParams(r: AuditRecord): unknown[] {
   return [
     r.loadId,
-    truncateBytes(storableText(r.table), 300),
+    truncateUtf8(storableText(r.table), 300, '...'),
     r.mode,
     stored(r.source),
     stored(JSON.stringify(r.stageUris)),

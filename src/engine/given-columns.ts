@@ -2,18 +2,18 @@
 // An upsert replaces whole rows: from a source that lacks columns (a CSV with `id,status`) it
 // would set every other column of each updated row to NULL or its default. That is refused,
 // unless the load asks for a partial upsert, which updates only the given columns.
+import { UsageError } from '../errors.js';
 import { RowValidationError } from '../model/errors.js';
 import type { TableModel } from '../model/table.js';
 import { loadColumns } from '../model/validate.js';
-import { fileError } from '../sources/records.js';
-import type { ColumnWatch } from '../sources/types.js';
+import { fileError, type ColumnWatch } from './source.js';
 import { LoadError } from '../warehouse/errors.js';
 import type { LoadMode } from './plan.js';
 
 /** Refuses `partial` outside an upsert: append and replace only insert, so there is nothing to keep. */
 export function checkPartialOption(model: TableModel, mode: LoadMode, partial: boolean | undefined): void {
   if (partial && mode !== 'upsert') {
-    throw new Error(
+    throw new UsageError(
       `partial applies to upsert only; ${mode} into ${model.qualifiedName} inserts whole rows (missing columns get their defaults or NULL)`,
     );
   }

@@ -3,6 +3,7 @@
 // audit record. A hook failing after the load is reported, never turned into a failed load: the
 // data is committed by then. Maintenance (VACUUM, ANALYZE) runs after the commit, outside the
 // load's transaction (VACUUM commits implicitly on Redshift and can't run in a transaction).
+import { UpshiftError } from '../errors.js';
 import type { TableModel } from '../model/table.js';
 import type { VacuumMode, Warehouse } from '../warehouse/warehouse.js';
 import type { AuditRecord } from './audit.js';
@@ -33,15 +34,18 @@ export interface HookFailure {
 }
 
 /** What a beforeLoad hook's throw becomes: the load's error, with the hook's error as cause. */
-export class LoadVetoedError extends Error {
+export class LoadVetoedError extends UpshiftError {
+  declare readonly code: 'LOAD_VETOED';
   override name = 'LoadVetoedError';
   constructor(
     readonly table: string,
     cause: unknown,
   ) {
-    super(`beforeLoad hook vetoed the load into ${table}: ${cause instanceof Error ? cause.message : String(cause)}`, {
-      cause,
-    });
+    super(
+      'LOAD_VETOED',
+      `beforeLoad hook vetoed the load into ${table}: ${cause instanceof Error ? cause.message : String(cause)}`,
+      { cause },
+    );
   }
 }
 

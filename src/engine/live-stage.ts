@@ -3,8 +3,8 @@
 // when the rows are all written, so the merge can start while the parts are still being
 // compressed and stored.
 import type { TableModel } from '../model/table.js';
-import type { LiveSink, RowFacts } from '../sources/types.js';
-import { UPSHIFT_CSV } from '../warehouse/plan.js';
+import type { LiveSink, RowFacts } from './source.js';
+import { UPSHIFT_CSV } from '../stage/copy-format.js';
 import { ORDINAL_COLUMN, type LiveCopy, type LoadSession, type Warehouse } from '../warehouse/warehouse.js';
 
 /** The stage table's rows after a live COPY: what the merge plan needs instead of files. */
@@ -36,6 +36,7 @@ export class LiveStage {
    * usually opened its input already, and an input error must find the row loop listening.
    */
   readonly open = (columns: readonly string[], ordered: boolean): LiveSink => {
+    // invariant: the engine opens one live COPY per load
     if (this.layout) throw new Error('copyWhileStaging was opened twice in one load');
     const layout = { columns: [...columns], ordered };
     this.layout = layout;

@@ -6,14 +6,15 @@
 // and INSERT ... WHERE NOT EXISTS (new keys) instead of DELETE + INSERT.
 // After a live COPY (Postgres: the stage table was filled while staging, on the load's own
 // session) the plan starts at the LOCK and skips CREATE and COPY.
+import { UsageError } from '../errors.js';
 import { defaultSql } from '../model/ddl.js';
-import { quoteIdent } from '../model/identifiers.js';
+import { quoteIdent } from '../sql/identifiers.js';
 import type { TableModel } from '../model/table.js';
 import { loadColumns } from '../model/validate.js';
 import { DuplicateKeyError } from '../warehouse/errors.js';
 import type { LoadPlan, PlanStep } from '../warehouse/plan.js';
 import { ORDINAL_COLUMN, type Warehouse } from '../warehouse/warehouse.js';
-import type { PreparedSource } from '../sources/types.js';
+import type { PreparedSource } from './source.js';
 import type { LoadedStage } from './live-stage.js';
 import { checkGivenColumns, checkPartialOption } from './given-columns.js';
 
@@ -104,19 +105,19 @@ function dedupeSteps(
 /** Refuses a load that can't be planned, before anything is staged. */
 export function checkLoadOptions(model: TableModel, mode: LoadMode, orderBy?: string): void {
   if (mode === 'upsert' && model.options.upsertKey.length === 0) {
-    throw new Error(
+    throw new UsageError(
       `upsert into ${model.qualifiedName} needs an upsertKey in its model (defineTable(..., { upsertKey: ['id'] })); use mode 'append' or 'replace' otherwise`,
     );
   }
   if (orderBy !== undefined && !Object.hasOwn(model.columns, orderBy)) {
-    throw new Error(`orderBy names "${orderBy}", which is not a column of ${model.qualifiedName}`);
+    throw new UsageError(`orderBy names "${orderBy}", which is not a column of ${model.qualifiedName}`);
   }
 }
 
 export function buildLoadPlan(input: PlanInput): LoadPlan {
   const { warehouse: w, model, mode, prepared, stageLoaded } = input;
   const rows = stageLoaded ?? prepared;
-  if (!rows) throw new Error('buildLoadPlan needs the prepared source or the loaded stage table');
+  if (!rows) throw new UsageError('buildLoadPlan needs the prepared source or the loaded stage table');
   checkLoadOptions(model, mode, input.orderBy);
   checkPartialOption(model, mode, input.partial);
   const target = w.tableName(model);

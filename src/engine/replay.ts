@@ -2,13 +2,14 @@
 // (validated plan, one transaction, its own audit row). The staged manifest says how to read
 // the files (format, columns, load order); the audit row says which table and mode. A load that
 // already committed into the target is refused unless forced: a second append doubles its rows.
-import { escapeLike } from '../model/identifiers.js';
+import { UpshiftError } from '../errors.js';
+import { escapeLike } from '../sql/identifiers.js';
 import type { TableModel } from '../model/table.js';
 import { loadColumns } from '../model/validate.js';
 import { loadIdDate } from '../stage/layout.js';
 import type { LoadIntent, Manifest, ManifestLoad, Progress, StagedLoad } from '../stage/types.js';
-import type { PreparedSource, Source } from '../sources/types.js';
-import type { CopyFormat } from '../warehouse/plan.js';
+import type { PreparedSource, Source } from './source.js';
+import type { CopyFormat } from '../stage/copy-format.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
 import type { LoadBehaviour } from './hooks.js';
 import { auditTableName } from './audit.js';
@@ -30,7 +31,8 @@ export interface ReplayOptions extends LoadBehaviour {
 }
 
 /** A replay that cannot run: names the load and what is missing or wrong. */
-export class ReplayError extends Error {
+export class ReplayError extends UpshiftError {
+  declare readonly code: 'REPLAY_REFUSED';
   override name = 'ReplayError';
   constructor(
     readonly loadId: string,
@@ -40,7 +42,7 @@ export class ReplayError extends Error {
     /** The table concerned, where one is known. */
     readonly table?: string,
   ) {
-    super(message);
+    super('REPLAY_REFUSED', message);
   }
 }
 

@@ -3,6 +3,8 @@
 // A load counts as committed when its audit row, or a replay of it, succeeded: those files are
 // the audit record and stay. Only files older than the given age go, so loads still running
 // (whose files keep changing) are never touched.
+import { UpshiftConfigError } from '../config.js';
+import { UnsupportedError } from '../errors.js';
 import { readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -44,7 +46,9 @@ type GcStage = Stage & Required<Pick<Stage, 'inventory' | 'removeStaged'>> & { s
 
 function gcCapable(stage: Stage): GcStage {
   if (!stage.inventory || !stage.removeStaged)
-    throw new Error('this stage cannot list and remove its objects, which stage gc needs (LocalStage and S3Stage can)');
+    throw new UnsupportedError(
+      'this stage cannot list and remove its objects, which stage gc needs (LocalStage and S3Stage can)',
+    );
   return stage as GcStage;
 }
 
@@ -71,7 +75,7 @@ async function committedLoads(warehouse: Warehouse, ids: readonly string[]): Pro
   } catch (err) {
     if ((err as { code?: string }).code === '42P01') {
       // Without the audit table nothing tells committed loads from the others: delete nothing.
-      throw new Error(
+      throw new UpshiftConfigError(
         `no audit table ${warehouse.auditSchema}.load_audit: stage gc can't tell committed loads (whose files are their audit record) from the others, so it removes nothing. Check the audit schema`,
       );
     }

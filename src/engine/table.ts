@@ -1,8 +1,8 @@
 // The bound model: `db.table(candyNames)` gives typed upsert / append / replace / loadFrom.
 import { createTableStatements } from '../model/ddl.js';
-import { quoteIdent } from '../model/identifiers.js';
+import { quoteIdent } from '../sql/identifiers.js';
 import type { TableModel } from '../model/table.js';
-import { fromInMemory, type RowInput, type InMemorySource } from '../sources/in-memory.js';
+import { fromInMemory, type RowInput, type InMemorySource } from './in-memory.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
 import { mergeBehaviour, type LoadBehaviour } from './hooks.js';
 import { runLoad, type LoadOptions, type LoadResult } from './load.js';

@@ -1,6 +1,7 @@
 // Column builders: `t.bigint().notNull()` and friends. A builder is immutable; every modifier
 // returns a new builder whose type parameters record what the row types need to know
 // (the kind, NOT NULL, whether the warehouse fills a value when the row has none).
+import { UsageError } from '../errors.js';
 import { ModelDefinitionError } from './errors.js';
 
 export type IntegerKind = 'smallint' | 'integer' | 'bigint';
@@ -361,5 +362,5 @@ export function byteLimit(spec: ColumnSpec): number {
     return spec.length === 'max' || spec.length === undefined ? REDSHIFT_LIMITS.varcharBytes : spec.length;
   if (spec.kind === 'char') return typeof spec.length === 'number' ? spec.length : 1;
   if (spec.kind === 'varbyte') return typeof spec.length === 'number' ? spec.length : REDSHIFT_LIMITS.varbyteDefault;
-  throw new Error(`no byte limit for ${spec.kind}`);
+  throw new UsageError(`no byte limit for ${spec.kind}`);
 }

@@ -2,7 +2,8 @@
 // model creates its table on all three warehouses.
 import { byteLimit, type ColumnSpec } from './columns.js';
 import { ModelDefinitionError, showValue } from './errors.js';
-import { quoteIdent, quoteLiteral } from './identifiers.js';
+import { qualifiedName, quoteIdent } from '../sql/identifiers.js';
+import { postgresLiteral } from '../sql/literals.js';
 import { columnChecker } from './validate.js';
 import type { TableModel } from './table.js';
 
@@ -72,14 +73,14 @@ export function defaultSql(spec: ColumnSpec, dialect: Dialect): string | undefin
   if (typeof v === 'boolean') return v ? 'TRUE' : 'FALSE';
   if (v instanceof Uint8Array) {
     const hex = Buffer.from(v.buffer, v.byteOffset, v.length).toString('hex');
-    return dialect === 'redshift' ? `FROM_HEX(${quoteLiteral(hex)})` : `${quoteLiteral(`\\x${hex}`)}::bytea`;
+    return dialect === 'redshift' ? `FROM_HEX(${postgresLiteral(hex)})` : `${postgresLiteral(`\\x${hex}`)}::bytea`;
   }
   if (v === null) return 'NULL';
   if (spec.kind === 'decimal') return v; // canonical digits: a plain numeric literal
   if (spec.kind === 'super')
-    return dialect === 'redshift' ? `JSON_PARSE(${quoteLiteral(v)})` : `${quoteLiteral(v)}::jsonb`;
-  if (spec.kind === 'timestamptz') return quoteLiteral(`${v}+00`);
-  return quoteLiteral(v);
+    return dialect === 'redshift' ? `JSON_PARSE(${postgresLiteral(v)})` : `${postgresLiteral(v)}::jsonb`;
+  if (spec.kind === 'timestamptz') return postgresLiteral(`${v}+00`);
+  return postgresLiteral(v);
 }
 
 /** One column's definition in CREATE TABLE or ALTER TABLE ADD COLUMN. */
@@ -102,9 +103,6 @@ export function columnSql(name: string, spec: ColumnSpec, dialect: Dialect): str
   return parts.join(' ');
 }
 
-export const qualifiedTable = (table: Pick<TableModel, 'schema' | 'name'>): string =>
-  `${quoteIdent(table.schema)}.${quoteIdent(table.name)}`;
-
 /** The statements that create the table (IF NOT EXISTS) and its comments. */
 export function createTableStatements(
   table: TableModel,
@@ -115,7 +113,7 @@ export function createTableStatements(
   const o = table.options;
   const lines = table.columnNames.map((name) => `  ${columnSql(name, table.columns[name]!.spec, dialect)}`);
   if (o.primaryKey.length) lines.push(`  PRIMARY KEY (${o.primaryKey.map(quoteIdent).join(', ')})`);
-  let create = `CREATE TABLE ${opts.ifNotExists === false ? '' : 'IF NOT EXISTS '}${qualifiedTable(table)} (\n${lines.join(',\n')}\n)`;
+  let create = `CREATE TABLE ${opts.ifNotExists === false ? '' : 'IF NOT EXISTS '}${qualifiedName(table.schema, table.name)} (\n${lines.join(',\n')}\n)`;
   if (dialect === 'redshift') {
     if (!o.backup) create += '\nBACKUP NO';
     if (o.distStyle) create += `\nDISTSTYLE ${o.distStyle.toUpperCase()}`;
@@ -126,11 +124,13 @@ export function createTableStatements(
   }
   const statements = [create];
   if (o.comment !== undefined)
-    statements.push(`COMMENT ON TABLE ${qualifiedTable(table)} IS ${quoteLiteral(o.comment)}`);
+    statements.push(`COMMENT ON TABLE ${qualifiedName(table.schema, table.name)} IS ${postgresLiteral(o.comment)}`);
   for (const name of table.columnNames) {
     const c = table.columns[name]!.spec.comment;
     if (c !== undefined)
-      statements.push(`COMMENT ON COLUMN ${qualifiedTable(table)}.${quoteIdent(name)} IS ${quoteLiteral(c)}`);
+      statements.push(
+        `COMMENT ON COLUMN ${qualifiedName(table.schema, table.name)}.${quoteIdent(name)} IS ${postgresLiteral(c)}`,
+      );
   }
   return statements;
 }

@@ -1,8 +1,13 @@
+import { UpshiftError } from '../errors.js';
 import { inspect, type InspectOptions } from 'node:util';
 
 /** A model that Redshift would refuse, found when the model is defined. */
-export class ModelDefinitionError extends Error {
+export class ModelDefinitionError extends UpshiftError {
+  declare readonly code: 'MODEL_INVALID';
   override name = 'ModelDefinitionError';
+  constructor(message: string, options?: ErrorOptions) {
+    super('MODEL_INVALID', message, options);
+  }
 }
 
 const MAX_VALUE_CHARS = 80;
@@ -46,7 +51,8 @@ export function showValue(value: unknown): string {
 }
 
 /** A row that breaks a column's rule. Names the row, the column, the value and the rule. */
-export class RowValidationError extends Error {
+export class RowValidationError extends UpshiftError {
+  declare readonly code: 'ROW_INVALID';
   override name = 'RowValidationError';
   constructor(
     readonly rowIndex: number,
@@ -57,6 +63,7 @@ export class RowValidationError extends Error {
     readonly table?: string,
   ) {
     super(
+      'ROW_INVALID',
       `${table ? `${table}: ` : ''}row ${rowIndex}, column "${column}": ${detail} (value ${showValue(value)}; rule: ${rule})`,
     );
   }

@@ -45,12 +45,3 @@ export function parseQualifiedName(qualified: string): { schema: string; name: s
   }
   return { schema: checkIdentifier(parts[0], 'schema'), name: checkIdentifier(parts[1], 'table') };
 }
-
-/** Double-quotes an identifier, escaping embedded quotes. */
-export const quoteIdent = (name: string): string => `"${name.replace(/"/g, '""')}"`;
-
-/** Text matched literally inside a LIKE pattern (backslash is LIKE's default escape). */
-export const escapeLike = (text: string): string => text.replace(/[\\%_]/g, (c) => `\\${c}`);
-
-/** A single-quoted SQL string literal (standard_conforming_strings: backslashes are literal). */
-export const quoteLiteral = (text: string): string => `'${text.replace(/'/g, "''")}'`;

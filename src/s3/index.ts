@@ -1,2 +1,1 @@
-export { S3Files } from './files.js';
-export type { S3FilesOptions, S3Object, S3UploadSink, Body as S3Body } from './files.js';
+export type { S3UploadSink } from './upload.js';

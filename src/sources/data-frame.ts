@@ -7,9 +7,10 @@ import type { ColumnKind } from '../model/columns.js';
 import type { TableModel } from '../model/table.js';
 import { createRowValidator } from '../model/row-validator.js';
 import { type NormalizedValue } from '../model/validate.js';
-import { fileError, matchColumns, rowError } from './records.js';
-import { stageRows } from './restage.js';
-import type { ColumnWatch, PreparedSource, Source, SourceContext } from './types.js';
+import { fileError } from '../engine/source.js';
+import { matchColumns, rowError } from './records.js';
+import { stageRows } from '../engine/stage-rows.js';
+import type { ColumnWatch, PreparedSource, Source, SourceContext } from '../engine/source.js';
 
 // apache-arrow (an optional peer dependency) is loaded on first use (~20 MB of RSS measured):
 // loads that never see a data frame don't pay for it, nor install it.

@@ -3,6 +3,7 @@
 // What Node 20 can decompress: gzip natively (zlib, streaming); zstd with fzstd (pure JS,
 // streaming; node:zlib gains zstd only in Node 22.15); bzip2 with seek-bzip (pure JS, whole
 // file in memory: no maintained streaming bzip2 decoder exists for Node).
+import { UpshiftError } from '../errors.js';
 import { createRequire } from 'node:module';
 import { Readable, Transform } from 'node:stream';
 import { createGunzip } from 'node:zlib';
@@ -62,7 +63,8 @@ export async function peek(stream: Readable, n = 4): Promise<{ head: Buffer; str
 }
 
 /** A file that claims a compression but does not decompress: names the file and the codec. */
-export class UnreadableFileError extends Error {
+export class UnreadableFileError extends UpshiftError {
+  declare readonly code: 'FILE_UNREADABLE';
   override name = 'UnreadableFileError';
   constructor(
     readonly file: string,
@@ -70,6 +72,7 @@ export class UnreadableFileError extends Error {
     cause: unknown,
   ) {
     super(
+      'FILE_UNREADABLE',
       `${file} looks ${compression}-compressed (by its first bytes) but cannot be decompressed: ${(cause as Error)?.message ?? String(cause)}`,
       { cause },
     );

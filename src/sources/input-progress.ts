@@ -1,7 +1,7 @@
 // How much of its input a source has read, beside what it staged: with the input's size known
 // (a local file's, the S3 objects' sum) a progress display can show a percentage and an ETA.
 import type { Progress } from '../stage/types.js';
-import type { SourceContext } from './types.js';
+import type { SourceContext } from '../engine/source.js';
 
 export interface InputProgress {
   /** The context to stage with: its progress reports carry inputBytes and inputTotal. */

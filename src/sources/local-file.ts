@@ -8,21 +8,15 @@ import { open, stat } from 'node:fs/promises';
 import { Transform, type Readable } from 'node:stream';
 import { resolve } from 'node:path';
 import { loadColumns } from '../model/validate.js';
-import { UPSHIFT_CSV } from '../warehouse/plan.js';
+import { UPSHIFT_CSV } from '../stage/copy-format.js';
 import { isParquetHead, openDecompressed } from './decompress.js';
 import { withInputProgress } from './input-progress.js';
 import { prepareLocalParquet } from './local-parquet.js';
-import {
-  fileError,
-  matchColumns,
-  readCsvHeader,
-  validatedCsvRows,
-  validatedJsonRows,
-  type CsvOptions,
-} from './records.js';
-import { stageRows } from './restage.js';
+import { fileError } from '../engine/source.js';
+import { matchColumns, readCsvHeader, validatedCsvRows, validatedJsonRows, type CsvOptions } from './records.js';
+import { stageRows } from '../engine/stage-rows.js';
 import type { DecodeOptions } from './text-decode.js';
-import type { PreparedSource, Source, SourceContext } from './types.js';
+import type { PreparedSource, Source, SourceContext } from '../engine/source.js';
 
 export type TextFormat = 'csv' | 'jsonl';
 

@@ -4,10 +4,10 @@ import { open, type FileHandle } from 'node:fs/promises';
 import type { AsyncBuffer } from 'hyparquet';
 import type { NormalizedValue } from '../model/validate.js';
 import { readParquetFooter, validatedParquetRows } from './parquet.js';
-import { fileError } from './records.js';
-import { stageRows } from './restage.js';
+import { fileError } from '../engine/source.js';
+import { stageRows } from '../engine/stage-rows.js';
 import { withInputProgress } from './input-progress.js';
-import type { PreparedSource, SourceContext } from './types.js';
+import type { PreparedSource, SourceContext } from '../engine/source.js';
 
 /** The file as hyparquet's AsyncBuffer; `onRead` counts the bytes each range read brings in. */
 function fileBuffer(handle: FileHandle, size: number, onRead: (bytes: number) => void): AsyncBuffer {

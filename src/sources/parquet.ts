@@ -11,9 +11,10 @@ import { importOptional } from '../optional.js';
 import type { TableModel } from '../model/table.js';
 import { createRowValidator } from '../model/row-validator.js';
 import { type NormalizedValue } from '../model/validate.js';
-import { fileError, matchColumns, rowError } from './records.js';
+import { fileError } from '../engine/source.js';
+import { matchColumns, rowError } from './records.js';
 import { firstUtf8Problem } from './text-decode.js';
-import type { ColumnWatch } from './types.js';
+import type { ColumnWatch } from '../engine/source.js';
 
 export interface ParquetFile {
   metadata: FileMetaData;

@@ -9,7 +9,7 @@ import type { TableModel } from '../model/table.js';
 import { createRowValidator } from '../model/row-validator.js';
 import { loadColumns, type NormalizedValue } from '../model/validate.js';
 import { LoadError } from '../warehouse/errors.js';
-import type { ColumnWatch } from './types.js';
+import { fileError, type ColumnWatch } from '../engine/source.js';
 
 export interface CsvOptions {
   /** The first line names the columns (default true). */
@@ -28,15 +28,6 @@ export interface CsvOptions {
 export interface TextRecord {
   line: number;
   fields: (string | null)[];
-}
-
-/** A LoadError about one place in a file. */
-export function fileError(
-  table: string,
-  detail: { file: string; line?: number; column?: string; value?: string; reason: string },
-  cause?: unknown,
-): LoadError {
-  return new LoadError(table, [detail], cause);
 }
 
 const BATCH_CHARS = 16 * 1024;

@@ -1,13 +1,14 @@
 // Finding and reading users' S3 objects: one file, every file under a folder, or the entries of
 // a Redshift manifest. Missing objects and empty folders are clear errors before any load starts.
-import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, type S3Client } from '../s3/sdk.js';
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import type { AsyncBuffer } from 'hyparquet';
-import { parseS3Uri } from '../config.js';
+import { parseS3Uri, UpshiftConfigError } from '../config.js';
+import { isNotFound, listPages, objectSize, readObject } from '../s3/objects.js';
+import type { S3Client } from '../s3/sdk.js';
 import { parseManifest } from '../stage/manifest.js';
 import type { S3Stage } from '../stage/s3.js';
-import type { SourceContext } from './types.js';
-import { fileError } from './records.js';
+import type { SourceContext } from '../engine/source.js';
+import { fileError } from '../engine/source.js';
 
 export interface S3Object {
   uri: string;
@@ -20,15 +21,10 @@ export interface S3Object {
 export function s3ClientFor(ctx: SourceContext, client: S3Client | undefined, what: string): S3Client {
   if (client) return client;
   if (ctx.stage.kind === 's3') return (ctx.stage as S3Stage).client;
-  throw new Error(
+  throw new UpshiftConfigError(
     `${what} reads S3, but the stage is local and has no S3 client: pass one, e.g. ${what.split(':')[0]}(uri, { client: new S3Client({ region }) })`,
   );
 }
-
-const isNotFound = (err: unknown): boolean => {
-  const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
-  return e?.name === 'NotFound' || e?.name === 'NoSuchKey' || e?.$metadata?.httpStatusCode === 404;
-};
 
 export function parseObjectUri(uri: string, table: string): { bucket: string; key: string } {
   const loc = parseS3Uri(uri);
@@ -37,47 +33,39 @@ export function parseObjectUri(uri: string, table: string): { bucket: string; ke
   return loc;
 }
 
+/** Why an object could not be read, for a LoadError naming it. */
+const unreadable = (table: string, uri: string, err: unknown) =>
+  fileError(
+    table,
+    {
+      file: uri,
+      reason: isNotFound(err)
+        ? 'no such S3 object'
+        : `cannot be read: ${(err as Error).name}: ${(err as Error).message}`,
+    },
+    err,
+  );
+
 /** HEAD one object; a missing one is a LoadError naming it. */
 export async function headObject(client: S3Client, uri: string, table: string): Promise<S3Object> {
   const { bucket, key } = parseObjectUri(uri, table);
+  let bytes: number | undefined;
   try {
-    const r = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
-    return { uri, bucket, key, bytes: r.ContentLength ?? 0 };
+    bytes = await objectSize(client, bucket, key);
   } catch (err) {
-    throw fileError(
-      table,
-      {
-        file: uri,
-        reason: isNotFound(err)
-          ? 'no such S3 object'
-          : `cannot be read: ${(err as Error).name}: ${(err as Error).message}`,
-      },
-      err,
-    );
+    throw unreadable(table, uri, err);
   }
+  if (bytes === undefined) throw fileError(table, { file: uri, reason: 'no such S3 object' });
+  return { uri, bucket, key, bytes };
 }
 
 /** The object's bytes as a stream (a range when given). */
 export async function getObject(client: S3Client, uri: string, table: string, range?: string): Promise<Readable> {
   const { bucket, key } = parseObjectUri(uri, table);
   try {
-    const r = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key, ...(range ? { Range: range } : {}) }));
-    const body = r.Body;
-    if (body instanceof Readable) return body;
-    if (body && 'transformToWebStream' in body)
-      return Readable.fromWeb(body.transformToWebStream() as import('node:stream/web').ReadableStream);
-    throw new Error('the response has no body');
+    return await readObject(client, bucket, key, range);
   } catch (err) {
-    throw fileError(
-      table,
-      {
-        file: uri,
-        reason: isNotFound(err)
-          ? 'no such S3 object'
-          : `cannot be read: ${(err as Error).name}: ${(err as Error).message}`,
-      },
-      err,
-    );
+    throw unreadable(table, uri, err);
   }
 }
 
@@ -102,18 +90,13 @@ export async function listFolder(client: S3Client, prefixUri: string, table: str
   if (!loc) throw fileError(table, { file: prefixUri, reason: 'is not an S3 prefix like s3://bucket/folder/' });
   const prefix = loc.key === '' || loc.key.endsWith('/') ? loc.key : `${loc.key}/`;
   const out: S3Object[] = [];
-  let token: string | undefined;
   try {
-    do {
-      const r = await client.send(
-        new ListObjectsV2Command({ Bucket: loc.bucket, Prefix: prefix, ContinuationToken: token }),
-      );
-      for (const o of r.Contents ?? []) {
-        if (o.Key && isDataKey(o.Key.slice(prefix.length)))
-          out.push({ uri: `s3://${loc.bucket}/${o.Key}`, bucket: loc.bucket, key: o.Key, bytes: o.Size ?? 0 });
+    for await (const page of listPages(client, { bucket: loc.bucket, prefix })) {
+      for (const o of page.objects) {
+        if (isDataKey(o.key.slice(prefix.length)))
+          out.push({ uri: `s3://${loc.bucket}/${o.key}`, bucket: loc.bucket, key: o.key, bytes: o.bytes });
       }
-      token = r.IsTruncated ? r.NextContinuationToken : undefined;
-    } while (token);
+    }
   } catch (err) {
     throw fileError(
       table,
@@ -174,7 +157,7 @@ export function s3AsyncBuffer(client: S3Client, obj: S3Object, table: string): A
       const chunks: Buffer[] = [];
       for await (const c of await getObject(client, obj.uri, table, `bytes=${start}-${last}`)) chunks.push(c as Buffer);
       const buf = Buffer.concat(chunks);
-      return buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer;
+      return buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength);
     },
   };
 }
@@ -185,7 +168,7 @@ export async function mapLimit<T, R>(
   limit: number,
   fn: (item: T, i: number) => Promise<R>,
 ): Promise<R[]> {
-  const out: R[] = new Array(items.length);
+  const out = new Array<R>(items.length);
   let next = 0;
   const worker = async () => {
     while (next < items.length) {

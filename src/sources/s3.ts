@@ -5,26 +5,22 @@
 //   JSON lines and Parquet, which COPY can't read, are parsed, validated and re-staged.
 // - Files in another encoding than UTF-8 are decoded, validated and re-staged everywhere.
 // Files carry no load order: duplicates on the upsert key need `orderBy`, else the load fails.
-import { PutObjectCommand, type S3Client } from '../s3/sdk.js';
+import { UpshiftConfigError } from '../config.js';
+import { putObject } from '../s3/objects.js';
+import type { S3Client } from '../s3/sdk.js';
 import { Transform, type Readable } from 'node:stream';
 import { loadColumns, type NormalizedValue } from '../model/validate.js';
 import type { TableModel } from '../model/table.js';
 import { buildManifest } from '../stage/manifest.js';
 import type { S3Stage } from '../stage/s3.js';
 import type { StagedLoad } from '../stage/types.js';
-import type { CopyFormat } from '../warehouse/plan.js';
+import type { CopyFormat } from '../stage/copy-format.js';
 import { detectCompression, isParquetHead, openDecompressed, type FileCompression } from './decompress.js';
 import { formatFromName } from './local-file.js';
 import { readParquetFooter, validatedParquetRows } from './parquet.js';
-import {
-  fileError,
-  matchColumns,
-  readCsvHeader,
-  validatedCsvRows,
-  validatedJsonRows,
-  type CsvOptions,
-} from './records.js';
-import { stageRows } from './restage.js';
+import { fileError } from '../engine/source.js';
+import { matchColumns, readCsvHeader, validatedCsvRows, validatedJsonRows, type CsvOptions } from './records.js';
+import { stageRows } from '../engine/stage-rows.js';
 import { withInputProgress } from './input-progress.js';
 import { StrictDecoder, TextDecodeError, type DecodeOptions } from './text-decode.js';
 import {
@@ -38,7 +34,7 @@ import {
   s3ClientFor,
   type S3Object,
 } from './s3-objects.js';
-import type { PreparedSource, Source, SourceContext } from './types.js';
+import type { PreparedSource, Source, SourceContext } from '../engine/source.js';
 
 export type S3Format = 'csv' | 'jsonl' | 'parquet';
 
@@ -208,19 +204,12 @@ async function inPlace(
   }
   // The manifest goes to the stage, beside upshift's own loads: the audit trail of exactly what was read.
   if (ctx.stage.kind !== 's3')
-    throw new Error('Redshift reads S3 files in place through a manifest in the stage: use an S3Stage');
+    throw new UpshiftConfigError('Redshift reads S3 files in place through a manifest in the stage: use an S3Stage');
   const stage = ctx.stage as S3Stage;
   const manifestUri = stage.manifestUri(ctx.model, ctx.loadId);
   const key = manifestUri.slice(`s3://${stage.bucket}/`.length);
   const files = objects.map((o) => ({ uri: o.uri, bytes: o.bytes }));
-  await stage.client.send(
-    new PutObjectCommand({
-      Bucket: stage.bucket,
-      Key: key,
-      Body: JSON.stringify(buildManifest(files)),
-      ContentType: 'application/json',
-    }),
-  );
+  await putObject(stage.client, stage.bucket, key, JSON.stringify(buildManifest(files)), 'application/json');
   const bytes = files.reduce((n, f) => n + f.bytes, 0);
   ctx.onProgress?.({ rows: 0, bytes });
   const staged: StagedLoad = {

@@ -6,6 +6,7 @@
 // neither Postgres nor Redshift text can hold U+0000, and they are what a UTF-16 file read as
 // UTF-8 looks like.
 
+import { UpshiftError, UsageError } from '../errors.js';
 import { TextDecoder } from 'node:util';
 
 export const TEXT_ENCODINGS = ['utf8', 'latin1', 'windows-1252'] as const;
@@ -36,11 +37,12 @@ const ALIASES: Record<string, TextEncoding> = {
 /** An encoding name as a user types it (e.g. on the command line): aliases and any case accepted. */
 export function textEncoding(name: string): TextEncoding {
   const e = ALIASES[name.trim().toLowerCase()];
-  if (!e) throw new Error(`unknown encoding ${JSON.stringify(name)}: use one of ${TEXT_ENCODINGS.join(', ')}`);
+  if (!e) throw new UsageError(`unknown encoding ${JSON.stringify(name)}: use one of ${TEXT_ENCODINGS.join(', ')}`);
   return e;
 }
 
-export class TextDecodeError extends Error {
+export class TextDecodeError extends UpshiftError {
+  declare readonly code: 'TEXT_UNDECODABLE';
   override name = 'TextDecodeError';
   constructor(
     /** 1-based line (line feeds before the bad byte + 1). */
@@ -54,7 +56,7 @@ export class TextDecodeError extends Error {
     /** The text of the chunk before the bad byte, decoded: what a parser reads up to the error. */
     readonly before: string,
   ) {
-    super(`character ${character} of the line (byte offset ${byteOffset}) ${reason}`);
+    super('TEXT_UNDECODABLE', `character ${character} of the line (byte offset ${byteOffset}) ${reason}`);
   }
 
   /** The message with more about the place, e.g. the CSV field: "character 5 of the line (byte offset 58, field 2 of the header) is ...". */

@@ -1,12 +1,14 @@
 // Errors a stage raises. A storage failure names the object it was writing or reading (`key`,
 // `uri`) and keeps the storage error as `cause`; an encoding failure names row, column, value
 // and rule, like the model's RowValidationError.
+import { UpshiftError } from '../errors.js';
 import { showValue } from '../model/errors.js';
 
 export type StageOperation = 'upload' | 'write' | 'read' | 'list' | 'delete' | 'manifest';
 
 /** A storage operation of a stage failed (S3 or the local folder). */
-export class UpshiftStageError extends Error {
+export class UpshiftStageError extends UpshiftError {
+  declare readonly code: 'STAGE_FAILED';
   override name = 'UpshiftStageError';
   constructor(
     readonly operation: StageOperation,
@@ -17,7 +19,7 @@ export class UpshiftStageError extends Error {
     message: string,
     options?: { cause?: unknown },
   ) {
-    super(message, options);
+    super('STAGE_FAILED', message, options);
   }
 
   /** An error from a failed abort/cleanup after this failure, if any (the original error stays the main one). */
@@ -35,7 +37,8 @@ export function describeError(err: unknown): string {
 }
 
 /** A row handed to the stage is not in the normalized form its column's kind needs. */
-export class StageEncodeError extends Error {
+export class StageEncodeError extends UpshiftError {
+  declare readonly code: 'ROW_UNENCODABLE';
   override name = 'StageEncodeError';
   constructor(
     /** 0-based index of the row in the input. */
@@ -45,6 +48,9 @@ export class StageEncodeError extends Error {
     readonly rule: string,
     detail: string,
   ) {
-    super(`row ${rowIndex}, column "${column}": ${detail} (value ${showValue(value)}; rule: ${rule})`);
+    super(
+      'ROW_UNENCODABLE',
+      `row ${rowIndex}, column "${column}": ${detail} (value ${showValue(value)}; rule: ${rule})`,
+    );
   }
 }

@@ -1,6 +1,7 @@
 // Where a load's files live: `<schema>.<table>/<yyyy>/<mm>/<dd>/<loadId>/part-00000.csv.gz`
 // and `manifest.json` beside them, relative to the stage's base (S3 prefix or local dir).
 // The date comes from the load id itself, so list/delete find a load from (target, loadId).
+import { UsageError } from '../errors.js';
 import { randomBytes } from 'node:crypto';
 import type { StageTarget } from './types.js';
 
@@ -34,7 +35,7 @@ const LOAD_ID = /^(\d{4})(\d{2})(\d{2})T[0-9A-Za-z._-]{1,120}$/;
 export function loadIdDate(loadId: string): { yyyy: string; mm: string; dd: string } {
   const m = LOAD_ID.exec(loadId);
   if (!m || Number(m[2]) < 1 || Number(m[2]) > 12 || Number(m[3]) < 1 || Number(m[3]) > 31) {
-    throw new Error(
+    throw new UsageError(
       `load id ${JSON.stringify(loadId)} is not usable: it must start with its UTC date and time like 20261125T100244123Z ` +
         `and hold only letters, digits, '.', '_' and '-'. Use newLoadId() to make one.`,
     );
@@ -51,7 +52,7 @@ export function loadDir(target: StageTarget, loadId: string): string {
   ] as const) {
     // Model identifiers never hit this; it keeps a hand-made target from escaping its folder.
     if (!name || name === '.' || name === '..' || /[/\\\u0000]/.test(name)) {
-      throw new Error(`stage target ${what} name ${JSON.stringify(name)} cannot be a path segment`);
+      throw new UsageError(`stage target ${what} name ${JSON.stringify(name)} cannot be a path segment`);
     }
   }
   return `${target.schema}.${target.name}/${yyyy}/${mm}/${dd}/${loadId}`;

@@ -1,6 +1,7 @@
 // LocalStage: the same layout as S3, under a folder, with file:// URIs. Parts are written to
 // hidden temp names and renamed when complete; the manifest is renamed into place last, so a
 // crash mid-load leaves at most temp files that no manifest names.
+import { UpshiftConfigError } from '../config.js';
 import { createReadStream, createWriteStream, mkdirSync } from 'node:fs';
 import { mkdir, readdir, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
@@ -200,7 +201,7 @@ export class LocalStage extends StageBase {
   constructor(options: LocalStageOptions) {
     super(options, 1);
     if (!options || typeof options.dir !== 'string' || options.dir === '')
-      throw new Error("LocalStage needs a folder: new LocalStage({ dir: '.upshift/stage' })");
+      throw new UpshiftConfigError("LocalStage needs a folder: new LocalStage({ dir: '.upshift/stage' })");
     this.dir = resolve(options.dir);
     this.backend = new LocalBackend(this.dir.endsWith(sep) ? this.dir.slice(0, -1) : this.dir);
   }

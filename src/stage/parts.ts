@@ -66,7 +66,9 @@ class SpillFolder {
   /** Waits for every spill file to be closed (a destroyed stream may still be opening), then removes the folder. */
   async remove(): Promise<void> {
     if (!this.dir) return;
-    await Promise.all(this.files.map((f) => (f.closed ? undefined : new Promise((done) => f.once('close', done)))));
+    // Not events.once: it rejects on the 'error' a failed spill file emits before its 'close'.
+    const closing = this.files.filter((f) => !f.closed);
+    await Promise.all(closing.map((f) => new Promise<void>((done) => f.once('close', () => done()))));
     await rm(this.dir, { recursive: true, force: true });
   }
 }
@@ -225,152 +227,214 @@ export async function writeRowParts(
   rows: Iterable<readonly NormalizedValue[]> | AsyncIterable<readonly NormalizedValue[]>,
   o: PartWriterOptions,
 ): Promise<{ files: StagedFile[]; rows: number }> {
-  const totals: Totals = { bytes: 0, encodedBytes: 0 };
-  const compressAhead = o.compressAhead ?? DEFAULT_COMPRESS_AHEAD;
-  const all: OpenPart[] = [];
-  let rejectFailure!: (e: unknown) => void;
-  const failure = new Promise<never>((_, reject) => (rejectFailure = reject));
-  failure.catch(() => {});
-  // Also kept as a value, so the row loop stops at its next chunk even when no write waits.
-  let failed: { error: unknown } | undefined;
-  const failWith = (error: unknown) => {
-    failed ??= { error };
-    rejectFailure(error);
-  };
+  const writer = new RowPartWriter(backend, o);
+  try {
+    await feedRows(rows, (row) => writer.accept(row));
+    return await writer.finish();
+  } catch (err) {
+    await writer.discard();
+    throw err;
+  } finally {
+    await writer.removeSpill();
+  }
+}
 
-  let group: OpenPart[] = [];
-  let groupBase = 0; // part index of the group's first part
-  let rowInGroup = 0;
-  let rolling = false;
-  let held: string[] = [];
-  let rowCount = 0;
-  let previousClose: Promise<unknown> = Promise.resolve();
+/** Hands every row to `accept`, waiting only when it asks to: a sync iterable is read without a microtask per row. */
+async function feedRows(
+  rows: Iterable<readonly NormalizedValue[]> | AsyncIterable<readonly NormalizedValue[]>,
+  accept: (row: readonly NormalizedValue[]) => Promise<void> | undefined,
+): Promise<void> {
+  if (isSyncIterable(rows)) {
+    for (const row of rows) {
+      const wait = accept(row);
+      if (wait) await wait;
+    }
+    return;
+  }
+  for await (const row of rows) {
+    const wait = accept(row);
+    if (wait) await wait;
+  }
+}
 
-  // Fed to a live COPY as well: spill raw text, compress each part when it closes (see OpenPart).
-  const spilling = o.onChunk !== undefined && o.compression === 'gzip';
-  const spillFolder = spilling ? new SpillFolder(o.spillRoot ?? tmpdir()) : undefined;
-  const open = (slot: number): OpenPart => {
-    const sink = backend.openPart(`${o.dir}/${partName(groupBase + slot, o.extension)}`);
-    const part = new OpenPart(sink, o.compression, o.gzipLevel, compressAhead, totals, spillFolder);
-    part.settled.catch(failWith);
-    all.push(part);
-    group[slot] = part;
+/**
+ * The first failure of any part: raced against every wait, and also kept as a value so the row
+ * loop stops at its next chunk even when no write waits.
+ */
+class FirstFailure {
+  private failed: { error: unknown } | undefined;
+  private reject!: (e: unknown) => void;
+  private readonly promise = new Promise<never>((_, reject) => (this.reject = reject));
+  constructor() {
+    this.promise.catch(() => {});
+  }
+
+  fail(error: unknown): void {
+    this.failed ??= { error };
+    this.reject(error);
+  }
+
+  throwIfFailed(): void {
+    if (this.failed) throw this.failed.error;
+  }
+
+  /** `wait`, unless a part fails first. */
+  race<T>(wait: Promise<T>): Promise<T> {
+    return Promise.race([wait, this.promise]);
+  }
+}
+
+/**
+ * The state of one writeRowParts: the open group of parts, the rows held back while it rolls,
+ * and the group closing before it. Rows go in through accept(); accept and the steps it takes
+ * return a promise only when they must wait (a chunk went out).
+ */
+class RowPartWriter {
+  private readonly totals: Totals = { bytes: 0, encodedBytes: 0 };
+  private readonly compressAhead: number;
+  private readonly failure = new FirstFailure();
+  private readonly spillFolder: SpillFolder | undefined;
+  /** Every part opened, in order. */
+  private readonly all: OpenPart[] = [];
+  private group: OpenPart[] = [];
+  /** Part index of the group's first part. */
+  private groupBase = 0;
+  private rowInGroup = 0;
+  /** The group is full: rows are held until `slices` of them open the next. */
+  private rolling = false;
+  private held: string[] = [];
+  private rowCount = 0;
+  private previousClose: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly backend: StageBackend,
+    private readonly o: PartWriterOptions,
+  ) {
+    this.compressAhead = o.compressAhead ?? DEFAULT_COMPRESS_AHEAD;
+    // Fed to a live COPY as well: spill raw text, compress each part when it closes (see OpenPart).
+    const spilling = o.onChunk !== undefined && o.compression === 'gzip';
+    this.spillFolder = spilling ? new SpillFolder(o.spillRoot ?? tmpdir()) : undefined;
+  }
+
+  accept(row: readonly NormalizedValue[]): Promise<void> | undefined {
+    const line = this.o.encode(row, this.rowCount++);
+    if (!this.rolling) return this.route(line);
+    this.held.push(line);
+    return this.held.length < this.o.slices ? undefined : this.startNextGroup();
+  }
+
+  /** The held rows join the last group; its parts are closed and settled. */
+  async finish(): Promise<{ files: StagedFile[]; rows: number }> {
+    for (const l of this.held) await this.route(l);
+    if (this.all.length === 0) this.open(0);
+    await this.closeGroup(true);
+    const files = await this.failure.race(Promise.all(this.all.map((p) => p.settled)));
+    this.reportProgress();
+    return { files, rows: this.rowCount };
+  }
+
+  discard(): Promise<void> {
+    return discardAll(this.all.map((p) => ({ sink: p.sink, input: p.input, settled: p.settled })));
+  }
+
+  /** Best effort: gc removes what a failed rm leaves. */
+  async removeSpill(): Promise<void> {
+    await this.spillFolder?.remove().catch(() => {});
+  }
+
+  private open(slot: number): OpenPart {
+    const o = this.o;
+    const sink = this.backend.openPart(`${o.dir}/${partName(this.groupBase + slot, o.extension)}`);
+    const part = new OpenPart(sink, o.compression, o.gzipLevel, this.compressAhead, this.totals, this.spillFolder);
+    part.settled.catch((err: unknown) => this.failure.fail(err));
+    this.all.push(part);
+    this.group[slot] = part;
     return part;
-  };
+  }
 
-  const write = async (part: OpenPart, text: string): Promise<void> => {
-    if (failed) throw failed.error;
+  private route(line: string): Promise<void> | undefined {
+    const slot = this.rowInGroup % this.o.slices;
+    const part = this.group[slot] ?? this.open(slot);
+    this.rowInGroup++;
+    part.rows++;
+    part.pending += line;
+    return part.pending.length >= CSV_CHUNK_CHARS ? this.flush(part) : undefined;
+  }
+
+  private async flush(part: OpenPart): Promise<void> {
+    await this.write(part, takePending(part));
+    this.reportProgress();
+    if (await this.groupIsFull()) this.rolling = true;
+  }
+
+  private async write(part: OpenPart, text: string): Promise<void> {
+    this.failure.throwIfFailed();
     const chunk = Buffer.from(text);
-    const teed = o.onChunk?.(chunk, {
+    const teed = this.o.onChunk?.(chunk, {
       uri: part.sink.uri,
       line: part.writtenRows + 1,
       rows: part.rows - part.writtenRows,
     });
     part.writtenRows = part.rows;
-    totals.encodedBytes += chunk.length;
+    this.totals.encodedBytes += chunk.length;
     part.send(chunk);
-    if (teed) await Promise.race([teed, failure]);
+    if (teed) await this.failure.race(teed);
     // Asked after the tee: the compressor may have drained meanwhile, and its 'drain' is gone.
-    if (part.input.writableNeedDrain) await Promise.race([once(part.input, 'drain'), failure]);
+    if (part.input.writableNeedDrain) await this.failure.race(once(part.input, 'drain'));
     // A sync row source never leaves the microtask queue on its own: the thread pool's finished
     // chunks (and uploads' replies) wait for this, and the next chunk of each part starts then.
-    else if (compressAhead > 1) await yieldToLoop();
-  };
+    else if (this.compressAhead > 1) await yieldToLoop();
+  }
 
-  const flush = async (part: OpenPart): Promise<void> => {
-    const text = part.pending;
-    part.pending = '';
-    await write(part, text);
-    o.onProgress?.({ rows: rowCount, bytes: totals.bytes, encodedBytes: totals.encodedBytes });
-    if (await groupIsFull()) rolling = true;
-  };
+  private reportProgress(): void {
+    this.o.onProgress?.({ rows: this.rowCount, bytes: this.totals.bytes, encodedBytes: this.totals.encodedBytes });
+  }
 
   // The group rolls on the compressed size of all text written to it so far, as if each chunk
   // had been compressed before the next was encoded (the serial path): the parts of a load are
   // the same however fast the cores and the storage are. Far from the limit a bound decides
   // without waiting; near it, the row loop waits for the group's compressors to catch up.
-  const groupIsFull = async (): Promise<boolean> => {
-    const limit = o.partBytes * o.slices;
+  private async groupIsFull(): Promise<boolean> {
+    const limit = this.o.partBytes * this.o.slices;
     let atMost = 0;
-    for (const p of group) atMost += p.sizeForRollingAtMost;
+    for (const p of this.group) atMost += p.sizeForRollingAtMost;
     if (atMost < limit) return false;
-    const waits = group.map((p) => p.idle()).filter((w) => w !== undefined);
-    if (waits.length > 0) await Promise.race([Promise.all(waits), failure]);
+    const waits = this.group.map((p) => p.idle()).filter((w) => w !== undefined);
+    if (waits.length > 0) await this.failure.race(Promise.all(waits));
     let exact = 0;
-    for (const p of group) exact += p.sizeForRolling;
+    for (const p of this.group) exact += p.sizeForRolling;
     return exact >= limit;
-  };
+  }
 
-  // route/accept return a promise only when they must wait (a chunk went out), so a sync
-  // iterable of rows is read without a microtask per row.
-  const route = (line: string): Promise<void> | undefined => {
-    const slot = rowInGroup % o.slices;
-    const part = group[slot] ?? open(slot);
-    rowInGroup++;
-    part.rows++;
-    part.pending += line;
-    return part.pending.length >= CSV_CHUNK_CHARS ? flush(part) : undefined;
-  };
+  private async startNextGroup(): Promise<void> {
+    await this.closeGroup();
+    this.rolling = false;
+    const lines = this.held;
+    this.held = [];
+    for (const l of lines) await this.route(l);
+  }
 
-  const closeGroup = async (last = false): Promise<void> => {
-    const closing = group;
-    for (const part of closing) {
-      if (part.pending === '') continue;
-      const text = part.pending;
-      part.pending = '';
-      await write(part, text);
-    }
-    if (last) o.onRowsWritten?.();
+  private async closeGroup(last = false): Promise<void> {
+    const closing = this.group;
+    for (const part of closing) if (part.pending !== '') await this.write(part, takePending(part));
+    if (last) this.o.onRowsWritten?.();
     if (closing.length === 0) return;
     for (const part of closing) part.input.end();
     // At most two groups in flight: wait for the one before before moving on.
-    await Promise.race([previousClose, failure]);
-    previousClose = Promise.all(closing.map((p) => p.settled));
-    previousClose.catch(() => {}); // a failure is reported through `failure`
-    groupBase += closing.length;
-    group = [];
-    rowInGroup = 0;
-  };
-
-  const startNextGroup = async (): Promise<void> => {
-    await closeGroup();
-    rolling = false;
-    const lines = held;
-    held = [];
-    for (const l of lines) await route(l);
-  };
-
-  const accept = (row: readonly NormalizedValue[]): Promise<void> | undefined => {
-    const line = o.encode(row, rowCount++);
-    if (!rolling) return route(line);
-    held.push(line);
-    return held.length < o.slices ? undefined : startNextGroup();
-  };
-
-  try {
-    if (isSyncIterable(rows)) {
-      for (const row of rows) {
-        const wait = accept(row);
-        if (wait) await wait;
-      }
-    } else {
-      for await (const row of rows) {
-        const wait = accept(row);
-        if (wait) await wait;
-      }
-    }
-    for (const l of held) await route(l);
-    if (all.length === 0) open(0);
-    await closeGroup(true);
-    const files = await Promise.race([Promise.all(all.map((p) => p.settled)), failure]);
-    o.onProgress?.({ rows: rowCount, bytes: totals.bytes, encodedBytes: totals.encodedBytes });
-    return { files, rows: rowCount };
-  } catch (err) {
-    await discardAll(all.map((p) => ({ sink: p.sink, input: p.input, settled: p.settled })));
-    throw err;
-  } finally {
-    await spillFolder?.remove().catch(() => {}); // best effort: gc removes what a failed rm leaves
+    await this.failure.race(this.previousClose);
+    this.previousClose = Promise.all(closing.map((p) => p.settled));
+    this.previousClose.catch(() => {}); // a failure is reported through `failure`
+    this.groupBase += closing.length;
+    this.group = [];
+    this.rowInGroup = 0;
   }
+}
+
+/** The part's text not yet written, which it no longer holds. */
+function takePending(part: OpenPart): string {
+  const text = part.pending;
+  part.pending = '';
+  return text;
 }
 
 /** Stops every part still being written and removes whatever was written. Never throws. */

@@ -1,13 +1,14 @@
-// S3Stage: parts streamed to S3 with multipart uploads (S3ObjectWriter, s3-upload.ts), the
+// S3Stage: parts streamed to S3 with multipart uploads (S3ObjectWriter, src/s3/upload.ts), the
 // manifest PUT last. An upload failure aborts its multipart upload, writes no manifest, removes
 // the load's finished parts, and surfaces as an UpshiftStageError naming the key.
-import type { S3ClientConfig, _Object } from '@aws-sdk/client-s3';
-import { DeleteObjectsCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '../s3/sdk.js';
-import { Readable } from 'node:stream';
+import type { S3ClientConfig } from '@aws-sdk/client-s3';
+import type { Readable } from 'node:stream';
+import { deleteKeys, listPages, putObject, readObject, S3DeleteError, type ListedPage } from '../s3/objects.js';
+import { S3Client } from '../s3/sdk.js';
+import { MIN_UPLOAD_PART, S3ObjectWriter, UploadBuffers, uploadPartSize } from '../s3/upload.js';
 import { parseS3Uri, resolveS3BasePath, type S3Location, type UpshiftConfig } from '../config.js';
 import type { PartSink, StageBackend, StoredObject, WalkedObject } from './backend.js';
 import { describeError, UpshiftStageError, type StageOperation } from './errors.js';
-import { S3ObjectWriter, UploadBuffers } from './s3-upload.js';
 import { StageBase, type PartOptions } from './stage-base.js';
 
 export interface S3StageOptions extends PartOptions {
@@ -40,8 +41,6 @@ export interface S3StageOptions extends PartOptions {
    */
   uploadBuffers?: number | undefined;
 }
-
-const MIN_UPLOAD_PART = 5 * 1024 * 1024;
 
 class S3Backend implements StageBackend {
   constructor(
@@ -77,12 +76,11 @@ class S3Backend implements StageBackend {
       describe: (err) => this.fail('upload', bucket, key, err),
     });
     stream.on('error', () => {}); // reported through the writer's pipeline and failure()
-    let aborted: Promise<void> | undefined;
-    // Once per object: the first failure's abort error rides along on that failure.
+    // The writer aborts once: the first failure's abort error rides along on that failure.
     const abort = () =>
-      (aborted ??= stream.abort().then((abortErr) => {
+      stream.abort().then((abortErr) => {
         if (abortErr !== undefined && stream.error instanceof UpshiftStageError) stream.error.cleanupError = abortErr;
-      }));
+      });
     stream.once('close', () => {
       if (stream.error) void abort();
     });
@@ -113,9 +111,7 @@ class S3Backend implements StageBackend {
   async putSmall(relPath: string, body: string, contentType: string): Promise<string> {
     const key = this.keyOf(relPath);
     try {
-      await this.client.send(
-        new PutObjectCommand({ Bucket: this.base.bucket, Key: key, Body: body, ContentType: contentType }),
-      );
+      await putObject(this.client, this.base.bucket, key, body, contentType);
     } catch (err) {
       throw this.fail('manifest', this.base.bucket, key, err, 'manifest upload');
     }
@@ -127,40 +123,18 @@ class S3Backend implements StageBackend {
     if (!loc || loc.key === '')
       throw new UpshiftStageError('read', uri, uri, `S3 stage can only read s3://bucket/key URIs, got ${uri}`);
     try {
-      const res = await this.client.send(new GetObjectCommand({ Bucket: loc.bucket, Key: loc.key }));
-      const body = res.Body;
-      if (body instanceof Readable) return body;
-      if (body && 'transformToWebStream' in body)
-        return Readable.fromWeb(body.transformToWebStream() as import('node:stream/web').ReadableStream);
-      throw new Error('the response has no body stream');
+      return await readObject(this.client, loc.bucket, loc.key);
     } catch (err) {
       throw this.fail('read', loc.bucket, loc.key, err);
     }
   }
 
   async list(relDir: string): Promise<StoredObject[]> {
-    const prefix = `${this.keyOf(relDir)}/`;
     const out: StoredObject[] = [];
-    let token: string | undefined;
-    try {
-      do {
-        const res = await this.client.send(
-          new ListObjectsV2Command({
-            Bucket: this.base.bucket,
-            Prefix: prefix,
-            Delimiter: '/',
-            ContinuationToken: token,
-          }),
-        );
-        for (const o of res.Contents ?? ([] as _Object[])) {
-          if (!o.Key) continue;
-          out.push({ name: o.Key.slice(prefix.length), uri: `s3://${this.base.bucket}/${o.Key}`, bytes: o.Size ?? 0 });
-        }
-        token = res.IsTruncated ? res.NextContinuationToken : undefined;
-      } while (token);
-    } catch (err) {
-      throw this.fail('list', this.base.bucket, prefix, err);
-    }
+    await this.listPages(`${this.keyOf(relDir)}/`, true, (page, prefix) => {
+      for (const o of page.objects)
+        out.push({ name: o.key.slice(prefix.length), uri: `s3://${this.base.bucket}/${o.key}`, bytes: o.bytes });
+    });
     return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 
@@ -170,27 +144,14 @@ class S3Backend implements StageBackend {
     return this.base.prefix ? `${this.base.prefix}/` : '';
   }
 
-  /** Pages through ListObjectsV2 under a folder; `delimited` stops at the next '/'. */
+  /** Every page of a listing under a key prefix; `delimited` stops at the next '/'. */
   private async listPages(
-    relDir: string,
+    prefix: string,
     delimited: boolean,
-    page: (res: { Contents?: _Object[]; CommonPrefixes?: Array<{ Prefix?: string }> }, prefix: string) => void,
+    page: (page: ListedPage, prefix: string) => void,
   ): Promise<void> {
-    const prefix = this.folderPrefix(relDir);
-    let token: string | undefined;
     try {
-      do {
-        const res = await this.client.send(
-          new ListObjectsV2Command({
-            Bucket: this.base.bucket,
-            Prefix: prefix,
-            ContinuationToken: token,
-            ...(delimited ? { Delimiter: '/' } : {}),
-          }),
-        );
-        page(res, prefix);
-        token = res.IsTruncated ? res.NextContinuationToken : undefined;
-      } while (token);
+      for await (const p of listPages(this.client, { bucket: this.base.bucket, prefix, delimited })) page(p, prefix);
     } catch (err) {
       throw this.fail('list', this.base.bucket, prefix, err);
     }
@@ -199,24 +160,22 @@ class S3Backend implements StageBackend {
   async walk(relDir: string): Promise<WalkedObject[]> {
     const out: WalkedObject[] = [];
     const base = this.folderPrefix('');
-    await this.listPages(relDir, false, (res) => {
-      for (const o of res.Contents ?? []) {
-        if (o.Key)
-          out.push({
-            relPath: o.Key.slice(base.length),
-            uri: `s3://${this.base.bucket}/${o.Key}`,
-            bytes: o.Size ?? 0,
-            modified: o.LastModified ?? new Date(0),
-          });
-      }
+    await this.listPages(this.folderPrefix(relDir), false, (page) => {
+      for (const o of page.objects)
+        out.push({
+          relPath: o.key.slice(base.length),
+          uri: `s3://${this.base.bucket}/${o.key}`,
+          bytes: o.bytes,
+          modified: o.lastModified ?? new Date(0),
+        });
     });
     return out.sort((a, b) => (a.relPath < b.relPath ? -1 : a.relPath > b.relPath ? 1 : 0));
   }
 
   async listFolders(relDir: string): Promise<string[]> {
     const out: string[] = [];
-    await this.listPages(relDir, true, (res, prefix) => {
-      for (const p of res.CommonPrefixes ?? []) if (p.Prefix) out.push(p.Prefix.slice(prefix.length, -1));
+    await this.listPages(this.folderPrefix(relDir), true, (page, prefix) => {
+      for (const p of page.folders) out.push(p.slice(prefix.length, -1));
     });
     return out.sort();
   }
@@ -226,22 +185,11 @@ class S3Backend implements StageBackend {
   }
 
   private async removeKeys(keys: string[]): Promise<void> {
-    for (let i = 0; i < keys.length; i += 1000) {
-      const batch = keys.slice(i, i + 1000);
-      try {
-        const res = await this.client.send(
-          new DeleteObjectsCommand({
-            Bucket: this.base.bucket,
-            Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true },
-          }),
-        );
-        const e = res.Errors?.[0];
-        if (e)
-          throw Object.assign(new Error(e.Message ?? 'delete failed'), { name: e.Code ?? 'DeleteError', key: e.Key });
-      } catch (err) {
-        const key = (err as { key?: string }).key ?? batch[0]!;
-        throw this.fail('delete', this.base.bucket, key, err);
-      }
+    try {
+      await deleteKeys(this.client, this.base.bucket, keys);
+    } catch (err) {
+      if (err instanceof S3DeleteError) throw this.fail('delete', err.bucket, err.key, err.cause);
+      throw err;
     }
   }
 
@@ -272,12 +220,7 @@ export class S3Stage extends StageBase {
         ...(options.endpoint ? { endpoint: options.endpoint } : {}),
         ...(options.forcePathStyle !== undefined ? { forcePathStyle: options.forcePathStyle } : {}),
       });
-    const partSize = options.uploadPartBytes ?? MIN_UPLOAD_PART;
-    if (!Number.isInteger(partSize) || partSize < MIN_UPLOAD_PART) {
-      throw new RangeError(
-        `uploadPartBytes must be an integer of at least 5 MiB (${MIN_UPLOAD_PART}), S3's minimum part size; got ${partSize}`,
-      );
-    }
+    const partSize = uploadPartSize(options.uploadPartBytes, MIN_UPLOAD_PART);
     const queue = options.uploadQueueSize ?? 1;
     if (!Number.isInteger(queue) || queue < 1 || queue > 64)
       throw new RangeError(`uploadQueueSize must be an integer from 1 to 64, got ${queue}`);

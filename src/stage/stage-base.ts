@@ -1,11 +1,12 @@
 // What both stages share: rows -> parts -> manifest (written last), files -> parts -> manifest,
 // and list/read/delete by load id. A subclass only supplies the backend (where bytes go).
+import { UnsupportedError, UsageError } from '../errors.js';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { NormalizedValue } from '../model/validate.js';
 import type { PartSink, StageBackend } from './backend.js';
 import { createCsvLineEncoder } from './csv.js';
-import { UPSHIFT_CSV } from '../warehouse/plan.js';
+import { UPSHIFT_CSV } from './copy-format.js';
 import {
   isTempName,
   loadDir,
@@ -92,9 +93,9 @@ export abstract class StageBase implements Stage {
     const dir = loadDir(options.target, loadId);
     const compression: Compression = options.compression ?? 'gzip';
     if (compression !== 'gzip' && compression !== 'none')
-      throw new Error(`compression must be 'gzip' or 'none', got ${JSON.stringify(compression)}`);
+      throw new UsageError(`compression must be 'gzip' or 'none', got ${JSON.stringify(compression)}`);
     if (options.binary !== 'redshift' && options.binary !== 'postgres')
-      throw new Error(`binary must be 'redshift' or 'postgres', got ${JSON.stringify(options.binary)}`);
+      throw new UsageError(`binary must be 'redshift' or 'postgres', got ${JSON.stringify(options.binary)}`);
     const encode = createCsvLineEncoder({
       columns: options.columns,
       ordinal: options.ordinal,
@@ -134,7 +135,7 @@ export abstract class StageBase implements Stage {
     const loadId = options.loadId ?? newLoadId();
     const dir = loadDir(options.target, loadId);
     if (!/^\.[0-9A-Za-z._-]{1,32}$/.test(options.extension)) {
-      throw new Error(
+      throw new UsageError(
         `writeFiles extension ${JSON.stringify(options.extension)} must start with a dot, like '.csv.gz' or '.parquet'`,
       );
     }
@@ -163,7 +164,7 @@ export abstract class StageBase implements Stage {
       throw err;
     }
     if (staged.length === 0)
-      throw new Error('writeFiles got no files: a load needs at least one (Redshift refuses an empty manifest)');
+      throw new UsageError('writeFiles got no files: a load needs at least one (Redshift refuses an empty manifest)');
     const manifestUri = await this.commitManifest(dir, staged, {
       ...describeLoad(options.target, loadId),
       ...options.describe,
@@ -229,7 +230,7 @@ export abstract class StageBase implements Stage {
   private needs<K extends 'walk' | 'listFolders'>(method: K): NonNullable<StageBackend[K]> {
     const fn = this.backend[method];
     if (!fn)
-      throw new Error(
+      throw new UnsupportedError(
         `this stage's backend cannot ${method === 'walk' ? 'list all its objects' : 'list its folders'}, which stage gc and replay by load id need`,
       );
     return fn.bind(this.backend) as NonNullable<StageBackend[K]>;

@@ -4,7 +4,7 @@
 import type { Readable } from 'node:stream';
 import type { ColumnSpec } from '../model/columns.js';
 import type { NormalizedValue } from '../model/validate.js';
-import type { CopyFormat } from '../warehouse/plan.js';
+import type { CopyFormat } from './copy-format.js';
 
 export interface StageTarget {
   readonly schema: string;

@@ -1,7 +1,2 @@
-export { compileUnloadQuery, inlineParameters, sqlValue } from './query.js';
-export type { UnloadQuery, CompilableQuery, SqlWithParams } from './query.js';
-export { unloadCopyFormat, unloadViaExport, checkUnloadOptions } from './unload.js';
-export type { UnloadOptions, UnloadResult, UnloadFormat, QueryExporter } from './unload.js';
-export type { UnloadedFile } from './parts.js';
-export type { ExportField } from './parquet.js';
-export { resolveUnloadTarget } from './output.js';
+export { S3Files } from './s3-files.js';
+export type { S3FilesOptions, S3Object, Body as S3Body } from './s3-files.js';

@@ -1,10 +1,12 @@
 // Reading staged files back for warehouses that COPY from a stream (Postgres, PGlite).
+import { UnsupportedError } from '../errors.js';
 import { createGunzip } from 'node:zlib';
 import type { Readable } from 'node:stream';
-import { quoteIdent } from '../model/identifiers.js';
+import { quoteIdent, qualifiedName } from '../sql/identifiers.js';
+import { postgresLiteral } from '../sql/literals.js';
 import type { Stage } from '../stage/types.js';
 import { decodePostgresCopyError } from './errors.js';
-import type { CopyFormat } from './plan.js';
+import type { CopyFormat } from '../stage/copy-format.js';
 import type { CopyStep } from './warehouse.js';
 
 /** Opens one staged file as a stream of uncompressed bytes. */
@@ -37,22 +39,19 @@ export const POSTGRES_EXPORT_SETTINGS: readonly string[] = [
 export function postgresCopyOptions(format: CopyFormat): string {
   // Postgres COPY reads CSV only: sources re-stage JSON and Parquet as CSV for it.
   if (format.kind !== 'csv')
-    throw new Error(`Postgres COPY cannot read ${format.kind} files: the source must re-stage them as CSV`);
+    throw new UnsupportedError(`Postgres COPY cannot read ${format.kind} files: the source must re-stage them as CSV`);
   const opts = [
     'FORMAT csv',
-    `DELIMITER '${(format.delimiter ?? ',').replace(/'/g, "''")}'`,
-    `QUOTE '${(format.quote ?? '"').replace(/'/g, "''")}'`,
-    `NULL '${(format.nullAs ?? '\\N').replace(/'/g, "''")}'`,
+    `DELIMITER ${postgresLiteral(format.delimiter ?? ',')}`,
+    `QUOTE ${postgresLiteral(format.quote ?? '"')}`,
+    `NULL ${postgresLiteral(format.nullAs ?? '\\N')}`,
   ];
   if (format.skipHeader) opts.push('HEADER true');
   return opts.join(', ');
 }
 
 export function copyTarget(step: Pick<CopyStep, 'table' | 'columns'>): string {
-  const name = step.table.schema
-    ? `${quoteIdent(step.table.schema)}.${quoteIdent(step.table.name)}`
-    : quoteIdent(step.table.name);
-  return `${name} (${step.columns.map(quoteIdent).join(', ')})`;
+  return `${qualifiedName(step.table.schema, step.table.name)} (${step.columns.map(quoteIdent).join(', ')})`;
 }
 
 /**

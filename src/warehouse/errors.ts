@@ -1,5 +1,6 @@
 // Load errors decoded into what a data engineer needs: which file, which line, which column,
 // which value, and why.
+import { UpshiftError } from '../errors.js';
 
 export interface LoadErrorDetail {
   file?: string;
@@ -29,14 +30,15 @@ function describe(table: string, details: LoadErrorDetail[], cause: unknown): st
   return `Load into ${table} failed${where ? ` at ${where}` : ''}: ${reason}${details.length > 1 ? ` (+${details.length - 1} more errors)` : ''}`;
 }
 
-export class LoadError extends Error {
+export class LoadError extends UpshiftError {
+  declare readonly code: 'LOAD_FAILED';
   override name = 'LoadError';
   constructor(
     readonly table: string,
     readonly details: LoadErrorDetail[],
     cause?: unknown,
   ) {
-    super(describe(table, details, cause), { cause });
+    super('LOAD_FAILED', describe(table, details, cause), { cause });
   }
   get file() {
     return this.details[0]?.file;
@@ -56,7 +58,8 @@ export class LoadError extends Error {
 }
 
 /** Duplicate upsert keys in files that carry no load order (and no orderBy column was given). */
-export class DuplicateKeyError extends Error {
+export class DuplicateKeyError extends UpshiftError {
+  declare readonly code: 'DUPLICATE_KEY';
   override name = 'DuplicateKeyError';
   constructor(
     readonly table: string,
@@ -64,6 +67,7 @@ export class DuplicateKeyError extends Error {
     readonly samples: Record<string, unknown>[],
   ) {
     super(
+      'DUPLICATE_KEY',
       `Load into ${table} failed: the staged files have several rows for the same upsert key (${key.join(', ')}) and no load order, so no row can be picked as the last write. ` +
         `Sample keys: ${samples.map((s) => JSON.stringify(s, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))).join('; ')}. ` +
         'Pass { orderBy: "<column>" } to keep the row with the greatest value, or dedupe the files.',
@@ -123,9 +127,11 @@ export function namingTarget(err: unknown, target: string): unknown {
 }
 
 /** The serialization conflict (Postgres 40001, Redshift 1023) outlasted every retry; the database's detail stays in the message. */
-export class SerializationConflictError extends Error {
+export class SerializationConflictError extends UpshiftError {
+  declare readonly code: 'SERIALIZATION_CONFLICT';
   override name = 'SerializationConflictError';
-  readonly code: string | undefined;
+  /** The database's SQLSTATE of the last conflict: 40001 on Postgres, XX000 on Redshift (error 1023). */
+  readonly sqlState: string | undefined;
   readonly detail: string | undefined;
   constructor(
     target: string,
@@ -135,10 +141,11 @@ export class SerializationConflictError extends Error {
     const e = (cause ?? {}) as PgLikeError;
     const text = e.message ?? String(cause);
     super(
+      'SERIALIZATION_CONFLICT',
       `Load into ${target} failed: a serialization conflict on each of ${attempts} attempts; the last: ${text}${e.detail && !text.includes(e.detail) ? ` (${e.detail})` : ''}`,
       { cause },
     );
-    this.code = e.code;
+    this.sqlState = e.code;
     this.detail = e.detail;
   }
 }
@@ -148,7 +155,8 @@ export class SerializationConflictError extends Error {
  * learn the outcome: `committed` false means nothing was committed; undefined means it could
  * not be told (see lookupError), so the load's audit row is the truth.
  */
-export class CommitUnconfirmedError extends Error {
+export class CommitUnconfirmedError extends UpshiftError {
+  declare readonly code: 'COMMIT_UNCONFIRMED';
   override name = 'CommitUnconfirmedError';
   constructor(
     target: string,
@@ -158,6 +166,7 @@ export class CommitUnconfirmedError extends Error {
   ) {
     const lost = cause instanceof Error ? cause.message : String(cause);
     super(
+      'COMMIT_UNCONFIRMED',
       committed === false
         ? `Load into ${target} failed: the connection broke after COMMIT was sent (${lost}); a new connection found the load did not commit, the target is unchanged`
         : `Load into ${target}: the connection broke after COMMIT was sent (${lost}) and a new connection could not tell whether it committed (${lookupError instanceof Error ? lookupError.message : String(lookupError)}); the load's audit row says which`,

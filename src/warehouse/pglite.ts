@@ -5,7 +5,7 @@ import type { PGlite } from '@electric-sql/pglite';
 import { buffer } from 'node:stream/consumers';
 import type { Dialect } from '../model/ddl.js';
 import type { TableModel } from '../model/table.js';
-import { quoteIdent } from '../model/identifiers.js';
+import { quoteIdent } from '../sql/identifiers.js';
 import type { BinaryDialect } from '../stage/types.js';
 import {
   copyEachFile,
@@ -16,7 +16,7 @@ import {
 } from './copy-input.js';
 import { PGLITE_PARSERS } from './pg-types.js';
 import { requireOptional } from '../optional.js';
-import type { ExportField } from '../toolbox/parquet.js';
+import type { ExportField } from './unload/parquet.js';
 import { Warehouse, type CopyStep, type QueryResult, type Session, type WarehouseOptions } from './warehouse.js';
 
 export interface PgliteOptions extends WarehouseOptions {

@@ -1,25 +1,8 @@
 // A load plan: the ordered steps of one transaction. The engine builds it; a warehouse runs it
 // atomically (BEGIN ... COMMIT over a connection today; a Redshift Data API batch could run the
 // same list). Keeping plans as data makes the exact SQL testable without a database.
+import type { CopyFormat } from '../stage/copy-format.js';
 import type { StagedLoad } from '../stage/types.js';
-
-/** How the staged files are encoded, so each warehouse can COPY them. */
-export interface CopyFormat {
-  /** csv: upshift's own parts and users' CSV; json (lines, keys matched to columns) and parquet: users' files read in place by Redshift. */
-  kind: 'csv' | 'json' | 'parquet';
-  /** Files are gzip-compressed. */
-  gzip: boolean;
-  /** Other compressions Redshift reads in place (gzip stays the `gzip` flag). Postgres/PGlite sources decompress before COPY. */
-  compression?: 'bzip2' | 'zstd';
-  delimiter?: string;
-  quote?: string;
-  /** Header lines to skip. */
-  skipHeader?: number;
-  /** The NULL sentinel; upshift's own files write \N. */
-  nullAs?: string;
-}
-
-export const UPSHIFT_CSV: CopyFormat = { kind: 'csv', gzip: true, delimiter: ',', quote: '"', nullAs: '\\N' };
 
 export type PlanStep =
   /** One SQL statement; its row count is recorded under `label` when given. */

@@ -1,12 +1,15 @@
 // Postgres: the same plan as Redshift; COPY FROM STDIN streams the staged parts (pg-copy-streams),
 // so Postgres runs exactly the files Redshift would read from S3.
+import { UpshiftConfigError } from '../config.js';
+import { UpshiftError } from '../errors.js';
 import type pg from 'pg';
 import type { Kysely } from 'kysely';
 import { requireOptional } from '../optional.js';
 import { pipeline } from 'node:stream/promises';
 import { copyFrom, copyTo, pgLib } from './pg-lib.js';
 import type { TableModel } from '../model/table.js';
-import { quoteIdent } from '../model/identifiers.js';
+import { quoteIdent } from '../sql/identifiers.js';
+import { postgresLiteral } from '../sql/literals.js';
 import type { Dialect } from '../model/ddl.js';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,7 +25,7 @@ import {
 } from './copy-input.js';
 import { upshiftPgTypes } from './pg-types.js';
 import { PgLiveCopy } from './pg-live-copy.js';
-import type { ExportField } from '../toolbox/parquet.js';
+import type { ExportField } from './unload/parquet.js';
 import type { CommitMarker } from './plan.js';
 import {
   Warehouse,
@@ -93,7 +96,7 @@ export class PostgresWarehouse extends Warehouse {
     } else {
       const connectionString = options.connectionString ?? process.env.UPSHIFT_DATABASE_URL ?? process.env.DATABASE_URL;
       if (!connectionString)
-        throw new Error(
+        throw new UpshiftConfigError(
           'PostgresDatabase needs { connectionString } or { pool } (or UPSHIFT_DATABASE_URL / DATABASE_URL in the environment)',
         );
       this.pool = new pgLib.Pool({ connectionString, max: options.maxConnections ?? 4, types: upshiftPgTypes });
@@ -240,7 +243,7 @@ export class PostgresWarehouse extends Warehouse {
       const pid = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
       const copy = client.query(
         copyTo(
-          `COPY (${sql}) TO STDOUT WITH (FORMAT csv, DELIMITER '${delimiter.replace(/'/g, "''")}', QUOTE '"', NULL '\\N', FORCE_QUOTE *)`,
+          `COPY (${sql}) TO STDOUT WITH (FORMAT csv, DELIMITER ${postgresLiteral(delimiter)}, QUOTE '"', NULL '\\N', FORCE_QUOTE *)`,
         ),
       );
       try {
@@ -302,7 +305,10 @@ async function waitForTransactionEnd(client: pg.Client, pid: number, timeoutMs: 
     if (state === undefined || state === 'idle') return;
     if (state?.startsWith('idle in transaction')) await client.query('SELECT pg_terminate_backend($1)', [pid]);
     if (Date.now() > deadline)
-      throw new Error(`backend ${pid} was still ${state ?? 'busy'} after ${timeoutMs / 1000} s`);
+      throw new UpshiftError(
+        'COMMIT_UNCONFIRMED',
+        `backend ${pid} was still ${state ?? 'busy'} after ${timeoutMs / 1000} s`,
+      );
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }

@@ -13,9 +13,11 @@ import type { RedshiftDataClient } from '@aws-sdk/client-redshift-data';
 import type { Dialect } from '../model/ddl.js';
 import type { TableModel } from '../model/table.js';
 import type { BinaryDialect, Stage } from '../stage/types.js';
-import { inlineParameters } from '../toolbox/query.js';
-import type { UnloadQuery } from '../toolbox/query.js';
-import type { UnloadOptions, UnloadResult } from '../toolbox/unload.js';
+import { inlineParameters } from '../sql/parameters.js';
+import { redshiftLiterals } from '../sql/literals.js';
+import type { UnloadQuery } from './unload/query.js';
+import type { UnloadOptions, UnloadResult } from './unload/unload.js';
+import type { CopyFormat } from '../stage/copy-format.js';
 import { importOptional } from '../optional.js';
 import {
   abortReason,
@@ -27,11 +29,10 @@ import {
   type RedshiftDataSdk,
 } from './data-api-statements.js';
 import { LoadError } from './errors.js';
-import type { CommitMarker, CopyFormat, LoadPlan, PlanResult } from './plan.js';
+import type { CommitMarker, LoadPlan, PlanResult } from './plan.js';
 import {
   decodeLoadErrorRow,
   isCopyRejection,
-  redshiftLiteral,
   RedshiftWarehouse,
   type RedshiftCredentials,
   type RedshiftOptions,
@@ -123,7 +124,7 @@ export class DataApiSession implements Session {
   ) {}
 
   async query<R = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<QueryResult<R>> {
-    const text = params?.length ? inlineParameters(sql, params.map(sqlParameter), redshiftLiteral) : sql;
+    const text = params?.length ? inlineParameters(sql, params, redshiftLiterals) : sql;
     const signal = /^\s*ROLLBACK\s*$/i.test(sql) ? undefined : this.signal;
     try {
       const outcome = await this.runHere(text, signal);
@@ -158,12 +159,6 @@ export class DataApiSession implements Session {
       this.liveUntil = Date.now() + this.keepAliveSeconds * 1000;
     }
   }
-}
-
-/** What the Data API can't take as a value is written as SQL the way pg would send it (objects as JSON). */
-function sqlParameter(value: unknown): unknown {
-  if (value === null || value === undefined || value instanceof Date || typeof value !== 'object') return value;
-  return JSON.stringify(value);
 }
 
 export class RedshiftDataApiWarehouse extends Warehouse {
@@ -235,7 +230,7 @@ export class RedshiftDataApiWarehouse extends Warehouse {
   /** One statement, outside any session (each runs on its own; temp tables don't outlive it). */
   async query<R = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<R[]> {
     const statements = await this.statements();
-    const text = params?.length ? inlineParameters(sql, params.map(sqlParameter), redshiftLiteral) : sql;
+    const text = params?.length ? inlineParameters(sql, params, redshiftLiterals) : sql;
     return (await statements.run(text)).rows as R[];
   }
 

@@ -1,26 +1,32 @@
 // Redshift: COPY from the stage's manifest in S3, load errors decoded from stl_load_errors
 // (sys_load_error_detail on Serverless). Subclass to adapt it: every step below is a
 // documented, overridable method (copySql, credentialsSql, loadErrorQuery, decodeError, ...).
+import { UsageError } from '../errors.js';
+import { UpshiftConfigError } from '../config.js';
 import type pg from 'pg';
 import type { PoolConfig } from 'pg';
 import { pgLib } from './pg-lib.js';
 import { upshiftPgTypes } from './pg-types.js';
 import { isServerlessHost, isServerlessLogin, temporaryLoginPool, type RedshiftIamOptions } from './redshift-iam.js';
 import type { Dialect } from '../model/ddl.js';
-import { quoteIdent } from '../model/identifiers.js';
+import { quoteIdent, qualifiedName } from '../sql/identifiers.js';
+import { redshiftLiteral, redshiftLiterals } from '../sql/literals.js';
 import type { TableModel } from '../model/table.js';
 import type { BinaryDialect } from '../stage/types.js';
 import { LoadError, type LoadErrorDetail } from './errors.js';
-import type { CommitMarker, CopyFormat, LoadPlan } from './plan.js';
+import type { CopyFormat } from '../stage/copy-format.js';
+import type { CommitMarker, LoadPlan } from './plan.js';
 import { PostgresWarehouse, type PostgresOptions } from './postgres.js';
-import { ORDINAL_COLUMN, type CopyStep, type Session, type VacuumMode } from './warehouse.js';
-import { S3Files } from '../s3/files.js';
+import type { CopyStep, Session, VacuumMode } from './warehouse.js';
+import { readObjectText } from '../s3/objects.js';
+import { objectLocation } from '../s3/paths.js';
+import { S3Client } from '../s3/sdk.js';
 import { S3Stage } from '../stage/s3.js';
 import type { Stage } from '../stage/types.js';
 import { parseManifest } from '../stage/manifest.js';
-import { compileUnloadQuery, type UnloadQuery } from '../toolbox/query.js';
-import { resolveUnloadTarget } from '../toolbox/output.js';
-import { checkUnloadOptions, unloadCopyFormat, type UnloadOptions, type UnloadResult } from '../toolbox/unload.js';
+import { compileUnloadQuery, type UnloadQuery } from './unload/query.js';
+import { resolveUnloadTarget } from './unload/output.js';
+import { checkUnloadOptions, unloadCopyFormat, type UnloadOptions, type UnloadResult } from './unload/unload.js';
 
 export interface RedshiftCredentials {
   accessKeyId: string;
@@ -75,9 +81,6 @@ function isServerless(options: RedshiftOptions, connectionString: string | undef
   return isServerlessHost(host);
 }
 
-/** A Redshift string literal: backslashes are escapes there, so they are doubled too. */
-export const redshiftLiteral = (text: string): string => `'${text.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;
-
 export class RedshiftWarehouse extends PostgresWarehouse {
   override readonly dialect: Dialect = 'redshift';
   override readonly binary: BinaryDialect = 'redshift';
@@ -86,9 +89,9 @@ export class RedshiftWarehouse extends PostgresWarehouse {
 
   constructor(options: RedshiftOptions) {
     if (options.stage.kind !== 's3')
-      throw new Error('RedshiftDatabase needs an S3Stage: Redshift COPY reads staged files from S3 only');
+      throw new UpshiftConfigError('RedshiftDatabase needs an S3Stage: Redshift COPY reads staged files from S3 only');
     if (options.iamRole && options.credentials)
-      throw new Error('RedshiftDatabase: give iamRole or credentials, not both');
+      throw new UpshiftConfigError('RedshiftDatabase: give iamRole or credentials, not both');
     const connectionString =
       options.connectionString ??
       (options.host
@@ -181,7 +184,7 @@ export class RedshiftWarehouse extends PostgresWarehouse {
 
   /** The COPY statement for a copy step: always from the manifest, so exactly the staged files load. */
   copySql(step: CopyStep, redact = false): string {
-    const target = `${step.table.schema ? `${quoteIdent(step.table.schema)}.` : ''}${quoteIdent(step.table.name)}`;
+    const target = qualifiedName(step.table.schema, step.table.name);
     return [
       `COPY ${target} (${step.columns.map(quoteIdent).join(', ')})`,
       `FROM ${this.literal(step.load.manifestUri)}`,
@@ -267,7 +270,7 @@ FROM stl_load_errors WHERE query = ${copy} ORDER BY line_number LIMIT 100`;
     if (options.maxFileSize !== undefined) {
       const mb = options.maxFileSize / 1024 ** 2;
       if (mb < 5 || mb > 6.2 * 1024)
-        throw new Error(`unload maxFileSize on Redshift must be 5 MB to 6.2 GB, got ${options.maxFileSize} bytes`);
+        throw new UsageError(`unload maxFileSize on Redshift must be 5 MB to 6.2 GB, got ${options.maxFileSize} bytes`);
       parts.push(`MAXFILESIZE ${Number(mb.toFixed(3))} MB`);
     }
     if (this.redshift.region) parts.push(`REGION ${this.literal(this.redshift.region)}`);
@@ -277,17 +280,15 @@ FROM stl_load_errors WHERE query = ${copy} ORDER BY line_number LIMIT 100`;
   /** UNLOAD to S3 (Redshift names the files itself: <prefix>0000_part_00...), then reads the manifest it wrote. */
   override async unload(query: UnloadQuery, target: string, options: UnloadOptions = {}): Promise<UnloadResult> {
     const { format } = checkUnloadOptions(options);
-    const sql = compileUnloadQuery(query, options.params, (t) => this.literal(t));
+    const sql = compileUnloadQuery(query, options.params, { ...redshiftLiterals, text: (t) => this.literal(t) });
     const targetUri = resolveUnloadTarget(this.stage, target);
     if (!targetUri.startsWith('s3://'))
-      throw new Error(`Redshift unloads to S3 only; ${target} resolved to ${targetUri}`);
+      throw new UsageError(`Redshift unloads to S3 only; ${target} resolved to ${targetUri}`);
     await this.query(this.unloadSql(sql, targetUri, options));
     const manifestUri = `${targetUri}manifest`;
-    const s3 =
-      this.stage instanceof S3Stage
-        ? S3Files.forStage(this.stage)
-        : new S3Files(options.s3Client ? { client: options.s3Client } : {});
-    const text = await s3.readText(manifestUri);
+    const client = this.stage instanceof S3Stage ? this.stage.client : (options.s3Client ?? new S3Client({}));
+    const { bucket, key } = objectLocation(manifestUri);
+    const text = await readObjectText(client, bucket, key);
     const manifest = parseManifest(text, manifestUri);
     // MANIFEST VERBOSE: per-entry and total meta.record_count. With HEADER, Redshift counts each
     // file's header line as a record; the result reports data rows, as on Postgres and PGlite.
@@ -340,7 +341,7 @@ export function decodeLoadErrorRow(row: Record<string, unknown>): LoadErrorDetai
   return {
     ...(text(row.filename) ? { file: text(row.filename)! } : {}),
     ...(row.line_number !== null && row.line_number !== undefined ? { line: Number(row.line_number) } : {}),
-    ...(column && column !== ORDINAL_COLUMN ? { column } : column ? { column } : {}),
+    ...(column ? { column } : {}),
     ...(text(row.type) ? { type: text(row.type)! } : {}),
     ...(text(row.raw_field_value) !== undefined ? { value: text(row.raw_field_value)! } : {}),
     ...(text(row.raw_line) !== undefined ? { rawLine: text(row.raw_line)! } : {}),

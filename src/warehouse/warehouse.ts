@@ -1,10 +1,12 @@
 // The Warehouse: everything that differs between Redshift, Postgres and PGlite lives behind
 // this class (SQL fragments, how COPY reads staged files, how errors decode). The engine only
 // builds plans from these fragments and hands them to runPlan.
+import { UnsupportedError } from '../errors.js';
 import type { Readable } from 'node:stream';
 import type { Dialect } from '../model/ddl.js';
 import { sqlType } from '../model/ddl.js';
-import { quoteIdent, quoteLiteral } from '../model/identifiers.js';
+import { quoteIdent, qualifiedName } from '../sql/identifiers.js';
+import { postgresLiteral, postgresLiterals } from '../sql/literals.js';
 import type { TableModel } from '../model/table.js';
 import type { BinaryDialect, ChunkOrigin, Stage } from '../stage/types.js';
 import {
@@ -15,10 +17,10 @@ import {
   serverAnswered,
 } from './errors.js';
 import type { CommitMarker, LoadPlan, PlanResult, PlanStep } from './plan.js';
-import { compileUnloadQuery, type UnloadQuery } from '../toolbox/query.js';
-import { resolveUnloadTarget } from '../toolbox/output.js';
-import { unloadViaExport, type UnloadOptions, type UnloadResult } from '../toolbox/unload.js';
-import type { ExportField } from '../toolbox/parquet.js';
+import { compileUnloadQuery, type UnloadQuery } from './unload/query.js';
+import { resolveUnloadTarget } from './unload/output.js';
+import { unloadViaExport, type UnloadOptions, type UnloadResult } from './unload/unload.js';
+import type { ExportField } from './unload/parquet.js';
 
 export interface QueryResult<R = Record<string, unknown>> {
   rows: R[];
@@ -152,11 +154,11 @@ export abstract class Warehouse {
 
   /** A string literal in this dialect. */
   literal(text: string): string {
-    return quoteLiteral(text);
+    return postgresLiteral(text);
   }
 
   tableName(table: Pick<TableModel, 'schema' | 'name'>): string {
-    return `${quoteIdent(table.schema)}.${quoteIdent(table.name)}`;
+    return qualifiedName(table.schema, table.name);
   }
 
   // ---- unload and maintenance (overridable) --------------------------------------------------
@@ -167,18 +169,18 @@ export abstract class Warehouse {
    * PGlite stream the result (describeQuery + exportCsv) into the same layout.
    */
   async unload(query: UnloadQuery, target: string, options: UnloadOptions = {}): Promise<UnloadResult> {
-    const sql = compileUnloadQuery(query, options.params, (t) => this.literal(t));
+    const sql = compileUnloadQuery(query, options.params, { ...postgresLiterals, text: (t) => this.literal(t) });
     return unloadViaExport(this, this.stage, sql, resolveUnloadTarget(this.stage, target), options);
   }
 
   /** The columns a query returns (names, Postgres type oids), for headers and Parquet schemas. */
   describeQuery(_sql: string): Promise<ExportField[]> {
-    return Promise.reject(new Error(`${this.constructor.name} cannot describe queries for unload`));
+    return Promise.reject(new UnsupportedError(`${this.constructor.name} cannot describe queries for unload`));
   }
 
   /** Streams a query's result as CSV (quote '"', NULL as unquoted \N, non-NULL values quoted, UTC). */
   exportCsv(_sql: string, _delimiter: string, _onChunk: (chunk: Buffer) => Promise<void>): Promise<void> {
-    return Promise.reject(new Error(`${this.constructor.name} cannot export query results for unload`));
+    return Promise.reject(new UnsupportedError(`${this.constructor.name} cannot export query results for unload`));
   }
 
   /** ANALYZE after a load (outside its transaction); null skips it on this warehouse. */

@@ -110,6 +110,11 @@ describe('Redshift introspection from catalog rows', () => {
     expect(table('events').columns.every((c) => c.spec.encode === undefined)).toBe(true);
   });
 
+  // They were once Postgres literals: Redshift reads a backslash in '...' as an escape, so a\b named another schema.
+  it('doubles a backslash in a schema name, which a Redshift literal reads as an escape', () => {
+    expect(redshiftCatalogQueries(['a\\b']).columns).toContain("c.table_schema in ('a\\\\b')");
+  });
+
   it('inlines schema names as escaped literals (Redshift has no array parameters)', () => {
     const q = redshiftCatalogQueries(['candy', "o'brien"]);
     expect(q.columns).toContain("c.table_schema in ('candy', 'o''brien')");

@@ -155,7 +155,7 @@ describe('the requests of one upsert (golden)', () => {
       ]),
     );
     const sql = requests.find((r) => r.action === 'ExecuteStatement')!.body.Sql;
-    expect(sql).toBe("select 'o''k\\\\'::varchar as a, 5::int as b, NULL::varchar as c, TRUE as d, 'x$1' as e");
+    expect(sql).toBe("select 'o''k\\\\'::varchar as a, '5'::int as b, NULL::varchar as c, 'true' as d, 'x$1' as e");
     expect(requests.find((r) => r.action === 'ExecuteStatement')!.body.Parameters).toBeUndefined();
   });
 });

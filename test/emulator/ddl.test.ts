@@ -363,6 +363,23 @@ describe('Redshift CREATE TABLE and the catalog views', () => {
     expect(late.rows).toHaveLength(1);
   });
 
+  it('makes table-level PRIMARY KEY columns NOT NULL even when a DEFAULT or the name reads "not null"', async () => {
+    // The NOT NULL used to be found by searching the column's SQL text for " not null".
+    await f.client.query(`create table pk_text (a varchar(20) default 'is not null', "b not null" int,
+      c boolean default (1 is not null), d int, primary key (a, "b not null", c))`);
+    const r = await f.client.query(`select "column", notnull from pg_table_def
+      where tablename = 'pk_text' and schemaname = current_schema() order by "column"`);
+    expect(r.rows).toEqual([
+      { column: 'a', notnull: true },
+      { column: 'b not null', notnull: true },
+      { column: 'c', notnull: true },
+      { column: 'd', notnull: false },
+    ]);
+    await expect(f.client.query('insert into pk_text (a, "b not null") values (null, 1)')).rejects.toMatchObject({
+      code: '23502',
+    });
+  });
+
   it('CREATE TABLE #name makes a session temp table, referenced as #name', async () => {
     const a = await f.connect();
     await a.query('create table #scratch (id int) diststyle even');

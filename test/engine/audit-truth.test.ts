@@ -348,7 +348,8 @@ describe('the result and the audit agree', () => {
     expect(err.message).toBe(
       'Load into candy.names failed: a serialization conflict on each of 2 attempts; the last: 1023 (Serializable isolation violation on table - 100, transactions forming the cycle are: 1, 2 (pid:3))',
     );
-    expect(err.code).toBe('XX000');
+    expect(err.sqlState).toBe('XX000');
+    expect(err.code).toBe('SERIALIZATION_CONFLICT');
     await db.close();
   });
 

@@ -190,6 +190,36 @@ describe('PostgresDatabase', () => {
     await retrying.close();
   });
 
+  it('an upsert into a target holding duplicate keys reports every row its DELETE removed', async () => {
+    // Nothing enforces the upsert key (Redshift never does): here key 1 has three rows, key 2 one.
+    const name = `"${s.schema}".dup_keys`;
+    await db.query(`create table ${name} (id bigint not null, name varchar(20))`);
+    await db.query(`insert into ${name} values (1, 'a'), (1, 'b'), (1, 'c'), (2, 'x'), (3, 'y')`);
+    const model = defineTable(
+      `${s.schema}.dup_keys`,
+      { id: t.bigint().notNull(), name: t.varchar(20) },
+      { upsertKey: ['id'] },
+    );
+    const r = await db.table(model).upsert([
+      { id: 1n, name: 'one' },
+      { id: 2n, name: 'two' },
+    ]);
+    // Two rows written, each replacing its key's rows: four removed, the two beyond one per key as deleted.
+    expect(r).toMatchObject({ staged: 2, inserted: 0, updated: 2, deleted: 2 });
+    expect(r.notes).toEqual([expect.stringContaining('duplicate upsert keys')]);
+    const rows = await db.query<Row>(`select id, name from ${name} order by id, name`);
+    expect(rows).toEqual([
+      { id: 1n, name: 'one' },
+      { id: 2n, name: 'two' },
+      { id: 3n, name: 'y' },
+    ]);
+    const [audit] = await db.query<Row>(
+      `select rows_inserted, rows_updated, rows_deleted from "${s.schema}_audit".load_audit where load_id = $1`,
+      [r.loadId],
+    );
+    expect(audit).toEqual({ rows_inserted: 0n, rows_updated: 2n, rows_deleted: 2n });
+  });
+
   it('upserts 1M rows into a table holding 1M (50% overlap)', async () => {
     const table = db.table(defineTable(`${s.schema}.big`, candyModel(s.schema).columns, { upsertKey: ['id'] }));
     await table.create();

@@ -2,15 +2,7 @@
 // change shows up in review and nothing regenerates silently. Postgres DDL also runs for real
 // in postgres.test.ts.
 import { describe, expect, it } from 'vitest';
-import {
-  createTableSql,
-  createTableStatements,
-  defineTable,
-  qualifiedTable,
-  sql,
-  sqlType,
-  t,
-} from '../../src/index.js';
+import { createTableSql, createTableStatements, defineTable, qualifiedName, sql, sqlType, t } from '../../src/index.js';
 
 const candy = defineTable(
   'candy.candy_names',
@@ -155,12 +147,12 @@ COMPOUND SORTKEY ("day", "kind")`,
     ]);
   });
 
-  it('sqlType and qualifiedTable', () => {
+  it('sqlType and qualifiedName', () => {
     expect(sqlType(t.varchar(65535).spec, 'redshift')).toBe('VARCHAR(65535)');
     expect(sqlType(t.char().spec, 'redshift')).toBe('CHAR(1)');
     expect(sqlType(t.decimal(38, 38).spec, 'postgres')).toBe('DECIMAL(38,38)');
     expect(sqlType(t.varbyte(1_024_000).spec, 'redshift')).toBe('VARBYTE(1024000)');
-    expect(qualifiedTable(candy)).toBe('"candy"."candy_names"');
+    expect(qualifiedName(candy.schema, candy.name)).toBe('"candy"."candy_names"');
   });
 });
 

@@ -11,7 +11,7 @@ import {
   defaultSql,
   defineTable,
   loadColumns,
-  qualifiedTable,
+  qualifiedName,
   quoteIdent,
   sql,
   sqlType,
@@ -90,7 +90,7 @@ async function insert(model: TableModel, rows: NormalizedValue[][]): Promise<voi
   });
   for (const row of rows) {
     await client.query(
-      `INSERT INTO ${qualifiedTable(model)} (${list}) VALUES (${values.join(', ')})`,
+      `INSERT INTO ${qualifiedName(model.schema, model.name)} (${list}) VALUES (${values.join(', ')})`,
       row.map(toParam),
     );
   }
@@ -115,7 +115,9 @@ async function readBack(model: TableModel): Promise<Record<string, unknown>[]> {
       AS_TEXT.has(model.columns[c]!.spec.kind) ? `${quoteIdent(c)}::text AS ${quoteIdent(c)}` : quoteIdent(c),
     )
     .join(', ');
-  const { rows } = await client.query(`SELECT ${select} FROM ${qualifiedTable(model)} ORDER BY "seq"`);
+  const { rows } = await client.query(
+    `SELECT ${select} FROM ${qualifiedName(model.schema, model.name)} ORDER BY "seq"`,
+  );
   return rows;
 }
 
@@ -307,7 +309,7 @@ describe('a model covering every type, on Postgres', () => {
     ].map((row, i) => validate(row, i));
     await insert(model, rows);
     const { rows: back } = await client.query(
-      `SELECT small, int, big, r, d, tstz::text AS tstz FROM ${qualifiedTable(model)} ORDER BY seq`,
+      `SELECT small, int, big, r, d, tstz::text AS tstz FROM ${qualifiedName(model.schema, model.name)} ORDER BY seq`,
     );
     expect(back[0]).toEqual({
       small: 32767,

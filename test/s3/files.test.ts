@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { gunzipSync } from 'node:zlib';
 import { S3Stage, UpshiftConfigError, RowValidationError, defineTable, t } from '../../src/index.js';
-import { S3Files } from '../../src/s3/index.js';
+import { S3Files } from '../../src/toolbox/index.js';
 import { TEST_BUCKET, testS3Client } from '../helpers/s3.js';
 
 let dir: string;

@@ -4,7 +4,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LoadError, LocalStage, PostgresDatabase, fromPostgresQuery, inlineParams } from '../../src/index.js';
+import {
+  LoadError,
+  LocalStage,
+  PostgresDatabase,
+  fromPostgresQuery,
+  inlineParameters,
+  postgresLiterals,
+  type QueryParam,
+} from '../../src/index.js';
 import { createTestSchema, type TestSchema } from '../helpers/pg.js';
 import { candyModel } from './fixtures.js';
 
@@ -27,6 +35,8 @@ afterAll(async () => {
   await s.drop();
   rmSync(dir, { recursive: true, force: true });
 });
+
+const inlineParams = (sql: string, params: readonly QueryParam[]) => inlineParameters(sql, params, postgresLiterals);
 
 describe('query parameters inlined as literals', () => {
   const values = [
@@ -61,8 +71,8 @@ describe('query parameters inlined as literals', () => {
     expect(inlineParams(sql, ['v'])).toBe(
       `select '$1', "$1", E'\\'$1', $$ $1 $$, $tag$ $1 $tag$ /* $1 /* nested $1 */ */ -- $1\n, 'v', x$1`,
     );
-    expect(() => inlineParams('select $2', ['a'])).toThrow(/uses \$2, but 1 params were given/);
-    expect(() => inlineParams('select $1', ['a', 'b'])).toThrow(/\$2 are not used/);
+    expect(() => inlineParams('select $2', ['a'])).toThrow(/uses \$2 but 1 parameter\(s\) were given/);
+    expect(() => inlineParams('select $1', ['a', 'b'])).toThrow(/\$2 given but not used/);
     expect(() => inlineParams('select $1', [[1, 2] as never])).toThrow(/is an array/);
   });
 });

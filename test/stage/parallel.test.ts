@@ -18,7 +18,7 @@ import {
 } from '../../src/stage/index.js';
 import { TEST_BUCKET, testS3Client } from '../helpers/s3.js';
 import { tempDir } from './support.js';
-import type { UploadBuffers } from '../../src/stage/s3-upload.js';
+import type { UploadBuffers } from '../../src/s3/upload.js';
 
 const target = { schema: 'candy', name: 'parallel' };
 const columns = [t.bigint().spec, t.varchar('max').spec, t.decimal(12, 2).spec, t.boolean().spec];

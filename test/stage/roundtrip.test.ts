@@ -8,16 +8,16 @@ import {
   createTableStatements,
   defineTable,
   loadColumns,
-  qualifiedTable,
   t,
   type InsertRow,
   type JsonValue,
   type NormalizedValue,
   type TableModel,
 } from '../../src/model/index.js';
+import { qualifiedName } from '../../src/sql/index.js';
 import { encodeCsvChunks, LocalStage, S3Stage, type BinaryDialect } from '../../src/stage/index.js';
 import { TEST_BUCKET, testS3Client } from '../helpers/s3.js';
-import { encodeCsvChunksWithCsvStringify } from '../../src/stage/csv-stringify.js';
+import { encodeCsvChunksWithCsvStringify } from '../../bench/csv-stringify.js';
 import { createTestSchema, type TestSchema } from '../helpers/pg.js';
 import { copyChunksIntoPostgres, copyLoadIntoPostgres, tempDir } from './support.js';
 
@@ -212,9 +212,9 @@ beforeAll(async () => {
   tmp = tempDir('stage-rt');
   model = defineTable(`${db.schema}.rt`, columns());
   for (const s of createTableStatements(model, 'postgres')) await db.pool.query(s);
-  await db.pool.query(`ALTER TABLE ${qualifiedTable(model)} ADD COLUMN ${ORD} bigint NOT NULL`);
+  await db.pool.query(`ALTER TABLE ${qualifiedName(model.schema, model.name)} ADD COLUMN ${ORD} bigint NOT NULL`);
   // A twin whose VARBYTE column is text, to check the Redshift (bare hex) form decodes too.
-  await db.pool.query(`CREATE TABLE "${db.schema}".rt_rs (LIKE ${qualifiedTable(model)})`);
+  await db.pool.query(`CREATE TABLE "${db.schema}".rt_rs (LIKE ${qualifiedName(model.schema, model.name)})`);
   await db.pool.query(`ALTER TABLE "${db.schema}".rt_rs ALTER COLUMN vb TYPE text`);
 });
 afterAll(async () => {
@@ -235,7 +235,7 @@ async function roundTrip(
   const normalized = rows.map((r, i) => validate(r, i));
   const names = loadColumns(model);
   const specs = names.map((n) => model.columns[n as keyof Model['columns']].spec);
-  const table = binary === 'postgres' ? qualifiedTable(model) : `"${db.schema}".rt_rs`;
+  const table = binary === 'postgres' ? qualifiedName(model.schema, model.name) : `"${db.schema}".rt_rs`;
   const client = await db.pool.connect();
   try {
     await client.query(`TRUNCATE ${table}`);

@@ -8,7 +8,7 @@ import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { quoteIdent } from '../../src/model/index.js';
+import { quoteIdent } from '../../src/sql/index.js';
 import type { Stage, StagedLoad } from '../../src/stage/index.js';
 
 export const copySql = (table: string, columns: readonly string[]): string =>

@@ -2,8 +2,8 @@
 // exact text values (NULL vs "", quotes, delimiters, newlines, \N as text).
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { CsvRowSplitter } from '../../src/toolbox/csv-split.js';
-import { parseExportRows } from '../../src/toolbox/unload.js';
+import { CsvRowSplitter } from '../../src/warehouse/unload/csv-split.js';
+import { parseExportRows } from '../../src/warehouse/unload/unload.js';
 
 const encode = (rows: (string | null)[][], d: string) =>
   rows.map((r) => `${r.map((v) => (v === null ? '\\N' : `"${v.replace(/"/g, '""')}"`)).join(d)}\n`).join('');

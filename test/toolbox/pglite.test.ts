@@ -14,7 +14,7 @@ import {
   fromManifest,
   type AuditRecord,
 } from '../../src/index.js';
-import { S3Files } from '../../src/s3/index.js';
+import { S3Files } from '../../src/toolbox/index.js';
 import { TEST_BUCKET, testS3Client } from '../helpers/s3.js';
 import { everyType, everyTypeRows } from './fixtures.js';
 

@@ -12,7 +12,7 @@ import {
   t,
   type AuditRecord,
 } from '../../src/index.js';
-import { S3Files } from '../../src/s3/index.js';
+import { S3Files } from '../../src/toolbox/index.js';
 import { createTestSchema, type TestSchema } from '../helpers/pg.js';
 import { TEST_BUCKET, testS3Client, testS3Endpoint } from '../helpers/s3.js';
 

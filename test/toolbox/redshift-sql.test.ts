@@ -3,7 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import { S3Client } from '@aws-sdk/client-s3';
 import { RedshiftDatabase, S3Stage, buildLoadPlan, defineTable, t, type PreparedSource } from '../../src/index.js';
-import { compileUnloadQuery, redshiftLiteral } from '../../src/warehouse/index.js';
+import { compileUnloadQuery } from '../../src/warehouse/index.js';
+import { redshiftLiteral, redshiftLiterals } from '../../src/sql/index.js';
 
 const stage = new S3Stage({ basePath: 's3://bucket/base', client: new S3Client({ region: 'us-east-1' }) });
 const role = new RedshiftDatabase({ host: 'h', stage, iamRole: 'arn:aws:iam::123456789012:role/Unload' });
@@ -36,7 +37,7 @@ describe('Redshift UNLOAD (golden)', () => {
     const query = compileUnloadQuery(
       "select name from candy.candy_names where name = $1 or note like 'a\\_%' or name = 'it''s'",
       ["O'Brien \\ co"],
-      (s) => role.literal(s),
+      { ...redshiftLiterals, text: (s) => role.literal(s) },
     );
     // Inner literals are Redshift literals (backslash doubled), then the whole query becomes one.
     expect(query).toBe(
@@ -99,7 +100,7 @@ describe('Redshift UNLOAD (golden)', () => {
   });
 
   it('resolves a relative target under the stage base path', async () => {
-    const { resolveUnloadTarget } = await import('../../src/toolbox/output.js');
+    const { resolveUnloadTarget } = await import('../../src/warehouse/unload/output.js');
     expect(resolveUnloadTarget(stage, 'exports/candy')).toBe(target);
     expect(resolveUnloadTarget(stage, 's3://other-bucket/x')).toBe('s3://other-bucket/x/');
   });

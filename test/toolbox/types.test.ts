@@ -11,7 +11,7 @@ import type {
   HookFailure,
   AuditRecord,
 } from '../../src/index.js';
-import type { S3Files } from '../../src/s3/index.js';
+import type { S3Files } from '../../src/toolbox/index.js';
 import { defineTable, t } from '../../src/index.js';
 
 describe('toolbox types', () => {

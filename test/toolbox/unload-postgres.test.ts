@@ -5,7 +5,7 @@ import { gunzipSync } from 'node:zlib';
 import { parquetMetadata, parquetReadObjects } from 'hyparquet';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import { PostgresDatabase, S3Stage, fromManifest, type Source } from '../../src/index.js';
-import { S3Files } from '../../src/s3/index.js';
+import { S3Files } from '../../src/toolbox/index.js';
 import { createTestSchema, type TestSchema } from '../helpers/pg.js';
 import { TEST_BUCKET, testS3Client } from '../helpers/s3.js';
 import { everyType, everyTypeRows, NASTY } from './fixtures.js';

@@ -2,7 +2,7 @@
 // failure in the middle of the stream (the COPY cancelled, no manifest, the pool still usable).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PostgresDatabase, S3Stage } from '../../src/index.js';
-import { S3Files } from '../../src/s3/index.js';
+import { S3Files } from '../../src/toolbox/index.js';
 import { createTestSchema, type TestSchema } from '../helpers/pg.js';
 import { TEST_BUCKET, testS3Client } from '../helpers/s3.js';
 

@@ -3,7 +3,7 @@
 // going or was killed: it may be finished with `upshift replay`). Plain SQL against the audit
 // table's columns, so it reads what any version wrote.
 import type { Command } from 'commander';
-import { escapeLike, quoteIdent } from '../../model/identifiers.js';
+import { escapeLike, qualifiedName } from '../../sql/identifiers.js';
 import { CliError, ExitCode } from '../exit-codes.js';
 import { withPool, type Run } from '../context.js';
 
@@ -100,7 +100,7 @@ export function registerAudit(program: Command, run: Run) {
           params.push(parseSince(flags.since).toISOString());
           where.push(`started_at >= $${params.length}`);
         }
-        const table = `${quoteIdent(schema)}.${quoteIdent('load_audit')}`;
+        const table = qualifiedName(schema, 'load_audit');
         // A finished load may keep its 'running' row beside its final one (it is dropped after the commit, best effort): show the final one.
         where.push(
           `NOT (status = 'running' AND EXISTS (SELECT 1 FROM ${table} AS f WHERE f.load_id = a.load_id AND f.status <> 'running'))`,

@@ -1,4 +1,5 @@
 // `upshift migrate generate <name> | up | down | status | unlock`
+import { UpshiftError } from '../../errors.js';
 import path from 'node:path';
 import type { Command } from 'commander';
 import type { MigrationsConfig } from '../../../codegen/migrate/runner.js';
@@ -76,7 +77,8 @@ async function guarded<T>(fn: (runner: typeof import('../../../codegen/migrate/r
           : (databaseError(err.cause, 'migrate')?.exitCode ?? ExitCode.MIGRATION_FAILED),
       );
     }
-    if ((err as Error)?.name === 'ModelLoadError') throw new CliError((err as Error).message, ExitCode.CONFIG);
+    if (err instanceof UpshiftError && err.code === 'MODEL_LOAD_FAILED')
+      throw new CliError(err.message, ExitCode.CONFIG);
     throw databaseError(err, 'the database refused a query') ?? err;
   }
 }

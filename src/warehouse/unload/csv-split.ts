@@ -2,6 +2,7 @@
 // batches CopyData messages), and a quoted field may hold newlines, so a row ends at a LF seen
 // outside quotes. Every field Postgres writes that contains the quote character is quoted, so
 // quote parity alone tells inside from outside ("" inside a field toggles twice).
+import { UnloadError } from './errors.js';
 const QUOTE = 0x22;
 const LF = 0x0a;
 
@@ -40,7 +41,7 @@ export class CsvRowSplitter {
 
   /** At the end of the stream: anything left is an unterminated last row. */
   end(): Buffer {
-    if (this.inQuote) throw new Error('CSV export ended inside a quoted field');
+    if (this.inQuote) throw new UnloadError('CSV export ended inside a quoted field');
     const rest = this.carry;
     this.carry = Buffer.alloc(0);
     return rest;

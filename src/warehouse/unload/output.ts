@@ -1,16 +1,19 @@
 // Where unloaded files go: an S3 prefix (any s3:// URI, or a path under an S3Stage's base path)
 // or, with a LocalStage, a folder under the stage's directory. Both write streams, so an unload
 // never holds a file in memory.
-import { S3Client } from '../s3/sdk.js';
+import { UsageError } from '../../errors.js';
 import { createWriteStream } from 'node:fs';
 import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { PassThrough, type Writable } from 'node:stream';
-import { S3Files } from '../s3/files.js';
-import { LocalStage } from '../stage/local.js';
-import { S3Stage } from '../stage/s3.js';
-import type { Stage } from '../stage/types.js';
+import { listPages, putObject } from '../../s3/objects.js';
+import { objectLocation, resolveS3Path } from '../../s3/paths.js';
+import { S3Client } from '../../s3/sdk.js';
+import { openUpload, STREAMED_UPLOAD_PART } from '../../s3/upload.js';
+import { LocalStage } from '../../stage/local.js';
+import { S3Stage } from '../../stage/s3.js';
+import type { Stage } from '../../stage/types.js';
 
 export interface OutputFile {
   uri: string;
@@ -31,18 +34,18 @@ export interface OutputLocation {
 
 /** An unload target as a URI: s3:// stays; a relative path resolves under the stage's base. */
 export function resolveUnloadTarget(stage: Stage, target: string): string {
-  if (target.startsWith('s3://')) return withSlash(new S3Files().resolve(target));
+  if (target.startsWith('s3://')) return withSlash(resolveS3Path(target));
   if (target.startsWith('file://'))
-    throw new Error(`unload target ${target}: give an s3:// URI or a path relative to the stage's base path`);
+    throw new UsageError(`unload target ${target}: give an s3:// URI or a path relative to the stage's base path`);
   const rel = target.replace(/^\/+/, '').replace(/\/+$/, '');
   if (rel === '' || rel.split('/').some((s) => s === '' || s === '.' || s === '..')) {
-    throw new Error(
+    throw new UsageError(
       `unload target ${JSON.stringify(target)} must be an s3:// URI or a relative path like 'exports/candy' (no empty, '.' or '..' segments)`,
     );
   }
-  if (stage instanceof S3Stage) return withSlash(S3Files.forStage(stage).resolve(rel));
+  if (stage instanceof S3Stage) return withSlash(resolveS3Path(rel, stage.basePath));
   if (stage instanceof LocalStage) return withSlash(pathToFileURL(join(stage.dir, ...rel.split('/'))).href);
-  throw new Error(`unload to a relative path needs an S3Stage or a LocalStage; give an s3:// URI instead`);
+  throw new UsageError(`unload to a relative path needs an S3Stage or a LocalStage; give an s3:// URI instead`);
 }
 
 const withSlash = (uri: string): string => (uri.endsWith('/') ? uri : `${uri}/`);
@@ -50,28 +53,36 @@ const withSlash = (uri: string): string => (uri.endsWith('/') ? uri : `${uri}/`)
 export function openOutput(stage: Stage, targetUri: string, s3Client?: S3Client): OutputLocation {
   if (targetUri.startsWith('s3://')) {
     const client = s3Client ?? (stage instanceof S3Stage ? stage.client : new S3Client({}));
-    return s3Output(new S3Files({ client }), targetUri);
+    return s3Output(client, targetUri);
   }
   const dir = new URL(targetUri).pathname;
   if (!(stage instanceof LocalStage))
-    throw new Error(`unload target ${targetUri} is a local folder, but the stage is not a LocalStage`);
+    throw new UsageError(`unload target ${targetUri} is a local folder, but the stage is not a LocalStage`);
   const rel = relative(stage.dir, dir);
   if (rel.startsWith('..') || isAbsolute(rel))
-    throw new Error(`unload target ${targetUri} is outside the stage folder ${stage.dir}`);
+    throw new UsageError(`unload target ${targetUri} is outside the stage folder ${stage.dir}`);
   return localOutput(resolve(dir));
 }
 
-function s3Output(files: S3Files, prefix: string): OutputLocation {
+function s3Output(client: S3Client, prefix: string): OutputLocation {
   return {
     uri: prefix,
     open: (name) => {
-      const sink = files.openUpload(prefix + name);
+      const { bucket, key } = objectLocation(prefix + name);
+      const sink = openUpload(client, bucket, key, { partBytes: STREAMED_UPLOAD_PART });
       return { uri: sink.uri, stream: sink.stream, done: () => sink.done(), abort: () => sink.abort() };
     },
-    putText: (name, text) => files.upload(text, prefix + name, { contentType: 'application/json' }),
+    putText: async (name, text) => {
+      const { bucket, key, uri } = objectLocation(prefix + name);
+      await putObject(client, bucket, key, text, 'application/json');
+      return uri;
+    },
     existing: async () => {
       // One object is enough to know the prefix is not empty.
-      for await (const o of files.iterate(prefix, { pageSize: 10 })) return [o.uri];
+      const { bucket, key } = objectLocation(prefix, false);
+      for await (const page of listPages(client, { bucket, prefix: key, pageSize: 10 })) {
+        if (page.objects.length > 0) return [`s3://${bucket}/${page.objects[0]!.key}`];
+      }
       return [];
     },
   };

@@ -2,8 +2,8 @@
 // data COPY can't read as it is (a user's CSV to validate, JSON lines or Parquet on Postgres,
 // an Arrow table, a query's output).
 import { loadColumns, type NormalizedValue } from '../model/validate.js';
-import { UPSHIFT_CSV } from '../warehouse/plan.js';
-import type { PreparedSource, RowFacts, SourceContext } from './types.js';
+import { UPSHIFT_CSV } from '../stage/copy-format.js';
+import type { PreparedSource, RowFacts, SourceContext } from './source.js';
 
 /**
  * Stages rows in load-column order. `ordered` rows carry their load order (last write wins);

@@ -6,8 +6,8 @@ import { loadColumns } from '../model/validate.js';
 import type { NormalizedValue } from '../model/validate.js';
 import type { InsertRow, TableModel } from '../model/table.js';
 import { RowValidationError } from '../model/errors.js';
-import { stageRows } from './restage.js';
-import type { ColumnWatch, PreparedSource, Source, SourceContext } from './types.js';
+import { stageRows } from './stage-rows.js';
+import type { ColumnWatch, PreparedSource, Source, SourceContext } from './source.js';
 
 export type RowInput<T extends TableModel> = Iterable<InsertRow<T>> | AsyncIterable<InsertRow<T>>;
 /** A row as a tuple in the model's column order (identity columns excluded), as the Python loader took. */

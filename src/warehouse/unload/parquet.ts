@@ -4,9 +4,10 @@
 // bigint), timestamps INT64 micros (UTC-adjusted for timestamptz), date DATE, bytea BYTE_ARRAY,
 // everything else UTF-8 text. Rows are buffered one row group at a time, written, then
 // flushed to storage: memory is bounded by the row group, not the result.
+import { UnloadError } from './errors.js';
 import type { ParquetWriter } from 'hyparquet-writer';
 import type { SchemaElement } from 'hyparquet';
-import { importOptional } from '../optional.js';
+import { importOptional } from '../../optional.js';
 import type { OutputLocation } from './output.js';
 import { PartFile, type UnloadedFile } from './parts.js';
 
@@ -33,7 +34,7 @@ function utcMillis(y: number, mo: number, d: number, h = 0, mi = 0, s = 0): numb
 function timestampMicros(text: string): bigint {
   const m = TS.exec(text);
   if (!m)
-    throw new Error(
+    throw new UnloadError(
       `cannot write timestamp ${JSON.stringify(text)} to Parquet (BC dates and infinity have no Parquet form)`,
     );
   const ms = utcMillis(+m[1]!, +m[2]!, +m[3]!, +m[4]!, +m[5]!, +m[6]!);
@@ -48,7 +49,7 @@ function timestampMicros(text: string): bigint {
 function dateDays(text: string): number {
   const m = DATE.exec(text);
   if (!m)
-    throw new Error(
+    throw new UnloadError(
       `cannot write date ${JSON.stringify(text)} to Parquet (BC dates and infinity have no Parquet form)`,
     );
   return utcMillis(+m[1]!, +m[2]!, +m[3]!) / 86_400_000;
@@ -56,9 +57,9 @@ function dateDays(text: string): number {
 
 function decimalUnscaled(text: string, scale: number): bigint {
   const m = /^(-?)(\d*)(?:\.(\d*))?$/.exec(text);
-  if (!m) throw new Error(`cannot write numeric ${JSON.stringify(text)} to Parquet DECIMAL`);
+  if (!m) throw new UnloadError(`cannot write numeric ${JSON.stringify(text)} to Parquet DECIMAL`);
   const frac = (m[3] ?? '').padEnd(scale, '0');
-  if (frac.length > scale) throw new Error(`numeric ${text} has more than ${scale} decimals`);
+  if (frac.length > scale) throw new UnloadError(`numeric ${text} has more than ${scale} decimals`);
   const digits = BigInt(`${m[2] || '0'}${frac}`);
   return m[1] ? -digits : digits;
 }

@@ -1,11 +1,11 @@
-// The same encoding as csv.ts, on csv-stringify: kept so the benchmark can measure both and the
+// The same encoding as src/stage/csv.ts, on csv-stringify: kept so the benchmark can measure both and the
 // round-trip tests can hold both to the same rules. The stage uses the hand-written encoder
-// (measured ~2x faster, see bench/stage.bench.ts); this one is not part of the public API.
+// (measured ~2x faster, see stage.bench.ts); this one is not part of the public API.
 // csv-stringify's defaults are wrong for COPY (false -> empty field, i.e. NULL; Dates -> epoch
 // ms), so every JS type the normalized rows carry gets an explicit cast here.
 import { stringify } from 'csv-stringify';
-import type { NormalizedValue } from '../model/validate.js';
-import { CSV_CHUNK_CHARS, CSV_NULL, isSyncIterable, type CsvEncodeOptions, type RowSource } from './csv.js';
+import type { NormalizedValue } from '../src/model/validate.js';
+import { CSV_CHUNK_CHARS, CSV_NULL, isSyncIterable, type CsvEncodeOptions, type RowSource } from '../src/stage/csv.js';
 
 /** Stands in for NULL: csv-stringify writes null as an empty field, which COPY would read as ''. */
 const NULL_MARK = { null: true } as const;

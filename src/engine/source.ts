@@ -1,9 +1,11 @@
 // A Source turns some input (rows, files, S3 objects, a query) into a staged load the
-// warehouse can COPY. The engine owns the transaction; a source only prepares the files.
+// warehouse can COPY. The engine owns the transaction; a source only prepares the files. The
+// contract lives here, below the sources (src/sources/), which plug into the engine from above.
 import type { Readable } from 'node:stream';
 import type { TableModel } from '../model/table.js';
 import type { BinaryDialect, ChunkOrigin, LoadIntent, Progress, Stage, StagedLoad } from '../stage/types.js';
-import type { CopyFormat } from '../warehouse/plan.js';
+import type { CopyFormat } from '../stage/copy-format.js';
+import { LoadError } from '../warehouse/errors.js';
 
 export interface SourceContext {
   model: TableModel;
@@ -73,4 +75,13 @@ export interface Source {
   /** What the audit row records as the source: a file path, a URI, query text. */
   describe(): string;
   prepare(ctx: SourceContext): Promise<PreparedSource>;
+}
+
+/** A LoadError about one place in a file (or query), as every source reports one. */
+export function fileError(
+  table: string,
+  detail: { file: string; line?: number; column?: string; value?: string; reason: string },
+  cause?: unknown,
+): LoadError {
+  return new LoadError(table, [detail], cause);
 }

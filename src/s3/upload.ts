@@ -1,25 +1,44 @@
-// One staged object written to S3 at bounded memory: its bytes are copied into buffers of
-// exactly the upload part size, taken from a pool the stage shares (UploadBuffers); each full
-// buffer goes out as an UploadPart while the next fills, with at most `queueSize` of them in
-// flight per object (then the writer waits: backpressure reaches the compressor and the row
-// loop). An object that never fills one buffer is a single PutObject. A load's memory is at
-// most the pool's buffers, whatever its row count.
+// One object written to S3 at bounded memory (a staged part, an unload file, a user's upload):
+// its bytes are copied into buffers of exactly the upload part size, taken from a pool shared
+// by the objects written at once (UploadBuffers); each full buffer goes out as an UploadPart
+// while the next fills, with at most `queueSize` of them in flight per object (then the writer
+// waits: backpressure reaches the compressor and the row loop). An object that never fills one
+// buffer is a single PutObject. A load's memory is at most the pool's buffers, whatever its row
+// count. A failed or aborted object aborts its multipart upload, so no parts are left behind.
 //
 // Why not lib-storage's Upload: it gathers each part as a list of chunks and concatenates them
 // (two copies of every part alive at once) and buffers a whole small object before its PUT, so
 // a load's peak memory grew with its size (bench/stage.bench.ts); and with one part in flight
 // it stopped reading while uploading, so compression stalled on every part.
-import type * as ClientS3 from '@aws-sdk/client-s3';
-import type { CompletedPart, S3Client } from '@aws-sdk/client-s3';
-import { lazyClass, requireHere } from '../lazy.js';
-import { AbortMultipartUploadCommand, PutObjectCommand } from '../s3/sdk.js';
+import { S3Error } from '../errors.js';
+import type { CompletedPart } from '@aws-sdk/client-s3';
+import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  PutObjectCommand,
+  UploadPartCommand,
+  type S3Client,
+} from './sdk.js';
 import { Writable } from 'node:stream';
+import { finished } from 'node:stream/promises';
 
-// Loaded on first use, as src/s3/sdk.ts loads the SDK's other commands (importing 'upshift' stays quick).
-const clientS3 = () => requireHere('@aws-sdk/client-s3') as typeof ClientS3;
-const CreateMultipartUploadCommand = lazyClass(() => clientS3().CreateMultipartUploadCommand);
-const UploadPartCommand = lazyClass(() => clientS3().UploadPartCommand);
-const CompleteMultipartUploadCommand = lazyClass(() => clientS3().CompleteMultipartUploadCommand);
+/** S3's smallest multipart part (every part but the last). */
+export const MIN_UPLOAD_PART = 5 * 1024 * 1024;
+
+/** The part size of a streamed upload on its own (S3Files, unload files): fewer requests than the minimum. */
+export const STREAMED_UPLOAD_PART = 8 * 1024 * 1024;
+
+/** An upload part size option, checked: S3 refuses parts under 5 MiB only at the end of the upload. */
+export function uploadPartSize(option: number | undefined, fallback: number): number {
+  const size = option ?? fallback;
+  if (!Number.isInteger(size) || size < MIN_UPLOAD_PART) {
+    throw new RangeError(
+      `uploadPartBytes must be an integer of at least 5 MiB (${MIN_UPLOAD_PART}), S3's minimum part size; got ${size}`,
+    );
+  }
+  return size;
+}
 
 /**
  * The upload buffers one stage shares between the objects it writes at once: at most `limit`
@@ -65,6 +84,7 @@ export interface S3ObjectTarget {
   key: string;
   buffers: UploadBuffers;
   queueSize: number;
+  contentType?: string | undefined;
   /** Turns the first failure into the error the load reports (with the key). */
   describe(err: unknown): Error;
 }
@@ -79,11 +99,16 @@ export class S3ObjectWriter extends Writable {
   private readonly inFlight = new Set<Promise<void>>();
   /** Cancels the object's requests in flight when it is aborted. */
   private readonly cancel = new AbortController();
+  private aborted: Promise<unknown> | undefined;
   /** The first failure, described (later ones, other parts of the same object, are its echoes). */
   error: Error | undefined;
 
   constructor(private readonly t: S3ObjectTarget) {
     super({ highWaterMark: 64 * 1024 });
+    // A failed object leaves no parts behind, whether or not its writer's owner aborts it.
+    this.once('close', () => {
+      if (this.error) void this.abort();
+    });
   }
 
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
@@ -127,9 +152,12 @@ export class S3ObjectWriter extends Writable {
     this.buffer = undefined;
     this.filled = 0;
     this.uploadId ??= this.send(() =>
-      this.t.client.send(new CreateMultipartUploadCommand({ Bucket: this.t.bucket, Key: this.t.key }), {
-        abortSignal: this.cancel.signal,
-      }),
+      this.t.client.send(
+        new CreateMultipartUploadCommand({ Bucket: this.t.bucket, Key: this.t.key, ContentType: this.t.contentType }),
+        {
+          abortSignal: this.cancel.signal,
+        },
+      ),
     ).then((r) => r.UploadId!);
     const upload = this.uploadPart(this.nextPartNumber++, body, body.length);
     this.inFlight.add(upload);
@@ -171,7 +199,13 @@ export class S3ObjectWriter extends Writable {
       try {
         await this.send(() =>
           this.t.client.send(
-            new PutObjectCommand({ Bucket: this.t.bucket, Key: this.t.key, Body: body, ContentLength: body.length }),
+            new PutObjectCommand({
+              Bucket: this.t.bucket,
+              Key: this.t.key,
+              Body: body,
+              ContentLength: body.length,
+              ContentType: this.t.contentType,
+            }),
             { abortSignal: this.cancel.signal },
           ),
         );
@@ -225,8 +259,12 @@ export class S3ObjectWriter extends Writable {
     }
   }
 
-  /** Aborts the multipart upload, if one was started; returns the abort's own failure, if any. */
-  async abort(): Promise<unknown> {
+  /** Aborts the multipart upload (once), if one was started; resolves to the abort's own failure, if any. */
+  abort(): Promise<unknown> {
+    return (this.aborted ??= this.abortUpload());
+  }
+
+  private async abortUpload(): Promise<unknown> {
     this.cancel.abort();
     const UploadId = await this.startedUploadId();
     this.release();
@@ -239,4 +277,47 @@ export class S3ObjectWriter extends Writable {
       return abortErr ?? new Error('abort failed');
     }
   }
+}
+
+/** An object being written by a streamed upload. */
+export interface S3UploadSink {
+  uri: string;
+  /** Write the object's bytes here, then end it. */
+  stream: Writable;
+  /** Resolves once the object is complete (after `stream` ended); rejects with the upload's error. */
+  done(): Promise<void>;
+  /** Stops the upload; nothing is left behind. */
+  abort(): Promise<void>;
+}
+
+/** A streamed upload of one object on its own (not a stage's): one part uploads while the next fills. */
+export function openUpload(
+  client: S3Client,
+  bucket: string,
+  key: string,
+  options: { partBytes: number; contentType?: string | undefined },
+): S3UploadSink {
+  const uri = `s3://${bucket}/${key}`;
+  const writer = new S3ObjectWriter({
+    client,
+    bucket,
+    key,
+    buffers: new UploadBuffers(options.partBytes, 2),
+    queueSize: 1,
+    contentType: options.contentType,
+    describe: (err) =>
+      new S3Error(`S3 upload of ${uri} failed: ${(err as Error)?.message ?? String(err)}`, { cause: err }),
+  });
+  const done = finished(writer);
+  done.catch(() => {});
+  return {
+    uri,
+    stream: writer,
+    done: () => done,
+    abort: async () => {
+      writer.destroy();
+      await writer.abort();
+      await done.catch(() => {});
+    },
+  };
 }

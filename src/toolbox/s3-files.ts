@@ -1,25 +1,22 @@
 // S3 helpers over one S3 client and the configured base path: the one-liners users need next
 // to their loads (put a file, read one back, list a prefix, clean up), not another SDK wrapper.
-// Every method takes an `s3://bucket/key` URI or a path relative to the base path.
-import {
-  DeleteObjectsCommand,
-  GetObjectCommand,
-  HeadObjectCommand,
-  ListObjectsV2Command,
-  PutObjectCommand,
-  S3Client,
-  Upload,
-} from './sdk.js';
+// Every method takes an `s3://bucket/key` URI or a path relative to the base path, and makes
+// its requests through the S3 access layer (src/s3/); uploadRows validates and encodes rows too.
+import { UsageError } from '../errors.js';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { PassThrough, Readable, type Writable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
-import { parseS3Uri, resolveS3BasePath, type UpshiftConfig } from '../config.js';
+import type { UpshiftConfig } from '../config.js';
 import type { InsertRow, TableModel } from '../model/table.js';
 import { createRowValidator } from '../model/row-validator.js';
 import { loadColumns, type NormalizedValue } from '../model/validate.js';
+import { deleteKeys, listPages, objectSize, putObject, readObject, readObjectText } from '../s3/objects.js';
+import { objectLocation, resolveS3Path } from '../s3/paths.js';
+import { S3Client } from '../s3/sdk.js';
+import { openUpload, STREAMED_UPLOAD_PART, uploadPartSize, type S3UploadSink } from '../s3/upload.js';
 import { encodeCsvChunks } from '../stage/csv.js';
 import type { BinaryDialect } from '../stage/types.js';
 
@@ -41,17 +38,6 @@ export interface S3Object {
   lastModified?: Date;
 }
 
-/** An object being written by a streamed upload. */
-export interface S3UploadSink {
-  uri: string;
-  /** Write the object's bytes here, then end it. */
-  stream: Writable;
-  /** Resolves once the object is complete (after `stream` ended); rejects with the upload's error. */
-  done(): Promise<void>;
-  /** Stops the upload; nothing is left behind. */
-  abort(): Promise<void>;
-}
-
 export type Body = string | Uint8Array | Readable;
 
 export class S3Files {
@@ -64,7 +50,7 @@ export class S3Files {
     this.client = options.client ?? new S3Client({});
     this.basePath = options.basePath;
     this.config = options.config;
-    this.partBytes = options.uploadPartBytes ?? 8 * 1024 * 1024;
+    this.partBytes = uploadPartSize(options.uploadPartBytes, STREAMED_UPLOAD_PART);
   }
 
   /** Helpers over an S3Stage's client and base path. */
@@ -77,25 +63,11 @@ export class S3Files {
    * Without a base path this throws the same UpshiftConfigError as S3Stage, naming every way to set one.
    */
   resolve(path: string): string {
-    if (path.startsWith('s3://')) {
-      if (!parseS3Uri(path))
-        throw new Error(`${JSON.stringify(path)} is not an s3://bucket/key URI with a valid bucket name`);
-      return path;
-    }
-    const base = resolveS3BasePath(this.basePath, this.config);
-    const rel = path.replace(/^\/+/, '');
-    if (rel.split('/').some((seg) => seg === '.' || seg === '..'))
-      throw new Error(
-        `path ${JSON.stringify(path)} has a '.' or '..' segment; S3 keys are not resolved like file paths`,
-      );
-    return `s3://${base.bucket}/${base.prefix ? `${base.prefix}/` : ''}${rel}`;
+    return resolveS3Path(path, this.basePath, this.config);
   }
 
   private loc(path: string, needKey = true): { bucket: string; key: string; uri: string } {
-    const uri = this.resolve(path);
-    const { bucket, key } = parseS3Uri(uri)!;
-    if (needKey && key === '') throw new Error(`${uri} names a bucket, not an object`);
-    return { bucket, key, uri };
+    return objectLocation(this.resolve(path), needKey);
   }
 
   /** Uploads a string, bytes or a stream (streams go up in parts, at constant memory). Returns the URI. */
@@ -106,16 +78,7 @@ export class S3Files {
       await pipeline(body, sink.stream);
       await sink.done();
     } else {
-      const bytes = typeof body === 'string' ? Buffer.from(body) : body;
-      await this.client.send(
-        new PutObjectCommand({
-          Bucket: bucket,
-          Key: key,
-          Body: bytes,
-          ContentLength: bytes.byteLength,
-          ContentType: options.contentType,
-        }),
-      );
+      await putObject(this.client, bucket, key, body, options.contentType);
     }
     return uri;
   }
@@ -128,7 +91,7 @@ export class S3Files {
   /** Uploads a value as JSON (bigints as their digits, exact). */
   uploadJson(value: unknown, to: string): Promise<string> {
     const text = JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
-    if (text === undefined) throw new Error(`uploadJson: ${String(value)} has no JSON form`);
+    if (text === undefined) throw new UsageError(`uploadJson: ${String(value)} has no JSON form`);
     return this.upload(text, to, { contentType: 'application/json' });
   }
 
@@ -168,45 +131,16 @@ export class S3Files {
     return { uri: sink.uri, rows: count, columns };
   }
 
-  /** A streamed multipart upload to write yourself (e.g. from an encoder). */
+  /** A streamed multipart upload to write yourself (e.g. from an encoder); a failed one is aborted. */
   openUpload(to: string, options: { contentType?: string | undefined } = {}): S3UploadSink {
-    const { bucket, key, uri } = this.loc(to);
-    const stream = new PassThrough({ highWaterMark: 64 * 1024 });
-    const upload = new Upload({
-      client: this.client,
-      params: { Bucket: bucket, Key: key, Body: stream, ContentType: options.contentType },
-      partSize: this.partBytes,
-      queueSize: 1,
-    });
-    const done = upload.done().then(
-      () => undefined,
-      (err: unknown) => {
-        stream.destroy(err as Error);
-        throw new Error(`S3 upload of ${uri} failed: ${(err as Error)?.message ?? String(err)}`, { cause: err });
-      },
-    );
-    done.catch(() => {});
-    return {
-      uri,
-      stream,
-      done: () => done,
-      abort: async () => {
-        await upload.abort().catch(() => {});
-        stream.destroy();
-        await done.catch(() => {});
-      },
-    };
+    const { bucket, key } = this.loc(to);
+    return openUpload(this.client, bucket, key, { partBytes: this.partBytes, contentType: options.contentType });
   }
 
   /** The object's bytes as a stream. */
-  async download(from: string): Promise<Readable> {
+  download(from: string): Promise<Readable> {
     const { bucket, key } = this.loc(from);
-    const res = await this.client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-    const body = res.Body;
-    if (body instanceof Readable) return body;
-    if (body && 'transformToWebStream' in body)
-      return Readable.fromWeb(body.transformToWebStream() as import('node:stream/web').ReadableStream);
-    throw new Error(`S3 returned no body for ${this.resolve(from)}`);
+    return readObject(this.client, bucket, key);
   }
 
   /** Downloads to a local file (folders created), streamed. */
@@ -216,23 +150,15 @@ export class S3Files {
   }
 
   /** The whole object as text (small objects: manifests, JSON). */
-  async readText(from: string): Promise<string> {
-    const chunks: Buffer[] = [];
-    for await (const c of await this.download(from)) chunks.push(c as Buffer);
-    return Buffer.concat(chunks).toString('utf8');
+  readText(from: string): Promise<string> {
+    const { bucket, key } = this.loc(from);
+    return readObjectText(this.client, bucket, key);
   }
 
   /** Size in bytes; undefined when there is no such object. */
-  async size(path: string): Promise<number | undefined> {
+  size(path: string): Promise<number | undefined> {
     const { bucket, key } = this.loc(path);
-    try {
-      const r = await this.client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
-      return r.ContentLength ?? 0;
-    } catch (err) {
-      const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
-      if (e.name === 'NotFound' || e.name === 'NoSuchKey' || e.$metadata?.httpStatusCode === 404) return undefined;
-      throw err;
-    }
+    return objectSize(this.client, bucket, key);
   }
 
   /**
@@ -248,23 +174,10 @@ export class S3Files {
 
   /** list() one page at a time, for prefixes too big to hold. */
   async *iterate(prefix: string, options: { pageSize?: number | undefined } = {}): AsyncGenerator<S3Object> {
-    const { bucket, key: Prefix } = this.loc(prefix, false);
-    let token: string | undefined;
-    do {
-      const res = await this.client.send(
-        new ListObjectsV2Command({ Bucket: bucket, Prefix, ContinuationToken: token, MaxKeys: options.pageSize }),
-      );
-      for (const o of res.Contents ?? []) {
-        if (!o.Key) continue;
-        yield {
-          uri: `s3://${bucket}/${o.Key}`,
-          key: o.Key,
-          bytes: o.Size ?? 0,
-          ...(o.LastModified ? { lastModified: o.LastModified } : {}),
-        };
-      }
-      token = res.IsTruncated ? res.NextContinuationToken : undefined;
-    } while (token);
+    const { bucket, key } = this.loc(prefix, false);
+    for await (const page of listPages(this.client, { bucket, prefix: key, pageSize: options.pageSize })) {
+      for (const o of page.objects) yield { uri: `s3://${bucket}/${o.key}`, ...o };
+    }
   }
 
   /** Deletes objects (missing ones are fine), 1000 per request. Returns how many were asked. */
@@ -272,17 +185,7 @@ export class S3Files {
     const list = (typeof paths === 'string' ? [paths] : [...paths]).map((p) => this.loc(p));
     const byBucket = new Map<string, string[]>();
     for (const l of list) byBucket.set(l.bucket, [...(byBucket.get(l.bucket) ?? []), l.key]);
-    for (const [bucket, keys] of byBucket) {
-      for (let i = 0; i < keys.length; i += 1000) {
-        const batch = keys.slice(i, i + 1000);
-        const res = await this.client.send(
-          new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true } }),
-        );
-        const e = res.Errors?.[0];
-        if (e)
-          throw new Error(`S3 delete of s3://${bucket}/${e.Key} failed: ${e.Code ?? ''} ${e.Message ?? ''}`.trim());
-      }
-    }
+    for (const [bucket, keys] of byBucket) await deleteKeys(this.client, bucket, keys);
     return list.length;
   }
 

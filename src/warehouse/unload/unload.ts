@@ -2,9 +2,11 @@
 // STDOUT on Postgres, a cursor on PGlite); here it is cut at row ends, dealt into part files
 // (CSV, optionally gzip, or Parquet), and a manifest in Redshift's format is written last, so
 // the files load back with a manifest COPY on any warehouse.
+import { UsageError } from '../../errors.js';
+import { UnloadError } from './errors.js';
 import type { S3Client } from '@aws-sdk/client-s3';
-import type { Stage } from '../stage/types.js';
-import type { CopyFormat } from '../warehouse/plan.js';
+import type { Stage } from '../../stage/types.js';
+import type { CopyFormat } from '../../stage/copy-format.js';
 import { CsvRowSplitter } from './csv-split.js';
 import { openOutput, type OutputLocation } from './output.js';
 import { ParquetParts, type ExportField } from './parquet.js';
@@ -74,18 +76,18 @@ export function checkUnloadOptions(
 ): Required<Pick<UnloadOptions, 'format' | 'parallel' | 'delimiter'>> {
   const format = options.format ?? 'csv';
   if (format !== 'csv' && format !== 'parquet')
-    throw new Error(`unload format must be 'csv' or 'parquet', got ${JSON.stringify(format)}`);
+    throw new UsageError(`unload format must be 'csv' or 'parquet', got ${JSON.stringify(format)}`);
   const delimiter = options.delimiter ?? ',';
   if (format === 'parquet' && (options.gzip || options.header || options.delimiter !== undefined)) {
-    throw new Error('unload: gzip, header and delimiter apply to CSV only (Parquet compresses its own pages)');
+    throw new UsageError('unload: gzip, header and delimiter apply to CSV only (Parquet compresses its own pages)');
   }
   if ([...delimiter].length !== 1 || /["\r\n\\]/.test(delimiter)) {
-    throw new Error(
+    throw new UsageError(
       `unload delimiter must be one character other than '"', '\\', CR or LF; got ${JSON.stringify(delimiter)}`,
     );
   }
   if (options.maxFileSize !== undefined && !(Number.isSafeInteger(options.maxFileSize) && options.maxFileSize > 0)) {
-    throw new Error(`unload maxFileSize must be a positive whole number of bytes, got ${options.maxFileSize}`);
+    throw new UsageError(`unload maxFileSize must be a positive whole number of bytes, got ${options.maxFileSize}`);
   }
   return { format, parallel: options.parallel ?? true, delimiter };
 }
@@ -95,7 +97,7 @@ export async function checkEmptyTarget(out: OutputLocation, allowOverwrite: bool
   if (allowOverwrite) return;
   const existing = await out.existing();
   if (existing.length) {
-    throw new Error(
+    throw new UsageError(
       `unload target ${out.uri} is not empty (it holds ${existing[0]}): choose an empty prefix, or pass allowOverwrite: true to write over it`,
     );
   }
@@ -234,7 +236,7 @@ export function parseExportRows(text: string, delimiter: string, onRow: (values:
         let from = i + 1;
         for (;;) {
           const q = text.indexOf('"', from);
-          if (q < 0) throw new Error('export CSV ends inside a quoted field');
+          if (q < 0) throw new UnloadError('export CSV ends inside a quoted field');
           if (text.charCodeAt(q + 1) === 34) {
             value += text.slice(from, q + 1);
             from = q + 2;
@@ -249,14 +251,16 @@ export function parseExportRows(text: string, delimiter: string, onRow: (values:
         row.push(null);
         i += 2;
       } else {
-        throw new Error(`export CSV has an unexpected field at offset ${i}: ${JSON.stringify(text.slice(i, i + 20))}`);
+        throw new UnloadError(
+          `export CSV has an unexpected field at offset ${i}: ${JSON.stringify(text.slice(i, i + 20))}`,
+        );
       }
       if (text.startsWith(delimiter, i)) i += delimiter.length;
       else if (text.charCodeAt(i) === 10) {
         i++;
         break;
       } else if (i >= n) break;
-      else throw new Error(`export CSV has no delimiter after a field at offset ${i}`);
+      else throw new UnloadError(`export CSV has no delimiter after a field at offset ${i}`);
     }
     onRow(row);
   }
