@@ -92,10 +92,15 @@ export class Backend {
     });
     client.on('error', () => {});
     await client.connect();
-    // Redshift's functions, installed once per database before the session takes the socket over.
-    if (schema !== undefined) await ensureFunctions(client, url, schema);
-    await parserReady();
-    if (role !== undefined) await runAs(client, role);
+    try {
+      // Redshift's functions, installed once per database before the session takes the socket over.
+      if (schema !== undefined) await ensureFunctions(client, url, schema);
+      await parserReady();
+      if (role !== undefined) await runAs(client, role);
+    } catch (err) {
+      await client.end().catch(() => {});
+      throw err;
+    }
     const socket = conn.stream;
     socket.removeAllListeners('data');
     const { processID: pid, secretKey } = client as unknown as { processID: number; secretKey: number };

@@ -6,4 +6,6 @@ export { runEmulatorCli, parseEmulatorArgs, EMULATOR_USAGE, type EmulatorCliOpti
 export { REDSHIFT_VERSION } from './catalog.js';
 export type { DataApiOptions, AwsControl } from './aws/start.js';
 export type { AwsRequest, AwsService } from './aws/server.js';
-export type { CredentialsFailure } from './iam/credentials.js';
+export type { CredentialsFailure, CredentialsOptions } from './iam/credentials.js';
+export type { DataApiServiceOptions } from './data-api/service.js';
+export type { TargetOptions } from './data-api/target.js';

@@ -183,3 +183,31 @@ describe('sessions', () => {
     ).rejects.toMatchObject({ name: 'ValidationException' });
   });
 });
+
+describe('closing the emulator', () => {
+  it('ends the backend sessions of statements in flight, a running one included', async () => {
+    const g = await startDataApiFixture('dapiclose');
+    const key = `closer_${g.schema.schema}`;
+    const client = g.clientFor(key);
+    const exec = (sql: string) =>
+      client.send(new ExecuteStatementCommand({ ClusterIdentifier: CLUSTER, Database: 'test', Sql: sql }));
+    const slow = await exec(`select pg_sleep(30) /* ${key} */`);
+    for (;;) {
+      const d = await client.send(new DescribeStatementCommand({ Id: slow.Id }));
+      if (d.Status === 'STARTED') break;
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    for (let i = 0; i < 5; i++) await exec(`select ${i} /* ${key} */`);
+    const t0 = Date.now();
+    await g.emulator.close();
+    expect(Date.now() - t0).toBeLessThan(5000);
+    await new Promise((r) => setTimeout(r, 200));
+    const left = await f.schema.pool.query(
+      `select pid, query from pg_stat_activity where pid <> pg_backend_pid() and (query like $1 or query like $2)`,
+      [`%${key}%`, `%"IAM:${key}"%`],
+    );
+    expect(left.rows).toEqual([]);
+    for (const c of [client]) c.destroy();
+    await g.schema.drop();
+  });
+});

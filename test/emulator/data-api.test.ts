@@ -162,3 +162,19 @@ describe('ExecuteStatement, DescribeStatement, GetStatementResult', () => {
     expect(await f.rows(q.Id!)).toEqual([[{ longValue: 1 }]]);
   });
 });
+
+describe('Redshift types stored as others', () => {
+  it('SUPER reads as stringValue and VARBYTE as blobValue, named as Redshift names them', async () => {
+    await f.run(`create table ${f.s}.odd (doc super, raw varbyte(16))`);
+    const ins = await f.run(`insert into ${f.s}.odd values (json_parse('{"a":1}'), '\\\\x616263')`);
+    expect(ins.Status).toBe('FINISHED');
+    const d = await f.run(`select doc, raw from ${f.s}.odd`);
+    const r = await f.client.send(new GetStatementResultCommand({ Id: d.Id }));
+    expect(r.ColumnMetadata!.map((c) => [c.typeName, c.tableName, c.schemaName])).toEqual([
+      ['super', 'odd', f.schema.schema],
+      ['varbyte', 'odd', f.schema.schema],
+    ]);
+    expect(r.Records![0]![0]).toEqual({ stringValue: '{"a":1}' });
+    expect(Buffer.from(r.Records![0]![1]!.blobValue!).toString()).toBe('abc');
+  });
+});

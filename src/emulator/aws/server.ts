@@ -7,11 +7,13 @@ import type net from 'node:net';
 import type { Caller, CredentialsService } from '../iam/credentials.js';
 import { AwsError, accessKeyOf, jsonError, parseForm, xmlError, type HttpAnswer } from './protocol.js';
 
+/** The AWS service a request was for, by its SDK client: Data API, Serverless, Redshift. */
 export type AwsService = 'redshift-data' | 'redshift-serverless' | 'redshift';
 
 /** One request as the emulator received it. */
 export interface AwsRequest {
   service: AwsService;
+  /** The action called: `ExecuteStatement`, `GetClusterCredentials`... */
   action: string;
   /** The JSON body, or the query protocol's form parameters. */
   body: Record<string, unknown>;

@@ -5,6 +5,7 @@ import type { TemporaryUsers } from '../iam/users.js';
 import { DataApiService, type DataApiServiceOptions } from '../data-api/service.js';
 import { startAwsEndpoint, type AwsRequest } from './server.js';
 
+/** The AWS endpoint's options: its port, the credentials calls' and the Data API's. */
 export interface DataApiOptions extends CredentialsOptions, DataApiServiceOptions {
   /** Port of the HTTP endpoint (0 or omitted: a free port); it listens on the emulator's host. */
   port?: number | undefined;
@@ -46,7 +47,7 @@ export async function startAws(
     },
     async close() {
       await endpoint.close();
-      dataApi.close();
+      await dataApi.close();
     },
   };
 }

@@ -20,6 +20,7 @@ export interface ExecuteDeps {
 
 export class Executor {
   private active = 0;
+  private running = new Set<Promise<void>>();
   private tokens = new Map<string, Record<string, unknown>>();
 
   constructor(private readonly d: ExecuteDeps) {}
@@ -136,7 +137,18 @@ export class Executor {
       return runStatement(this.d.ctx, st, local);
     };
     const running = session ? session.use(run) : this.d.pool.once(st.target, run);
-    st.done = running.catch((err: unknown) => failStatement(st, err)).finally(() => this.active--);
+    st.done = running
+      .catch((err: unknown) => failStatement(st, err))
+      .finally(() => {
+        this.active--;
+        this.running.delete(st.done);
+      });
+    this.running.add(st.done);
+  }
+
+  /** Resolves when the statements running have ended (their sessions closed), or after `ms`. */
+  async drain(ms: number): Promise<void> {
+    await Promise.race([Promise.all(this.running), new Promise((r) => setTimeout(r, ms).unref())]);
   }
 }
 

@@ -99,9 +99,11 @@ export class LocalSession {
     return r;
   }
 
-  /** Ends the session (Terminate): its temp tables go, an open transaction rolls back. */
+  /**
+   * Ends the session as a client going away does: a backend busy with a statement is terminated,
+   * an idle one closed; its temp tables go, an open transaction rolls back.
+   */
   close(): void {
-    this.stream.send(Buffer.from([0x58, 0, 0, 0, 4]));
     this.stream.end();
   }
 

@@ -11,6 +11,7 @@ import { SessionPool } from './sessions.js';
 import { StatementStore, describe } from './statements.js';
 import { resolveTarget, type TargetOptions } from './target.js';
 
+/** The Data API's limits, beside where statements may run (TargetOptions). */
 export interface DataApiServiceOptions extends TargetOptions {
   /** Statements running or waiting at once before ActiveStatementsExceededException (default 200). */
   maxActiveStatements?: number | undefined;
@@ -24,6 +25,7 @@ export class DataApiService implements ActionHandler {
   private readonly store = new StatementStore();
   private readonly pool: SessionPool;
   private readonly actions: Record<string, Action>;
+  private readonly exec: Executor;
 
   constructor(
     ctx: EmulatorContext,
@@ -34,13 +36,13 @@ export class DataApiService implements ActionHandler {
     this.pool = new SessionPool(ctx);
     const resolve = (body: Record<string, unknown>, caller: Caller) =>
       resolveTarget(body, caller, options, credentials, users);
-    const exec = new Executor({
+    const exec = (this.exec = new Executor({
       ctx,
       store: this.store,
       pool: this.pool,
       resolve,
       maxActive: options.maxActiveStatements ?? 200,
-    });
+    }));
     const catalog = new CatalogApi(ctx, resolve);
     const pageBytes = options.resultPageBytes ?? 1024 * 1024;
     this.actions = {
@@ -87,7 +89,9 @@ export class DataApiService implements ActionHandler {
     return out;
   }
 
-  close(): void {
+  /** Closes every session; statements still running end (their backends are terminated). */
+  async close(): Promise<void> {
     this.pool.closeAll();
+    await this.exec.drain(2000);
   }
 }

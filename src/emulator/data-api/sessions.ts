@@ -52,6 +52,7 @@ export class DataSession {
 export class SessionPool {
   private sessions = new Map<string, DataSession>();
   private transient = new Set<LocalSession>();
+  private closing = false;
 
   constructor(private readonly ctx: EmulatorContext) {}
 
@@ -73,6 +74,10 @@ export class SessionPool {
   /** Runs `f` on a backend session of its own, closed afterwards. */
   async once<T>(target: Target, f: (s: LocalSession) => Promise<T>): Promise<T> {
     const local = await LocalSession.open(this.ctx, target.role);
+    if (this.closing) {
+      local.close();
+      throw new Error('the emulator is closing');
+    }
     this.transient.add(local);
     try {
       return await f(local);
@@ -83,6 +88,7 @@ export class SessionPool {
   }
 
   closeAll(): void {
+    this.closing = true;
     for (const s of this.sessions.values()) s.close();
     for (const s of this.transient) s.close();
   }

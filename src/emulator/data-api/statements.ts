@@ -92,18 +92,24 @@ export function affectedRows(tag: string | undefined): number {
   return m ? Number(m[1]) : 0;
 }
 
+const RETENTION_MS = 24 * 3600 * 1000;
+
 const seconds = (d: Date): number => d.getTime() / 1000;
 
 /** The store of statements by id; `<id>:<n>` names a batch's sub-statement. */
 export class StatementStore {
   private byId = new Map<string, Statement>();
+  private added = 0;
 
   add(st: Statement): void {
     this.byId.set(st.id, st);
+    if (++this.added % 1000 === 0) this.prune();
   }
 
-  all(): Statement[] {
-    return [...this.byId.values()];
+  /** The Data API keeps a statement's description and result for 24 hours. */
+  private prune(): void {
+    const before = Date.now() - RETENTION_MS;
+    for (const [id, s] of this.byId) if (isEnded(s.status) && s.updatedAt.getTime() < before) this.byId.delete(id);
   }
 
   /** The statement and, for `<id>:<n>`, its sub-statement; ResourceNotFoundException when unknown. */

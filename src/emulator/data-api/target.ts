@@ -6,8 +6,11 @@ import type { Caller, CredentialsService } from '../iam/credentials.js';
 import type { TemporaryUsers } from '../iam/users.js';
 import type { Target } from './statements.js';
 
+/** Where the Data API's statements may run, and the users its secrets hold. */
 export interface TargetOptions {
+  /** Cluster identifiers answered for (others: ValidationException); default any. */
   clusters?: string[] | undefined;
+  /** Serverless workgroups answered for (others: ResourceNotFoundException); default any. */
   workgroups?: string[] | undefined;
   /** Secret ARN -> the database user it holds (default: the backend URL's user). */
   secrets?: Record<string, string> | undefined;

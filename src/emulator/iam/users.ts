@@ -43,6 +43,7 @@ export const md5Response = (user: string, password: string, salt: Buffer): strin
 export class TemporaryUsers {
   private issued = new Map<string, Issued[]>();
   private created = new Set<string>();
+  private ensured = new Set<string>();
   private mainUser: Promise<string> | undefined;
 
   constructor(private readonly admin: pg.Pool) {}
@@ -79,10 +80,11 @@ export class TemporaryUsers {
 
   /** The role an IAM identity's statements run as (the Data API), created once when missing. */
   async ensureIamRole(role: string): Promise<void> {
-    if (this.created.has(role)) return;
+    if (this.ensured.has(role)) return;
     await this.withRoleLock(async (client) => {
       if (!(await exists(client, role))) await this.createRole(client, role, 'nologin');
     });
+    this.ensured.add(role);
   }
 
   private async ensureRole(req: IssueRequest, password: string, until: Date): Promise<void> {
@@ -139,6 +141,7 @@ export class TemporaryUsers {
         .catch(() => undefined);
     }
     this.created.clear();
+    this.ensured.clear();
   }
 }
 
