@@ -208,7 +208,7 @@ export class RedshiftDataApiWarehouse extends Warehouse {
   }
 
   /** The statement runner, made with the SDK on first use (it is an optional peer dependency). */
-  protected statements(): Promise<DataApiStatements> {
+  private statements(): Promise<DataApiStatements> {
     this.statementsReady ??= importOptional<RedshiftDataSdk>(
       '@aws-sdk/client-redshift-data',
       'RedshiftDataApiDatabase',
