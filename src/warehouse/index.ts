@@ -14,7 +14,7 @@ export { PgliteWarehouse } from './pglite.js';
 export type { PgliteOptions } from './pglite.js';
 export { RedshiftWarehouse, decodeLoadErrorRow } from './redshift.js';
 export type { RedshiftOptions, RedshiftCredentials } from './redshift.js';
-export { RedshiftDataApiWarehouse, DataApiSession } from './redshift-data-api.js';
+export { RedshiftDataApiWarehouse } from './redshift-data-api.js';
 export type { RedshiftDataApiOptions } from './redshift-data-api.js';
 export { DataApiStatementError, DataApiSessionError } from './data-api-statements.js';
 export type { DataApiPolling, DataApiTarget } from './data-api-statements.js';
