@@ -208,13 +208,13 @@ export class RedshiftWarehouse extends PostgresWarehouse {
   protected override async commitOutcome(_lost: Session, marker: CommitMarker): Promise<boolean> {
     // The pool's own Client class: with iam, it is the one that logs in with temporary credentials.
     const Client = (this.pool.options as { Client?: typeof pg.Client }).Client ?? pgLib.Client;
-    const client = new Client(this.pool.options as pg.ClientConfig);
+    const client = new Client(this.pool.options);
     client.on('error', () => undefined);
     await client.connect();
     try {
       await client.query('BEGIN');
       await client.query(`LOCK ${marker.table}`);
-      const { rows } = await client.query(marker.sql, marker.params);
+      const { rows } = await client.query<Record<string, unknown>>(marker.sql, marker.params);
       await client.query('ROLLBACK');
       return marker.committed(rows);
     } finally {
@@ -238,7 +238,7 @@ FROM stl_load_errors WHERE query = ${copy} ORDER BY line_number LIMIT 100`;
   /** After a failed COPY: read the error rows (same session, after ROLLBACK) into a LoadError. */
   protected override async decodeError(session: Session, plan: LoadPlan, err: unknown): Promise<unknown> {
     if (!isCopyRejection(err)) return err;
-    let rows: Record<string, unknown>[] = [];
+    let rows: Record<string, unknown>[];
     try {
       rows = (await session.query(this.loadErrorQuery())).rows;
     } catch {
