@@ -206,7 +206,7 @@ describe('the CLI on Redshift', () => {
     expect(passwords.length).toBeGreaterThanOrEqual(2);
   });
 
-  it('a refused IAM login (AccessDenied) is one line, exit 4', async () => {
+  it('a refused IAM login (AccessDenied) or Data API call is one line, exit 4', async () => {
     process.env.AWS_ACCESS_KEY_ID = `denied_${tag}`;
     try {
       const url = `redshift-iam://loader_${tag}@127.0.0.1:${emulator.port}/test?clusterIdentifier=sweets&endpoint=${encodeURIComponent(emulator.dataApiEndpoint!)}`;
@@ -218,6 +218,10 @@ describe('the CLI on Redshift', () => {
     } finally {
       process.env.AWS_ACCESS_KEY_ID = `loader_${tag}`;
     }
+    // The Data API refusing a call (no such cluster) is exit 4 too.
+    const unknown = await upshift(['--database-url', dataApiUrl().replace('/sweets/', '/nope/'), 'audit']);
+    expect(unknown.code).toBe(4);
+    expect(unknown.err).toMatch(/^upshift: cannot connect to the database: ValidationException: .*\n$/);
   });
 
   it('no secret is printed, logged or written to an audit row', async () => {

@@ -119,6 +119,25 @@ describe('RedshiftDataApiDatabase through the emulator', () => {
     expect(await db.query<Row>(`select id, qty from "${s.schema}".rejected`)).toEqual([{ id: 1n, qty: 1 }]);
   });
 
+  it('replays a load from its staged files, and cancels one with an aborted signal before its transaction', async () => {
+    const model = defineTable(
+      `${s.schema}.replayed`,
+      { id: t.bigint().notNull(), v: t.varchar(8) },
+      { upsertKey: ['id'] },
+    );
+    const table = db.table(model);
+    await table.create();
+    const first = await table.upsert([{ id: 1n, v: 'a' }]);
+    await db.query(`delete from "${s.schema}".replayed`);
+    const again = await db.replay(first.loadId, { into: model, force: true });
+    expect(again).toMatchObject({ inserted: 1 });
+    expect(await db.query<Row>(`select id, v from "${s.schema}".replayed`)).toEqual([{ id: 1n, v: 'a' }]);
+    await expect(
+      table.upsert([{ id: 2n, v: 'b' }], { signal: AbortSignal.abort(new Error('not today')) }),
+    ).rejects.toThrow('not today');
+    expect(await db.query<Row>(`select count(*)::int as n from "${s.schema}".replayed`)).toEqual([{ n: 1 }]);
+  });
+
   it('unloads with UNLOAD to S3, as the wire path does', async () => {
     const table = db.table(defineTable(`${s.schema}.unload_me`, { id: t.bigint().notNull(), v: t.varchar(8) }));
     await table.create();
