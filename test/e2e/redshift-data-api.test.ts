@@ -69,6 +69,25 @@ describe('RedshiftDataApiDatabase through the emulator', () => {
 
   engineBehaviour(() => ({ db, schema: s.schema }));
 
+  it("runs as the cluster dbUser, or on a workgroup as the caller's IAM identity", async () => {
+    const as = async (target: { clusterIdentifier: string; dbUser: string } | { workgroupName: string }) => {
+      const other = new RedshiftDataApiDatabase({
+        ...target,
+        database: 'test',
+        region: 'us-east-1',
+        endpoint: emulator.dataApiEndpoint!,
+        awsCredentials: { accessKeyId: 'carol', secretAccessKey: 'not-checked' },
+      });
+      try {
+        return (await other.query<{ who: string }>('select current_user as who'))[0]!.who;
+      } finally {
+        await other.close();
+      }
+    };
+    expect(await as({ clusterIdentifier: 'sweets', dbUser: 'postgres' })).toBe('postgres');
+    expect(await as({ workgroupName: 'candy-wg' })).toBe('IAM:carol');
+  });
+
   it('returns the JS values the wire path returns, bigints exact past 2^53', async () => {
     const sql = `select 9007199254740993::bigint as big, (-9223372036854775807)::bigint as min, 7::int as i, 2::smallint as small,
       1.5::float8 as f, 12.50::numeric(10,2) as n, true as b, 'x'::varchar as v, null::int as nothing,
