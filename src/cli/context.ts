@@ -72,7 +72,7 @@ export function isConnectionFailure(err: unknown): boolean {
   const e = err as { code?: string; message?: string; name?: string };
   if (err instanceof AggregateError) return isConnectionFailure(err.errors[0]);
   if (tlsProblem(e ?? {})) return true;
-  if (awsRefusal(err) || e?.name === 'DataApiSessionError') return true;
+  if (awsRefusal(err) || e?.name === 'DataApiSessionError' || e?.code === 'LOGIN_FAILED') return true;
   return typeof e?.code === 'string' && (CONNECTION_CODES.has(e.code) || /^(08|28|3D)/.test(e.code));
 }
 
@@ -84,6 +84,7 @@ export function databaseError(err: unknown, doing: string): CliError | undefined
   if (tls) return new CliError(`${doing}: ${tls}`, ExitCode.DATABASE);
   const aws = awsRefusal(err);
   if (aws) return new CliError(`${doing}: ${aws}`, ExitCode.DATABASE);
+  if (e.code === 'LOGIN_FAILED') return new CliError(`${doing}: ${e.message}`, ExitCode.DATABASE);
   // The Data API's statement errors carry no SQLSTATE, only the database's words.
   const name = (err as Error)?.name;
   if (name === 'DataApiStatementError' || name === 'DataApiSessionError')

@@ -1,5 +1,6 @@
 // The engine's Database for each way a project names its database (see database-setting.ts).
 import type { Stage } from '../stage/types.js';
+import { UpshiftConfigError } from '../config.js';
 import type { RedshiftCredentials } from '../warehouse/redshift.js';
 import { PostgresDatabase, RedshiftDatabase, RedshiftDataApiDatabase } from './databases.js';
 import { iamConnectionString, type DatabaseConnection } from './database-setting.js';
@@ -42,7 +43,7 @@ export function openDatabaseFor(
       ...defined({ iamRole: copy.iamRole, credentials: copy.credentials, copyRegion: copy.region }),
     });
   }
-  if (!stage) throw new Error('openDatabaseFor: a password or IAM database needs a stage');
+  if (!stage) throw new UpshiftConfigError('openDatabaseFor: a password or IAM database needs a stage');
   if (connection.kind === 'iam') {
     const c = connection.connection;
     return new RedshiftDatabase({ ...copy, connectionString: iamConnectionString(c), iam: c.iam, stage, auditSchema });

@@ -5,6 +5,7 @@
 //   redshift-data://workgroup/<name>/<db>?...              the Data API (HTTPS, no connection)
 //   redshift-data://cluster/<id>/<db>?dbUser=...|secretArn=...
 // or the same as objects in the config file.
+import { UpshiftConfigError } from '../config.js';
 import type { AwsCredentials, RedshiftIamOptions } from '../warehouse/redshift-iam.js';
 import type { DataApiPolling } from '../warehouse/data-api-statements.js';
 
@@ -43,7 +44,7 @@ export type DatabaseConnection =
   | { kind: 'dataApi'; connection: RedshiftDataApiConnection };
 
 /** A setting upshift can't read; the message never repeats the URL (a postgres:// one may hold a password). */
-export class DatabaseSettingError extends Error {
+export class DatabaseSettingError extends UpshiftConfigError {
   override name = 'DatabaseSettingError';
 }
 

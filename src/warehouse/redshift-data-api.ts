@@ -19,6 +19,7 @@ import type { UnloadQuery } from './unload/query.js';
 import type { UnloadOptions, UnloadResult } from './unload/unload.js';
 import type { CopyFormat } from '../stage/copy-format.js';
 import { importOptional } from '../optional.js';
+import { UpshiftConfigError } from '../config.js';
 import {
   abortReason,
   DataApiSessionError,
@@ -94,7 +95,7 @@ function stageRequiredOnUse(warehouse: { readonly stage: Stage }): void {
     configurable: true,
     enumerable: true,
     get() {
-      throw new Error(
+      throw new UpshiftConfigError(
         'RedshiftDataApiDatabase needs a stage for loads, replays and UNLOAD: pass { stage: new S3Stage({ basePath: "s3://bucket/prefix" }) }',
       );
     },
@@ -179,17 +180,21 @@ export class RedshiftDataApiWarehouse extends Warehouse {
     super({ ...options, stage: options.stage ?? NO_STAGE });
     if (!options.stage) stageRequiredOnUse(this);
     else if (options.stage.kind !== 's3')
-      throw new Error('RedshiftDataApiDatabase needs an S3Stage: Redshift COPY reads staged files from S3 only');
+      throw new UpshiftConfigError(
+        'RedshiftDataApiDatabase needs an S3Stage: Redshift COPY reads staged files from S3 only',
+      );
     if (Boolean(options.workgroupName) === Boolean(options.clusterIdentifier))
-      throw new Error('RedshiftDataApiDatabase: give workgroupName (Serverless) or clusterIdentifier, one of them');
+      throw new UpshiftConfigError(
+        'RedshiftDataApiDatabase: give workgroupName (Serverless) or clusterIdentifier, one of them',
+      );
     if (options.secretArn && options.dbUser)
-      throw new Error('RedshiftDataApiDatabase: give secretArn or dbUser, not both');
+      throw new UpshiftConfigError('RedshiftDataApiDatabase: give secretArn or dbUser, not both');
     if (options.dbUser && options.workgroupName)
-      throw new Error(
+      throw new UpshiftConfigError(
         'RedshiftDataApiDatabase: dbUser is for clusters; on Serverless the user is your IAM identity (or give secretArn)',
       );
     if (options.iamRole && options.credentials)
-      throw new Error('RedshiftDataApiDatabase: give iamRole or credentials, not both');
+      throw new UpshiftConfigError('RedshiftDataApiDatabase: give iamRole or credentials, not both');
     this.options = options;
     this.keepAliveSeconds = options.sessionKeepAliveSeconds ?? 60;
     this.target = {

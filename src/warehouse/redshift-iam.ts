@@ -6,6 +6,8 @@
 import type pg from 'pg';
 import type { S3ClientConfig } from '@aws-sdk/client-s3';
 import { importOptional } from '../optional.js';
+import { UpshiftConfigError } from '../config.js';
+import { UpshiftError } from '../errors.js';
 import { pgLib } from './pg-lib.js';
 
 /** AWS credentials as every AWS SDK client takes them: keys, or a provider function. */
@@ -50,12 +52,12 @@ export interface TemporaryLogin {
   expiresAt: number;
 }
 
-/** Getting temporary credentials failed (access denied, unknown cluster, expired AWS session, ...). SQLSTATE-like code 28000: a login failure. */
-export class RedshiftLoginError extends Error {
+/** Getting temporary credentials failed (access denied, unknown cluster, expired AWS session, ...); `cause` is the SDK's error. */
+export class RedshiftLoginError extends UpshiftError {
+  declare readonly code: 'LOGIN_FAILED';
   override name = 'RedshiftLoginError';
-  readonly code = '28000';
   constructor(message: string, cause: unknown) {
-    super(message, { cause });
+    super('LOGIN_FAILED', message, { cause });
   }
 }
 
@@ -91,7 +93,7 @@ export function resolveIamLogin(iam: RedshiftIamOptions | true, host: string | u
   if (given.clusterIdentifier) return { ...given, ...withRegion };
   if (fromHost?.serverless) return { ...given, workgroupName: fromHost.name, ...withRegion };
   if (fromHost) return { ...given, clusterIdentifier: fromHost.name, ...withRegion };
-  throw new Error(
+  throw new UpshiftConfigError(
     `iam logins need iam.clusterIdentifier or iam.workgroupName: the host ${host ?? '(none)'} is not a *.redshift.amazonaws.com or *.redshift-serverless.amazonaws.com name they could be read from`,
   );
 }
@@ -275,7 +277,7 @@ export function temporaryLoginPool(
 } {
   const url = new URL(target.connectionString);
   if (url.password)
-    throw new Error(
+    throw new UpshiftConfigError(
       'RedshiftDatabase: give iam or a password, not both (iam logins get a temporary password for each connection)',
     );
   const database = decodeURIComponent(url.pathname.slice(1)) || 'dev';

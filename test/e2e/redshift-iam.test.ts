@@ -132,7 +132,7 @@ describe('RedshiftDatabase with iam logins', () => {
     const db = database({ clusterIdentifier: 'sweets', dbUser: `x_${tag}`, ...aws(`denied_${tag}`) });
     const err = (await db.query('select 1').catch((e: unknown) => e)) as RedshiftLoginError;
     expect(err).toBeInstanceOf(RedshiftLoginError);
-    expect(err.code).toBe('28000');
+    expect(err.code).toBe('LOGIN_FAILED');
     expect(err.message).toMatch(
       /GetClusterCredentials for cluster sweets as database user x_.*AccessDenied.*not authorized/,
     );
