@@ -13,6 +13,7 @@ import type {
   Field,
   RedshiftDataClient,
 } from '@aws-sdk/client-redshift-data';
+import { UpshiftConfigError } from '../config.js';
 import { exactLongValues, recordReader } from './data-api-values.js';
 
 export type RedshiftDataSdk = typeof import('@aws-sdk/client-redshift-data');
@@ -186,6 +187,11 @@ export class DataApiStatements {
     try {
       submitted = await this.call(() => this.client.send(new this.sdk.ExecuteStatementCommand(input)));
     } catch (err) {
+      if (/region is missing/i.test((err as Error)?.message ?? ''))
+        throw new UpshiftConfigError(
+          'the Data API needs an AWS region: pass { region } (?region= in a redshift-data:// URL) or set AWS_REGION',
+          { cause: err },
+        );
       if (options.sessionId && isSessionGone(err))
         throw new DataApiSessionError(
           options.sessionId,

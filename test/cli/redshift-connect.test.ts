@@ -218,6 +218,18 @@ describe('the CLI on Redshift', () => {
     } finally {
       process.env.AWS_ACCESS_KEY_ID = `loader_${tag}`;
     }
+    // No region to send the Data API's calls to is a configuration problem.
+    const region = process.env.AWS_REGION;
+    delete process.env.AWS_REGION;
+    try {
+      const noRegion = await upshift(['--database-url', dataApiUrl().replace('&region=us-east-1', ''), 'audit']);
+      expect(noRegion).toMatchObject({
+        code: 3,
+        err: expect.stringMatching(/^upshift: the Data API needs an AWS region/),
+      });
+    } finally {
+      process.env.AWS_REGION = region;
+    }
     // The Data API refusing a call (no such cluster) is exit 4 too.
     const unknown = await upshift(['--database-url', dataApiUrl().replace('/sweets/', '/nope/'), 'audit']);
     expect(unknown.code).toBe(4);
