@@ -6,6 +6,8 @@ import tseslint from 'typescript-eslint';
 export default tseslint.config(
   {
     ignores: [
+      '.scratch/**',
+      'eslint.config.js',
       'dist/**',
       'node_modules/**',
       'coverage/**',

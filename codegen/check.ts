@@ -2,7 +2,7 @@
 // It imports the models (rather than comparing generated text) so hand-edited, reformatted or
 // hand-written models are judged by what they declare, and the report names each column.
 import path from 'node:path';
-import type { Dialect } from '../src/model/index.js';
+import type { Dialect } from '../src/dialect/index.js';
 import { describeDifference, diffTable, type Difference } from './diff.js';
 import { introspect } from './introspect/index.js';
 import { tableMatcher, type LiveTable, type Queryable, type TablePattern } from './introspect/types.js';

@@ -1,7 +1,8 @@
 // Compares a model with its live table, fact by fact, in the terms the dialect stores: Postgres
-// has no encodings, dist or sort keys, so those are compared on Redshift only. The drift check
+// has no encodings, dist or sort keys, so those are compared where the dialect has them. The drift check
 // prints these differences; migrations turn them into DDL.
-import { sqlType, type ColumnDefault, type ColumnSpec, type Dialect, type TableModel } from '../src/model/index.js';
+import { sqlDialect, sqlType, type Dialect } from '../src/dialect/index.js';
+import type { ColumnDefault, ColumnSpec, TableModel } from '../src/model/index.js';
 import type { LiveTable } from './introspect/types.js';
 import { valueLiteral } from './render/names.js';
 
@@ -62,7 +63,8 @@ export function compareColumn(
   push('default', defaultText(model.default), defaultText(live.default));
   push('identity', identityText(model), identityText(live));
   // An encoding is compared only where the model pins one: otherwise Redshift picks it.
-  if (dialect === 'redshift' && !opts.autoEncoding && model.encode) push('encode', model.encode, live.encode ?? 'none');
+  if (sqlDialect(dialect).capabilities.encodings && !opts.autoEncoding && model.encode)
+    push('encode', model.encode, live.encode ?? 'none');
   push('comment', commentText(model.comment), commentText(live.comment));
   return out;
 }
@@ -98,7 +100,7 @@ export function diffTable(model: TableModel, live: LiveTable): Difference[] {
   const table = (field: TableField, m: string, d: string) =>
     m !== d && out.push({ kind: 'table-changed', field, model: m, database: d });
   table('primaryKey', keyText(o.primaryKey), keyText(lo.primaryKey));
-  if (dialect === 'redshift') {
+  if (sqlDialect(dialect).capabilities.distAndSortKeys) {
     // Where the model says nothing, Redshift's AUTO is what it asks for.
     const mStyle = o.distKey ? 'KEY' : (o.distStyle ?? 'auto').toUpperCase();
     const lStyle = lo.distKey ? 'KEY' : (lo.distStyle ?? 'auto').toUpperCase();

@@ -17,7 +17,7 @@ import {
   type RenderOptions,
 } from './render/model-file.js';
 import { exportNames } from './render/names.js';
-import type { Dialect } from '../src/model/index.js';
+import type { Dialect } from '../src/dialect/index.js';
 
 export interface GeneratedFile {
   /** Relative to the output directory, with forward slashes. */

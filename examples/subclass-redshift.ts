@@ -1,7 +1,8 @@
 // Subclassing Redshift's COPY and UNLOAD: replace invalid UTF-8 instead of failing the load
 // (ACCEPTINVCHARS), and encrypt unloaded files with a KMS key. Each override calls super, so
 // upshift's own clauses (manifest, credentials, NULL handling) stay as they are.
-import { RedshiftDatabase, type CopyStep, type RedshiftDatabaseOptions, type UnloadOptions } from '../src/index.js';
+import { RedshiftDatabase, type RedshiftDatabaseOptions, type UnloadOptions } from '../src/index.js';
+import { type CopyStep } from '../src/warehouse/index.js';
 
 export class TolerantRedshiftDatabase extends RedshiftDatabase {
   constructor(options: RedshiftDatabaseOptions & { kmsKeyId?: string }) {

@@ -223,7 +223,7 @@ function constraintsByTable(cat: RedshiftCatalog): Map<string, TableKeys> {
     }
   }
   for (const k of out.values())
-    [k.uniques, k.foreignKeys, k.referencedBy].forEach((l) => (l as LiveKey[]).sort(byName));
+    [k.uniques, k.foreignKeys, k.referencedBy].forEach((l) => (l).sort(byName));
   return out;
 }
 

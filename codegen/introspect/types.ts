@@ -1,7 +1,8 @@
 // What introspection reads from a live database: one LiveTable per table, in the model's own
 // terms (ColumnSpec and table options), plus what the model can't say (the native type, a
 // fallback warning). Codegen renders it, the drift check and migrations compare against it.
-import type { ColumnSpec, Dialect } from '../../src/model/index.js';
+import type { Dialect } from '../../src/dialect/index.js';
+import type { ColumnSpec } from '../../src/model/index.js';
 
 /** The information_schema.columns shape both catalogs answer with (Postgres directly, Redshift's svv_columns). */
 export interface InfoSchemaColumnRow {

@@ -3,7 +3,8 @@
 // foreign keys either way, identity ALWAYS, constraint and index names, storage) is rebuilt.
 // `down` undoes each statement from what the catalog said: the native type, the default as
 // written, the identity kind and the primary key's name.
-import { defaultSql, sqlType, type ColumnSpec } from '../../src/model/index.js';
+import { identitySequenceOptions, postgresDialect } from '../../src/dialect/index.js';
+import type { ColumnSpec } from '../../src/model/index.js';
 import { qualifiedName, quoteIdent } from '../../src/sql/identifiers.js';
 import { postgresLiteral } from '../../src/sql/literals.js';
 import type { Difference } from '../diff.js';
@@ -21,12 +22,6 @@ export interface Step {
 const alter = (schema: string, table: string, what: string) => `ALTER TABLE ${qualifiedName(schema, table)} ${what}`;
 const alterColumn = (schema: string, table: string, column: string, what: string) =>
   alter(schema, table, `ALTER COLUMN ${quoteIdent(column)} ${what}`);
-
-function identityClause(seed: number, step: number): string {
-  // as columnSql: a Postgres sequence refuses a seed outside its default range
-  const bound = step > 0 && seed < 1 ? ` MINVALUE ${seed}` : step < 0 && seed > -1 ? ` MAXVALUE ${seed}` : '';
-  return `(START WITH ${seed} INCREMENT BY ${step}${bound})`;
-}
 
 /** Moves a column's identity sequence past the values already there (ascending sequences only). */
 function syncSequence(schema: string, table: string, column: string, step: number): string[] {
@@ -48,7 +43,7 @@ function addIdentity(
       schema,
       table,
       column,
-      `ADD GENERATED ${kind.toUpperCase()} AS IDENTITY ${identityClause(id.seed, id.step)}`,
+      `ADD GENERATED ${kind.toUpperCase()} AS IDENTITY ${identitySequenceOptions(id.seed, id.step)}`,
     ),
     ...syncSequence(schema, table, column, id.step),
   ];
@@ -63,7 +58,7 @@ function liveColumnSql(c: LiveColumn): string {
   if (c.defaultSql !== undefined) parts.push(`DEFAULT ${c.defaultSql}`);
   if (c.spec.identity)
     parts.push(
-      `GENERATED ${(c.identityKind ?? 'by default').toUpperCase()} AS IDENTITY ${identityClause(c.spec.identity.seed, c.spec.identity.step)}`,
+      `GENERATED ${(c.identityKind ?? 'by default').toUpperCase()} AS IDENTITY ${identitySequenceOptions(c.spec.identity.seed, c.spec.identity.step)}`,
     );
   return parts.join(' ');
 }
@@ -99,7 +94,7 @@ function columnSteps(schema: string, table: string, live: LiveColumn, changes: C
     });
   }
   if (has('type')) {
-    const type = sqlType(model, 'postgres');
+    const type = postgresDialect.sqlType(model);
     const crossKind = model.kind !== live.spec.kind || live.fallback !== undefined;
     steps.push({
       up: [alterColumn(schema, table, name, `TYPE ${type}${using(name, type, crossKind)}`)],
@@ -108,7 +103,7 @@ function columnSteps(schema: string, table: string, live: LiveColumn, changes: C
   }
   if (has('default')) {
     steps.push({
-      up: [setDefault(schema, table, name, defaultSql(model, 'postgres'))],
+      up: [setDefault(schema, table, name, postgresDialect.defaultSql(model))],
       down: [setDefault(schema, table, name, live.defaultSql)],
     });
   }
@@ -129,8 +124,8 @@ function columnSteps(schema: string, table: string, live: LiveColumn, changes: C
   }
   if (has('comment')) {
     steps.push({
-      up: [commentOnColumn(schema, table, name, model.comment)],
-      down: [commentOnColumn(schema, table, name, live.spec.comment)],
+      up: [commentOnColumn(schema, table, name, model.comment, 'postgres')],
+      down: [commentOnColumn(schema, table, name, live.spec.comment, 'postgres')],
     });
   }
   return steps;
@@ -144,7 +139,7 @@ function notNullStep(schema: string, table: string, name: string, model: ColumnS
       up: [alterColumn(schema, table, name, 'DROP NOT NULL')],
       down: [alterColumn(schema, table, name, 'SET NOT NULL')],
     };
-  const fill = defaultSql(model, 'postgres');
+  const fill = postgresDialect.defaultSql(model);
   const up = [alterColumn(schema, table, name, 'SET NOT NULL')];
   if (fill === undefined || model.identity) return { up, down: [alterColumn(schema, table, name, 'DROP NOT NULL')] };
   return {
@@ -203,7 +198,8 @@ export function postgresSteps(
         break;
       case 'column-removed': {
         const c = liveCols.get(d.column)!;
-        const comment = c.spec.comment !== undefined ? [commentOnColumn(schema, name, d.column, c.spec.comment)] : [];
+        const comment =
+          c.spec.comment !== undefined ? [commentOnColumn(schema, name, d.column, c.spec.comment, 'postgres')] : [];
         steps.push({
           up: [dropColumn(schema, name, d.column)],
           down: [alter(schema, name, `ADD COLUMN ${liveColumnSql(c)}`), ...comment],
@@ -221,8 +217,8 @@ export function postgresSteps(
         if (d.field === 'primaryKey') steps.push(primaryKeyStep(schema, name, model.primaryKey, live));
         else if (d.field === 'comment')
           steps.push({
-            up: [commentOnTable(schema, name, model.comment)],
-            down: [commentOnTable(schema, name, live.options.comment)],
+            up: [commentOnTable(schema, name, model.comment, 'postgres')],
+            down: [commentOnTable(schema, name, live.options.comment, 'postgres')],
           });
         break;
     }

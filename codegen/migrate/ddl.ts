@@ -3,22 +3,15 @@
 // everything else (types, nullability, defaults, identity, dist and sort keys) needs a deep
 // copy: create the new table, copy the rows with named columns, swap the names, re-create the
 // table's keys under their names, all inside the migration's transaction.
-import {
-  Column,
-  columnSql,
-  createTableStatements,
-  sqlType,
-  type ColumnSpec,
-  type Dialect,
-  type TableModel,
-} from '../../src/model/index.js';
+import { columnSql, createTableStatements, sqlDialect, sqlType, type Dialect } from '../../src/dialect/index.js';
+import { Column, type ColumnSpec, type TableModel } from '../../src/model/index.js';
 import { qualifiedName, quoteIdent } from '../../src/sql/identifiers.js';
 import { postgresLiteral } from '../../src/sql/literals.js';
 import type { LiveForeignKey, LiveKey, LiveReference } from '../introspect/types.js';
 
 export function addColumn(schema: string, table: string, name: string, spec: ColumnSpec, dialect: Dialect): string[] {
   const out = [`ALTER TABLE ${qualifiedName(schema, table)} ADD COLUMN ${columnSql(name, spec, dialect)}`];
-  if (spec.comment !== undefined) out.push(commentOnColumn(schema, table, name, spec.comment));
+  if (spec.comment !== undefined) out.push(commentOnColumn(schema, table, name, spec.comment, dialect));
   return out;
 }
 
@@ -31,16 +24,21 @@ export const alterVarchar = (schema: string, table: string, name: string, spec: 
 export const alterEncode = (schema: string, table: string, name: string, encode: string) =>
   `ALTER TABLE ${qualifiedName(schema, table)} ALTER COLUMN ${quoteIdent(name)} ENCODE ${encode}`;
 
-export const commentOnColumn = (schema: string, table: string, name: string, comment: string | undefined) =>
-  `COMMENT ON COLUMN ${qualifiedName(schema, table)}.${quoteIdent(name)} IS ${comment === undefined ? 'NULL' : postgresLiteral(comment)}`;
+/** COMMENT ON, its text quoted as the dialect reads literals (Redshift takes backslashes as escapes). */
+export const commentOnColumn = (
+  schema: string,
+  table: string,
+  name: string,
+  comment: string | undefined,
+  dialect: Dialect,
+) =>
+  `COMMENT ON COLUMN ${qualifiedName(schema, table)}.${quoteIdent(name)} IS ${comment === undefined ? 'NULL' : sqlDialect(dialect).literals.text(comment)}`;
 
-export const commentOnTable = (schema: string, table: string, comment: string | undefined) =>
-  `COMMENT ON TABLE ${qualifiedName(schema, table)} IS ${comment === undefined ? 'NULL' : postgresLiteral(comment)}`;
-
-const MAX_NAME_BYTES = { postgres: 63, redshift: 127 } as const;
+export const commentOnTable = (schema: string, table: string, comment: string | undefined, dialect: Dialect) =>
+  `COMMENT ON TABLE ${qualifiedName(schema, table)} IS ${comment === undefined ? 'NULL' : sqlDialect(dialect).literals.text(comment)}`;
 
 function sideName(name: string, suffix: string, dialect: Dialect): string {
-  const room = MAX_NAME_BYTES[dialect] - suffix.length;
+  const room = sqlDialect(dialect).maxIdentifierBytes - suffix.length;
   return `${
     Buffer.byteLength(name) > room
       ? Buffer.from(name)
@@ -104,12 +102,15 @@ export function deepCopy(
   const { schema, name } = to;
   const fresh = sideName(name, '__upshift_new', dialect);
   const old = sideName(name, '__upshift_old', dialect);
-  const rs = dialect === 'redshift';
-  const renamed: TableModel = rs
-    ? withoutPrimaryKey(to, fresh)
-    : { ...to, name: fresh, qualifiedName: `${schema}.${fresh}` };
+  const can = sqlDialect(dialect).capabilities;
+  // Keys that can't be renamed are added under their names once the copy has the table's.
+  const renamed: TableModel = can.renamesConstraints
+    ? { ...to, name: fresh, qualifiedName: `${schema}.${fresh}` }
+    : withoutPrimaryKey(to, fresh);
   // Redshift refuses explicit values for IDENTITY(seed, step) columns: those are regenerated there.
-  const copied = to.columnNames.filter((c) => from.columns.has(c) && !(rs && to.columns[c]!.spec.identity));
+  const copied = to.columnNames.filter(
+    (c) => from.columns.has(c) && (can.explicitIdentityValues || !to.columns[c]!.spec.identity),
+  );
   const select = copied.map((c) => {
     const target = to.columns[c]!.spec;
     return from.columns.get(c)!.kind === target.kind
@@ -121,7 +122,7 @@ export function deepCopy(
     ...createTableStatements(renamed, dialect, { ifNotExists: false }),
     `INSERT INTO ${qualifiedName(schema, fresh)} (${copied.map(quoteIdent).join(', ')}) SELECT ${select.join(', ')} FROM ${qualifiedName(schema, name)}`,
   ];
-  if (dialect === 'postgres') {
+  if (can.explicitIdentityValues) {
     for (const c of copied.filter((c) => to.columns[c]!.spec.identity)) {
       // the copy wrote explicit values: move the identity sequence past them
       out.push(
@@ -136,7 +137,7 @@ export function deepCopy(
     `ALTER TABLE ${qualifiedName(schema, fresh)} RENAME TO ${quoteIdent(name)}`,
     `DROP TABLE ${qualifiedName(schema, old)}`,
   );
-  if (!rs) return out;
+  if (can.renamesConstraints) return out;
   // the old table (and its keys) are gone: the names are free again
   if (to.options.primaryKey.length)
     out.push(addConstraint(schema, name, keys.primaryKeyName, `PRIMARY KEY ${columnList(to.options.primaryKey)}`));

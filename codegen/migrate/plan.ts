@@ -1,13 +1,7 @@
 // Plans a migration: diffs each model with its live table and chooses the Redshift-legal way
 // to get there. Changes that would drop or narrow data are refused unless allowDestructive.
-import {
-  Column,
-  createTableStatements,
-  defaultSql,
-  type ColumnSpec,
-  type Dialect,
-  type TableModel,
-} from '../../src/model/index.js';
+import { createTableStatements, defaultSql, sqlDialect, type Dialect } from '../../src/dialect/index.js';
+import { Column, type ColumnSpec, type TableModel } from '../../src/model/index.js';
 import { describeDifference, diffTable, typeText, type Difference } from '../diff.js';
 import type { LiveTable } from '../introspect/types.js';
 import { liveToModel } from '../live-model.js';
@@ -245,9 +239,12 @@ function planTable(
     }
     if (c.action === 'deep-copy') deep = true;
   }
+  const can = sqlDialect(dialect).capabilities;
+  // Where ALTER can't do it all, the table is deep-copied
+  const copies = deep && !can.alterInPlace;
   // A Redshift deep copy can't keep IDENTITY values (it refuses explicit ones): they are renumbered
   const renumbered =
-    deep && dialect === 'redshift'
+    copies && !can.explicitIdentityValues
       ? model.columnNames.filter((c) => model.columns[c]!.spec.identity && live.columns.some((l) => l.name === c))
       : [];
   if (renumbered.length && !allowDestructive) {
@@ -256,7 +253,7 @@ function planTable(
       reason: `this change needs a deep copy, which renumbers IDENTITY column(s) ${renumbered.join(', ')} (Redshift refuses explicit IDENTITY values), breaking anything that refers to them: pass --allow-destructive to allow it`,
     });
   }
-  const keys = deep && dialect === 'redshift' ? redshiftKeys(model, live) : undefined;
+  const keys = copies ? redshiftKeys(model, live) : undefined;
   for (const reason of keys?.refused ?? []) refused.push({ table: model.qualifiedName, reason });
   if (!allowDestructive) {
     for (const reason of keys?.destructive ?? []) refused.push({ table: model.qualifiedName, reason });
@@ -266,7 +263,7 @@ function planTable(
   const columns = [
     ...new Set(diffs.flatMap((d) => (d.kind === 'column-added' || d.kind === 'column-changed' ? [d.column] : []))),
   ];
-  if (dialect === 'postgres') {
+  if (can.alterInPlace) {
     // Postgres ALTERs every difference in place: nothing the summary doesn't list is rebuilt
     const steps = postgresSteps(
       {
@@ -286,7 +283,7 @@ function planTable(
       columns,
     };
   }
-  if (deep) {
+  if (copies) {
     const before = liveToModel(live);
     // NOT NULL with a default: the NULLs already there take the default first (the copy would fail on them)
     const backfill = backfills(model, live, dialect);
@@ -329,13 +326,13 @@ function planTable(
           up.push(alterEncode(schema, name, d.column, d.modelSpec.encode ?? 'auto'));
           down.unshift(alterEncode(schema, name, d.column, d.liveSpec.encode ?? 'auto'));
         } else if (d.field === 'comment') {
-          up.push(commentOnColumn(schema, name, d.column, d.modelSpec.comment));
-          down.unshift(commentOnColumn(schema, name, d.column, d.liveSpec.comment));
+          up.push(commentOnColumn(schema, name, d.column, d.modelSpec.comment, dialect));
+          down.unshift(commentOnColumn(schema, name, d.column, d.liveSpec.comment, dialect));
         }
         break;
       case 'table-changed':
-        up.push(commentOnTable(schema, name, model.options.comment));
-        down.unshift(commentOnTable(schema, name, live.options.comment));
+        up.push(commentOnTable(schema, name, model.options.comment, dialect));
+        down.unshift(commentOnTable(schema, name, live.options.comment, dialect));
         break;
     }
   }

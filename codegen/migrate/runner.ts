@@ -6,7 +6,7 @@ import { readdir, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Kysely, Migrator, sql, type Migration, type MigrationProvider, type MigrationResultSet } from 'kysely';
 import pg from 'pg';
-import type { Dialect } from '../../src/model/index.js';
+import type { Dialect } from '../../src/dialect/index.js';
 import { introspect } from '../introspect/index.js';
 import { loadModels, importModules } from '../load-models.js';
 import { MigrationDialect, lockTableRef, type LockOptions } from './lock.js';

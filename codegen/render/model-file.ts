@@ -45,7 +45,7 @@ export function finish(sf: SourceFile): string {
     convertTabsToSpaces: true,
     semicolons: 'insert' as never,
     ensureNewLineAtEndOfFile: true,
-  } as never);
+  });
   return sf.getFullText().replace(/\r\n/g, '\n');
 }
 

@@ -5,6 +5,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { sqlDialect } from '../dialect/index.js';
 import type { LoadMode } from '../engine/index.js';
 import type { TableModel } from '../model/index.js';
 import { ExitCode } from './exit-codes.js';
@@ -40,7 +41,8 @@ export async function dryRun(
     const prepared = await built.source.prepare({
       model,
       stage: new LocalStage({ dir }),
-      binary: ctx.settings.config.dialect === 'redshift' ? 'redshift' : 'postgres',
+      // No server to ask: staged as Postgres would read it unless the config says Redshift.
+      binary: sqlDialect(ctx.settings.config.dialect ?? 'postgres').capabilities.binaryFormat,
       copiesFromS3: false,
       loadId: newLoadId(),
       columnWatch: watch,

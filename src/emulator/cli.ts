@@ -46,7 +46,7 @@ export function parseEmulatorArgs(argv: string[], env: NodeJS.ProcessEnv = proce
   const slices = Number(values.slices);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port: not a port: ${values.port}`);
   if (!Number.isInteger(slices) || slices < 1) throw new Error(`--slices: not a positive integer: ${values.slices}`);
-  const out: EmulatorCliOptions = { port, host: values.host!, postgres, slices };
+  const out: EmulatorCliOptions = { port, host: values.host, postgres, slices };
   if (values['s3-endpoint']) out.s3Endpoint = values['s3-endpoint'];
   if (values['s3-region']) out.s3Region = values['s3-region'];
   if (Boolean(values['tls-key']) !== Boolean(values['tls-cert']))

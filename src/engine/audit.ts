@@ -1,7 +1,6 @@
 // The audit log: one row per load in <auditSchema>.load_audit, defined with upshift's own
 // model so it is created the same way on every warehouse.
 import { t } from '../model/columns.js';
-import { createTableStatements } from '../model/ddl.js';
 import { quoteIdent, qualifiedName } from '../sql/identifiers.js';
 import { truncateUtf8 } from '../sql/utf8.js';
 import { defineTable, type TableModel } from '../model/table.js';
@@ -173,7 +172,7 @@ export function ensureAuditTable(warehouse: Warehouse): Promise<void> {
       await ignoreAlreadyExists(() =>
         warehouse.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(warehouse.auditSchema)}`),
       );
-      for (const sql of createTableStatements(model, warehouse.dialect)) {
+      for (const sql of warehouse.dialect.createTableStatements(model)) {
         if (sql.startsWith('COMMENT')) continue;
         await ignoreAlreadyExists(() => warehouse.query(sql));
       }

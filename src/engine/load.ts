@@ -174,8 +174,8 @@ class LoadRun {
     const prepared = await this.source.prepare({
       model,
       stage: warehouse.stage,
-      binary: warehouse.binary,
-      copiesFromS3: warehouse.copiesFromS3,
+      binary: warehouse.dialect.capabilities.binaryFormat,
+      copiesFromS3: warehouse.dialect.capabilities.copiesFromS3,
       loadId: this.loadId,
       columnWatch,
       intent: () => loadIntent(mode, options, columnWatch),

@@ -7,7 +7,6 @@
 // After a live COPY (Postgres: the stage table was filled while staging, on the load's own
 // session) the plan starts at the LOCK and skips CREATE and COPY.
 import { UsageError } from '../errors.js';
-import { defaultSql } from '../model/ddl.js';
 import { quoteIdent } from '../sql/identifiers.js';
 import type { TableModel } from '../model/table.js';
 import { loadColumns } from '../model/validate.js';
@@ -180,9 +179,9 @@ export function buildLoadPlan(input: PlanInput): LoadPlan {
  */
 function stageValueSql(w: Warehouse, model: TableModel, given: readonly string[], c: string, from?: string): string {
   const spec = model.columns[c]!.spec;
-  if (!given.includes(c)) return spec.default ? defaultSql(spec, w.dialect)! : 'NULL';
+  if (!given.includes(c)) return spec.default ? w.dialect.defaultSql(spec)! : 'NULL';
   const ref = from ? `${from}.${q(c)}` : q(c);
-  return spec.default?.kind === 'sql' ? `COALESCE(${ref}, ${defaultSql(spec, w.dialect)})` : ref;
+  return spec.default?.kind === 'sql' ? `COALESCE(${ref}, ${w.dialect.defaultSql(spec)})` : ref;
 }
 
 /**

@@ -193,7 +193,7 @@ function checkFits(
     );
   }
   const binary = layout.columns.filter((c) => model.columns[c]!.spec.kind === 'varbyte');
-  if (binary.length && layout.binary && layout.binary !== warehouse.binary) {
+  if (binary.length && layout.binary && layout.binary !== warehouse.dialect.capabilities.binaryFormat) {
     throw new ReplayError(
       loadId,
       `load ${loadId} cannot be replayed here: its VARBYTE column(s) ${binary.join(', ')} were written for ${layout.binary}, and this warehouse would read them as different bytes`,

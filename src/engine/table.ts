@@ -1,5 +1,4 @@
 // The bound model: `db.table(candyNames)` gives typed upsert / append / replace / loadFrom.
-import { createTableStatements } from '../model/ddl.js';
 import { quoteIdent } from '../sql/identifiers.js';
 import type { TableModel } from '../model/table.js';
 import { fromInMemory, type RowInput, type InMemorySource } from './in-memory.js';
@@ -62,6 +61,6 @@ export class BoundTable<T extends TableModel> {
   /** CREATE SCHEMA / TABLE IF NOT EXISTS from the model (with comments). */
   async create(): Promise<void> {
     await this.warehouse.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(this.model.schema)}`);
-    for (const sql of createTableStatements(this.model, this.warehouse.dialect)) await this.warehouse.query(sql);
+    for (const sql of this.warehouse.dialect.createTableStatements(this.model)) await this.warehouse.query(sql);
   }
 }

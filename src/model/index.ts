@@ -27,7 +27,5 @@ export { columnSchema, columnChecker, columnFastPath, loadColumns } from './vali
 export { createRowValidator, validateRow } from './row-validator.js';
 export type { NormalizedValue, ValueCheck } from './validate.js';
 export type { RowValidator } from './row-validator.js';
-export { createTableSql, createTableStatements, sqlType, defaultSql, columnSql } from './ddl.js';
-export type { Dialect } from './ddl.js';
 export { checkIdentifier, parseQualifiedName } from './identifiers.js';
 export { ModelDefinitionError, RowValidationError, showValue } from './errors.js';

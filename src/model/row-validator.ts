@@ -32,7 +32,7 @@ const noFastPath = (): undefined => undefined;
  */
 export function createRowValidator(table: TableModel): RowValidator {
   const names = loadColumns(table);
-  const known = new Set(table.columnNames as readonly string[]);
+  const known = new Set(table.columnNames);
   const keySet = new Set(table.options.upsertKey);
   const bad = (i: number, col: string, v: unknown, rule: string, detail: string) =>
     new RowValidationError(i, col, v, rule, detail, table.qualifiedName);

@@ -324,6 +324,15 @@ const INTERVAL_ISO = new RegExp(
   String.raw`^P(?=\d|T\d)(?:${ISO_N}Y)?(?:${ISO_N}M)?(?:${ISO_N}W)?(?:${ISO_N}D)?(?:T(?=\d)(?:${ISO_N}H)?(?:${ISO_N}M)?(?:${ISO_N}S)?)?$`,
 );
 
+/**
+ * The fields a quantity-unit pair claims. Postgres's interval reader counts seconds with a nonzero
+ * fraction as milliseconds and microseconds too, so '0.01secs 0us' is refused ('0.00secs 0us' is
+ * not): the property test found it.
+ */
+function unitFields(field: string, quantity: string): string[] {
+  return field === 'second' && /\.\d*[1-9]/.test(quantity) ? ['second', 'millisecond', 'microsecond'] : [field];
+}
+
 function isIntervalText(input: string): boolean {
   const text = input.replace(/^@\s*/, '').replace(/\s+ago$/i, '');
   const seen = new Set<string>();
@@ -344,7 +353,7 @@ function isIntervalText(input: string): boolean {
       if (parts !== 1 || m[3] === undefined || !claim('day')) return false;
       bare = false;
     }
-    if (m[2] !== undefined && !claim(UNIT_FIELD[m[2].toLowerCase()]!)) return false;
+    if (m[2] !== undefined && !claim(...unitFields(UNIT_FIELD[m[2].toLowerCase()]!, m[1]!))) return false;
     if (m[3] !== undefined && !claim('hour', 'minute', 'second', 'millisecond', 'microsecond')) return false;
     if (m[4] !== undefined && !claim('year', 'month')) return false;
     if (m[5] !== undefined) {

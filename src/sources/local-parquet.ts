@@ -23,7 +23,7 @@ function fileBuffer(handle: FileHandle, size: number, onRead: (bytes: number) =>
         got += bytesRead;
       }
       onRead(got);
-      return buf.buffer.slice(buf.byteOffset, buf.byteOffset + got) as ArrayBuffer;
+      return buf.buffer.slice(buf.byteOffset, buf.byteOffset + got);
     },
   };
 }

@@ -11,7 +11,7 @@ import { UpshiftConfigError } from '../config.js';
 import type pg from 'pg';
 import { inlineParameters, type QueryParam } from '../sql/parameters.js';
 import { postgresLiterals } from '../sql/literals.js';
-import { copyTo, pgLib } from '../warehouse/pg-lib.js';
+import { copyTo, destroySocket, pgLib } from '../warehouse/pg-lib.js';
 import { validatedCsvRows } from './records.js';
 import { stageRows } from '../engine/stage-rows.js';
 import type { PreparedSource, Source, SourceContext } from '../engine/source.js';
@@ -67,7 +67,7 @@ export function fromPostgresQuery(sql: string, options: PostgresQueryOptions): S
         // instead (the server aborts the query and the transaction), and never reuse it.
         failed = err as Error;
         client.on('error', () => undefined);
-        (client as unknown as { connection: { stream: { destroy(): void } } }).connection.stream.destroy();
+        destroySocket(client);
         throw err;
       } finally {
         if (own) await own.end().catch(() => undefined);

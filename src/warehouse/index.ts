@@ -10,14 +10,14 @@ export type { ExportField } from './unload/parquet.js';
 export { resolveUnloadTarget } from './unload/output.js';
 export { PostgresWarehouse, PgSession } from './postgres.js';
 export type { PostgresOptions } from './postgres.js';
-export { PgliteWarehouse } from './pglite.js';
+export { PgliteWarehouse, PgliteSession } from './pglite.js';
 export type { PgliteOptions } from './pglite.js';
 export { RedshiftWarehouse, decodeLoadErrorRow } from './redshift.js';
 export type { RedshiftOptions, RedshiftCredentials } from './redshift.js';
-export { RedshiftDataApiWarehouse } from './redshift-data-api.js';
+export { RedshiftDataApiWarehouse, DataApiSession } from './redshift-data-api.js';
 export type { RedshiftDataApiOptions } from './redshift-data-api.js';
-export { DataApiStatementError, DataApiSessionError } from './data-api-statements.js';
-export type { DataApiPolling, DataApiTarget } from './data-api-statements.js';
+export { DataApiStatements, DataApiStatementError, DataApiSessionError } from './data-api-statements.js';
+export type { DataApiPolling, DataApiTarget, StatementOutcome, RedshiftDataSdk } from './data-api-statements.js';
 export { RedshiftLoginError, TemporaryLogins, isServerlessHost, parseRedshiftHost } from './redshift-iam.js';
 export type {
   RedshiftIamOptions,

@@ -23,7 +23,7 @@ export const upshiftPgTypes = {
     }
     return pgLib.types.getTypeParser(oid, format ?? 'text');
   },
-} as unknown as pg.CustomTypesConfig;
+};
 
 export const PGLITE_PARSERS = {
   // PGlite gives int8 as a number when it fits 2^53 and a bigint otherwise: always bigint here.

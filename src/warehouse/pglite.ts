@@ -3,10 +3,7 @@
 // '/dev/blob', one staged part at a time (memory is bounded by the part size).
 import type { PGlite } from '@electric-sql/pglite';
 import { buffer } from 'node:stream/consumers';
-import type { Dialect } from '../model/ddl.js';
-import type { TableModel } from '../model/table.js';
-import { quoteIdent } from '../sql/identifiers.js';
-import type { BinaryDialect } from '../stage/types.js';
+import { postgresDialect, type SqlDialect } from '../dialect/index.js';
 import {
   copyEachFile,
   copyTarget,
@@ -26,7 +23,8 @@ export interface PgliteOptions extends WarehouseOptions {
   pglite?: PGlite | undefined;
 }
 
-class PgliteSession implements Session {
+/** The PGlite instance as a Session. */
+export class PgliteSession implements Session {
   constructor(readonly db: PGlite) {}
   async query<R = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<QueryResult<R>> {
     const r = await this.db.query<R>(sql, params);
@@ -43,9 +41,8 @@ function openPglite(dataDir: string | undefined): PGlite {
   return new PGlite({ ...(dataDir ? { dataDir } : {}), parsers: PGLITE_PARSERS });
 }
 
-export class PgliteWarehouse extends Warehouse {
-  readonly dialect: Dialect = 'postgres';
-  readonly binary: BinaryDialect = 'postgres';
+export class PgliteWarehouse extends Warehouse<PgliteSession> {
+  readonly dialect: SqlDialect = postgresDialect;
   readonly db: PGlite;
   private queue: Promise<unknown> = Promise.resolve();
 
@@ -60,28 +57,25 @@ export class PgliteWarehouse extends Warehouse {
     return ['BEGIN', ...POSTGRES_LOAD_SETTINGS];
   }
 
-  override lockTableSql(table: TableModel): string {
-    return `LOCK TABLE ${this.tableName(table)} IN SHARE ROW EXCLUSIVE MODE`;
-  }
-
   /** One session: each caller waits its turn, so two loads never interleave in one transaction. */
-  protected withSession<T>(fn: (session: Session) => Promise<T>): Promise<T> {
+  protected withSession<T>(fn: (session: PgliteSession) => Promise<T>): Promise<T> {
     const run = this.queue.then(() => fn(new PgliteSession(this.db)));
     this.queue = run.catch(() => undefined);
     return run;
   }
 
-  protected async copy(session: Session, step: CopyStep): Promise<number> {
+  protected async copy(session: PgliteSession, step: CopyStep): Promise<number> {
+    const { db } = session;
     const sql = `COPY ${copyTarget(step)} FROM '/dev/blob' WITH (${postgresCopyOptions(step.format)})`;
     return copyEachFile(this.stage, step, async (input) => {
-      const r = await (session as PgliteSession).db.query(sql, [], { blob: new Blob([await buffer(input)]) });
+      const r = await db.query(sql, [], { blob: new Blob([await buffer(input)]) });
       return r.affectedRows ?? 0;
     });
   }
 
   override describeQuery(sql: string): Promise<ExportField[]> {
-    return this.withSession(async (session) => {
-      const r = await (session as PgliteSession).db.query(`SELECT * FROM (${sql}) AS upshift_unload LIMIT 0`);
+    return this.withSession(async ({ db }) => {
+      const r = await db.query(`SELECT * FROM (${sql}) AS upshift_unload LIMIT 0`);
       return r.fields.map((f) => ({ name: f.name, typeId: f.dataTypeID }));
     });
   }
@@ -91,8 +85,7 @@ export class PgliteWarehouse extends Warehouse {
    * cursor instead, a batch of rows at a time, every value kept as the text Postgres prints, and written as the same CSV that COPY TO STDOUT gives on Postgres.
    */
   override exportCsv(sql: string, delimiter: string, onChunk: (chunk: Buffer) => Promise<void>): Promise<void> {
-    return this.withSession(async (session) => {
-      const { db } = session as PgliteSession;
+    return this.withSession(async ({ db }) => {
       await db.query('BEGIN READ ONLY');
       try {
         for (const setting of POSTGRES_EXPORT_SETTINGS) await db.query(setting);

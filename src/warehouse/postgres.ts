@@ -6,16 +6,15 @@ import type pg from 'pg';
 import type { Kysely } from 'kysely';
 import { requireOptional } from '../optional.js';
 import { pipeline } from 'node:stream/promises';
-import { copyFrom, copyTo, pgLib } from './pg-lib.js';
-import type { TableModel } from '../model/table.js';
+import { backendPid, copyFrom, copyTo, destroySocket, pgLib } from './pg-lib.js';
 import { quoteIdent } from '../sql/identifiers.js';
 import { postgresLiteral } from '../sql/literals.js';
-import type { Dialect } from '../model/ddl.js';
+import { postgresDialect, type SqlDialect } from '../dialect/index.js';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LocalStage } from '../stage/local.js';
-import type { BinaryDialect, Stage } from '../stage/types.js';
+import type { Stage } from '../stage/types.js';
 import {
   copyEachFile,
   copyTarget,
@@ -79,9 +78,8 @@ export class PgSession implements Session {
   }
 }
 
-export class PostgresWarehouse extends Warehouse {
-  readonly dialect: Dialect = 'postgres';
-  readonly binary: BinaryDialect = 'postgres';
+export class PostgresWarehouse extends Warehouse<PgSession> {
+  readonly dialect: SqlDialect = postgresDialect;
   readonly pool: pg.Pool;
   private readonly ownsPool: boolean;
   private readonly streamsWhileStaging: boolean;
@@ -110,11 +108,6 @@ export class PostgresWarehouse extends Warehouse {
     return ['BEGIN', ...POSTGRES_LOAD_SETTINGS];
   }
 
-  override lockTableSql(table: TableModel): string {
-    // Serializes writers but lets readers go on (plain LOCK would block SELECTs too).
-    return `LOCK TABLE ${this.tableName(table)} IN SHARE ROW EXCLUSIVE MODE`;
-  }
-
   /** A pooled connection and how to give it back: dropped, not reused, once it broke. */
   private async acquire(): Promise<{ session: PgSession; release(err?: unknown): void }> {
     const client = await this.pool.connect();
@@ -133,7 +126,7 @@ export class PostgresWarehouse extends Warehouse {
     };
   }
 
-  protected async withSession<T>(fn: (session: Session) => Promise<T>): Promise<T> {
+  protected async withSession<T>(fn: (session: PgSession) => Promise<T>): Promise<T> {
     const { session, release } = await this.acquire();
     let failure: unknown;
     try {
@@ -155,7 +148,7 @@ export class PostgresWarehouse extends Warehouse {
    */
   override async withLoadSession<T>(fn: (load: LoadSession) => Promise<T>): Promise<T> {
     // Redshift (a subclass) COPYs the staged files from S3 itself: nothing to stream.
-    if (this.copiesFromS3 || !this.streamsWhileStaging) return super.withLoadSession(fn);
+    if (this.dialect.capabilities.copiesFromS3 || !this.streamsWhileStaging) return super.withLoadSession(fn);
     let held: Awaited<ReturnType<PostgresWarehouse['acquire']>> | undefined;
     const created: string[] = [];
     let failure: unknown;
@@ -204,21 +197,21 @@ export class PostgresWarehouse extends Warehouse {
    * be committing; one left idle in its transaction is ended, which rolls it back), then read the
    * load's audit row on a fresh connection (not the pool, which the load may have used up).
    */
-  protected override async commitOutcome(lost: Session, marker: CommitMarker): Promise<boolean> {
-    const pid = ((lost as PgSession).client as unknown as { processID?: number } | undefined)?.processID;
-    const client = new pgLib.Client(this.pool.options as pg.ClientConfig);
+  protected override async commitOutcome(lost: PgSession, marker: CommitMarker): Promise<boolean> {
+    const pid = backendPid(lost.client);
+    const client = new pgLib.Client(this.pool.options);
     client.on('error', () => undefined);
     await client.connect();
     try {
       if (pid) await waitForTransactionEnd(client, pid, 60_000);
-      return marker.committed((await client.query(marker.sql, marker.params)).rows);
+      return marker.committed((await client.query<Record<string, unknown>>(marker.sql, marker.params)).rows);
     } finally {
       await client.end().catch(() => undefined);
     }
   }
 
-  protected async copy(session: Session, step: CopyStep): Promise<number> {
-    const { client } = session as PgSession;
+  protected async copy(session: PgSession, step: CopyStep): Promise<number> {
+    const { client } = session;
     const sql = `COPY ${copyTarget(step)} FROM STDIN WITH (${postgresCopyOptions(step.format)})`;
     return copyEachFile(this.stage, step, async (input) => {
       const sink = client.query(copyFrom(sql));
@@ -228,16 +221,15 @@ export class PostgresWarehouse extends Warehouse {
   }
 
   override describeQuery(sql: string): Promise<ExportField[]> {
-    return this.withSession(async (session) => {
-      const r = await (session as PgSession).client.query(`SELECT * FROM (${sql}) AS upshift_unload LIMIT 0`);
+    return this.withSession(async ({ client }) => {
+      const r = await client.query(`SELECT * FROM (${sql}) AS upshift_unload LIMIT 0`);
       return r.fields.map((f) => ({ name: f.name, typeId: f.dataTypeID, typeModifier: f.dataTypeModifier }));
     });
   }
 
   /** COPY (query) TO STDOUT, read as it streams: the reader's pace (storage uploads) sets the server's. */
   override exportCsv(sql: string, delimiter: string, onChunk: (chunk: Buffer) => Promise<void>): Promise<void> {
-    return this.withSession(async (session) => {
-      const { client } = session as PgSession;
+    return this.withSession(async ({ client }) => {
       await client.query('BEGIN READ ONLY');
       for (const setting of POSTGRES_EXPORT_SETTINGS) await client.query(setting);
       const pid = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
@@ -254,7 +246,7 @@ export class PostgresWarehouse extends Warehouse {
         // cancel the COPY on the server and drop this connection (the pool opens a fresh one).
         await this.pool.query('SELECT pg_cancel_backend($1)', [pid]).catch(() => undefined);
         copy.destroy();
-        (client as unknown as { connection: { stream: { destroy(): void } } }).connection.stream.destroy();
+        destroySocket(client);
         throw err;
       }
     });

@@ -10,9 +10,8 @@
 // rows. A session transaction keeps both, at one call (plus polls) per statement.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { RedshiftDataClient } from '@aws-sdk/client-redshift-data';
-import type { Dialect } from '../model/ddl.js';
-import type { TableModel } from '../model/table.js';
-import type { BinaryDialect, Stage } from '../stage/types.js';
+import { redshiftDialect, type SqlDialect } from '../dialect/index.js';
+import type { Stage } from '../stage/types.js';
 import { inlineParameters } from '../sql/parameters.js';
 import { redshiftLiterals } from '../sql/literals.js';
 import type { UnloadQuery } from './unload/query.js';
@@ -39,14 +38,7 @@ import {
   type RedshiftOptions,
 } from './redshift.js';
 import type { AwsCredentials } from './redshift-iam.js';
-import {
-  Warehouse,
-  type CopyStep,
-  type QueryResult,
-  type Session,
-  type VacuumMode,
-  type WarehouseOptions,
-} from './warehouse.js';
+import { Warehouse, type CopyStep, type QueryResult, type Session, type WarehouseOptions } from './warehouse.js';
 
 export interface RedshiftDataApiOptions extends Omit<WarehouseOptions, 'stage'> {
   /** An S3Stage, where loads stage their files for COPY (queries and codegen need none). */
@@ -162,10 +154,8 @@ export class DataApiSession implements Session {
   }
 }
 
-export class RedshiftDataApiWarehouse extends Warehouse {
-  readonly dialect: Dialect = 'redshift';
-  readonly binary: BinaryDialect = 'redshift';
-  override readonly copiesFromS3: boolean = true;
+export class RedshiftDataApiWarehouse extends Warehouse<DataApiSession> {
+  readonly dialect: SqlDialect = redshiftDialect;
   /** What the borrowed Redshift fragments read: COPY and UNLOAD credentials, REGION, where load errors are. */
   readonly redshift: Pick<RedshiftOptions, 'iamRole' | 'credentials' | 'region' | 'serverless'>;
   readonly target: DataApiTarget;
@@ -240,7 +230,7 @@ export class RedshiftDataApiWarehouse extends Warehouse {
   }
 
   /** A session that lives a while yet from the idle ones, else a new one (opened by its first statement). */
-  protected async withSession<T>(fn: (session: Session) => Promise<T>): Promise<T> {
+  protected async withSession<T>(fn: (session: DataApiSession) => Promise<T>): Promise<T> {
     const statements = await this.statements();
     let session: DataApiSession | undefined;
     while ((session = this.idle.pop()) && session.liveUntil < Date.now() + 5000);
@@ -258,7 +248,7 @@ export class RedshiftDataApiWarehouse extends Warehouse {
   }
 
   /** Runs the plan with its signal: when it aborts, the running statement is cancelled (CancelStatement) and the transaction rolled back. */
-  override runPlan(plan: LoadPlan, on?: Session): Promise<PlanResult> {
+  override runPlan(plan: LoadPlan, on?: DataApiSession): Promise<PlanResult> {
     return this.planSignal.run(plan.signal, async () => {
       try {
         return await super.runPlan(plan, on);
@@ -268,12 +258,12 @@ export class RedshiftDataApiWarehouse extends Warehouse {
     });
   }
 
-  protected async copy(session: Session, step: CopyStep): Promise<number> {
+  protected async copy(session: DataApiSession, step: CopyStep): Promise<number> {
     return (await session.query(this.copySql(step))).rowCount;
   }
 
   /** A rejected COPY: its errors, read by the COPY's own query id (after ROLLBACK, on the same session). */
-  protected override async decodeError(session: Session, plan: LoadPlan, err: unknown): Promise<unknown> {
+  protected override async decodeError(session: DataApiSession, plan: LoadPlan, err: unknown): Promise<unknown> {
     if (!isCopyRejection(err)) return err;
     const queryId = err instanceof DataApiStatementError && err.redshiftQueryId ? err.redshiftQueryId : undefined;
     let rows: Record<string, unknown>[];
@@ -289,7 +279,7 @@ export class RedshiftDataApiWarehouse extends Warehouse {
    * COMMIT's answer was lost: in a new session, LOCK the marker's table, which waits until the
    * old transaction is over (committed, or rolled back when its session ends), then read the marker.
    */
-  protected override commitOutcome(_lost: Session, marker: CommitMarker): Promise<boolean> {
+  protected override commitOutcome(_lost: DataApiSession, marker: CommitMarker): Promise<boolean> {
     return this.withSession(async (session) => {
       await session.query('BEGIN');
       try {
@@ -309,24 +299,6 @@ export class RedshiftDataApiWarehouse extends Warehouse {
 
   // ---- Redshift's SQL, shared with the wire path --------------------------------------------
 
-  override lockTableSql(table: TableModel): string {
-    return wire.lockTableSql.call(this as never, table);
-  }
-  override analyzeTempSql(name: string, columns: readonly string[]): string[] {
-    return wire.analyzeTempSql.call(this as never, name, columns);
-  }
-  override literal(text: string): string {
-    return wire.literal.call(this as never, text);
-  }
-  override createTempTableSql(name: string, table: TableModel, columns: readonly string[], withOrdinal: boolean) {
-    return wire.createTempTableSql.call(this as never, name, table, columns, withOrdinal);
-  }
-  override createIndexSql(): null {
-    return null;
-  }
-  override vacuumSql(table: Pick<TableModel, 'schema' | 'name'>, mode: VacuumMode): string {
-    return wire.vacuumSql.call(this as never, table, mode);
-  }
   override loadCommitsSql(): string {
     return wire.loadCommitsSql.call(this as never);
   }

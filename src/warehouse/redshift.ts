@@ -3,21 +3,18 @@
 // documented, overridable method (copySql, credentialsSql, loadErrorQuery, decodeError, ...).
 import { UsageError } from '../errors.js';
 import { UpshiftConfigError } from '../config.js';
-import type pg from 'pg';
 import type { PoolConfig } from 'pg';
 import { pgLib } from './pg-lib.js';
+import type pg from 'pg';
 import { upshiftPgTypes } from './pg-types.js';
 import { isServerlessHost, isServerlessLogin, temporaryLoginPool, type RedshiftIamOptions } from './redshift-iam.js';
-import type { Dialect } from '../model/ddl.js';
-import { quoteIdent, qualifiedName } from '../sql/identifiers.js';
-import { redshiftLiteral, redshiftLiterals } from '../sql/literals.js';
-import type { TableModel } from '../model/table.js';
-import type { BinaryDialect } from '../stage/types.js';
+import { redshiftDialect, type SqlDialect } from '../dialect/index.js';
+import { qualifiedName, quoteIdent } from '../sql/identifiers.js';
 import { LoadError, type LoadErrorDetail } from './errors.js';
 import type { CopyFormat } from '../stage/copy-format.js';
 import type { CommitMarker, LoadPlan } from './plan.js';
-import { PostgresWarehouse, type PostgresOptions } from './postgres.js';
-import type { CopyStep, Session, VacuumMode } from './warehouse.js';
+import { PostgresWarehouse, type PgSession, type PostgresOptions } from './postgres.js';
+import type { CopyStep } from './warehouse.js';
 import { readObjectText } from '../s3/objects.js';
 import { objectLocation } from '../s3/paths.js';
 import { S3Client } from '../s3/sdk.js';
@@ -82,9 +79,7 @@ function isServerless(options: RedshiftOptions, connectionString: string | undef
 }
 
 export class RedshiftWarehouse extends PostgresWarehouse {
-  override readonly dialect: Dialect = 'redshift';
-  override readonly binary: BinaryDialect = 'redshift';
-  override readonly copiesFromS3: boolean = true;
+  override readonly dialect: SqlDialect = redshiftDialect;
   readonly redshift: RedshiftOptions;
 
   constructor(options: RedshiftOptions) {
@@ -120,31 +115,6 @@ export class RedshiftWarehouse extends PostgresWarehouse {
 
   override beginStatements(): string[] {
     return ['BEGIN'];
-  }
-
-  override lockTableSql(table: TableModel): string {
-    return `LOCK ${this.tableName(table)}`;
-  }
-
-  /** Redshift plans temp tables from the COPY's row count; a full ANALYZE would cost more than it saves. */
-  override analyzeTempSql(_name: string, _columns: readonly string[]): string[] {
-    return [];
-  }
-
-  override literal(text: string): string {
-    return redshiftLiteral(text);
-  }
-
-  /** Temp stage table, distributed like the target so the merge joins locally. */
-  override createTempTableSql(
-    name: string,
-    table: TableModel,
-    columns: readonly string[],
-    withOrdinal: boolean,
-  ): string {
-    const base = super.createTempTableSql(name, table, columns, withOrdinal);
-    const distKey = table.options.distKey;
-    return distKey && columns.includes(distKey) ? `${base} DISTKEY (${quoteIdent(distKey)})` : base;
   }
 
   /** The credentials clause of COPY / UNLOAD. `redact` hides secrets (for logs and errors). */
@@ -194,7 +164,7 @@ export class RedshiftWarehouse extends PostgresWarehouse {
     ].join('\n');
   }
 
-  protected override async copy(session: Session, step: CopyStep): Promise<number> {
+  protected override async copy(session: PgSession, step: CopyStep): Promise<number> {
     const r = await session.query(this.copySql(step));
     return r.rowCount;
   }
@@ -205,7 +175,7 @@ export class RedshiftWarehouse extends PostgresWarehouse {
    * FOR UPDATE and no pg_stat_activity.state; a backend that never got the COMMIT ends when the
    * server notices the dropped client.
    */
-  protected override async commitOutcome(_lost: Session, marker: CommitMarker): Promise<boolean> {
+  protected override async commitOutcome(_lost: PgSession, marker: CommitMarker): Promise<boolean> {
     // The pool's own Client class: with iam, it is the one that logs in with temporary credentials.
     const Client = (this.pool.options as { Client?: typeof pg.Client }).Client ?? pgLib.Client;
     const client = new Client(this.pool.options);
@@ -236,7 +206,7 @@ FROM stl_load_errors WHERE query = ${copy} ORDER BY line_number LIMIT 100`;
   }
 
   /** After a failed COPY: read the error rows (same session, after ROLLBACK) into a LoadError. */
-  protected override async decodeError(session: Session, plan: LoadPlan, err: unknown): Promise<unknown> {
+  protected override async decodeError(session: PgSession, plan: LoadPlan, err: unknown): Promise<unknown> {
     if (!isCopyRejection(err)) return err;
     let rows: Record<string, unknown>[];
     try {
@@ -280,7 +250,7 @@ FROM stl_load_errors WHERE query = ${copy} ORDER BY line_number LIMIT 100`;
   /** UNLOAD to S3 (Redshift names the files itself: <prefix>0000_part_00...), then reads the manifest it wrote. */
   override async unload(query: UnloadQuery, target: string, options: UnloadOptions = {}): Promise<UnloadResult> {
     const { format } = checkUnloadOptions(options);
-    const sql = compileUnloadQuery(query, options.params, { ...redshiftLiterals, text: (t) => this.literal(t) });
+    const sql = compileUnloadQuery(query, options.params, { ...this.dialect.literals, text: (t) => this.literal(t) });
     const targetUri = resolveUnloadTarget(this.stage, target);
     if (!targetUri.startsWith('s3://'))
       throw new UsageError(`Redshift unloads to S3 only; ${target} resolved to ${targetUri}`);
@@ -295,7 +265,7 @@ FROM stl_load_errors WHERE query = ${copy} ORDER BY line_number LIMIT 100`;
     const headerLines = format === 'csv' && options.header ? 1 : 0;
     const total = (JSON.parse(text) as { meta?: { record_count?: number } }).meta?.record_count;
     const files = manifest.entries.map((e) => {
-      const meta = (e.meta ?? {}) as { content_length?: number; record_count?: number };
+      const meta = e.meta ?? {};
       return {
         uri: e.url,
         bytes: meta.content_length ?? 0,
@@ -313,17 +283,7 @@ FROM stl_load_errors WHERE query = ${copy} ORDER BY line_number LIMIT 100`;
     };
   }
 
-  override vacuumSql(table: Pick<TableModel, 'schema' | 'name'>, mode: VacuumMode): string {
-    const kind = mode === 'delete only' ? 'DELETE ONLY' : mode === 'sort only' ? 'SORT ONLY' : 'FULL';
-    return `VACUUM ${kind} ${this.tableName(table)}`;
-  }
-
   /** Per file of the load's COPY (same session, same transaction): file name and lines scanned. */
-  /** Redshift has no CREATE INDEX: its sort keys do that work. */
-  override createIndexSql(): null {
-    return null;
-  }
-
   override loadCommitsSql(): string {
     if (this.redshift.serverless) {
       return `SELECT TRIM(file_name) AS filename, SUM(lines_scanned) AS lines_scanned

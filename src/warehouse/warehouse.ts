@@ -3,12 +3,10 @@
 // builds plans from these fragments and hands them to runPlan.
 import { UnsupportedError } from '../errors.js';
 import type { Readable } from 'node:stream';
-import type { Dialect } from '../model/ddl.js';
-import { sqlType } from '../model/ddl.js';
+import type { SqlDialect, VacuumMode } from '../dialect/index.js';
 import { quoteIdent, qualifiedName } from '../sql/identifiers.js';
-import { postgresLiteral, postgresLiterals } from '../sql/literals.js';
 import type { TableModel } from '../model/table.js';
-import type { BinaryDialect, ChunkOrigin, Stage } from '../stage/types.js';
+import type { ChunkOrigin, Stage } from '../stage/types.js';
 import {
   CommitUnconfirmedError,
   isSerializationConflict,
@@ -85,16 +83,18 @@ export interface LoadSession {
   runPlan(plan: LoadPlan): Promise<PlanResult>;
 }
 
-/** Redshift's VACUUM kinds; on Postgres 'delete only' is a plain VACUUM and 'full' VACUUM FULL. */
-export type VacuumMode = 'delete only' | 'sort only' | 'full';
+export type { VacuumMode } from '../dialect/index.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export abstract class Warehouse {
-  abstract readonly dialect: Dialect;
-  abstract readonly binary: BinaryDialect;
-  /** COPY reads files in S3 where they are (Redshift); otherwise they are streamed to it. */
-  readonly copiesFromS3: boolean = false;
+/**
+ * A warehouse runs plans on its sessions, `S` (a pooled pg connection, the PGlite instance, ...).
+ * Nothing outside it sees a session: the engine builds plans from the dialect's fragments and
+ * hands them to runPlan.
+ */
+export abstract class Warehouse<S extends Session = Session> {
+  /** The SQL this warehouse speaks and what it can do (`dialect.name`, `dialect.capabilities`). */
+  abstract readonly dialect: SqlDialect;
   readonly stage: Stage;
   readonly auditSchema: string;
   protected readonly retry: Required<RetryOptions>;
@@ -106,9 +106,9 @@ export abstract class Warehouse {
   }
 
   /** Runs fn on one session (a pooled connection, the PGlite instance, ...). */
-  protected abstract withSession<T>(fn: (session: Session) => Promise<T>): Promise<T>;
+  protected abstract withSession<T>(fn: (session: S) => Promise<T>): Promise<T>;
   /** The COPY step: load the staged files into the table. Returns rows loaded. */
-  protected abstract copy(session: Session, step: CopyStep): Promise<number>;
+  protected abstract copy(session: S, step: CopyStep): Promise<number>;
   /** Raw SQL escape hatch: runs one statement, returns its rows. */
   abstract query<R = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<R[]>;
   abstract close(): Promise<void>;
@@ -122,39 +122,33 @@ export abstract class Warehouse {
 
   /** Serializes concurrent loads into one table (taken first in the transaction). */
   lockTableSql(table: TableModel): string {
-    return `LOCK TABLE ${this.tableName(table)}`;
+    return this.dialect.lockTableSql(this.tableName(table));
   }
 
   /** The temp stage table, built from the model (not LIKE) so loads and migrations agree. */
   createTempTableSql(name: string, table: TableModel, columns: readonly string[], withOrdinal: boolean): string {
-    const cols = columns.map((c) => {
-      const spec = table.columns[c]!.spec;
-      return `${quoteIdent(c)} ${sqlType(spec, this.dialect)}`;
-    });
+    const cols = columns.map((c) => `${quoteIdent(c)} ${this.dialect.sqlType(table.columns[c]!.spec)}`);
     if (withOrdinal) cols.push(`${quoteIdent(ORDINAL_COLUMN)} BIGINT`);
-    return `CREATE TEMP TABLE ${quoteIdent(name)} (${cols.join(', ')})`;
+    const clauses = this.dialect.tempTableClauses(table, columns);
+    return [`CREATE TEMP TABLE ${quoteIdent(name)} (${cols.join(', ')})`, ...clauses].join(' ');
   }
 
   /**
    * Statistics for the freshly loaded stage table, on the columns the merge joins and compares
-   * (upsert key, orderBy), so the planner sizes its joins from the real row count. A small
-   * sample is enough for that: measured 11 ms instead of 108 ms for a full ANALYZE of 1M rows.
+   * (upsert key, orderBy), so the planner sizes its joins from the real row count.
    */
   analyzeTempSql(name: string, columns: readonly string[]): string[] {
-    return [
-      'SET LOCAL default_statistics_target = 10',
-      `ANALYZE ${quoteIdent(name)} (${columns.map(quoteIdent).join(', ')})`,
-    ];
+    return this.dialect.analyzeTempSql(name, columns);
   }
 
   /** An index to speed up lookups by `columns` (`table` already qualified); null where there are none (Redshift). */
   createIndexSql(name: string, table: string, columns: readonly string[]): string | null {
-    return `CREATE INDEX IF NOT EXISTS ${quoteIdent(name)} ON ${table} (${columns.map(quoteIdent).join(', ')})`;
+    return this.dialect.createIndexSql(name, table, columns);
   }
 
   /** A string literal in this dialect. */
   literal(text: string): string {
-    return postgresLiteral(text);
+    return this.dialect.literals.text(text);
   }
 
   tableName(table: Pick<TableModel, 'schema' | 'name'>): string {
@@ -169,7 +163,7 @@ export abstract class Warehouse {
    * PGlite stream the result (describeQuery + exportCsv) into the same layout.
    */
   async unload(query: UnloadQuery, target: string, options: UnloadOptions = {}): Promise<UnloadResult> {
-    const sql = compileUnloadQuery(query, options.params, { ...postgresLiterals, text: (t) => this.literal(t) });
+    const sql = compileUnloadQuery(query, options.params, { ...this.dialect.literals, text: (t) => this.literal(t) });
     return unloadViaExport(this, this.stage, sql, resolveUnloadTarget(this.stage, target), options);
   }
 
@@ -190,9 +184,7 @@ export abstract class Warehouse {
 
   /** VACUUM after a load; null when the mode means nothing here (Postgres has no 'sort only'). */
   vacuumSql(table: Pick<TableModel, 'schema' | 'name'>, mode: VacuumMode): string | null {
-    if (mode === 'full') return `VACUUM FULL ${this.tableName(table)}`;
-    if (mode === 'delete only') return `VACUUM ${this.tableName(table)}`;
-    return null;
+    return this.dialect.vacuumSql(this.tableName(table), mode);
   }
 
   /** A query run right after COPY in the load transaction that lists per-file load commits (Redshift: stl_load_commits); null where there are none. */
@@ -206,7 +198,7 @@ export abstract class Warehouse {
    * decoded (e.g. COPY errors into a LoadError) and thrown. `on` runs every attempt on one
    * session (a load's, whose temp stage table lives there).
    */
-  async runPlan(plan: LoadPlan, on?: Session): Promise<PlanResult> {
+  async runPlan(plan: LoadPlan, on?: S): Promise<PlanResult> {
     for (let attempt = 1; ; attempt++) {
       plan.onAttempt?.(attempt);
       try {
@@ -228,10 +220,7 @@ export abstract class Warehouse {
     return fn({ runPlan: (plan) => this.runPlan(plan) });
   }
 
-  private async runOnce(
-    session: Session,
-    plan: LoadPlan,
-  ): Promise<{ counts: Record<string, number>; notes?: string[] }> {
+  private async runOnce(session: S, plan: LoadPlan): Promise<{ counts: Record<string, number>; notes?: string[] }> {
     const counts: Record<string, number> = { ...plan.counts };
     for (const sql of this.beginStatements()) await session.query(sql);
     try {
@@ -274,11 +263,11 @@ export abstract class Warehouse {
    * marker row on another session. Postgres overrides this to wait for the old transaction to
    * end first; here (PGlite: one in-process session) the answer is already final.
    */
-  protected async commitOutcome(_lost: Session, marker: CommitMarker): Promise<boolean> {
+  protected async commitOutcome(_lost: S, marker: CommitMarker): Promise<boolean> {
     return this.withSession(async (session) => marker.committed((await session.query(marker.sql, marker.params)).rows));
   }
 
-  protected async runStep(session: Session, step: PlanStep, counts: Record<string, number>): Promise<void> {
+  protected async runStep(session: S, step: PlanStep, counts: Record<string, number>): Promise<void> {
     if (step.kind === 'copy') {
       const n = await this.copy(session, step);
       if (step.label) counts[step.label] = n;
@@ -294,7 +283,7 @@ export abstract class Warehouse {
   }
 
   /** Turns a failure inside the load transaction into the error users see. Runs after ROLLBACK, on the same session. */
-  protected async decodeError(_session: Session, _plan: LoadPlan, err: unknown): Promise<unknown> {
+  protected async decodeError(_session: S, _plan: LoadPlan, err: unknown): Promise<unknown> {
     return err;
   }
 }

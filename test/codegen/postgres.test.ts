@@ -5,7 +5,8 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkDrift, codegen, formatDrift, loadModels } from '../../codegen/index.js';
-import { createTableStatements, type TableModel } from '../../src/model/index.js';
+import { createTableStatements } from '../../src/dialect/index.js';
+import type { TableModel } from '../../src/model/index.js';
 import { createTestSchema, type TestSchema } from '../helpers/pg.js';
 import { createProject, type TempProject } from './project.js';
 

@@ -13,7 +13,7 @@ import {
   redshiftCatalogQueries,
   type RedshiftCatalog,
 } from '../../codegen/index.js';
-import { createTableStatements } from '../../src/model/index.js';
+import { createTableStatements } from '../../src/dialect/index.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const catalog = JSON.parse(

@@ -5,16 +5,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedshiftEmulator, type RedshiftEmulator } from '../../src/emulator/index.js';
 import {
-  DataApiSessionError,
   RedshiftDataApiDatabase,
   S3Stage,
   defineTable,
-  ensureAuditTable,
   t,
   type RedshiftDataApiDatabaseOptions,
 } from '../../src/index.js';
+import { ensureAuditTable } from '../../src/engine/index.js';
+import { DataApiSessionError } from '../../src/warehouse/index.js';
 import type { PlanStep } from '../../src/warehouse/index.js';
-import type { Session } from '../../src/warehouse/warehouse.js';
 import { createTestSchema, type TestSchema } from '../helpers/pg.js';
 import { TEST_BUCKET, testS3Client, testS3Endpoint } from '../helpers/s3.js';
 
@@ -201,7 +200,8 @@ describe('failures leave the target unchanged', () => {
     // Waits longer than the session lives before the merge's INSERT.
     class Stalled extends RedshiftDataApiDatabase {
       stall = false;
-      protected override async runStep(session: Session, step: PlanStep, counts: Record<string, number>) {
+      // (its session is the Data API session the warehouse passes along)
+      protected override async runStep(session: never, step: PlanStep, counts: Record<string, number>) {
         if (this.stall && step.kind === 'sql' && step.label === 'inserted')
           await new Promise((r) => setTimeout(r, 2500));
         return super.runStep(session, step, counts);

@@ -16,17 +16,18 @@ import {
   RedshiftDatabase,
   S3Stage,
   SerializationConflictError,
-  buildLoadPlan,
   defineTable,
   fromLocalFile,
   t,
-  type PreparedSource,
-  type Session,
   type Source,
   type TableModel,
 } from '../../src/index.js';
+import { buildLoadPlan } from '../../src/engine/index.js';
+import { type PreparedSource } from '../../src/sources/index.js';
+import { type PgSession } from '../../src/warehouse/index.js';
 import type { LoadPlan, PlanResult, PlanStep } from '../../src/warehouse/plan.js';
 import { main } from '../../src/cli/main.js';
+import { scriptedPgSession } from '../helpers/scripted-session.js';
 import { UpshiftStageError } from '../../src/stage/errors.js';
 import { createTestSchema, type TestSchema } from '../helpers/pg.js';
 import { TEST_BUCKET, testS3Client, testS3Endpoint } from '../helpers/s3.js';
@@ -131,7 +132,7 @@ class CutRedshiftAtMerge extends RedshiftDatabase {
   ) {
     super(opts);
   }
-  override runPlan(plan: LoadPlan, on?: Session): Promise<PlanResult> {
+  override runPlan(plan: LoadPlan, on?: PgSession): Promise<PlanResult> {
     this.cutter.armed = this.mode;
     return super.runPlan(plan, on);
   }
@@ -145,7 +146,7 @@ class CutAtMerge extends PostgresDatabase {
   ) {
     super(opts);
   }
-  override runPlan(plan: LoadPlan, on?: Session): Promise<PlanResult> {
+  override runPlan(plan: LoadPlan, on?: PgSession): Promise<PlanResult> {
     this.cutter.armed = this.mode;
     return super.runPlan(plan, on);
   }
@@ -272,7 +273,11 @@ describe('the result and the audit agree', () => {
   /** Postgres whose merge hits a serialization conflict at the DELETE, `conflicts` times. */
   class Conflicting extends PostgresDatabase {
     conflicts = 0;
-    protected override async runStep(session: Session, step: PlanStep, counts: Record<string, number>): Promise<void> {
+    protected override async runStep(
+      session: PgSession,
+      step: PlanStep,
+      counts: Record<string, number>,
+    ): Promise<void> {
       if (step.kind === 'sql' && step.label === 'updated' && this.conflicts > 0) {
         this.conflicts--;
         throw Object.assign(new Error('could not serialize access due to read/write dependencies among transactions'), {
@@ -325,9 +330,9 @@ describe('the result and the audit agree', () => {
       ordered: true,
     };
     class AlwaysConflicting extends RedshiftDatabase {
-      protected override async withSession<T>(fn: (s: Session) => Promise<T>): Promise<T> {
-        return fn({
-          query: async <R>(sql: string) => {
+      protected override async withSession<T>(fn: (s: PgSession) => Promise<T>): Promise<T> {
+        return fn(
+          scriptedPgSession((sql) => {
             if (sql.startsWith('COPY'))
               throw Object.assign(new Error('1023'), {
                 code: 'XX000',
@@ -335,9 +340,9 @@ describe('the result and the audit agree', () => {
                 detail:
                   'Serializable isolation violation on table - 100, transactions forming the cycle are: 1, 2 (pid:3)',
               });
-            return { rows: [] as R[], rowCount: 0 };
-          },
-        });
+            return { rows: [], rowCount: 0 };
+          }),
+        );
       }
     }
     const db = new AlwaysConflicting({ host: 'h', stage, iamRole: 'arn', retry: { attempts: 2, baseDelayMs: 1 } });

@@ -5,7 +5,8 @@ import { stat, writeFile, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defineTable, fromLocalFile, LocalStage, PostgresDatabase, t, type Progress } from '../../src/index.js';
+import { defineTable, fromLocalFile, LocalStage, PostgresDatabase, t } from '../../src/index.js';
+import { type Progress } from '../../src/stage/index.js';
 import { createTestSchema, type TestSchema } from '../helpers/pg.js';
 
 let db: TestSchema;

@@ -24,12 +24,10 @@ import {
   defineTable,
   fromLocalFile,
   t,
-  columnChecker,
-  type AnyColumn,
   type BoundTable,
-  type NormalizedValue,
   type TableModel,
 } from '../../src/index.js';
+import { columnChecker, type AnyColumn, type NormalizedValue } from '../../src/model/index.js';
 import type { Warehouse } from '../../src/warehouse/index.js';
 import { createTestSchema, type TestSchema } from '../helpers/pg.js';
 import { TEST_BUCKET, testS3Client, testS3Endpoint } from '../helpers/s3.js';

@@ -13,9 +13,9 @@ import {
   defineTable,
   fromPostgresQuery,
   t,
-  type Session,
   type TableModel,
 } from '../../src/index.js';
+import { type PgSession } from '../../src/warehouse/index.js';
 import type { PlanStep } from '../../src/warehouse/plan.js';
 import { createTestSchema, type TestSchema } from '../helpers/pg.js';
 import { tempDir } from '../stage/support.js';
@@ -39,7 +39,7 @@ class CheckingDatabase extends PostgresDatabase {
 /** Postgres whose first merge attempt hits a serialization conflict at the DELETE. */
 class ConflictOnceDatabase extends PostgresDatabase {
   armed = false;
-  protected override async runStep(session: Session, step: PlanStep, counts: Record<string, number>): Promise<void> {
+  protected override async runStep(session: PgSession, step: PlanStep, counts: Record<string, number>): Promise<void> {
     if (step.kind === 'sql' && step.label === 'updated' && this.armed) {
       this.armed = false;
       // The stage table was changed in this attempt; the retry must see it as COPY left it.

@@ -2,16 +2,11 @@
 // stl_load_errors rows (no cluster is reachable here; the emulator tests execute this path).
 import { describe, expect, it } from 'vitest';
 import { S3Client } from '@aws-sdk/client-s3';
-import {
-  LoadError,
-  RedshiftDatabase,
-  S3Stage,
-  buildLoadPlan,
-  defineTable,
-  t,
-  type PreparedSource,
-} from '../../src/index.js';
-import type { CopyStep, LoadPlan, Session } from '../../src/warehouse/index.js';
+import { LoadError, RedshiftDatabase, S3Stage, defineTable, t } from '../../src/index.js';
+import { buildLoadPlan } from '../../src/engine/index.js';
+import { type PreparedSource } from '../../src/sources/index.js';
+import type { CopyStep, LoadPlan, PgSession } from '../../src/warehouse/index.js';
+import { scriptedPgSession } from '../helpers/scripted-session.js';
 
 const model = defineTable(
   'candy.candy_names',
@@ -194,20 +189,18 @@ class ScriptedRedshift extends RedshiftDatabase {
   ) {
     super({ host: 'h', stage, iamRole: 'arn:role', serverless: serverlessMode });
   }
-  protected override async withSession<T>(fn: (s: Session) => Promise<T>): Promise<T> {
-    const session: Session = {
-      query: async <R>(sql: string) => {
-        this.sent.push(sql.split('\n')[0]!);
-        if (sql.startsWith('COPY'))
-          throw Object.assign(
-            new Error("Load into table 'upshift_stage_l1' failed.  Check 'stl_load_errors' system table for details."),
-            { code: 'XX000' },
-          );
-        if (/stl_load_errors|sys_load_error_detail/.test(sql))
-          return { rows: this.errorRows as R[], rowCount: this.errorRows.length };
-        return { rows: [] as R[], rowCount: 0 };
-      },
-    };
+  protected override async withSession<T>(fn: (s: PgSession) => Promise<T>): Promise<T> {
+    const session = scriptedPgSession((sql) => {
+      this.sent.push(sql.split('\n')[0]!);
+      if (sql.startsWith('COPY'))
+        throw Object.assign(
+          new Error("Load into table 'upshift_stage_l1' failed.  Check 'stl_load_errors' system table for details."),
+          { code: 'XX000' },
+        );
+      if (/stl_load_errors|sys_load_error_detail/.test(sql))
+        return { rows: this.errorRows, rowCount: this.errorRows.length };
+      return { rows: [], rowCount: 0 };
+    });
     return fn(session);
   }
 }
@@ -280,9 +273,9 @@ describe('Redshift load errors', () => {
   it('retries a Redshift 1023 serializable isolation violation (XX000) with the whole transaction', async () => {
     let copies = 0;
     class Conflicting extends RedshiftDatabase {
-      protected override async withSession<T>(fn: (s: Session) => Promise<T>): Promise<T> {
-        return fn({
-          query: async <R>(sql: string) => {
+      protected override async withSession<T>(fn: (s: PgSession) => Promise<T>): Promise<T> {
+        return fn(
+          scriptedPgSession((sql) => {
             if (sql.startsWith('COPY') && ++copies < 3) {
               throw Object.assign(new Error('1023'), {
                 code: 'XX000',
@@ -290,9 +283,9 @@ describe('Redshift load errors', () => {
                   'Serializable isolation violation on table - 100, transactions forming the cycle are: 1, 2 (pid:3)',
               });
             }
-            return { rows: [] as R[], rowCount: sql.startsWith('COPY') ? 1 : 0 };
-          },
-        });
+            return { rows: [], rowCount: sql.startsWith('COPY') ? 1 : 0 };
+          }),
+        );
       }
     }
     const db = new Conflicting({ host: 'h', stage, iamRole: 'arn', retry: { baseDelayMs: 1 } });

@@ -12,7 +12,6 @@ import {
   createRowValidator,
   defineTable,
   LocalStage,
-  newLoadId,
   PgliteDatabase,
   PostgresDatabase,
   RedshiftDatabase,
@@ -21,6 +20,7 @@ import {
   t,
   type TableModel,
 } from '../../src/index.js';
+import { newLoadId } from '../../src/stage/index.js';
 import { createTestSchema, type TestSchema } from '../helpers/pg.js';
 import { TEST_BUCKET, testS3Client, testS3Endpoint } from '../helpers/s3.js';
 
@@ -160,7 +160,7 @@ function replayBehaviour(name: string, setup: () => { db: Db; schema: string; st
           columns: [killed.columns.id.spec, killed.columns.flavour.spec, killed.columns.qty.spec],
           columnNames: ['id', 'flavour', 'qty'],
           ordinal: true,
-          binary: db.binary,
+          binary: db.dialect.capabilities.binaryFormat,
           loadId,
         },
       );
@@ -332,7 +332,7 @@ describe('replay through the local Redshift emulator (COPY from the kept S3 mani
         columns: [model.columns.id.spec, model.columns.flavour.spec, model.columns.qty.spec],
         columnNames: ['id', 'flavour', 'qty'],
         ordinal: true,
-        binary: db.binary,
+        binary: db.dialect.capabilities.binaryFormat,
         loadId,
       },
     );

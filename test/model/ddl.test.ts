@@ -2,7 +2,9 @@
 // change shows up in review and nothing regenerates silently. Postgres DDL also runs for real
 // in postgres.test.ts.
 import { describe, expect, it } from 'vitest';
-import { createTableSql, createTableStatements, defineTable, qualifiedName, sql, sqlType, t } from '../../src/index.js';
+import { createTableSql, createTableStatements, defineTable, sql, t } from '../../src/index.js';
+import { qualifiedName } from '../../src/sql/index.js';
+import { sqlType } from '../../src/dialect/index.js';
 
 const candy = defineTable(
   'candy.candy_names',

@@ -13,11 +13,11 @@ import {
   PostgresDatabase,
   REDSHIFT_LIMITS,
   RowValidationError,
-  columnChecker,
   defineTable,
   fromLocalFile,
   t,
 } from '../../src/index.js';
+import { columnChecker } from '../../src/model/index.js';
 import { createTestSchema, type TestSchema } from '../helpers/pg.js';
 
 let s: TestSchema;

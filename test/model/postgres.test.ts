@@ -5,22 +5,18 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type pg from 'pg';
 import {
-  columnChecker,
   createRowValidator,
   createTableStatements,
-  defaultSql,
   defineTable,
-  loadColumns,
-  qualifiedName,
-  quoteIdent,
   sql,
-  sqlType,
   t,
   type ColumnKind,
   type InsertRow,
-  type NormalizedValue,
   type TableModel,
 } from '../../src/index.js';
+import { columnChecker, loadColumns, type NormalizedValue } from '../../src/model/index.js';
+import { defaultSql, sqlType } from '../../src/dialect/index.js';
+import { qualifiedName, quoteIdent } from '../../src/sql/index.js';
 import { createTestSchema, type TestSchema } from '../helpers/pg.js';
 
 let db: TestSchema;

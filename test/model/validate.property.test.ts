@@ -3,16 +3,14 @@
 // property also checks that the zod schema of record (columnSchema) agrees with the fast path.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { REDSHIFT_LIMITS, columnSchema, t } from '../../src/index.js';
 import {
-  REDSHIFT_LIMITS,
   columnChecker,
   columnFastPath,
-  columnSchema,
-  t,
   type ColumnSpec,
   type NormalizedValue,
   type ValueCheck,
-} from '../../src/index.js';
+} from '../../src/model/index.js';
 
 /** Checks v against a column, and asserts zod's verdict is the same. */
 function check(spec: ColumnSpec, v: unknown): ValueCheck {
@@ -684,6 +682,8 @@ describe('intervals', () => {
       '100',
       '1 week 1 day',
       '@ 1 year ago',
+      '0us 0.00secs',
+      '0.5ms 1s',
     ]) {
       expect(passes(spec, ` ${ok} `)).toBe(ok);
     }
@@ -696,6 +696,9 @@ describe('intervals', () => {
       '-.5 days',
       'P',
       '1 year; drop table x',
+      // seconds with a fraction claim milliseconds and microseconds too (Postgres refuses these)
+      '0.00us 0.01secs',
+      '0.5 s 1 ms',
       '',
     ]) {
       expect(failsWith(spec, bad)).toBe('interval');

@@ -2,16 +2,8 @@
 // RowValidationError naming the row index, the column, the value (truncated) and the rule.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  RowValidationError,
-  createRowValidator,
-  defineTable,
-  loadColumns,
-  showValue,
-  sql,
-  t,
-  validateRow,
-} from '../../src/index.js';
+import { RowValidationError, createRowValidator, defineTable, sql, t } from '../../src/index.js';
+import { loadColumns, showValue, validateRow } from '../../src/model/index.js';
 
 const candy = defineTable(
   'candy.candy_names',

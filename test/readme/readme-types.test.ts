@@ -206,7 +206,12 @@ function expectedSquiggles(block: Block): { where: string; column: number; messa
 // ResolvedTableOptions and LiveTableOptions are results (a model's options resolved, a live table's), not inputs.
 const OPTION_TYPE = /(Options|Config)$|^(LoadBehaviour|LoadHooks|RedshiftCredentials)$/;
 const NOT_OPTIONS = new Set(['ResolvedTableOptions', 'LiveTableOptions']);
-const ENTRY_POINTS = ['upshift', 'upshift/emulator', 'upshift/codegen'];
+// Every entry point package.json exports (the root and its subpaths).
+const ENTRY_POINTS = Object.keys(
+  (JSON.parse(readFileSync(join(import.meta.dirname, '../../package.json'), 'utf8')) as { exports: object }).exports,
+)
+  .filter((key) => key !== './package.json')
+  .map((key) => (key === '.' ? 'upshift' : `upshift/${key.slice(2)}`));
 
 /** `Type.property (file)` for each optional property of an exported option type that rejects undefined. */
 function findOptionsRejectingUndefined(program: ts.Program): string[] {

@@ -65,7 +65,9 @@ export function sourcesBehaviour(get: () => SourceHarness) {
           `select id, name, price, active, tags, updated_at from "${h.schema}"."${model.name}" order by id`,
         )
       ).map((r): Row =>
-        h.db.dialect === 'redshift' && typeof r.tags === 'string' ? { ...r, tags: JSON.parse(r.tags) as unknown } : r,
+        h.db.dialect.name === 'redshift' && typeof r.tags === 'string'
+          ? { ...r, tags: JSON.parse(r.tags) as unknown }
+          : r,
       );
     const ids = async () =>
       (await h.db.query<Row>(`select id from "${h.schema}"."${model.name}" order by id`)).map((r) => r.id);
@@ -431,7 +433,7 @@ export function sourcesBehaviour(get: () => SourceHarness) {
     await f.put('data/part-3.csv', `${header}3,three,2026-11-24T00:00:00Z\n`);
     await f.put('data/_SUCCESS', '');
     await f.put('data_old/part-1.csv', `${header}666,old,2026-11-24T00:00:00Z\n`);
-    if (f.db.dialect === 'redshift') {
+    if (f.db.dialect.name === 'redshift') {
       // One Redshift COPY takes one compression option: mixed files are refused before COPY, by name.
       await expect(f.table.loadFrom(fromS3Path(`${f.folder}data`, f.s3Options), { partial: true })).rejects.toThrow(
         /is (zstd|bzip2|uncompressed), unlike/,
@@ -451,7 +453,7 @@ export function sourcesBehaviour(get: () => SourceHarness) {
     await f.put('m/b.csv', `${header}2,b,2026-11-24T00:00:00Z\n`);
     const c = await f.put('m/c.csv.gz', compress.gzip(`${header}3,c,2026-11-24T00:00:00Z\n`));
     // Redshift: one COPY, one compression, so the manifest names files compressed alike there.
-    const second = f.db.dialect === 'redshift' ? await f.put('m/c.csv', `${header}3,c,2026-11-24T00:00:00Z\n`) : c;
+    const second = f.db.dialect.name === 'redshift' ? await f.put('m/c.csv', `${header}3,c,2026-11-24T00:00:00Z\n`) : c;
     const manifest = await f.put(
       'm/load.manifest',
       JSON.stringify({

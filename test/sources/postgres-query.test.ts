@@ -4,15 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  LoadError,
-  LocalStage,
-  PostgresDatabase,
-  fromPostgresQuery,
-  inlineParameters,
-  postgresLiterals,
-  type QueryParam,
-} from '../../src/index.js';
+import { LoadError, LocalStage, PostgresDatabase, fromPostgresQuery } from '../../src/index.js';
+import { inlineParameters, postgresLiterals, type QueryParam } from '../../src/sql/index.js';
 import { createTestSchema, type TestSchema } from '../helpers/pg.js';
 import { candyModel } from './fixtures.js';
 

@@ -11,15 +11,15 @@ import {
   LoadError,
   RedshiftDatabase,
   S3Stage,
-  buildLoadPlan,
   fromDataFrame,
   fromLocalFile,
   fromManifest,
   fromS3File,
   fromS3Path,
-  newLoadId,
   type Source,
 } from '../../src/index.js';
+import { buildLoadPlan } from '../../src/engine/index.js';
+import { newLoadId } from '../../src/stage/index.js';
 import type { CopyStep } from '../../src/warehouse/index.js';
 import { TEST_BUCKET, testS3Client } from '../helpers/s3.js';
 import { candyModel, compress, putObject, writeLocal } from './fixtures.js';

@@ -2,7 +2,7 @@
 // the same rows or the same error on a real Postgres, whatever the context types $1 as.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
-import { inlineParameters, postgresLiterals } from '../../src/index.js';
+import { inlineParameters, postgresLiterals } from '../../src/sql/index.js';
 import { testDatabaseUrl } from '../helpers/pg.js';
 
 let pool: pg.Pool;

@@ -1,7 +1,7 @@
 // The SQL text toolkit: one identifier quoter, one qualified-name renderer, one literal quoter
 // per dialect, one UTF-8 truncation.
 import { describe, expect, it } from 'vitest';
-import { postgresLiteral, qualifiedName, quoteIdent, redshiftLiteral } from '../../src/index.js';
+import { postgresLiteral, qualifiedName, quoteIdent, redshiftLiteral } from '../../src/sql/index.js';
 import { escapeLike } from '../../src/sql/identifiers.js';
 import { truncateUtf8 } from '../../src/sql/utf8.js';
 

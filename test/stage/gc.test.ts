@@ -8,17 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createRowValidator,
-  defineTable,
-  gcStage,
-  LocalStage,
-  newLoadId,
-  PostgresDatabase,
-  S3Stage,
-  t,
-  type NormalizedValue,
-} from '../../src/index.js';
+import { createRowValidator, defineTable, gcStage, LocalStage, PostgresDatabase, S3Stage, t } from '../../src/index.js';
+import { newLoadId } from '../../src/stage/index.js';
+import { type NormalizedValue } from '../../src/model/index.js';
 import type { StageBase } from '../../src/stage/index.js';
 import { createTestSchema, type TestSchema } from '../helpers/pg.js';
 import { TEST_BUCKET, testS3Client } from '../helpers/s3.js';

@@ -5,7 +5,6 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createRowValidator,
-  createTableStatements,
   defineTable,
   loadColumns,
   t,
@@ -14,6 +13,7 @@ import {
   type NormalizedValue,
   type TableModel,
 } from '../../src/model/index.js';
+import { createTableStatements } from '../../src/dialect/index.js';
 import { qualifiedName } from '../../src/sql/index.js';
 import { encodeCsvChunks, LocalStage, S3Stage, type BinaryDialect } from '../../src/stage/index.js';
 import { TEST_BUCKET, testS3Client } from '../helpers/s3.js';

@@ -8,15 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { S3Client } from '@aws-sdk/client-s3';
-import {
-  LocalStage,
-  PostgresDatabase,
-  S3Stage,
-  buildLoadPlan,
-  defineTable,
-  t,
-  type CopyStep,
-} from '../../src/index.js';
+import { LocalStage, PostgresDatabase, S3Stage, defineTable, t } from '../../src/index.js';
+import { buildLoadPlan } from '../../src/engine/index.js';
+import { type CopyStep } from '../../src/warehouse/index.js';
 import { main as notifyMain, notifyOnLoad, pgNotify, type LoadMessage } from '../../examples/hooks-notify.js';
 import { loadMetrics, main as metricsMain, statsdHooks } from '../../examples/hooks-metrics.js';
 import { NoWaitPostgresDatabase, TableBusyError } from '../../examples/subclass-postgres.js';

@@ -13,12 +13,11 @@ import {
   defineTable,
   t,
   type AuditRecord,
-  type BeforeLoadContext,
   type FailedLoadError,
-  type HookFailure,
   type LoadHooks,
   type Source,
 } from '../../src/index.js';
+import { type BeforeLoadContext, type HookFailure } from '../../src/engine/index.js';
 import { Readable } from 'node:stream';
 import { createTestSchema, type TestSchema } from '../helpers/pg.js';
 

@@ -1,7 +1,8 @@
 // Parameter inlining for UNLOAD / COPY TO: placeholders found by a lexer, values as literals.
 import { describe, expect, it } from 'vitest';
 import { compileUnloadQuery } from '../../src/warehouse/index.js';
-import { QueryParameterError, inlineParameters, postgresLiterals, redshiftLiterals } from '../../src/index.js';
+import { QueryParameterError } from '../../src/index.js';
+import { inlineParameters, postgresLiterals, redshiftLiterals } from '../../src/sql/index.js';
 
 const pg = (sql: string, params: unknown[]) => inlineParameters(sql, params, postgresLiterals);
 const rs = (sql: string, params: unknown[]) => inlineParameters(sql, params, redshiftLiterals);

@@ -3,15 +3,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gunzipSync } from 'node:zlib';
 import { startRedshiftEmulator, type RedshiftEmulator } from '../../src/emulator/index.js';
-import {
-  RedshiftDatabase,
-  S3Stage,
-  decodeLoadCommits,
-  defineTable,
-  fromManifest,
-  t,
-  type AuditRecord,
-} from '../../src/index.js';
+import { RedshiftDatabase, S3Stage, defineTable, fromManifest, t, type AuditRecord } from '../../src/index.js';
+import { decodeLoadCommits } from '../../src/engine/index.js';
 import { S3Files } from '../../src/toolbox/index.js';
 import { createTestSchema, type TestSchema } from '../helpers/pg.js';
 import { TEST_BUCKET, testS3Client, testS3Endpoint } from '../helpers/s3.js';

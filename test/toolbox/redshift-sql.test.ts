@@ -2,7 +2,9 @@
 // here; test/toolbox/redshift-emulator.test.ts runs them through the local Redshift emulator).
 import { describe, expect, it } from 'vitest';
 import { S3Client } from '@aws-sdk/client-s3';
-import { RedshiftDatabase, S3Stage, buildLoadPlan, defineTable, t, type PreparedSource } from '../../src/index.js';
+import { RedshiftDatabase, S3Stage, defineTable, t } from '../../src/index.js';
+import { buildLoadPlan } from '../../src/engine/index.js';
+import { type PreparedSource } from '../../src/sources/index.js';
 import { compileUnloadQuery } from '../../src/warehouse/index.js';
 import { redshiftLiteral, redshiftLiterals } from '../../src/sql/index.js';
 

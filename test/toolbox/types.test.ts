@@ -7,10 +7,9 @@ import type {
   UnloadQuery,
   UnloadResult,
   LoadResult,
-  MaintenanceOutcome,
-  HookFailure,
   AuditRecord,
 } from '../../src/index.js';
+import type { MaintenanceOutcome, HookFailure } from '../../src/engine/index.js';
 import type { S3Files } from '../../src/toolbox/index.js';
 import { defineTable, t } from '../../src/index.js';
 

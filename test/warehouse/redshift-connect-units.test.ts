@@ -1,7 +1,8 @@
 // The pure parts of the Redshift connections: host names read for IAM logins, the exact-integer
 // rewrite of Data API answers, and Data API fields read as the wire path types them.
 import { describe, expect, it } from 'vitest';
-import { isServerlessHost, parseRedshiftHost, RedshiftDatabase, S3Stage } from '../../src/index.js';
+import { RedshiftDatabase, S3Stage } from '../../src/index.js';
+import { isServerlessHost, parseRedshiftHost } from '../../src/warehouse/index.js';
 import { resolveIamLogin } from '../../src/warehouse/redshift-iam.js';
 import { EXACT_LONG, exactLongValues, recordReader } from '../../src/warehouse/data-api-values.js';
 import { S3Client } from '@aws-sdk/client-s3';

@@ -10,7 +10,7 @@ import type { Progress, Stage } from '../../stage/types.js';
 import { loadFailure } from '../cli-words.js';
 import { CliError, ExitCode } from '../exit-codes.js';
 import type { CommandContext, Run } from '../context.js';
-import { openDatabase } from './replay.js';
+import { openDatabase } from '../open-database.js';
 import { buildSource, type SourceFlags } from '../load-source.js';
 import { progressLine } from '../progress.js';
 
@@ -120,7 +120,6 @@ async function load(ctx: CommandContext, flags: LoadFlags, tableName: string, in
       json: flags.json ?? false,
     });
   }
-  // The engine, sources and stage load here only: other commands don't pay for them.
   const db = await openDatabase(ctx);
   const progress = await progressDisplay(ctx, flags, model.qualifiedName);
   try {

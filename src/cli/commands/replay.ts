@@ -3,11 +3,11 @@
 // exactly or already committed into the target (unless --force); a failed replay exits 9.
 import path from 'node:path';
 import type { Command } from 'commander';
-import type { LoadMode, PostgresDatabase, RedshiftDatabase, RedshiftDataApiDatabase } from '../../engine/index.js';
+import type { LoadMode } from '../../engine/index.js';
 import type { TableModel } from '../../model/index.js';
-import { requireDatabase } from '../config.js';
 import { CliError, ExitCode } from '../exit-codes.js';
-import { databaseError, withPool, type CommandContext, type Run } from '../context.js';
+import { databaseError, type CommandContext, type Run } from '../context.js';
+import { openDatabase } from '../open-database.js';
 
 interface ReplayFlags {
   into?: string;
@@ -18,35 +18,6 @@ interface ReplayFlags {
 }
 
 const MODES: LoadMode[] = ['upsert', 'append', 'replace'];
-
-/**
- * The config's database as the engine's Database, on the config's stage (default
- * ./.upshift/stage, as `load` uses). A password URL's dialect is asked from the server unless the
- * config says it; IAM and Data API connections are Redshift's.
- */
-export async function openDatabase(
-  ctx: CommandContext,
-): Promise<PostgresDatabase | RedshiftDatabase | RedshiftDataApiDatabase> {
-  const [{ detectDialect }, { openDatabaseFor }, { LocalStage }] = await Promise.all([
-    import('../../../codegen/introspect/index.js'),
-    import('../../engine/connection.js'),
-    import('../../stage/index.js'),
-  ]);
-  const cfg = ctx.settings.config;
-  const connection = requireDatabase(ctx.settings);
-  const stage = cfg.stage ?? new LocalStage({ dir: path.resolve(ctx.settings.cwd, '.upshift/stage') });
-  const auditSchema = cfg.auditSchema ?? 'upshift';
-  const dialect =
-    connection.kind === 'password' ? (cfg.dialect ?? (await withPool(ctx, (db) => detectDialect(db)))) : 'redshift';
-  const options = { stage, auditSchema, redshift: cfg.redshift };
-  if (connection.kind === 'password') return openDatabaseFor(connection, dialect, options);
-  try {
-    return openDatabaseFor(connection, dialect, options);
-  } catch (err) {
-    // e.g. a local stage, or iam logins with no cluster or workgroup to ask for
-    throw new CliError((err as Error).message, ExitCode.CONFIG);
-  }
-}
 
 async function allModels(ctx: CommandContext): Promise<TableModel[]> {
   const { loadModels } = await import('../../../codegen/load-models.js');

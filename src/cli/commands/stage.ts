@@ -4,7 +4,7 @@
 import type { Command } from 'commander';
 import { CliError, ExitCode } from '../exit-codes.js';
 import type { CommandContext, Run } from '../context.js';
-import { openDatabase } from './replay.js';
+import { openDatabase } from '../open-database.js';
 
 interface GcFlags {
   olderThan: string;

@@ -136,7 +136,7 @@ function convert(e: Edit, sig: number[]): void {
     if (commas.length !== 1 || tk(k + 2)?.type !== 'ident') continue;
     const comma = commas[0]!;
     const typeText = e.tokens
-      .slice(sig[k + 2]!, sig[comma]!)
+      .slice(sig[k + 2], sig[comma])
       .map((t) => t.text)
       .join('')
       .trim();
