@@ -109,6 +109,9 @@ console.log(JSON.stringify(out));
 `;
 
 const OPTIONAL_PEERS = [
+  '@aws-sdk/client-redshift',
+  '@aws-sdk/client-redshift-data',
+  '@aws-sdk/client-redshift-serverless',
   '@aws-sdk/lib-storage',
   '@electric-sql/pglite',
   'apache-arrow',
