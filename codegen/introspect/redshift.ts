@@ -197,7 +197,8 @@ type TableKeys = Pick<LiveTableOptions, 'primaryKeyName' | 'uniques' | 'foreignK
 /** Each table's named keys: its primary key's name, UNIQUE constraints, FOREIGN KEYs and those referencing it. */
 function constraintsByTable(cat: RedshiftCatalog): Map<string, TableKeys> {
   const names = new Map((cat.constraintColumns ?? []).map((a) => [`${a.attrelid}:${a.attnum}`, a.attname]));
-  const columns = (rel: RsConstraintRow['conrelid' | 'confrelid'], key: unknown) => attnums(key).map((n) => names.get(`${rel}:${n}`) ?? `#${n}`);
+  const columns = (rel: RsConstraintRow['conrelid' | 'confrelid'], key: unknown) =>
+    attnums(key).map((n) => names.get(`${rel}:${n}`) ?? `#${n}`);
   const out = new Map<
     string,
     { primaryKeyName?: string; uniques: LiveKey[]; foreignKeys: LiveForeignKey[]; referencedBy: LiveReference[] }
@@ -222,8 +223,7 @@ function constraintsByTable(cat: RedshiftCatalog): Map<string, TableKeys> {
       }
     }
   }
-  for (const k of out.values())
-    [k.uniques, k.foreignKeys, k.referencedBy].forEach((l) => (l).sort(byName));
+  for (const k of out.values()) [k.uniques, k.foreignKeys, k.referencedBy].forEach((l) => l.sort(byName));
   return out;
 }
 

@@ -159,7 +159,7 @@ FROM stl_load_errors WHERE query = pg_last_copy_id() ORDER BY line_number LIMIT 
   /** After a failed COPY: read the error rows (same session, after ROLLBACK) into a LoadError. */
   protected override async decodeError(session: PgSession, plan: LoadPlan, err: unknown): Promise<unknown> {
     if (!/stl_load_errors|sys_load_error_detail|Load into table/i.test(String((err as Error)?.message))) return err;
-    let rows: Record<string, unknown>[] = [];
+    let rows: Record<string, unknown>[];
     try {
       rows = (await session.query(this.loadErrorQuery())).rows;
     } catch {
@@ -216,7 +216,7 @@ FROM stl_load_errors WHERE query = pg_last_copy_id() ORDER BY line_number LIMIT 
     const headerLines = format === 'csv' && options.header ? 1 : 0;
     const total = (JSON.parse(text) as { meta?: { record_count?: number } }).meta?.record_count;
     const files = manifest.entries.map((e) => {
-      const meta = (e.meta ?? {});
+      const meta = e.meta ?? {};
       return {
         uri: e.url,
         bytes: meta.content_length ?? 0,
@@ -247,7 +247,8 @@ FROM stl_load_commits WHERE query = pg_last_copy_id() GROUP BY TRIM(filename) OR
 
 /** One stl_load_errors / sys_load_error_detail row (char columns trimmed) as a LoadErrorDetail. */
 export function decodeLoadErrorRow(row: Record<string, unknown>): LoadErrorDetail {
-  const text = (v: unknown) => (v === null || v === undefined ? undefined : String(v).trim());
+  // the text columns are TRIM()'d text or NULL
+  const text = (v: unknown) => (typeof v === 'string' ? v.trim() : undefined);
   const column = text(row.colname);
   return {
     ...(text(row.filename) ? { file: text(row.filename)! } : {}),
