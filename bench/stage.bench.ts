@@ -7,13 +7,11 @@
 // >= 75% of an all-cores encode+gzip baseline with no I/O; S3 peak RSS within 10% from 1M to 10M.
 // Usage: npm run bench -- stage   (UPSHIFT_BENCH_ROWS=200000 for a quick run;
 // UPSHIFT_BENCH_REF=<commit> for another reference, UPSHIFT_BENCH_REF=none to skip it)
-import { S3Client } from '@aws-sdk/client-s3';
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { createInterface } from 'node:readline';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip, type ZlibOptions } from 'node:zlib';
@@ -29,6 +27,7 @@ import {
   type WriteRowsOptions,
 } from '../src/stage/index.js';
 import { writeRowParts } from '../src/stage/parts.js';
+import { s3Client, s3rver } from './s3rver.js';
 
 const N = Number(process.env.UPSHIFT_BENCH_ROWS ?? 1_000_000);
 const BUCKET = 'upshift-test';
@@ -98,36 +97,6 @@ async function encodeGzipAllCores(n: number): Promise<{ csv: number; staged: num
   await Promise.all(ended);
   return { csv, staged };
 }
-
-async function s3rver(): Promise<{ endpoint: string; stop(): Promise<void> }> {
-  const dir = mkdtempSync(join(tmpdir(), 'upshift-bench-s3-'));
-  const child = spawn(
-    process.execPath,
-    ['--openssl-legacy-provider', join(import.meta.dirname, '../test/helpers/s3rver-child.cjs'), dir],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  const line = await new Promise<string>((ok) => createInterface({ input: child.stdout }).once('line', ok));
-  const { port } = JSON.parse(line) as { port: number };
-  return {
-    endpoint: `http://127.0.0.1:${port}`,
-    async stop() {
-      const exited = new Promise((ok) => child.once('exit', ok));
-      child.kill('SIGTERM');
-      await exited;
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
-
-const s3Client = (endpoint: string) =>
-  new S3Client({
-    endpoint,
-    region: 'us-east-1',
-    forcePathStyle: true,
-    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-  });
 
 /** A backend that only counts: measures the stage's own work (encode, parts, gzip) without I/O. */
 class CountingBackend implements StageBackend {

@@ -29,6 +29,7 @@
  * - `MIGRATION_FAILED` a migration failed and was rolled back (MigrationError)
  * - `MIGRATIONS_PENDING` migrations are not applied yet (PendingMigrationsError)
  * - `MIGRATION_LOCK_TIMEOUT` another run held the migration lock too long (MigrationLockTimeoutError)
+ * - `LOGIN_FAILED` no temporary Redshift credentials could be had for an IAM login (RedshiftLoginError)
  * - `CLI_FAILED` the command line reports it with its exit code (CliError)
  *
  * Each has an underscore, so none looks like a SQLSTATE (five characters) or a Node system
@@ -60,6 +61,7 @@ export type UpshiftErrorCode =
   | 'MIGRATION_FAILED'
   | 'MIGRATIONS_PENDING'
   | 'MIGRATION_LOCK_TIMEOUT'
+  | 'LOGIN_FAILED'
   | 'CLI_FAILED';
 
 /**

@@ -49,9 +49,13 @@ export const OPTIONAL_PACKAGES: Readonly<Record<string, string>> = {
   kysely: 'Migrations and db.kysely()',
   'ts-morph': 'Writing model and migration files (codegen)',
   tsx: 'Importing TypeScript files (models, upshift.config.ts)',
+  '@aws-sdk/client-redshift': 'Redshift IAM logins (iam)',
+  '@aws-sdk/client-redshift-serverless': 'Redshift Serverless IAM logins (iam)',
+  '@aws-sdk/client-redshift-data': 'RedshiftDataApiDatabase (the Redshift Data API)',
   'csv-stringify': 'The Redshift emulator',
   'pg-gateway': 'The Redshift emulator',
   'libpg-query': 'The Redshift emulator',
+  '@aws-sdk/lib-storage': 'The Redshift emulator',
 };
 
 /** What upshift/emulator imports that the core does not install. */
@@ -61,6 +65,7 @@ export const EMULATOR_PACKAGES: readonly string[] = [
   'hyparquet',
   'hyparquet-writer',
   'csv-stringify',
+  '@aws-sdk/lib-storage',
 ];
 
 /**

@@ -10,6 +10,7 @@ import {
   MissingDependencyError,
   ModelDefinitionError,
   QueryParameterError,
+  RedshiftLoginError,
   ReplayError,
   RowValidationError,
   S3Error,
@@ -56,6 +57,7 @@ const errors: Array<[UpshiftError, UpshiftErrorCode]> = [
   [new MigrationError('failed', undefined, cause), 'MIGRATION_FAILED'],
   [new PendingMigrationsError('pending'), 'MIGRATIONS_PENDING'],
   [new MigrationLockTimeoutError('held'), 'MIGRATION_LOCK_TIMEOUT'],
+  [new RedshiftLoginError('no credentials', cause), 'LOGIN_FAILED'],
   [new CliError('usage', ExitCode.USAGE), 'CLI_FAILED'],
 ];
 
@@ -86,6 +88,7 @@ const ALL_CODES: Record<UpshiftErrorCode, null> = {
   MIGRATION_FAILED: null,
   MIGRATIONS_PENDING: null,
   MIGRATION_LOCK_TIMEOUT: null,
+  LOGIN_FAILED: null,
   CLI_FAILED: null,
 };
 
@@ -123,6 +126,7 @@ describe('the error hierarchy', () => {
     expect(exitCodeOf(new ModelLoadError('x'))).toBe(ExitCode.CONFIG);
     expect(exitCodeOf(new MissingDependencyError(['kysely'], 'x'))).toBe(ExitCode.CONFIG);
     expect(exitCodeOf(new MigrationLockTimeoutError('x'))).toBe(ExitCode.LOCK_TIMEOUT);
+    expect(exitCodeOf(new RedshiftLoginError('x', cause))).toBe(ExitCode.DATABASE);
     expect(exitCodeOf(new CliError('x', ExitCode.DRIFT))).toBe(ExitCode.DRIFT);
     expect(exitCodeOf(new Error('x'))).toBeUndefined();
     expect(exitCodeOf(new LoadError('s.t', [{ reason: 'x' }]))).toBeUndefined();

@@ -4,9 +4,15 @@
 import { access } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { UpshiftCliConfig } from '../engine/project-config.js';
+import type { UpshiftCliConfig, UpshiftConfigExport } from '../engine/project-config.js';
 import { CliError, ExitCode } from './exit-codes.js';
 import { importOptional } from '../optional.js';
+import {
+  DatabaseSettingError,
+  parseDatabaseSetting,
+  type DatabaseConnection,
+  type DatabaseSetting,
+} from '../engine/database-setting.js';
 
 export const CONFIG_FILES = ['upshift.config.ts', 'upshift.config.mts', 'upshift.config.js', 'upshift.config.mjs'];
 
@@ -53,7 +59,17 @@ export async function loadConfig(
       ExitCode.CONFIG,
     );
   }
-  const config = (mod.default ?? mod.config) as UpshiftCliConfig | undefined;
+  const exported = (mod.default ?? mod.config) as UpshiftConfigExport | undefined;
+  let config: UpshiftCliConfig | undefined;
+  try {
+    config = typeof exported === 'function' ? await exported() : exported;
+    if (config && typeof config.database === 'function') config = { ...config, database: await config.database() };
+  } catch (err) {
+    throw new CliError(
+      `${path.relative(cwd, file) || file}: its config function failed: ${(err as Error)?.message ?? String(err)}`,
+      ExitCode.CONFIG,
+    );
+  }
   if (!config || typeof config !== 'object') {
     throw new CliError(`${path.relative(cwd, file)} must \`export default defineConfig({ ... })\``, ExitCode.CONFIG);
   }
@@ -84,6 +100,8 @@ export interface Settings {
   workDir: string;
   env: NodeJS.ProcessEnv;
   /** --database-url, else $UPSHIFT_DATABASE_URL, else config.database, else $DATABASE_URL. */
+  database?: DatabaseSetting;
+  /** The same when it is a URL. */
   databaseUrl?: string;
   modelsDir: string;
   migrationsDir: string;
@@ -100,7 +118,10 @@ export function resolveSettings(
   cwd: string,
   env: NodeJS.ProcessEnv,
 ): Settings {
-  const databaseUrl = flags.databaseUrl || env.UPSHIFT_DATABASE_URL || config.database || env.DATABASE_URL;
+  if (typeof config.database === 'function')
+    throw new Error("resolveSettings: call the config's database function first (loadConfig does)");
+  const database = flags.databaseUrl || env.UPSHIFT_DATABASE_URL || config.database || env.DATABASE_URL;
+  const databaseUrl = typeof database === 'string' ? database : undefined;
   const root = flags.found && flags.configFile ? path.dirname(flags.configFile) : cwd;
   return {
     config,
@@ -108,6 +129,7 @@ export function resolveSettings(
     cwd: root,
     workDir: cwd,
     env,
+    ...(database ? { database } : {}),
     ...(databaseUrl ? { databaseUrl } : {}),
     modelsDir: path.resolve(root, config.models ?? 'models'),
     migrationsDir: path.resolve(root, config.migrations?.dir ?? 'migrations'),
@@ -123,6 +145,20 @@ export function requireDatabaseUrl(s: Settings): string {
   }
   checkDatabaseUrl(s.databaseUrl);
   return s.databaseUrl;
+}
+
+/** The database to connect to, in one of its three ways (password URL, IAM, Data API), checked. */
+export function requireDatabase(s: Settings): DatabaseConnection {
+  if (!s.database) return { kind: 'password', url: requireDatabaseUrl(s) };
+  let connection: DatabaseConnection;
+  try {
+    connection = parseDatabaseSetting(s.database);
+  } catch (err) {
+    if (err instanceof DatabaseSettingError) throw new CliError(err.message, ExitCode.CONFIG);
+    throw err;
+  }
+  if (connection.kind === 'password') checkDatabaseUrl(connection.url);
+  return connection;
 }
 
 // Characters that end the user:password part of a URL early: what follows them is read as the

@@ -1,8 +1,10 @@
 // What every command gets: resolved settings, output streams, and a database connection
 // helper that turns connection failures into the DATABASE exit code.
 import type pg from 'pg';
+import type { Queryable } from '../../codegen/introspect/types.js';
+import type { DatabaseConnection } from '../engine/database-setting.js';
 import { pgLib } from '../warehouse/pg-lib.js';
-import { requireDatabaseUrl, type Settings } from './config.js';
+import { requireDatabase, type Settings } from './config.js';
 import { CliError, ExitCode } from './exit-codes.js';
 
 export interface Io {
@@ -56,11 +58,21 @@ function tlsProblem(e: { code?: string; message?: string }): string | undefined 
   return undefined;
 }
 
+/** An AWS API's refusal (the Data API, the credentials calls): an SDK service error, or no AWS credentials found. */
+function awsRefusal(err: unknown): string | undefined {
+  const e = err as { name?: string; message?: string; $metadata?: unknown };
+  if (!e || typeof e !== 'object') return undefined;
+  if (e.$metadata === undefined && e.name !== 'CredentialsProviderError') return undefined;
+  const name = e.name && e.name !== 'Error' ? e.name : 'AWS error';
+  return `${name}: ${e.message || 'no message'}`;
+}
+
 /** The database could not be reached or refused the connection (or its TLS): exit DATABASE, not the load's or a query's failure. */
 export function isConnectionFailure(err: unknown): boolean {
-  const e = err as { code?: string; message?: string };
+  const e = err as { code?: string; message?: string; name?: string };
   if (err instanceof AggregateError) return isConnectionFailure(err.errors[0]);
   if (tlsProblem(e ?? {})) return true;
+  if (awsRefusal(err) || e?.name === 'DataApiSessionError' || e?.code === 'LOGIN_FAILED') return true;
   return typeof e?.code === 'string' && (CONNECTION_CODES.has(e.code) || /^(08|28|3D)/.test(e.code));
 }
 
@@ -70,6 +82,13 @@ export function databaseError(err: unknown, doing: string): CliError | undefined
   const e = (err ?? {}) as { code?: string; message?: string };
   const tls = tlsProblem(e);
   if (tls) return new CliError(`${doing}: ${tls}`, ExitCode.DATABASE);
+  const aws = awsRefusal(err);
+  if (aws) return new CliError(`${doing}: ${aws}`, ExitCode.DATABASE);
+  if (e.code === 'LOGIN_FAILED') return new CliError(`${doing}: ${e.message}`, ExitCode.DATABASE);
+  // The Data API's statement errors carry no SQLSTATE, only the database's words.
+  const name = (err as Error)?.name;
+  if (name === 'DataApiStatementError' || name === 'DataApiSessionError')
+    return new CliError(`${doing}: ${(err as Error).message}`, ExitCode.DATABASE);
   if (typeof e.code === 'string' && (CONNECTION_CODES.has(e.code) || /^[0-9A-Z]{5}$/.test(e.code))) {
     return new CliError(
       `${doing}: ${e.message || e.code}${e.code && !e.message?.includes(e.code) ? ` (${e.code})` : ''}`,
@@ -79,19 +98,51 @@ export function databaseError(err: unknown, doing: string): CliError | undefined
   return undefined;
 }
 
-export async function withPool<T>(ctx: CommandContext, fn: (pool: pg.Pool) => Promise<T>): Promise<T> {
-  const url = requireDatabaseUrl(ctx.settings);
-  const pool = new pgLib.Pool({ connectionString: url, max: 2 });
+/** Something to run queries on, and how to let it go. */
+interface QueryTarget {
+  db: Queryable;
+  close(): Promise<void>;
+}
+
+/** A small pool for a password or IAM login; a Data API runner without a session (modules loaded on use). */
+async function openQueryTarget(connection: DatabaseConnection): Promise<QueryTarget> {
+  if (connection.kind === 'password') {
+    const pool: pg.Pool = new pgLib.Pool({ connectionString: connection.url, max: 2 });
+    return { db: pool, close: () => pool.end() };
+  }
+  if (connection.kind === 'iam') {
+    const [{ temporaryLoginPool }, { iamConnectionString }] = await Promise.all([
+      import('../warehouse/redshift-iam.js'),
+      import('../engine/database-setting.js'),
+    ]);
+    const { pool } = temporaryLoginPool(
+      { connectionString: iamConnectionString(connection.connection), maxConnections: 2 },
+      connection.connection.iam,
+    );
+    return { db: pool, close: () => pool.end() };
+  }
+  const { openDatabaseFor } = await import('../engine/connection.js');
+  const db = openDatabaseFor(connection, 'redshift', {});
+  return {
+    db: { query: async (text, params) => ({ rows: await db.query(text, params) }) },
+    close: () => db.close(),
+  };
+}
+
+/** Runs fn on the settings' database (any of its three ways); connection and query failures exit DATABASE. */
+export async function withPool<T>(ctx: CommandContext, fn: (db: Queryable) => Promise<T>): Promise<T> {
+  const target = await openQueryTarget(requireDatabase(ctx.settings));
+  const { db } = target;
   try {
     try {
-      await pool.query('select 1');
+      await db.query('select 1');
     } catch (err) {
       throw databaseError(err, 'cannot connect to the database') ?? err;
     }
-    return await fn(pool);
+    return await fn(db);
   } catch (err) {
     throw databaseError(err, 'the database refused a query') ?? err;
   } finally {
-    await pool.end();
+    await target.close();
   }
 }

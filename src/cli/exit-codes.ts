@@ -47,6 +47,7 @@ const EXIT_BY_CODE: Partial<Record<UpshiftErrorCode, ExitCode>> = {
   MODEL_LOAD_FAILED: ExitCode.CONFIG,
   MIGRATIONS_PENDING: ExitCode.REFUSED,
   MIGRATION_LOCK_TIMEOUT: ExitCode.LOCK_TIMEOUT,
+  LOGIN_FAILED: ExitCode.DATABASE,
 };
 
 /** The exit code for an error: a CliError's own, a mapped library error's, else undefined (unexpected). */

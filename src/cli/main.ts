@@ -41,7 +41,10 @@ export async function main(argv: readonly string[], opts: MainOptions = {}): Pro
       '-c, --config <file>',
       'config file (default: the nearest upshift.config.ts here or in a parent folder; env UPSHIFT_CONFIG)',
     )
-    .option('--database-url <url>', 'database connection string (env UPSHIFT_DATABASE_URL, else DATABASE_URL)')
+    .option(
+      '--database-url <url>',
+      'the database: postgres://user:password@host/db, redshift-iam://[dbUser@]host/db?... (IAM logins) or redshift-data://workgroup|cluster/<name>/<db>?... (the Data API); env UPSHIFT_DATABASE_URL, else DATABASE_URL',
+    )
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
     .exitOverride()

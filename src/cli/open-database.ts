@@ -1,34 +1,33 @@
-// The config's database as the engine's Database, for `load`, `replay` and `stage gc`: the
-// dialect from the config, else asked from the server; the stage from the config, else
-// ./.upshift/stage.
+// The config's database as the engine's Database, for `load`, `replay` and `stage gc`: a password
+// URL's dialect from the config, else asked from the server (IAM logins and the Data API are
+// Redshift's); the stage from the config, else ./.upshift/stage.
 import path from 'node:path';
-import type { Dialect } from '../dialect/index.js';
-import type { PostgresDatabase, RedshiftDatabase } from '../engine/index.js';
-import type { Stage } from '../stage/types.js';
-import { requireDatabaseUrl } from './config.js';
+import type { PostgresDatabase, RedshiftDatabase, RedshiftDataApiDatabase } from '../engine/index.js';
+import { requireDatabase } from './config.js';
 import { withPool, type CommandContext } from './context.js';
+import { CliError, ExitCode } from './exit-codes.js';
 
-interface Common {
-  connectionString: string;
-  stage: Stage;
-  auditSchema: string;
-}
-
-export async function openDatabase(ctx: CommandContext): Promise<PostgresDatabase | RedshiftDatabase> {
+export async function openDatabase(
+  ctx: CommandContext,
+): Promise<PostgresDatabase | RedshiftDatabase | RedshiftDataApiDatabase> {
   // The engine, stage and introspection load here only: other commands don't pay for them.
-  const [{ detectDialect }, { PostgresDatabase, RedshiftDatabase }, { LocalStage }] = await Promise.all([
+  const [{ detectDialect }, { openDatabaseFor }, { LocalStage }] = await Promise.all([
     import('../../codegen/introspect/index.js'),
-    import('../engine/index.js'),
+    import('../engine/connection.js'),
     import('../stage/index.js'),
   ]);
   const cfg = ctx.settings.config;
-  const connectionString = requireDatabaseUrl(ctx.settings);
+  const connection = requireDatabase(ctx.settings);
   const stage = cfg.stage ?? new LocalStage({ dir: path.resolve(ctx.settings.cwd, '.upshift/stage') });
-  const auditSchema = cfg.auditSchema ?? 'upshift';
-  const dialect = cfg.dialect ?? (await withPool(ctx, (pool) => detectDialect(pool)));
-  const open: Record<Dialect, (common: Common) => PostgresDatabase | RedshiftDatabase> = {
-    redshift: (options) => new RedshiftDatabase({ ...options, ...(cfg.redshift ?? {}) }),
-    postgres: (options) => new PostgresDatabase(options),
-  };
-  return open[dialect]({ connectionString, stage, auditSchema });
+  const options = { stage, auditSchema: cfg.auditSchema ?? 'upshift', redshift: cfg.redshift };
+  if (connection.kind === 'password') {
+    const dialect = cfg.dialect ?? (await withPool(ctx, (db) => detectDialect(db)));
+    return openDatabaseFor(connection, dialect, options);
+  }
+  try {
+    return openDatabaseFor(connection, 'redshift', options);
+  } catch (err) {
+    // e.g. a local stage, or an IAM login with no cluster or workgroup to ask for
+    throw new CliError((err as Error).message, ExitCode.CONFIG);
+  }
 }

@@ -6,6 +6,7 @@ import { LocalStage } from '../stage/index.js';
 import { PgliteWarehouse, type PgliteOptions } from '../warehouse/pglite.js';
 import { PostgresWarehouse, type PostgresOptions } from '../warehouse/postgres.js';
 import { RedshiftWarehouse, type RedshiftOptions } from '../warehouse/redshift.js';
+import { RedshiftDataApiWarehouse, type RedshiftDataApiOptions } from '../warehouse/redshift-data-api.js';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -48,6 +49,24 @@ export class RedshiftDatabase extends RedshiftWarehouse {
   }
 }
 
+export type RedshiftDataApiDatabaseOptions = RedshiftDataApiOptions & LoadBehaviour;
+
+/** Redshift through the Data API (HTTPS, no connection): the same loads, queries and UNLOAD as RedshiftDatabase. */
+export class RedshiftDataApiDatabase extends RedshiftDataApiWarehouse {
+  readonly behaviour: LoadBehaviour;
+  constructor(options: RedshiftDataApiDatabaseOptions) {
+    super(options);
+    this.behaviour = pickBehaviour(options);
+  }
+  table<T extends TableModel>(model: T, options?: TableOptions): BoundTable<T> {
+    return new BoundTable(this, model, this.behaviour, options);
+  }
+  /** Re-applies a past load from the files it staged (see ReplayOptions); refused when it already committed into the target, unless forced. */
+  replay(loadId: string, options: ReplayOptions = {}): Promise<LoadResult> {
+    return replayWith(this, this.behaviour, loadId, options);
+  }
+}
+
 export type PgliteDatabaseOptions = Omit<PgliteOptions, 'stage'> & {
   stage?: PgliteOptions['stage'] | undefined;
 } & LoadBehaviour;
@@ -77,7 +96,7 @@ export class PgliteDatabase extends PgliteWarehouse {
 
 /** A database's replay: its behaviour (hooks, maintenance) first, then the call's. */
 function replayWith(
-  db: PostgresWarehouse | RedshiftWarehouse | PgliteWarehouse,
+  db: PostgresWarehouse | RedshiftWarehouse | RedshiftDataApiWarehouse | PgliteWarehouse,
   behaviour: LoadBehaviour,
   loadId: string,
   options: ReplayOptions,
@@ -86,4 +105,4 @@ function replayWith(
   return replayLoad(db, loadId, { ...rest, ...mergeBehaviour(behaviour, options) });
 }
 
-export type { PostgresOptions, RedshiftOptions, PgliteOptions, ReplayOptions };
+export type { PostgresOptions, RedshiftOptions, RedshiftDataApiOptions, PgliteOptions, ReplayOptions };

@@ -1,5 +1,10 @@
-export { PostgresDatabase, RedshiftDatabase, PgliteDatabase } from './databases.js';
-export type { PgliteDatabaseOptions, PostgresDatabaseOptions, RedshiftDatabaseOptions } from './databases.js';
+export { PostgresDatabase, RedshiftDatabase, RedshiftDataApiDatabase, PgliteDatabase } from './databases.js';
+export type {
+  PgliteDatabaseOptions,
+  PostgresDatabaseOptions,
+  RedshiftDatabaseOptions,
+  RedshiftDataApiDatabaseOptions,
+} from './databases.js';
 export { BoundTable } from './table.js';
 export type { TableOptions as BoundTableOptions } from './table.js';
 export { runLoad } from './load.js';
@@ -14,3 +19,12 @@ export { auditModel, ensureAuditTable, decodeLoadCommits } from './audit.js';
 export type { AuditRecord, AuditStatus, LoadCommit } from './audit.js';
 export { LoadVetoedError, mergeBehaviour } from './hooks.js';
 export type { LoadHooks, LoadBehaviour, BeforeLoadContext, HookFailure, MaintenanceOutcome } from './hooks.js';
+export { parseDatabaseSetting, DatabaseSettingError } from './database-setting.js';
+export type {
+  DatabaseSetting,
+  DatabaseConnection,
+  RedshiftIamConnection,
+  RedshiftDataApiConnection,
+} from './database-setting.js';
+export { openDatabaseFor } from './connection.js';
+export type { ProjectDatabaseOptions } from './connection.js';

@@ -48,6 +48,8 @@ export interface LoadOptions extends LoadBehaviour {
   /** Upsert only the columns the source gives (see GivenColumns); without it, an upsert from a source lacking columns is refused. */
   partial?: boolean | undefined;
   onProgress?: ((p: Progress) => void) | undefined;
+  /** Cancels the load: its transaction stops before its next statement (the Data API cancels the running one) and rolls back. */
+  signal?: AbortSignal | undefined;
 }
 
 export interface LoadResult {
@@ -244,6 +246,7 @@ class LoadRun {
       onAttempt: (attempt: number) => {
         record.attempts = attempt;
       },
+      ...(options.signal ? { signal: options.signal } : {}),
       commitMarker: {
         table: auditTableName(warehouse),
         sql: auditStatusSql(warehouse),

@@ -2,10 +2,16 @@
 // The CLI reads the file (src/cli/config.ts); the type lives in the library so the root export
 // 'upshift' can offer defineConfig without loading the CLI.
 import type { Stage } from '../stage/types.js';
+import type { DatabaseSetting } from './database-setting.js';
 
 export interface UpshiftCliConfig {
-  /** The database: a connection string (env UPSHIFT_DATABASE_URL, flag --database-url). */
-  database?: string | undefined;
+  /**
+   * The database (env UPSHIFT_DATABASE_URL, flag --database-url): a postgres:// URL (password
+   * login), redshift-iam:// (temporary credentials), redshift-data:// (the Data API), or the
+   * same as an object ({ host, iam } / { dataApi }); or a function returning one (async: fetch a
+   * secret, pick by environment).
+   */
+  database?: DatabaseSetting | (() => DatabaseSetting | Promise<DatabaseSetting>) | undefined;
   /** 'postgres' or 'redshift'; default: asked from the server (`select version()`). */
   dialect?: 'postgres' | 'redshift' | undefined;
   /** Where `upshift load` stages files (a LocalStage or S3Stage). */
@@ -47,7 +53,17 @@ export interface UpshiftCliConfig {
     | undefined;
 }
 
-/** Types the config file: `export default defineConfig({ ... })`. */
-export function defineConfig(config: UpshiftCliConfig): UpshiftCliConfig {
+/** A config file's export: the config, or a function that returns it (async or not). */
+export type UpshiftConfigExport = UpshiftCliConfig | (() => UpshiftCliConfig | Promise<UpshiftCliConfig>);
+
+/**
+ * Types the config file: `export default defineConfig({ ... })`, or `defineConfig(async () => ({ ... }))`.
+ * The function's overload comes first, so the object it returns is typed in context.
+ */
+export function defineConfig(
+  config: () => UpshiftCliConfig | Promise<UpshiftCliConfig>,
+): () => UpshiftCliConfig | Promise<UpshiftCliConfig>;
+export function defineConfig(config: UpshiftCliConfig): UpshiftCliConfig;
+export function defineConfig(config: UpshiftConfigExport): UpshiftConfigExport {
   return config;
 }

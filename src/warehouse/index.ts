@@ -14,6 +14,19 @@ export { PgliteWarehouse, PgliteSession } from './pglite.js';
 export type { PgliteOptions } from './pglite.js';
 export { RedshiftWarehouse, decodeLoadErrorRow } from './redshift.js';
 export type { RedshiftOptions, RedshiftCredentials } from './redshift.js';
+export { RedshiftDataApiWarehouse, DataApiSession } from './redshift-data-api.js';
+export type { RedshiftDataApiOptions } from './redshift-data-api.js';
+export { DataApiStatements, DataApiStatementError, DataApiSessionError } from './data-api-statements.js';
+export type { DataApiPolling, DataApiTarget, StatementOutcome, RedshiftDataSdk } from './data-api-statements.js';
+export { RedshiftLoginError, TemporaryLogins, isServerlessHost, parseRedshiftHost } from './redshift-iam.js';
+export type {
+  RedshiftIamOptions,
+  ClusterIamLogin,
+  ServerlessIamLogin,
+  AwsApiOptions,
+  AwsCredentials,
+  TemporaryLogin,
+} from './redshift-iam.js';
 export {
   LoadError,
   DuplicateKeyError,

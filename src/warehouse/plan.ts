@@ -38,6 +38,8 @@ export interface LoadPlan {
    * connection breaks after COMMIT was sent: it tells whether the commit went through.
    */
   commitMarker?: CommitMarker;
+  /** Cancels the transaction: checked before each step; the Data API also cancels the running statement. */
+  signal?: AbortSignal | undefined;
 }
 
 export interface CommitMarker {

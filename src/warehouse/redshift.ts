@@ -5,6 +5,9 @@ import { UsageError } from '../errors.js';
 import { UpshiftConfigError } from '../config.js';
 import type { PoolConfig } from 'pg';
 import { pgLib } from './pg-lib.js';
+import type pg from 'pg';
+import { upshiftPgTypes } from './pg-types.js';
+import { isServerlessHost, isServerlessLogin, temporaryLoginPool, type RedshiftIamOptions } from './redshift-iam.js';
 import { redshiftDialect, type SqlDialect } from '../dialect/index.js';
 import { qualifiedName, quoteIdent } from '../sql/identifiers.js';
 import { LoadError, type LoadErrorDetail } from './errors.js';
@@ -44,8 +47,35 @@ export interface RedshiftOptions extends Omit<PostgresOptions, 'connectionString
   credentials?: RedshiftCredentials | undefined;
   /** REGION for COPY when the bucket is in another region than the cluster. */
   region?: string | undefined;
-  /** Serverless / concurrency scaling: read sys_load_error_detail instead of stl_load_errors. */
+  /**
+   * Serverless / concurrency scaling: read sys_load_error_detail instead of stl_load_errors.
+   * Default: true for a *.redshift-serverless.amazonaws.com host or an iam.workgroupName.
+   */
   serverless?: boolean | undefined;
+  /**
+   * Log in with temporary credentials instead of a password: each new connection gets a user
+   * and password from GetClusterCredentials (with iam.dbUser), GetClusterCredentialsWithIAM
+   * (without) or, on Serverless, GetCredentials. `true`: cluster or workgroup and region from the host name.
+   */
+  iam?: RedshiftIamOptions | true | undefined;
+}
+
+/** Redshift's answer to a COPY that rejected rows: the rows' errors are in stl_load_errors (sys_load_error_detail). */
+export const isCopyRejection = (err: unknown): boolean =>
+  /stl_load_errors|sys_load_error_detail|Load into table/i.test(String((err as Error)?.message));
+
+/** Serverless from the options: a workgroup login, or a *.redshift-serverless.amazonaws.com host. */
+function isServerless(options: RedshiftOptions, connectionString: string | undefined): boolean {
+  if (options.iam && options.iam !== true && isServerlessLogin(options.iam)) return true;
+  let host = options.host;
+  if (!host && connectionString && /^[a-z]+:\/\//i.test(connectionString)) {
+    try {
+      host = new URL(connectionString).hostname;
+    } catch {
+      host = undefined;
+    }
+  }
+  return isServerlessHost(host);
 }
 
 export class RedshiftWarehouse extends PostgresWarehouse {
@@ -62,9 +92,25 @@ export class RedshiftWarehouse extends PostgresWarehouse {
       (options.host
         ? `postgres://${encodeURIComponent(options.user ?? 'awsuser')}${options.password ? `:${encodeURIComponent(options.password)}` : ''}@${options.host}:${options.port ?? 5439}/${options.database ?? 'dev'}`
         : undefined);
-    super({ ...options, ...(connectionString ? { connectionString } : {}) });
-    if (options.ssl !== undefined && !options.pool) Object.assign(this.pool.options, { ssl: options.ssl });
-    this.redshift = options;
+    const login =
+      options.iam && !options.pool && connectionString
+        ? temporaryLoginPool(
+            { connectionString, maxConnections: options.maxConnections, ssl: options.ssl, types: upshiftPgTypes },
+            options.iam,
+          )
+        : undefined;
+    super({ ...options, ...(connectionString ? { connectionString } : {}), ...(login ? { pool: login.pool } : {}) });
+    if (options.ssl !== undefined && !options.pool && !login) Object.assign(this.pool.options, { ssl: options.ssl });
+    this.loginPool = login?.pool;
+    this.redshift = { ...options, serverless: options.serverless ?? isServerless(options, connectionString) };
+  }
+
+  /** The pool of temporary-credential connections upshift made (iam), which close() ends. */
+  private readonly loginPool: pg.Pool | undefined;
+
+  override async close(): Promise<void> {
+    await super.close();
+    await this.loginPool?.end();
   }
 
   override beginStatements(): string[] {
@@ -130,7 +176,9 @@ export class RedshiftWarehouse extends PostgresWarehouse {
    * server notices the dropped client.
    */
   protected override async commitOutcome(_lost: PgSession, marker: CommitMarker): Promise<boolean> {
-    const client = new pgLib.Client(this.pool.options);
+    // The pool's own Client class: with iam, it is the one that logs in with temporary credentials.
+    const Client = (this.pool.options as { Client?: typeof pg.Client }).Client ?? pgLib.Client;
+    const client = new Client(this.pool.options);
     client.on('error', () => undefined);
     await client.connect();
     try {
@@ -144,21 +192,22 @@ export class RedshiftWarehouse extends PostgresWarehouse {
     }
   }
 
-  /** The query that reads the last COPY's errors in this session. */
-  loadErrorQuery(): string {
+  /** The query that reads a COPY's errors: by default the last COPY of this session; or the COPY whose query id is given. */
+  loadErrorQuery(copyQueryId?: number): string {
+    const copy = copyQueryId === undefined ? 'pg_last_copy_id()' : String(Math.trunc(copyQueryId));
     if (this.redshift.serverless) {
       return `SELECT TRIM(file_name) AS filename, line_number, TRIM(column_name) AS colname, TRIM(column_type) AS type,
   NULL AS raw_line, NULL AS raw_field_value, error_code AS err_code, TRIM(error_message) AS err_reason
-FROM sys_load_error_detail WHERE query_id = pg_last_copy_id() ORDER BY line_number LIMIT 100`;
+FROM sys_load_error_detail WHERE query_id = ${copy} ORDER BY line_number LIMIT 100`;
     }
     return `SELECT TRIM(filename) AS filename, line_number, TRIM(colname) AS colname, TRIM(type) AS type,
   TRIM(raw_line) AS raw_line, TRIM(raw_field_value) AS raw_field_value, err_code, TRIM(err_reason) AS err_reason
-FROM stl_load_errors WHERE query = pg_last_copy_id() ORDER BY line_number LIMIT 100`;
+FROM stl_load_errors WHERE query = ${copy} ORDER BY line_number LIMIT 100`;
   }
 
   /** After a failed COPY: read the error rows (same session, after ROLLBACK) into a LoadError. */
   protected override async decodeError(session: PgSession, plan: LoadPlan, err: unknown): Promise<unknown> {
-    if (!/stl_load_errors|sys_load_error_detail|Load into table/i.test(String((err as Error)?.message))) return err;
+    if (!isCopyRejection(err)) return err;
     let rows: Record<string, unknown>[];
     try {
       rows = (await session.query(this.loadErrorQuery())).rows;

@@ -224,7 +224,10 @@ export abstract class Warehouse<S extends Session = Session> {
     const counts: Record<string, number> = { ...plan.counts };
     for (const sql of this.beginStatements()) await session.query(sql);
     try {
-      for (const step of plan.steps) await this.runStep(session, step, counts);
+      for (const step of plan.steps) {
+        plan.signal?.throwIfAborted();
+        await this.runStep(session, step, counts);
+      }
     } catch (err) {
       await session.query('ROLLBACK').catch(() => undefined);
       throw namingTarget(await this.decodeError(session, plan, err), plan.target);

@@ -235,6 +235,20 @@ export function engineBehaviour(get: () => EngineHarness) {
     expect(String(failed[0]!.error)).toMatch(/row 3, column "name"/);
   });
 
+  it('an aborted signal cancels the load: target unchanged, the failed audit row gives the reason', async () => {
+    const { db, table, name } = await fresh('aborted');
+    await table.upsert(candies(5));
+    const before = await db.query<Row>(`select * from ${name} order by id`);
+    const signal = AbortSignal.abort(new Error('cancelled by the operator'));
+    await expect(table.upsert(candies(5, 3, 'v2'), { signal })).rejects.toThrow('cancelled by the operator');
+    expect(await db.query<Row>(`select * from ${name} order by id`)).toEqual(before);
+    const failed = await db.query<Row>(
+      `select error from "${db.auditSchema}".load_audit where target_table = $1 and status = 'failed'`,
+      [table.model.qualifiedName],
+    );
+    expect(failed.map((f) => String(f.error))).toEqual([expect.stringContaining('cancelled by the operator')]);
+  });
+
   it('upsert without an upsertKey is a clear error', async () => {
     const { db, schema } = get();
     const keyless = defineTable(`${schema}.keyless`, { id: t.integer() });

@@ -109,6 +109,10 @@ console.log(JSON.stringify(out));
 `;
 
 const OPTIONAL_PEERS = [
+  '@aws-sdk/client-redshift',
+  '@aws-sdk/client-redshift-data',
+  '@aws-sdk/client-redshift-serverless',
+  '@aws-sdk/lib-storage',
   '@electric-sql/pglite',
   'apache-arrow',
   'csv-stringify',
@@ -270,7 +274,7 @@ DISTKEY ("id");`);
       expect(await cli(['emulator'])).toEqual({
         code: 3,
         out: '',
-        err: "upshift: The Redshift emulator needs the optional packages 'pg-gateway', 'libpg-query', 'hyparquet', 'hyparquet-writer', 'csv-stringify', which are not installed: run `npm install pg-gateway libpg-query hyparquet hyparquet-writer csv-stringify`\n",
+        err: "upshift: The Redshift emulator needs the optional packages 'pg-gateway', 'libpg-query', 'hyparquet', 'hyparquet-writer', 'csv-stringify', '@aws-sdk/lib-storage', which are not installed: run `npm install pg-gateway libpg-query hyparquet hyparquet-writer csv-stringify @aws-sdk/lib-storage`\n",
       });
       mkdirSync(join(app, 'ts-config'));
       writeFileSync(

@@ -3,14 +3,45 @@ import { UpshiftError } from '../../errors.js';
 import path from 'node:path';
 import type { Command } from 'commander';
 import type { MigrationsConfig } from '../../../codegen/migrate/runner.js';
-import { requireDatabaseUrl } from '../config.js';
+import { requireDatabase } from '../config.js';
 import { CliError, ExitCode } from '../exit-codes.js';
 import { databaseError, type CommandContext, type Run } from '../context.js';
 
-function migrationsConfig(ctx: CommandContext): MigrationsConfig {
+/** Migrations run on a connection (Kysely's): a password URL, or a pool of IAM logins; not the Data API. */
+async function migrationConnection(
+  ctx: CommandContext,
+): Promise<{ config: Pick<MigrationsConfig, 'connectionString' | 'pool'>; close(): Promise<void> }> {
+  const connection = requireDatabase(ctx.settings);
+  if (connection.kind === 'password') return { config: { connectionString: connection.url }, close: async () => {} };
+  if (connection.kind === 'dataApi')
+    throw new CliError(
+      'migrations run on a connection (Kysely): give a postgres:// or redshift-iam:// database for `upshift migrate`, not the Data API',
+      ExitCode.CONFIG,
+    );
+  const [{ temporaryLoginPool }, { iamConnectionString }] = await Promise.all([
+    import('../../warehouse/redshift-iam.js'),
+    import('../../engine/database-setting.js'),
+  ]);
+  const { pool } = temporaryLoginPool(
+    { connectionString: iamConnectionString(connection.connection), maxConnections: 2 },
+    connection.connection.iam,
+  );
+  return { config: { pool }, close: () => pool.end() };
+}
+
+/** Runs fn with the migrations' settings; a pool made for it is ended after. */
+async function withMigrations<T>(ctx: CommandContext, fn: (config: MigrationsConfig) => Promise<T>): Promise<T> {
+  const connection = await migrationConnection(ctx);
+  try {
+    return await fn({ ...connection.config, ...migrationsSettings(ctx) });
+  } finally {
+    await connection.close();
+  }
+}
+
+function migrationsSettings(ctx: CommandContext): Omit<MigrationsConfig, 'connectionString' | 'pool'> {
   const m = ctx.settings.config.migrations ?? {};
   return {
-    connectionString: requireDatabaseUrl(ctx.settings),
     dir: ctx.settings.migrationsDir,
     ...(m.schema ? { schema: m.schema } : {}),
     ...(m.transactional !== undefined ? { transactional: m.transactional } : {}),
@@ -71,13 +102,15 @@ export function registerMigrate(program: Command, run: Run) {
     .action(
       run<{ allowDestructive?: boolean }>(async (ctx, flags, name) => {
         const { plan, file } = await guarded(({ generateMigration }) =>
-          generateMigration({
-            ...migrationsConfig(ctx),
-            modelsDir: ctx.settings.modelsDir,
-            name: name,
-            allowDestructive: flags.allowDestructive ?? false,
-            ...(ctx.settings.config.dialect ? { dialect: ctx.settings.config.dialect } : {}),
-          }),
+          withMigrations(ctx, (config) =>
+            generateMigration({
+              ...config,
+              modelsDir: ctx.settings.modelsDir,
+              name: name,
+              allowDestructive: flags.allowDestructive ?? false,
+              ...(ctx.settings.config.dialect ? { dialect: ctx.settings.config.dialect } : {}),
+            }),
+          ),
         );
         if (plan.refused.length) {
           ctx.io.err(
@@ -101,7 +134,7 @@ export function registerMigrate(program: Command, run: Run) {
 
   const apply = (direction: 'up' | 'down') =>
     run<Record<string, never>>(async (ctx) => {
-      const results = await guarded((r) => (direction === 'up' ? r.migrateUp : r.migrateDown)(migrationsConfig(ctx)));
+      const results = await guarded((r) => withMigrations(ctx, direction === 'up' ? r.migrateUp : r.migrateDown));
       if (results.length === 0)
         ctx.io.out(direction === 'up' ? 'nothing to migrate: all migrations are applied\n' : 'nothing to undo\n');
       for (const r of results) ctx.io.out(`${direction === 'up' ? 'applied' : 'reverted'} ${r.migrationName}\n`);
@@ -119,7 +152,7 @@ export function registerMigrate(program: Command, run: Run) {
     .option('--json', 'print JSON: [{ "name", "executedAt" | null }]')
     .action(
       run<{ json?: boolean }>(async (ctx, flags) => {
-        const list = await guarded((r) => r.migrationStatus(migrationsConfig(ctx)));
+        const list = await guarded((r) => withMigrations(ctx, r.migrationStatus));
         if (flags.json)
           ctx.io.out(
             `${JSON.stringify(list.map((m) => ({ name: m.name, executedAt: m.executedAt?.toISOString() ?? null })))}\n`,
@@ -140,7 +173,7 @@ export function registerMigrate(program: Command, run: Run) {
     .description('clear the migration lock a crashed run left behind (only when no migration is running)')
     .action(
       run<Record<string, never>>(async (ctx) => {
-        const was = await guarded((r) => r.unlockMigrations(migrationsConfig(ctx)));
+        const was = await guarded((r) => withMigrations(ctx, r.unlockMigrations));
         ctx.io.out(was ? 'cleared the migration lock\n' : 'the migration lock was not held\n');
         return ExitCode.OK;
       }),

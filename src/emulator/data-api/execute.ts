@@ -45,11 +45,25 @@ export class Executor {
     if (sub) throw validation('Cancel a batch by its Id, without the sub-statement suffix.');
     if (isEnded(st.status)) throw validation(`Could not cancel a query that is already in ${st.status} state.`);
     st.cancelRequested = true;
-    if (st.status === 'STARTED' && st.pid !== undefined)
-      await this.d.ctx.admin.query('select pg_cancel_backend($1)', [st.pid]);
+    if (st.status === 'STARTED' && st.pid !== undefined) await this.cancelOnBackend(st);
     else mark(st, 'ABORTED');
     await Promise.race([st.done, new Promise((r) => setTimeout(r, 5000).unref())]);
     return { Status: true };
+  }
+
+  /**
+   * STARTED is marked before the translated SQL reaches the backend, and a cancel signal that
+   * arrives while the backend is idle is dropped: so it is sent again until the statement ends
+   * (a pg_sleep(30) cancelled in that window once ran its 30 s).
+   */
+  private async cancelOnBackend(st: { pid?: number | undefined; done: Promise<unknown> }): Promise<void> {
+    let ended = false;
+    void st.done.then(() => (ended = true));
+    const deadline = Date.now() + 5000;
+    while (!ended && Date.now() < deadline) {
+      await this.d.ctx.admin.query('select pg_cancel_backend($1)', [st.pid]);
+      await Promise.race([st.done, new Promise((r) => setTimeout(r, 100).unref())]);
+    }
   }
 
   private async submit(
