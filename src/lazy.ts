@@ -19,8 +19,8 @@ export function lazyClass<C extends AnyClass>(load: () => C): C {
   const proxy: C = new Proxy(function lazyClass() {} as unknown as C, {
     // new.target is the real class, unless a subclass of this stand-in is being constructed
     construct: (_stub, args, newTarget) =>
-      Reflect.construct(target(), args, newTarget === proxy ? target() : newTarget),
-    get: (_stub, key) => Reflect.get(target(), key),
+      Reflect.construct(target(), args, newTarget === proxy ? target() : newTarget) as object,
+    get: (_stub, key): unknown => Reflect.get(target(), key),
     has: (_stub, key) => Reflect.has(target(), key),
   });
   return proxy;

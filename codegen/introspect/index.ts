@@ -10,7 +10,7 @@ type Introspector = (db: Queryable, selection: TableSelection) => Promise<{ tabl
 const INTROSPECTORS: Record<Dialect, Introspector> = { redshift: introspectRedshift, postgres: introspectPostgres };
 
 export async function detectDialect(db: Queryable): Promise<Dialect> {
-  const rows = (await db.query('select version() as version')).rows as unknown[];
+  const { rows } = await db.query('select version() as version');
   const version = (rows[0] as { version?: unknown } | undefined)?.version;
   return dialectOfServer(typeof version === 'string' ? version : '').name;
 }

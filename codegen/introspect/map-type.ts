@@ -114,7 +114,7 @@ const REDSHIFT_IDENTITY =
 const CAST_LITERAL = /^'((?:[^']|'')*)'::([\w\s]+(?:\(\d+(?:,\d+)?\))?)$/;
 const NUMBER = /^\(?(-?\d+(?:\.\d+)?)\)?$/;
 
-function numberValue(text: string, kind: ColumnSpec['kind']): unknown | undefined {
+function numberValue(text: string, kind: ColumnSpec['kind']): unknown {
   if (!/^-?\d+(\.\d+)?$/.test(text.trim())) return undefined;
   const t = text.trim();
   if (kind === 'decimal') return t;

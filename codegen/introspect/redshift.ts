@@ -197,7 +197,7 @@ type TableKeys = Pick<LiveTableOptions, 'primaryKeyName' | 'uniques' | 'foreignK
 /** Each table's named keys: its primary key's name, UNIQUE constraints, FOREIGN KEYs and those referencing it. */
 function constraintsByTable(cat: RedshiftCatalog): Map<string, TableKeys> {
   const names = new Map((cat.constraintColumns ?? []).map((a) => [`${a.attrelid}:${a.attnum}`, a.attname]));
-  const columns = (rel: number | string | null, key: unknown) =>
+  const columns = (rel: RsConstraintRow['conrelid' | 'confrelid'], key: unknown) =>
     attnums(key).map((n) => names.get(`${rel}:${n}`) ?? `#${n}`);
   const out = new Map<
     string,

@@ -86,7 +86,7 @@ export type TablePattern = string | RegExp | ((name: string) => boolean);
 
 /** Anything that runs a query: pg.Pool, pg.Client, or a warehouse's query method. */
 export interface Queryable {
-  query(text: string, params?: unknown[]): Promise<{ rows: any[] }>;
+  query(text: string, params?: unknown[]): Promise<{ rows: unknown[] }>;
 }
 
 export interface Introspection {

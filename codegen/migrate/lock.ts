@@ -52,7 +52,7 @@ export class LockRowAdapter extends PostgresAdapter {
     super();
   }
 
-  override async acquireMigrationLock(db: Kysely<any>, opt: MigrationLockOptions): Promise<void> {
+  override async acquireMigrationLock(db: Kysely<unknown>, opt: MigrationLockOptions): Promise<void> {
     const table = lockTableRef(opt);
     const started = Date.now();
     const timeout = this.lock.timeoutMs ?? 600_000;
@@ -87,7 +87,7 @@ export class LockRowAdapter extends PostgresAdapter {
     }
   }
 
-  override async releaseMigrationLock(db: Kysely<any>, opt: MigrationLockOptions): Promise<void> {
+  override async releaseMigrationLock(db: Kysely<unknown>, opt: MigrationLockOptions): Promise<void> {
     if (!this.#held) return; // never release a lock another run holds (acquire may have timed out)
     this.#held = false;
     await sql`update ${lockTableRef(opt)} set is_locked = 0 where id = ${opt.lockRowId}`.execute(db);
@@ -105,7 +105,7 @@ export class MigrationDialect extends PostgresDialect {
   override createAdapter(): DialectAdapter {
     return new LockRowAdapter(this.lock);
   }
-  override createIntrospector(db: Kysely<any>): DatabaseIntrospector {
+  override createIntrospector(db: Kysely<unknown>): DatabaseIntrospector {
     return new MigrationIntrospector(db);
   }
 }
@@ -117,7 +117,7 @@ export class MigrationDialect extends PostgresDialect {
  * schema meanwhile, so `migrate up` failed whenever anything else in the database dropped one.
  */
 class MigrationIntrospector implements DatabaseIntrospector {
-  constructor(private readonly db: Kysely<any>) {}
+  constructor(private readonly db: Kysely<unknown>) {}
   async getSchemas(): Promise<SchemaMetadata[]> {
     const { rows } = await sql<{ name: string }>`select nspname as name from pg_catalog.pg_namespace`.execute(this.db);
     return rows;

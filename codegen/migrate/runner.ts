@@ -51,7 +51,7 @@ export class TsFileMigrationProvider implements MigrationProvider {
 
 export interface MigrationSession {
   pool: pg.Pool;
-  kysely: Kysely<any>;
+  kysely: Kysely<unknown>;
   migrator: Migrator;
   close(): Promise<void>;
 }
@@ -59,7 +59,7 @@ export interface MigrationSession {
 export function openMigrations(config: MigrationsConfig): MigrationSession {
   const ownPool = !config.pool;
   const pool = config.pool ?? new pg.Pool({ connectionString: config.connectionString, max: 2 });
-  const kysely = new Kysely<any>({ dialect: new MigrationDialect({ pool }, config.lock ?? {}) });
+  const kysely = new Kysely<unknown>({ dialect: new MigrationDialect({ pool }, config.lock ?? {}) });
   const migrator = new Migrator({
     db: kysely,
     provider: new TsFileMigrationProvider(path.resolve(config.dir)),
@@ -91,10 +91,13 @@ export class MigrationError extends UpshiftError {
   }
 }
 
+// A migration may throw anything; `if (set.error)` would narrow it to {} and hide that.
+const reasonOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
 function check(set: MigrationResultSet, verb: string): NonNullable<MigrationResultSet['results']> {
   if (set.error) {
     const failed = set.results?.find((r) => r.status === 'Error');
-    const why = set.error instanceof Error ? set.error.message : String(set.error);
+    const why = reasonOf(set.error);
     throw new MigrationError(
       failed
         ? `migration ${failed.migrationName} failed (${verb}): ${why}; it was rolled back`

@@ -55,7 +55,7 @@ export async function main(argv: readonly string[], opts: MainOptions = {}): Pro
     );
 
   const context = async (cmd: Command): Promise<CommandContext> => {
-    const g = cmd.optsWithGlobals() as { config?: string; databaseUrl?: string };
+    const g = cmd.optsWithGlobals<{ config?: string; databaseUrl?: string }>();
     const { config, file, found } = await loadConfig(g.config, cwd, env);
     const flags = {
       ...(g.databaseUrl ? { databaseUrl: g.databaseUrl } : {}),

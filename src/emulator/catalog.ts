@@ -397,7 +397,7 @@ create or replace view ${S}.sys_load_detail as select userid as user_id, query a
   curtime as record_time, curtime as start_time, curtime as end_time from ${S}.load_commits;
 create or replace view ${S}.pg_class as select ${classColumns.map((c) => `c.${qi(c)}`).join(', ')},
   (case coalesce(t.diststyle, 'AUTO') when 'EVEN' then 0 when 'KEY' then 1 when 'ALL' then 8 else 10 end)::int as reldiststyle,
-  -- Columns of PostgreSQL 8.0's catalog that clients ask a server of that version for (psql's \d).
+  -- Columns of PostgreSQL 8.0's catalog that clients ask a server of that version for (psql's \\d).
   false as relhasoids
   from pg_catalog.pg_class c left join ${S}.tables t on t.relid = c.oid
   union all ${declaredKeyRelations(S, cls)};

@@ -238,7 +238,7 @@ async function* readCsv(bytes: Readable, st: CopyStatement): AsyncGenerator<Sour
           break;
         }
       }
-      const fields: Field[] = new Array(values.length);
+      const fields = new Array<Field>(values.length);
       for (let k = 0; k < values.length; k++) fields[k] = { v: values[k]!, q: quoted?.[k] ?? false };
       yield { line, raw, fields };
     }
@@ -317,8 +317,9 @@ function* jsonObjects(text: string): Generator<{ line: number; raw: string }> {
 function jsonValue(v: unknown): Field {
   if (v === null || v === undefined) return { v: null, q: false };
   if (typeof v === 'string') return { v, q: true };
-  if (typeof v === 'object') return { v: JSON.stringify(v), q: true };
-  return { v: String(v), q: true };
+  // JSON.parse gives nothing else than objects, arrays and these scalars
+  if (typeof v === 'number' || typeof v === 'boolean') return { v: String(v), q: true };
+  return { v: JSON.stringify(v), q: true };
 }
 
 /** Evaluates a JSONPath of the simple forms Redshift accepts: $.a.b, $['a'], $.a[0]. */
@@ -371,9 +372,10 @@ function parquetValue(v: unknown): Field {
   if (v === null || v === undefined) return { v: null, q: false };
   if (v instanceof Date) return { v: v.toISOString(), q: true };
   if (v instanceof Uint8Array) return { v: Buffer.from(v).toString('hex'), q: true };
-  if (typeof v === 'object')
-    return { v: JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? x.toString() : x)), q: true };
-  return { v: String(v), q: true };
+  // hyparquet reads scalars as these, nested types as plain objects and arrays
+  if (typeof v === 'string' || typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean')
+    return { v: String(v), q: true };
+  return { v: JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x)), q: true };
 }
 
 async function* readParquet(buf: Buffer): AsyncGenerator<SourceRecord> {

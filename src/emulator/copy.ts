@@ -89,7 +89,7 @@ async function resolveFiles(ctx: EmulatorContext, st: CopyStatement, query: numb
     }
     let manifest: { entries?: Array<{ url?: string; mandatory?: boolean; meta?: { content_length?: number } }> };
     try {
-      manifest = JSON.parse(text);
+      manifest = JSON.parse(text) as typeof manifest;
     } catch {
       throw loadSetupError('Manifest file is not in correct json format', 8001, st.from, query);
     }

@@ -245,8 +245,9 @@ export function untilIdle<T>(
   onIdle: () => Error,
 ): Promise<T> {
   const started = Date.now();
-  return new Promise<T>((resolve, reject) => {
-    const timer = setInterval(
+  let timer: NodeJS.Timeout | undefined;
+  const idle = new Promise<never>((_resolve, reject) => {
+    timer = setInterval(
       () => {
         if (Date.now() - Math.max(started, lastActivity()) >= idleMs) {
           clearInterval(timer);
@@ -255,15 +256,6 @@ export function untilIdle<T>(
       },
       Math.max(10, Math.min(1000, idleMs / 4)),
     );
-    work.then(
-      (v) => {
-        clearInterval(timer);
-        resolve(v);
-      },
-      (err: unknown) => {
-        clearInterval(timer);
-        reject(err);
-      },
-    );
   });
+  return Promise.race([work, idle]).finally(() => clearInterval(timer));
 }

@@ -73,7 +73,7 @@ export interface LoadCommit {
 /** Rows of the warehouse's loadCommitsSql() as LoadCommits (char columns trimmed). */
 export function decodeLoadCommits(rows: Record<string, unknown>[]): LoadCommit[] {
   return rows.map((r) => ({
-    file: String(r.filename ?? '').trim(),
+    file: typeof r.filename === 'string' ? r.filename.trim() : '', // TRIM(...) AS filename: text or NULL
     linesScanned: Number(r.lines_scanned ?? 0),
     ...(r.errors !== undefined && r.errors !== null ? { errors: Number(r.errors) } : {}),
   }));

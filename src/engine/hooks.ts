@@ -72,8 +72,11 @@ export interface LoadBehaviour {
   log?: ((message: string) => void) | undefined;
 }
 
+// Array.isArray narrows a readonly array to any[]: this keeps its element type.
+const isHookArray = (hooks: LoadHooks | readonly LoadHooks[]): hooks is readonly LoadHooks[] => Array.isArray(hooks);
+
 export const hookList = (hooks: LoadBehaviour['hooks']): LoadHooks[] =>
-  hooks === undefined ? [] : Array.isArray(hooks) ? [...hooks] : [hooks as LoadHooks];
+  hooks === undefined ? [] : isHookArray(hooks) ? [...hooks] : [hooks];
 
 /** Merges behaviours, wider first: hooks concatenate; any other setting given later wins. */
 export function mergeBehaviour(...layers: Array<LoadBehaviour | undefined>): LoadBehaviour {

@@ -211,6 +211,7 @@ function stagedSource(
 ): Source {
   return {
     describe: () => replaySource(loadId, manifestUri),
+    // eslint-disable-next-line @typescript-eslint/require-await -- async so that columnWatch.file()'s refusal rejects the promise Source.prepare returns rather than throwing
     prepare: async (ctx): Promise<PreparedSource> => {
       // The columns the original partial upsert gave: only those are updated again.
       if (givenColumns) ctx.columnWatch?.file(givenColumns, manifestUri);

@@ -1,7 +1,7 @@
 // fromDataFrame: an Apache Arrow table (what DuckDB, Polars and Arrow produce in JS), matched to
 // the model by column name. Arrow types are checked against the model's column kinds before
 // any row is read; values are then validated row by row and staged in row order.
-import type { DataType, Field, Table, Vector } from 'apache-arrow';
+import type { DataType, Dictionary, Field, Table, TypeMap, Vector } from 'apache-arrow';
 import { importOptional } from '../optional.js';
 import type { ColumnKind } from '../model/columns.js';
 import type { TableModel } from '../model/table.js';
@@ -20,9 +20,18 @@ let arrow: Arrow['DataType'];
 type ArrowClass =
   'int' | 'float' | 'decimal' | 'bool' | 'text' | 'date' | 'timestamp' | 'binary' | 'nested' | 'null' | 'other';
 
+// Arrow's own guard says Dictionary<any>: its values are some DataType.
+const isDictionary = (type: DataType): type is Dictionary<DataType> => arrow.isDictionary(type);
+
+/** Utf8, Int32, Timestamp<MILLISECOND>: every concrete Arrow type names itself, though the abstract DataType doesn't declare it. */
+const arrowTypeName = (type: DataType): string => (type as DataType & { toString(): string }).toString();
+
+/** A dictionary-encoded column's value type; any other type as it is. */
+const valueType = (type: DataType): DataType => (isDictionary(type) ? type.dictionary : type);
+
 function arrowClass(type: DataType): ArrowClass {
   const DataType = arrow;
-  if (DataType.isDictionary(type)) return arrowClass(type.dictionary);
+  if (isDictionary(type)) return arrowClass(type.dictionary);
   if (DataType.isNull(type)) return 'null';
   if (DataType.isInt(type)) return 'int';
   if (DataType.isFloat(type)) return 'float';
@@ -74,7 +83,7 @@ const bigintSafe = (_k: string, v: unknown) =>
   typeof v === 'bigint' ? (Number.isSafeInteger(Number(v)) ? Number(v) : v.toString()) : v;
 
 /** Reads one Arrow value into what the model's validator takes. */
-function reader(field: Field, kind: ColumnKind): (v: Vector, i: number) => unknown {
+function reader(field: Field<DataType>, kind: ColumnKind): (v: Vector, i: number) => unknown {
   const cls = arrowClass(field.type);
   if (cls === 'timestamp' || cls === 'date')
     return (v, i) => {
@@ -82,16 +91,18 @@ function reader(field: Field, kind: ColumnKind): (v: Vector, i: number) => unkno
       return x === null ? null : new Date(x);
     };
   if (cls === 'decimal') {
-    const scale = (arrow.isDictionary(field.type) ? field.type.dictionary : field.type).scale as number;
+    const type = valueType(field.type);
+    const scale = arrow.isDecimal(type) ? type.scale : 0;
     return (v, i) => {
-      const x = v.get(i) as object | null;
+      // Arrow's BN: its toString() is the unscaled integer
+      const x = v.get(i) as { toString(): string } | null;
       return x === null ? null : decimalText(String(x), scale);
     };
   }
   if (cls === 'nested')
     return (v, i) => {
       const x = v.get(i) as { toJSON(): unknown } | null;
-      return x === null ? null : JSON.parse(JSON.stringify(x.toJSON(), bigintSafe));
+      return x === null ? null : (JSON.parse(JSON.stringify(x.toJSON(), bigintSafe)) as unknown);
     };
   if (cls === 'int' && kind === 'super')
     return (v, i) => {
@@ -102,7 +113,7 @@ function reader(field: Field, kind: ColumnKind): (v: Vector, i: number) => unkno
 }
 
 /** The columns to read and how: fails before any row is read on an unknown column or a type the column can't take. */
-function planColumns(model: TableModel, table: Table, where: string) {
+function planColumns<T extends TypeMap>(model: TableModel, table: Table<T>, where: string) {
   const fields = table.schema.fields;
   const columns = matchColumns(
     model,
@@ -117,19 +128,19 @@ function planColumns(model: TableModel, table: Table, where: string) {
       throw fileError(model.qualifiedName, {
         file: where,
         column,
-        reason: `is Arrow ${String(field.type)}, which a ${kind.toUpperCase()} column cannot take (it takes Arrow ${ACCEPTS[kind].join(' / ')})`,
+        reason: `is Arrow ${arrowTypeName(field.type)}, which a ${kind.toUpperCase()} column cannot take (it takes Arrow ${ACCEPTS[kind].join(' / ')})`,
       });
     }
     return { name: field.name, column, read: reader(field, kind) };
   });
 }
 
-async function* frameRows(
+function* frameRows<T extends TypeMap>(
   model: TableModel,
-  table: Table,
+  table: Table<T>,
   where: string,
   watch?: ColumnWatch,
-): AsyncGenerator<NormalizedValue[]> {
+): Generator<NormalizedValue[]> {
   const plan = planColumns(model, table, where);
   watch?.file(
     plan.map((p) => p.column),
@@ -153,7 +164,7 @@ async function* frameRows(
 }
 
 /** An Arrow table; errors name the data frame, the row number (1-based) and the column. */
-export function fromDataFrame(table: Table, options: { name?: string | undefined } = {}): Source {
+export function fromDataFrame<T extends TypeMap>(table: Table<T>, options: { name?: string | undefined } = {}): Source {
   const where = options.name ?? 'data frame';
   return {
     describe: () =>

@@ -13,7 +13,7 @@ import type { Decompress as ZstdDecompressType } from 'fzstd';
 const require = createRequire(import.meta.url);
 const zstdDecompressor = (): typeof ZstdDecompressType =>
   (require('fzstd') as { Decompress: typeof ZstdDecompressType }).Decompress;
-const bunzip = (): { decode(b: Buffer, out?: unknown, multistream?: boolean): Uint8Array } => require('seek-bzip');
+const bunzip = () => require('seek-bzip') as { decode(b: Buffer, out?: unknown, multistream?: boolean): Uint8Array };
 
 export type FileCompression = 'gzip' | 'bzip2' | 'zstd' | 'none';
 
@@ -80,12 +80,9 @@ export class UnreadableFileError extends UpshiftError {
 }
 
 function zstdStream(): Transform {
-  let t: Transform;
   const ZstdDecompress = zstdDecompressor();
-  const z = new ZstdDecompress((data) => {
-    t.push(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
-  });
-  t = new Transform({
+  // z is made below: the transform uses it only once written to, when both exist
+  const t = new Transform({
     transform(chunk: Buffer, _enc, cb) {
       try {
         z.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
@@ -102,6 +99,9 @@ function zstdStream(): Transform {
         cb(err as Error);
       }
     },
+  });
+  const z = new ZstdDecompress((data) => {
+    t.push(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
   });
   return t;
 }

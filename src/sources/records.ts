@@ -67,7 +67,8 @@ export async function* csvBatches(
   }
   const decoder = new StrictDecoder(options.encoding);
   try {
-    for await (const chunk of stream) {
+    // a byte stream (not object mode): Buffers, or strings after setEncoding()
+    for await (const chunk of stream as AsyncIterable<Buffer | string>) {
       const { text, error } = decodeChunk(decoder, chunk);
       // Big chunks (a socket can hand over MBs at once) in slices: a batch's records are all
       // alive until the last is staged, and fewer survivors keep the heap (and RSS) flat.

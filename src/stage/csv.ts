@@ -46,11 +46,13 @@ export function csvText(s: string): string {
 const hex = (v: Uint8Array): string => Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('hex');
 
 /** Thrown inside a field encoder; the line encoder adds row and column. */
-class BadValue {
+class BadValue extends Error {
   constructor(
     readonly rule: string,
     readonly detail: string,
-  ) {}
+  ) {
+    super(`${rule}: ${detail}`);
+  }
 }
 
 type FieldEncoder = (v: Exclude<NormalizedValue, null>) => string;

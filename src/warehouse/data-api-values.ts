@@ -55,7 +55,7 @@ function parserFor(column: ColumnMetadata | undefined): ((text: string) => unkno
     .trim();
   const oid = TYPE_OIDS[name];
   if (oid === undefined) return undefined;
-  return upshiftPgTypes.getTypeParser(oid, 'text') as (text: string) => unknown;
+  return upshiftPgTypes.getTypeParser(oid, 'text');
 }
 
 /** Reads each record of a GetStatementResult page into a row keyed by column name (labels as the wire path names them). */

@@ -109,7 +109,7 @@ export class PostgresWarehouse extends Warehouse<PgSession> {
   }
 
   /** A pooled connection and how to give it back: dropped, not reused, once it broke. */
-  private async acquire(): Promise<{ session: PgSession; release(err?: unknown): void }> {
+  private async acquire(): Promise<{ session: PgSession; release: (err?: unknown) => void }> {
     const client = await this.pool.connect();
     let broken: Error | undefined;
     const onError = (e: Error) => {

@@ -296,7 +296,8 @@ FROM stl_load_commits WHERE query = pg_last_copy_id() GROUP BY TRIM(filename) OR
 
 /** One stl_load_errors / sys_load_error_detail row (char columns trimmed) as a LoadErrorDetail. */
 export function decodeLoadErrorRow(row: Record<string, unknown>): LoadErrorDetail {
-  const text = (v: unknown) => (v === null || v === undefined ? undefined : String(v).trim());
+  // the text columns are TRIM()'d text or NULL
+  const text = (v: unknown) => (typeof v === 'string' ? v.trim() : undefined);
   const column = text(row.colname);
   return {
     ...(text(row.filename) ? { file: text(row.filename)! } : {}),

@@ -283,7 +283,7 @@ export abstract class Warehouse<S extends Session = Session> {
   }
 
   /** Turns a failure inside the load transaction into the error users see. Runs after ROLLBACK, on the same session. */
-  protected async decodeError(_session: S, _plan: LoadPlan, err: unknown): Promise<unknown> {
-    return err;
+  protected decodeError(_session: S, _plan: LoadPlan, err: unknown): Promise<unknown> {
+    return Promise.resolve(err);
   }
 }

@@ -5,7 +5,7 @@
 // everything else UTF-8 text. Rows are buffered one row group at a time, written, then
 // flushed to storage: memory is bounded by the row group, not the result.
 import { UnloadError } from './errors.js';
-import type { ParquetWriter } from 'hyparquet-writer';
+import type { ParquetWriter, Writer } from 'hyparquet-writer';
 import type { SchemaElement } from 'hyparquet';
 import { importOptional } from '../../optional.js';
 import type { OutputLocation } from './output.js';
@@ -137,7 +137,7 @@ export function parquetColumn(field: ExportField): { element: SchemaElement; con
 type HyparquetWriter = typeof import('hyparquet-writer');
 type Writers = {
   ParquetWriter: HyparquetWriter['ParquetWriter'];
-  StreamingWriter: new (file: PartFile) => InstanceType<HyparquetWriter['ByteWriter']>;
+  StreamingWriter: new (file: PartFile) => Writer;
 };
 let writers: Promise<Writers> | undefined;
 
@@ -151,8 +151,11 @@ function loadWriters(): Promise<Writers> {
     'unload to Parquet on Postgres or PGlite',
     () => import('hyparquet-writer'),
   ).then(({ ByteWriter, ParquetWriter }) => {
+    // ByteWriter declares a synchronous finish(); the Writer that ParquetWriter takes may finish
+    // asynchronously (ParquetWriter.finish() returns its promise), as this one does.
+    const AsyncFinishing: new (initialSize?: number) => Omit<InstanceType<typeof ByteWriter>, 'finish'> = ByteWriter;
     /** A hyparquet Writer that hands each finished row group's bytes to a stored file. */
-    class StreamingWriter extends ByteWriter {
+    class StreamingWriter extends AsyncFinishing implements Writer {
       constructor(private readonly file: PartFile) {
         super(1 << 20);
       }
@@ -161,7 +164,7 @@ function loadWriters(): Promise<Writers> {
         this.index = 0;
         return this.file.write(bytes);
       }
-      override finish(): Promise<void> {
+      finish(): Promise<void> {
         return this.flush();
       }
     }
@@ -205,7 +208,7 @@ export class ParquetParts {
       ),
     ];
     this.buffer = fields.map(() => []);
-    this.open = new Array(lanes).fill(undefined);
+    this.open = new Array<{ file: PartFile; writer: ParquetWriter } | undefined>(lanes).fill(undefined);
   }
 
   async addRow(values: (string | null)[]): Promise<void> {

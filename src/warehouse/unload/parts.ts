@@ -75,7 +75,7 @@ export class PartSet {
     private readonly out: OutputLocation,
     private readonly options: PartSetOptions,
   ) {
-    this.current = new Array(options.lanes).fill(undefined);
+    this.current = new Array<PartFile | undefined>(options.lanes).fill(undefined);
   }
 
   /** The lane's open file (opened on first use, so lanes without rows leave no file). */
