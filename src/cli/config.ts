@@ -119,6 +119,7 @@ export function resolveSettings(
   env: NodeJS.ProcessEnv,
 ): Settings {
   if (typeof config.database === 'function')
+    // invariant: loadConfig resolves a database function before this runs
     throw new Error("resolveSettings: call the config's database function first (loadConfig does)");
   const database = flags.databaseUrl || env.UPSHIFT_DATABASE_URL || config.database || env.DATABASE_URL;
   const databaseUrl = typeof database === 'string' ? database : undefined;

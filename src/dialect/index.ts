@@ -1,5 +1,6 @@
 // The SQL dialects, one object each, and the DDL functions of the public API, which take a
 // dialect's name (as the README shows: `createTableSql(model, 'redshift')`) or its object.
+import { UsageError } from '../errors.js';
 import type { ColumnSpec } from '../model/columns.js';
 import type { TableModel } from '../model/table.js';
 import { postgresDialect } from './postgres.js';
@@ -24,9 +25,10 @@ export const DIALECTS: Readonly<Record<Dialect, SqlDialect>> = { redshift: redsh
 /** The dialect of a name; an object is its own dialect. */
 export function sqlDialect(dialect: Dialect | SqlDialect): SqlDialect {
   if (typeof dialect !== 'string') return dialect;
-  const found = DIALECTS[dialect] as SqlDialect | undefined;
-  if (!found) throw new Error(`unknown SQL dialect ${JSON.stringify(dialect)}: use 'redshift' or 'postgres'`);
-  return found;
+  // Own keys only: 'toString' or 'constructor' from plain JavaScript is no dialect.
+  if (!Object.hasOwn(DIALECTS, dialect))
+    throw new UsageError(`unknown SQL dialect ${JSON.stringify(dialect)}: use 'redshift' or 'postgres'`);
+  return DIALECTS[dialect];
 }
 
 // Postgres's recognises every server, so it is asked last.

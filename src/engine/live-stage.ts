@@ -37,6 +37,7 @@ export class LiveStage {
    */
   readonly open = (columns: readonly string[], ordered: boolean): LiveSink => {
     // invariant: the engine opens one live COPY per load
+    // invariant: the engine opens one live COPY per load
     if (this.layout) throw new Error('copyWhileStaging was opened twice in one load');
     const layout = { columns: [...columns], ordered };
     this.layout = layout;

@@ -168,7 +168,8 @@ function loginFrom(
   password: string | undefined,
   expiration: Date | undefined,
 ): TemporaryLogin {
-  if (!user || !password) throw new Error('the answer had no user name or password');
+  if (!user || !password)
+    throw new RedshiftLoginError('the credentials call answered without a user name or password', undefined);
   // Without an expiry, the documented default lifetime (900 s).
   return { user, password, expiresAt: expiration?.getTime() ?? Date.now() + 900_000 };
 }

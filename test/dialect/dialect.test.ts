@@ -26,10 +26,12 @@ describe('dialects', () => {
     expect(sqlDialect(postgresDialect)).toBe(postgresDialect);
   });
 
-  it('refuses a name it does not know', () => {
+  it('refuses a name it does not know, with a UsageError; names inherited from Object are unknown too', () => {
     expect(() => sqlDialect('mysql' as 'postgres')).toThrow(
       `unknown SQL dialect "mysql": use 'redshift' or 'postgres'`,
     );
+    for (const name of ['toString', 'constructor', '__proto__'])
+      expect(() => sqlDialect(name as 'postgres')).toThrow(expect.objectContaining({ code: 'USAGE_INVALID' }));
   });
 
   it("recognises Redshift from version(), and takes every other server for Postgres's", () => {
