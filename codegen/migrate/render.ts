@@ -84,9 +84,15 @@ export function renderMigration(plan: MigrationPlan, name: string, opts: RenderM
   return finish(sf);
 }
 
-/** `20261125101500_add_price`: sorts by time, as Kysely's Migrator orders by name. */
-export function migrationFileName(name: string, now = new Date()): string {
-  const stamp = now.toISOString().replace(/[-:T]/g, '').slice(0, 14);
+/**
+ * `20261125101500_add_price`: sorts by time, as Kysely's Migrator orders by name. `existing` are the
+ * names already in the folder: a migration written in the same second as the last one (or while the
+ * clock is behind it) takes the next second after it, so it never sorts before a migration it follows.
+ */
+export function migrationFileName(name: string, now = new Date(), existing: readonly string[] = []): string {
+  const last = existing.map((n) => /^(\d{14})_/.exec(n)?.[1]).reduce<string>((a, b) => (b && b > a ? b : a), '');
+  let stamp = stampOf(now);
+  if (last && stamp <= last) stamp = stampOf(new Date(dateOfStamp(last).getTime() + 1000));
   const slug =
     name
       .toLowerCase()
@@ -94,3 +100,9 @@ export function migrationFileName(name: string, now = new Date()): string {
       .replace(/^_|_$/g, '') || 'migration';
   return `${stamp}_${slug}.ts`;
 }
+
+const stampOf = (d: Date) => d.toISOString().replace(/[-:T]/g, '').slice(0, 14);
+const dateOfStamp = (s: string) =>
+  new Date(
+    `${s.slice(0, 4)}-${s.slice(4, 6)}-${s.slice(6, 8)}T${s.slice(8, 10)}:${s.slice(10, 12)}:${s.slice(12, 14)}Z`,
+  );

@@ -173,7 +173,8 @@ export async function generateMigration(
   opts: GenerateOptions,
 ): Promise<{ plan: MigrationPlan; file?: string | undefined }> {
   return withSession(opts, async (s) => {
-    const pending = (await s.migrator.getMigrations()).filter((m) => !m.executedAt);
+    const migrations = await s.migrator.getMigrations();
+    const pending = migrations.filter((m) => !m.executedAt);
     if (pending.length) {
       throw new PendingMigrationsError(
         `${pending.length} migration(s) not applied yet (${pending.map((m) => m.name).join(', ')}): run \`upshift migrate up\` first, so the new one is diffed against the result`,
@@ -189,7 +190,14 @@ export async function generateMigration(
     if (plan.refused.length || plan.tables.length === 0) return { plan };
     // ts-morph (and the TypeScript compiler under it) loads only when a file is written
     const { migrationFileName, renderMigration } = await import('./render.js');
-    const file = path.resolve(opts.dir, migrationFileName(opts.name, opts.now));
+    const file = path.resolve(
+      opts.dir,
+      migrationFileName(
+        opts.name,
+        opts.now,
+        migrations.map((m) => m.name),
+      ),
+    );
     await mkdir(path.dirname(file), { recursive: true });
     await writeFile(file, renderMigration(plan, path.basename(file, '.ts'), { file }));
     return { plan, file };
