@@ -467,7 +467,9 @@ export async function ensureCatalog(url: string, schema: string): Promise<void> 
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
-    await client.query('begin');
+    // Read committed: under a serializable default the snapshot predates the advisory lock, and a
+    // second emulator starting at once would miss the first one's install and fail (see functions.ts).
+    await client.query('begin isolation level read committed');
     await client.query(`select pg_advisory_xact_lock(hashtext($1))`, [`upshift-emulator:${schema}`]);
     await client.query(`create schema if not exists ${qi(schema)}`);
     await client.query(`create table if not exists ${qi(schema)}.meta (version int not null)`);

@@ -318,7 +318,10 @@ export function ensureFunctions(client: pg.Client, url: string, schema: string):
 
 async function install(client: pg.Client, schema: string): Promise<void> {
   const S = qi(schema);
-  await client.query('begin');
+  // Read committed, whatever the backend's default: a serializable snapshot is taken before the
+  // advisory lock is granted, so a second installer would miss the first one's commit and install
+  // again, failing with a serialization error (sessions opened at once on a new database did).
+  await client.query('begin isolation level read committed');
   try {
     await client.query(`select pg_advisory_xact_lock(hashtext($1))`, [`upshift-emulator-functions:${schema}`]);
     await client.query(`create schema if not exists ${S}`);
