@@ -10,7 +10,7 @@ export const CATALOG_ATTS = '__upshift_atts__';
 export const CATALOG_PARENT = '__upshift_parent__';
 export const CATALOG_TYPES = '__upshift_types__';
 
-const CATALOG_VERSION = 18;
+const CATALOG_VERSION = 19;
 
 export const REDSHIFT_VERSION =
   'PostgreSQL 8.0.2 on i686-pc-linux-gnu, compiled by GCC gcc (GCC) 3.4.2 20041017 (Red Hat 3.4.2-6.fc3), Redshift 1.0.77467';
@@ -388,7 +388,33 @@ create or replace function ${S}.count_rows(rel oid) returns bigint language plpg
     end;
     return n;
   end $$;
-create or replace view ${S}.pg_attribute as select ${attrColumns.map((c) => `a.${qi(c)}`).join(', ')},
+-- Redshift keeps IDENTITY(seed, step) as a column default (pg_attrdef, atthasdef), written as svv_columns shows it.
+create or replace function ${S}.identity_default(rel oid, col smallint) returns text language sql stable as $$
+  select '"identity"(' || $1 || ', ' || (select count(*) from pg_catalog.pg_attribute x where x.attrelid = $1
+      and x.attnum > 0 and x.attnum < $2 and not x.attisdropped) || ', ''' || s.seqstart || ',' || s.seqincrement || '''::text)'
+  from pg_catalog.pg_depend d join pg_catalog.pg_sequence s on s.seqrelid = d.objid
+  where d.classid = 'pg_catalog.pg_class'::regclass and d.refobjid = $1 and d.refobjsubid = $2 and d.deptype = 'i'
+  limit 1 $$;
+create or replace view ${S}.pg_attrdef as
+  select d.oid, d.adrelid, d.adnum, pg_catalog.pg_get_expr(d.adbin, d.adrelid) as adbin,
+    pg_catalog.pg_get_expr(d.adbin, d.adrelid) as adsrc
+  from pg_catalog.pg_attrdef d
+  union all
+  select s.seqrelid, a.attrelid, a.attnum, ${S}.identity_default(a.attrelid, a.attnum), ${S}.identity_default(a.attrelid, a.attnum)
+  from pg_catalog.pg_attribute a join pg_catalog.pg_depend dep on dep.classid = 'pg_catalog.pg_class'::regclass
+    and dep.refobjid = a.attrelid and dep.refobjsubid = a.attnum and dep.deptype = 'i'
+  join pg_catalog.pg_sequence s on s.seqrelid = dep.objid
+  where a.attidentity <> '' and not a.attisdropped;
+-- pg_get_expr of the view's adbin (already text); of a real node tree (pg_index, pg_constraint), Postgres's.
+create or replace function ${S}.pg_get_expr(e text, rel oid) returns text language sql stable as $$ select e $$;
+create or replace function ${S}.pg_get_expr(e text, rel oid, pretty boolean) returns text language sql stable as $$ select e $$;
+create or replace function ${S}.pg_get_expr(e pg_node_tree, rel oid) returns text language sql stable as
+  $$ select pg_catalog.pg_get_expr(e, rel) $$;
+create or replace function ${S}.pg_get_expr(e pg_node_tree, rel oid, pretty boolean) returns text language sql stable as
+  $$ select pg_catalog.pg_get_expr(e, rel, pretty) $$;
+create or replace view ${S}.pg_attribute as select ${attrColumns
+    .map((c) => (c === 'atthasdef' ? `(a.atthasdef or a.attidentity <> '') as atthasdef` : `a.${qi(c)}`))
+    .join(', ')},
   coalesce(c.is_distkey, false) as attisdistkey, coalesce(c.sortkey_ord, 0) as attsortkeyord,
   coalesce(array_position(${encArray}, c.encoding) - 1, 0) as attencodingtype
   from pg_catalog.pg_attribute a left join ${S}.columns c on c.relid = a.attrelid and c.attname = a.attname;
@@ -502,6 +528,7 @@ export async function ensureCatalog(url: string, schema: string): Promise<void> 
         'stl_load_commits',
         'sys_load_detail',
         'pg_attribute',
+        'pg_attrdef',
         'pg_class',
         'pg_proc',
         'svv_tables',

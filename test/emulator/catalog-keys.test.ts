@@ -52,6 +52,32 @@ describe('declared keys and the catalog', () => {
     expect(r.rows.map((x) => x.attname)).toEqual(['b', 'a']);
   });
 
+  it('an IDENTITY column has a default in pg_attrdef (atthasdef), the "identity"(...) svv_columns shows (pg_attrdef had no row)', async () => {
+    // https://docs.aws.amazon.com/redshift/latest/dg/r_CREATE_TABLE_NEW.html: IDENTITY(seed, step); Redshift keeps it as
+    // the column's default "identity"(<table oid>, <0-based column>, '<seed>,<step>'). The column query of JDBC's
+    // getColumns and SQLAlchemy's get_columns: pg_attribute left join pg_attrdef, pg_get_expr(adbin, adrelid).
+    await f.client.query(`create table k_ident (note varchar(5) default 'n', id bigint identity(1, 1), v int)`);
+    const oid = (await f.client.query(`select 'k_ident'::regclass::oid::int as o`)).rows[0].o as number;
+    const r = await f.client
+      .query(`select a.attname, a.atthasdef, pg_catalog.pg_get_expr(d.adbin, d.adrelid) as def, d.adsrc
+      from pg_catalog.pg_attribute a left join pg_catalog.pg_attrdef d on d.adrelid = a.attrelid and d.adnum = a.attnum
+      where a.attrelid = 'k_ident'::regclass and a.attnum > 0 and not a.attisdropped order by a.attnum`);
+    const identity = `"identity"(${oid}, 1, '1,1'::text)`;
+    expect(r.rows).toEqual([
+      { attname: 'note', atthasdef: true, def: "'n'::character varying", adsrc: "'n'::character varying" },
+      { attname: 'id', atthasdef: true, def: identity, adsrc: identity },
+      { attname: 'v', atthasdef: false, def: null, adsrc: null },
+    ]);
+    const cols = await f.client.query(`select column_default from svv_columns
+      where table_schema = current_schema() and table_name = 'k_ident' and column_name = 'id'`);
+    expect(cols.rows).toEqual([{ column_default: identity }]);
+    // Other node trees (pg_index, pg_constraint) still go to Postgres's pg_get_expr in the same statement.
+    const both = await f.client
+      .query(`select (select count(*) from pg_catalog.pg_attrdef where adrelid = 'k_ident'::regclass)::int as n,
+      pg_catalog.pg_get_expr(i.indpred, i.indrelid) as pred from pg_catalog.pg_index i limit 1`);
+    expect(both.rows[0]).toMatchObject({ n: 2 });
+  });
+
   it('every constraint has its own oid', async () => {
     const r = await f.client.query(`select count(*)::int as n, count(distinct oid)::int as d from pg_constraint
       where conrelid in ('k_parent'::regclass, 'k_child'::regclass)`);

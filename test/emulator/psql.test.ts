@@ -73,8 +73,22 @@ maybe(`psql ${PSQL ? '' : '(SKIPPED: no psql binary)'}`, () => {
     expect(lines).toContain('name|character varying(20)||not null||extended||the name');
   });
 
+  it('\\d shows an IDENTITY column with its "identity"(...) default, as Redshift keeps it, and other defaults', async () => {
+    // https://docs.aws.amazon.com/redshift/latest/dg/r_CREATE_TABLE_NEW.html (IDENTITY(seed, step)); Redshift keeps it in
+    // pg_attrdef as "identity"(<table oid>, <0-based column>, '<seed>,<step>'), the form svv_columns shows.
+    await f.client.query(`create table ps_ident (id bigint identity(100, 5), v int default 7, w int)`);
+    const oid = (await f.client.query(`select 'ps_ident'::regclass::oid::int as o`)).rows[0].o as number;
+    // Column|Type|Collation|Nullable|Default: the name, type and default (nullability is not what this checks).
+    const lines = (await psql(`\\d ${S}.ps_ident`)).map((l) => l.split('|'));
+    expect(lines.map(([name, type, , , def]) => `${name}|${type}|${def}`)).toEqual([
+      `id|bigint|"identity"(${oid}, 0, '100,5'::text)`,
+      'v|integer|7',
+      'w|integer|',
+    ]);
+  });
+
   it('\\dt lists the table', async () => {
-    expect(await psql(`\\dt ${S}.*`)).toEqual([`${S}|ps_t|table|postgres`]);
+    expect(await psql(`\\dt ${S}.ps_t`)).toEqual([`${S}|ps_t|table|postgres`]);
   });
 
   it('\\df lists the function with its result and argument types', async () => {

@@ -49,6 +49,7 @@ const RELATIONS = new Set([
   'pg_index',
   'pg_class',
   'pg_proc',
+  'pg_attrdef',
   'stl_query',
   'stl_querytext',
   'svl_qlog',
@@ -294,7 +295,7 @@ class Rewriter {
     if (RELATIONS.has(rel)) this.sp.replace(k, end, `${this.S}.${rel}`);
     else if (SLICED.has(rel))
       this.sp.replace(k, end, `${this.S}.${rel}(${this.ctx.slices})${body.alias ? '' : ` as ${rel}`}`);
-    else if (rel === 'pg_attribute' && /\b(attisdistkey|attsortkeyord|attencodingtype)\b/i.test(this.text))
+    else if (rel === 'pg_attribute' && /\b(attisdistkey|attsortkeyord|attencodingtype|atthasdef)\b/i.test(this.text))
       this.sp.replace(k, end, `${this.S}.pg_attribute`);
     else if (rel === 'pg_class' && /\breldiststyle\b/i.test(this.text)) this.sp.replace(k, end, `${this.S}.pg_class`);
   }
@@ -325,6 +326,10 @@ class Rewriter {
       case 'getdate':
       case 'format_encoding':
         rename(`${this.S}.${name}`);
+        return;
+      case 'pg_get_expr':
+        // Read from the emulator's pg_attrdef (IDENTITY shown as a default), adbin is already text there.
+        if (/\bpg_attrdef\b/i.test(this.text)) rename(`${this.S}.pg_get_expr`);
         return;
       case 'pg_last_copy_id':
         if (!args.length) this.sp.replace(c.nameStart, c.close, `${this.S}.pg_last_copy_id(${this.ctx.lastCopyId})`);
