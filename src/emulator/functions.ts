@@ -5,7 +5,7 @@ import type pg from 'pg';
 import { quoteIdent as qi } from './sql.js';
 
 /** Bumped whenever the library changes: sessions reinstall it once per backend database. */
-const LIBRARY_VERSION = 2;
+const LIBRARY_VERSION = 3;
 
 /** Names the translator sends to the library (called as schema.name). */
 export const LIBRARY_FUNCTIONS = new Set([
@@ -25,6 +25,10 @@ export const LIBRARY_FUNCTIONS = new Set([
   'percentile_disc',
   'strtol',
   'func_sha1',
+  'sha2',
+  'crc32',
+  'fnv_hash',
+  'pg_get_late_binding_view_cols',
   'json_parse',
   'is_valid_json',
   'is_valid_json_array',
@@ -249,6 +253,62 @@ begin
 end $f$;
 create or replace function ${S}.func_sha1(s text) returns text language sql immutable strict as
   $f$ select encode(${crypto}.digest(convert_to(s, 'UTF8'), 'sha1'), 'hex') $f$;
+-- SHA2(s, bits): 0 is 256; bits Redshift does not take give an empty string.
+create or replace function ${S}.sha2(s text, bits int) returns text language sql immutable strict as $f$
+  select case bits when 0 then encode(sha256(convert_to(s, 'UTF8')), 'hex')
+    when 256 then encode(sha256(convert_to(s, 'UTF8')), 'hex') when 224 then encode(sha224(convert_to(s, 'UTF8')), 'hex')
+    when 384 then encode(sha384(convert_to(s, 'UTF8')), 'hex') when 512 then encode(sha512(convert_to(s, 'UTF8')), 'hex')
+    else '' end $f$;
+-- CRC32: CRC-32C (Castagnoli) of the string's bytes, as 8 hex digits.
+create or replace function ${S}.crc32(s text) returns text language plpgsql immutable strict as $f$
+declare c bigint := 4294967295; b bytea := convert_to(s, 'UTF8');
+begin
+  for i in 0 .. length(b) - 1 loop
+    c := c # get_byte(b, i);
+    for k in 1 .. 8 loop
+      c := case when c & 1 = 1 then (c >> 1) # 2197175160 else c >> 1 end;
+    end loop;
+  end loop;
+  return lpad(to_hex(c # 4294967295), 8, '0');
+end $f$;
+-- FNV_HASH(value [, seed]): 64-bit FNV-1a over the value's binary form (integers little-endian in
+-- 2, 4 or 8 bytes, strings as UTF-8 with CHAR's trailing blanks); the seed is the offset basis.
+create or replace function ${S}.rs_fnv(b bytea, seed bigint) returns bigint language plpgsql immutable strict as $f$
+declare h numeric := case when seed < 0 then seed + 18446744073709551616 else seed end; low int;
+begin
+  for i in 0 .. length(b) - 1 loop
+    low := (h % 256)::int;
+    h := ((h - low + (low # get_byte(b, i))) * 1099511628211) % 18446744073709551616;
+  end loop;
+  return (case when h >= 9223372036854775808 then h - 18446744073709551616 else h end)::bigint;
+end $f$;
+create or replace function ${S}.rs_le(b bytea) returns bytea language plpgsql immutable strict as $f$
+declare r bytea := b;
+begin
+  for i in 0 .. length(b) - 1 loop r := set_byte(r, i, get_byte(b, length(b) - 1 - i)); end loop;
+  return r;
+end $f$;
+create or replace function ${S}.fnv_hash(v text, seed bigint default -3750763034362895579) returns bigint language sql immutable strict as
+  $f$ select ${S}.rs_fnv(convert_to(v, 'UTF8'), seed) $f$;
+create or replace function ${S}.fnv_hash(v character, seed bigint default -3750763034362895579) returns bigint language sql immutable strict as
+  $f$ select ${S}.rs_fnv(convert_to(textin(bpcharout(v)), 'UTF8'), seed) $f$;
+create or replace function ${S}.fnv_hash(v smallint, seed bigint default -3750763034362895579) returns bigint language sql immutable strict as
+  $f$ select ${S}.rs_fnv(${S}.rs_le(int2send(v)), seed) $f$;
+create or replace function ${S}.fnv_hash(v int, seed bigint default -3750763034362895579) returns bigint language sql immutable strict as
+  $f$ select ${S}.rs_fnv(${S}.rs_le(int4send(v)), seed) $f$;
+create or replace function ${S}.fnv_hash(v bigint, seed bigint default -3750763034362895579) returns bigint language sql immutable strict as
+  $f$ select ${S}.rs_fnv(${S}.rs_le(int8send(v)), seed) $f$;
+create or replace function ${S}.fnv_hash(v double precision, seed bigint default -3750763034362895579) returns bigint language sql immutable strict as
+  $f$ select ${S}.rs_fnv(${S}.rs_le(float8send(v)), seed) $f$;
+
+-- PG_GET_LATE_BINDING_VIEW_COLS(): the columns of the views created WITH NO SCHEMA BINDING (the
+-- translator marks them with security_barrier=false, which nothing else sets).
+create or replace function ${S}.pg_get_late_binding_view_cols() returns setof record language sql stable as $f$
+  select n.nspname, c.relname, a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod)::varchar, a.attnum::int
+  from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+  join pg_catalog.pg_attribute a on a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped
+  where c.relkind = 'v' and c.reloptions @> array['security_barrier=false']
+  order by n.nspname, c.relname, a.attnum $f$;
 
 -- JSON as Redshift keeps it: SUPER is text here, serialized compactly in the order written.
 create or replace function ${S}.json_compact(j json) returns text language plpgsql immutable strict as $f$

@@ -146,7 +146,13 @@ function convert(e: Edit, sig: number[]): void {
   }
 }
 
-/** CREATE VIEW ... WITH NO SCHEMA BINDING: a late-binding view; Postgres views bind, which is stricter. */
+/** The option that marks a late-binding view: explicit, it is stored in reloptions (Redshift SQL cannot set it). */
+export const LATE_BINDING_MARK = 'security_barrier = false';
+
+/**
+ * CREATE VIEW ... WITH NO SCHEMA BINDING: a late-binding view; Postgres views bind, which is stricter.
+ * The view is marked (WITH (security_barrier = false) before its AS) so pg_get_late_binding_view_cols() lists it.
+ */
 function noSchemaBinding(e: Edit, sig: number[]): void {
   const tk = (k: number): Token | undefined => e.tokens[sig[k]!];
   if (!isWord(tk(0), 'create')) return;
@@ -158,6 +164,17 @@ function noSchemaBinding(e: Edit, sig: number[]): void {
       isWord(tk(k + 3), 'binding')
     ) {
       for (let m = k; m < k + 4; m++) e.set(sig[m]!, '');
+      const view = sig.findIndex((_i, j) => isWord(tk(j), 'view'));
+      if (view < 0) return;
+      let depth = 0;
+      for (let m = view + 1; m < k; m++) {
+        if (isPunct(tk(m), '(')) depth++;
+        else if (isPunct(tk(m), ')')) depth--;
+        else if (depth === 0 && isWord(tk(m), 'as')) {
+          e.set(sig[m]!, `with (${LATE_BINDING_MARK}) ${tk(m)!.text}`);
+          return;
+        }
+      }
       return;
     }
   }

@@ -327,6 +327,8 @@ class Rewriter {
       case 'format_encoding':
         rename(`${this.S}.${name}`);
         return;
+      case 'has_table_privilege':
+        return this.privilegeTable(args, c);
       case 'pg_get_expr':
         // Read from the emulator's pg_attrdef (IDENTITY shown as a default), adbin is already text there.
         if (/\bpg_attrdef\b/i.test(this.text)) rename(`${this.S}.pg_get_expr`);
@@ -382,6 +384,18 @@ class Rewriter {
       if (to === 'date_trunc' && names[0] === 'pg_catalog') return;
       rename(`${this.S}.${to}`);
     } else if (to !== name) rename(to);
+  }
+
+  /** has_table_privilege([user,] 'svv_table_info', priv): a system view named by a string is the catalog schema's. */
+  private privilegeTable(args: Json[], c: Call): void {
+    if (args.length < 2 || args.length > 3) return;
+    const i = args.length - 2;
+    const lit = (args[i] as { A_Const?: { sval?: { sval?: string } } } | undefined)?.A_Const?.sval?.sval;
+    if (lit === undefined) return;
+    const rel = lit.toLowerCase().replace(/^pg_catalog\./, '');
+    if (!RELATIONS.has(rel) || /^pg_(class|proc|index|constraint|attrdef)$/.test(rel)) return;
+    const [a, b] = c.args[i]!;
+    if (a === b && this.sp.sig[a]!.type === 'string') this.sp.replace(a, b, quoteLiteral(`${this.S}.${rel}`));
   }
 
   /** dateadd(day, ...): the datepart written as an identifier becomes a string. */

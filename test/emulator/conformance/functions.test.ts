@@ -213,6 +213,42 @@ describe('conditional, string and JSON functions', () => {
     expect(await one(`select md5('Amazon Redshift')`)).toBe('f7415e33f972c03abd4f3fed36748f7a');
   });
 
+  it('FNV_HASH of numbers by their binary width, of strings, and chained through the seed (missing before)', async () => {
+    // https://docs.aws.amazon.com/redshift/latest/dg/r_FNV_HASH.html: every documented example
+    expect(
+      await rows(`select fnv_hash(1), fnv_hash('Amazon Redshift'), fnv_hash('Amazon Redshift', fnv_hash(1)),
+      fnv_hash(1::smallint), fnv_hash(1::bigint), fnv_hash('abcd'), fnv_hash('cd', fnv_hash('ab'))`),
+    ).toEqual([
+      [
+        '-5968735742475085980',
+        '7783490368944507294',
+        '-2202602717770968555',
+        '589727492704079044',
+        '-8517097267634966620',
+        '-281581062704388899',
+        '-281581062704388899',
+      ],
+    ]);
+    // "hashing CHAR and VARCHAR inputs does not ignore trailing spaces"
+    const [padded, trimmed, varchar] = (
+      await rows(`select fnv_hash('ab'::char(4)), fnv_hash('ab'), fnv_hash('ab  '::varchar(4))`)
+    )[0]!;
+    expect(padded).toBe(varchar);
+    expect(padded).not.toBe(trimmed);
+  });
+
+  it('CRC32 (CRC-32C) and SHA2 (missing before)', async () => {
+    // https://docs.aws.amazon.com/redshift/latest/dg/crc32-function.html
+    expect(await one(`select crc32('Amazon Redshift')`)).toBe('f2726906');
+    // https://docs.aws.amazon.com/redshift/latest/dg/SHA2.html: 0 is 256; an invalid number of bits gives ''
+    // (the digests checked against Node's own SHA-2).
+    const sha = (bits: number): string => createHash(`sha${bits}`).update('Amazon Redshift').digest('hex');
+    expect(
+      await rows(`select sha2('Amazon Redshift', 256), sha2('Amazon Redshift', 0), sha2('Amazon Redshift', 224),
+      sha2('Amazon Redshift', 384), sha2('Amazon Redshift', 512), sha2('Amazon Redshift', 100)`),
+    ).toEqual([[sha(256), sha(256), sha(224), sha(384), sha(512), '']]);
+  });
+
   it('JSON_PARSE, JSON_SERIALIZE, IS_VALID_JSON, JSON_EXTRACT_PATH_TEXT', async () => {
     // https://docs.aws.amazon.com/redshift/latest/dg/JSON_PARSE.html
     expect(await one(`select json_parse('[10001,10002,"abc"]')`)).toBe('[10001,10002,"abc"]');

@@ -89,6 +89,38 @@ describe('Redshift syntax', () => {
     expect(await rows(`select count(*) from v_late`)).toEqual([['3']]);
   });
 
+  it("PG_GET_LATE_BINDING_VIEW_COLS lists the late-binding views' columns (dbt-redshift's catalog query; missing before)", async () => {
+    // https://docs.aws.amazon.com/redshift/latest/dg/PG_GET_LATE_BINDING_VIEW_COLS.html: schema, view, column, type,
+    // column number of every late-binding view; a view that binds is not listed.
+    await f.client.query(
+      `create view v_lbv (k, label) as select id, name from ${f.schema.schema}.t with no schema binding`,
+    );
+    await f.client.query(`create view v_bound as select id from t`);
+    expect(
+      await rows(`select view_name, col_name, col_type, col_num from pg_get_late_binding_view_cols()
+      cols(view_schema name, view_name name, col_name name, col_type varchar, col_num int)
+      where view_schema = '${f.schema.schema}' order by view_name, col_num`),
+    ).toEqual([
+      ['v_late', 'id', 'integer', 1],
+      ['v_lbv', 'k', 'integer', 1],
+      ['v_lbv', 'label', 'character varying(20)', 2],
+    ]);
+    // Replaced by a view that binds, it is no longer late-binding.
+    await f.client.query(`create or replace view v_lbv (k, label) as select id, name from t`);
+    expect(
+      await rows(`select count(*) from pg_get_late_binding_view_cols() cols(s name, v name, c name, t varchar, n int)
+      where v = 'v_lbv'`),
+    ).toEqual([['0']]);
+  });
+
+  it('HAS_TABLE_PRIVILEGE on a system view named by a string (dbt-redshift asks it of svv_table_info; it failed: relation does not exist)', async () => {
+    // https://docs.aws.amazon.com/redshift/latest/dg/r_HAS_TABLE_PRIVILEGE.html
+    expect(
+      await rows(`select has_table_privilege(current_user, 'svv_table_info', 'SELECT'), has_table_privilege('stl_load_errors', 'select'),
+      has_table_privilege('t', 'select')`),
+    ).toEqual([[true, true, true]]);
+  });
+
   it('RESPECT NULLS is the default of FIRST_VALUE', async () => {
     // https://docs.aws.amazon.com/redshift/latest/dg/r_WF_first_value.html
     expect(
