@@ -1,9 +1,10 @@
 // The translation cache (src/emulator/translate/index.ts): a statement text is parsed once, and what
 // the translation depends on besides the text (the catalog schema, the slice count, the session's
 // last COPY id) is part of the key, so a cached text never carries one session's answer to another.
+import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { translate } from '../../src/emulator/translate/index.js';
-import { parserReady } from '../../src/emulator/translate/tree.js';
+import { mayRewrite, parserReady, parseTree, rewriteTree } from '../../src/emulator/translate/tree.js';
 
 beforeAll(async () => {
   await parserReady();
@@ -45,5 +46,41 @@ describe('translation cache', () => {
   it('text Postgres parses without a change goes through as written', () => {
     const sql = `select a.id from tgt a join conflict on conflict.id = a.id`;
     expect(translate(sql, ctx())).toBe(sql);
+  });
+});
+
+describe('statements the tree rewrite would not change are not parsed', () => {
+  const ctx0 = ctx();
+  const plain = [
+    `select 1 as n`,
+    `select coalesce(null::int, 7), length('abc'), now() > '2020-01-01'`,
+    `select a.id, b.name from tgt a join src b using (id) where a.x in (select 1) order by 1 limit 5`,
+    `insert into t (a, b) select a, b from s where not exists (select 1 from t x where x.a = s.a)`,
+    `update t set a = a + 1 where b = 'x'`,
+    `with c as (select 1 a) select * from c`,
+  ];
+  it.each(plain)('%s: no trigger word, and the rewrite returns it as it is', (sql) => {
+    expect(mayRewrite(sql)).toBe(false);
+    expect(rewriteTree(sql, parseTree(sql), ctx0)).toBe(sql);
+    expect(translate(sql, ctx0)).toBe(sql);
+  });
+
+  it('every name the rewrite acts on is a trigger word, in any case and quoted', () => {
+    for (const sql of [
+      `select DATEADD(day, 1, x) from t`,
+      `select * from "stl_query"`,
+      `select count(*) from pg_catalog.pg_class`,
+      `select sysdate`,
+      `insert into t values (1) on conflict do nothing`,
+      `delete from t returning *`,
+      `select pg_try_advisory_lock(1)`,
+    ])
+      expect(mayRewrite(sql)).toBe(true);
+    // The calls Rewriter.func switches on by name.
+    const src = readFileSync(new URL('../../src/emulator/translate/tree.ts', import.meta.url), 'utf8');
+    const body = src.slice(src.indexOf('private func('), src.indexOf('private unquotedDatepart('));
+    const cases = [...body.matchAll(/case '(\w+)':/g)].map((m) => m[1]!);
+    expect(cases.length).toBeGreaterThan(10);
+    for (const name of cases) expect(mayRewrite(`select ${name}(1)`), name).toBe(true);
   });
 });

@@ -4,7 +4,7 @@
 import { RedshiftError } from '../errors.js';
 import { lexical } from './lexical.js';
 import { qualify } from './qualify.js';
-import { parseTree, rewriteTree, type TreeContext } from './tree.js';
+import { mayRewrite, parseTree, rewriteTree, type TreeContext } from './tree.js';
 
 type Cached = { sql: string } | { error: RedshiftError };
 
@@ -14,6 +14,7 @@ const cache = new Map<string, Cached>();
 function compute(sql: string, ctx: TreeContext): Cached {
   try {
     const text = qualify(lexical(sql));
+    if (!mayRewrite(text)) return { sql: text };
     const tree = parseTree(text);
     // What Postgres's parser does not read goes as it is: Postgres's error names the position.
     return { sql: tree === undefined ? text : rewriteTree(text, tree, ctx) };

@@ -87,6 +87,53 @@ const RENAMED: Record<string, string> = {
   datetrunc: 'date_trunc',
 };
 
+/** Calls the switch in Rewriter.func rewrites by name (kept with it: test/emulator/translate.test.ts checks). */
+const CALLS = [
+  'version',
+  'getdate',
+  'format_encoding',
+  'has_table_privilege',
+  'pg_get_expr',
+  'pg_last_copy_id',
+  'nvl2',
+  'decode',
+  'ratio_to_report',
+  'listagg',
+  'percentile_cont',
+  'percentile_disc',
+  'lag_ignore_nulls',
+  'lead_ignore_nulls',
+  'json_extract_path_text',
+];
+
+/**
+ * Every name the tree rewrite acts on: relations, calls, SYSDATE, JSON_SERIALIZE, and the words of
+ * what it refuses (ON CONFLICT, RETURNING, advisory locks). A statement without any of them (in
+ * any case, quoted or not, even inside a string) comes out of the rewrite unchanged, so it is not
+ * parsed at all; a false match only costs the parse.
+ */
+const TRIGGER = new RegExp(
+  `\\b(${[
+    ...RELATIONS,
+    ...SLICED,
+    ...INFO_SCHEMA,
+    'pg_attribute',
+    ...DATEPART_FIRST,
+    ...Object.keys(DATETIME_ARGS),
+    ...Object.keys(RENAMED),
+    ...LIBRARY_FUNCTIONS,
+    ...CALLS,
+    'sysdate',
+    'json_serialize',
+    'conflict',
+    'returning',
+  ].join('|')})\\b|advisory|u&`,
+  'i',
+);
+
+/** Whether the tree rewrite may change or refuse the statement (false: it would return it as it is). */
+export const mayRewrite = (sql: string): boolean => TRIGGER.test(sql);
+
 type Json = Record<string, unknown>;
 interface Call {
   nameStart: number;
