@@ -149,8 +149,18 @@ export class Backend {
   /** Forwards a client frame; `expectsReady` when it is a Query or Sync (a ReadyForQuery will follow). */
   forward(frame: Buffer, expectsReady: boolean): void {
     if (expectsReady) this.outstanding++;
+    // The frames forwarded in one tick (an extended-protocol Parse/Bind/Describe/Execute/Sync) in one write.
+    if (!this.corked) {
+      this.corked = true;
+      this.socket.cork();
+      process.nextTick(() => {
+        this.corked = false;
+        this.socket.uncork();
+      });
+    }
     this.socket.write(frame);
   }
+  private corked = false;
 
   async write(buf: Buffer): Promise<void> {
     if (!this.socket.write(buf)) await once(this.socket, 'drain');

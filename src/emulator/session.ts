@@ -52,6 +52,9 @@ export interface ClientStream {
   on(event: 'data', listener: (chunk: Buffer) => void): unknown;
   on(event: 'close' | 'error', listener: () => void): unknown;
   once(event: 'drain', listener: () => void): unknown;
+  /** A socket's: frames written between cork() and uncork() go out in one write (in-process streams have none). */
+  cork?(): void;
+  uncork?(): void;
 }
 
 /** Who a session runs as, when not as the backend URL's user: a temporary user's database role. */
@@ -156,9 +159,22 @@ export class ClientSession implements SessionState {
   }
 
   private draining = false;
+  private corked = false;
 
-  /** Writes to the client; while its socket is full, reading from the backend pauses. */
+  /**
+   * Writes to the client; while its socket is full, reading from the backend pauses. The frames
+   * written in one tick (a reply's RowDescription, DataRows, CommandComplete, ReadyForQuery) go out
+   * in one write: the socket has Nagle's algorithm off, and one write a frame was one packet each.
+   */
   private toClient(buf: Buffer): void {
+    if (!this.corked && this.socket.cork) {
+      this.corked = true;
+      this.socket.cork();
+      process.nextTick(() => {
+        this.corked = false;
+        this.socket.uncork?.();
+      });
+    }
     if (!this.socket.write(buf) && !this.draining) {
       this.draining = true;
       this.backend.socket.pause();
