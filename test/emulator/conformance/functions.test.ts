@@ -142,6 +142,24 @@ describe('aggregate and window functions', () => {
     ]);
   });
 
+  it('PERCENTILE_DISC as a window function, over all rows and by partition', async () => {
+    // https://docs.aws.amazon.com/redshift/latest/dg/r_WF_PERCENTILE_DISC.html (both documented examples)
+    const all = await rows(
+      `select distinct percentile_disc(0.5) within group (order by qty) over () as median from winsales`,
+    );
+    expect(all.map(([m]) => Number(m))).toEqual([20]);
+    const r = await rows(
+      `select distinct sellerid, percentile_disc(0.5) within group (order by qty) over (partition by sellerid) as median
+      from winsales order by sellerid`,
+    );
+    expect(r.map(([s, m]) => [s, Number(m)])).toEqual([
+      [1, 10],
+      [2, 20],
+      [3, 15],
+      [4, 10],
+    ]);
+  });
+
   it('LISTAGG with WITHIN GROUP, as an aggregate and as a window', async () => {
     // https://docs.aws.amazon.com/redshift/latest/dg/r_WF_LISTAGG.html
     const w =
@@ -181,12 +199,13 @@ describe('aggregate and window functions', () => {
 });
 
 describe('conditional, string and JSON functions', () => {
-  it('NVL, NVL2, DECODE', async () => {
-    // https://docs.aws.amazon.com/redshift/latest/dg/r_NVL_function.html, r_NVL2.html, r_DECODE_expression.html
+  it('NVL, COALESCE, NVL2, DECODE', async () => {
+    // https://docs.aws.amazon.com/redshift/latest/dg/r_NVL_function.html (COALESCE is its synonym), r_NVL2.html,
+    // r_DECODE_expression.html
     expect(
-      await rows(`select nvl(null::int, 5), nvl2(null::int, 'a', 'b'), nvl2(1, 'a', 'b'),
-      decode(2, 1, 'one', 2, 'two', 'other'), decode(9, 1, 'one', 'other')`),
-    ).toEqual([[5, 'b', 'a', 'two', 'other']]);
+      await rows(`select nvl(null::int, 5), coalesce(null::int, null, 6), nvl(null::int, null, 7), nvl2(null::int, 'a', 'b'),
+      nvl2(1, 'a', 'b'), decode(2, 1, 'one', 2, 'two', 'other'), decode(9, 1, 'one', 'other')`),
+    ).toEqual([[5, 6, 7, 'b', 'a', 'two', 'other']]);
   });
 
   it('CHARINDEX, REPLICATE, LEN, STRTOL', async () => {
