@@ -1,4 +1,5 @@
-// A local S3 (s3rver in a child process, as the test setup runs it) and a client with the settings it needs.
+// A local S3 (s3rver in a child process, as the test setup runs it), an S3 that discards uploads,
+// and a client with the settings they need.
 import { S3Client } from '@aws-sdk/client-s3';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -6,22 +7,32 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 
-export async function s3rver(): Promise<{ endpoint: string; stop(): Promise<void> }> {
+export interface BenchS3 {
+  endpoint: string;
+  stop(): Promise<void>;
+}
+
+export function s3rver(): Promise<BenchS3> {
   const dir = mkdtempSync(join(tmpdir(), 'upshift-bench-s3-'));
-  const child = spawn(
-    process.execPath,
-    ['--openssl-legacy-provider', join(import.meta.dirname, '../test/helpers/s3rver-child.cjs'), dir],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  const line = await new Promise<string>((ok) => createInterface({ input: child.stdout }).once('line', ok));
+  return child(['--openssl-legacy-provider', join(import.meta.dirname, '../test/helpers/s3rver-child.cjs'), dir], dir);
+}
+
+/** An S3 that discards what it is sent (bench/discard-s3-child.mjs): a remote S3's cost to us, without s3rver's CPU. */
+export function discardingS3(): Promise<BenchS3> {
+  return child([join(import.meta.dirname, 'discard-s3-child.mjs')]);
+}
+
+async function child(args: string[], dir?: string): Promise<BenchS3> {
+  const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  const line = await new Promise<string>((ok) => createInterface({ input: proc.stdout }).once('line', ok));
   const { port } = JSON.parse(line) as { port: number };
   return {
     endpoint: `http://127.0.0.1:${port}`,
     async stop() {
-      const exited = new Promise((ok) => child.once('exit', ok));
-      child.kill('SIGTERM');
+      const exited = new Promise((ok) => proc.once('exit', ok));
+      proc.kill('SIGTERM');
       await exited;
-      rmSync(dir, { recursive: true, force: true });
+      if (dir) rmSync(dir, { recursive: true, force: true });
     },
   };
 }

@@ -9,6 +9,8 @@ import { CliError, ExitCode } from './exit-codes.js';
 const PHRASES: Array<[RegExp, string]> = [
   [/Pass \{ orderBy: "<column>" \}/g, 'Pass --order-by <column>'],
   [/\borderBy names "/g, '--order-by names "'],
+  [/\borderBy picks the winner/g, '--order-by picks the winner'],
+  [/or leave orderBy out/g, 'or leave --order-by out'],
   [/load with partial: true \(CLI --partial\)/g, 'load with --partial'],
   [/load with validate: true/g, 'load with --validate'],
   [/\(drop trusted\)/g, '(drop --trusted)'],

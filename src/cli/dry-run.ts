@@ -37,7 +37,7 @@ export async function dryRun(
   const dir = await mkdtemp(path.join(tmpdir(), 'upshift-dry-run-'));
   try {
     checkLoadOptions(model, o.mode, o.orderBy);
-    const watch = new GivenColumns(model, o.mode, o.partial, built.source.describe());
+    const watch = new GivenColumns(model, o.mode, o.partial, built.source.describe(), o.orderBy);
     const prepared = await built.source.prepare({
       model,
       stage: new LocalStage({ dir }),

@@ -62,6 +62,24 @@ export function givenColumnsProblem(
   return undefined;
 }
 
+/**
+ * A partial upsert's orderBy must be a column the source gives: the stage holds NULL for the
+ * others, so ordering by one would leave load order alone to pick the winner, silently.
+ */
+export function orderByProblem(
+  partial: boolean,
+  orderBy: string | undefined,
+  given: readonly string[],
+): { column: string; reason: string } | undefined {
+  if (!partial || orderBy === undefined || given.includes(orderBy)) return undefined;
+  return {
+    column: orderBy,
+    reason:
+      `orderBy names "${orderBy}", which the source does not give (given: ${given.join(', ') || 'none'}): a partial upsert holds no value for it, ` +
+      `so load order alone would pick the winner among rows with one key. Give ${orderBy}, or leave orderBy out`,
+  };
+}
+
 /** Throws the problem, if any, naming where the columns came from. */
 export function checkGivenColumns(
   model: TableModel,
@@ -99,6 +117,8 @@ export class GivenColumns implements ColumnWatch {
     readonly partial: boolean,
     /** The source, for the refusal when records lacked columns (known only after the last). */
     private readonly source: string,
+    /** The load's orderBy: a partial upsert must give it. */
+    private readonly orderBy?: string | undefined,
   ) {
     checkPartialOption(model, mode, partial);
     this.all = loadColumns(model);
@@ -118,6 +138,8 @@ export class GivenColumns implements ColumnWatch {
       }
     }
     checkGivenColumns(this.model, this.mode, this.partial, columns, where);
+    const order = orderByProblem(this.partial, this.orderBy, columns);
+    if (order) throw fileError(this.model.qualifiedName, { file: where, ...order });
     this.fileColumns ??= { set, where };
   }
 
@@ -131,7 +153,8 @@ export class GivenColumns implements ColumnWatch {
     if (!this.firstRecord) {
       this.firstRecord = all.map((c) => row[c] !== undefined);
       const given = all.filter((_, i) => this.firstRecord![i]);
-      const problem = givenColumnsProblem(this.model, this.mode, true, given);
+      const problem =
+        givenColumnsProblem(this.model, this.mode, true, given) ?? orderByProblem(true, this.orderBy, given);
       if (problem)
         throw new RowValidationError(
           index,

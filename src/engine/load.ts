@@ -126,7 +126,7 @@ class LoadRun {
   async run(): Promise<LoadResult> {
     const { warehouse, model, mode, options, record } = this;
     checkLoadOptions(model, mode, options.orderBy);
-    const columnWatch = new GivenColumns(model, mode, options.partial ?? false, record.source);
+    const columnWatch = new GivenColumns(model, mode, options.partial ?? false, record.source, options.orderBy);
     await runBeforeLoad(hookList(options.hooks), {
       loadId: this.loadId,
       table: model.qualifiedName,

@@ -10,12 +10,12 @@ import { UsageError } from '../errors.js';
 import { quoteIdent } from '../sql/identifiers.js';
 import type { TableModel } from '../model/table.js';
 import { loadColumns } from '../model/validate.js';
-import { DuplicateKeyError } from '../warehouse/errors.js';
+import { DuplicateKeyError, LoadError } from '../warehouse/errors.js';
 import type { LoadPlan, PlanStep } from '../warehouse/plan.js';
 import { ORDINAL_COLUMN, type Warehouse } from '../warehouse/warehouse.js';
 import type { PreparedSource } from './source.js';
 import type { LoadedStage } from './live-stage.js';
-import { checkGivenColumns, checkPartialOption } from './given-columns.js';
+import { checkGivenColumns, checkPartialOption, orderByProblem } from './given-columns.js';
 
 export type LoadMode = 'upsert' | 'append' | 'replace';
 
@@ -111,6 +111,11 @@ export function checkLoadOptions(model: TableModel, mode: LoadMode, orderBy?: st
   if (orderBy !== undefined && !Object.hasOwn(model.columns, orderBy)) {
     throw new UsageError(`orderBy names "${orderBy}", which is not a column of ${model.qualifiedName}`);
   }
+  if (orderBy !== undefined && mode !== 'upsert') {
+    throw new UsageError(
+      `orderBy picks the winner among rows with one upsert key: it applies to upsert only; ${mode} into ${model.qualifiedName} inserts every row`,
+    );
+  }
 }
 
 export function buildLoadPlan(input: PlanInput): LoadPlan {
@@ -124,6 +129,8 @@ export function buildLoadPlan(input: PlanInput): LoadPlan {
   const fileColumns = rows.columns ?? loadColumns(model);
   const given = input.givenColumns ?? fileColumns;
   checkGivenColumns(model, mode, input.partial ?? false, given);
+  const order = orderByProblem(mode === 'upsert' && (input.partial ?? false), input.orderBy, given);
+  if (order) throw new LoadError(model.qualifiedName, [order]);
   // Columns with a SQL DEFAULT that the source doesn't give, or gives as NULL, get the default in the INSERT.
   const insertColumns = loadColumns(model);
   const selectList = insertColumns.map((c) => stageValueSql(w, model, given, c));

@@ -286,9 +286,9 @@ export async function replayLoad(
       `mode ${JSON.stringify(mode)} is not a load mode: give 'upsert', 'append' or 'replace'`,
     );
   const { into: _i, models: _m, force: _f, ...load } = options;
-  // A partial upsert stays partial (its files hold every column, the ones it didn't give as NULL), and keeps its orderBy.
+  // A partial upsert stays partial (its files hold every column, the ones it didn't give as NULL), and an upsert keeps its orderBy.
   const partial = mode === 'upsert' && intent.partial === true;
-  const orderBy = options.orderBy ?? intent.orderBy;
+  const orderBy = options.orderBy ?? (mode === 'upsert' ? intent.orderBy : undefined);
   return runLoad(
     warehouse,
     model,

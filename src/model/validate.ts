@@ -284,6 +284,15 @@ function checkVarbyte(spec: ColumnSpec, v: unknown): Check {
   return ok(bytes);
 }
 
+/** HLLSKETCH text: non-empty, and text the server can store (the fuzz test found NUL and lone surrogates failing late in COPY). */
+function checkHllsketch(v: unknown): Check {
+  if (typeof v !== 'string' || v.length === 0) return fail('type', 'is not an HLLSKETCH string');
+  if (v.includes('\u0000'))
+    return fail('no NUL', 'contains a NUL (\\u0000) character, which Redshift and Postgres text cannot store');
+  if (LONE_SURROGATE.test(v)) return fail('valid UTF-16', 'contains a lone surrogate, which has no UTF-8 encoding');
+  return ok(v);
+}
+
 function checkHexGeo(v: unknown): Check {
   if (typeof v !== 'string' || !/^([0-9a-fA-F]{2})+$/.test(v))
     return fail('hex EWKB', 'is not hex-encoded (E)WKB text');
@@ -364,11 +373,51 @@ function isIntervalText(input: string): boolean {
   return parts > 0;
 }
 
+const INT32_MAX = 2147483647;
+const ISO_PART = /(\d+(?:\.\d+)?)([YMWDHS])/gi;
+
+/**
+ * Whether the interval's fields fit the integers the server keeps them in: every quantity's
+ * whole part is read as a 32-bit integer ('2147483648 months' is "interval field value out of
+ * range"), and months (years * 12 + months) and days (weeks * 7 + days) are 32-bit totals. The
+ * fuzz test found '2147483648 months' passing validation and failing late in COPY.
+ */
+function intervalInRange(text: string): boolean {
+  for (const m of text.matchAll(/(?<![.\d])\d+/g)) if (Number(m[0]) > INT32_MAX) return false;
+  let months = 0;
+  let days = 0;
+  const add = (field: string | undefined, q: number) => {
+    if (field === 'year') months += q * 12;
+    else if (field === 'month') months += q;
+    else if (field === 'week') days += q * 7;
+    else if (field === 'day') days += q;
+  };
+  if (INTERVAL_ISO.test(text)) {
+    let inTime = false;
+    for (const part of text.split(/(?=T)/i)) {
+      for (const m of part.matchAll(ISO_PART)) {
+        const unit = m[2]!.toUpperCase();
+        if (!inTime) add({ Y: 'year', M: 'month', W: 'week', D: 'day' }[unit], Number(m[1]));
+      }
+      inTime = true;
+    }
+  } else {
+    const unit = new RegExp(String.raw`(${INTERVAL_NUM})\s*(${Object.keys(UNIT_FIELD).join('|')})\b`, 'gi');
+    for (const m of text.matchAll(unit)) add(UNIT_FIELD[m[2]!.toLowerCase()], Number(m[1]));
+  }
+  return Math.abs(months) <= INT32_MAX && Math.abs(days) <= INT32_MAX;
+}
+
 function checkInterval(v: unknown): Check {
   const text = typeof v === 'string' ? v.trim() : undefined;
   if (text === undefined || !(INTERVAL_ISO.test(text) || isIntervalText(text))) {
     return fail('interval', "is not an interval like '1 year 2 months', '3 days 04:05:06' or 'P1Y2M'");
   }
+  if (!intervalInRange(text))
+    return fail(
+      'interval range',
+      'has a field beyond what an interval holds (each quantity, and the months and days totals, up to 2147483647)',
+    );
   return ok(text);
 }
 
@@ -411,7 +460,7 @@ export function columnChecker(spec: ColumnSpec): (v: unknown) => ValueCheck {
     case 'geography':
       return checkHexGeo;
     case 'hllsketch':
-      return (v) => (typeof v === 'string' && v.length > 0 ? ok(v) : fail('type', 'is not an HLLSKETCH string'));
+      return checkHllsketch;
     case 'interval_ym':
     case 'interval_ds':
       return checkInterval;

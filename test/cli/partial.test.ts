@@ -89,6 +89,20 @@ describe('upshift load --partial', () => {
       const usage = await upshift(['load', 'orders', 'status.csv', '--mode', 'append', '--partial']);
       expect(usage).toMatchObject({ code: 2, stdout: '' });
       expect(usage.stderr).toMatch(/--partial applies to --mode upsert only; append inserts whole rows/);
+      // --order-by a column the file lacks would order nothing (the stage holds no value for it): refused, as --order-by with append
+      const unordered = await upshift(['load', 'orders', 'status.csv', '--partial', '--order-by', 'note']);
+      expect(unordered.code).toBe(9);
+      expect(unordered.stderr).toMatch(
+        /status\.csv, column "note": --order-by names "note", which the source does not give \(given: id, status\).* or leave --order-by out\n$/,
+      );
+      const appendOrdered = await upshift(['load', 'orders', 'status.csv', '--mode', 'append', '--order-by', 'id']);
+      expect(appendOrdered).toMatchObject({ code: 2, stdout: '' });
+      expect(appendOrdered.stderr).toMatch(/--order-by picks the winner .* applies to --mode upsert only; append/);
+      expect(await snapshot()).toEqual([
+        { id: 1, status: 'paid', note: 'fragile' },
+        { id: 2, status: 'new', note: 'keep me' },
+        { id: 3, status: 'new', note: null },
+      ]);
       expect((await upshift(['load', '--help'])).stdout).toMatch(/--partial +upsert only the columns the file has/);
     },
     SLOW,

@@ -673,8 +673,23 @@ interface Target {
   numRuns: number;
 }
 
+/** What each warehouse ran, printed at the end: the property's size (runs, batches, rows, SQL-equal key spellings). */
+const sizes = new Map<string, { runs: number; batches: number; rows: number; fromCsv: number; withOrderBy: number }>();
+function countRun(target: Target, scenario: Scenario): void {
+  const size = sizes.get(target.name) ?? { runs: 0, batches: 0, rows: 0, fromCsv: 0, withOrderBy: 0 };
+  size.runs++;
+  for (const b of scenario.batches) {
+    size.batches++;
+    size.rows += b.rows.length;
+    if (b.csv) size.fromCsv += b.rows.length;
+    if (b.orderBy) size.withOrderBy += b.rows.length;
+  }
+  sizes.set(target.name, size);
+}
+
 let tableCounter = 0;
 async function runScenario(target: Target, scenario: Scenario, dir: string): Promise<void> {
+  countRun(target, scenario);
   const db = target.db();
   const tableName = `lww_${process.pid}_${++tableCounter}`;
   const model = runModel(target.schema(), tableName, scenario.keyKind, scenario.composite);
@@ -826,6 +841,10 @@ beforeAll(async () => {
   s = await createTestSchema('lww');
 });
 afterAll(async () => {
+  for (const [name, n] of sizes)
+    console.log(
+      `[lww] ${name}: runs ${n.runs}, batches ${n.batches}, rows ${n.rows} (${n.fromCsv} from CSV files, ${n.withOrderBy} with orderBy)`,
+    );
   await s.drop();
   rmSync(dir, { recursive: true, force: true });
 });

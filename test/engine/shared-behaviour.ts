@@ -150,6 +150,48 @@ export function engineBehaviour(get: () => EngineHarness) {
     }
   });
 
+  it('orderBy is refused where it would pick nothing: a column a partial upsert does not give, or a mode without dedupe', async () => {
+    const { db, schema } = get();
+    const model = defineTable(
+      `${schema}.order_given`,
+      { id: t.integer().notNull(), status: t.varchar(8), ver: t.integer() },
+      { upsertKey: ['id'] },
+    );
+    const table = bind(db, model);
+    await table.create();
+    await table.upsert([{ id: 1, status: 'seed', ver: 5 }]);
+    const read = () => db.query<Row>(`select id, status, ver from "${schema}".order_given order by id`);
+    const before = await read();
+    const file = join(mkdtempSync(join(tmpdir(), 'upshift-order-')), 'status.csv');
+    // ver 2 should win by orderBy, but the file has no ver: the load would fall back to load order (b).
+    writeFileSync(file, 'id,status\n1,a\n1,b\n');
+    const notGiven = /orderBy names "ver", which .* does not give \(given: id, status\)/;
+    await expect(table.loadFrom(fromLocalFile(file), { partial: true, orderBy: 'ver' })).rejects.toThrow(notGiven);
+    await expect(
+      table.upsert(
+        [
+          { id: 1, status: 'x' },
+          { id: 1, status: 'y' },
+        ] as never,
+        { partial: true, orderBy: 'ver' },
+      ),
+    ).rejects.toThrow(notGiven);
+    for (const mode of ['append', 'replace'] as const)
+      await expect(table[mode]([{ id: 9, status: 'z', ver: 1 }], { orderBy: 'ver' })).rejects.toThrow(
+        new RegExp(`orderBy picks the winner among rows with one upsert key: it applies to upsert only; ${mode}`),
+      );
+    expect(await read()).toEqual(before);
+    // Whole typed rows: an omitted column is NULL, and a NULL loses to any value.
+    await table.upsert(
+      [
+        { id: 1, status: 'with ver', ver: 1 },
+        { id: 1, status: 'no ver' },
+      ],
+      { orderBy: 'ver' },
+    );
+    expect(await read()).toEqual([{ id: 1, status: 'with ver', ver: 1 }]);
+  });
+
   it('upsert across batches updates existing keys and inserts new ones, with an audit row each', async () => {
     const { db, table, name } = await fresh('batches');
     const first = await table.upsert(candies(100, 0, 'v1'));

@@ -53,6 +53,11 @@ function checkLoadFlags(flags: LoadFlags): LoadMode {
     throw new CliError(`--mode ${flags.mode}: give upsert, append or replace`, ExitCode.USAGE);
   if (flags.partial && flags.mode !== 'upsert')
     throw new CliError(`--partial applies to --mode upsert only; ${flags.mode} inserts whole rows`, ExitCode.USAGE);
+  if (flags.orderBy !== undefined && flags.mode !== 'upsert')
+    throw new CliError(
+      `--order-by picks the winner among rows with one upsert key: it applies to --mode upsert only; ${flags.mode} inserts every row`,
+      ExitCode.USAGE,
+    );
   return flags.mode as LoadMode;
 }
 
