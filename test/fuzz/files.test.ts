@@ -201,7 +201,7 @@ const started = Date.now();
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'upshift-fuzz-files-'));
   env = await startTargets('fuzzf', dir, ['Postgres', 'Redshift emulator']);
-}, 60_000);
+}, 180_000);
 afterAll(async () => {
   for (const [name, c] of counts) {
     console.log(
@@ -278,5 +278,5 @@ describe.each(['Postgres', 'Redshift emulator'] as const)('malformed files on %s
     }
     expect(c.tried).toBeGreaterThanOrEqual(60);
     expect(c.wrong, c.wrong.join('\n')).toEqual([]);
-  }, 120_000);
+  }, 300_000);
 });

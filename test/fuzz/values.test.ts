@@ -253,7 +253,7 @@ beforeAll(async () => {
   const pglite = env.targets.find((x) => x.name === 'PGlite')!;
   await pglite.db.query('create schema if not exists fuzz');
   await pglite.db.query(REF_FUNCTION('fuzz'));
-}, 60_000);
+}, 180_000);
 afterAll(async () => {
   for (const [name, c] of counts) {
     console.log(
@@ -292,5 +292,5 @@ describe.each(['Postgres', 'PGlite', 'Redshift emulator'] as const)('hostile val
     const total = counts.get(targetName)!;
     expect(total.tried).toBeGreaterThanOrEqual(2000);
     expect(problems, problems.slice(0, 30).join('\n')).toEqual([]);
-  }, 120_000);
+  }, 300_000);
 });
