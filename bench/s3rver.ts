@@ -1,11 +1,11 @@
 // A local S3 (s3rver in a child process, as the test setup runs it), an S3 that discards uploads,
 // and a client with the settings they need.
-import { S3Client } from '@aws-sdk/client-s3';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { testS3Client } from '../test/helpers/s3.js';
 
 export interface BenchS3 {
   endpoint: string;
@@ -37,12 +37,5 @@ async function child(args: string[], dir?: string): Promise<BenchS3> {
   };
 }
 
-export const s3Client = (endpoint: string) =>
-  new S3Client({
-    endpoint,
-    region: 'us-east-1',
-    forcePathStyle: true,
-    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-  });
+/** A client with the settings a local S3 needs (the test suite's own). */
+export const s3Client = (endpoint: string) => testS3Client(endpoint);

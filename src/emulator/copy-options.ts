@@ -2,10 +2,13 @@
 import { RedshiftError, syntaxError } from './errors.js';
 import {
   CREDENTIAL_OPTIONS,
+  flagOption,
   OptionReader,
   readOptions,
   requireCredentials,
+  unsupportedOption,
   type CredentialState,
+  type FlagField,
   type OptionHandler,
   type OptionTable,
 } from './options.js';
@@ -136,13 +139,7 @@ interface CopyParse extends CredentialState {
 
 type CopyOption = OptionHandler<CopyParse>;
 
-type CopyFlag = { [K in keyof CopyStatement]: CopyStatement[K] extends boolean ? K : never }[keyof CopyStatement];
-
-const flag =
-  (key: CopyFlag): CopyOption =>
-  (_r, { st }) => {
-    st[key] = true;
-  };
+const flag = (key: FlagField<CopyStatement>): CopyOption => flagOption<CopyStatement>(key);
 
 const compression =
   (kind: CopyStatement['compression']): CopyOption =>
@@ -150,11 +147,7 @@ const compression =
     st.compression = kind;
   };
 
-const unsupported =
-  (name: string): CopyOption =>
-  () => {
-    throw new RedshiftError(`COPY ${name.toUpperCase()} is not supported by the emulator`, '0A000');
-  };
+const unsupported = (name: string): CopyOption => unsupportedOption('COPY', name);
 
 const ignored: CopyOption = () => {};
 

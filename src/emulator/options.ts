@@ -64,6 +64,23 @@ export type OptionHandler<S> = (r: OptionReader, state: S) => void;
 
 export type OptionTable<S> = Readonly<Record<string, OptionHandler<S>>>;
 
+/** The boolean fields of a parsed statement: what an option without a value can switch on. */
+export type FlagField<T> = { [K in keyof T]: T[K] extends boolean ? K : never }[keyof T];
+
+/** An option without a value that switches one boolean field of the statement on. */
+export const flagOption =
+  <T>(key: FlagField<T>): OptionHandler<{ st: T }> =>
+  (_r, { st }) => {
+    (st as Record<FlagField<T>, boolean>)[key] = true;
+  };
+
+/** An option Redshift has and the emulator refuses, naming the statement and the option. */
+export const unsupportedOption =
+  (statement: 'COPY' | 'UNLOAD', name: string): OptionHandler<unknown> =>
+  () => {
+    throw new RedshiftError(`${statement} ${name.toUpperCase()} is not supported by the emulator`, '0A000');
+  };
+
 /** Reads options up to the end of the statement; an unknown word is a syntax error. */
 export function readOptions<S>(r: OptionReader, table: OptionTable<S>, state: S): void {
   while (!r.done) {

@@ -20,10 +20,13 @@ import {
 } from './sql.js';
 import {
   CREDENTIAL_OPTIONS,
+  flagOption,
   OptionReader,
   readOptions,
   requireCredentials,
+  unsupportedOption,
   type CredentialState,
+  type FlagField,
   type OptionHandler,
   type OptionTable,
 } from './options.js';
@@ -116,15 +119,7 @@ interface UnloadParse extends CredentialState {
 
 type UnloadOption = OptionHandler<UnloadParse>;
 
-type UnloadFlag = {
-  [K in keyof UnloadStatement]: UnloadStatement[K] extends boolean ? K : never;
-}[keyof UnloadStatement];
-
-const flag =
-  (key: UnloadFlag): UnloadOption =>
-  (_r, { st }) => {
-    st[key] = true;
-  };
+const flag = (key: FlagField<UnloadStatement>): UnloadOption => flagOption<UnloadStatement>(key);
 
 const format =
   (kind: UnloadStatement['format']): UnloadOption =>
@@ -132,11 +127,7 @@ const format =
     st.format = kind;
   };
 
-const unsupported =
-  (name: string): UnloadOption =>
-  () => {
-    throw new RedshiftError(`UNLOAD ${name.toUpperCase()} is not supported by the emulator`, '0A000');
-  };
+const unsupported = (name: string): UnloadOption => unsupportedOption('UNLOAD', name);
 
 /** MAXFILESIZE [AS] n [MB | GB], in MB when no unit is given. */
 function maxFileSize(r: OptionReader, { st }: UnloadParse): void {

@@ -7,7 +7,7 @@
 // or the same as objects in the config file.
 import { UpshiftConfigError } from '../config.js';
 import type { AwsCredentials, RedshiftIamOptions } from '../warehouse/redshift-iam.js';
-import type { DataApiPolling } from '../warehouse/data-api-statements.js';
+import type { RedshiftDataApiOptions } from '../warehouse/redshift-data-api.js';
 
 /** Redshift over the wire with temporary credentials (RedshiftDatabase's `iam`). */
 export interface RedshiftIamConnection {
@@ -18,20 +18,26 @@ export interface RedshiftIamConnection {
   iam: RedshiftIamOptions | true;
 }
 
-/** Redshift through the Data API (RedshiftDataApiDatabase's settings). */
+/**
+ * Redshift through the Data API: RedshiftDataApiDatabase's connection settings, where
+ * `credentials` are the AWS credentials for the Data API (the database's `awsCredentials`; its
+ * own `credentials` are COPY's keys, which a config gives under `redshift`).
+ */
 export interface RedshiftDataApiConnection {
-  dataApi: {
-    workgroupName?: string | undefined;
-    clusterIdentifier?: string | undefined;
-    database?: string | undefined;
-    secretArn?: string | undefined;
-    dbUser?: string | undefined;
-    region?: string | undefined;
-    endpoint?: string | undefined;
+  dataApi: Pick<
+    RedshiftDataApiOptions,
+    | 'workgroupName'
+    | 'clusterIdentifier'
+    | 'database'
+    | 'secretArn'
+    | 'dbUser'
+    | 'region'
+    | 'endpoint'
+    | 'sessionKeepAliveSeconds'
+    | 'polling'
+  > & {
     /** AWS credentials (default: the SDK's default provider chain). */
     credentials?: AwsCredentials | undefined;
-    sessionKeepAliveSeconds?: number | undefined;
-    polling?: DataApiPolling | undefined;
   };
 }
 

@@ -4,7 +4,6 @@
 // retry may recover: then the load must succeed) and for good (then it must fail cleanly).
 // Each trial checks the table, the result and the audit row agree (trial.ts); counts are printed.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { S3Client } from '@aws-sdk/client-s3';
 import { startRedshiftEmulator, type RedshiftEmulator } from '../../src/emulator/index.js';
 import { PostgresDatabase, RedshiftDatabase, S3Stage } from '../../src/index.js';
 import {
@@ -16,22 +15,13 @@ import {
   type S3Fault,
 } from '../helpers/flaky-s3.js';
 import { createTestSchema, type TestSchema } from '../helpers/pg.js';
-import { TEST_BUCKET, testS3Endpoint } from '../helpers/s3.js';
+import { TEST_BUCKET, testS3Client, testS3Endpoint } from '../helpers/s3.js';
 import { printCounts, runTrial, trialRows, type LoadRow, type Reader, type TrialOutcome } from './trial.js';
 
 const IAM_ROLE = 'arn:aws:iam::123456789012:role/upshift-test';
-const s3Client = (endpoint: string) =>
-  new S3Client({
-    endpoint,
-    region: 'us-east-1',
-    forcePathStyle: true,
-    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-  });
 /** One file per load; 36,001 rows of ~380 random bytes gzip to ~7 MB: two multipart parts (5 MiB each at most). */
 const stage = (endpoint: string, prefix: string) =>
-  new S3Stage({ basePath: `s3://${TEST_BUCKET}/fault-s3/${prefix}`, client: s3Client(endpoint), slices: 1 });
+  new S3Stage({ basePath: `s3://${TEST_BUCKET}/fault-s3/${prefix}`, client: testS3Client(endpoint), slices: 1 });
 const BIG = () => trialRows(36_000, 370);
 /** ~400 kB: a COPY read cut at 16 kB is cut mid-object. */
 const MEDIUM = () => trialRows(1_000, 370);

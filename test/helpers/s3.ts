@@ -11,9 +11,10 @@ export function testS3Endpoint(): string {
   return endpoint;
 }
 
-export function testS3Client(): S3Client {
+/** A client for the suite's s3rver, or for another local S3 at `endpoint` (a fault proxy, a bench's own). */
+export function testS3Client(endpoint = testS3Endpoint()): S3Client {
   return new S3Client({
-    endpoint: testS3Endpoint(),
+    endpoint,
     region: 'us-east-1',
     forcePathStyle: true,
     credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
