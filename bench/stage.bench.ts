@@ -5,6 +5,8 @@
 // Issue 18's targets, each a ratio within this run: S3-staged rows/s >= 2.5x the staging code
 // before it ("today": commit REFERENCE_COMMIT's src/, extracted to .scratch/ and imported), and
 // >= 75% of an all-cores encode+gzip baseline with no I/O; S3 peak RSS within 10% from 1M to 10M.
+// On a Node whose node:zlib writes zstd (22.15 on), the no-I/O and S3 paths are also measured with
+// compression 'zstd', against the same gzip references.
 // Usage: npm run bench -- stage   (UPSHIFT_BENCH_ROWS=200000 for a quick run;
 // UPSHIFT_BENCH_REF=<commit> for another reference, UPSHIFT_BENCH_REF=none to skip it)
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -27,6 +29,8 @@ import {
   type WriteRowsOptions,
 } from '../src/stage/index.js';
 import { writeRowParts } from '../src/stage/parts.js';
+import { canWriteZstd, ZSTD_LEVEL } from '../src/stage/codec.js';
+import type { Compression } from '../src/stage/types.js';
 import { discardingS3, s3Client, s3rver, type BenchS3 } from './s3rver.js';
 
 const N = Number(process.env.UPSHIFT_BENCH_ROWS ?? 1_000_000);
@@ -212,14 +216,17 @@ async function throughput(): Promise<void> {
   const results: Result[] = [];
   const small = Math.max(1, Math.floor(N / 5));
   const ref = await referenceStage();
-  const s3Load = (stage: StageModule, slices: number, sink: Sink) => async () => {
-    const load = await new stage.S3Stage({
-      basePath: `s3://${BUCKET}/bench`,
-      client: s3Client(sinks[sink].endpoint),
-      slices,
-    }).writeRows(rows(N), writeOpts);
-    return { staged: load.bytes };
-  };
+  const s3Load =
+    (stage: StageModule, slices: number, sink: Sink, compression: Compression = 'gzip') =>
+    async () => {
+      const load = await new stage.S3Stage({
+        basePath: `s3://${BUCKET}/bench`,
+        client: s3Client(sinks[sink].endpoint),
+        slices,
+        ...(compression === 'gzip' ? {} : { compression }),
+      }).writeRows(rows(N), writeOpts);
+      return { staged: load.bytes };
+    };
   try {
     results.push(await time('baseline: join pre-made lines into 64 KiB chunks', baseline));
     results.push(
@@ -252,15 +259,15 @@ async function throughput(): Promise<void> {
           gzipped(encodeCsvChunks(rows(N), writeOpts), level),
         ),
       );
-    for (const slices of [1, 4]) {
+    for (const [compression, slices] of codecs.flatMap((c) => [1, 4].map((n) => [c, n] as const))) {
       results.push(
-        await time(`stage parts: encode+gzip 1, slices ${slices}, no I/O`, async () => {
+        await time(`stage parts: encode+${CODEC_NAMES[compression]}, slices ${slices}, no I/O`, async () => {
           const backend = new CountingBackend();
           const encode = createCsvLineEncoder(writeOpts);
           await writeRowParts(backend, rows(N), {
             dir: 'd',
-            extension: '.csv.gz',
-            compression: 'gzip',
+            extension: '.csv',
+            compression,
             gzipLevel: 1,
             partBytes: 64 * 1024 * 1024,
             slices,
@@ -280,6 +287,14 @@ async function throughput(): Promise<void> {
       for (const slices of [1, 4]) {
         if (ref) results.push(await time(s3Path(sink, slices, ref.commit), s3Load(ref.stage, slices, sink), 2));
         results.push(await time(s3Path(sink, slices), s3Load(await import('../src/stage/index.js'), slices, sink), 2));
+        if (codecs.includes('zstd'))
+          results.push(
+            await time(
+              s3Path(sink, slices, undefined, 'zstd'),
+              s3Load(await import('../src/stage/index.js'), slices, sink, 'zstd'),
+              2,
+            ),
+          );
       }
   } finally {
     await Promise.all(Object.values(sinks).map((s) => s.stop()));
@@ -310,32 +325,37 @@ async function throughput(): Promise<void> {
       ]),
     ),
   );
-  const encGzip = results.find((r) => r.path.startsWith('stage parts: encode+gzip 1, slices 4'))!;
+  const encGzip = results.find((r) => r.path.startsWith(`stage parts: encode+${CODEC_NAMES.gzip}, slices 4`))!;
   console.log(
     `encode+gzip (stage parts, slices 4): ${Math.round(rate(encGzip)).toLocaleString('en')} rows/s wall, ${Math.round(cpuRate(encGzip)).toLocaleString('en')} rows/CPU-s; target >= 300,000 rows/s: ${rate(encGzip) >= 300_000 ? 'met' : 'not met in wall time on this run'}`,
   );
   const ceiling = results.find((r) => r.path.startsWith('ceiling:'))!;
-  for (const sink of SINKS)
-    for (const slices of [1, 4]) {
-      const now = results.find((r) => r.path === s3Path(sink, slices))!;
-      const before = ref ? results.find((r) => r.path === s3Path(sink, slices, ref.commit)) : undefined;
-      const vsBefore = before ? rate(now) / rate(before) : undefined;
-      const vsCeiling = rate(now) / rate(ceiling);
-      console.log(
-        `S3Stage into ${SINK_NAMES[sink]}, slices ${slices}: ${Math.round(rate(now)).toLocaleString('en')} rows/s; ` +
-          (vsBefore !== undefined
-            ? `${vsBefore.toFixed(2)}x today's (target >= 2.5: ${vsBefore >= 2.5 ? 'met' : 'not met'}); `
-            : '') +
-          `${(vsCeiling * 100).toFixed(0)}% of the all-cores ceiling (target >= 75%: ${vsCeiling >= 0.75 ? 'met' : 'not met'})`,
-      );
-    }
+  for (const compression of codecs)
+    for (const sink of SINKS)
+      for (const slices of [1, 4]) {
+        const now = results.find((r) => r.path === s3Path(sink, slices, undefined, compression))!;
+        const before = ref ? results.find((r) => r.path === s3Path(sink, slices, ref.commit)) : undefined;
+        const vsBefore = before ? rate(now) / rate(before) : undefined;
+        const vsCeiling = rate(now) / rate(ceiling);
+        console.log(
+          `S3Stage (${compression}) into ${SINK_NAMES[sink]}, slices ${slices}: ${Math.round(rate(now)).toLocaleString('en')} rows/s; ` +
+            (vsBefore !== undefined
+              ? `${vsBefore.toFixed(2)}x today's (target >= 2.5: ${vsBefore >= 2.5 ? 'met' : 'not met'}); `
+              : '') +
+            `${(vsCeiling * 100).toFixed(0)}% of the all-cores ceiling (target >= 75%: ${vsCeiling >= 0.75 ? 'met' : 'not met'})`,
+        );
+      }
 }
 
 type Sink = 's3rver' | 'discard';
 const SINKS: Sink[] = ['s3rver', 'discard'];
 const SINK_NAMES: Record<Sink, string> = { s3rver: 's3rver', discard: 'a discarding S3' };
-const s3Path = (sink: Sink, slices: number, refCommit?: string) =>
-  `${refCommit ? `today (${refCommit}) ` : ''}S3Stage: encode+gzip+upload (${SINK_NAMES[sink]}), slices ${slices}`;
+const s3Path = (sink: Sink, slices: number, refCommit?: string, compression: Compression = 'gzip') =>
+  `${refCommit ? `today (${refCommit}) ` : ''}S3Stage: encode+${compression}+upload (${SINK_NAMES[sink]}), slices ${slices}`;
+
+/** The codecs this Node can stage with: zstd where node:zlib writes it (Node 22.15 on). */
+const codecs: Compression[] = canWriteZstd() ? ['gzip', 'zstd'] : ['gzip'];
+const CODEC_NAMES: Record<Compression, string> = { gzip: 'gzip 1', zstd: `zstd ${ZSTD_LEVEL}`, none: 'none' };
 
 function table(head: string[], body: string[][]): string {
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((r) => r[i]!.length)));

@@ -6,6 +6,7 @@ import { UpshiftError } from '../errors.js';
 import { escapeLike } from '../sql/identifiers.js';
 import type { TableModel } from '../model/table.js';
 import { loadColumns } from '../model/validate.js';
+import { compressionOfFormat } from '../stage/codec.js';
 import { loadIdDate } from '../stage/layout.js';
 import type { LoadIntent, Manifest, ManifestLoad, Progress, StagedLoad } from '../stage/types.js';
 import type { PreparedSource, Source } from './source.js';
@@ -227,7 +228,7 @@ function stagedSource(
         files,
         manifestUri,
         bytes: files.reduce((n, f) => n + f.bytes, 0),
-        compression: layout.format.gzip ? 'gzip' : 'none',
+        compression: compressionOfFormat(layout.format),
         ...(layout.rows !== undefined ? { rows: layout.rows } : {}),
       };
       // No distinctKeys: the dedupe always runs, by the files' own load order, as the original did.

@@ -2,7 +2,7 @@
 // data COPY can't read as it is (a user's CSV to validate, JSON lines or Parquet on Postgres,
 // an Arrow table, a query's output).
 import { loadColumns, type NormalizedValue } from '../model/validate.js';
-import { UPSHIFT_CSV } from '../stage/copy-format.js';
+import { upshiftCsvIn } from '../stage/codec.js';
 import type { PreparedSource, RowFacts, SourceContext } from './source.js';
 
 /**
@@ -29,5 +29,5 @@ export async function stageRows(
     ...(ctx.intent ? { intent: ctx.intent } : {}),
     ...(live ? { onChunk: live.write, onRowsWritten: () => live.end(facts()) } : {}),
   });
-  return { staged, format: { ...UPSHIFT_CSV, gzip: staged.compression === 'gzip' }, ordered, columns, ...facts() };
+  return { staged, format: upshiftCsvIn(staged.compression), ordered, columns, ...facts() };
 }

@@ -1,19 +1,9 @@
 // Compression is detected from a file's first bytes (magic numbers), not its name: a `.csv`
 // that is really gzip, or a `.gz` that isn't, both load or fail clearly.
-// What Node 20 can decompress: gzip natively (zlib, streaming); zstd with fzstd (pure JS,
-// streaming; node:zlib gains zstd only in Node 22.15); bzip2 with seek-bzip (pure JS, whole
-// file in memory: no maintained streaming bzip2 decoder exists for Node).
+// The codecs themselves are stage/codec.ts's (gzip, zstd on every Node, bzip2 in memory).
 import { UpshiftError } from '../errors.js';
-import { createRequire } from 'node:module';
 import { Readable, Transform } from 'node:stream';
-import { createGunzip } from 'node:zlib';
-import type { Decompress as ZstdDecompressType } from 'fzstd';
-
-// Loaded by the first zstd or bzip2 file, not by `import('upshift')` (both are CommonJS).
-const require = createRequire(import.meta.url);
-const zstdDecompressor = (): typeof ZstdDecompressType =>
-  (require('fzstd') as { Decompress: typeof ZstdDecompressType }).Decompress;
-const bunzip = () => require('seek-bzip') as { decode(b: Buffer, out?: unknown, multistream?: boolean): Uint8Array };
+import { createDecompressor } from '../stage/codec.js';
 
 export type FileCompression = 'gzip' | 'bzip2' | 'zstd' | 'none';
 
@@ -79,50 +69,6 @@ export class UnreadableFileError extends UpshiftError {
   }
 }
 
-function zstdStream(): Transform {
-  const ZstdDecompress = zstdDecompressor();
-  // z is made below: the transform uses it only once written to, when both exist
-  const t = new Transform({
-    transform(chunk: Buffer, _enc, cb) {
-      try {
-        z.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
-        cb();
-      } catch (err) {
-        cb(err as Error);
-      }
-    },
-    flush(cb) {
-      try {
-        z.push(new Uint8Array(0), true);
-        cb();
-      } catch (err) {
-        cb(err as Error);
-      }
-    },
-  });
-  const z = new ZstdDecompress((data) => {
-    t.push(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
-  });
-  return t;
-}
-
-function bzip2Stream(): Transform {
-  const chunks: Buffer[] = [];
-  return new Transform({
-    transform(chunk: Buffer, _enc, cb) {
-      chunks.push(chunk);
-      cb();
-    },
-    flush(cb) {
-      try {
-        cb(null, Buffer.from(bunzip().decode(Buffer.concat(chunks), undefined, true)));
-      } catch (err) {
-        cb(err instanceof Error ? err : new Error(String(err)));
-      }
-    },
-  });
-}
-
 /**
  * The file's bytes, decompressed whatever the compression (detected from the first bytes).
  * A decompression failure surfaces on the returned stream as an UnreadableFileError naming `file`.
@@ -134,7 +80,7 @@ export async function openDecompressed(
   const { head, stream } = await peek(raw, 4);
   const compression = detectCompression(head);
   if (compression === 'none') return { stream, compression, head };
-  const codec = compression === 'gzip' ? createGunzip() : compression === 'zstd' ? zstdStream() : bzip2Stream();
+  const codec = createDecompressor(compression)!;
   const out = new Transform({ transform: (chunk, _e, cb) => cb(null, chunk) });
   stream.on('error', (err) => out.destroy(err));
   codec.on('error', (err) =>

@@ -1,4 +1,4 @@
-// Rows -> CSV lines -> gzip -> parts, at constant memory.
+// Rows -> CSV lines -> gzip or zstd (stage/codec.ts) -> parts, at constant memory.
 //
 // Parallel loads: Redshift loads one file per slice at a time, so the number of parts should be a
 // multiple of the slice count. Rows go round-robin to a group of `slices` parts written at once;
@@ -15,9 +15,9 @@ import { join } from 'node:path';
 import { PassThrough, Transform, type Writable } from 'node:stream';
 import { finished, pipeline } from 'node:stream/promises';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
-import { createGzip, type ZlibOptions } from 'node:zlib';
 import type { NormalizedValue } from '../model/validate.js';
 import type { PartSink, StageBackend } from './backend.js';
+import { createCompressor } from './codec.js';
 import { CSV_CHUNK_CHARS, isSyncIterable, type CsvLineEncoder } from './csv.js';
 import { partName } from './layout.js';
 import type { ChunkOrigin, Compression, Progress, StagedFile } from './types.js';
@@ -97,25 +97,22 @@ function byteCounter(part: { bytes: number }, totals: Totals): Transform {
  */
 export const DEFAULT_COMPRESS_AHEAD = 4;
 
-/** A part's compressor: zlib's async stream (thread pool), or a pass-through for 'none'. */
-function createCompressor(compression: Compression, gzipLevel: number, ahead: number): Transform {
+/** A part's compressor (zlib's async stream, on its thread pool), or a pass-through for 'none'. */
+function partCompressor(compression: Compression, gzipLevel: number, ahead: number): Transform {
   // The serial path keeps Node's stream defaults, exactly as before compressAhead existed.
-  if (ahead <= 1) return compression === 'gzip' ? createGzip({ level: gzipLevel }) : new PassThrough();
-  const writableHighWaterMark = ahead * CSV_CHUNK_CHARS;
-  // chunkSize: one thread-pool job per 64 KiB chunk instead of one per 16 KiB of output.
-  if (compression === 'gzip')
-    return createGzip({ level: gzipLevel, chunkSize: CSV_CHUNK_CHARS, writableHighWaterMark } as ZlibOptions);
-  return new PassThrough({ writableHighWaterMark });
+  // Otherwise chunkSize: one thread-pool job per 64 KiB chunk instead of one per 16 KiB of output.
+  const tuning = ahead <= 1 ? {} : { chunkSize: CSV_CHUNK_CHARS, writableHighWaterMark: ahead * CSV_CHUNK_CHARS };
+  return createCompressor(compression, gzipLevel, tuning) ?? new PassThrough(tuning);
 }
 
-/** Raw CSV text over its gzip size at level 1, typically 4-6: spilled parts roll at about the size of compressed ones. */
+/** Raw CSV text over its compressed size (gzip 1: typically 4-6, zstd 1 a little more): spilled parts roll at about the size of compressed ones. */
 const SPILL_RATIO_ESTIMATE = 4;
 
 /**
  * How much more a part's compressor can put out once its queued text is compressed, over that
- * text: deflate's worst case for stored blocks (5 bytes per 16 KiB, rounded up to 1%), plus the
- * symbols deflate holds back from earlier text (at most 16K of them, <= 6 bytes each) and a
- * block header.
+ * text: deflate's worst case for stored blocks (5 bytes per 16 KiB, rounded up to 1%; zstd's
+ * is 1/256), plus what the codec holds back from earlier text (deflate: at most 16K symbols,
+ * <= 6 bytes each, and a block header; zstd: at most one 128 KiB block).
  */
 const QUEUED_GROWTH = 1.01;
 const HELD_BACK_BYTES = 256 * 1024;
@@ -163,7 +160,7 @@ class OpenPart {
     spillTo?: SpillFolder,
   ) {
     const counter = byteCounter(this, totals);
-    const compressor = () => createCompressor(compression, gzipLevel, compressAhead);
+    const compressor = () => partCompressor(compression, gzipLevel, compressAhead);
     let written: Promise<void>;
     const spill = spillTo?.open();
     this.spill = spill?.path;
@@ -207,7 +204,7 @@ class OpenPart {
 
   /**
    * The bytes that count toward partBytes once all queued text is compressed: compressed bytes
-   * (the same whenever they are counted: deflate's output depends only on the text), or when
+   * (the same whenever they are counted: the codec's output depends only on the text), or when
    * spilling an estimate from the raw text. Exact only when idle().
    */
   get sizeForRolling(): number {
@@ -312,7 +309,7 @@ class RowPartWriter {
   ) {
     this.compressAhead = o.compressAhead ?? DEFAULT_COMPRESS_AHEAD;
     // Fed to a live COPY as well: spill raw text, compress each part when it closes (see OpenPart).
-    const spilling = o.onChunk !== undefined && o.compression === 'gzip';
+    const spilling = o.onChunk !== undefined && o.compression !== 'none';
     this.spillFolder = spilling ? new SpillFolder(o.spillRoot ?? tmpdir()) : undefined;
   }
 

@@ -6,7 +6,7 @@ import { pipeline } from 'node:stream/promises';
 import type { NormalizedValue } from '../model/validate.js';
 import type { PartSink, StageBackend } from './backend.js';
 import { createCsvLineEncoder } from './csv.js';
-import { UPSHIFT_CSV } from './copy-format.js';
+import { checkCompression, compressionOfName, partExtension, upshiftCsvIn } from './codec.js';
 import {
   isTempName,
   loadDir,
@@ -44,6 +44,12 @@ export interface PartOptions {
   partBytes?: number | undefined;
   /** Parts are written in groups of this many, so their count is a multiple of it (the cluster's slice count). */
   slices?: number | undefined;
+  /**
+   * How parts are compressed. Default 'gzip'. 'zstd' (Node 22.15 and later; Redshift COPY
+   * reads it from Amazon S3 only) measured 17-22% less CPU, up to 28% more rows/s and 26-35%
+   * fewer bytes than gzip level 1 (bench/stage.bench.ts); 'none' stages plain CSV.
+   */
+  compression?: Compression | undefined;
   /** gzip level 1-9. Default 1: measured ~1.5x the throughput of level 6 for files ~2% larger (bench/stage.bench.ts). */
   gzipLevel?: number | undefined;
   /**
@@ -73,6 +79,7 @@ export abstract class StageBase implements Stage {
   protected abstract readonly backend: StageBackend;
   readonly partBytes: number;
   readonly slices: number;
+  readonly compression: Compression;
   readonly gzipLevel: number;
   readonly spillDir: string | undefined;
   readonly compressAhead: number;
@@ -81,6 +88,7 @@ export abstract class StageBase implements Stage {
     this.spillDir = options.spillDir;
     this.partBytes = checkInt('partBytes', options.partBytes ?? DEFAULT_PART_BYTES, 1024, 5 * 1024 ** 4);
     this.slices = checkInt('slices', options.slices ?? defaultSlices, 1, 10_000);
+    this.compression = checkCompression(options.compression ?? 'gzip');
     this.gzipLevel = checkInt('gzipLevel', options.gzipLevel ?? DEFAULT_GZIP_LEVEL, 1, 9);
     this.compressAhead = checkInt('compressAhead', options.compressAhead ?? DEFAULT_COMPRESS_AHEAD, 1, 64);
   }
@@ -91,9 +99,7 @@ export abstract class StageBase implements Stage {
   ): Promise<StagedLoad> {
     const loadId = options.loadId ?? newLoadId();
     const dir = loadDir(options.target, loadId);
-    const compression: Compression = options.compression ?? 'gzip';
-    if (compression !== 'gzip' && compression !== 'none')
-      throw new UsageError(`compression must be 'gzip' or 'none', got ${JSON.stringify(compression)}`);
+    const compression = options.compression === undefined ? this.compression : checkCompression(options.compression);
     if (options.binary !== 'redshift' && options.binary !== 'postgres')
       throw new UsageError(`binary must be 'redshift' or 'postgres', got ${JSON.stringify(options.binary)}`);
     const encode = createCsvLineEncoder({
@@ -104,7 +110,7 @@ export abstract class StageBase implements Stage {
     });
     const { files, rows: count } = await writeRowParts(this.backend, rows, {
       dir,
-      extension: compression === 'gzip' ? '.csv.gz' : '.csv',
+      extension: partExtension(compression),
       compression,
       gzipLevel: this.gzipLevel,
       partBytes: this.partBytes,
@@ -118,7 +124,7 @@ export abstract class StageBase implements Stage {
     });
     const manifestUri = await this.commitManifest(dir, files, {
       ...describeLoad(options.target, loadId),
-      format: { ...UPSHIFT_CSV, gzip: compression === 'gzip' },
+      format: upshiftCsvIn(compression),
       ...(options.columnNames ? { columns: [...options.columnNames] } : {}),
       ordered: options.ordinal,
       binary: options.binary,
@@ -170,7 +176,7 @@ export abstract class StageBase implements Stage {
       ...options.describe,
       ...intentOf(options.intent),
     });
-    const compression: Compression = /\.gz$/i.test(options.extension) ? 'gzip' : 'none';
+    const compression = compressionOfName(options.extension);
     return { loadId, target: options.target, files: staged, manifestUri, bytes: sum(staged), compression };
   }
 

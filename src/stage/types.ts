@@ -14,7 +14,8 @@ export interface StageTarget {
 /** How VARBYTE values are written: Redshift reads bare hex, Postgres bytea reads \x-prefixed hex. */
 export type BinaryDialect = 'redshift' | 'postgres';
 
-export type Compression = 'gzip' | 'none';
+/** How staged parts are compressed (stage/codec.ts): zstd is written on Node 22.15 and later. */
+export type Compression = 'gzip' | 'zstd' | 'none';
 
 export interface Progress {
   rows: number;
@@ -50,6 +51,7 @@ export interface WriteRowsOptions {
   binary: BinaryDialect;
   /** Defaults to a fresh time-sortable id. */
   loadId?: string | undefined;
+  /** Overrides the stage's own compression (PartOptions.compression) for this load. */
   compression?: Compression | undefined;
   onProgress?: ((p: Progress) => void) | undefined;
   /** Column names (same order as `columns`), so an encoding error can name the column. */
@@ -62,7 +64,7 @@ export interface WriteRowsOptions {
   onChunk?: ((chunk: Buffer, at: ChunkOrigin) => Promise<void> | undefined) | undefined;
   /**
    * Called once every row's text has gone to onChunk, before the parts are finished. With
-   * onChunk, gzip parts are spilled raw to a temp file and compressed after this point (and
+   * onChunk, compressed parts are spilled raw to a temp file and compressed after this point (and
    * when a group of parts closes), so compression does not compete with the live COPY.
    */
   onRowsWritten?: (() => void) | undefined;
@@ -105,7 +107,8 @@ export interface StagedLoad {
   manifestUri: string;
   rows?: number;
   bytes: number;
-  compression: Compression;
+  /** How the files are compressed: bzip2 only for a user's files read in place (a replayed S3 source). */
+  compression: Compression | 'bzip2';
 }
 
 /** Redshift's manifest format. */

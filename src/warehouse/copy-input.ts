@@ -1,9 +1,9 @@
 // Reading staged files back for warehouses that COPY from a stream (Postgres, PGlite).
 import { UnsupportedError } from '../errors.js';
-import { createGunzip } from 'node:zlib';
 import type { Readable } from 'node:stream';
 import { quoteIdent, qualifiedName } from '../sql/identifiers.js';
 import { postgresLiteral } from '../sql/literals.js';
+import { compressionOfFormat, createDecompressor } from '../stage/codec.js';
 import type { Stage } from '../stage/types.js';
 import { decodePostgresCopyError } from './errors.js';
 import type { CopyFormat } from '../stage/copy-format.js';
@@ -12,7 +12,8 @@ import type { CopyStep } from './warehouse.js';
 /** Opens one staged file as a stream of uncompressed bytes. */
 export async function openStaged(stage: Stage, step: CopyStep, uri: string): Promise<Readable> {
   const raw = await (step.read ? step.read(uri) : stage.read(uri));
-  return step.format.gzip ? raw.pipe(createGunzip()) : raw;
+  const decompress = createDecompressor(compressionOfFormat(step.format));
+  return decompress ? raw.pipe(decompress) : raw;
 }
 
 /**

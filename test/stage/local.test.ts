@@ -280,7 +280,7 @@ describe('LocalStage', () => {
     expect(() => new LocalStage({ dir: tmp.dir, slices: 0 })).toThrow(/slices must be an integer from 1/);
     expect(() => new LocalStage({ dir: tmp.dir, gzipLevel: 11 })).toThrow(/gzipLevel/);
     await expect(stage.writeRows(rows(1), opts({ compression: 'zip' as 'gzip' }))).rejects.toThrow(
-      /compression must be 'gzip' or 'none', got "zip"/,
+      /compression must be 'gzip', 'zstd' or 'none', got "zip"/,
     );
     await expect(stage.writeRows(rows(1), opts({ binary: 'hex' as 'postgres' }))).rejects.toThrow(
       /binary must be 'redshift' or 'postgres'/,
