@@ -46,8 +46,9 @@ export interface PartOptions {
   slices?: number | undefined;
   /**
    * How parts are compressed. Default 'gzip'. 'zstd' (Node 22.15 and later; Redshift COPY
-   * reads it from Amazon S3 only) measured 17-22% less CPU, up to 28% more rows/s and 26-35%
-   * fewer bytes than gzip level 1 (bench/stage.bench.ts); 'none' stages plain CSV.
+   * reads it from Amazon S3 only) measured 10-21% less CPU per row, 19-28% more rows/s at
+   * slices 1 and 26-35% fewer bytes than gzip level 1 (bench/stage.bench.ts, Node 22);
+   * 'none' stages plain CSV.
    */
   compression?: Compression | undefined;
   /** gzip level 1-9. Default 1: measured ~1.5x the throughput of level 6 for files ~2% larger (bench/stage.bench.ts). */
