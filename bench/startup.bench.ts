@@ -22,6 +22,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { buildPackage } from '../scripts/build.js';
 
 const RUNS = 10;
 const WARMUP = 2;
@@ -35,13 +36,9 @@ const env = {
 };
 
 /** A fresh project with only the packed upshift installed; returns its folder. */
-function installPacked(work: string): string {
+async function installPacked(work: string): Promise<string> {
   const pkg = join(work, 'package');
-  execFileSync(
-    join(repo, 'node_modules/.bin/tsc'),
-    ['-p', join(repo, 'tsconfig.build.json'), '--outDir', join(pkg, 'dist')],
-    { cwd: repo, stdio: 'inherit' },
-  );
+  await buildPackage(join(pkg, 'dist'));
   copyFileSync(join(repo, 'package.json'), join(pkg, 'package.json'));
   copyFileSync(join(repo, 'README.md'), join(pkg, 'README.md'));
   execFileSync('npm', ['pack', '--pack-destination', work, '--silent'], {
@@ -117,7 +114,7 @@ const verdict = (ok: boolean) => (ok ? 'ok' : 'MISSED');
 const given = process.env.UPSHIFT_BENCH_APP;
 const work = given ? undefined : mkdtempSync(join(tmpdir(), 'upshift-bench-startup-'));
 try {
-  const app = given ? resolve(given) : installPacked(work!);
+  const app = given ? resolve(given) : await installPacked(work!);
   if (!existsSync(join(app, 'node_modules/upshift/package.json')))
     throw new Error(`${app} has no node_modules/upshift`);
 

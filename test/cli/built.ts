@@ -1,20 +1,19 @@
-// The `upshift` binary as npm installs it: the package built as `npm run build` builds it (tsc -p
-// tsconfig.build.json, into a scratch folder of this checkout, so its dependencies resolve from
+// The `upshift` binary as npm installs it: the package built as `npm run build` builds it
+// (scripts/build.ts: tsc declarations, esbuild JavaScript), into a scratch folder of this checkout, so its dependencies resolve from
 // the checkout's node_modules), linked into a throwaway project as node_modules/upshift with the
 // real package.json. Tests run `node node_modules/upshift/dist/src/cli/bin.js`, and the project's
 // config and models import 'upshift' from that same build.
 //
-// One build per test file (about 10 s of tsc on this machine); the older CLI tests run the sources
+// One build per test file (about 10 s on this machine); the older CLI tests run the sources
 // through tsx instead (test/cli/cli.test.ts).
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { copyFile, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
+import { buildPackage } from '../../scripts/build.js';
 import { REPO } from '../codegen/project.js';
 
-const run = promisify(execFile);
 
 export interface Run {
   code: number;
@@ -32,17 +31,7 @@ export interface BuiltProject {
 
 export async function buildProject(): Promise<BuiltProject> {
   const build = path.join(REPO, '.scratch', `cli-build-${randomBytes(4).toString('hex')}`);
-  await run(
-    process.execPath,
-    [
-      path.join(REPO, 'node_modules/typescript/bin/tsc'),
-      '-p',
-      path.join(REPO, 'tsconfig.build.json'),
-      '--outDir',
-      path.join(build, 'dist'),
-    ],
-    { cwd: REPO },
-  );
+  await buildPackage(path.join(build, 'dist'));
   await copyFile(path.join(REPO, 'package.json'), path.join(build, 'package.json'));
   const dir = await mkdtemp(path.join(os.tmpdir(), 'upshift-built-'));
   await mkdir(path.join(dir, 'node_modules'), { recursive: true });
