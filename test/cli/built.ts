@@ -14,7 +14,6 @@ import path from 'node:path';
 import { buildPackage } from '../../scripts/build.js';
 import { REPO } from '../codegen/project.js';
 
-
 export interface Run {
   code: number;
   stdout: string;
