@@ -9,16 +9,9 @@ import { join } from 'node:path';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedshiftEmulator, type RedshiftEmulator } from '../../src/emulator/index.js';
-import {
-  defineTable,
-  LocalStage,
-  PostgresDatabase,
-  RedshiftDatabase,
-  S3Stage,
-  t,
-  UnsupportedError,
-} from '../../src/index.js';
+import { LocalStage, PostgresDatabase, RedshiftDatabase, S3Stage, UnsupportedError } from '../../src/index.js';
 import { canWriteZstd } from '../../src/stage/codec.js';
+import { sweetsModel } from '../engine/fixtures.js';
 import { createTestSchema, type TestSchema } from '../helpers/pg.js';
 import { TEST_BUCKET, testS3Client, testS3Endpoint } from '../helpers/s3.js';
 
@@ -31,12 +24,6 @@ if (!zstd)
 const ZSTD_MAGIC = Buffer.from([0x28, 0xb5, 0x2f, 0xfd]);
 type Row = Record<string, unknown>;
 
-const sweets = (schema: string) =>
-  defineTable(
-    `${schema}.sweets`,
-    { id: t.bigint().notNull(), flavour: t.varchar(32), qty: t.integer() },
-    { upsertKey: ['id'] },
-  );
 /** Staged 3 parts wide (row i in part i % 3): key 9's last row (part 0) is COPYed before its first (part 2). */
 const batch = [
   { id: 1n, flavour: 'lemon', qty: 1 },
@@ -99,7 +86,7 @@ describe.runIf(zstd)('loads staged as zstd', () => {
     db.query<Row>(`select id, flavour, qty from ${table} order by id`);
 
   it('Postgres: the parts are zstd files, the upsert lands exactly, and a replay from the manifest lands it again', async () => {
-    const table = pgDb.table(sweets(s.schema));
+    const table = pgDb.table(sweetsModel(s.schema));
     await table.create();
     const result = await table.upsert(batch);
     expect(await rowsOf(pgDb, table.model.qualifiedName)).toEqual(expected);
@@ -115,7 +102,7 @@ describe.runIf(zstd)('loads staged as zstd', () => {
   });
 
   it('Postgres: 20,000 rows over two loads land exactly', async () => {
-    const model = defineTable(`${s.schema}.many`, sweets(s.schema).columns, { upsertKey: ['id'] });
+    const model = sweetsModel(s.schema, 'many');
     const table = pgDb.table(model);
     await table.create();
     await table.upsert(many.slice(0, 12_000));
@@ -126,7 +113,7 @@ describe.runIf(zstd)('loads staged as zstd', () => {
   });
 
   it('Redshift (emulator): COPY reads the zstd parts from S3, last write wins across parts, and a replay lands it again', async () => {
-    const table = rsDb.table(sweets(s.schema));
+    const table = rsDb.table(sweetsModel(s.schema));
     await table.create();
     const result = await table.upsert(batch);
     expect(await rowsOf(rsDb, table.model.qualifiedName)).toEqual(expected);

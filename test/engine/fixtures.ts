@@ -27,3 +27,11 @@ export function* candies(count: number, start = 0, tag = 'v1'): Generator<Candy>
     };
   }
 }
+
+/** A small table for loads whose exact rows are checked: id (the upsert key), flavour, qty. */
+export const sweetsModel = (schema: string, name = 'sweets') =>
+  defineTable(
+    `${schema}.${name}`,
+    { id: t.bigint().notNull(), flavour: t.varchar(32), qty: t.integer() },
+    { upsertKey: ['id'] },
+  );

@@ -23,16 +23,10 @@ import {
 import { newLoadId } from '../../src/stage/index.js';
 import { createTestSchema, type TestSchema } from '../helpers/pg.js';
 import { TEST_BUCKET, testS3Client, testS3Endpoint } from '../helpers/s3.js';
+import { sweetsModel } from './fixtures.js';
 
 type Db = PostgresDatabase | PgliteDatabase;
 type Row = Record<string, unknown>;
-
-const sweetsModel = (schema: string, name = 'sweets') =>
-  defineTable(
-    `${schema}.${name}`,
-    { id: t.bigint().notNull(), flavour: t.varchar(32), qty: t.integer() },
-    { upsertKey: ['id'] },
-  );
 
 /**
  * Rows with repeated keys, staged 3 parts wide (row i goes to part i % 3): key 9's last row
