@@ -5,6 +5,7 @@ import { access } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { UpshiftCliConfig, UpshiftConfigExport } from '../engine/project-config.js';
+import { checkConfigShape } from './config-shape.js';
 import { CliError, ExitCode } from './exit-codes.js';
 import { importOptional } from '../optional.js';
 import {
@@ -73,6 +74,7 @@ export async function loadConfig(
   if (!config || typeof config !== 'object') {
     throw new CliError(`${path.relative(cwd, file)} must \`export default defineConfig({ ... })\``, ExitCode.CONFIG);
   }
+  await checkConfigShape(config, path.relative(cwd, file) || file);
   return { config, file, ...(named ? {} : { found: true }) };
 }
 
