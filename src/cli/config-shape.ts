@@ -7,19 +7,8 @@ import type { ZodError, ZodType } from 'zod';
 import type { UpshiftCliConfig } from '../engine/project-config.js';
 import { CliError, ExitCode } from './exit-codes.js';
 
-/** Every setting of UpshiftCliConfig: `satisfies` keeps this list and the type the same. */
-const SETTINGS = {
-  database: true,
-  dialect: true,
-  stage: true,
-  models: true,
-  codegen: true,
-  migrations: true,
-  auditSchema: true,
-  redshift: true,
-} as const satisfies Record<keyof UpshiftCliConfig, true>;
-
-async function configSchema(): Promise<ZodType> {
+/** The settings' schema; `satisfies` keeps its keys those of UpshiftCliConfig, no more and no fewer. */
+async function configSchema() {
   const { z } = await import('zod');
   const text = z.string();
   const schema = z.strictObject({
@@ -57,17 +46,17 @@ async function configSchema(): Promise<ZodType> {
           .optional(),
       })
       .optional(),
-  } satisfies Record<keyof typeof SETTINGS, ZodType>);
+  } satisfies Record<keyof UpshiftCliConfig, ZodType>);
   return schema;
 }
 
 /** The first thing wrong with the settings, as one line naming the setting. */
-function describeIssue(error: ZodError): string {
+function describeIssue(error: ZodError, settings: readonly string[]): string {
   const issue = error.issues[0]!;
   const at = issue.path.map(String).join('.');
   if (issue.code === 'unrecognized_keys') {
     const where = at ? ` in ${at}` : '';
-    const known = at ? '' : `; the settings are ${Object.keys(SETTINGS).join(', ')}`;
+    const known = at ? '' : `; the settings are ${settings.join(', ')}`;
     return `unknown setting${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}${where}${known}`;
   }
   return `${at}: ${issue.message}`;
@@ -75,6 +64,8 @@ function describeIssue(error: ZodError): string {
 
 /** Throws a configuration error (exit 3) naming the first setting that is not what UpshiftCliConfig says. */
 export async function checkConfigShape(config: object, file: string): Promise<void> {
-  const result = (await configSchema()).safeParse(config);
-  if (!result.success) throw new CliError(`${file}: ${describeIssue(result.error)}`, ExitCode.CONFIG);
+  const schema = await configSchema();
+  const result = schema.safeParse(config);
+  if (!result.success)
+    throw new CliError(`${file}: ${describeIssue(result.error, Object.keys(schema.shape))}`, ExitCode.CONFIG);
 }

@@ -8,6 +8,7 @@ import { open, stat } from 'node:fs/promises';
 import { Transform, type Readable } from 'node:stream';
 import { resolve } from 'node:path';
 import { loadColumns } from '../model/validate.js';
+import { partExtension, upshiftCsvIn } from '../stage/codec.js';
 import { UPSHIFT_CSV } from '../stage/copy-format.js';
 import { isParquetHead, openDecompressed } from './decompress.js';
 import { withInputProgress } from './input-progress.js';
@@ -131,7 +132,7 @@ async function prepareTrusted(
       reason: `is ${opened.compression}-compressed; trusted files must be plain or gzip CSV (drop trusted to have it decompressed and re-staged)`,
     });
   }
-  const gzip = opened.compression === 'gzip';
+  const compression = opened.compression;
   let columns = options.columns ? matchColumns(ctx.model, options.columns, file) : undefined;
   if (options.header) {
     const names = await readCsvHeader(opened.stream, { ...UPSHIFT_CSV, nullAs: '\\N' }, file, table);
@@ -140,11 +141,11 @@ async function prepareTrusted(
     opened.stream.destroy();
   }
   if (columns) ctx.columnWatch?.file(columns, file);
-  const copyFormat = { ...UPSHIFT_CSV, gzip, ...(options.header ? { skipHeader: 1 } : {}) };
+  const copyFormat = { ...upshiftCsvIn(compression), ...(options.header ? { skipHeader: 1 } : {}) };
   const staged = await ctx.stage.writeFiles([createReadStream(file)], {
     target: ctx.model,
     loadId: ctx.loadId,
-    extension: gzip ? '.csv.gz' : '.csv',
+    extension: partExtension(compression),
     // Enough for a replay to COPY the file again as this load does.
     describe: { format: copyFormat, columns: columns ?? loadColumns(ctx.model), ordered: false },
     ...(ctx.intent ? { intent: ctx.intent } : {}),

@@ -14,6 +14,7 @@ import type { TableModel } from '../model/table.js';
 import { buildManifest } from '../stage/manifest.js';
 import type { S3Stage } from '../stage/s3.js';
 import type { StagedLoad } from '../stage/types.js';
+import { compressionFields } from '../stage/codec.js';
 import type { CopyFormat } from '../stage/copy-format.js';
 import { detectCompression, isParquetHead, openDecompressed, type FileCompression } from './decompress.js';
 import { formatFromName } from './local-file.js';
@@ -178,10 +179,7 @@ async function inPlace(
     ctx.columnWatch?.file(columns, objects[0]!.uri);
     format = { kind: 'parquet', gzip: false };
   } else {
-    const codec = {
-      gzip: compression === 'gzip',
-      ...(compression === 'bzip2' || compression === 'zstd' ? { compression } : {}),
-    };
+    const codec = compressionFields(compression);
     if (sniffed.format === 'jsonl') {
       // FORMAT JSON 'auto' matches keys to the listed columns, ignores unknown keys and loads NULL for absent ones.
       // Check the first object of each file as Postgres would check every one: unknown keys fail here too.

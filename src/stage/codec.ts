@@ -58,10 +58,13 @@ export const partExtension = (c: Compression): string =>
 export const compressionOfName = (name: string): Compression =>
   /\.gz$/i.test(name) ? 'gzip' : /\.zst$/i.test(name) ? 'zstd' : 'none';
 
-/** upshift's own CSV in a compression: what COPY is told about the parts. */
-export function upshiftCsvIn(c: Compression | 'bzip2'): CopyFormat {
-  return { ...UPSHIFT_CSV, gzip: c === 'gzip', ...(c === 'zstd' || c === 'bzip2' ? { compression: c } : {}) };
+/** How a COPY format says a compression (gzip is its own flag, for the formats staged before zstd). */
+export function compressionFields(c: Compression | 'bzip2'): Pick<CopyFormat, 'gzip' | 'compression'> {
+  return { gzip: c === 'gzip', ...(c === 'zstd' || c === 'bzip2' ? { compression: c } : {}) };
 }
+
+/** upshift's own CSV in a compression: what COPY is told about the parts. */
+export const upshiftCsvIn = (c: Compression | 'bzip2'): CopyFormat => ({ ...UPSHIFT_CSV, ...compressionFields(c) });
 
 /** The compression a COPY format describes. */
 export function compressionOfFormat(format: CopyFormat): Compression | 'bzip2' {
@@ -80,10 +83,8 @@ export function createCompressor(
   gzipLevel: number,
   tuning: CompressorTuning = {},
 ): Transform | undefined {
-  const options = {
-    ...(tuning.chunkSize !== undefined ? { chunkSize: tuning.chunkSize } : {}),
-    ...(tuning.writableHighWaterMark !== undefined ? { writableHighWaterMark: tuning.writableHighWaterMark } : {}),
-  } as zlib.ZlibOptions;
+  // zlib and stream options left undefined take their defaults.
+  const options = tuning as zlib.ZlibOptions;
   if (c === 'gzip') return zlib.createGzip({ ...options, level: gzipLevel });
   if (c === 'none') return undefined;
   const zstd = nativeZstd();
